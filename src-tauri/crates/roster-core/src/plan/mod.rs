@@ -1,0 +1,1007 @@
+//! The planner: a pure, deterministic function from (what the store holds for a sync, what the source
+//! returned, now) to the list of changes a run makes. The same plan is the preview, the held run's review
+//! list and, once applied in one transaction by the store, the run's change log.
+//!
+//! Rules (brief/domain.md §1-§8):
+//! - a source user in at least one selected group is created, or updated in the fields the sync manages only;
+//! - disabled in the source -> `disabled`; enabled again -> `active` (a `bypass` or `locked out` user whose
+//!   source account is enabled keeps that status: a sync never reads or applies locked-out state);
+//! - a user the sync manages who is in no selected group any more (removed, or deleted in the source) goes to
+//!   the trash as `pending deletion`; it is restored if it comes back; it is purged once it has been in the
+//!   trash for the retention;
+//! - an existing user with the same username (case-insensitive) is taken over, whoever managed it;
+//! - admin syncs: role = the most privileged role among the mapped groups the admin is in; Owners are never
+//!   synced; admins in no mapped group are disabled, then removed after the retention;
+//! - a run that would trash more than the sync's threshold share of its users, or whose source returned no
+//!   users while the sync manages some, is held for approval.
+//!
+//! Invariant: the output is sorted (groups, then users, then admins; each by case-folded key) so that the same
+//! input always gives the same plan.
+
+use crate::clock::Timestamp;
+use crate::ids::{AdminId, GroupId, UserId};
+use crate::mapping::map_user;
+use crate::model::{
+    Admin, AdminRole, AdminStatus, Group, SyncSettings, SyncType, User, UserFields, UserStatus,
+};
+use crate::report::{Change, Counts, EntryError, FieldChange, ObjectKind};
+use crate::source::{SourceBatch, SourceGroup, SourceLookup, SourceUser};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+#[cfg(test)]
+mod tests;
+
+/// What happens to one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// New object.
+    Create,
+    /// Managed fields changed.
+    Update,
+    /// An existing object with the same username/email/name now belongs to this sync.
+    TakeOver,
+    /// Disabled (user disabled in the source; admin disabled or gone from every mapped group).
+    Disable,
+    /// Enabled again in the source.
+    Enable,
+    /// Moved to the trash (`pending deletion`).
+    Trash,
+    /// Back from the trash.
+    Restore,
+    /// Deleted for good after the retention.
+    Purge,
+    /// A group that is no longer synced is deleted.
+    Delete,
+}
+
+impl Action {
+    /// The action's name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::TakeOver => "take_over",
+            Action::Disable => "disable",
+            Action::Enable => "enable",
+            Action::Trash => "trash",
+            Action::Restore => "restore",
+            Action::Purge => "purge",
+            Action::Delete => "delete",
+        }
+    }
+}
+
+/// A planned change to a user. `user` is the user as it will be after the change (for a purge: as it is).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserOp {
+    /// What happens.
+    pub action: Action,
+    /// The user after the change.
+    pub user: User,
+    /// The fields that change (empty for a creation).
+    pub fields: Vec<FieldChange>,
+    /// Why.
+    pub reason: String,
+}
+
+/// A planned change to a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupOp {
+    /// What happens.
+    pub action: Action,
+    /// The group after the change (for a deletion: as it is).
+    pub group: Group,
+    /// The fields that change.
+    pub fields: Vec<FieldChange>,
+    /// Why.
+    pub reason: String,
+}
+
+/// A planned change to an administrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminOp {
+    /// What happens.
+    pub action: Action,
+    /// The admin after the change (for a removal: as it is).
+    pub admin: Admin,
+    /// The fields that change.
+    pub fields: Vec<FieldChange>,
+    /// Why.
+    pub reason: String,
+}
+
+/// What the store holds that a sync's plan may touch: the objects the sync manages, plus objects with the
+/// same username/name/email that it would take over.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Users.
+    pub users: Vec<User>,
+    /// Groups.
+    pub groups: Vec<Group>,
+    /// Administrators.
+    pub admins: Vec<Admin>,
+}
+
+/// A complete plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Group changes, sorted by name.
+    pub groups: Vec<GroupOp>,
+    /// User changes, sorted by username.
+    pub users: Vec<UserOp>,
+    /// Admin changes, sorted by email.
+    pub admins: Vec<AdminOp>,
+    /// Source entries that were skipped.
+    pub errors: Vec<EntryError>,
+    /// Counts.
+    pub counts: Counts,
+    /// Why the run must be held for approval, if it must.
+    pub hold: Option<String>,
+}
+
+impl Plan {
+    /// Whether the plan changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty() && self.users.is_empty() && self.admins.is_empty()
+    }
+
+    /// The run's change log, one record per object.
+    pub fn changes(&self) -> Vec<Change> {
+        let g = self.groups.iter().map(|op| Change {
+            object: ObjectKind::Group,
+            key: op.group.name.clone(),
+            action: op.action.as_str().into(),
+            fields: op.fields.clone(),
+            reason: op.reason.clone(),
+        });
+        let u = self.users.iter().map(|op| Change {
+            object: ObjectKind::User,
+            key: op.user.fields.username.clone(),
+            action: op.action.as_str().into(),
+            fields: op.fields.clone(),
+            reason: op.reason.clone(),
+        });
+        let a = self.admins.iter().map(|op| Change {
+            object: ObjectKind::Admin,
+            key: op.admin.email.clone(),
+            action: op.action.as_str().into(),
+            fields: op.fields.clone(),
+            reason: op.reason.clone(),
+        });
+        g.chain(u).chain(a).collect()
+    }
+}
+
+/// Which objects a run covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// Everything the sync manages (Sync Now, scheduled runs).
+    Full(&'a SourceBatch),
+    /// One user (user syncs, by username) or one admin (admin syncs, by email).
+    Individual {
+        /// The username or email asked for.
+        key: &'a str,
+        /// What the source said about it.
+        lookup: &'a SourceLookup,
+    },
+}
+
+fn fold(s: &str) -> String {
+    s.to_lowercase()
+}
+
+fn opt(v: &Option<String>) -> Option<String> {
+    v.clone()
+}
+
+fn join(v: &[String]) -> Option<String> {
+    if v.is_empty() {
+        None
+    } else {
+        Some(v.join(", "))
+    }
+}
+
+/// Plans a run. Pure: no I/O, no clock but `now`.
+pub fn plan(settings: &SyncSettings, snapshot: &Snapshot, scope: &Scope<'_>, now: Timestamp) -> Plan {
+    let mut plan = match settings.sync_type {
+        SyncType::User => UserPlanner::new(settings, snapshot, now).run(scope),
+        SyncType::Admin => AdminPlanner::new(settings, snapshot, now).run(scope),
+    };
+    plan.groups.sort_by(|a, b| fold(&a.group.name).cmp(&fold(&b.group.name)).then(a.group.id.cmp(&b.group.id)));
+    plan.users.sort_by(|a, b| {
+        fold(&a.user.fields.username)
+            .cmp(&fold(&b.user.fields.username))
+            .then(a.user.id.cmp(&b.user.id))
+    });
+    plan.admins.sort_by(|a, b| fold(&a.admin.email).cmp(&fold(&b.admin.email)).then(a.admin.id.cmp(&b.admin.id)));
+    plan.errors.sort_by(|a, b| a.key.cmp(&b.key).then(a.message.cmp(&b.message)));
+    plan
+}
+
+/// The groups part, shared by user and admin syncs: selected groups become Roster groups (user syncs only).
+struct GroupResolution {
+    /// source group external id -> Roster group id (for groups that exist after the plan).
+    ids: HashMap<String, GroupId>,
+    /// Roster group id -> name, for reports.
+    names: HashMap<GroupId, String>,
+}
+
+fn resolve_groups(
+    settings: &SyncSettings,
+    snapshot: &Snapshot,
+    sources: &[&SourceGroup],
+    delete_unlisted: bool,
+    plan: &mut Plan,
+) -> GroupResolution {
+    let key = &settings.key;
+    let mut managed: HashMap<&str, &Group> = HashMap::new();
+    let mut by_name: HashMap<String, &Group> = HashMap::new();
+    for g in &snapshot.groups {
+        if g.managed_by.as_ref() == Some(key) {
+            if let Some(ext) = g.external_id.as_deref() {
+                managed.insert(ext, g);
+            }
+        }
+        by_name.insert(fold(&g.name), g);
+    }
+    let mut res = GroupResolution { ids: HashMap::new(), names: HashMap::new() };
+    let mut names_taken: HashMap<String, &str> = HashMap::new();
+    let mut claimed: HashSet<&GroupId> = HashSet::new();
+    let mut sorted: Vec<&SourceGroup> = sources.to_vec();
+    sorted.sort_by(|a, b| a.external_id.cmp(&b.external_id));
+    for src in sorted {
+        if let Some(other) = names_taken.get(&fold(&src.name)) {
+            plan.errors.push(EntryError {
+                key: src.external_id.clone(),
+                message: format!(
+                    "Skipped: the group name \"{}\" is also used by the selected group {other}. Group names must be unique; rename one of them in the directory.",
+                    src.name
+                ),
+            });
+            plan.counts.skipped += 1;
+            continue;
+        }
+        names_taken.insert(fold(&src.name), &src.external_id);
+        let existing = managed
+            .get(src.external_id.as_str())
+            .copied()
+            .or_else(|| by_name.get(&fold(&src.name)).copied())
+            .filter(|g| !claimed.contains(&g.id));
+        let desired = Group {
+            id: existing.map(|g| g.id.clone()).unwrap_or_else(|| GroupId::derive(key, &src.external_id)),
+            name: src.name.clone(),
+            description: src.description.clone(),
+            managed_by: Some(key.clone()),
+            external_id: Some(src.external_id.clone()),
+        };
+        match existing {
+            None => {
+                plan.counts.groups_created += 1;
+                plan.groups.push(GroupOp {
+                    action: Action::Create,
+                    group: desired.clone(),
+                    fields: Vec::new(),
+                    reason: format!("Selected in the sync \"{}\".", settings.name),
+                });
+            }
+            Some(old) => {
+                claimed.insert(&old.id);
+                let mut fields = Vec::new();
+                diff(&mut fields, "name", Some(old.name.clone()), Some(desired.name.clone()));
+                diff(&mut fields, "description", old.description.clone(), desired.description.clone());
+                let taken_over = old.managed_by.as_ref() != Some(key);
+                if taken_over {
+                    diff(
+                        &mut fields,
+                        "managed_by",
+                        old.managed_by.as_ref().map(ToString::to_string),
+                        Some(key.to_string()),
+                    );
+                    plan.counts.groups_updated += 1;
+                    plan.groups.push(GroupOp {
+                        action: Action::TakeOver,
+                        group: desired.clone(),
+                        fields,
+                        reason: "A group with this name already existed; this sync manages it now and replaces its members.".into(),
+                    });
+                } else if !fields.is_empty() || old.external_id != desired.external_id {
+                    plan.counts.groups_updated += 1;
+                    plan.groups.push(GroupOp {
+                        action: Action::Update,
+                        group: desired.clone(),
+                        fields,
+                        reason: "Changed in the directory.".into(),
+                    });
+                }
+            }
+        }
+        res.ids.insert(src.external_id.clone(), desired.id.clone());
+        res.names.insert(desired.id.clone(), desired.name.clone());
+    }
+    if delete_unlisted {
+        for g in snapshot.groups.iter().filter(|g| g.managed_by.as_ref() == Some(key)) {
+            if !res.names.contains_key(&g.id) {
+                plan.counts.groups_deleted += 1;
+                plan.groups.push(GroupOp {
+                    action: Action::Delete,
+                    group: g.clone(),
+                    fields: Vec::new(),
+                    reason: "No longer synced: the group was deselected or deleted in the directory.".into(),
+                });
+            }
+        }
+    } else {
+        // Individual syncs keep every other group; remember their names for reports.
+        for g in snapshot.groups.iter().filter(|g| g.managed_by.as_ref() == Some(key)) {
+            res.names.entry(g.id.clone()).or_insert_with(|| g.name.clone());
+        }
+    }
+    res
+}
+
+fn diff(fields: &mut Vec<FieldChange>, field: &str, before: Option<String>, after: Option<String>) {
+    if before != after {
+        fields.push(FieldChange { field: field.into(), before, after });
+    }
+}
+
+/// A mapped source user, ready to plan.
+struct Incoming<'a> {
+    source: &'a SourceUser,
+    fields: UserFields,
+    groups: Vec<GroupId>,
+}
+
+struct UserPlanner<'a> {
+    settings: &'a SyncSettings,
+    snapshot: &'a Snapshot,
+    now: Timestamp,
+    plan: Plan,
+    by_external: HashMap<&'a str, &'a User>,
+    by_username: HashMap<String, &'a User>,
+    claimed: HashSet<&'a UserId>,
+    group_names: HashMap<GroupId, String>,
+}
+
+impl<'a> UserPlanner<'a> {
+    fn new(settings: &'a SyncSettings, snapshot: &'a Snapshot, now: Timestamp) -> Self {
+        let mut by_external = HashMap::new();
+        let mut by_username = HashMap::new();
+        for u in &snapshot.users {
+            if u.managed_by.as_ref() == Some(&settings.key) {
+                if let Some(ext) = u.external_id.as_deref() {
+                    by_external.insert(ext, u);
+                }
+            }
+            by_username.insert(fold(&u.fields.username), u);
+        }
+        UserPlanner {
+            settings,
+            snapshot,
+            now,
+            plan: Plan::default(),
+            by_external,
+            by_username,
+            claimed: HashSet::new(),
+            group_names: HashMap::new(),
+        }
+    }
+
+    fn run(mut self, scope: &Scope<'_>) -> Plan {
+        match scope {
+            Scope::Full(batch) => self.full(batch),
+            Scope::Individual { key, lookup } => self.individual(key, lookup),
+        }
+        self.plan
+    }
+
+    fn managed(&self) -> impl Iterator<Item = &'a User> + '_ {
+        let key = &self.settings.key;
+        self.snapshot.users.iter().filter(move |u| u.managed_by.as_ref() == Some(key))
+    }
+
+    fn full(&mut self, batch: &SourceBatch) {
+        for missing in &batch.missing_groups {
+            self.plan.errors.push(EntryError {
+                key: missing.clone(),
+                message: "This selected group was not found in the directory. Its members who are in no other synced group go to the trash. If the group was renamed or moved, select it again.".into(),
+            });
+        }
+        let sources: Vec<&SourceGroup> = batch.groups.iter().collect();
+        let res = resolve_groups(self.settings, self.snapshot, &sources, true, &mut self.plan);
+        let mut memberships: HashMap<&str, Vec<GroupId>> = HashMap::new();
+        for g in &batch.groups {
+            if let Some(id) = res.ids.get(&g.external_id) {
+                for m in &g.members {
+                    memberships.entry(m.as_str()).or_default().push(id.clone());
+                }
+            }
+        }
+        self.group_names = res.names;
+
+        // Map every in-scope user; set aside entries that cannot be mapped or collide.
+        let mut protected_usernames: HashSet<String> = HashSet::new();
+        let mut protected_external: HashSet<&str> = HashSet::new();
+        let mut by_name: BTreeMap<String, Vec<Incoming<'_>>> = BTreeMap::new();
+        let mut seen_external: HashSet<&str> = HashSet::new();
+        for su in &batch.users {
+            let Some(groups) = memberships.get(su.external_id.as_str()) else { continue };
+            if !seen_external.insert(su.external_id.as_str()) {
+                continue; // the same entry listed twice by the connector
+            }
+            self.plan.counts.seen += 1;
+            match map_user(&self.settings.attributes, su) {
+                Ok(fields) => {
+                    let mut groups = groups.clone();
+                    groups.sort();
+                    groups.dedup();
+                    by_name.entry(fold(&fields.username)).or_default().push(Incoming { source: su, fields, groups });
+                }
+                Err(e) => {
+                    protected_external.insert(su.external_id.as_str());
+                    self.plan.counts.skipped += 1;
+                    self.plan.errors.push(EntryError { key: su.external_id.clone(), message: e.message() });
+                }
+            }
+        }
+        let mut incoming = Vec::with_capacity(by_name.len());
+        for (folded, entries) in by_name {
+            if entries.len() > 1 {
+                for e in &entries {
+                    protected_external.insert(e.source.external_id.as_str());
+                    self.plan.counts.skipped += 1;
+                    self.plan.errors.push(EntryError {
+                        key: e.fields.username.clone(),
+                        message: format!(
+                            "Skipped: {} entries in this sync have the username \"{}\" (this one is {}). Make usernames unique in the directory, or choose another username attribute.",
+                            entries.len(),
+                            e.fields.username,
+                            e.source.external_id
+                        ),
+                    });
+                }
+                protected_usernames.insert(folded);
+            } else {
+                incoming.extend(entries);
+            }
+        }
+        // Claim existing users by stable id first, so a rename never looks like a leaver plus a hire.
+        incoming.sort_by_key(|i| !self.by_external.contains_key(i.source.external_id.as_str()));
+        for inc in incoming {
+            self.plan_incoming(inc);
+        }
+
+        // Managed users who were not seen: trash, or purge after the retention.
+        let mut managed_active = 0u64;
+        let mut trashed = 0u64;
+        let managed: Vec<&User> = self.managed().collect();
+        for u in managed {
+            if u.status != UserStatus::PendingDeletion {
+                managed_active += 1;
+            }
+            if self.claimed.contains(&u.id) {
+                continue;
+            }
+            let protected = protected_usernames.contains(&fold(&u.fields.username))
+                || u.external_id.as_deref().is_some_and(|e| protected_external.contains(e));
+            if protected {
+                continue;
+            }
+            if self.trash_or_purge(u, "Not in any synced group: removed from the groups, or deleted in the directory.") {
+                trashed += 1;
+            }
+        }
+        if managed_active > 0 && self.plan.counts.seen == 0 {
+            self.plan.hold = Some(format!(
+                "The directory returned no users, but this sync manages {managed_active}. Nothing was changed. Check the selected groups and the connection; if the directory really is empty now, approve the run to move them all to the trash."
+            ));
+        } else if trashed * 100 > managed_active * u64::from(self.settings.deletion_threshold_percent) {
+            self.plan.hold = Some(format!(
+                "This run would move {trashed} of {managed_active} users to the trash, more than the {}% safety threshold. Nothing was changed. Review the changes, then approve the run to apply them.",
+                self.settings.deletion_threshold_percent
+            ));
+        }
+    }
+
+    /// Trashes `u` if it is not in the trash yet, or purges it if its retention ran out. Returns whether it
+    /// was newly trashed.
+    fn trash_or_purge(&mut self, u: &User, reason: &str) -> bool {
+        if u.status == UserStatus::PendingDeletion {
+            if let Some(at) = u.trashed_at {
+                if at.plus_days(self.settings.retention_days) <= self.now {
+                    self.plan.counts.purged += 1;
+                    self.plan.users.push(UserOp {
+                        action: Action::Purge,
+                        user: u.clone(),
+                        fields: Vec::new(),
+                        reason: format!("In the trash for {} days: deleted for good.", self.settings.retention_days),
+                    });
+                }
+            }
+            return false;
+        }
+        let mut after = u.clone();
+        after.status = UserStatus::PendingDeletion;
+        after.trashed_at = Some(self.now);
+        after.groups.clear();
+        let mut fields = vec![FieldChange {
+            field: "status".into(),
+            before: Some(u.status.as_str().into()),
+            after: Some(UserStatus::PendingDeletion.as_str().into()),
+        }];
+        diff(&mut fields, "groups", self.names_of(&u.groups), None);
+        self.plan.counts.trashed += 1;
+        self.plan.users.push(UserOp { action: Action::Trash, user: after, fields, reason: reason.into() });
+        true
+    }
+
+    fn names_of(&self, groups: &[GroupId]) -> Option<String> {
+        let mut names: Vec<String> = groups
+            .iter()
+            .map(|g| self.group_names.get(g).cloned().unwrap_or_else(|| g.to_string()))
+            .collect();
+        names.sort_by_key(|n| fold(n));
+        join(&names)
+    }
+
+    fn plan_incoming(&mut self, inc: Incoming<'_>) {
+        let key = &self.settings.key;
+        let folded = fold(&inc.fields.username);
+        let by_ext = self.by_external.get(inc.source.external_id.as_str()).copied();
+        let by_name = self.by_username.get(&folded).copied();
+        let existing = match (by_ext, by_name) {
+            (Some(e), Some(n)) if e.id != n.id => {
+                // Renamed in the source to a username another Roster user already has.
+                self.claimed.insert(&e.id);
+                self.plan.counts.skipped += 1;
+                self.plan.errors.push(EntryError {
+                    key: inc.fields.username.clone(),
+                    message: format!(
+                        "Skipped: this user was renamed from \"{}\" to \"{}\", but another user already has that username. Rename or delete the other user, then sync again.",
+                        e.fields.username, inc.fields.username
+                    ),
+                });
+                return;
+            }
+            (Some(e), _) => Some(e),
+            (None, n) => n,
+        };
+        if let Some(e) = existing {
+            if !self.claimed.insert(&e.id) {
+                self.plan.counts.skipped += 1;
+                self.plan.errors.push(EntryError {
+                    key: inc.fields.username.clone(),
+                    message: "Skipped: another entry in this sync already matched the same Roster user. Make usernames unique in the directory.".into(),
+                });
+                return;
+            }
+        }
+        let status = match (existing.map(|e| e.status), inc.source.disabled) {
+            (_, true) => UserStatus::Disabled,
+            (None, false)
+            | (Some(UserStatus::Disabled), false)
+            | (Some(UserStatus::PendingDeletion), false) => UserStatus::Active,
+            (Some(s), false) => s,
+        };
+        let Some(old) = existing else {
+            self.plan.counts.created += 1;
+            let user = User {
+                id: UserId::derive(key, &inc.source.external_id),
+                fields: inc.fields,
+                status,
+                managed_by: Some(key.clone()),
+                external_id: Some(inc.source.external_id.clone()),
+                last_directory_sync: Some(self.now),
+                trashed_at: None,
+                groups: inc.groups,
+            };
+            let reason = match self.names_of(&user.groups) {
+                Some(g) => format!("New member of {g}."),
+                None => "New in the directory.".into(),
+            };
+            self.plan.users.push(UserOp { action: Action::Create, user, fields: Vec::new(), reason });
+            return;
+        };
+        let fields = self.merge_fields(&old.fields, inc.fields);
+        let mut after = old.clone();
+        let mut changes = Vec::new();
+        self.diff_fields(&mut changes, &old.fields, &fields);
+        after.fields = fields;
+        diff(&mut changes, "status", Some(old.status.as_str().into()), Some(status.as_str().into()));
+        after.status = status;
+        let old_groups = if old.managed_by.as_ref() == Some(key) { old.groups.clone() } else { Vec::new() };
+        diff(&mut changes, "groups", self.names_of(&old_groups), self.names_of(&inc.groups));
+        after.groups = inc.groups;
+        diff(&mut changes, "external_id", old.external_id.clone(), Some(inc.source.external_id.clone()));
+        after.external_id = Some(inc.source.external_id.clone());
+        after.trashed_at = None;
+        after.last_directory_sync = Some(self.now);
+        let (action, reason) = if old.managed_by.as_ref() != Some(key) {
+            diff(&mut changes, "managed_by", old.managed_by.as_ref().map(ToString::to_string), Some(key.to_string()));
+            after.managed_by = Some(key.clone());
+            self.plan.counts.taken_over += 1;
+            (Action::TakeOver, format!(
+                "A user with the username \"{}\" already existed; the sync \"{}\" manages it now and overwrites its synced fields.",
+                after.fields.username, self.settings.name
+            ))
+        } else if old.status == UserStatus::PendingDeletion {
+            self.plan.counts.restored += 1;
+            (Action::Restore, "Back in a synced group: restored from the trash.".to_string())
+        } else if status == UserStatus::Disabled && old.status != UserStatus::Disabled {
+            self.plan.counts.disabled += 1;
+            (Action::Disable, "Disabled in the directory.".to_string())
+        } else if status == UserStatus::Active && old.status == UserStatus::Disabled {
+            self.plan.counts.enabled += 1;
+            (Action::Enable, "Enabled again in the directory.".to_string())
+        } else if changes.is_empty() {
+            return;
+        } else {
+            self.plan.counts.updated += 1;
+            (Action::Update, "Changed in the directory.".to_string())
+        };
+        self.plan.users.push(UserOp { action, user: after, fields: changes, reason });
+    }
+
+    /// The user's fields after the sync: mapped fields from the source, everything else kept.
+    fn merge_fields(&self, old: &UserFields, new: UserFields) -> UserFields {
+        let map = &self.settings.attributes;
+        let mut out = old.clone();
+        out.username = new.username;
+        if !map.aliases.is_empty() {
+            out.aliases = new.aliases;
+        }
+        if map.realname.is_some() {
+            out.realname = new.realname;
+        }
+        if map.firstname.is_some() {
+            out.firstname = new.firstname;
+        }
+        if map.lastname.is_some() {
+            out.lastname = new.lastname;
+        }
+        if map.email.is_some() {
+            out.email = new.email;
+        }
+        if !map.phones.is_empty() {
+            out.phones = new.phones;
+        }
+        if map.notes.is_some() {
+            out.notes = new.notes;
+        }
+        for name in map.custom.keys() {
+            match new.custom.get(name) {
+                Some(v) => {
+                    out.custom.insert(name.clone(), v.clone());
+                }
+                None => {
+                    out.custom.remove(name);
+                }
+            }
+        }
+        out
+    }
+
+    fn diff_fields(&self, out: &mut Vec<FieldChange>, old: &UserFields, new: &UserFields) {
+        diff(out, "username", Some(old.username.clone()), Some(new.username.clone()));
+        diff(out, "aliases", join(&old.aliases), join(&new.aliases));
+        diff(out, "realname", opt(&old.realname), opt(&new.realname));
+        diff(out, "firstname", opt(&old.firstname), opt(&new.firstname));
+        diff(out, "lastname", opt(&old.lastname), opt(&new.lastname));
+        diff(out, "email", opt(&old.email), opt(&new.email));
+        diff(out, "phones", join(&old.phones), join(&new.phones));
+        diff(out, "notes", opt(&old.notes), opt(&new.notes));
+        let names: std::collections::BTreeSet<&String> = old.custom.keys().chain(new.custom.keys()).collect();
+        for name in names {
+            diff(out, &format!("custom.{name}"), old.custom.get(name).cloned(), new.custom.get(name).cloned());
+        }
+    }
+
+    fn individual(&mut self, key: &str, lookup: &SourceLookup) {
+        let member_groups: Vec<&SourceGroup> = lookup.groups.iter().filter(|(_, m)| *m).map(|(g, _)| g).collect();
+        let res = resolve_groups(self.settings, self.snapshot, &member_groups, false, &mut self.plan);
+        self.group_names = res.names;
+        // Individual runs only create groups; they never rename or take over others.
+        self.plan.groups.retain(|op| op.action == Action::Create);
+        let mapped = lookup.user.as_ref().filter(|_| !member_groups.is_empty()).map(|su| (su, map_user(&self.settings.attributes, su)));
+        match mapped {
+            Some((su, Ok(fields))) => {
+                self.plan.counts.seen = 1;
+                let mut groups: Vec<GroupId> = member_groups.iter().filter_map(|g| res.ids.get(&g.external_id).cloned()).collect();
+                groups.sort();
+                groups.dedup();
+                self.plan_incoming(Incoming { source: su, fields, groups });
+            }
+            Some((su, Err(e))) => {
+                self.plan.counts.seen = 1;
+                self.plan.counts.skipped += 1;
+                self.plan.errors.push(EntryError { key: su.external_id.clone(), message: e.message() });
+            }
+            None => {
+                let existing = self
+                    .managed()
+                    .find(|u| fold(&u.fields.username) == fold(key));
+                match existing {
+                    Some(u) => {
+                        let reason = if lookup.user.is_some() {
+                            "Not in any synced group any more."
+                        } else {
+                            "Not found in the directory."
+                        };
+                        self.trash_or_purge(u, reason);
+                    }
+                    None => self.plan.errors.push(EntryError {
+                        key: key.to_string(),
+                        message: format!(
+                            "No user with the username \"{key}\" was found in the synced groups, and this sync manages no such user. Check the spelling, and that the user is in a selected group."
+                        ),
+                    }),
+                }
+            }
+        }
+    }
+}
+
+struct AdminPlanner<'a> {
+    settings: &'a SyncSettings,
+    snapshot: &'a Snapshot,
+    now: Timestamp,
+    plan: Plan,
+    by_external: HashMap<&'a str, &'a Admin>,
+    by_email: HashMap<String, &'a Admin>,
+    claimed: HashSet<&'a AdminId>,
+}
+
+impl<'a> AdminPlanner<'a> {
+    fn new(settings: &'a SyncSettings, snapshot: &'a Snapshot, now: Timestamp) -> Self {
+        let mut by_external = HashMap::new();
+        let mut by_email = HashMap::new();
+        for a in &snapshot.admins {
+            if a.managed_by.as_ref() == Some(&settings.key) {
+                if let Some(ext) = a.external_id.as_deref() {
+                    by_external.insert(ext, a);
+                }
+            }
+            by_email.insert(fold(&a.email), a);
+        }
+        AdminPlanner { settings, snapshot, now, plan: Plan::default(), by_external, by_email, claimed: HashSet::new() }
+    }
+
+    fn role_of(&self, group_external_id: &str) -> Option<AdminRole> {
+        self.settings
+            .roles
+            .iter()
+            .find(|m| m.group.eq_ignore_ascii_case(group_external_id))
+            .map(|m| m.role)
+            .filter(|r| *r != AdminRole::Owner)
+    }
+
+    fn run(mut self, scope: &Scope<'_>) -> Plan {
+        match scope {
+            Scope::Full(batch) => self.full(batch),
+            Scope::Individual { key, lookup } => self.individual(key, lookup),
+        }
+        self.plan
+    }
+
+    fn full(&mut self, batch: &SourceBatch) {
+        for missing in &batch.missing_groups {
+            self.plan.errors.push(EntryError {
+                key: missing.clone(),
+                message: "This role-mapped group was not found in the directory. Its members who are in no other mapped group are disabled. If the group was renamed or moved, map it again.".into(),
+            });
+        }
+        let mut roles: HashMap<&str, AdminRole> = HashMap::new();
+        for g in &batch.groups {
+            let Some(role) = self.role_of(&g.external_id) else { continue };
+            for m in &g.members {
+                let e = roles.entry(m.as_str()).or_insert(role);
+                *e = (*e).min(role); // Ord follows privilege: smaller = more privileged.
+            }
+        }
+        let mut protected: HashSet<String> = HashSet::new();
+        let mut users: Vec<&SourceUser> = batch.users.iter().filter(|u| roles.contains_key(u.external_id.as_str())).collect();
+        users.sort_by(|a, b| a.external_id.cmp(&b.external_id));
+        users.dedup_by(|a, b| a.external_id == b.external_id);
+        // Claim by stable id first, as for users.
+        users.sort_by_key(|u| !self.by_external.contains_key(u.external_id.as_str()));
+        for su in users {
+            self.plan.counts.seen += 1;
+            if let Some(role) = roles.get(su.external_id.as_str()) {
+                if let Some(email) = self.plan_admin(su, *role) {
+                    protected.insert(email);
+                }
+            }
+        }
+        let mut managed_active = 0u64;
+        let mut left = 0u64;
+        let key = &self.settings.key;
+        let managed: Vec<&Admin> = self.snapshot.admins.iter().filter(|a| a.managed_by.as_ref() == Some(key)).collect();
+        for a in managed {
+            if a.left_at.is_none() {
+                managed_active += 1;
+            }
+            if self.claimed.contains(&a.id) || protected.contains(&fold(&a.email)) {
+                continue;
+            }
+            if self.leave(a, "Not in any role-mapped group any more: removed from the groups, or deleted in the directory.") {
+                left += 1;
+            }
+        }
+        if managed_active > 0 && self.plan.counts.seen == 0 {
+            self.plan.hold = Some(format!(
+                "The directory returned no administrators, but this sync manages {managed_active}. Nothing was changed. Check the role mappings and the connection; approve the run if this is really intended."
+            ));
+        } else if left * 100 > managed_active * u64::from(self.settings.deletion_threshold_percent) {
+            self.plan.hold = Some(format!(
+                "This run would disable {left} of {managed_active} administrators, more than the {}% safety threshold. Nothing was changed. Review the changes, then approve the run to apply them.",
+                self.settings.deletion_threshold_percent
+            ));
+        }
+    }
+
+    /// Disables an admin who left every mapped group, or removes them after the retention.
+    fn leave(&mut self, a: &Admin, reason: &str) -> bool {
+        match a.left_at {
+            Some(at) => {
+                if at.plus_days(self.settings.retention_days) <= self.now {
+                    self.plan.counts.purged += 1;
+                    self.plan.admins.push(AdminOp {
+                        action: Action::Purge,
+                        admin: a.clone(),
+                        fields: Vec::new(),
+                        reason: format!("Disabled for {} days after leaving every mapped group: removed.", self.settings.retention_days),
+                    });
+                }
+                false
+            }
+            None => {
+                let mut after = a.clone();
+                after.status = AdminStatus::Disabled;
+                after.left_at = Some(self.now);
+                let mut fields = Vec::new();
+                diff(&mut fields, "status", Some(a.status.as_str().into()), Some(AdminStatus::Disabled.as_str().into()));
+                self.plan.counts.trashed += 1;
+                self.plan.admins.push(AdminOp { action: Action::Disable, admin: after, fields, reason: reason.into() });
+                true
+            }
+        }
+    }
+
+    /// Plans one admin; returns the folded email when the entry is valid (so it is protected from leaving).
+    fn plan_admin(&mut self, su: &SourceUser, role: AdminRole) -> Option<String> {
+        let map = &self.settings.attributes;
+        let email = map.email.as_deref().and_then(|a| su.first(a)).map(|s| s.trim().to_string());
+        let Some(email) = email.filter(|e| !e.is_empty()) else {
+            self.plan.counts.skipped += 1;
+            self.plan.errors.push(EntryError {
+                key: su.first(&map.username).unwrap_or(&su.external_id).to_string(),
+                message: "Skipped: administrators are matched by email, and this entry has no email. Fill in the email attribute in the directory.".into(),
+            });
+            return None;
+        };
+        let name = map
+            .realname
+            .as_deref()
+            .and_then(|a| su.first(a))
+            .map(str::to_string)
+            .or_else(|| {
+                let f = map.firstname.as_deref().and_then(|a| su.first(a));
+                let l = map.lastname.as_deref().and_then(|a| su.first(a));
+                match (f, l) {
+                    (Some(f), Some(l)) => Some(format!("{f} {l}")),
+                    (Some(x), None) | (None, Some(x)) => Some(x.to_string()),
+                    (None, None) => None,
+                }
+            })
+            .unwrap_or_else(|| email.clone());
+        let phone = map.phones.iter().find_map(|a| su.first(a)).map(str::to_string);
+        let folded = fold(&email);
+        let existing = self
+            .by_external
+            .get(su.external_id.as_str())
+            .copied()
+            .or_else(|| self.by_email.get(&folded).copied());
+        if let Some(e) = existing {
+            if e.role == AdminRole::Owner {
+                self.plan.counts.skipped += 1;
+                self.plan.errors.push(EntryError {
+                    key: email,
+                    message: "Skipped: an Owner already has this email, and Owners are never synced. Manage this Owner by hand, or use another email in the directory.".into(),
+                });
+                return Some(folded);
+            }
+            if !self.claimed.insert(&e.id) {
+                self.plan.counts.skipped += 1;
+                self.plan.errors.push(EntryError {
+                    key: email,
+                    message: "Skipped: another entry in this sync already matched the same administrator. Make emails unique in the directory.".into(),
+                });
+                return Some(folded);
+            }
+        }
+        let key = &self.settings.key;
+        let status = if su.disabled { AdminStatus::Disabled } else { AdminStatus::Active };
+        let desired = Admin {
+            id: existing.map(|e| e.id.clone()).unwrap_or_else(|| AdminId::derive(key, &su.external_id)),
+            name,
+            email,
+            phone,
+            role,
+            status,
+            managed_by: Some(key.clone()),
+            external_id: Some(su.external_id.clone()),
+            last_directory_sync: Some(self.now),
+            left_at: None,
+        };
+        let Some(old) = existing else {
+            self.plan.counts.created += 1;
+            self.plan.admins.push(AdminOp {
+                action: Action::Create,
+                reason: format!("Member of a group mapped to the {} role.", role.as_str()),
+                admin: desired,
+                fields: Vec::new(),
+            });
+            return Some(folded);
+        };
+        let mut fields = Vec::new();
+        diff(&mut fields, "name", Some(old.name.clone()), Some(desired.name.clone()));
+        diff(&mut fields, "email", Some(old.email.clone()), Some(desired.email.clone()));
+        diff(&mut fields, "phone", old.phone.clone(), desired.phone.clone());
+        diff(&mut fields, "role", Some(old.role.as_str().into()), Some(desired.role.as_str().into()));
+        diff(&mut fields, "status", Some(old.status.as_str().into()), Some(desired.status.as_str().into()));
+        let (action, reason) = if old.managed_by.as_ref() != Some(key) {
+            diff(&mut fields, "managed_by", old.managed_by.as_ref().map(ToString::to_string), Some(key.to_string()));
+            self.plan.counts.taken_over += 1;
+            (Action::TakeOver, "An administrator with this email already existed; this sync manages it now.".to_string())
+        } else if old.left_at.is_some() && !su.disabled {
+            self.plan.counts.enabled += 1;
+            (Action::Enable, "Back in a role-mapped group.".to_string())
+        } else if desired.status == AdminStatus::Disabled && old.status != AdminStatus::Disabled {
+            self.plan.counts.disabled += 1;
+            (Action::Disable, "Disabled in the directory.".to_string())
+        } else if desired.status == AdminStatus::Active && old.status == AdminStatus::Disabled {
+            self.plan.counts.enabled += 1;
+            (Action::Enable, "Enabled again in the directory.".to_string())
+        } else if fields.is_empty() && old.external_id == desired.external_id {
+            return Some(folded);
+        } else {
+            self.plan.counts.updated += 1;
+            (Action::Update, "Changed in the directory.".to_string())
+        };
+        self.plan.admins.push(AdminOp { action, admin: desired, fields, reason });
+        Some(folded)
+    }
+
+    fn individual(&mut self, key: &str, lookup: &SourceLookup) {
+        let role = lookup
+            .groups
+            .iter()
+            .filter(|(_, member)| *member)
+            .filter_map(|(g, _)| self.role_of(&g.external_id))
+            .min();
+        match (&lookup.user, role) {
+            (Some(su), Some(role)) => {
+                self.plan.counts.seen = 1;
+                self.plan_admin(su, role);
+            }
+            _ => {
+                let skey = &self.settings.key;
+                let existing = self
+                    .snapshot
+                    .admins
+                    .iter()
+                    .find(|a| a.managed_by.as_ref() == Some(skey) && fold(&a.email) == fold(key));
+                match existing {
+                    Some(a) => {
+                        self.leave(a, "Not in any role-mapped group any more.");
+                    }
+                    None => self.plan.errors.push(EntryError {
+                        key: key.to_string(),
+                        message: format!("No administrator with the email \"{key}\" was found in the role-mapped groups. Check the spelling, and that the person is in a mapped group."),
+                    }),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! The connector contract: what a directory returns and how Roster asks for it.
+//!
+//! One narrow trait fits every source (Active Directory, OpenLDAP, Entra ID, Google, Okta, SCIM, the demo).
+//! Each connector crate keeps its I/O in one module and its pure conversion to these types in another.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// A user as the source directory holds it, before Roster's attribute mapping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceUser {
+    /// Stable id in the source (objectGUID, entryUUID, Graph id…); survives renames and moves.
+    pub external_id: String,
+    /// Attribute values as (name, value) pairs; multi-valued attributes repeat the name.
+    /// Names are compared case-insensitively.
+    pub attributes: Vec<(String, String)>,
+    /// Whether the source has the account disabled (AD `userAccountControl` bit 0x2, Entra
+    /// `accountEnabled=false`, Google suspended, …).
+    pub disabled: bool,
+}
+
+impl SourceUser {
+    /// The first value of `name`, compared case-insensitively; empty values count as missing.
+    pub fn first(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(n, v)| n.eq_ignore_ascii_case(name) && !v.trim().is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+    /// Every non-empty value of `name`.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.attributes
+            .iter()
+            .filter(move |(n, v)| n.eq_ignore_ascii_case(name) && !v.trim().is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A selected group, with its members already flattened: every user reachable through nested groups,
+/// each once, whatever cycles the directory has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceGroup {
+    /// Stable id in the source (a DN for LDAP, an object id for cloud directories).
+    pub external_id: String,
+    /// Display name; becomes the Roster group's name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// External ids of the member users (transitive).
+    pub members: Vec<String>,
+}
+
+/// Everything a full fetch returned: the selected groups and every user in at least one of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceBatch {
+    /// Users in at least one selected group.
+    pub users: Vec<SourceUser>,
+    /// The selected groups that exist in the source.
+    pub groups: Vec<SourceGroup>,
+    /// Selected groups the source no longer has (reported, and their members are not trashed for it alone).
+    pub missing_groups: Vec<String>,
+}
+
+/// What a run asks of a connector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchRequest {
+    /// External ids of the selected groups (user syncs) or role-mapped groups (admin syncs).
+    pub groups: Vec<String>,
+    /// The source attributes the mapping needs (connectors may fetch only these).
+    pub attributes: Vec<String>,
+}
+
+/// The result of looking up one user for an individual sync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceLookup {
+    /// The user, if the source has one with that username.
+    pub user: Option<SourceUser>,
+    /// The selected groups; for each, whether the user is a (transitive) member.
+    pub groups: Vec<(SourceGroup, bool)>,
+}
+
+/// A group offered by the group picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupSummary {
+    /// Stable id (DN for LDAP).
+    pub external_id: String,
+    /// Display name.
+    pub name: String,
+    /// Direct member count, when the source tells it cheaply.
+    pub member_count: Option<u64>,
+}
+
+/// Why a connector failed. Kept small on purpose: the engine only needs to know whether a retry may help.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectorError {
+    /// The directory could not be reached or timed out; a retry later may succeed.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The directory refused our credentials or consent; retrying will not help until an admin acts.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The configuration is wrong (bad base DN, unknown group…); an admin must fix it.
+    #[error("{0}")]
+    Configuration(String),
+    /// The directory answered something we could not understand.
+    #[error("{0}")]
+    Protocol(String),
+}
+
+impl ConnectorError {
+    /// Whether retrying the same request later may succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ConnectorError::Unreachable(_) => true,
+            ConnectorError::Unauthorized(_)
+            | ConnectorError::Configuration(_)
+            | ConnectorError::Protocol(_) => false,
+        }
+    }
+}
+
+/// A source directory. Implementations do I/O; they never touch the store.
+#[async_trait]
+pub trait Connector: Send + Sync {
+    /// Fetches the given groups (members flattened, cycles safe) and all their member users.
+    async fn fetch(&self, request: &FetchRequest) -> Result<SourceBatch, ConnectorError>;
+
+    /// Looks up one user by the value of the username attribute, and which selected groups they are in.
+    async fn fetch_user(
+        &self,
+        request: &FetchRequest,
+        username_attribute: &str,
+        username: &str,
+    ) -> Result<SourceLookup, ConnectorError>;
+
+    /// Groups whose name contains `query` (case-insensitive), for the group picker.
+    async fn search_groups(&self, query: &str, limit: usize) -> Result<Vec<GroupSummary>, ConnectorError>;
+}

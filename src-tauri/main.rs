@@ -1,0 +1,1 @@
+fn main() { roster_app::run() }
