@@ -1,1 +1,105 @@
-//! placeholder
+//! Roster's store: one SQLite file per tenant.
+//!
+//! What it owns: the schema and its migrations, reading and writing every table, and applying a sync plan
+//! in one transaction together with the run's change log.
+//!
+//! What it must not do: decide anything. Which changes a sync makes is the planner's job (roster-core);
+//! the store applies a plan exactly, or not at all.
+//!
+//! Invariants:
+//! - a file is a Roster tenant only if its `application_id` is [`schema::APPLICATION_ID`]; any other SQLite
+//!   file, a non-SQLite file, or a database newer than this build is refused before anything is written;
+//! - migrations run in one `IMMEDIATE` transaction: a database is either fully at the new version or untouched;
+//! - [`Store::apply`] writes a plan, the directory's new state and the run record in one transaction.
+//!
+//! How to add a table: add it to `schema::CURRENT`, bump `schema::VERSION`, add the step to
+//! `schema::upgrade_from`, and extend `tests/store.rs`'s upgrade test.
+
+mod apply;
+mod error;
+mod read;
+mod records;
+pub mod schema;
+
+pub use apply::ApplyOptions;
+pub use error::StoreError;
+pub use read::{AdminRow, Candidates, GroupRow, Page, UserRow};
+pub use records::*;
+
+use roster_core::Timestamp;
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// Result alias.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// An open tenant database: one connection for writes and one for reads (WAL lets reads go on while a
+/// sync applies).
+pub struct Store {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A poisoned lock only means another thread panicked mid-call; SQLite itself rolled back anything
+    // unfinished, so the connection is still usable.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn prepare(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens (or, with `create`, creates) the tenant database at `path`. A new database gets the current
+    /// schema and the tenant row named `name`; an older one is migrated; anything else is refused.
+    pub fn open(path: &Path, create: Option<(&str, Timestamp)>) -> Result<Store> {
+        let exists = path.exists();
+        if !exists && create.is_none() {
+            return Err(StoreError::NotFound(format!("There is no tenant database at {}.", path.display())));
+        }
+        if exists {
+            schema::check_header(path)?;
+        }
+        let flags = if create.is_some() {
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+        };
+        let mut writer = Connection::open_with_flags(path, flags).map_err(|e| StoreError::at(path, e))?;
+        // Identify the file before any pragma that writes (journal_mode=WAL writes the header).
+        schema::check_identity(&writer, path)?;
+        prepare(&writer).map_err(|e| e.with_path(path))?;
+        schema::migrate(&mut writer, create, path)?;
+        let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(|e| StoreError::at(path, e))?;
+        prepare(&reader)?;
+        let store = Store { path: path.to_path_buf(), writer: Mutex::new(writer), reader: Mutex::new(reader) };
+        Ok(store)
+    }
+
+    /// The file this store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn writer(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.writer)
+    }
+
+    pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.reader)
+    }
+}

@@ -186,8 +186,10 @@ pub enum Scope<'a> {
     },
 }
 
+/// Case folding for usernames, group names and emails. ASCII only, exactly as SQLite's NOCASE collation
+/// that enforces their uniqueness in the store, so the planner and the store always agree on a collision.
 fn fold(s: &str) -> String {
-    s.to_lowercase()
+    s.to_ascii_lowercase()
 }
 
 fn opt(v: &Option<String>) -> Option<String> {

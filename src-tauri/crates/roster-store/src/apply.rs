@@ -1,0 +1,264 @@
+//! Applying a plan: one transaction for the objects, the directory's new state and the run record.
+
+use crate::{Result, Store, StoreError};
+use roster_core::plan::{Action, Plan};
+use roster_core::{Change, DirectoryKey, Timestamp};
+use rusqlite::{params, Transaction};
+
+/// What else an apply records besides the plan's objects.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions<'a> {
+    /// The run being finished (from [`Store::begin_run`]).
+    pub run_id: i64,
+    /// The directory sync.
+    pub key: &'a DirectoryKey,
+    /// The directory's revision when its snapshot was read; a different revision now means another run
+    /// applied in between, and this plan is refused as stale.
+    pub expected_revision: i64,
+    /// A full sync moves `last_full_sync` forward; an individual sync does not.
+    pub full: bool,
+    /// Now.
+    pub now: Timestamp,
+    /// New connector state to store with the run (e.g. the demo's epoch, a delta cursor), if any.
+    pub connection_state: Option<(&'a str, &'a serde_json::Value)>,
+    /// `succeeded`, or `approved` for a held run that an admin approved.
+    pub outcome: &'a str,
+    /// The held run this run approves.
+    pub approves: Option<i64>,
+    /// The run's summary message.
+    pub message: &'a str,
+}
+
+pub(crate) fn insert_changes(tx: &Transaction<'_>, run_id: i64, changes: &[Change]) -> Result<()> {
+    let mut st = tx.prepare_cached(
+        "INSERT INTO run_changes (run_id, seq, object, key, action, fields, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (seq, c) in changes.iter().enumerate() {
+        let fields = if c.fields.is_empty() { "[]".to_string() } else { serde_json::to_string(&c.fields)? };
+        st.execute(params![run_id, seq as i64, c.object.as_str(), c.key, c.action, fields, c.reason])?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Applies `plan` and finishes the run, all in one transaction. On any error nothing is written.
+    pub fn apply(&self, plan: &Plan, opts: &ApplyOptions<'_>) -> Result<()> {
+        let mut c = self.writer();
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let revision: i64 = tx.query_row("SELECT revision FROM directories WHERE key = ?1", [&opts.key.0], |r| r.get(0))?;
+        if revision != opts.expected_revision {
+            return Err(StoreError::Conflict(
+                "Another run changed this directory sync while this one was planning. Nothing was applied; run the sync again.".into(),
+            ));
+        }
+        apply_objects(&tx, plan, opts.now)?;
+        tx.execute(
+            "UPDATE directories SET revision = revision + 1, status = 'ok',
+             last_full_sync = CASE WHEN ?2 THEN ?3 ELSE last_full_sync END WHERE key = ?1",
+            params![opts.key.0, opts.full, opts.now.0],
+        )?;
+        if let Some((conn_id, state)) = opts.connection_state {
+            tx.execute("UPDATE connections SET state = ?2 WHERE id = ?1", params![conn_id, state.to_string()])?;
+        }
+        tx.execute(
+            "UPDATE sync_runs SET outcome = ?2, finished_at = ?3, counts = ?4, message = ?5, errors = ?6, approved_run_id = ?7 WHERE id = ?1",
+            params![
+                opts.run_id,
+                opts.outcome,
+                opts.now.0,
+                serde_json::to_string(&plan.counts)?,
+                opts.message,
+                serde_json::to_string(&plan.errors)?,
+                opts.approves
+            ],
+        )?;
+        if let Some(held) = opts.approves {
+            tx.execute(
+                "UPDATE sync_runs SET outcome = 'approved', message = ?2 WHERE id = ?1 AND outcome = 'held'",
+                params![held, format!("Approved; applied by run {}.", opts.run_id)],
+            )?;
+        }
+        insert_changes(&tx, opts.run_id, &plan.changes())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Deletes for good every user whose retention in the trash has run out (including users trashed by
+    /// hand), and returns how many. Used by the scheduler and `rosterctl trash purge`.
+    pub fn purge_expired_trash(&self, now: Timestamp) -> Result<usize> {
+        let c = self.writer();
+        let days: i64 = c.query_row("SELECT pending_deletion_days FROM tenant WHERE id = 1", [], |r| r.get(0))?;
+        Ok(c.execute(
+            "DELETE FROM users WHERE status = 'pending deletion' AND trashed_at IS NOT NULL AND trashed_at + ?1 * 86400 <= ?2",
+            params![days, now.0],
+        )?)
+    }
+
+    /// Moves a user to the trash by hand.
+    pub fn trash_user(&self, username: &str, now: Timestamp) -> Result<()> {
+        let c = self.writer();
+        let n = c.execute(
+            "UPDATE users SET status = 'pending deletion', trashed_at = ?2 WHERE username = ?1 AND status != 'pending deletion'",
+            params![username, now.0],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("There is no user \"{username}\" outside the trash.")));
+        }
+        Ok(())
+    }
+
+    /// Restores a user from the trash by hand (as `active`). A synced user who is still in no synced group
+    /// goes back to the trash at the next sync.
+    pub fn restore_user(&self, username: &str) -> Result<()> {
+        let c = self.writer();
+        let n = c.execute(
+            "UPDATE users SET status = 'active', trashed_at = NULL WHERE username = ?1 AND status = 'pending deletion'",
+            [username],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("There is no user \"{username}\" in the trash.")));
+        }
+        Ok(())
+    }
+}
+
+fn apply_objects(tx: &Transaction<'_>, plan: &Plan, now: Timestamp) -> Result<()> {
+    {
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO groups (id, name, description, managed_by, external_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(id) DO UPDATE SET name = excluded.name, description = excluded.description,
+             managed_by = excluded.managed_by, external_id = excluded.external_id",
+        )?;
+        let mut delete = tx.prepare_cached("DELETE FROM groups WHERE id = ?1")?;
+        let mut clear = tx.prepare_cached("DELETE FROM memberships WHERE group_id = ?1")?;
+        // Deletions first, so a new group may reuse a deleted group's name in the same run.
+        for op in plan.groups.iter().filter(|op| op.action == Action::Delete) {
+            delete.execute([op.group.id.as_str()])?;
+        }
+        for op in plan.groups.iter().filter(|op| op.action != Action::Delete) {
+            let g = &op.group;
+            upsert.execute(params![
+                g.id.as_str(),
+                g.name,
+                g.description,
+                g.managed_by.as_ref().map(|k| k.as_str()),
+                g.external_id,
+                now.0
+            ])?;
+            if op.action == Action::TakeOver {
+                // A synced group replaces the members of the group it takes over.
+                clear.execute([g.id.as_str()])?;
+            }
+        }
+    }
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO users (id, username, aliases, realname, firstname, lastname, email, phones, notes, custom, status,
+             managed_by, external_id, last_directory_sync, trashed_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        )?;
+        let mut update = tx.prepare_cached(
+            "UPDATE users SET username = ?2, aliases = ?3, realname = ?4, firstname = ?5, lastname = ?6, email = ?7,
+             phones = ?8, notes = ?9, custom = ?10, status = ?11, managed_by = ?12, external_id = ?13,
+             last_directory_sync = ?14, trashed_at = ?15 WHERE id = ?1",
+        )?;
+        let mut delete = tx.prepare_cached("DELETE FROM users WHERE id = ?1")?;
+        let mut clear_synced = tx.prepare_cached(
+            "DELETE FROM memberships WHERE user_id = ?1 AND group_id IN (SELECT id FROM groups WHERE managed_by = ?2)",
+        )?;
+        let mut add_member = tx.prepare_cached("INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?1, ?2)")?;
+        // Purges and trashing first: they free usernames that renamed or new users in the same run may take.
+        let order = |a: Action| match a {
+            Action::Purge => 0,
+            Action::Trash => 1,
+            _ => 2,
+        };
+        let mut ops: Vec<&roster_core::plan::UserOp> = plan.users.iter().collect();
+        ops.sort_by_key(|op| order(op.action));
+        for op in ops {
+            let u = &op.user;
+            if op.action == Action::Purge {
+                delete.execute([u.id.as_str()])?;
+                continue;
+            }
+            let f = &u.fields;
+            let aliases = if f.aliases.is_empty() { "[]".into() } else { serde_json::to_string(&f.aliases)? };
+            let phones = if f.phones.is_empty() { "[]".into() } else { serde_json::to_string(&f.phones)? };
+            let custom = if f.custom.is_empty() { "{}".into() } else { serde_json::to_string(&f.custom)? };
+            let managed_by = u.managed_by.as_ref().map(|k| k.as_str());
+            if op.action == Action::Create {
+                insert.execute(params![
+                    u.id.as_str(),
+                    f.username,
+                    aliases,
+                    f.realname,
+                    f.firstname,
+                    f.lastname,
+                    f.email,
+                    phones,
+                    f.notes,
+                    custom,
+                    u.status.as_str(),
+                    managed_by,
+                    u.external_id,
+                    u.last_directory_sync.map(|t| t.0),
+                    u.trashed_at.map(|t| t.0),
+                    now.0
+                ])?;
+            } else {
+                update.execute(params![
+                    u.id.as_str(),
+                    f.username,
+                    aliases,
+                    f.realname,
+                    f.firstname,
+                    f.lastname,
+                    f.email,
+                    phones,
+                    f.notes,
+                    custom,
+                    u.status.as_str(),
+                    managed_by,
+                    u.external_id,
+                    u.last_directory_sync.map(|t| t.0),
+                    u.trashed_at.map(|t| t.0)
+                ])?;
+                clear_synced.execute(params![u.id.as_str(), managed_by])?;
+            }
+            for g in &u.groups {
+                add_member.execute(params![g.as_str(), u.id.as_str()])?;
+            }
+        }
+    }
+    {
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO admins (id, name, email, phone, role, status, managed_by, external_id, last_directory_sync, left_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT(id) DO UPDATE SET name = excluded.name, email = excluded.email, phone = excluded.phone,
+             role = excluded.role, status = excluded.status, managed_by = excluded.managed_by,
+             external_id = excluded.external_id, last_directory_sync = excluded.last_directory_sync, left_at = excluded.left_at",
+        )?;
+        let mut delete = tx.prepare_cached("DELETE FROM admins WHERE id = ?1")?;
+        for op in &plan.admins {
+            let a = &op.admin;
+            if op.action == Action::Purge {
+                delete.execute([a.id.as_str()])?;
+                continue;
+            }
+            upsert.execute(params![
+                a.id.as_str(),
+                a.name,
+                a.email,
+                a.phone,
+                a.role.as_str(),
+                a.status.as_str(),
+                a.managed_by.as_ref().map(|k| k.as_str()),
+                a.external_id,
+                a.last_directory_sync.map(|t| t.0),
+                a.left_at.map(|t| t.0),
+                now.0
+            ])?;
+        }
+    }
+    Ok(())
+}

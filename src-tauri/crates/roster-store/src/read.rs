@@ -1,0 +1,343 @@
+//! Reading users, groups and administrators: the planner's snapshot, and pages for the lists.
+
+use crate::{Result, Store};
+use roster_core::plan::Snapshot;
+use roster_core::{
+    Admin, AdminId, AdminRole, AdminStatus, DirectoryKey, Group, GroupId, Timestamp, User, UserFields,
+    UserId, UserStatus,
+};
+use rusqlite::{params, Connection, Row};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+/// A page of a list, with the total matching the query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Page<T> {
+    /// Rows matching the query, in all pages.
+    pub total: u64,
+    /// This page.
+    pub rows: Vec<T>,
+}
+
+/// A user in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserRow {
+    /// Id.
+    pub user_id: String,
+    /// Username.
+    pub username: String,
+    /// Display name.
+    pub realname: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// Duo status string.
+    pub status: String,
+    /// Group names, sorted.
+    pub groups: Vec<String>,
+    /// Managing sync's name.
+    pub managed_by: Option<String>,
+    /// Managing sync's key.
+    pub managed_by_key: Option<String>,
+    /// When a sync last wrote the user.
+    pub last_directory_sync: Option<Timestamp>,
+    /// When the user entered the trash.
+    pub trashed_at: Option<Timestamp>,
+}
+
+/// A group in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupRow {
+    /// Id.
+    pub group_id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Members.
+    pub member_count: u64,
+    /// Managing sync's name.
+    pub managed_by: Option<String>,
+}
+
+/// An admin in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdminRow {
+    /// Id.
+    pub admin_id: String,
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+    /// Role.
+    pub role: String,
+    /// Status.
+    pub status: String,
+    /// Managing sync's name.
+    pub managed_by: Option<String>,
+}
+
+fn decode<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn bad(what: &str, value: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("unknown {what} {value:?}").into(),
+    )
+}
+
+const USER_COLUMNS: &str = "id, username, aliases, realname, firstname, lastname, email, phones, notes, custom, status, managed_by, external_id, last_directory_sync, trashed_at";
+
+fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    let status: String = r.get(10)?;
+    Ok(User {
+        id: UserId(r.get(0)?),
+        fields: UserFields {
+            username: r.get(1)?,
+            aliases: decode(&r.get::<_, String>(2)?)?,
+            realname: r.get(3)?,
+            firstname: r.get(4)?,
+            lastname: r.get(5)?,
+            email: r.get(6)?,
+            phones: decode(&r.get::<_, String>(7)?)?,
+            notes: r.get(8)?,
+            custom: decode(&r.get::<_, String>(9)?)?,
+        },
+        status: UserStatus::parse(&status).ok_or_else(|| bad("user status", &status))?,
+        managed_by: r.get::<_, Option<String>>(11)?.map(DirectoryKey),
+        external_id: r.get(12)?,
+        last_directory_sync: r.get::<_, Option<i64>>(13)?.map(Timestamp),
+        trashed_at: r.get::<_, Option<i64>>(14)?.map(Timestamp),
+        groups: Vec::new(),
+    })
+}
+
+const ADMIN_COLUMNS: &str = "id, name, email, phone, role, status, managed_by, external_id, last_directory_sync, left_at";
+
+fn admin_row(r: &Row<'_>) -> rusqlite::Result<Admin> {
+    let role: String = r.get(4)?;
+    let status: String = r.get(5)?;
+    Ok(Admin {
+        id: AdminId(r.get(0)?),
+        name: r.get(1)?,
+        email: r.get(2)?,
+        phone: r.get(3)?,
+        role: AdminRole::parse(&role).ok_or_else(|| bad("admin role", &role))?,
+        status: AdminStatus::parse(&status).ok_or_else(|| bad("admin status", &status))?,
+        managed_by: r.get::<_, Option<String>>(6)?.map(DirectoryKey),
+        external_id: r.get(7)?,
+        last_directory_sync: r.get::<_, Option<i64>>(8)?.map(Timestamp),
+        left_at: r.get::<_, Option<i64>>(9)?.map(Timestamp),
+    })
+}
+
+fn group_row(r: &Row<'_>) -> rusqlite::Result<Group> {
+    Ok(Group {
+        id: GroupId(r.get(0)?),
+        name: r.get(1)?,
+        description: r.get(2)?,
+        managed_by: r.get::<_, Option<String>>(3)?.map(DirectoryKey),
+        external_id: r.get(4)?,
+    })
+}
+
+fn like(query: &str) -> String {
+    let escaped = query.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+impl Store {
+    /// What the planner needs for a sync: everything it manages, plus the users (by username), groups (by
+    /// name) and admins (by email) from `candidates` that it would take over.
+    pub fn snapshot(&self, key: &DirectoryKey, candidates: &Candidates) -> Result<Snapshot> {
+        let c = self.reader();
+        let tx = c.unchecked_transaction()?; // one consistent read
+        let mut snap = Snapshot::default();
+        {
+            let mut st = tx.prepare(&format!("SELECT {USER_COLUMNS} FROM users WHERE managed_by = ?1"))?;
+            snap.users = st.query_map([&key.0], user_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut st = tx.prepare(
+                "SELECT m.user_id, m.group_id FROM memberships m JOIN groups g ON g.id = m.group_id WHERE g.managed_by = ?1",
+            )?;
+            let mut by_user: HashMap<String, Vec<GroupId>> = HashMap::new();
+            let rows = st.query_map([&key.0], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (u, g) = row?;
+                by_user.entry(u).or_default().push(GroupId(g));
+            }
+            for u in &mut snap.users {
+                if let Some(mut gs) = by_user.remove(u.id.as_str()) {
+                    gs.sort();
+                    u.groups = gs;
+                }
+            }
+            snap.users.extend(take_over_candidates(&tx, key, &candidates.usernames, "users", "username", |st, name| {
+                st.query_map([name], user_row)?.collect()
+            })?);
+            let mut st = tx.prepare("SELECT id, name, description, managed_by, external_id FROM groups")?;
+            let groups = st.query_map([], group_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            snap.groups = groups;
+            let mut st = tx.prepare(&format!("SELECT {ADMIN_COLUMNS} FROM admins WHERE managed_by = ?1"))?;
+            snap.admins = st.query_map([&key.0], admin_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            snap.admins.extend(take_over_candidates(&tx, key, &candidates.emails, "admins", "email", |st, name| {
+                st.query_map([name], admin_row)?.collect()
+            })?);
+        }
+        tx.finish()?;
+        Ok(snap)
+    }
+
+    /// A page of users; `trash` selects the users in the trash instead of the others.
+    pub fn users_page(&self, query: &str, trash: bool, offset: u64, limit: u64) -> Result<Page<UserRow>> {
+        let c = self.reader();
+        let pattern = like(query);
+        let filter = "(?1 = '%%' OR u.username LIKE ?1 ESCAPE '\\' OR u.realname LIKE ?1 ESCAPE '\\' OR u.email LIKE ?1 ESCAPE '\\')
+             AND ((?2 = 1) = (u.status = 'pending deletion'))";
+        let total: u64 = c.query_row(&format!("SELECT count(*) FROM users u WHERE {filter}"), params![pattern, trash], |r| r.get(0))?;
+        let mut st = c.prepare_cached(&format!(
+            "SELECT u.id, u.username, u.realname, u.email, u.status, d.name, u.managed_by, u.last_directory_sync, u.trashed_at,
+                    (SELECT group_concat(name, char(31)) FROM (SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
+                      WHERE m.user_id = u.id ORDER BY g.name COLLATE NOCASE))
+             FROM users u LEFT JOIN directories d ON d.key = u.managed_by
+             WHERE {filter} ORDER BY u.username COLLATE NOCASE LIMIT ?3 OFFSET ?4"
+        ))?;
+        let rows = st
+            .query_map(params![pattern, trash, limit, offset], |r| {
+                let groups: Option<String> = r.get(9)?;
+                Ok(UserRow {
+                    user_id: r.get(0)?,
+                    username: r.get(1)?,
+                    realname: r.get(2)?,
+                    email: r.get(3)?,
+                    status: r.get(4)?,
+                    managed_by: r.get(5)?,
+                    managed_by_key: r.get(6)?,
+                    last_directory_sync: r.get::<_, Option<i64>>(7)?.map(Timestamp),
+                    trashed_at: r.get::<_, Option<i64>>(8)?.map(Timestamp),
+                    groups: groups.map(|g| g.split('\u{1f}').map(str::to_owned).collect()).unwrap_or_default(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Page { total, rows })
+    }
+
+    /// A page of groups.
+    pub fn groups_page(&self, query: &str, offset: u64, limit: u64) -> Result<Page<GroupRow>> {
+        let c = self.reader();
+        let pattern = like(query);
+        let filter = "(?1 = '%%' OR g.name LIKE ?1 ESCAPE '\\' OR g.description LIKE ?1 ESCAPE '\\')";
+        let total: u64 = c.query_row(&format!("SELECT count(*) FROM groups g WHERE {filter}"), [&pattern], |r| r.get(0))?;
+        let mut st = c.prepare_cached(&format!(
+            "SELECT g.id, g.name, g.description, (SELECT count(*) FROM memberships m WHERE m.group_id = g.id), d.name
+             FROM groups g LEFT JOIN directories d ON d.key = g.managed_by
+             WHERE {filter} ORDER BY g.name COLLATE NOCASE LIMIT ?2 OFFSET ?3"
+        ))?;
+        let rows = st
+            .query_map(params![pattern, limit, offset], |r| {
+                Ok(GroupRow {
+                    group_id: r.get(0)?,
+                    name: r.get(1)?,
+                    description: r.get(2)?,
+                    member_count: r.get(3)?,
+                    managed_by: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Page { total, rows })
+    }
+
+    /// A page of administrators.
+    pub fn admins_page(&self, query: &str, offset: u64, limit: u64) -> Result<Page<AdminRow>> {
+        let c = self.reader();
+        let pattern = like(query);
+        let filter = "(?1 = '%%' OR a.name LIKE ?1 ESCAPE '\\' OR a.email LIKE ?1 ESCAPE '\\')";
+        let total: u64 = c.query_row(&format!("SELECT count(*) FROM admins a WHERE {filter}"), [&pattern], |r| r.get(0))?;
+        let mut st = c.prepare_cached(&format!(
+            "SELECT a.id, a.name, a.email, a.role, a.status, d.name FROM admins a LEFT JOIN directories d ON d.key = a.managed_by
+             WHERE {filter} ORDER BY a.email COLLATE NOCASE LIMIT ?2 OFFSET ?3"
+        ))?;
+        let rows = st
+            .query_map(params![pattern, limit, offset], |r| {
+                Ok(AdminRow {
+                    admin_id: r.get(0)?,
+                    name: r.get(1)?,
+                    email: r.get(2)?,
+                    role: r.get(3)?,
+                    status: r.get(4)?,
+                    managed_by: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Page { total, rows })
+    }
+
+    /// One user by username (case-insensitive).
+    pub fn user_by_username(&self, username: &str) -> Result<Option<User>> {
+        let c = self.reader();
+        let mut st = c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"))?;
+        let mut rows = st.query_map([username], user_row)?;
+        Ok(rows.next().transpose()?)
+    }
+
+    /// How many users (user syncs) or admins (admin syncs) each directory manages, by key.
+    pub fn managed_counts(&self) -> Result<HashMap<String, u64>> {
+        let c = self.reader();
+        let mut out = HashMap::new();
+        let mut st = c.prepare(
+            "SELECT managed_by, count(*) FROM users WHERE managed_by IS NOT NULL AND status != 'pending deletion' GROUP BY managed_by
+             UNION ALL SELECT managed_by, count(*) FROM admins WHERE managed_by IS NOT NULL GROUP BY managed_by",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))?;
+        for row in rows {
+            let (k, n) = row?;
+            *out.entry(k).or_insert(0) += n;
+        }
+        Ok(out)
+    }
+}
+
+/// Keys of objects a sync may take over: usernames of incoming users, emails of incoming admins.
+#[derive(Debug, Clone, Default)]
+pub struct Candidates {
+    /// Usernames (any case).
+    pub usernames: Vec<String>,
+    /// Emails (any case).
+    pub emails: Vec<String>,
+}
+
+/// Objects not managed by `key` whose `column` matches one of `names`. Reads only the matching rows: the
+/// set of unmanaged names is loaded once, so a first sync of 100,000 users into an empty tenant costs one
+/// query, not 100,000.
+fn take_over_candidates<T>(
+    c: &Connection,
+    key: &DirectoryKey,
+    names: &[String],
+    table: &str,
+    column: &str,
+    fetch: impl Fn(&mut rusqlite::CachedStatement<'_>, &str) -> rusqlite::Result<Vec<T>>,
+) -> Result<Vec<T>> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut st = c.prepare(&format!(
+        "SELECT lower({column}) FROM {table} WHERE managed_by IS NULL OR managed_by != ?1"
+    ))?;
+    let others: HashSet<String> = st.query_map([&key.0], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    if others.is_empty() {
+        return Ok(Vec::new());
+    }
+    let columns = if table == "users" { USER_COLUMNS } else { ADMIN_COLUMNS };
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for name in names {
+        let folded = name.to_ascii_lowercase();
+        if others.contains(&folded) && seen.insert(folded) {
+            let mut st = c.prepare_cached(&format!("SELECT {columns} FROM {table} WHERE {column} = ?1"))?;
+            out.extend(fetch(&mut st, name)?.into_iter());
+        }
+    }
+    Ok(out)
+}

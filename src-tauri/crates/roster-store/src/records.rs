@@ -1,0 +1,442 @@
+//! Tenant settings, connections, directory syncs and run records.
+
+use crate::{Result, Store, StoreError};
+use roster_core::{
+    AttributeMap, Change, Counts, DirectoryKey, EntryError, RoleMapping, SyncType, Timestamp,
+};
+use rusqlite::{params, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+/// The tenant's own row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantRecord {
+    /// Display name.
+    pub name: String,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Days in the trash before users are deleted for good.
+    pub pending_deletion_days: u32,
+}
+
+/// A connection to a source directory. `config` never holds secrets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionRecord {
+    /// Id (`conn-…`).
+    pub id: String,
+    /// `demo`, `active_directory`, `openldap`, `entra`, `google`, `okta`, `scim`.
+    pub kind: String,
+    /// Display name.
+    pub name: String,
+    /// Kind-specific settings (JSON).
+    pub config: serde_json::Value,
+    /// `ready`, `needs_reauthorization`, …
+    pub status: String,
+    /// Who authorized a cloud connection.
+    pub authorized_by: Option<String>,
+    /// When.
+    pub authorized_at: Option<Timestamp>,
+    /// State the connector keeps between runs (JSON).
+    pub state: serde_json::Value,
+    /// Created.
+    pub created_at: Timestamp,
+}
+
+/// A directory sync's configuration and status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryRecord {
+    /// The stable directory key.
+    pub key: DirectoryKey,
+    /// Display name.
+    pub name: String,
+    /// User or admin sync.
+    pub sync_type: SyncType,
+    /// The connection it reads through.
+    pub connection_id: String,
+    /// Selected groups (source ids).
+    pub groups: Vec<String>,
+    /// Attribute mapping.
+    pub attributes: AttributeMap,
+    /// Admin syncs: group -> role.
+    pub roles: Vec<RoleMapping>,
+    /// Scheduled syncs paused.
+    pub paused: bool,
+    /// Schedule interval.
+    pub interval_minutes: u32,
+    /// When the last full sync was applied.
+    pub last_full_sync: Option<Timestamp>,
+    /// `never_synced`, `ok`, `failed`, `held`.
+    pub status: String,
+    /// Bumped by every apply.
+    pub revision: i64,
+    /// Safety threshold, percent.
+    pub deletion_threshold_percent: u8,
+    /// Created.
+    pub created_at: Timestamp,
+}
+
+/// How a run started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trigger {
+    /// The scheduler.
+    Schedule,
+    /// Sync Now.
+    Manual,
+    /// One user or admin.
+    Individual,
+    /// The Admin API.
+    Api,
+    /// A SCIM push.
+    Scim,
+}
+
+impl Trigger {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Schedule => "schedule",
+            Trigger::Manual => "manual",
+            Trigger::Individual => "individual",
+            Trigger::Api => "api",
+            Trigger::Scim => "scim",
+        }
+    }
+}
+
+/// A run as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Id.
+    pub id: i64,
+    /// Directory.
+    pub directory_key: DirectoryKey,
+    /// Trigger.
+    pub trigger: String,
+    /// `running`, `succeeded`, `failed`, `held`, `approved`, `interrupted`.
+    pub outcome: String,
+    /// Start.
+    pub started_at: Timestamp,
+    /// End.
+    pub finished_at: Option<Timestamp>,
+    /// Counts.
+    pub counts: Counts,
+    /// Failure or summary message.
+    pub message: Option<String>,
+    /// Skipped entries.
+    pub errors: Vec<EntryError>,
+    /// Why it was held.
+    pub held_reason: Option<String>,
+    /// For an approving run: the held run it approved.
+    pub approved_run_id: Option<i64>,
+}
+
+fn ts(v: Option<i64>) -> Option<Timestamp> {
+    v.map(Timestamp)
+}
+
+fn json<T: serde::de::DeserializeOwned>(text: String) -> rusqlite::Result<T> {
+    serde_json::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+const CONNECTION_COLUMNS: &str = "id, kind, name, config, status, authorized_by, authorized_at, state, created_at";
+
+fn connection_row(r: &Row<'_>) -> rusqlite::Result<ConnectionRecord> {
+    Ok(ConnectionRecord {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        name: r.get(2)?,
+        config: json(r.get(3)?)?,
+        status: r.get(4)?,
+        authorized_by: r.get(5)?,
+        authorized_at: ts(r.get(6)?),
+        state: json(r.get(7)?)?,
+        created_at: Timestamp(r.get(8)?),
+    })
+}
+
+const DIRECTORY_COLUMNS: &str = "key, name, sync_type, connection_id, selected_groups, attributes, roles, paused, interval_minutes, last_full_sync, status, revision, deletion_threshold_percent, created_at";
+
+fn directory_row(r: &Row<'_>) -> rusqlite::Result<DirectoryRecord> {
+    let sync_type: String = r.get(2)?;
+    Ok(DirectoryRecord {
+        key: DirectoryKey(r.get(0)?),
+        name: r.get(1)?,
+        sync_type: if sync_type == "admin" { SyncType::Admin } else { SyncType::User },
+        connection_id: r.get(3)?,
+        groups: json(r.get(4)?)?,
+        attributes: json(r.get(5)?)?,
+        roles: json(r.get(6)?)?,
+        paused: r.get(7)?,
+        interval_minutes: r.get(8)?,
+        last_full_sync: ts(r.get(9)?),
+        status: r.get(10)?,
+        revision: r.get(11)?,
+        deletion_threshold_percent: r.get(12)?,
+        created_at: Timestamp(r.get(13)?),
+    })
+}
+
+const RUN_COLUMNS: &str = "id, directory_key, trigger, outcome, started_at, finished_at, counts, message, errors, held_reason, approved_run_id";
+
+pub(crate) fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
+    Ok(RunRecord {
+        id: r.get(0)?,
+        directory_key: DirectoryKey(r.get(1)?),
+        trigger: r.get(2)?,
+        outcome: r.get(3)?,
+        started_at: Timestamp(r.get(4)?),
+        finished_at: ts(r.get(5)?),
+        counts: json(r.get(6)?)?,
+        message: r.get(7)?,
+        errors: json(r.get(8)?)?,
+        held_reason: r.get(9)?,
+        approved_run_id: r.get(10)?,
+    })
+}
+
+impl Store {
+    /// The tenant row.
+    pub fn tenant(&self) -> Result<TenantRecord> {
+        let c = self.reader();
+        Ok(c.query_row("SELECT name, created_at, pending_deletion_days FROM tenant WHERE id = 1", [], |r| {
+            Ok(TenantRecord { name: r.get(0)?, created_at: Timestamp(r.get(1)?), pending_deletion_days: r.get(2)? })
+        })?)
+    }
+
+    /// Renames the tenant.
+    pub fn rename_tenant(&self, name: &str) -> Result<()> {
+        self.writer().execute("UPDATE tenant SET name = ?1 WHERE id = 1", [name])?;
+        Ok(())
+    }
+
+    /// Sets the trash retention.
+    pub fn set_pending_deletion_days(&self, days: u32) -> Result<()> {
+        self.writer().execute("UPDATE tenant SET pending_deletion_days = ?1 WHERE id = 1", [days])?;
+        Ok(())
+    }
+
+    /// Adds a connection.
+    pub fn insert_connection(&self, c: &ConnectionRecord) -> Result<()> {
+        self.writer().execute(
+            &format!("INSERT INTO connections ({CONNECTION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+            params![
+                c.id,
+                c.kind,
+                c.name,
+                c.config.to_string(),
+                c.status,
+                c.authorized_by,
+                c.authorized_at.map(|t| t.0),
+                c.state.to_string(),
+                c.created_at.0
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// One connection.
+    pub fn connection(&self, id: &str) -> Result<ConnectionRecord> {
+        let c = self.reader();
+        c.query_row(&format!("SELECT {CONNECTION_COLUMNS} FROM connections WHERE id = ?1"), [id], connection_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("There is no connection {id} in this tenant.")))
+    }
+
+    /// Every connection.
+    pub fn connections(&self) -> Result<Vec<ConnectionRecord>> {
+        let c = self.reader();
+        let mut st = c.prepare(&format!("SELECT {CONNECTION_COLUMNS} FROM connections ORDER BY name, id"))?;
+        let rows = st.query_map([], connection_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Deletes a connection no directory sync uses.
+    pub fn delete_connection(&self, id: &str) -> Result<()> {
+        let c = self.writer();
+        let users: Vec<String> = {
+            let mut st = c.prepare("SELECT name FROM directories WHERE connection_id = ?1 ORDER BY name")?;
+            let v = st.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+            v
+        };
+        if !users.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "The connection is used by the directory sync(s) {}. Delete those syncs first, or point them at another connection.",
+                users.join(", ")
+            )));
+        }
+        let n = c.execute("DELETE FROM connections WHERE id = ?1", [id])?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("There is no connection {id} in this tenant.")));
+        }
+        Ok(())
+    }
+
+    /// Adds a directory sync.
+    pub fn insert_directory(&self, d: &DirectoryRecord) -> Result<()> {
+        self.writer().execute(
+            &format!("INSERT INTO directories ({DIRECTORY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
+            params![
+                d.key.0,
+                d.name,
+                d.sync_type.as_str(),
+                d.connection_id,
+                serde_json::to_string(&d.groups)?,
+                serde_json::to_string(&d.attributes)?,
+                serde_json::to_string(&d.roles)?,
+                d.paused,
+                d.interval_minutes,
+                d.last_full_sync.map(|t| t.0),
+                d.status,
+                d.revision,
+                d.deletion_threshold_percent,
+                d.created_at.0
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// One directory sync.
+    pub fn directory(&self, key: &str) -> Result<DirectoryRecord> {
+        let c = self.reader();
+        c.query_row(&format!("SELECT {DIRECTORY_COLUMNS} FROM directories WHERE key = ?1"), [key], directory_row)
+            .optional()?
+            .ok_or_else(|| {
+                StoreError::NotFound(format!(
+                    "There is no directory sync with the key {key} in this tenant. List them with `rosterctl directory list`."
+                ))
+            })
+    }
+
+    /// Every directory sync, by name.
+    pub fn directories(&self) -> Result<Vec<DirectoryRecord>> {
+        let c = self.reader();
+        let mut st = c.prepare(&format!("SELECT {DIRECTORY_COLUMNS} FROM directories ORDER BY name COLLATE NOCASE, key"))?;
+        let rows = st.query_map([], directory_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Replaces a directory sync's configuration (not its status, revision or last sync time).
+    pub fn update_directory_config(&self, d: &DirectoryRecord) -> Result<()> {
+        let n = self.writer().execute(
+            "UPDATE directories SET name = ?2, selected_groups = ?3, attributes = ?4, roles = ?5, paused = ?6,
+             interval_minutes = ?7, deletion_threshold_percent = ?8 WHERE key = ?1",
+            params![
+                d.key.0,
+                d.name,
+                serde_json::to_string(&d.groups)?,
+                serde_json::to_string(&d.attributes)?,
+                serde_json::to_string(&d.roles)?,
+                d.paused,
+                d.interval_minutes,
+                d.deletion_threshold_percent
+            ],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("There is no directory sync {} in this tenant.", d.key)));
+        }
+        Ok(())
+    }
+
+    /// Deletes a directory sync. Its users, groups and admins stay, no longer managed by a sync.
+    pub fn delete_directory(&self, key: &str) -> Result<()> {
+        let n = self.writer().execute("DELETE FROM directories WHERE key = ?1", [key])?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("There is no directory sync {key} in this tenant.")));
+        }
+        Ok(())
+    }
+
+    /// Records that a run started; returns its id.
+    pub fn begin_run(&self, key: &DirectoryKey, trigger: Trigger, now: Timestamp) -> Result<i64> {
+        let c = self.writer();
+        c.execute(
+            "INSERT INTO sync_runs (directory_key, trigger, outcome, started_at) VALUES (?1, ?2, 'running', ?3)",
+            params![key.0, trigger.as_str(), now.0],
+        )?;
+        Ok(c.last_insert_rowid())
+    }
+
+    /// Records a run that ended without applying anything (failed, or held with the changes it would make).
+    pub fn finish_unapplied_run(
+        &self,
+        run_id: i64,
+        outcome: &str,
+        now: Timestamp,
+        counts: &Counts,
+        message: &str,
+        errors: &[EntryError],
+        held: Option<(&str, &[Change])>,
+    ) -> Result<()> {
+        let mut c = self.writer();
+        let tx = c.transaction()?;
+        tx.execute(
+            "UPDATE sync_runs SET outcome = ?2, finished_at = ?3, counts = ?4, message = ?5, errors = ?6, held_reason = ?7 WHERE id = ?1",
+            params![
+                run_id,
+                outcome,
+                now.0,
+                serde_json::to_string(counts)?,
+                message,
+                serde_json::to_string(errors)?,
+                held.map(|(r, _)| r)
+            ],
+        )?;
+        if let Some((_, changes)) = held {
+            crate::apply::insert_changes(&tx, run_id, changes)?;
+        }
+        let key: String = tx.query_row("SELECT directory_key FROM sync_runs WHERE id = ?1", [run_id], |r| r.get(0))?;
+        let status = if outcome == "held" { "held" } else { "failed" };
+        tx.execute("UPDATE directories SET status = ?2 WHERE key = ?1", params![key, status])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Marks runs left `running` by a process that ended mid-run as `interrupted`. Their changes were
+    /// never committed: the apply transaction is all or nothing.
+    pub fn mark_interrupted_runs(&self, now: Timestamp) -> Result<usize> {
+        Ok(self.writer().execute(
+            "UPDATE sync_runs SET outcome = 'interrupted', finished_at = ?1,
+             message = 'Roster stopped before this run finished. Nothing from it was applied.'
+             WHERE outcome = 'running'",
+            [now.0],
+        )?)
+    }
+
+    /// Runs, newest first; of one directory or all.
+    pub fn runs(&self, key: Option<&str>, limit: u32) -> Result<Vec<RunRecord>> {
+        let c = self.reader();
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {RUN_COLUMNS} FROM sync_runs WHERE (?1 IS NULL OR directory_key = ?1) ORDER BY id DESC LIMIT ?2"
+        ))?;
+        let rows = st.query_map(params![key, limit], run_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// One run with its change records.
+    pub fn run(&self, id: i64) -> Result<(RunRecord, Vec<Change>)> {
+        let c = self.reader();
+        let run = c
+            .query_row(&format!("SELECT {RUN_COLUMNS} FROM sync_runs WHERE id = ?1"), [id], run_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("There is no sync run {id} in this tenant.")))?;
+        let mut st = c.prepare("SELECT object, key, action, fields, reason FROM run_changes WHERE run_id = ?1 ORDER BY seq")?;
+        let changes = st
+            .query_map([id], |r| {
+                let object: String = r.get(0)?;
+                Ok(Change {
+                    object: match object.as_str() {
+                        "group" => roster_core::ObjectKind::Group,
+                        "admin" => roster_core::ObjectKind::Admin,
+                        _ => roster_core::ObjectKind::User,
+                    },
+                    key: r.get(1)?,
+                    action: r.get(2)?,
+                    fields: json(r.get(3)?)?,
+                    reason: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((run, changes))
+    }
+}

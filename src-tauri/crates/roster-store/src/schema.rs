@@ -1,0 +1,324 @@
+//! The schema: the current SQL and version at the top, the upgrade ladder below.
+//!
+//! NEVER edit [`V1`]: it is the first schema as shipped, kept so the upgrade test can build an old database.
+
+use crate::{Result, StoreError};
+use roster_core::Timestamp;
+use rusqlite::{Connection, TransactionBehavior};
+use std::io::Read;
+use std::path::Path;
+
+/// `PRAGMA application_id` of a Roster tenant database ("RSTR").
+pub const APPLICATION_ID: i32 = 0x5253_5452;
+
+/// The schema version this build writes.
+pub const VERSION: i32 = 2;
+
+/// The current schema, for new databases.
+pub const CURRENT: &str = r#"
+CREATE TABLE tenant (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    pending_deletion_days INTEGER NOT NULL DEFAULT 7
+);
+CREATE TABLE connections (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    config TEXT NOT NULL,                 -- JSON, never secrets (those live in the OS keychain)
+    status TEXT NOT NULL DEFAULT 'ready',
+    authorized_by TEXT,
+    authorized_at INTEGER,
+    state TEXT NOT NULL DEFAULT '{}',     -- JSON the connector keeps between runs (cursors, demo epoch)
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE directories (
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    sync_type TEXT NOT NULL CHECK (sync_type IN ('user', 'admin')),
+    connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE RESTRICT,
+    selected_groups TEXT NOT NULL,        -- JSON array of source group ids
+    attributes TEXT NOT NULL,             -- JSON AttributeMap
+    roles TEXT NOT NULL DEFAULT '[]',     -- JSON array of RoleMapping
+    paused INTEGER NOT NULL DEFAULT 0,
+    interval_minutes INTEGER NOT NULL DEFAULT 30,
+    last_full_sync INTEGER,
+    status TEXT NOT NULL DEFAULT 'never_synced',
+    revision INTEGER NOT NULL DEFAULT 0,  -- bumped by every apply; a stale plan is refused
+    created_at INTEGER NOT NULL,
+    deletion_threshold_percent INTEGER NOT NULL DEFAULT 10
+);
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL COLLATE NOCASE UNIQUE,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    realname TEXT,
+    firstname TEXT,
+    lastname TEXT,
+    email TEXT,
+    phones TEXT NOT NULL DEFAULT '[]',
+    notes TEXT,
+    custom TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL,
+    managed_by TEXT REFERENCES directories(key) ON DELETE SET NULL,
+    external_id TEXT,
+    last_directory_sync INTEGER,
+    trashed_at INTEGER,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX users_managed_by ON users(managed_by);
+CREATE INDEX users_status ON users(status);
+CREATE TABLE groups (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+    description TEXT,
+    managed_by TEXT REFERENCES directories(key) ON DELETE SET NULL,
+    external_id TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE memberships (
+    group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    PRIMARY KEY (group_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX memberships_user ON memberships(user_id);
+CREATE TABLE admins (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL COLLATE NOCASE UNIQUE,
+    phone TEXT,
+    role TEXT NOT NULL,
+    status TEXT NOT NULL,
+    managed_by TEXT REFERENCES directories(key) ON DELETE SET NULL,
+    external_id TEXT,
+    last_directory_sync INTEGER,
+    left_at INTEGER,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX admins_managed_by ON admins(managed_by);
+CREATE TABLE sync_runs (
+    id INTEGER PRIMARY KEY,
+    directory_key TEXT NOT NULL REFERENCES directories(key) ON DELETE CASCADE,
+    trigger TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    counts TEXT NOT NULL DEFAULT '{}',
+    message TEXT,
+    errors TEXT NOT NULL DEFAULT '[]',
+    held_reason TEXT,
+    approved_run_id INTEGER REFERENCES sync_runs(id) ON DELETE SET NULL
+);
+CREATE INDEX sync_runs_directory ON sync_runs(directory_key, id);
+CREATE TABLE run_changes (
+    run_id INTEGER NOT NULL REFERENCES sync_runs(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    object TEXT NOT NULL,
+    key TEXT NOT NULL,
+    action TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+"#;
+
+/// The first shipped schema (version 1). Frozen.
+pub const V1: &str = r#"
+CREATE TABLE tenant (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    pending_deletion_days INTEGER NOT NULL DEFAULT 7
+);
+CREATE TABLE connections (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    config TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'ready',
+    authorized_by TEXT,
+    authorized_at INTEGER,
+    state TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE directories (
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    sync_type TEXT NOT NULL CHECK (sync_type IN ('user', 'admin')),
+    connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE RESTRICT,
+    selected_groups TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    roles TEXT NOT NULL DEFAULT '[]',
+    paused INTEGER NOT NULL DEFAULT 0,
+    interval_minutes INTEGER NOT NULL DEFAULT 30,
+    last_full_sync INTEGER,
+    status TEXT NOT NULL DEFAULT 'never_synced',
+    revision INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL COLLATE NOCASE UNIQUE,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    realname TEXT,
+    firstname TEXT,
+    lastname TEXT,
+    email TEXT,
+    phones TEXT NOT NULL DEFAULT '[]',
+    notes TEXT,
+    custom TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL,
+    managed_by TEXT REFERENCES directories(key) ON DELETE SET NULL,
+    external_id TEXT,
+    last_directory_sync INTEGER,
+    trashed_at INTEGER,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX users_managed_by ON users(managed_by);
+CREATE INDEX users_status ON users(status);
+CREATE TABLE groups (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+    description TEXT,
+    managed_by TEXT REFERENCES directories(key) ON DELETE SET NULL,
+    external_id TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE memberships (
+    group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    PRIMARY KEY (group_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX memberships_user ON memberships(user_id);
+CREATE TABLE admins (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL COLLATE NOCASE UNIQUE,
+    phone TEXT,
+    role TEXT NOT NULL,
+    status TEXT NOT NULL,
+    managed_by TEXT REFERENCES directories(key) ON DELETE SET NULL,
+    external_id TEXT,
+    last_directory_sync INTEGER,
+    left_at INTEGER,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX admins_managed_by ON admins(managed_by);
+CREATE TABLE sync_runs (
+    id INTEGER PRIMARY KEY,
+    directory_key TEXT NOT NULL REFERENCES directories(key) ON DELETE CASCADE,
+    trigger TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    counts TEXT NOT NULL DEFAULT '{}',
+    message TEXT,
+    errors TEXT NOT NULL DEFAULT '[]',
+    held_reason TEXT
+);
+CREATE INDEX sync_runs_directory ON sync_runs(directory_key, id);
+CREATE TABLE run_changes (
+    run_id INTEGER NOT NULL REFERENCES sync_runs(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    object TEXT NOT NULL,
+    key TEXT NOT NULL,
+    action TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+"#;
+
+/// Upgrades a database at `version` by one step. Runs inside the migration transaction.
+fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Result<()> {
+    match version {
+        1 => {
+            // Version 2 added the safety hold: a per-sync deletion threshold, and approvals of held runs.
+            tx.execute_batch(
+                "ALTER TABLE directories ADD COLUMN deletion_threshold_percent INTEGER NOT NULL DEFAULT 10;
+                 ALTER TABLE sync_runs ADD COLUMN approved_run_id INTEGER REFERENCES sync_runs(id) ON DELETE SET NULL;",
+            )?;
+            Ok(())
+        }
+        other => Err(StoreError::TooNew(format!("No upgrade is known from schema version {other}."))),
+    }
+}
+
+/// Refuses files that are not SQLite databases, by their 16-byte header.
+pub(crate) fn check_header(path: &Path) -> Result<()> {
+    let mut header = [0u8; 16];
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| StoreError::NotFound(format!("The tenant file {} cannot be opened: {e}.", path.display())))?;
+    let n = file.read(&mut header).unwrap_or(0);
+    if n == 0 {
+        return Ok(()); // An empty file is a database SQLite has not written yet.
+    }
+    if n < 16 || &header != b"SQLite format 3\0" {
+        return Err(StoreError::NotADatabase(format!(
+            "{} is not a Roster tenant database (it is not a SQLite file). Nothing was changed. Choose the right file, or restore it from a backup.",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses SQLite databases of other programs, and Roster databases newer than this build.
+pub(crate) fn check_identity(conn: &Connection, path: &Path) -> Result<()> {
+    let app_id: i32 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(|e| StoreError::at(path, e))?;
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .map_err(|e| StoreError::at(path, e))?;
+    if app_id != APPLICATION_ID && (app_id != 0 || tables > 0) {
+        return Err(StoreError::Foreign(format!(
+            "{} is a SQLite database, but not a Roster tenant. Nothing was changed. Choose a Roster tenant file.",
+            path.display()
+        )));
+    }
+    let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > VERSION {
+        return Err(StoreError::TooNew(format!(
+            "{} was written by a newer version of Roster (schema {version}; this version reads up to {VERSION}). Nothing was changed. Update Roster to open it.",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Brings the database to [`VERSION`]: a new one gets [`CURRENT`] and its tenant row, an older one climbs
+/// the ladder. All in one IMMEDIATE transaction.
+pub(crate) fn migrate(conn: &mut Connection, create: Option<(&str, Timestamp)>, path: &Path) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version == 0 {
+        let Some((name, now)) = create else {
+            return Err(StoreError::Foreign(format!(
+                "{} is an empty database, not a Roster tenant. Nothing was changed.",
+                path.display()
+            )));
+        };
+        tx.execute_batch(CURRENT)?;
+        tx.execute("INSERT INTO tenant (id, name, created_at) VALUES (1, ?1, ?2)", rusqlite::params![name, now.0])?;
+        tx.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {VERSION};"))?;
+    } else {
+        let mut v = version;
+        while v < VERSION {
+            upgrade_from(&tx, v)?;
+            v += 1;
+        }
+        tx.execute_batch(&format!("PRAGMA user_version = {VERSION};"))?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Creates a database at schema [`V1`] (for the upgrade test and for tools that need an old file).
+pub fn create_v1(path: &Path, tenant_name: &str, now: Timestamp) -> Result<()> {
+    let conn = Connection::open(path)?;
+    conn.execute_batch(V1)?;
+    conn.execute("INSERT INTO tenant (id, name, created_at) VALUES (1, ?1, ?2)", rusqlite::params![tenant_name, now.0])?;
+    conn.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;"))?;
+    Ok(())
+}
