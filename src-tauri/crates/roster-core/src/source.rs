@@ -136,3 +136,51 @@ pub trait Connector: Send + Sync {
     /// Groups whose name contains `query` (case-insensitive), for the group picker.
     async fn search_groups(&self, query: &str, limit: usize) -> Result<Vec<GroupSummary>, ConnectorError>;
 }
+
+/// Flattens nested groups: every user reachable from `root` through `edges`, each once, in first-seen
+/// order. Cycles are safe (each group is visited once). `edges(group)` gives a group's direct member users
+/// and direct member groups.
+pub fn flatten_members<'a, F>(root: &'a str, mut edges: F) -> Vec<&'a str>
+where
+    F: FnMut(&str) -> Option<(&'a [String], &'a [String])>,
+{
+    let mut users = Vec::new();
+    let mut seen_users = std::collections::HashSet::new();
+    let mut visited = std::collections::HashSet::new();
+    let mut stack = vec![root];
+    while let Some(g) = stack.pop() {
+        if !visited.insert(g) {
+            continue;
+        }
+        if let Some((direct_users, subgroups)) = edges(g) {
+            for u in direct_users {
+                if seen_users.insert(u.as_str()) {
+                    users.push(u.as_str());
+                }
+            }
+            for s in subgroups.iter().rev() {
+                stack.push(s.as_str());
+            }
+        }
+    }
+    users
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn flattening_follows_nesting_and_survives_cycles() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let mut g: HashMap<&str, (Vec<String>, Vec<String>)> = HashMap::new();
+        g.insert("a", (s(&["u1"]), s(&["b"])));
+        g.insert("b", (s(&["u2", "u1"]), s(&["c"])));
+        g.insert("c", (s(&["u3"]), s(&["a"]))); // cycle back to a
+        let got = flatten_members("a", |k| g.get(k).map(|(u, s)| (u.as_slice(), s.as_slice())));
+        assert_eq!(got, vec!["u1", "u2", "u3"], "every user reachable once, cycles visited once");
+        let none = flatten_members("missing", |k| g.get(k).map(|(u, s)| (u.as_slice(), s.as_slice())));
+        assert!(none.is_empty(), "an unknown group has no members");
+    }
+}
