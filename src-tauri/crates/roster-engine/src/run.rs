@@ -1,0 +1,365 @@
+//! One run: fetch -> plan -> (preview | hold | apply), with a run record for everything but previews.
+
+use crate::phase::Phase;
+use crate::{Event, EventSink, Progress};
+use roster_core::plan::{plan, Plan, Scope};
+use roster_core::source::{Connector, FetchRequest};
+use roster_core::{Change, Clock, Counts, EntryError, SyncSettings, SyncType, Timestamp};
+use roster_store::{ApplyOptions, Candidates, DirectoryRecord, Store, Trigger};
+
+/// What kind of run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// Compute the plan and show it; write nothing.
+    Preview,
+    /// A full sync. With `approve`, a plan over the safety threshold is applied instead of held.
+    Full {
+        /// Apply even if the plan would be held.
+        approve: bool,
+    },
+    /// One user (user syncs: by username) or admin (admin syncs: by email).
+    Individual(String),
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Applied.
+    Succeeded,
+    /// Nothing applied; see the message.
+    Failed,
+    /// Nothing applied; waits for approval.
+    Held,
+    /// A preview; nothing applied.
+    Preview,
+}
+
+impl Outcome {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "succeeded",
+            Outcome::Failed => "failed",
+            Outcome::Held => "held",
+            Outcome::Preview => "preview",
+        }
+    }
+}
+
+/// Everything a run reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunReport {
+    /// Run record id (none for previews).
+    pub run_id: Option<i64>,
+    /// Directory sync.
+    pub directory_key: String,
+    /// Trigger (`preview` for previews).
+    pub trigger: String,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Start.
+    pub started_at: Timestamp,
+    /// End.
+    pub finished_at: Timestamp,
+    /// Counts.
+    pub counts: Counts,
+    /// One record per object changed (or that would change, for previews and held runs).
+    pub changes: Vec<Change>,
+    /// Skipped entries.
+    pub errors: Vec<EntryError>,
+    /// Why it was held.
+    pub held_reason: Option<String>,
+    /// Summary or failure reason, plain English.
+    pub message: String,
+    /// Whether retrying later may help (failed runs only).
+    pub transient: bool,
+}
+
+/// What to run.
+pub struct RunRequest<'a> {
+    /// The directory sync, as read before the run.
+    pub directory: &'a DirectoryRecord,
+    /// Trigger.
+    pub trigger: Trigger,
+    /// Mode.
+    pub mode: Mode,
+    /// Trash retention in days.
+    pub retention_days: u32,
+    /// Connector state to store if the run applies a full sync (e.g. the demo's next epoch).
+    pub next_connection_state: Option<serde_json::Value>,
+}
+
+/// The settings the planner needs, from a directory record.
+pub fn settings(d: &DirectoryRecord, retention_days: u32) -> SyncSettings {
+    SyncSettings {
+        key: d.key.clone(),
+        name: d.name.clone(),
+        sync_type: d.sync_type,
+        attributes: d.attributes.clone(),
+        roles: d.roles.clone(),
+        deletion_threshold_percent: d.deletion_threshold_percent,
+        retention_days,
+    }
+}
+
+fn summary(counts: &Counts) -> String {
+    let mut parts = Vec::new();
+    let mut add = |n: u64, what: &str| {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    };
+    add(counts.created, "created");
+    add(counts.updated, "updated");
+    add(counts.taken_over, "taken over");
+    add(counts.disabled, "disabled");
+    add(counts.enabled, "re-enabled");
+    add(counts.trashed, "moved to the trash");
+    add(counts.restored, "restored");
+    add(counts.purged, "deleted for good");
+    add(counts.groups_created + counts.groups_updated + counts.groups_deleted, "group changes");
+    add(counts.skipped, "skipped");
+    if parts.is_empty() {
+        format!("{} seen; no changes.", counts.seen)
+    } else {
+        format!("{} seen; {}.", counts.seen, parts.join(", "))
+    }
+}
+
+struct Emitter<'a> {
+    sink: &'a dyn EventSink,
+    key: String,
+    run_id: Option<i64>,
+}
+
+impl Emitter<'_> {
+    fn emit(&self, phase: Phase, done: u64, total: u64, message: impl Into<String>) {
+        self.sink.emit(Event::Progress(Progress {
+            directory_key: self.key.clone(),
+            run_id: self.run_id,
+            phase,
+            done,
+            total,
+            message: message.into(),
+        }));
+    }
+}
+
+/// Runs one sync. A failed or held run is an `Ok` report with that outcome; `Err` only when the store
+/// itself cannot record the run.
+pub async fn run_sync(
+    store: &Store,
+    connector: &dyn Connector,
+    req: RunRequest<'_>,
+    clock: &dyn Clock,
+    events: &dyn EventSink,
+) -> Result<RunReport, roster_store::StoreError> {
+    let d = req.directory;
+    let started = clock.now();
+    let preview = req.mode == Mode::Preview;
+    let run_id = if preview {
+        None
+    } else {
+        let trigger = match req.mode {
+            Mode::Individual(_) => Trigger::Individual,
+            _ => req.trigger,
+        };
+        Some(store.begin_run(&d.key, trigger, started)?)
+    };
+    let em = Emitter { sink: events, key: d.key.to_string(), run_id };
+    let mut report = RunReport {
+        run_id,
+        directory_key: d.key.to_string(),
+        trigger: if preview { "preview".into() } else { req.trigger.as_str().into() },
+        outcome: Outcome::Failed,
+        started_at: started,
+        finished_at: started,
+        counts: Counts::default(),
+        changes: Vec::new(),
+        errors: Vec::new(),
+        held_reason: None,
+        message: String::new(),
+        transient: false,
+    };
+    if let Mode::Individual(_) = req.mode {
+        report.trigger = Trigger::Individual.as_str().into();
+    }
+
+    match execute(store, connector, &req, clock, &em).await {
+        Ok(Executed::Preview(p)) => {
+            report.outcome = Outcome::Preview;
+            report.message = format!("Preview: {} Nothing was changed.", summary(&p.counts));
+            fill(&mut report, &p);
+            em.emit(Phase::Done, report.changes.len() as u64, report.changes.len() as u64, report.message.clone());
+        }
+        Ok(Executed::Held(p)) => {
+            report.outcome = Outcome::Held;
+            fill(&mut report, &p);
+            report.held_reason = p.hold.clone();
+            report.message = p.hold.clone().unwrap_or_default();
+            report.finished_at = clock.now();
+            if let Some(id) = run_id {
+                store.finish_unapplied_run(
+                    id,
+                    "held",
+                    report.finished_at,
+                    &p.counts,
+                    &report.message,
+                    &p.errors,
+                    Some((&report.message, &report.changes)),
+                )?;
+            }
+            em.emit(Phase::Held, 0, 0, report.message.clone());
+        }
+        Ok(Executed::Applied(p)) => {
+            report.outcome = Outcome::Succeeded;
+            fill(&mut report, &p);
+            report.message = summary(&p.counts);
+            report.finished_at = clock.now();
+            em.emit(Phase::Done, report.changes.len() as u64, report.changes.len() as u64, report.message.clone());
+        }
+        Err(failure) => {
+            report.outcome = Outcome::Failed;
+            report.message = failure.message;
+            report.transient = failure.transient;
+            report.finished_at = clock.now();
+            if let Some(id) = run_id {
+                store.finish_unapplied_run(id, "failed", report.finished_at, &Counts::default(), &report.message, &[], None)?;
+            }
+            em.emit(Phase::Failed, 0, 0, report.message.clone());
+        }
+    }
+    Ok(report)
+}
+
+fn fill(report: &mut RunReport, p: &Plan) {
+    report.counts = p.counts;
+    report.changes = p.changes();
+    report.errors = p.errors.clone();
+}
+
+enum Executed {
+    Preview(Plan),
+    Held(Plan),
+    Applied(Plan),
+}
+
+struct Failure {
+    message: String,
+    transient: bool,
+}
+
+impl From<roster_store::StoreError> for Failure {
+    fn from(e: roster_store::StoreError) -> Self {
+        let transient = matches!(e, roster_store::StoreError::Conflict(_));
+        Failure { message: e.to_string(), transient }
+    }
+}
+
+async fn execute(
+    store: &Store,
+    connector: &dyn Connector,
+    req: &RunRequest<'_>,
+    clock: &dyn Clock,
+    em: &Emitter<'_>,
+) -> Result<Executed, Failure> {
+    let d = req.directory;
+    let fetch = FetchRequest {
+        groups: match d.sync_type {
+            SyncType::User => d.groups.clone(),
+            SyncType::Admin => d.roles.iter().map(|r| r.group.clone()).collect(),
+        },
+        attributes: wanted_attributes(d),
+    };
+    if fetch.groups.is_empty() {
+        return Err(Failure {
+            message: "This directory sync has no groups selected, so there is nothing to sync. Select at least one group.".into(),
+            transient: false,
+        });
+    }
+    em.emit(Phase::Fetching, 0, 0, "Reading the directory…");
+    let settings = settings(d, req.retention_days);
+    let source_err = |e: roster_core::source::ConnectorError| Failure {
+        transient: e.is_transient(),
+        message: format!("The sync failed and nothing was changed: {e}"),
+    };
+    let (plan, full) = match &req.mode {
+        Mode::Individual(key) => {
+            let attr = match d.sync_type {
+                SyncType::User => d.attributes.username.clone(),
+                SyncType::Admin => d.attributes.email.clone().unwrap_or_else(|| "mail".into()),
+            };
+            let lookup = connector.fetch_user(&fetch, &attr, key).await.map_err(source_err)?;
+            let cands = candidates(d, lookup.user.iter());
+            let snap = store.snapshot(&d.key, &cands)?;
+            em.emit(Phase::Planning, 0, 1, "Working out the changes…");
+            (plan(&settings, &snap, &Scope::Individual { key, lookup: &lookup }, clock.now()), false)
+        }
+        Mode::Preview | Mode::Full { .. } => {
+            let batch = connector.fetch(&fetch).await.map_err(source_err)?;
+            let n = batch.users.len() as u64;
+            em.emit(Phase::Planning, 0, n, format!("Read {n} entries; working out the changes…"));
+            let cands = candidates(d, batch.users.iter());
+            let snap = store.snapshot(&d.key, &cands)?;
+            (plan(&settings, &snap, &Scope::Full(&batch), clock.now()), true)
+        }
+    };
+    if req.mode == Mode::Preview {
+        return Ok(Executed::Preview(plan));
+    }
+    let approve = matches!(req.mode, Mode::Full { approve: true });
+    if plan.hold.is_some() && !approve {
+        return Ok(Executed::Held(plan));
+    }
+    let total = (plan.users.len() + plan.groups.len() + plan.admins.len()) as u64;
+    em.emit(Phase::Applying, 0, total, format!("Applying {total} changes…"));
+    let approves = if approve {
+        store.runs(Some(d.key.as_str()), 50)?.into_iter().find(|r| r.outcome == "held").map(|r| r.id)
+    } else {
+        None
+    };
+    let run_id = em.run_id.unwrap_or_default();
+    let message = summary(&plan.counts);
+    let state = if full { req.next_connection_state.as_ref().map(|s| (d.connection_id.as_str(), s)) } else { None };
+    store.apply(
+        &plan,
+        &ApplyOptions {
+            run_id,
+            key: &d.key,
+            expected_revision: d.revision,
+            full,
+            now: clock.now(),
+            connection_state: state,
+            outcome: "succeeded",
+            approves,
+            message: &message,
+        },
+    )?;
+    Ok(Executed::Applied(plan))
+}
+
+fn wanted_attributes(d: &DirectoryRecord) -> Vec<String> {
+    let a = &d.attributes;
+    let mut v = vec![a.username.clone()];
+    v.extend(a.aliases.iter().cloned());
+    v.extend([&a.email, &a.realname, &a.firstname, &a.lastname, &a.notes].into_iter().flatten().cloned());
+    v.extend(a.phones.iter().cloned());
+    v.extend(a.custom.values().cloned());
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn candidates<'a>(d: &DirectoryRecord, users: impl Iterator<Item = &'a roster_core::source::SourceUser>) -> Candidates {
+    let mut c = Candidates::default();
+    match d.sync_type {
+        SyncType::User => {
+            c.usernames = users.filter_map(|u| u.first(&d.attributes.username).map(|s| s.trim().to_string())).collect()
+        }
+        SyncType::Admin => {
+            let attr = d.attributes.email.clone().unwrap_or_else(|| "mail".into());
+            c.emails = users.filter_map(|u| u.first(&attr).map(|s| s.trim().to_string())).collect()
+        }
+    }
+    c
+}
