@@ -1,1 +1,3 @@
-fn main() { roster_app::run() }
+fn main() {
+    roster_app::run()
+}

@@ -52,7 +52,8 @@ impl ManualClock {
     }
     /// Moves the clock forward by `seconds`.
     pub fn advance(&self, seconds: i64) {
-        self.0.fetch_add(seconds, std::sync::atomic::Ordering::SeqCst);
+        self.0
+            .fetch_add(seconds, std::sync::atomic::Ordering::SeqCst);
     }
     /// Sets the clock.
     pub fn set(&self, at: Timestamp) {

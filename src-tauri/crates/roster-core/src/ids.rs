@@ -113,10 +113,21 @@ mod tests {
     #[test]
     fn derived_ids_are_stable_and_distinct() {
         let k = DirectoryKey::from_random([7; 16]);
-        assert!(DirectoryKey::is_well_formed(k.as_str()), "a fresh key must be well formed: {k}");
+        assert!(
+            DirectoryKey::is_well_formed(k.as_str()),
+            "a fresh key must be well formed: {k}"
+        );
         let a = UserId::derive(&k, "guid-1");
-        assert_eq!(a, UserId::derive(&k, "guid-1"), "the same source object must always get the same id");
-        assert_ne!(a, UserId::derive(&k, "guid-2"), "different source objects must get different ids");
+        assert_eq!(
+            a,
+            UserId::derive(&k, "guid-1"),
+            "the same source object must always get the same id"
+        );
+        assert_ne!(
+            a,
+            UserId::derive(&k, "guid-2"),
+            "different source objects must get different ids"
+        );
         assert_eq!(a.as_str().len(), 20, "ids have Duo's 20-character shape");
         assert!(a.as_str().starts_with("DU"));
         assert!(GroupId::derive(&k, "guid-1").as_str().starts_with("DG"));

@@ -25,7 +25,9 @@ impl MappingError {
 }
 
 fn trimmed(v: Option<&str>) -> Option<String> {
-    v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+    v.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 /// Maps one source user. Values are trimmed; duplicate aliases and aliases equal to the username are dropped.
@@ -37,7 +39,8 @@ pub fn map_user(map: &AttributeMap, user: &SourceUser) -> Result<UserFields, Map
     for attr in &map.aliases {
         for v in user.all(attr) {
             let v = v.trim();
-            let dup = v.eq_ignore_ascii_case(&username) || aliases.iter().any(|a| a.eq_ignore_ascii_case(v));
+            let dup = v.eq_ignore_ascii_case(&username)
+                || aliases.iter().any(|a| a.eq_ignore_ascii_case(v));
             if !dup && aliases.len() < MAX_ALIASES {
                 aliases.push(v.to_owned());
             }
@@ -78,7 +81,10 @@ mod tests {
     fn user(attrs: &[(&str, &str)]) -> SourceUser {
         SourceUser {
             external_id: "x".into(),
-            attributes: attrs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+            attributes: attrs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
             disabled: false,
         }
     }
@@ -87,7 +93,8 @@ mod tests {
     fn maps_case_insensitively_and_trims() {
         let mut map = AttributeMap::ldap_default();
         map.aliases = vec!["mail".into(), "uid".into()];
-        map.custom.insert("department".into(), "departmentNumber".into());
+        map.custom
+            .insert("department".into(), "departmentNumber".into());
         let u = user(&[
             ("UID", " zoë "),
             ("mail", "zoe@example.org"),
@@ -96,26 +103,54 @@ mod tests {
             ("departmentnumber", "R&D"),
         ]);
         let f = map_user(&map, &u).unwrap();
-        assert_eq!(f.username, "zoë", "usernames are trimmed and attribute names match case-insensitively");
-        assert_eq!(f.aliases, vec!["zoe@example.org"], "an alias equal to the username is dropped");
-        assert_eq!(f.phones, vec!["+1 555 0199", "+1 555 0100"], "phones keep the mapping's attribute order");
+        assert_eq!(
+            f.username, "zoë",
+            "usernames are trimmed and attribute names match case-insensitively"
+        );
+        assert_eq!(
+            f.aliases,
+            vec!["zoe@example.org"],
+            "an alias equal to the username is dropped"
+        );
+        assert_eq!(
+            f.phones,
+            vec!["+1 555 0199", "+1 555 0100"],
+            "phones keep the mapping's attribute order"
+        );
         assert_eq!(f.custom.get("department").map(String::as_str), Some("R&D"));
-        assert_eq!(f.realname, None, "an unmapped or absent attribute gives no value");
+        assert_eq!(
+            f.realname, None,
+            "an unmapped or absent attribute gives no value"
+        );
     }
 
     #[test]
     fn missing_username_is_an_error_that_names_the_attribute() {
-        let err = map_user(&AttributeMap::ldap_default(), &user(&[("uid", "  "), ("mail", "a@b")])).unwrap_err();
-        assert!(err.message().contains("\"uid\""), "the message must name the missing attribute: {}", err.message());
+        let err = map_user(
+            &AttributeMap::ldap_default(),
+            &user(&[("uid", "  "), ("mail", "a@b")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.message().contains("\"uid\""),
+            "the message must name the missing attribute: {}",
+            err.message()
+        );
     }
 
     #[test]
     fn at_most_eight_aliases() {
         let mut map = AttributeMap::ldap_default();
         map.aliases = vec!["alias".into()];
-        let attrs: Vec<(String, String)> = (0..12).map(|i| ("alias".to_string(), format!("a{i}"))).collect();
+        let attrs: Vec<(String, String)> = (0..12)
+            .map(|i| ("alias".to_string(), format!("a{i}")))
+            .collect();
         let mut u = user(&[("uid", "u")]);
         u.attributes.extend(attrs);
-        assert_eq!(map_user(&map, &u).unwrap().aliases.len(), 8, "Duo allows at most 8 aliases");
+        assert_eq!(
+            map_user(&map, &u).unwrap().aliases.len(),
+            8,
+            "Duo allows at most 8 aliases"
+        );
     }
 }

@@ -326,9 +326,9 @@ impl AttributeMap {
         for name in self.custom.keys() {
             let ok = !name.is_empty()
                 && name.len() <= 256
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-' || c == '.' || c == '_');
+                && name.chars().all(|c| {
+                    c.is_ascii_alphanumeric() || c == ' ' || c == '-' || c == '.' || c == '_'
+                });
             if !ok {
                 return Err(format!("The custom attribute name \"{name}\" is not allowed. Use up to 256 letters, digits, spaces, '-', '_' or '.'."));
             }

@@ -134,7 +134,11 @@ pub trait Connector: Send + Sync {
     ) -> Result<SourceLookup, ConnectorError>;
 
     /// Groups whose name contains `query` (case-insensitive), for the group picker.
-    async fn search_groups(&self, query: &str, limit: usize) -> Result<Vec<GroupSummary>, ConnectorError>;
+    async fn search_groups(
+        &self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<GroupSummary>, ConnectorError>;
 }
 
 /// Flattens nested groups: every user reachable from `root` through `edges`, each once, in first-seen
@@ -179,8 +183,14 @@ mod tests {
         g.insert("b", (s(&["u2", "u1"]), s(&["c"])));
         g.insert("c", (s(&["u3"]), s(&["a"]))); // cycle back to a
         let got = flatten_members("a", |k| g.get(k).map(|(u, s)| (u.as_slice(), s.as_slice())));
-        assert_eq!(got, vec!["u1", "u2", "u3"], "every user reachable once, cycles visited once");
-        let none = flatten_members("missing", |k| g.get(k).map(|(u, s)| (u.as_slice(), s.as_slice())));
+        assert_eq!(
+            got,
+            vec!["u1", "u2", "u3"],
+            "every user reachable once, cycles visited once"
+        );
+        let none = flatten_members("missing", |k| {
+            g.get(k).map(|(u, s)| (u.as_slice(), s.as_slice()))
+        });
         assert!(none.is_empty(), "an unknown group has no members");
     }
 }

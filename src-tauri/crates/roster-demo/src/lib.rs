@@ -13,8 +13,8 @@ pub mod org;
 use async_trait::async_trait;
 use org::Org;
 use roster_core::source::{
-    flatten_members, Connector, ConnectorError, FetchRequest, GroupSummary, SourceBatch, SourceGroup,
-    SourceLookup, SourceUser,
+    flatten_members, Connector, ConnectorError, FetchRequest, GroupSummary, SourceBatch,
+    SourceGroup, SourceLookup, SourceUser,
 };
 use roster_core::{AdminRole, RoleMapping};
 use std::collections::HashMap;
@@ -28,7 +28,9 @@ pub struct DemoConnector {
 impl DemoConnector {
     /// The organisation of `users` people generated from `seed`, after `epoch` rounds of changes.
     pub fn new(seed: u64, users: usize, epoch: u32) -> Self {
-        DemoConnector { org: Org::at_epoch(seed, users, epoch) }
+        DemoConnector {
+            org: Org::at_epoch(seed, users, epoch),
+        }
     }
 
     /// The organisation.
@@ -37,16 +39,24 @@ impl DemoConnector {
     }
 
     fn group_index(&self) -> HashMap<String, usize> {
-        self.org.groups.iter().enumerate().map(|(i, g)| (g.dn.to_ascii_lowercase(), i)).collect()
+        self.org
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.dn.to_ascii_lowercase(), i))
+            .collect()
     }
 
     fn source_group(&self, idx: usize) -> SourceGroup {
         let index = self.group_index();
         let g = &self.org.groups[idx];
         let members = flatten_members(&g.dn, |dn| {
-            index
-                .get(&dn.to_ascii_lowercase())
-                .map(|&i| (self.org.groups[i].users.as_slice(), self.org.groups[i].subgroups.as_slice()))
+            index.get(&dn.to_ascii_lowercase()).map(|&i| {
+                (
+                    self.org.groups[i].users.as_slice(),
+                    self.org.groups[i].subgroups.as_slice(),
+                )
+            })
         });
         SourceGroup {
             external_id: g.dn.clone(),
@@ -70,13 +80,19 @@ pub fn default_user_groups() -> Vec<String> {
 pub fn default_roles() -> Vec<RoleMapping> {
     org::ROLE_GROUPS
         .iter()
-        .map(|(name, role)| RoleMapping { group: org::group_dn(name), role: *role })
+        .map(|(name, role)| RoleMapping {
+            group: org::group_dn(name),
+            role: *role,
+        })
         .collect()
 }
 
 /// The role groups, for documentation and the UI.
 pub fn role_groups() -> Vec<(String, AdminRole)> {
-    org::ROLE_GROUPS.iter().map(|(n, r)| (org::group_dn(n), *r)).collect()
+    org::ROLE_GROUPS
+        .iter()
+        .map(|(n, r)| (org::group_dn(n), *r))
+        .collect()
 }
 
 #[async_trait]
@@ -111,25 +127,29 @@ impl Connector for DemoConnector {
         username_attribute: &str,
         username: &str,
     ) -> Result<SourceLookup, ConnectorError> {
-        let user: Option<SourceUser> = self
-            .org
-            .users
-            .iter()
-            .map(org::User::to_source)
-            .find(|u| u.first(username_attribute).is_some_and(|v| v.eq_ignore_ascii_case(username)));
+        let user: Option<SourceUser> = self.org.users.iter().map(org::User::to_source).find(|u| {
+            u.first(username_attribute)
+                .is_some_and(|v| v.eq_ignore_ascii_case(username))
+        });
         let index = self.group_index();
         let mut groups = Vec::new();
         for dn in &request.groups {
             if let Some(&i) = index.get(&dn.to_ascii_lowercase()) {
                 let g = self.source_group(i);
-                let member = user.as_ref().is_some_and(|u| g.members.contains(&u.external_id));
+                let member = user
+                    .as_ref()
+                    .is_some_and(|u| g.members.contains(&u.external_id));
                 groups.push((g, member));
             }
         }
         Ok(SourceLookup { user, groups })
     }
 
-    async fn search_groups(&self, query: &str, limit: usize) -> Result<Vec<GroupSummary>, ConnectorError> {
+    async fn search_groups(
+        &self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<GroupSummary>, ConnectorError> {
         let q = query.to_lowercase();
         Ok(self
             .org

@@ -15,7 +15,10 @@ pub const ALL_STAFF_DN: &str = "cn=All Staff,ou=Groups,dc=northwind,dc=demo";
 /// Divisions and their teams. Users are direct members of one team; teams nest in divisions, divisions in
 /// All Staff.
 pub const DIVISIONS: &[(&str, &[&str])] = &[
-    ("Engineering", &["Platform", "Mobile", "Data", "Security Engineering"]),
+    (
+        "Engineering",
+        &["Platform", "Mobile", "Data", "Security Engineering"],
+    ),
     ("Sales", &["Sales EMEA", "Sales Americas", "Sales APAC"]),
     ("Marketing", &["Brand", "Growth"]),
     ("Operations", &["IT", "Facilities", "Customer Support"]),
@@ -32,19 +35,73 @@ pub const ROLE_GROUPS: &[(&str, AdminRole)] = &[
 ];
 
 const FIRST: &[&str] = &[
-    "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Ava", "Elijah", "Sophia", "Mateo", "Isabella", "Lucas",
-    "Mia", "Levi", "Zoë", "José", "Chloé", "Łukasz", "Siobhán", "Björn", "Aaliyah", "Wei", "Priya", "Kenji",
-    "Fatima", "Mohammed", "Ingrid", "Søren", "Nadia", "Tomás", "Ana", "Dmitri", "Yuki", "Chidi", "Amara", "Rafael",
-    "Hannah", "Ethan", "Grace", "Samuel", "Leila", "Omar", "Freya", "Jakub", "Renée", "Ciarán", "Mei", "Arjun",
+    "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Ava", "Elijah", "Sophia", "Mateo",
+    "Isabella", "Lucas", "Mia", "Levi", "Zoë", "José", "Chloé", "Łukasz", "Siobhán", "Björn",
+    "Aaliyah", "Wei", "Priya", "Kenji", "Fatima", "Mohammed", "Ingrid", "Søren", "Nadia", "Tomás",
+    "Ana", "Dmitri", "Yuki", "Chidi", "Amara", "Rafael", "Hannah", "Ethan", "Grace", "Samuel",
+    "Leila", "Omar", "Freya", "Jakub", "Renée", "Ciarán", "Mei", "Arjun",
 ];
 const LAST: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "García", "Miller", "Davis", "Rodríguez", "Martínez",
-    "Hernández", "López", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin",
-    "Lee", "Pérez", "Thompson", "White", "Harris", "Sánchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker",
-    "Young", "Allen", "King", "Wright", "Scott", "Nguyen", "Hill", "Müller", "Schäfer", "Nowak", "Kowalski",
-    "O'Brien", "Ó Súilleabháin", "Johansson", "Nakamura", "Okafor", "Singh", "Haddad", "Rossi", "Dubois", "Novák",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "García",
+    "Miller",
+    "Davis",
+    "Rodríguez",
+    "Martínez",
+    "Hernández",
+    "López",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Pérez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sánchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Nguyen",
+    "Hill",
+    "Müller",
+    "Schäfer",
+    "Nowak",
+    "Kowalski",
+    "O'Brien",
+    "Ó Súilleabháin",
+    "Johansson",
+    "Nakamura",
+    "Okafor",
+    "Singh",
+    "Haddad",
+    "Rossi",
+    "Dubois",
+    "Novák",
 ];
-const TITLES: &[&str] = &["Associate", "Specialist", "Senior Specialist", "Lead", "Manager", "Director"];
+const TITLES: &[&str] = &[
+    "Associate",
+    "Specialist",
+    "Senior Specialist",
+    "Lead",
+    "Manager",
+];
 
 /// A person in the demo directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +138,10 @@ impl User {
             ("mail".to_string(), self.mail.clone()),
             ("givenName".to_string(), self.given.clone()),
             ("sn".to_string(), self.sn.clone()),
-            ("displayName".to_string(), format!("{} {}", self.given, self.sn)),
+            (
+                "displayName".to_string(),
+                format!("{} {}", self.given, self.sn),
+            ),
             ("telephoneNumber".to_string(), self.phone.clone()),
             ("title".to_string(), self.title.clone()),
             ("department".to_string(), self.team.clone()),
@@ -90,7 +150,11 @@ impl User {
         if let Some(m) = &self.mobile {
             attributes.push(("mobile".to_string(), m.clone()));
         }
-        SourceUser { external_id: self.external_id.clone(), attributes, disabled: self.disabled }
+        SourceUser {
+            external_id: self.external_id.clone(),
+            attributes,
+            disabled: self.disabled,
+        }
     }
 }
 
@@ -166,14 +230,22 @@ impl Names {
 }
 
 fn teams() -> Vec<&'static str> {
-    DIVISIONS.iter().flat_map(|(_, t)| t.iter().copied()).collect()
+    DIVISIONS
+        .iter()
+        .flat_map(|(_, t)| t.iter().copied())
+        .collect()
 }
 
 impl Org {
     /// The organisation at epoch 0.
     pub fn generate(seed: u64, size: usize) -> Org {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut org = Org { users: Vec::with_capacity(size + size / 50), groups: Vec::new(), next_id: 0, seed };
+        let mut org = Org {
+            users: Vec::with_capacity(size + size / 50),
+            groups: Vec::new(),
+            next_id: 0,
+            seed,
+        };
         let mut names = Names(HashSet::with_capacity(size * 2));
         let teams = teams();
         for _ in 0..size {
@@ -208,14 +280,34 @@ impl Org {
         let n = self.next_id;
         let mixed = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ self.seed;
         User {
-            external_id: format!("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", mixed >> 32, (mixed >> 16) & 0xffff, n & 0xfff, (n >> 12) & 0xfff, n),
+            external_id: format!(
+                "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+                mixed >> 32,
+                (mixed >> 16) & 0xffff,
+                n & 0xfff,
+                (n >> 12) & 0xfff,
+                n
+            ),
             mail: format!("{uid}@northwind.demo"),
             uid,
             given,
             sn,
             phone: format!("+1 555 {:03} {:04}", 100 + (n / 10_000) % 900, n % 10_000),
-            mobile: if rng.random_range(0..3) == 0 { Some(format!("+1 555 7{:02} {:04}", n % 100, (n * 7) % 10_000)) } else { None },
-            title: TITLES.choose(rng).copied().unwrap_or("Associate").to_string(),
+            mobile: if rng.random_range(0..3) == 0 {
+                Some(format!("+1 555 7{:02} {:04}", n % 100, (n * 7) % 10_000))
+            } else {
+                None
+            },
+            // About 4% are directors; they make up the leadership groups.
+            title: if rng.random_range(0..100) < 4 {
+                "Director".to_string()
+            } else {
+                TITLES
+                    .choose(rng)
+                    .copied()
+                    .unwrap_or("Associate")
+                    .to_string()
+            },
             team: team.to_string(),
             employee_id: format!("E{:06}", n),
             disabled: false,
@@ -242,12 +334,18 @@ impl Org {
             let sn = LAST.choose(&mut rng).copied().unwrap_or("Doe").to_string();
             let u = &mut self.users[i];
             if u.sn != sn {
-                u.mail = format!("{}.{}@northwind.demo", ascii_fold(&u.given), ascii_fold(&sn));
+                u.mail = format!(
+                    "{}.{}@northwind.demo",
+                    ascii_fold(&u.given),
+                    ascii_fold(&sn)
+                );
                 u.sn = sn;
             }
         }
         // Re-enable some disabled accounts, then disable others.
-        let disabled: Vec<usize> = (0..self.users.len()).filter(|&i| self.users[i].disabled).collect();
+        let disabled: Vec<usize> = (0..self.users.len())
+            .filter(|&i| self.users[i].disabled)
+            .collect();
         for &i in disabled.iter().take(per(400)) {
             self.users[i].disabled = false;
         }
@@ -294,20 +392,35 @@ impl Org {
                     dn: group_dn(team),
                     name: (*team).into(),
                     description: format!("{team} team ({division})"),
-                    users: self.users.iter().filter(|u| u.team == *team).map(|u| u.external_id.clone()).collect(),
+                    users: self
+                        .users
+                        .iter()
+                        .filter(|u| u.team == *team)
+                        .map(|u| u.external_id.clone())
+                        .collect(),
                     subgroups: Vec::new(),
                 });
             }
         }
         groups.push(all_staff);
         // Leadership and Executive Team nest each other: a cycle, as real directories sometimes have.
-        let directors: Vec<String> = self.users.iter().filter(|u| u.title == "Director").map(|u| u.external_id.clone()).collect();
+        // Ordered by employee number, so people keep their place as others join and leave.
+        let mut directors: Vec<&User> = self
+            .users
+            .iter()
+            .filter(|u| u.title == "Director")
+            .collect();
+        directors.sort_by(|a, b| a.employee_id.cmp(&b.employee_id));
+        let directors: Vec<String> = directors
+            .into_iter()
+            .map(|u| u.external_id.clone())
+            .collect();
         let (exec, leads) = directors.split_at(directors.len().min(5));
         groups.push(Group {
             dn: group_dn("Leadership"),
             name: "Leadership".into(),
             description: "Directors".into(),
-            users: leads.iter().take(40).cloned().collect(),
+            users: leads.to_vec(),
             subgroups: vec![group_dn("Executive Team")],
         });
         groups.push(Group {
@@ -319,9 +432,20 @@ impl Org {
         });
         // Admin role groups, drawn from IT and Customer Support.
         let pick = |team: &str, skip: usize, take: usize| -> Vec<String> {
-            self.users.iter().filter(|u| u.team == team).skip(skip).take(take).map(|u| u.external_id.clone()).collect()
+            self.users
+                .iter()
+                .filter(|u| u.team == team)
+                .skip(skip)
+                .take(take)
+                .map(|u| u.external_id.clone())
+                .collect()
         };
-        let role_members = [pick("IT", 0, 3), pick("Customer Support", 0, 4), pick("IT", 3, 2), pick("Accounting", 0, 2)];
+        let role_members = [
+            pick("IT", 0, 3),
+            pick("Customer Support", 0, 4),
+            pick("IT", 3, 2),
+            pick("Accounting", 0, 2),
+        ];
         for ((name, role), users) in ROLE_GROUPS.iter().zip(role_members) {
             groups.push(Group {
                 dn: group_dn(name),
@@ -342,14 +466,35 @@ mod tests {
     #[test]
     fn generation_is_deterministic_and_realistic() {
         let a = Org::generate(7, 300);
-        assert_eq!(a, Org::generate(7, 300), "the same seed and size must give the same organisation");
-        assert_ne!(a, Org::generate(8, 300), "another seed gives another organisation");
+        assert_eq!(
+            a,
+            Org::generate(7, 300),
+            "the same seed and size must give the same organisation"
+        );
+        assert_ne!(
+            a,
+            Org::generate(8, 300),
+            "another seed gives another organisation"
+        );
         assert_eq!(a.users.len(), 300);
         let uids: HashSet<&str> = a.users.iter().map(|u| u.uid.as_str()).collect();
         assert_eq!(uids.len(), 300, "usernames are unique");
-        assert!(a.users.iter().any(|u| u.disabled), "some accounts are disabled");
-        assert!(a.users.iter().any(|u| !u.given.is_ascii() || !u.sn.is_ascii()), "some names are not ASCII");
-        assert!(a.groups.iter().any(|g| g.name == "Roster Administrators" && !g.users.is_empty()), "admins sit in role groups");
+        assert!(
+            a.users.iter().any(|u| u.disabled),
+            "some accounts are disabled"
+        );
+        assert!(
+            a.users
+                .iter()
+                .any(|u| !u.given.is_ascii() || !u.sn.is_ascii()),
+            "some names are not ASCII"
+        );
+        assert!(
+            a.groups
+                .iter()
+                .any(|g| g.name == "Roster Administrators" && !g.users.is_empty()),
+            "admins sit in role groups"
+        );
     }
 
     #[test]

@@ -117,7 +117,10 @@ fn summary(counts: &Counts) -> String {
     add(counts.trashed, "moved to the trash");
     add(counts.restored, "restored");
     add(counts.purged, "deleted for good");
-    add(counts.groups_created + counts.groups_updated + counts.groups_deleted, "group changes");
+    add(
+        counts.groups_created + counts.groups_updated + counts.groups_deleted,
+        "group changes",
+    );
     add(counts.skipped, "skipped");
     if parts.is_empty() {
         format!("{} seen; no changes.", counts.seen)
@@ -166,11 +169,19 @@ pub async fn run_sync(
         };
         Some(store.begin_run(&d.key, trigger, started)?)
     };
-    let em = Emitter { sink: events, key: d.key.to_string(), run_id };
+    let em = Emitter {
+        sink: events,
+        key: d.key.to_string(),
+        run_id,
+    };
     let mut report = RunReport {
         run_id,
         directory_key: d.key.to_string(),
-        trigger: if preview { "preview".into() } else { req.trigger.as_str().into() },
+        trigger: if preview {
+            "preview".into()
+        } else {
+            req.trigger.as_str().into()
+        },
         outcome: Outcome::Failed,
         started_at: started,
         finished_at: started,
@@ -190,7 +201,12 @@ pub async fn run_sync(
             report.outcome = Outcome::Preview;
             report.message = format!("Preview: {} Nothing was changed.", summary(&p.counts));
             fill(&mut report, &p);
-            em.emit(Phase::Done, report.changes.len() as u64, report.changes.len() as u64, report.message.clone());
+            em.emit(
+                Phase::Done,
+                report.changes.len() as u64,
+                report.changes.len() as u64,
+                report.message.clone(),
+            );
         }
         Ok(Executed::Held(p)) => {
             report.outcome = Outcome::Held;
@@ -216,7 +232,12 @@ pub async fn run_sync(
             fill(&mut report, &p);
             report.message = summary(&p.counts);
             report.finished_at = clock.now();
-            em.emit(Phase::Done, report.changes.len() as u64, report.changes.len() as u64, report.message.clone());
+            em.emit(
+                Phase::Done,
+                report.changes.len() as u64,
+                report.changes.len() as u64,
+                report.message.clone(),
+            );
         }
         Err(failure) => {
             report.outcome = Outcome::Failed;
@@ -224,7 +245,15 @@ pub async fn run_sync(
             report.transient = failure.transient;
             report.finished_at = clock.now();
             if let Some(id) = run_id {
-                store.finish_unapplied_run(id, "failed", report.finished_at, &Counts::default(), &report.message, &[], None)?;
+                store.finish_unapplied_run(
+                    id,
+                    "failed",
+                    report.finished_at,
+                    &Counts::default(),
+                    &report.message,
+                    &[],
+                    None,
+                )?;
             }
             em.emit(Phase::Failed, 0, 0, report.message.clone());
         }
@@ -252,7 +281,10 @@ struct Failure {
 impl From<roster_store::StoreError> for Failure {
     fn from(e: roster_store::StoreError) -> Self {
         let transient = matches!(e, roster_store::StoreError::Conflict(_));
-        Failure { message: e.to_string(), transient }
+        Failure {
+            message: e.to_string(),
+            transient,
+        }
     }
 }
 
@@ -289,21 +321,56 @@ async fn execute(
                 SyncType::User => d.attributes.username.clone(),
                 SyncType::Admin => d.attributes.email.clone().unwrap_or_else(|| "mail".into()),
             };
-            let lookup = connector.fetch_user(&fetch, &attr, key).await.map_err(source_err)?;
+            let lookup = connector
+                .fetch_user(&fetch, &attr, key)
+                .await
+                .map_err(source_err)?;
             let cands = candidates(d, lookup.user.iter());
             let snap = store.snapshot(&d.key, &cands)?;
             em.emit(Phase::Planning, 0, 1, "Working out the changes…");
-            (plan(&settings, &snap, &Scope::Individual { key, lookup: &lookup }, clock.now()), false)
+            (
+                plan(
+                    &settings,
+                    &snap,
+                    &Scope::Individual {
+                        key,
+                        lookup: &lookup,
+                    },
+                    clock.now(),
+                ),
+                false,
+            )
         }
         Mode::Preview | Mode::Full { .. } => {
             let batch = connector.fetch(&fetch).await.map_err(source_err)?;
             let n = batch.users.len() as u64;
-            em.emit(Phase::Planning, 0, n, format!("Read {n} entries; working out the changes…"));
+            em.emit(
+                Phase::Planning,
+                0,
+                n,
+                format!("Read {n} entries; working out the changes…"),
+            );
             let cands = candidates(d, batch.users.iter());
             let snap = store.snapshot(&d.key, &cands)?;
-            (plan(&settings, &snap, &Scope::Full(&batch), clock.now()), true)
+            (
+                plan(&settings, &snap, &Scope::Full(&batch), clock.now()),
+                true,
+            )
         }
     };
+    if let Mode::Individual(key) = &req.mode {
+        if plan.is_empty() && plan.counts.seen == 0 {
+            let why = plan
+                .errors
+                .first()
+                .map(|e| e.message.clone())
+                .unwrap_or_else(|| format!("Nothing was found for \"{key}\"."));
+            return Err(Failure {
+                message: why,
+                transient: false,
+            });
+        }
+    }
     if req.mode == Mode::Preview {
         return Ok(Executed::Preview(plan));
     }
@@ -312,15 +379,30 @@ async fn execute(
         return Ok(Executed::Held(plan));
     }
     let total = (plan.users.len() + plan.groups.len() + plan.admins.len()) as u64;
-    em.emit(Phase::Applying, 0, total, format!("Applying {total} changes…"));
+    em.emit(
+        Phase::Applying,
+        0,
+        total,
+        format!("Applying {total} changes…"),
+    );
     let approves = if approve {
-        store.runs(Some(d.key.as_str()), 50)?.into_iter().find(|r| r.outcome == "held").map(|r| r.id)
+        store
+            .runs(Some(d.key.as_str()), 50)?
+            .into_iter()
+            .find(|r| r.outcome == "held")
+            .map(|r| r.id)
     } else {
         None
     };
     let run_id = em.run_id.unwrap_or_default();
     let message = summary(&plan.counts);
-    let state = if full { req.next_connection_state.as_ref().map(|s| (d.connection_id.as_str(), s)) } else { None };
+    let state = if full {
+        req.next_connection_state
+            .as_ref()
+            .map(|s| (d.connection_id.as_str(), s))
+    } else {
+        None
+    };
     store.apply(
         &plan,
         &ApplyOptions {
@@ -342,7 +424,12 @@ fn wanted_attributes(d: &DirectoryRecord) -> Vec<String> {
     let a = &d.attributes;
     let mut v = vec![a.username.clone()];
     v.extend(a.aliases.iter().cloned());
-    v.extend([&a.email, &a.realname, &a.firstname, &a.lastname, &a.notes].into_iter().flatten().cloned());
+    v.extend(
+        [&a.email, &a.realname, &a.firstname, &a.lastname, &a.notes]
+            .into_iter()
+            .flatten()
+            .cloned(),
+    );
     v.extend(a.phones.iter().cloned());
     v.extend(a.custom.values().cloned());
     v.sort();
@@ -350,15 +437,25 @@ fn wanted_attributes(d: &DirectoryRecord) -> Vec<String> {
     v
 }
 
-fn candidates<'a>(d: &DirectoryRecord, users: impl Iterator<Item = &'a roster_core::source::SourceUser>) -> Candidates {
+fn candidates<'a>(
+    d: &DirectoryRecord,
+    users: impl Iterator<Item = &'a roster_core::source::SourceUser>,
+) -> Candidates {
     let mut c = Candidates::default();
     match d.sync_type {
         SyncType::User => {
-            c.usernames = users.filter_map(|u| u.first(&d.attributes.username).map(|s| s.trim().to_string())).collect()
+            c.usernames = users
+                .filter_map(|u| {
+                    u.first(&d.attributes.username)
+                        .map(|s| s.trim().to_string())
+                })
+                .collect()
         }
         SyncType::Admin => {
             let attr = d.attributes.email.clone().unwrap_or_else(|| "mail".into());
-            c.emails = users.filter_map(|u| u.first(&attr).map(|s| s.trim().to_string())).collect()
+            c.emails = users
+                .filter_map(|u| u.first(&attr).map(|s| s.trim().to_string()))
+                .collect()
         }
     }
     c

@@ -94,11 +94,18 @@ impl std::fmt::Debug for Scheduler {
 impl Scheduler {
     /// A scheduler with no tasks. `base_retry` is the first backoff delay (one minute in the app).
     pub fn new(runner: Arc<dyn ScheduledRun>, base_retry: Duration) -> Self {
-        Scheduler { runner, tasks: Mutex::new(HashMap::new()), states: Arc::new(Mutex::new(HashMap::new())), base_retry }
+        Scheduler {
+            runner,
+            tasks: Mutex::new(HashMap::new()),
+            states: Arc::new(Mutex::new(HashMap::new())),
+            base_retry,
+        }
     }
 
     fn tasks(&self) -> std::sync::MutexGuard<'_, HashMap<String, Task>> {
-        self.tasks.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Starts (or restarts) the task of one directory sync. Must be called inside a Tokio runtime.
@@ -115,7 +122,9 @@ impl Scheduler {
     }
 
     fn send(&self, key: &str, cmd: Command) -> bool {
-        self.tasks().get(key).is_some_and(|t| t.tx.send(cmd).is_ok())
+        self.tasks()
+            .get(key)
+            .is_some_and(|t| t.tx.send(cmd).is_ok())
     }
 
     /// Asks the task to run now (it runs after any run in progress). Returns false if there is no task.
@@ -143,7 +152,11 @@ impl Scheduler {
 
     /// The state of a task.
     pub fn state(&self, key: &str) -> Option<TaskState> {
-        self.states.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(key).copied()
+        self.states
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+            .copied()
     }
 
     /// Stops every task, waiting at most `timeout` for runs in progress to finish; tasks still running
@@ -164,7 +177,10 @@ impl Scheduler {
 }
 
 fn set_state(states: &Mutex<HashMap<String, TaskState>>, key: &str, s: TaskState) {
-    states.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key.to_string(), s);
+    states
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(key.to_string(), s);
 }
 
 /// The backoff before retry `attempt` (1-based): base * 2^(attempt-1), capped at `cap`, plus up to 10%
@@ -187,7 +203,15 @@ async fn task(
     let mut paused = s.paused;
     let mut attempt = 0u32;
     let mut next = Instant::now() + s.first_in;
-    set_state(&states, &key, if paused { TaskState::Paused } else { TaskState::Idle });
+    set_state(
+        &states,
+        &key,
+        if paused {
+            TaskState::Paused
+        } else {
+            TaskState::Idle
+        },
+    );
     loop {
         let mut run = false;
         tokio::select! {
@@ -225,7 +249,15 @@ async fn task(
                 attempt = 0;
                 // Missed ticks are skipped: the next run is one interval after this one ended.
                 next = now + interval;
-                set_state(&states, &key, if paused { TaskState::Paused } else { TaskState::Idle });
+                set_state(
+                    &states,
+                    &key,
+                    if paused {
+                        TaskState::Paused
+                    } else {
+                        TaskState::Idle
+                    },
+                );
             }
         }
     }
@@ -246,12 +278,19 @@ mod tests {
         async fn run(&self, _key: &str) -> RunResult {
             let n = self.runs.fetch_add(1, Ordering::SeqCst) + 1;
             tokio::time::sleep(Duration::from_secs(5)).await; // a run takes time
-            if n <= self.fail_first { RunResult::TransientFailure } else { RunResult::Done }
+            if n <= self.fail_first {
+                RunResult::TransientFailure
+            } else {
+                RunResult::Done
+            }
         }
     }
 
     fn sched(fail_first: u32) -> (Arc<Counting>, Scheduler) {
-        let c = Arc::new(Counting { runs: AtomicU32::new(0), fail_first });
+        let c = Arc::new(Counting {
+            runs: AtomicU32::new(0),
+            fail_first,
+        });
         let s = Scheduler::new(c.clone(), Duration::from_secs(60));
         (c, s)
     }
@@ -267,11 +306,24 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn runs_every_interval_and_skips_missed_ticks() {
         let (c, s) = sched(0);
-        s.schedule(Schedule { key: "k".into(), interval: Duration::from_secs(30 * MIN), paused: false, first_in: Duration::ZERO });
+        s.schedule(Schedule {
+            key: "k".into(),
+            interval: Duration::from_secs(30 * MIN),
+            paused: false,
+            first_in: Duration::ZERO,
+        });
         advance(10).await;
-        assert_eq!(c.runs.load(Ordering::SeqCst), 1, "a sync that never ran runs at once");
+        assert_eq!(
+            c.runs.load(Ordering::SeqCst),
+            1,
+            "a sync that never ran runs at once"
+        );
         advance(30 * MIN - 20).await;
-        assert_eq!(c.runs.load(Ordering::SeqCst), 1, "not again before the interval has passed since the run ended");
+        assert_eq!(
+            c.runs.load(Ordering::SeqCst),
+            1,
+            "not again before the interval has passed since the run ended"
+        );
         advance(30).await;
         assert_eq!(c.runs.load(Ordering::SeqCst), 2, "again after 30 minutes");
         s.stop(Duration::from_secs(5)).await;
@@ -280,50 +332,108 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn pause_resume_and_run_now() {
         let (c, s) = sched(0);
-        s.schedule(Schedule { key: "k".into(), interval: Duration::from_secs(30 * MIN), paused: true, first_in: Duration::ZERO });
+        s.schedule(Schedule {
+            key: "k".into(),
+            interval: Duration::from_secs(30 * MIN),
+            paused: true,
+            first_in: Duration::ZERO,
+        });
         advance(2 * 30 * MIN).await;
-        assert_eq!(c.runs.load(Ordering::SeqCst), 0, "a paused sync never runs on schedule");
+        assert_eq!(
+            c.runs.load(Ordering::SeqCst),
+            0,
+            "a paused sync never runs on schedule"
+        );
         assert_eq!(s.state("k"), Some(TaskState::Paused));
         assert!(s.run_now("k"));
         advance(10).await;
-        assert_eq!(c.runs.load(Ordering::SeqCst), 1, "Sync Now runs even while paused");
+        assert_eq!(
+            c.runs.load(Ordering::SeqCst),
+            1,
+            "Sync Now runs even while paused"
+        );
         s.resume("k");
         advance(30 * MIN + 10).await;
-        assert_eq!(c.runs.load(Ordering::SeqCst), 2, "resumed, it runs on schedule again");
+        assert_eq!(
+            c.runs.load(Ordering::SeqCst),
+            2,
+            "resumed, it runs on schedule again"
+        );
         s.stop(Duration::from_secs(5)).await;
     }
 
     #[tokio::test(start_paused = true)]
     async fn transient_failures_retry_with_backoff() {
         let (c, s) = sched(2);
-        s.schedule(Schedule { key: "k".into(), interval: Duration::from_secs(30 * MIN), paused: false, first_in: Duration::ZERO });
+        s.schedule(Schedule {
+            key: "k".into(),
+            interval: Duration::from_secs(30 * MIN),
+            paused: false,
+            first_in: Duration::ZERO,
+        });
         advance(10).await;
         assert_eq!(c.runs.load(Ordering::SeqCst), 1);
-        assert_eq!(s.state("k"), Some(TaskState::Retrying { attempt: 1 }), "a transient failure is a named retrying state");
+        assert_eq!(
+            s.state("k"),
+            Some(TaskState::Retrying { attempt: 1 }),
+            "a transient failure is a named retrying state"
+        );
         advance(MIN + 10).await; // 1 minute (+ up to 10% jitter)
-        assert_eq!(c.runs.load(Ordering::SeqCst), 2, "first retry after about a minute");
+        assert_eq!(
+            c.runs.load(Ordering::SeqCst),
+            2,
+            "first retry after about a minute"
+        );
         advance(MIN).await;
-        assert_eq!(c.runs.load(Ordering::SeqCst), 2, "the second retry waits twice as long");
+        assert_eq!(
+            c.runs.load(Ordering::SeqCst),
+            2,
+            "the second retry waits twice as long"
+        );
         advance(MIN + 20).await;
-        assert_eq!(c.runs.load(Ordering::SeqCst), 3, "second retry after about two minutes");
-        assert_eq!(s.state("k"), Some(TaskState::Idle), "success ends the retrying state");
+        assert_eq!(
+            c.runs.load(Ordering::SeqCst),
+            3,
+            "second retry after about two minutes"
+        );
+        assert_eq!(
+            s.state("k"),
+            Some(TaskState::Idle),
+            "success ends the retrying state"
+        );
         s.stop(Duration::from_secs(5)).await;
     }
 
     #[tokio::test(start_paused = true)]
     async fn runs_never_overlap_and_stop_is_prompt() {
         let (c, s) = sched(0);
-        s.schedule(Schedule { key: "k".into(), interval: Duration::from_secs(30 * MIN), paused: false, first_in: Duration::ZERO });
+        s.schedule(Schedule {
+            key: "k".into(),
+            interval: Duration::from_secs(30 * MIN),
+            paused: false,
+            first_in: Duration::ZERO,
+        });
         tokio::time::advance(Duration::from_millis(10)).await;
         s.run_now("k");
         s.run_now("k");
         advance(4).await;
-        assert_eq!(c.runs.load(Ordering::SeqCst), 1, "Sync Now during a run waits for it to end");
+        assert_eq!(
+            c.runs.load(Ordering::SeqCst),
+            1,
+            "Sync Now during a run waits for it to end"
+        );
         advance(20).await;
-        assert_eq!(c.runs.load(Ordering::SeqCst), 3, "then the queued requests run one after another");
+        assert_eq!(
+            c.runs.load(Ordering::SeqCst),
+            3,
+            "then the queued requests run one after another"
+        );
         let t0 = Instant::now();
         s.stop(Duration::from_secs(5)).await;
-        assert!(Instant::now() - t0 <= Duration::from_secs(5), "stop waits at most its timeout");
+        assert!(
+            Instant::now() - t0 <= Duration::from_secs(5),
+            "stop waits at most its timeout"
+        );
         assert!(!s.run_now("k"), "a stopped scheduler has no tasks");
     }
 
@@ -332,8 +442,16 @@ mod tests {
         let b = Duration::from_secs(60);
         let cap = Duration::from_secs(1800);
         assert_eq!(backoff(b, 1, cap, 0.0), Duration::from_secs(60));
-        assert_eq!(backoff(b, 3, cap, 0.0), Duration::from_secs(240), "1, 2, 4 minutes");
+        assert_eq!(
+            backoff(b, 3, cap, 0.0),
+            Duration::from_secs(240),
+            "1, 2, 4 minutes"
+        );
         assert_eq!(backoff(b, 10, cap, 0.0), cap, "never beyond the interval");
-        assert_eq!(backoff(b, 1, cap, 1.0), Duration::from_secs(66), "jitter adds at most 10%");
+        assert_eq!(
+            backoff(b, 1, cap, 1.0),
+            Duration::from_secs(66),
+            "jitter adds at most 10%"
+        );
     }
 }

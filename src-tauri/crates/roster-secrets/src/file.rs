@@ -23,7 +23,9 @@ pub struct EncryptedFile {
 
 impl std::fmt::Debug for EncryptedFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EncryptedFile").field("path", &self.path).finish()
+        f.debug_struct("EncryptedFile")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -46,14 +48,23 @@ fn derive(passphrase: &str, salt: &[u8]) -> Result<Key, SecretError> {
 impl EncryptedFile {
     /// The file at `path`, opened with `passphrase` (created on first write).
     pub fn new(path: &Path, passphrase: Sensitive<String>) -> Self {
-        EncryptedFile { path: path.to_path_buf(), passphrase, lock: Mutex::new(()) }
+        EncryptedFile {
+            path: path.to_path_buf(),
+            passphrase,
+            lock: Mutex::new(()),
+        }
     }
 
     fn load(&self) -> Result<BTreeMap<String, String>, SecretError> {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-            Err(e) => return Err(SecretError::Other(format!("cannot read {}: {e}", self.path.display()))),
+            Err(e) => {
+                return Err(SecretError::Other(format!(
+                    "cannot read {}: {e}",
+                    self.path.display()
+                )))
+            }
         };
         let wrong = || SecretError::WrongPassphrase(self.path.display().to_string());
         let env: Envelope = serde_json::from_str(&text).map_err(|_| wrong())?;
@@ -64,7 +75,9 @@ impl EncryptedFile {
             return Err(wrong());
         }
         let cipher = ChaCha20Poly1305::new(&derive(self.passphrase.expose(), &salt)?);
-        let plain = cipher.decrypt(Nonce::from_slice(&nonce), data.as_slice()).map_err(|_| wrong())?;
+        let plain = cipher
+            .decrypt(Nonce::from_slice(&nonce), data.as_slice())
+            .map_err(|_| wrong())?;
         serde_json::from_slice(&plain).map_err(|_| wrong())
     }
 
@@ -78,31 +91,48 @@ impl EncryptedFile {
         let data = cipher
             .encrypt(Nonce::from_slice(&nonce), plain.as_slice())
             .map_err(|_| SecretError::Other("encryption failed".into()))?;
-        let env = Envelope { version: 1, salt: B64.encode(salt), nonce: B64.encode(nonce), data: B64.encode(data) };
+        let env = Envelope {
+            version: 1,
+            salt: B64.encode(salt),
+            nonce: B64.encode(nonce),
+            data: B64.encode(data),
+        };
         let text = serde_json::to_string(&env).map_err(|e| SecretError::Other(e.to_string()))?;
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| SecretError::Other(e.to_string()))?;
         }
         let tmp = self.path.with_extension("tmp");
-        std::fs::write(&tmp, text).map_err(|e| SecretError::Other(format!("cannot write {}: {e}", tmp.display())))?;
-        std::fs::rename(&tmp, &self.path).map_err(|e| SecretError::Other(format!("cannot write {}: {e}", self.path.display())))?;
+        std::fs::write(&tmp, text)
+            .map_err(|e| SecretError::Other(format!("cannot write {}: {e}", tmp.display())))?;
+        std::fs::rename(&tmp, &self.path).map_err(|e| {
+            SecretError::Other(format!("cannot write {}: {e}", self.path.display()))
+        })?;
         Ok(())
     }
 }
 
 impl SecretStore for EncryptedFile {
     fn get(&self, key: &str) -> Result<Option<Sensitive<String>>, SecretError> {
-        let _g = self.lock.lock().map_err(|_| SecretError::Other("lock poisoned".into()))?;
+        let _g = self
+            .lock
+            .lock()
+            .map_err(|_| SecretError::Other("lock poisoned".into()))?;
         Ok(self.load()?.remove(key).map(Sensitive))
     }
     fn set(&self, key: &str, value: &Sensitive<String>) -> Result<(), SecretError> {
-        let _g = self.lock.lock().map_err(|_| SecretError::Other("lock poisoned".into()))?;
+        let _g = self
+            .lock
+            .lock()
+            .map_err(|_| SecretError::Other("lock poisoned".into()))?;
         let mut map = self.load()?;
         map.insert(key.to_string(), value.expose().to_string());
         self.save(&map)
     }
     fn delete(&self, key: &str) -> Result<(), SecretError> {
-        let _g = self.lock.lock().map_err(|_| SecretError::Other("lock poisoned".into()))?;
+        let _g = self
+            .lock
+            .lock()
+            .map_err(|_| SecretError::Other("lock poisoned".into()))?;
         let mut map = self.load()?;
         if map.remove(key).is_some() {
             self.save(&map)?;
@@ -123,14 +153,27 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("secrets.json");
         let f = EncryptedFile::new(&path, Sensitive("correct horse".into()));
-        f.set("t/c/bind_password", &Sensitive("Passw0rd!".into())).unwrap();
+        f.set("t/c/bind_password", &Sensitive("Passw0rd!".into()))
+            .unwrap();
         let on_disk = std::fs::read_to_string(&path).unwrap();
-        assert!(!on_disk.contains("Passw0rd!"), "the secret must not be stored in clear");
-        assert!(!on_disk.contains("bind_password"), "nor the names of the secrets");
+        assert!(
+            !on_disk.contains("Passw0rd!"),
+            "the secret must not be stored in clear"
+        );
+        assert!(
+            !on_disk.contains("bind_password"),
+            "nor the names of the secrets"
+        );
         let again = EncryptedFile::new(&path, Sensitive("correct horse".into()));
-        assert_eq!(again.get("t/c/bind_password").unwrap().map(|s| s.0), Some("Passw0rd!".into()));
+        assert_eq!(
+            again.get("t/c/bind_password").unwrap().map(|s| s.0),
+            Some("Passw0rd!".into())
+        );
         let wrong = EncryptedFile::new(&path, Sensitive("battery staple".into()));
         let err = wrong.get("t/c/bind_password").unwrap_err();
-        assert!(matches!(err, SecretError::WrongPassphrase(_)), "a wrong passphrase is a clear error: {err}");
+        assert!(
+            matches!(err, SecretError::WrongPassphrase(_)),
+            "a wrong passphrase is a clear error: {err}"
+        );
     }
 }

@@ -89,8 +89,12 @@ pub struct Keychain;
 
 fn keychain_error(e: keyring::Error) -> SecretError {
     match e {
-        keyring::Error::PlatformFailure(inner) => SecretError::KeychainUnavailable(inner.to_string()),
-        keyring::Error::NoStorageAccess(inner) => SecretError::KeychainUnavailable(inner.to_string()),
+        keyring::Error::PlatformFailure(inner) => {
+            SecretError::KeychainUnavailable(inner.to_string())
+        }
+        keyring::Error::NoStorageAccess(inner) => {
+            SecretError::KeychainUnavailable(inner.to_string())
+        }
         other => SecretError::Other(other.to_string()),
     }
 }
@@ -126,16 +130,25 @@ pub struct MemorySecrets(Mutex<HashMap<String, String>>);
 
 impl SecretStore for MemorySecrets {
     fn get(&self, key: &str) -> Result<Option<Sensitive<String>>, SecretError> {
-        let m = self.0.lock().map_err(|_| SecretError::Other("lock poisoned".into()))?;
+        let m = self
+            .0
+            .lock()
+            .map_err(|_| SecretError::Other("lock poisoned".into()))?;
         Ok(m.get(key).cloned().map(Sensitive))
     }
     fn set(&self, key: &str, value: &Sensitive<String>) -> Result<(), SecretError> {
-        let mut m = self.0.lock().map_err(|_| SecretError::Other("lock poisoned".into()))?;
+        let mut m = self
+            .0
+            .lock()
+            .map_err(|_| SecretError::Other("lock poisoned".into()))?;
         m.insert(key.to_string(), value.0.clone());
         Ok(())
     }
     fn delete(&self, key: &str) -> Result<(), SecretError> {
-        let mut m = self.0.lock().map_err(|_| SecretError::Other("lock poisoned".into()))?;
+        let mut m = self
+            .0
+            .lock()
+            .map_err(|_| SecretError::Other("lock poisoned".into()))?;
         m.remove(key);
         Ok(())
     }
@@ -174,8 +187,15 @@ mod tests {
     #[test]
     fn sensitive_values_never_print_or_serialise() {
         let s = Sensitive("hunter2".to_string());
-        assert_eq!(format!("{s:?} {s}"), "<redacted> <redacted>", "secrets must not reach logs through Debug or Display");
-        assert!(serde_json::to_string(&s).is_err(), "secrets must not reach JSON (events, files, API answers)");
+        assert_eq!(
+            format!("{s:?} {s}"),
+            "<redacted> <redacted>",
+            "secrets must not reach logs through Debug or Display"
+        );
+        assert!(
+            serde_json::to_string(&s).is_err(),
+            "secrets must not reach JSON (events, files, API answers)"
+        );
     }
 
     #[test]
@@ -184,16 +204,29 @@ mod tests {
         m.set("t/c/pw", &Sensitive("pw".into())).unwrap();
         assert_eq!(m.get("t/c/pw").unwrap().map(|s| s.0), Some("pw".into()));
         m.delete("t/c/pw").unwrap();
-        assert!(m.get("t/c/pw").unwrap().is_none(), "a deleted secret is gone");
+        assert!(
+            m.get("t/c/pw").unwrap().is_none(),
+            "a deleted secret is gone"
+        );
     }
 
     #[test]
     fn unknown_store_names_are_refused_not_replaced() {
         let dir = std::env::temp_dir();
-        let err = from_env(Some("plaintext"), None, &dir.join("x")).err().map(|e| e.to_string());
-        assert!(err.is_some_and(|e| e.contains("not a secret store")), "no silent fallback for an unknown store");
-        let err = from_env(Some("encrypted-file"), None, &dir.join("x")).err().map(|e| e.to_string());
-        assert!(err.is_some_and(|e| e.contains(PASSPHRASE_ENV)), "the opt-in without a passphrase says which variable to set");
+        let err = from_env(Some("plaintext"), None, &dir.join("x"))
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            err.is_some_and(|e| e.contains("not a secret store")),
+            "no silent fallback for an unknown store"
+        );
+        let err = from_env(Some("encrypted-file"), None, &dir.join("x"))
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            err.is_some_and(|e| e.contains(PASSPHRASE_ENV)),
+            "the opt-in without a passphrase says which variable to set"
+        );
     }
 
     /// The real OS keychain. Runs only where one exists: set ROSTER_TEST_KEYCHAIN=1 (CI runs this inside a
@@ -201,14 +234,23 @@ mod tests {
     #[test]
     fn os_keychain_round_trips() {
         if std::env::var("ROSTER_TEST_KEYCHAIN").as_deref() != Ok("1") {
-            eprintln!("skipped: set ROSTER_TEST_KEYCHAIN=1 in a session with a keychain to run this test");
+            eprintln!(
+                "skipped: set ROSTER_TEST_KEYCHAIN=1 in a session with a keychain to run this test"
+            );
             return;
         }
         let k = Keychain;
         let key = format!("test/{}/pw", std::process::id());
         k.set(&key, &Sensitive("s3cret".into())).unwrap();
-        assert_eq!(k.get(&key).unwrap().map(|s| s.0), Some("s3cret".into()), "the keychain returns what was stored");
+        assert_eq!(
+            k.get(&key).unwrap().map(|s| s.0),
+            Some("s3cret".into()),
+            "the keychain returns what was stored"
+        );
         k.delete(&key).unwrap();
-        assert!(k.get(&key).unwrap().is_none(), "and forgets it when deleted");
+        assert!(
+            k.get(&key).unwrap().is_none(),
+            "and forgets it when deleted"
+        );
     }
 }

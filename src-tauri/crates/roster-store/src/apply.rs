@@ -34,8 +34,20 @@ pub(crate) fn insert_changes(tx: &Transaction<'_>, run_id: i64, changes: &[Chang
         "INSERT INTO run_changes (run_id, seq, object, key, action, fields, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for (seq, c) in changes.iter().enumerate() {
-        let fields = if c.fields.is_empty() { "[]".to_string() } else { serde_json::to_string(&c.fields)? };
-        st.execute(params![run_id, seq as i64, c.object.as_str(), c.key, c.action, fields, c.reason])?;
+        let fields = if c.fields.is_empty() {
+            "[]".to_string()
+        } else {
+            serde_json::to_string(&c.fields)?
+        };
+        st.execute(params![
+            run_id,
+            seq as i64,
+            c.object.as_str(),
+            c.key,
+            c.action,
+            fields,
+            c.reason
+        ])?;
     }
     Ok(())
 }
@@ -45,7 +57,11 @@ impl Store {
     pub fn apply(&self, plan: &Plan, opts: &ApplyOptions<'_>) -> Result<()> {
         let mut c = self.writer();
         let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let revision: i64 = tx.query_row("SELECT revision FROM directories WHERE key = ?1", [&opts.key.0], |r| r.get(0))?;
+        let revision: i64 = tx.query_row(
+            "SELECT revision FROM directories WHERE key = ?1",
+            [&opts.key.0],
+            |r| r.get(0),
+        )?;
         if revision != opts.expected_revision {
             return Err(StoreError::Conflict(
                 "Another run changed this directory sync while this one was planning. Nothing was applied; run the sync again.".into(),
@@ -58,7 +74,10 @@ impl Store {
             params![opts.key.0, opts.full, opts.now.0],
         )?;
         if let Some((conn_id, state)) = opts.connection_state {
-            tx.execute("UPDATE connections SET state = ?2 WHERE id = ?1", params![conn_id, state.to_string()])?;
+            tx.execute(
+                "UPDATE connections SET state = ?2 WHERE id = ?1",
+                params![conn_id, state.to_string()],
+            )?;
         }
         tx.execute(
             "UPDATE sync_runs SET outcome = ?2, finished_at = ?3, counts = ?4, message = ?5, errors = ?6, approved_run_id = ?7 WHERE id = ?1",
@@ -87,7 +106,11 @@ impl Store {
     /// hand), and returns how many. Used by the scheduler and `rosterctl trash purge`.
     pub fn purge_expired_trash(&self, now: Timestamp) -> Result<usize> {
         let c = self.writer();
-        let days: i64 = c.query_row("SELECT pending_deletion_days FROM tenant WHERE id = 1", [], |r| r.get(0))?;
+        let days: i64 = c.query_row(
+            "SELECT pending_deletion_days FROM tenant WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(c.execute(
             "DELETE FROM users WHERE status = 'pending deletion' AND trashed_at IS NOT NULL AND trashed_at + ?1 * 86400 <= ?2",
             params![days, now.0],
@@ -102,7 +125,9 @@ impl Store {
             params![username, now.0],
         )?;
         if n == 0 {
-            return Err(StoreError::NotFound(format!("There is no user \"{username}\" outside the trash.")));
+            return Err(StoreError::NotFound(format!(
+                "There is no user \"{username}\" outside the trash."
+            )));
         }
         Ok(())
     }
@@ -116,7 +141,9 @@ impl Store {
             [username],
         )?;
         if n == 0 {
-            return Err(StoreError::NotFound(format!("There is no user \"{username}\" in the trash.")));
+            return Err(StoreError::NotFound(format!(
+                "There is no user \"{username}\" in the trash."
+            )));
         }
         Ok(())
     }
@@ -166,7 +193,9 @@ fn apply_objects(tx: &Transaction<'_>, plan: &Plan, now: Timestamp) -> Result<()
         let mut clear_synced = tx.prepare_cached(
             "DELETE FROM memberships WHERE user_id = ?1 AND group_id IN (SELECT id FROM groups WHERE managed_by = ?2)",
         )?;
-        let mut add_member = tx.prepare_cached("INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?1, ?2)")?;
+        let mut add_member = tx.prepare_cached(
+            "INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?1, ?2)",
+        )?;
         // Purges and trashing first: they free usernames that renamed or new users in the same run may take.
         let order = |a: Action| match a {
             Action::Purge => 0,
@@ -182,9 +211,21 @@ fn apply_objects(tx: &Transaction<'_>, plan: &Plan, now: Timestamp) -> Result<()
                 continue;
             }
             let f = &u.fields;
-            let aliases = if f.aliases.is_empty() { "[]".into() } else { serde_json::to_string(&f.aliases)? };
-            let phones = if f.phones.is_empty() { "[]".into() } else { serde_json::to_string(&f.phones)? };
-            let custom = if f.custom.is_empty() { "{}".into() } else { serde_json::to_string(&f.custom)? };
+            let aliases = if f.aliases.is_empty() {
+                "[]".into()
+            } else {
+                serde_json::to_string(&f.aliases)?
+            };
+            let phones = if f.phones.is_empty() {
+                "[]".into()
+            } else {
+                serde_json::to_string(&f.phones)?
+            };
+            let custom = if f.custom.is_empty() {
+                "{}".into()
+            } else {
+                serde_json::to_string(&f.custom)?
+            };
             let managed_by = u.managed_by.as_ref().map(|k| k.as_str());
             if op.action == Action::Create {
                 insert.execute(params![

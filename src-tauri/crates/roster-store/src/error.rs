@@ -56,7 +56,9 @@ impl StoreError {
     pub(crate) fn with_path(self, path: &Path) -> Self {
         match self {
             StoreError::Corrupt(m) => StoreError::Corrupt(format!("{} ({})", m, path.display())),
-            StoreError::NotADatabase(m) => StoreError::NotADatabase(format!("{} ({})", m, path.display())),
+            StoreError::NotADatabase(m) => {
+                StoreError::NotADatabase(format!("{} ({})", m, path.display()))
+            }
             other => other,
         }
     }

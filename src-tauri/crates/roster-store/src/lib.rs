@@ -68,7 +68,10 @@ impl Store {
     pub fn open(path: &Path, create: Option<(&str, Timestamp)>) -> Result<Store> {
         let exists = path.exists();
         if !exists && create.is_none() {
-            return Err(StoreError::NotFound(format!("There is no tenant database at {}.", path.display())));
+            return Err(StoreError::NotFound(format!(
+                "There is no tenant database at {}.",
+                path.display()
+            )));
         }
         if exists {
             schema::check_header(path)?;
@@ -78,7 +81,8 @@ impl Store {
         } else {
             OpenFlags::SQLITE_OPEN_READ_WRITE
         };
-        let mut writer = Connection::open_with_flags(path, flags).map_err(|e| StoreError::at(path, e))?;
+        let mut writer =
+            Connection::open_with_flags(path, flags).map_err(|e| StoreError::at(path, e))?;
         // Identify the file before any pragma that writes (journal_mode=WAL writes the header).
         schema::check_identity(&writer, path)?;
         prepare(&writer).map_err(|e| e.with_path(path))?;
@@ -86,7 +90,11 @@ impl Store {
         let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .map_err(|e| StoreError::at(path, e))?;
         prepare(&reader)?;
-        let store = Store { path: path.to_path_buf(), writer: Mutex::new(writer), reader: Mutex::new(reader) };
+        let store = Store {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+        };
         Ok(store)
     }
 

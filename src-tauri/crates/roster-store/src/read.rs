@@ -3,8 +3,8 @@
 use crate::{Result, Store};
 use roster_core::plan::Snapshot;
 use roster_core::{
-    Admin, AdminId, AdminRole, AdminStatus, DirectoryKey, Group, GroupId, Timestamp, User, UserFields,
-    UserId, UserStatus,
+    Admin, AdminId, AdminRole, AdminStatus, DirectoryKey, Group, GroupId, Timestamp, User,
+    UserFields, UserId, UserStatus,
 };
 use rusqlite::{params, Connection, Row};
 use serde::Serialize;
@@ -77,8 +77,9 @@ pub struct AdminRow {
 }
 
 fn decode<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 fn bad(what: &str, value: &str) -> rusqlite::Error {
@@ -115,7 +116,8 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     })
 }
 
-const ADMIN_COLUMNS: &str = "id, name, email, phone, role, status, managed_by, external_id, last_directory_sync, left_at";
+const ADMIN_COLUMNS: &str =
+    "id, name, email, phone, role, status, managed_by, external_id, last_directory_sync, left_at";
 
 fn admin_row(r: &Row<'_>) -> rusqlite::Result<Admin> {
     let role: String = r.get(4)?;
@@ -145,7 +147,11 @@ fn group_row(r: &Row<'_>) -> rusqlite::Result<Group> {
 }
 
 fn like(query: &str) -> String {
-    let escaped = query.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = query
+        .trim()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 
@@ -157,13 +163,19 @@ impl Store {
         let tx = c.unchecked_transaction()?; // one consistent read
         let mut snap = Snapshot::default();
         {
-            let mut st = tx.prepare(&format!("SELECT {USER_COLUMNS} FROM users WHERE managed_by = ?1"))?;
-            snap.users = st.query_map([&key.0], user_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut st = tx.prepare(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE managed_by = ?1"
+            ))?;
+            snap.users = st
+                .query_map([&key.0], user_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
             let mut st = tx.prepare(
                 "SELECT m.user_id, m.group_id FROM memberships m JOIN groups g ON g.id = m.group_id WHERE g.managed_by = ?1",
             )?;
             let mut by_user: HashMap<String, Vec<GroupId>> = HashMap::new();
-            let rows = st.query_map([&key.0], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            let rows = st.query_map([&key.0], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
             for row in rows {
                 let (u, g) = row?;
                 by_user.entry(u).or_default().push(GroupId(g));
@@ -174,29 +186,56 @@ impl Store {
                     u.groups = gs;
                 }
             }
-            snap.users.extend(take_over_candidates(&tx, key, &candidates.usernames, "users", "username", |st, name| {
-                st.query_map([name], user_row)?.collect()
-            })?);
-            let mut st = tx.prepare("SELECT id, name, description, managed_by, external_id FROM groups")?;
-            let groups = st.query_map([], group_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            snap.users.extend(take_over_candidates(
+                &tx,
+                key,
+                &candidates.usernames,
+                "users",
+                "username",
+                |st, name| st.query_map([name], user_row)?.collect(),
+            )?);
+            let mut st =
+                tx.prepare("SELECT id, name, description, managed_by, external_id FROM groups")?;
+            let groups = st
+                .query_map([], group_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
             snap.groups = groups;
-            let mut st = tx.prepare(&format!("SELECT {ADMIN_COLUMNS} FROM admins WHERE managed_by = ?1"))?;
-            snap.admins = st.query_map([&key.0], admin_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-            snap.admins.extend(take_over_candidates(&tx, key, &candidates.emails, "admins", "email", |st, name| {
-                st.query_map([name], admin_row)?.collect()
-            })?);
+            let mut st = tx.prepare(&format!(
+                "SELECT {ADMIN_COLUMNS} FROM admins WHERE managed_by = ?1"
+            ))?;
+            snap.admins = st
+                .query_map([&key.0], admin_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            snap.admins.extend(take_over_candidates(
+                &tx,
+                key,
+                &candidates.emails,
+                "admins",
+                "email",
+                |st, name| st.query_map([name], admin_row)?.collect(),
+            )?);
         }
         tx.finish()?;
         Ok(snap)
     }
 
     /// A page of users; `trash` selects the users in the trash instead of the others.
-    pub fn users_page(&self, query: &str, trash: bool, offset: u64, limit: u64) -> Result<Page<UserRow>> {
+    pub fn users_page(
+        &self,
+        query: &str,
+        trash: bool,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Page<UserRow>> {
         let c = self.reader();
         let pattern = like(query);
         let filter = "(?1 = '%%' OR u.username LIKE ?1 ESCAPE '\\' OR u.realname LIKE ?1 ESCAPE '\\' OR u.email LIKE ?1 ESCAPE '\\')
              AND ((?2 = 1) = (u.status = 'pending deletion'))";
-        let total: u64 = c.query_row(&format!("SELECT count(*) FROM users u WHERE {filter}"), params![pattern, trash], |r| r.get(0))?;
+        let total: u64 = c.query_row(
+            &format!("SELECT count(*) FROM users u WHERE {filter}"),
+            params![pattern, trash],
+            |r| r.get(0),
+        )?;
         let mut st = c.prepare_cached(&format!(
             "SELECT u.id, u.username, u.realname, u.email, u.status, d.name, u.managed_by, u.last_directory_sync, u.trashed_at,
                     (SELECT group_concat(name, char(31)) FROM (SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
@@ -217,7 +256,9 @@ impl Store {
                     managed_by_key: r.get(6)?,
                     last_directory_sync: r.get::<_, Option<i64>>(7)?.map(Timestamp),
                     trashed_at: r.get::<_, Option<i64>>(8)?.map(Timestamp),
-                    groups: groups.map(|g| g.split('\u{1f}').map(str::to_owned).collect()).unwrap_or_default(),
+                    groups: groups
+                        .map(|g| g.split('\u{1f}').map(str::to_owned).collect())
+                        .unwrap_or_default(),
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -228,8 +269,13 @@ impl Store {
     pub fn groups_page(&self, query: &str, offset: u64, limit: u64) -> Result<Page<GroupRow>> {
         let c = self.reader();
         let pattern = like(query);
-        let filter = "(?1 = '%%' OR g.name LIKE ?1 ESCAPE '\\' OR g.description LIKE ?1 ESCAPE '\\')";
-        let total: u64 = c.query_row(&format!("SELECT count(*) FROM groups g WHERE {filter}"), [&pattern], |r| r.get(0))?;
+        let filter =
+            "(?1 = '%%' OR g.name LIKE ?1 ESCAPE '\\' OR g.description LIKE ?1 ESCAPE '\\')";
+        let total: u64 = c.query_row(
+            &format!("SELECT count(*) FROM groups g WHERE {filter}"),
+            [&pattern],
+            |r| r.get(0),
+        )?;
         let mut st = c.prepare_cached(&format!(
             "SELECT g.id, g.name, g.description, (SELECT count(*) FROM memberships m WHERE m.group_id = g.id), d.name
              FROM groups g LEFT JOIN directories d ON d.key = g.managed_by
@@ -254,7 +300,11 @@ impl Store {
         let c = self.reader();
         let pattern = like(query);
         let filter = "(?1 = '%%' OR a.name LIKE ?1 ESCAPE '\\' OR a.email LIKE ?1 ESCAPE '\\')";
-        let total: u64 = c.query_row(&format!("SELECT count(*) FROM admins a WHERE {filter}"), [&pattern], |r| r.get(0))?;
+        let total: u64 = c.query_row(
+            &format!("SELECT count(*) FROM admins a WHERE {filter}"),
+            [&pattern],
+            |r| r.get(0),
+        )?;
         let mut st = c.prepare_cached(&format!(
             "SELECT a.id, a.name, a.email, a.role, a.status, d.name FROM admins a LEFT JOIN directories d ON d.key = a.managed_by
              WHERE {filter} ORDER BY a.email COLLATE NOCASE LIMIT ?2 OFFSET ?3"
@@ -277,7 +327,9 @@ impl Store {
     /// One user by username (case-insensitive).
     pub fn user_by_username(&self, username: &str) -> Result<Option<User>> {
         let c = self.reader();
-        let mut st = c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"))?;
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE username = ?1"
+        ))?;
         let mut rows = st.query_map([username], user_row)?;
         Ok(rows.next().transpose()?)
     }
@@ -325,17 +377,25 @@ fn take_over_candidates<T>(
     let mut st = c.prepare(&format!(
         "SELECT lower({column}) FROM {table} WHERE managed_by IS NULL OR managed_by != ?1"
     ))?;
-    let others: HashSet<String> = st.query_map([&key.0], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let others: HashSet<String> = st
+        .query_map([&key.0], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     if others.is_empty() {
         return Ok(Vec::new());
     }
-    let columns = if table == "users" { USER_COLUMNS } else { ADMIN_COLUMNS };
+    let columns = if table == "users" {
+        USER_COLUMNS
+    } else {
+        ADMIN_COLUMNS
+    };
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for name in names {
         let folded = name.to_ascii_lowercase();
         if others.contains(&folded) && seen.insert(folded) {
-            let mut st = c.prepare_cached(&format!("SELECT {columns} FROM {table} WHERE {column} = ?1"))?;
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {columns} FROM {table} WHERE {column} = ?1"
+            ))?;
             out.extend(fetch(&mut st, name)?.into_iter());
         }
     }

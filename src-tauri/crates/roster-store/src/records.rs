@@ -135,11 +135,13 @@ fn ts(v: Option<i64>) -> Option<Timestamp> {
 }
 
 fn json<T: serde::de::DeserializeOwned>(text: String) -> rusqlite::Result<T> {
-    serde_json::from_str(&text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
-const CONNECTION_COLUMNS: &str = "id, kind, name, config, status, authorized_by, authorized_at, state, created_at";
+const CONNECTION_COLUMNS: &str =
+    "id, kind, name, config, status, authorized_by, authorized_at, state, created_at";
 
 fn connection_row(r: &Row<'_>) -> rusqlite::Result<ConnectionRecord> {
     Ok(ConnectionRecord {
@@ -162,7 +164,11 @@ fn directory_row(r: &Row<'_>) -> rusqlite::Result<DirectoryRecord> {
     Ok(DirectoryRecord {
         key: DirectoryKey(r.get(0)?),
         name: r.get(1)?,
-        sync_type: if sync_type == "admin" { SyncType::Admin } else { SyncType::User },
+        sync_type: if sync_type == "admin" {
+            SyncType::Admin
+        } else {
+            SyncType::User
+        },
         connection_id: r.get(3)?,
         groups: json(r.get(4)?)?,
         attributes: json(r.get(5)?)?,
@@ -199,20 +205,32 @@ impl Store {
     /// The tenant row.
     pub fn tenant(&self) -> Result<TenantRecord> {
         let c = self.reader();
-        Ok(c.query_row("SELECT name, created_at, pending_deletion_days FROM tenant WHERE id = 1", [], |r| {
-            Ok(TenantRecord { name: r.get(0)?, created_at: Timestamp(r.get(1)?), pending_deletion_days: r.get(2)? })
-        })?)
+        Ok(c.query_row(
+            "SELECT name, created_at, pending_deletion_days FROM tenant WHERE id = 1",
+            [],
+            |r| {
+                Ok(TenantRecord {
+                    name: r.get(0)?,
+                    created_at: Timestamp(r.get(1)?),
+                    pending_deletion_days: r.get(2)?,
+                })
+            },
+        )?)
     }
 
     /// Renames the tenant.
     pub fn rename_tenant(&self, name: &str) -> Result<()> {
-        self.writer().execute("UPDATE tenant SET name = ?1 WHERE id = 1", [name])?;
+        self.writer()
+            .execute("UPDATE tenant SET name = ?1 WHERE id = 1", [name])?;
         Ok(())
     }
 
     /// Sets the trash retention.
     pub fn set_pending_deletion_days(&self, days: u32) -> Result<()> {
-        self.writer().execute("UPDATE tenant SET pending_deletion_days = ?1 WHERE id = 1", [days])?;
+        self.writer().execute(
+            "UPDATE tenant SET pending_deletion_days = ?1 WHERE id = 1",
+            [days],
+        )?;
         Ok(())
     }
 
@@ -238,16 +256,24 @@ impl Store {
     /// One connection.
     pub fn connection(&self, id: &str) -> Result<ConnectionRecord> {
         let c = self.reader();
-        c.query_row(&format!("SELECT {CONNECTION_COLUMNS} FROM connections WHERE id = ?1"), [id], connection_row)
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("There is no connection {id} in this tenant.")))
+        c.query_row(
+            &format!("SELECT {CONNECTION_COLUMNS} FROM connections WHERE id = ?1"),
+            [id],
+            connection_row,
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("There is no connection {id} in this tenant.")))
     }
 
     /// Every connection.
     pub fn connections(&self) -> Result<Vec<ConnectionRecord>> {
         let c = self.reader();
-        let mut st = c.prepare(&format!("SELECT {CONNECTION_COLUMNS} FROM connections ORDER BY name, id"))?;
-        let rows = st.query_map([], connection_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut st = c.prepare(&format!(
+            "SELECT {CONNECTION_COLUMNS} FROM connections ORDER BY name, id"
+        ))?;
+        let rows = st
+            .query_map([], connection_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -255,8 +281,11 @@ impl Store {
     pub fn delete_connection(&self, id: &str) -> Result<()> {
         let c = self.writer();
         let users: Vec<String> = {
-            let mut st = c.prepare("SELECT name FROM directories WHERE connection_id = ?1 ORDER BY name")?;
-            let v = st.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+            let mut st =
+                c.prepare("SELECT name FROM directories WHERE connection_id = ?1 ORDER BY name")?;
+            let v = st
+                .query_map([id], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
             v
         };
         if !users.is_empty() {
@@ -267,7 +296,9 @@ impl Store {
         }
         let n = c.execute("DELETE FROM connections WHERE id = ?1", [id])?;
         if n == 0 {
-            return Err(StoreError::NotFound(format!("There is no connection {id} in this tenant.")));
+            return Err(StoreError::NotFound(format!(
+                "There is no connection {id} in this tenant."
+            )));
         }
         Ok(())
     }
@@ -311,8 +342,12 @@ impl Store {
     /// Every directory sync, by name.
     pub fn directories(&self) -> Result<Vec<DirectoryRecord>> {
         let c = self.reader();
-        let mut st = c.prepare(&format!("SELECT {DIRECTORY_COLUMNS} FROM directories ORDER BY name COLLATE NOCASE, key"))?;
-        let rows = st.query_map([], directory_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut st = c.prepare(&format!(
+            "SELECT {DIRECTORY_COLUMNS} FROM directories ORDER BY name COLLATE NOCASE, key"
+        ))?;
+        let rows = st
+            .query_map([], directory_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -333,16 +368,23 @@ impl Store {
             ],
         )?;
         if n == 0 {
-            return Err(StoreError::NotFound(format!("There is no directory sync {} in this tenant.", d.key)));
+            return Err(StoreError::NotFound(format!(
+                "There is no directory sync {} in this tenant.",
+                d.key
+            )));
         }
         Ok(())
     }
 
     /// Deletes a directory sync. Its users, groups and admins stay, no longer managed by a sync.
     pub fn delete_directory(&self, key: &str) -> Result<()> {
-        let n = self.writer().execute("DELETE FROM directories WHERE key = ?1", [key])?;
+        let n = self
+            .writer()
+            .execute("DELETE FROM directories WHERE key = ?1", [key])?;
         if n == 0 {
-            return Err(StoreError::NotFound(format!("There is no directory sync {key} in this tenant.")));
+            return Err(StoreError::NotFound(format!(
+                "There is no directory sync {key} in this tenant."
+            )));
         }
         Ok(())
     }
@@ -385,9 +427,16 @@ impl Store {
         if let Some((_, changes)) = held {
             crate::apply::insert_changes(&tx, run_id, changes)?;
         }
-        let key: String = tx.query_row("SELECT directory_key FROM sync_runs WHERE id = ?1", [run_id], |r| r.get(0))?;
+        let key: String = tx.query_row(
+            "SELECT directory_key FROM sync_runs WHERE id = ?1",
+            [run_id],
+            |r| r.get(0),
+        )?;
         let status = if outcome == "held" { "held" } else { "failed" };
-        tx.execute("UPDATE directories SET status = ?2 WHERE key = ?1", params![key, status])?;
+        tx.execute(
+            "UPDATE directories SET status = ?2 WHERE key = ?1",
+            params![key, status],
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -409,7 +458,9 @@ impl Store {
         let mut st = c.prepare_cached(&format!(
             "SELECT {RUN_COLUMNS} FROM sync_runs WHERE (?1 IS NULL OR directory_key = ?1) ORDER BY id DESC LIMIT ?2"
         ))?;
-        let rows = st.query_map(params![key, limit], run_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = st
+            .query_map(params![key, limit], run_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -417,9 +468,15 @@ impl Store {
     pub fn run(&self, id: i64) -> Result<(RunRecord, Vec<Change>)> {
         let c = self.reader();
         let run = c
-            .query_row(&format!("SELECT {RUN_COLUMNS} FROM sync_runs WHERE id = ?1"), [id], run_row)
+            .query_row(
+                &format!("SELECT {RUN_COLUMNS} FROM sync_runs WHERE id = ?1"),
+                [id],
+                run_row,
+            )
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("There is no sync run {id} in this tenant.")))?;
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("There is no sync run {id} in this tenant."))
+            })?;
         let mut st = c.prepare("SELECT object, key, action, fields, reason FROM run_changes WHERE run_id = ?1 ORDER BY seq")?;
         let changes = st
             .query_map([id], |r| {

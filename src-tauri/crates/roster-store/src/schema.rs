@@ -241,15 +241,21 @@ fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Result<()> {
             )?;
             Ok(())
         }
-        other => Err(StoreError::TooNew(format!("No upgrade is known from schema version {other}."))),
+        other => Err(StoreError::TooNew(format!(
+            "No upgrade is known from schema version {other}."
+        ))),
     }
 }
 
 /// Refuses files that are not SQLite databases, by their 16-byte header.
 pub(crate) fn check_header(path: &Path) -> Result<()> {
     let mut header = [0u8; 16];
-    let mut file = std::fs::File::open(path)
-        .map_err(|e| StoreError::NotFound(format!("The tenant file {} cannot be opened: {e}.", path.display())))?;
+    let mut file = std::fs::File::open(path).map_err(|e| {
+        StoreError::NotFound(format!(
+            "The tenant file {} cannot be opened: {e}.",
+            path.display()
+        ))
+    })?;
     let n = file.read(&mut header).unwrap_or(0);
     if n == 0 {
         return Ok(()); // An empty file is a database SQLite has not written yet.
@@ -289,7 +295,11 @@ pub(crate) fn check_identity(conn: &Connection, path: &Path) -> Result<()> {
 
 /// Brings the database to [`VERSION`]: a new one gets [`CURRENT`] and its tenant row, an older one climbs
 /// the ladder. All in one IMMEDIATE transaction.
-pub(crate) fn migrate(conn: &mut Connection, create: Option<(&str, Timestamp)>, path: &Path) -> Result<()> {
+pub(crate) fn migrate(
+    conn: &mut Connection,
+    create: Option<(&str, Timestamp)>,
+    path: &Path,
+) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version == 0 {
@@ -300,8 +310,13 @@ pub(crate) fn migrate(conn: &mut Connection, create: Option<(&str, Timestamp)>, 
             )));
         };
         tx.execute_batch(CURRENT)?;
-        tx.execute("INSERT INTO tenant (id, name, created_at) VALUES (1, ?1, ?2)", rusqlite::params![name, now.0])?;
-        tx.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {VERSION};"))?;
+        tx.execute(
+            "INSERT INTO tenant (id, name, created_at) VALUES (1, ?1, ?2)",
+            rusqlite::params![name, now.0],
+        )?;
+        tx.execute_batch(&format!(
+            "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {VERSION};"
+        ))?;
     } else {
         let mut v = version;
         while v < VERSION {
@@ -318,7 +333,12 @@ pub(crate) fn migrate(conn: &mut Connection, create: Option<(&str, Timestamp)>, 
 pub fn create_v1(path: &Path, tenant_name: &str, now: Timestamp) -> Result<()> {
     let conn = Connection::open(path)?;
     conn.execute_batch(V1)?;
-    conn.execute("INSERT INTO tenant (id, name, created_at) VALUES (1, ?1, ?2)", rusqlite::params![tenant_name, now.0])?;
-    conn.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;"))?;
+    conn.execute(
+        "INSERT INTO tenant (id, name, created_at) VALUES (1, ?1, ?2)",
+        rusqlite::params![tenant_name, now.0],
+    )?;
+    conn.execute_batch(&format!(
+        "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;"
+    ))?;
     Ok(())
 }

@@ -4,7 +4,9 @@ use roster_core::plan::{plan, Scope, Snapshot};
 use roster_core::source::{SourceBatch, SourceGroup, SourceUser};
 use roster_core::{AttributeMap, DirectoryKey, SyncSettings, SyncType, Timestamp};
 use roster_store::schema;
-use roster_store::{ApplyOptions, Candidates, ConnectionRecord, DirectoryRecord, Store, StoreError, Trigger};
+use roster_store::{
+    ApplyOptions, Candidates, ConnectionRecord, DirectoryRecord, Store, StoreError, Trigger,
+};
 use std::path::Path;
 
 const NOW: Timestamp = Timestamp(1_800_000_000);
@@ -65,7 +67,10 @@ fn batch(names: &[&str]) -> SourceBatch {
             .iter()
             .map(|n| SourceUser {
                 external_id: format!("ext-{n}"),
-                attributes: vec![("uid".into(), n.to_string()), ("mail".into(), format!("{n}@example.org"))],
+                attributes: vec![
+                    ("uid".into(), n.to_string()),
+                    ("mail".into(), format!("{n}@example.org")),
+                ],
                 disabled: false,
             })
             .collect(),
@@ -81,7 +86,10 @@ fn batch(names: &[&str]) -> SourceBatch {
 
 fn sync(store: &Store, d: &DirectoryRecord, names: &[&str]) -> Result<i64, StoreError> {
     let b = batch(names);
-    let cands = Candidates { usernames: names.iter().map(|s| s.to_string()).collect(), emails: Vec::new() };
+    let cands = Candidates {
+        usernames: names.iter().map(|s| s.to_string()).collect(),
+        emails: Vec::new(),
+    };
     let snap = store.snapshot(&d.key, &cands)?;
     let p = plan(&settings(d), &snap, &Scope::Full(&b), NOW);
     let run = store.begin_run(&d.key, Trigger::Manual, NOW)?;
@@ -110,7 +118,11 @@ fn a_new_database_is_a_tenant_and_reopens() {
     assert_eq!(store.tenant().unwrap().name, "Acme");
     drop(store);
     let again = Store::open(&dir.path().join("t.sqlite3"), None).unwrap();
-    assert_eq!(again.tenant().unwrap().pending_deletion_days, 7, "the default retention is Duo's 7 days");
+    assert_eq!(
+        again.tenant().unwrap().pending_deletion_days,
+        7,
+        "the default retention is Duo's 7 days"
+    );
 }
 
 #[test]
@@ -119,23 +131,49 @@ fn foreign_corrupt_and_newer_files_are_refused_untouched() {
     let text = dir.path().join("notes.sqlite3");
     std::fs::write(&text, b"just some text, not a database at all").unwrap();
     let err = Store::open(&text, None).unwrap_err();
-    assert!(matches!(err, StoreError::NotADatabase(_)), "a text file must be refused as not a database: {err}");
-    assert_eq!(std::fs::read(&text).unwrap(), b"just some text, not a database at all", "nothing may be written to it");
+    assert!(
+        matches!(err, StoreError::NotADatabase(_)),
+        "a text file must be refused as not a database: {err}"
+    );
+    assert_eq!(
+        std::fs::read(&text).unwrap(),
+        b"just some text, not a database at all",
+        "nothing may be written to it"
+    );
 
     let foreign = dir.path().join("other.sqlite3");
-    rusqlite::Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+    rusqlite::Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        .unwrap();
     let before = std::fs::read(&foreign).unwrap();
     let err = Store::open(&foreign, None).unwrap_err();
-    assert!(matches!(err, StoreError::Foreign(_)), "another program's database must be refused: {err}");
-    assert_eq!(std::fs::read(&foreign).unwrap(), before, "and left byte for byte as it was");
+    assert!(
+        matches!(err, StoreError::Foreign(_)),
+        "another program's database must be refused: {err}"
+    );
+    assert_eq!(
+        std::fs::read(&foreign).unwrap(),
+        before,
+        "and left byte for byte as it was"
+    );
 
     let newer = dir.path().join("newer.sqlite3");
     drop(new_store(dir.path()));
     std::fs::copy(dir.path().join("t.sqlite3"), &newer).unwrap();
-    rusqlite::Connection::open(&newer).unwrap().execute_batch("PRAGMA user_version = 99;").unwrap();
+    rusqlite::Connection::open(&newer)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 99;")
+        .unwrap();
     let err = Store::open(&newer, None).unwrap_err();
-    assert!(matches!(err, StoreError::TooNew(_)), "a database from a newer Roster must be refused: {err}");
-    assert!(err.to_string().contains("Update Roster"), "the message must say what to do: {err}");
+    assert!(
+        matches!(err, StoreError::TooNew(_)),
+        "a database from a newer Roster must be refused: {err}"
+    );
+    assert!(
+        err.to_string().contains("Update Roster"),
+        "the message must say what to do: {err}"
+    );
 
     let corrupt = dir.path().join("corrupt.sqlite3");
     let mut bytes = std::fs::read(dir.path().join("t.sqlite3")).unwrap();
@@ -144,7 +182,10 @@ fn foreign_corrupt_and_newer_files_are_refused_untouched() {
     }
     std::fs::write(&corrupt, &bytes).unwrap();
     let err = Store::open(&corrupt, None).map(|s| s.tenant()).err();
-    assert!(err.is_some(), "a damaged database must fail with an error, not open as if fine");
+    assert!(
+        err.is_some(),
+        "a damaged database must fail with an error, not open as if fine"
+    );
 }
 
 #[test]
@@ -161,9 +202,16 @@ fn upgrades_from_the_first_schema_keep_data_and_match_a_new_database() {
         )
         .unwrap();
     let store = Store::open(&old, None).unwrap();
-    assert_eq!(store.tenant().unwrap().name, "Old tenant", "the upgrade keeps the tenant");
+    assert_eq!(
+        store.tenant().unwrap().name,
+        "Old tenant",
+        "the upgrade keeps the tenant"
+    );
     let d = store.directory("DSAAAAAAAAAAAAAAAAAA").unwrap();
-    assert_eq!(d.deletion_threshold_percent, 10, "version 2's new column gets its default for old rows");
+    assert_eq!(
+        d.deletion_threshold_percent, 10,
+        "version 2's new column gets its default for old rows"
+    );
     drop(store);
     drop(new_store(dir.path()));
     let shape = |p: &Path| -> Vec<(String, String, String, i64, Option<String>)> {
@@ -180,15 +228,34 @@ fn upgrades_from_the_first_schema_keep_data_and_match_a_new_database() {
         for t in tables {
             let mut st = c.prepare(&format!("PRAGMA table_xinfo('{t}')")).unwrap();
             let cols = st
-                .query_map([], |r| Ok((t.clone(), r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, Option<String>>(4)?)))
+                .query_map([], |r| {
+                    Ok((
+                        t.clone(),
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                    ))
+                })
                 .unwrap()
                 .map(Result::unwrap);
             out.extend(cols);
         }
-        out.push(("user_version".into(), String::new(), String::new(), c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap(), None));
+        out.push((
+            "user_version".into(),
+            String::new(),
+            String::new(),
+            c.query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap(),
+            None,
+        ));
         out
     };
-    assert_eq!(shape(&old), shape(&dir.path().join("t.sqlite3")), "an upgraded database must have exactly the schema of a new one");
+    assert_eq!(
+        shape(&old),
+        shape(&dir.path().join("t.sqlite3")),
+        "an upgraded database must have exactly the schema of a new one"
+    );
 }
 
 #[test]
@@ -199,14 +266,30 @@ fn apply_writes_users_groups_memberships_and_the_run_log() {
     let run = sync(&store, &d, &["alice", "bob"]).unwrap();
     let page = store.users_page("", false, 0, 10).unwrap();
     assert_eq!(page.total, 2);
-    assert_eq!(page.rows[0].groups, vec!["Staff"], "memberships are written with the users");
-    assert_eq!(page.rows[0].managed_by.as_deref(), Some("Staff"), "the managing sync's name is listed");
+    assert_eq!(
+        page.rows[0].groups,
+        vec!["Staff"],
+        "memberships are written with the users"
+    );
+    assert_eq!(
+        page.rows[0].managed_by.as_deref(),
+        Some("Staff"),
+        "the managing sync's name is listed"
+    );
     let (rec, changes) = store.run(run).unwrap();
     assert_eq!(rec.outcome, "succeeded");
     assert_eq!(rec.counts.created, 2);
-    assert_eq!(changes.len(), 3, "one change record per object: one group and two users");
+    assert_eq!(
+        changes.len(),
+        3,
+        "one change record per object: one group and two users"
+    );
     let d2 = store.directory(d.key.as_str()).unwrap();
-    assert_eq!(d2.last_full_sync, Some(NOW), "a full sync records when it ran");
+    assert_eq!(
+        d2.last_full_sync,
+        Some(NOW),
+        "a full sync records when it ran"
+    );
     assert_eq!(d2.revision, 1, "each apply bumps the revision");
 }
 
@@ -222,13 +305,40 @@ fn a_failing_apply_changes_nothing() {
     p.users[1].user.fields.username = "ALICE".into();
     let run = store.begin_run(&d.key, Trigger::Manual, NOW).unwrap();
     let err = store
-        .apply(&p, &ApplyOptions { run_id: run, key: &d.key, expected_revision: 1, full: true, now: NOW, connection_state: None, outcome: "succeeded", approves: None, message: "" })
+        .apply(
+            &p,
+            &ApplyOptions {
+                run_id: run,
+                key: &d.key,
+                expected_revision: 1,
+                full: true,
+                now: NOW,
+                connection_state: None,
+                outcome: "succeeded",
+                approves: None,
+                message: "",
+            },
+        )
         .unwrap_err();
-    assert!(matches!(err, StoreError::Sqlite(_)), "the duplicate username must fail: {err}");
+    assert!(
+        matches!(err, StoreError::Sqlite(_)),
+        "the duplicate username must fail: {err}"
+    );
     let users = store.users_page("", false, 0, 10).unwrap();
-    assert_eq!(users.total, 1, "carol, written before the failure, must have been rolled back");
-    assert_eq!(store.runs(None, 10).unwrap()[0].outcome, "running", "the run record is not finished by a failed apply");
-    assert_eq!(store.directory(d.key.as_str()).unwrap().revision, 1, "nor is the directory's revision");
+    assert_eq!(
+        users.total, 1,
+        "carol, written before the failure, must have been rolled back"
+    );
+    assert_eq!(
+        store.runs(None, 10).unwrap()[0].outcome,
+        "running",
+        "the run record is not finished by a failed apply"
+    );
+    assert_eq!(
+        store.directory(d.key.as_str()).unwrap().revision,
+        1,
+        "nor is the directory's revision"
+    );
 }
 
 #[test]
@@ -241,9 +351,25 @@ fn a_stale_plan_is_refused() {
     let p = plan(&settings(&d), &Snapshot::default(), &Scope::Full(&b), NOW);
     let run = store.begin_run(&d.key, Trigger::Manual, NOW).unwrap();
     let err = store
-        .apply(&p, &ApplyOptions { run_id: run, key: &d.key, expected_revision: 0, full: true, now: NOW, connection_state: None, outcome: "succeeded", approves: None, message: "" })
+        .apply(
+            &p,
+            &ApplyOptions {
+                run_id: run,
+                key: &d.key,
+                expected_revision: 0,
+                full: true,
+                now: NOW,
+                connection_state: None,
+                outcome: "succeeded",
+                approves: None,
+                message: "",
+            },
+        )
         .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict(_)), "a plan made before another run applied must be refused: {err}");
+    assert!(
+        matches!(err, StoreError::Conflict(_)),
+        "a plan made before another run applied must be refused: {err}"
+    );
 }
 
 #[test]
@@ -252,7 +378,10 @@ fn a_connection_in_use_cannot_be_deleted() {
     let store = new_store(dir.path());
     let d = add_directory(&store);
     let err = store.delete_connection("conn-1").unwrap_err();
-    assert!(err.to_string().contains("Staff"), "the refusal names the sync that uses it: {err}");
+    assert!(
+        err.to_string().contains("Staff"),
+        "the refusal names the sync that uses it: {err}"
+    );
     store.delete_directory(d.key.as_str()).unwrap();
     store.delete_connection("conn-1").unwrap();
 }
@@ -264,14 +393,45 @@ fn expired_trash_is_purged_and_search_pages() {
     let d = add_directory(&store);
     sync(&store, &d, &["alice", "bob", "carol"]).unwrap();
     store.trash_user("BOB", NOW).unwrap();
-    assert_eq!(store.users_page("", true, 0, 10).unwrap().total, 1, "bob is in the trash");
-    assert_eq!(store.purge_expired_trash(Timestamp(NOW.0 + 6 * 86_400)).unwrap(), 0, "not before the retention");
-    assert_eq!(store.purge_expired_trash(Timestamp(NOW.0 + 7 * 86_400)).unwrap(), 1, "deleted for good after it");
+    assert_eq!(
+        store.users_page("", true, 0, 10).unwrap().total,
+        1,
+        "bob is in the trash"
+    );
+    assert_eq!(
+        store
+            .purge_expired_trash(Timestamp(NOW.0 + 6 * 86_400))
+            .unwrap(),
+        0,
+        "not before the retention"
+    );
+    assert_eq!(
+        store
+            .purge_expired_trash(Timestamp(NOW.0 + 7 * 86_400))
+            .unwrap(),
+        1,
+        "deleted for good after it"
+    );
     let page = store.users_page("CAR", false, 0, 10).unwrap();
-    assert_eq!(page.rows.iter().map(|r| r.username.as_str()).collect::<Vec<_>>(), vec!["carol"], "search is case-insensitive");
+    assert_eq!(
+        page.rows
+            .iter()
+            .map(|r| r.username.as_str())
+            .collect::<Vec<_>>(),
+        vec!["carol"],
+        "search is case-insensitive"
+    );
     let page = store.users_page("", false, 1, 1).unwrap();
-    assert_eq!((page.total, page.rows[0].username.as_str()), (2, "carol"), "pages are sorted by username");
-    assert_eq!(store.users_page("50%_", false, 0, 10).unwrap().total, 0, "LIKE wildcards in a query are matched literally");
+    assert_eq!(
+        (page.total, page.rows[0].username.as_str()),
+        (2, "carol"),
+        "pages are sorted by username"
+    );
+    assert_eq!(
+        store.users_page("50%_", false, 0, 10).unwrap().total,
+        0,
+        "LIKE wildcards in a query are matched literally"
+    );
 }
 
 #[test]
@@ -281,5 +441,9 @@ fn interrupted_runs_are_marked() {
     let d = add_directory(&store);
     store.begin_run(&d.key, Trigger::Schedule, NOW).unwrap();
     assert_eq!(store.mark_interrupted_runs(NOW).unwrap(), 1);
-    assert_eq!(store.runs(None, 1).unwrap()[0].outcome, "interrupted", "a run left running by a dead process is marked");
+    assert_eq!(
+        store.runs(None, 1).unwrap()[0].outcome,
+        "interrupted",
+        "a run left running by a dead process is marked"
+    );
 }

@@ -1,1 +1,664 @@
-fn main() {}
+//! `rosterctl`: Roster from the command line, over the same application layer as the desktop app, with no
+//! window and no display. Output is plain text, or JSON with `--json`. Exit status: 0 on success, 1 on an
+//! error (one line on stderr saying what to do), 3 when a sync run was held for approval.
+
+use clap::{Parser, Subcommand};
+use roster_api::spec;
+use roster_api::{json, ApiError, Options, Roster, RunMode};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "rosterctl",
+    version,
+    about = "Roster directory sync, from the command line"
+)]
+struct Cli {
+    /// Where Roster keeps its tenants (default: $ROSTER_DATA_DIR, else the OS app-data directory).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// The tenant to work on (name or id; default: the one opened last).
+    #[arg(long, global = true)]
+    tenant: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Tenants: one per customer.
+    #[command(subcommand)]
+    Tenant(TenantCmd),
+    /// Directory syncs.
+    #[command(subcommand)]
+    Directory(DirectoryCmd),
+    /// Connections to source directories.
+    #[command(subcommand)]
+    Connection(ConnectionCmd),
+    /// Run syncs.
+    #[command(subcommand)]
+    Sync(SyncCmd),
+    /// Users.
+    #[command(subcommand)]
+    Users(ListCmd),
+    /// Groups.
+    #[command(subcommand)]
+    Groups(ListCmd),
+    /// Administrators.
+    #[command(subcommand)]
+    Admins(ListCmd),
+    /// The trash.
+    #[command(subcommand)]
+    Trash(TrashCmd),
+    /// Sync history.
+    #[command(subcommand)]
+    Runs(RunsCmd),
+    /// Tenant settings.
+    #[command(subcommand)]
+    Settings(SettingsCmd),
+    /// Run scheduled syncs in the background without a window, until Ctrl+C.
+    Serve,
+}
+
+#[derive(Subcommand)]
+enum TenantCmd {
+    /// Create a tenant.
+    Create {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List tenants.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open a tenant and remember it as the default.
+    Switch { name: String },
+    /// Rename a tenant.
+    Rename { tenant: String, name: String },
+    /// Delete a tenant that is not open.
+    Delete { tenant: String },
+    /// Print the open tenant's configuration as JSON (never secrets, never users).
+    Export,
+    /// Create a tenant from an exported configuration.
+    Import { name: String, file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum DirectoryCmd {
+    /// Add a directory sync from a JSON spec file (see the README).
+    Add {
+        #[arg(long)]
+        spec: PathBuf,
+    },
+    /// List directory syncs.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pause scheduled syncs.
+    Pause { key: String },
+    /// Resume scheduled syncs.
+    Resume { key: String },
+    /// Change settings.
+    Set {
+        key: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        interval_minutes: Option<u32>,
+        #[arg(long)]
+        deletion_threshold_percent: Option<u8>,
+    },
+    /// Delete a directory sync (its users stay, unmanaged).
+    Delete { key: String },
+}
+
+#[derive(Subcommand)]
+enum ConnectionCmd {
+    /// List connections.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a connection no directory sync uses.
+    Delete { id: String },
+}
+
+#[derive(Subcommand)]
+enum SyncCmd {
+    /// Run a full sync now.
+    Run {
+        key: String,
+        /// Show what would change; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply a run that was held by the safety threshold.
+        #[arg(long)]
+        approve: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sync one user (user syncs) or administrator by email (admin syncs) now.
+    User {
+        key: String,
+        username: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ListCmd {
+    /// List (all pages).
+    List {
+        /// Only entries whose name, username or email contains this text.
+        #[arg(long, default_value = "")]
+        query: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TrashCmd {
+    /// Users in the trash.
+    List {
+        #[arg(long, default_value = "")]
+        query: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete for good the users whose time in the trash has run out.
+    Purge,
+    /// Restore a user from the trash.
+    Restore { username: String },
+}
+
+#[derive(Subcommand)]
+enum RunsCmd {
+    /// Runs of one directory sync, newest first.
+    List {
+        key: String,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One run with its per-object changes.
+    Show {
+        run_id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SettingsCmd {
+    /// Days users stay in the trash before deletion (default 7).
+    Retention { days: u32 },
+}
+
+enum Failure {
+    Api(ApiError),
+    Held(String),
+    RunFailed(String),
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure::Api(e)
+    }
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(v)
+        .map_err(|e| ApiError::new(roster_api::Code::Unknown, e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+fn read(path: &PathBuf) -> Result<String, Failure> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Failure::Api(ApiError::validation(format!(
+            "Cannot read {}: {e}. Check the path.",
+            path.display()
+        )))
+    })
+}
+
+fn all_pages<T>(
+    mut page: impl FnMut(u64) -> roster_api::Result<json::Page<T>>,
+) -> roster_api::Result<Vec<T>> {
+    let mut out = Vec::new();
+    loop {
+        let p = page(out.len() as u64)?;
+        let n = p.rows.len();
+        out.extend(p.rows);
+        if n == 0 || out.len() as u64 >= p.total {
+            return Ok(out);
+        }
+    }
+}
+
+fn report(r: &json::RunReport, as_json: bool) -> Result<(), Failure> {
+    if as_json {
+        print_json(r)?;
+    } else {
+        println!(
+            "{} ({}): {}",
+            r.directory_name,
+            r.outcome,
+            r.message.as_deref().unwrap_or("")
+        );
+        for c in r.changes.iter().take(200) {
+            let fields: Vec<String> = c
+                .fields
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}: {} -> {}",
+                        f.field,
+                        f.before.as_deref().unwrap_or("(none)"),
+                        f.after.as_deref().unwrap_or("(none)")
+                    )
+                })
+                .collect();
+            println!(
+                "  {:<6} {:<10} {}  {}",
+                c.object.as_str(),
+                c.action,
+                c.key,
+                fields.join("; ")
+            );
+        }
+        if r.changes.len() > 200 {
+            println!(
+                "  … and {} more changes (use --json for all)",
+                r.changes.len() - 200
+            );
+        }
+        for e in &r.errors {
+            println!("  skipped {}: {}", e.key, e.message);
+        }
+    }
+    match r.outcome.as_str() {
+        "held" => Err(Failure::Held(format!(
+            "{} To apply it, run: rosterctl sync run {} --approve",
+            r.held_reason.as_deref().unwrap_or("The run was held."),
+            r.directory_key
+        ))),
+        "failed" => {
+            Err(Failure::RunFailed(r.message.clone().unwrap_or_else(|| {
+                "The sync failed; nothing was changed.".into()
+            })))
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let data_dir = roster_api::data_dir(cli.data_dir.as_deref())?;
+    let secrets = roster_secrets::from_env(
+        std::env::var(roster_secrets::STORE_ENV).ok().as_deref(),
+        std::env::var(roster_secrets::PASSPHRASE_ENV).ok(),
+        &data_dir.join("secrets.enc.json"),
+    )
+    .map_err(ApiError::from)?;
+    let roster = Arc::new(Roster::new(Options {
+        data_dir,
+        secrets: Arc::from(secrets),
+        clock: Arc::new(roster_api::SystemClock),
+        events: Arc::new(roster_api::NoEvents),
+    })?);
+    let open = |r: &Roster| -> Result<(), Failure> {
+        match &cli.tenant {
+            Some(t) => r.use_tenant(t).map(|_| ()).map_err(Failure::from),
+            None => r
+                .open_default_tenant(false)
+                .map(|_| ())
+                .map_err(Failure::from),
+        }
+    };
+    match cli.command {
+        Command::Tenant(cmd) => match cmd {
+            TenantCmd::Create { name, json } => {
+                let t = roster.create_tenant(&name)?;
+                if json {
+                    print_json(&t)?
+                } else {
+                    println!("Created tenant \"{}\" ({}).", t.name, t.id)
+                }
+            }
+            TenantCmd::List { json } => {
+                if cli.tenant.is_some() {
+                    open(&roster)?;
+                } else {
+                    let _ = roster.open_default_tenant(false);
+                }
+                let all = roster.list_tenants()?;
+                if json {
+                    print_json(&all)?
+                } else {
+                    for t in all {
+                        println!(
+                            "{} {:<30} {}",
+                            if t.current { "*" } else { " " },
+                            t.name,
+                            t.id
+                        );
+                    }
+                }
+            }
+            TenantCmd::Switch { name } => {
+                let t = roster.switch_tenant(&name).await?;
+                println!("Opened tenant \"{}\".", t.name);
+            }
+            TenantCmd::Rename { tenant, name } => {
+                let t = roster.rename_tenant(&tenant, &name)?;
+                println!("Renamed tenant {} to \"{}\".", t.id, t.name);
+            }
+            TenantCmd::Delete { tenant } => {
+                let _ = roster.open_default_tenant(false);
+                roster.delete_tenant(&tenant)?;
+                println!("Deleted tenant \"{tenant}\".");
+            }
+            TenantCmd::Export => {
+                open(&roster)?;
+                print_json(&roster.export_tenant()?)?;
+            }
+            TenantCmd::Import { name, file } => {
+                let export = serde_json::from_str(&read(&file)?).map_err(|e| {
+                    ApiError::validation(format!(
+                        "{} is not a Roster tenant export: {e}.",
+                        file.display()
+                    ))
+                })?;
+                let t = roster.import_tenant(&name, &export)?;
+                println!(
+                    "Created tenant \"{}\" ({}) from {}.",
+                    t.name,
+                    t.id,
+                    file.display()
+                );
+            }
+        },
+        Command::Directory(cmd) => {
+            open(&roster)?;
+            match cmd {
+                DirectoryCmd::Add { spec: path } => {
+                    let spec = spec::parse(&read(&path)?)?;
+                    let key = roster.add_directory(spec)?;
+                    print_json(&serde_json::json!({ "directory_key": key }))?;
+                }
+                DirectoryCmd::List { json } => {
+                    let all = roster.list_directories()?;
+                    if json {
+                        print_json(&all)?
+                    } else {
+                        for d in all {
+                            println!(
+                                "{}  {:<28} {:<5} {:<9} last full sync: {}  status: {}",
+                                d.directory_key,
+                                d.name,
+                                d.sync_type,
+                                d.schedule,
+                                d.last_full_sync.as_deref().unwrap_or("never"),
+                                d.status
+                            );
+                        }
+                    }
+                }
+                DirectoryCmd::Pause { key } => {
+                    roster.set_paused(&key, true)?;
+                    println!("Scheduled syncs of {key} are paused.");
+                }
+                DirectoryCmd::Resume { key } => {
+                    roster.set_paused(&key, false)?;
+                    println!("Scheduled syncs of {key} are resumed.");
+                }
+                DirectoryCmd::Set {
+                    key,
+                    name,
+                    interval_minutes,
+                    deletion_threshold_percent,
+                } => {
+                    let d = roster.update_directory(
+                        &key,
+                        roster_api::DirectoryPatch {
+                            name,
+                            interval_minutes,
+                            deletion_threshold_percent,
+                            ..Default::default()
+                        },
+                    )?;
+                    print_json(&d)?;
+                }
+                DirectoryCmd::Delete { key } => {
+                    roster.delete_directory(&key)?;
+                    println!("Deleted directory sync {key}. Its users stay, no longer managed by a sync.");
+                }
+            }
+        }
+        Command::Connection(cmd) => {
+            open(&roster)?;
+            match cmd {
+                ConnectionCmd::List { json } => {
+                    let all = roster.list_connections()?;
+                    if json {
+                        print_json(&all)?
+                    } else {
+                        for c in all {
+                            println!(
+                                "{}  {:<16} {:<30} used by: {}",
+                                c.id,
+                                c.kind,
+                                c.name,
+                                c.used_by.join(", ")
+                            );
+                        }
+                    }
+                }
+                ConnectionCmd::Delete { id } => {
+                    roster.delete_connection(&id)?;
+                    println!("Deleted connection {id}.");
+                }
+            }
+        }
+        Command::Sync(cmd) => {
+            open(&roster)?;
+            match cmd {
+                SyncCmd::Run {
+                    key,
+                    dry_run,
+                    approve,
+                    json,
+                } => {
+                    if dry_run && approve {
+                        return Err(ApiError::validation("--dry-run and --approve cannot be used together: a preview never applies anything.").into());
+                    }
+                    let mode = if dry_run {
+                        RunMode::Preview
+                    } else {
+                        RunMode::Full { approve }
+                    };
+                    let r = roster
+                        .run_sync(&key, mode, roster_api::Trigger::Manual)
+                        .await?;
+                    report(&r, json)?;
+                }
+                SyncCmd::User {
+                    key,
+                    username,
+                    json,
+                } => {
+                    let r = roster
+                        .run_sync(
+                            &key,
+                            RunMode::Individual(username),
+                            roster_api::Trigger::Manual,
+                        )
+                        .await?;
+                    report(&r, json)?;
+                }
+            }
+        }
+        Command::Users(ListCmd::List { query, json }) => {
+            open(&roster)?;
+            let rows = all_pages(|o| roster.users_page(&query, o, 1000))?;
+            if json {
+                print_json(&rows)?
+            } else {
+                for u in rows {
+                    println!(
+                        "{:<32} {:<36} {:<16} {}",
+                        u.username,
+                        u.email.unwrap_or_default(),
+                        u.status,
+                        u.groups.join(", ")
+                    );
+                }
+            }
+        }
+        Command::Groups(ListCmd::List { query, json }) => {
+            open(&roster)?;
+            let rows = all_pages(|o| roster.groups_page(&query, o, 1000))?;
+            if json {
+                print_json(&rows)?
+            } else {
+                for g in rows {
+                    println!(
+                        "{:<32} {:>6} members  {}",
+                        g.name,
+                        g.member_count,
+                        g.managed_by.unwrap_or_default()
+                    );
+                }
+            }
+        }
+        Command::Admins(ListCmd::List { query, json }) => {
+            open(&roster)?;
+            let rows = all_pages(|o| roster.admins_page(&query, o, 1000))?;
+            if json {
+                print_json(&rows)?
+            } else {
+                for a in rows {
+                    println!("{:<36} {:<28} {:<20} {}", a.email, a.name, a.role, a.status);
+                }
+            }
+        }
+        Command::Trash(cmd) => {
+            open(&roster)?;
+            match cmd {
+                TrashCmd::List { query, json } => {
+                    let rows = all_pages(|o| roster.trash_page(&query, o, 1000))?;
+                    if json {
+                        print_json(&rows)?
+                    } else {
+                        for u in rows {
+                            println!(
+                                "{:<32} deleted for good on {}",
+                                u.username,
+                                u.purge_at.unwrap_or_default()
+                            );
+                        }
+                    }
+                }
+                TrashCmd::Purge => println!("Deleted {} users for good.", roster.purge_trash()?),
+                TrashCmd::Restore { username } => {
+                    roster.restore_user(&username)?;
+                    println!("Restored {username} from the trash.");
+                }
+            }
+        }
+        Command::Runs(cmd) => {
+            open(&roster)?;
+            match cmd {
+                RunsCmd::List { key, limit, json } => {
+                    let runs = roster.list_runs(Some(&key), limit)?;
+                    if json {
+                        print_json(&runs)?
+                    } else {
+                        for r in runs {
+                            println!(
+                                "{:>6}  {}  {:<10} {:<11} {}",
+                                r.run_id,
+                                r.started_at,
+                                r.trigger,
+                                r.outcome,
+                                r.message.unwrap_or_default()
+                            );
+                        }
+                    }
+                }
+                RunsCmd::Show { run_id, json } => {
+                    let r = roster.run_detail(run_id)?;
+                    if json {
+                        print_json(&r)?
+                    } else {
+                        let _ = report(&r, false);
+                    }
+                }
+            }
+        }
+        Command::Settings(SettingsCmd::Retention { days }) => {
+            open(&roster)?;
+            roster.set_retention_days(days)?;
+            println!("Users now stay {days} days in the trash.");
+        }
+        Command::Serve => {
+            open(&roster)?;
+            roster.start_scheduler()?;
+            let n = roster.list_directories()?.len();
+            eprintln!("Roster is running scheduled syncs for {n} directory sync(s). Press Ctrl+C to stop.");
+            tokio::signal::ctrl_c().await.map_err(|e| {
+                ApiError::new(
+                    roster_api::Code::Unknown,
+                    format!("Cannot wait for Ctrl+C: {e}"),
+                )
+            })?;
+            eprintln!("Stopping…");
+            roster.stop_scheduler().await;
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ROSTER_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("rosterctl: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Api(e)) => {
+            eprintln!("rosterctl: {}", e.message);
+            ExitCode::from(1)
+        }
+        Err(Failure::RunFailed(m)) => {
+            eprintln!("rosterctl: {m}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Held(m)) => {
+            eprintln!("rosterctl: held: {m}");
+            ExitCode::from(3)
+        }
+    }
+}

@@ -205,19 +205,33 @@ fn join(v: &[String]) -> Option<String> {
 }
 
 /// Plans a run. Pure: no I/O, no clock but `now`.
-pub fn plan(settings: &SyncSettings, snapshot: &Snapshot, scope: &Scope<'_>, now: Timestamp) -> Plan {
+pub fn plan(
+    settings: &SyncSettings,
+    snapshot: &Snapshot,
+    scope: &Scope<'_>,
+    now: Timestamp,
+) -> Plan {
     let mut plan = match settings.sync_type {
         SyncType::User => UserPlanner::new(settings, snapshot, now).run(scope),
         SyncType::Admin => AdminPlanner::new(settings, snapshot, now).run(scope),
     };
-    plan.groups.sort_by(|a, b| fold(&a.group.name).cmp(&fold(&b.group.name)).then(a.group.id.cmp(&b.group.id)));
+    plan.groups.sort_by(|a, b| {
+        fold(&a.group.name)
+            .cmp(&fold(&b.group.name))
+            .then(a.group.id.cmp(&b.group.id))
+    });
     plan.users.sort_by(|a, b| {
         fold(&a.user.fields.username)
             .cmp(&fold(&b.user.fields.username))
             .then(a.user.id.cmp(&b.user.id))
     });
-    plan.admins.sort_by(|a, b| fold(&a.admin.email).cmp(&fold(&b.admin.email)).then(a.admin.id.cmp(&b.admin.id)));
-    plan.errors.sort_by(|a, b| a.key.cmp(&b.key).then(a.message.cmp(&b.message)));
+    plan.admins.sort_by(|a, b| {
+        fold(&a.admin.email)
+            .cmp(&fold(&b.admin.email))
+            .then(a.admin.id.cmp(&b.admin.id))
+    });
+    plan.errors
+        .sort_by(|a, b| a.key.cmp(&b.key).then(a.message.cmp(&b.message)));
     plan
 }
 
@@ -247,7 +261,10 @@ fn resolve_groups(
         }
         by_name.insert(fold(&g.name), g);
     }
-    let mut res = GroupResolution { ids: HashMap::new(), names: HashMap::new() };
+    let mut res = GroupResolution {
+        ids: HashMap::new(),
+        names: HashMap::new(),
+    };
     let mut names_taken: HashMap<String, &str> = HashMap::new();
     let mut claimed: HashSet<&GroupId> = HashSet::new();
     let mut sorted: Vec<&SourceGroup> = sources.to_vec();
@@ -271,7 +288,9 @@ fn resolve_groups(
             .or_else(|| by_name.get(&fold(&src.name)).copied())
             .filter(|g| !claimed.contains(&g.id));
         let desired = Group {
-            id: existing.map(|g| g.id.clone()).unwrap_or_else(|| GroupId::derive(key, &src.external_id)),
+            id: existing
+                .map(|g| g.id.clone())
+                .unwrap_or_else(|| GroupId::derive(key, &src.external_id)),
             name: src.name.clone(),
             description: src.description.clone(),
             managed_by: Some(key.clone()),
@@ -290,8 +309,18 @@ fn resolve_groups(
             Some(old) => {
                 claimed.insert(&old.id);
                 let mut fields = Vec::new();
-                diff(&mut fields, "name", Some(old.name.clone()), Some(desired.name.clone()));
-                diff(&mut fields, "description", old.description.clone(), desired.description.clone());
+                diff(
+                    &mut fields,
+                    "name",
+                    Some(old.name.clone()),
+                    Some(desired.name.clone()),
+                );
+                diff(
+                    &mut fields,
+                    "description",
+                    old.description.clone(),
+                    desired.description.clone(),
+                );
                 let taken_over = old.managed_by.as_ref() != Some(key);
                 if taken_over {
                     diff(
@@ -322,21 +351,33 @@ fn resolve_groups(
         res.names.insert(desired.id.clone(), desired.name.clone());
     }
     if delete_unlisted {
-        for g in snapshot.groups.iter().filter(|g| g.managed_by.as_ref() == Some(key)) {
+        for g in snapshot
+            .groups
+            .iter()
+            .filter(|g| g.managed_by.as_ref() == Some(key))
+        {
             if !res.names.contains_key(&g.id) {
                 plan.counts.groups_deleted += 1;
                 plan.groups.push(GroupOp {
                     action: Action::Delete,
                     group: g.clone(),
                     fields: Vec::new(),
-                    reason: "No longer synced: the group was deselected or deleted in the directory.".into(),
+                    reason:
+                        "No longer synced: the group was deselected or deleted in the directory."
+                            .into(),
                 });
             }
         }
     } else {
         // Individual syncs keep every other group; remember their names for reports.
-        for g in snapshot.groups.iter().filter(|g| g.managed_by.as_ref() == Some(key)) {
-            res.names.entry(g.id.clone()).or_insert_with(|| g.name.clone());
+        for g in snapshot
+            .groups
+            .iter()
+            .filter(|g| g.managed_by.as_ref() == Some(key))
+        {
+            res.names
+                .entry(g.id.clone())
+                .or_insert_with(|| g.name.clone());
         }
     }
     res
@@ -344,7 +385,11 @@ fn resolve_groups(
 
 fn diff(fields: &mut Vec<FieldChange>, field: &str, before: Option<String>, after: Option<String>) {
     if before != after {
-        fields.push(FieldChange { field: field.into(), before, after });
+        fields.push(FieldChange {
+            field: field.into(),
+            before,
+            after,
+        });
     }
 }
 
@@ -400,7 +445,10 @@ impl<'a> UserPlanner<'a> {
 
     fn managed(&self) -> impl Iterator<Item = &'a User> + '_ {
         let key = &self.settings.key;
-        self.snapshot.users.iter().filter(move |u| u.managed_by.as_ref() == Some(key))
+        self.snapshot
+            .users
+            .iter()
+            .filter(move |u| u.managed_by.as_ref() == Some(key))
     }
 
     fn full(&mut self, batch: &SourceBatch) {
@@ -428,7 +476,9 @@ impl<'a> UserPlanner<'a> {
         let mut by_name: BTreeMap<String, Vec<Incoming<'_>>> = BTreeMap::new();
         let mut seen_external: HashSet<&str> = HashSet::new();
         for su in &batch.users {
-            let Some(groups) = memberships.get(su.external_id.as_str()) else { continue };
+            let Some(groups) = memberships.get(su.external_id.as_str()) else {
+                continue;
+            };
             if !seen_external.insert(su.external_id.as_str()) {
                 continue; // the same entry listed twice by the connector
             }
@@ -438,12 +488,22 @@ impl<'a> UserPlanner<'a> {
                     let mut groups = groups.clone();
                     groups.sort();
                     groups.dedup();
-                    by_name.entry(fold(&fields.username)).or_default().push(Incoming { source: su, fields, groups });
+                    by_name
+                        .entry(fold(&fields.username))
+                        .or_default()
+                        .push(Incoming {
+                            source: su,
+                            fields,
+                            groups,
+                        });
                 }
                 Err(e) => {
                     protected_external.insert(su.external_id.as_str());
                     self.plan.counts.skipped += 1;
-                    self.plan.errors.push(EntryError { key: su.external_id.clone(), message: e.message() });
+                    self.plan.errors.push(EntryError {
+                        key: su.external_id.clone(),
+                        message: e.message(),
+                    });
                 }
             }
         }
@@ -486,11 +546,16 @@ impl<'a> UserPlanner<'a> {
                 continue;
             }
             let protected = protected_usernames.contains(&fold(&u.fields.username))
-                || u.external_id.as_deref().is_some_and(|e| protected_external.contains(e));
+                || u.external_id
+                    .as_deref()
+                    .is_some_and(|e| protected_external.contains(e));
             if protected {
                 continue;
             }
-            if self.trash_or_purge(u, "Not in any synced group: removed from the groups, or deleted in the directory.") {
+            if self.trash_or_purge(
+                u,
+                "Not in any synced group: removed from the groups, or deleted in the directory.",
+            ) {
                 trashed += 1;
             }
         }
@@ -498,7 +563,9 @@ impl<'a> UserPlanner<'a> {
             self.plan.hold = Some(format!(
                 "The directory returned no users, but this sync manages {managed_active}. Nothing was changed. Check the selected groups and the connection; if the directory really is empty now, approve the run to move them all to the trash."
             ));
-        } else if trashed * 100 > managed_active * u64::from(self.settings.deletion_threshold_percent) {
+        } else if trashed * 100
+            > managed_active * u64::from(self.settings.deletion_threshold_percent)
+        {
             self.plan.hold = Some(format!(
                 "This run would move {trashed} of {managed_active} users to the trash, more than the {}% safety threshold. Nothing was changed. Review the changes, then approve the run to apply them.",
                 self.settings.deletion_threshold_percent
@@ -517,7 +584,10 @@ impl<'a> UserPlanner<'a> {
                         action: Action::Purge,
                         user: u.clone(),
                         fields: Vec::new(),
-                        reason: format!("In the trash for {} days: deleted for good.", self.settings.retention_days),
+                        reason: format!(
+                            "In the trash for {} days: deleted for good.",
+                            self.settings.retention_days
+                        ),
                     });
                 }
             }
@@ -534,14 +604,24 @@ impl<'a> UserPlanner<'a> {
         }];
         diff(&mut fields, "groups", self.names_of(&u.groups), None);
         self.plan.counts.trashed += 1;
-        self.plan.users.push(UserOp { action: Action::Trash, user: after, fields, reason: reason.into() });
+        self.plan.users.push(UserOp {
+            action: Action::Trash,
+            user: after,
+            fields,
+            reason: reason.into(),
+        });
         true
     }
 
     fn names_of(&self, groups: &[GroupId]) -> Option<String> {
         let mut names: Vec<String> = groups
             .iter()
-            .map(|g| self.group_names.get(g).cloned().unwrap_or_else(|| g.to_string()))
+            .map(|g| {
+                self.group_names
+                    .get(g)
+                    .cloned()
+                    .unwrap_or_else(|| g.to_string())
+            })
             .collect();
         names.sort_by_key(|n| fold(n));
         join(&names)
@@ -550,7 +630,10 @@ impl<'a> UserPlanner<'a> {
     fn plan_incoming(&mut self, inc: Incoming<'_>) {
         let key = &self.settings.key;
         let folded = fold(&inc.fields.username);
-        let by_ext = self.by_external.get(inc.source.external_id.as_str()).copied();
+        let by_ext = self
+            .by_external
+            .get(inc.source.external_id.as_str())
+            .copied();
         let by_name = self.by_username.get(&folded).copied();
         let existing = match (by_ext, by_name) {
             (Some(e), Some(n)) if e.id != n.id => {
@@ -602,7 +685,12 @@ impl<'a> UserPlanner<'a> {
                 Some(g) => format!("New member of {g}."),
                 None => "New in the directory.".into(),
             };
-            self.plan.users.push(UserOp { action: Action::Create, user, fields: Vec::new(), reason });
+            self.plan.users.push(UserOp {
+                action: Action::Create,
+                user,
+                fields: Vec::new(),
+                reason,
+            });
             return;
         };
         let fields = self.merge_fields(&old.fields, inc.fields);
@@ -610,17 +698,41 @@ impl<'a> UserPlanner<'a> {
         let mut changes = Vec::new();
         self.diff_fields(&mut changes, &old.fields, &fields);
         after.fields = fields;
-        diff(&mut changes, "status", Some(old.status.as_str().into()), Some(status.as_str().into()));
+        diff(
+            &mut changes,
+            "status",
+            Some(old.status.as_str().into()),
+            Some(status.as_str().into()),
+        );
         after.status = status;
-        let old_groups = if old.managed_by.as_ref() == Some(key) { old.groups.clone() } else { Vec::new() };
-        diff(&mut changes, "groups", self.names_of(&old_groups), self.names_of(&inc.groups));
+        let old_groups = if old.managed_by.as_ref() == Some(key) {
+            old.groups.clone()
+        } else {
+            Vec::new()
+        };
+        diff(
+            &mut changes,
+            "groups",
+            self.names_of(&old_groups),
+            self.names_of(&inc.groups),
+        );
         after.groups = inc.groups;
-        diff(&mut changes, "external_id", old.external_id.clone(), Some(inc.source.external_id.clone()));
+        diff(
+            &mut changes,
+            "external_id",
+            old.external_id.clone(),
+            Some(inc.source.external_id.clone()),
+        );
         after.external_id = Some(inc.source.external_id.clone());
         after.trashed_at = None;
         after.last_directory_sync = Some(self.now);
         let (action, reason) = if old.managed_by.as_ref() != Some(key) {
-            diff(&mut changes, "managed_by", old.managed_by.as_ref().map(ToString::to_string), Some(key.to_string()));
+            diff(
+                &mut changes,
+                "managed_by",
+                old.managed_by.as_ref().map(ToString::to_string),
+                Some(key.to_string()),
+            );
             after.managed_by = Some(key.clone());
             self.plan.counts.taken_over += 1;
             (Action::TakeOver, format!(
@@ -629,20 +741,31 @@ impl<'a> UserPlanner<'a> {
             ))
         } else if old.status == UserStatus::PendingDeletion {
             self.plan.counts.restored += 1;
-            (Action::Restore, "Back in a synced group: restored from the trash.".to_string())
+            (
+                Action::Restore,
+                "Back in a synced group: restored from the trash.".to_string(),
+            )
         } else if status == UserStatus::Disabled && old.status != UserStatus::Disabled {
             self.plan.counts.disabled += 1;
             (Action::Disable, "Disabled in the directory.".to_string())
         } else if status == UserStatus::Active && old.status == UserStatus::Disabled {
             self.plan.counts.enabled += 1;
-            (Action::Enable, "Enabled again in the directory.".to_string())
+            (
+                Action::Enable,
+                "Enabled again in the directory.".to_string(),
+            )
         } else if changes.is_empty() {
             return;
         } else {
             self.plan.counts.updated += 1;
             (Action::Update, "Changed in the directory.".to_string())
         };
-        self.plan.users.push(UserOp { action, user: after, fields: changes, reason });
+        self.plan.users.push(UserOp {
+            action,
+            user: after,
+            fields: changes,
+            reason,
+        });
     }
 
     /// The user's fields after the sync: mapped fields from the source, everything else kept.
@@ -685,7 +808,12 @@ impl<'a> UserPlanner<'a> {
     }
 
     fn diff_fields(&self, out: &mut Vec<FieldChange>, old: &UserFields, new: &UserFields) {
-        diff(out, "username", Some(old.username.clone()), Some(new.username.clone()));
+        diff(
+            out,
+            "username",
+            Some(old.username.clone()),
+            Some(new.username.clone()),
+        );
         diff(out, "aliases", join(&old.aliases), join(&new.aliases));
         diff(out, "realname", opt(&old.realname), opt(&new.realname));
         diff(out, "firstname", opt(&old.firstname), opt(&new.firstname));
@@ -693,31 +821,62 @@ impl<'a> UserPlanner<'a> {
         diff(out, "email", opt(&old.email), opt(&new.email));
         diff(out, "phones", join(&old.phones), join(&new.phones));
         diff(out, "notes", opt(&old.notes), opt(&new.notes));
-        let names: std::collections::BTreeSet<&String> = old.custom.keys().chain(new.custom.keys()).collect();
+        let names: std::collections::BTreeSet<&String> =
+            old.custom.keys().chain(new.custom.keys()).collect();
         for name in names {
-            diff(out, &format!("custom.{name}"), old.custom.get(name).cloned(), new.custom.get(name).cloned());
+            diff(
+                out,
+                &format!("custom.{name}"),
+                old.custom.get(name).cloned(),
+                new.custom.get(name).cloned(),
+            );
         }
     }
 
     fn individual(&mut self, key: &str, lookup: &SourceLookup) {
-        let member_groups: Vec<&SourceGroup> = lookup.groups.iter().filter(|(_, m)| *m).map(|(g, _)| g).collect();
-        let res = resolve_groups(self.settings, self.snapshot, &member_groups, false, &mut self.plan);
+        let member_groups: Vec<&SourceGroup> = lookup
+            .groups
+            .iter()
+            .filter(|(_, m)| *m)
+            .map(|(g, _)| g)
+            .collect();
+        let res = resolve_groups(
+            self.settings,
+            self.snapshot,
+            &member_groups,
+            false,
+            &mut self.plan,
+        );
         self.group_names = res.names;
         // Individual runs only create groups; they never rename or take over others.
         self.plan.groups.retain(|op| op.action == Action::Create);
-        let mapped = lookup.user.as_ref().filter(|_| !member_groups.is_empty()).map(|su| (su, map_user(&self.settings.attributes, su)));
+        let mapped = lookup
+            .user
+            .as_ref()
+            .filter(|_| !member_groups.is_empty())
+            .map(|su| (su, map_user(&self.settings.attributes, su)));
         match mapped {
             Some((su, Ok(fields))) => {
                 self.plan.counts.seen = 1;
-                let mut groups: Vec<GroupId> = member_groups.iter().filter_map(|g| res.ids.get(&g.external_id).cloned()).collect();
+                let mut groups: Vec<GroupId> = member_groups
+                    .iter()
+                    .filter_map(|g| res.ids.get(&g.external_id).cloned())
+                    .collect();
                 groups.sort();
                 groups.dedup();
-                self.plan_incoming(Incoming { source: su, fields, groups });
+                self.plan_incoming(Incoming {
+                    source: su,
+                    fields,
+                    groups,
+                });
             }
             Some((su, Err(e))) => {
                 self.plan.counts.seen = 1;
                 self.plan.counts.skipped += 1;
-                self.plan.errors.push(EntryError { key: su.external_id.clone(), message: e.message() });
+                self.plan.errors.push(EntryError {
+                    key: su.external_id.clone(),
+                    message: e.message(),
+                });
             }
             None => {
                 let existing = self
@@ -766,7 +925,15 @@ impl<'a> AdminPlanner<'a> {
             }
             by_email.insert(fold(&a.email), a);
         }
-        AdminPlanner { settings, snapshot, now, plan: Plan::default(), by_external, by_email, claimed: HashSet::new() }
+        AdminPlanner {
+            settings,
+            snapshot,
+            now,
+            plan: Plan::default(),
+            by_external,
+            by_email,
+            claimed: HashSet::new(),
+        }
     }
 
     fn role_of(&self, group_external_id: &str) -> Option<AdminRole> {
@@ -795,14 +962,20 @@ impl<'a> AdminPlanner<'a> {
         }
         let mut roles: HashMap<&str, AdminRole> = HashMap::new();
         for g in &batch.groups {
-            let Some(role) = self.role_of(&g.external_id) else { continue };
+            let Some(role) = self.role_of(&g.external_id) else {
+                continue;
+            };
             for m in &g.members {
                 let e = roles.entry(m.as_str()).or_insert(role);
                 *e = (*e).min(role); // Ord follows privilege: smaller = more privileged.
             }
         }
         let mut protected: HashSet<String> = HashSet::new();
-        let mut users: Vec<&SourceUser> = batch.users.iter().filter(|u| roles.contains_key(u.external_id.as_str())).collect();
+        let mut users: Vec<&SourceUser> = batch
+            .users
+            .iter()
+            .filter(|u| roles.contains_key(u.external_id.as_str()))
+            .collect();
         users.sort_by(|a, b| a.external_id.cmp(&b.external_id));
         users.dedup_by(|a, b| a.external_id == b.external_id);
         // Claim by stable id first, as for users.
@@ -818,7 +991,12 @@ impl<'a> AdminPlanner<'a> {
         let mut managed_active = 0u64;
         let mut left = 0u64;
         let key = &self.settings.key;
-        let managed: Vec<&Admin> = self.snapshot.admins.iter().filter(|a| a.managed_by.as_ref() == Some(key)).collect();
+        let managed: Vec<&Admin> = self
+            .snapshot
+            .admins
+            .iter()
+            .filter(|a| a.managed_by.as_ref() == Some(key))
+            .collect();
         for a in managed {
             if a.left_at.is_none() {
                 managed_active += 1;
@@ -834,7 +1012,8 @@ impl<'a> AdminPlanner<'a> {
             self.plan.hold = Some(format!(
                 "The directory returned no administrators, but this sync manages {managed_active}. Nothing was changed. Check the role mappings and the connection; approve the run if this is really intended."
             ));
-        } else if left * 100 > managed_active * u64::from(self.settings.deletion_threshold_percent) {
+        } else if left * 100 > managed_active * u64::from(self.settings.deletion_threshold_percent)
+        {
             self.plan.hold = Some(format!(
                 "This run would disable {left} of {managed_active} administrators, more than the {}% safety threshold. Nothing was changed. Review the changes, then approve the run to apply them.",
                 self.settings.deletion_threshold_percent
@@ -852,7 +1031,10 @@ impl<'a> AdminPlanner<'a> {
                         action: Action::Purge,
                         admin: a.clone(),
                         fields: Vec::new(),
-                        reason: format!("Disabled for {} days after leaving every mapped group: removed.", self.settings.retention_days),
+                        reason: format!(
+                            "Disabled for {} days after leaving every mapped group: removed.",
+                            self.settings.retention_days
+                        ),
                     });
                 }
                 false
@@ -862,9 +1044,19 @@ impl<'a> AdminPlanner<'a> {
                 after.status = AdminStatus::Disabled;
                 after.left_at = Some(self.now);
                 let mut fields = Vec::new();
-                diff(&mut fields, "status", Some(a.status.as_str().into()), Some(AdminStatus::Disabled.as_str().into()));
+                diff(
+                    &mut fields,
+                    "status",
+                    Some(a.status.as_str().into()),
+                    Some(AdminStatus::Disabled.as_str().into()),
+                );
                 self.plan.counts.trashed += 1;
-                self.plan.admins.push(AdminOp { action: Action::Disable, admin: after, fields, reason: reason.into() });
+                self.plan.admins.push(AdminOp {
+                    action: Action::Disable,
+                    admin: after,
+                    fields,
+                    reason: reason.into(),
+                });
                 true
             }
         }
@@ -873,7 +1065,11 @@ impl<'a> AdminPlanner<'a> {
     /// Plans one admin; returns the folded email when the entry is valid (so it is protected from leaving).
     fn plan_admin(&mut self, su: &SourceUser, role: AdminRole) -> Option<String> {
         let map = &self.settings.attributes;
-        let email = map.email.as_deref().and_then(|a| su.first(a)).map(|s| s.trim().to_string());
+        let email = map
+            .email
+            .as_deref()
+            .and_then(|a| su.first(a))
+            .map(|s| s.trim().to_string());
         let Some(email) = email.filter(|e| !e.is_empty()) else {
             self.plan.counts.skipped += 1;
             self.plan.errors.push(EntryError {
@@ -897,7 +1093,11 @@ impl<'a> AdminPlanner<'a> {
                 }
             })
             .unwrap_or_else(|| email.clone());
-        let phone = map.phones.iter().find_map(|a| su.first(a)).map(str::to_string);
+        let phone = map
+            .phones
+            .iter()
+            .find_map(|a| su.first(a))
+            .map(str::to_string);
         let folded = fold(&email);
         let existing = self
             .by_external
@@ -923,9 +1123,15 @@ impl<'a> AdminPlanner<'a> {
             }
         }
         let key = &self.settings.key;
-        let status = if su.disabled { AdminStatus::Disabled } else { AdminStatus::Active };
+        let status = if su.disabled {
+            AdminStatus::Disabled
+        } else {
+            AdminStatus::Active
+        };
         let desired = Admin {
-            id: existing.map(|e| e.id.clone()).unwrap_or_else(|| AdminId::derive(key, &su.external_id)),
+            id: existing
+                .map(|e| e.id.clone())
+                .unwrap_or_else(|| AdminId::derive(key, &su.external_id)),
             name,
             email,
             phone,
@@ -947,15 +1153,49 @@ impl<'a> AdminPlanner<'a> {
             return Some(folded);
         };
         let mut fields = Vec::new();
-        diff(&mut fields, "name", Some(old.name.clone()), Some(desired.name.clone()));
-        diff(&mut fields, "email", Some(old.email.clone()), Some(desired.email.clone()));
-        diff(&mut fields, "phone", old.phone.clone(), desired.phone.clone());
-        diff(&mut fields, "role", Some(old.role.as_str().into()), Some(desired.role.as_str().into()));
-        diff(&mut fields, "status", Some(old.status.as_str().into()), Some(desired.status.as_str().into()));
+        diff(
+            &mut fields,
+            "name",
+            Some(old.name.clone()),
+            Some(desired.name.clone()),
+        );
+        diff(
+            &mut fields,
+            "email",
+            Some(old.email.clone()),
+            Some(desired.email.clone()),
+        );
+        diff(
+            &mut fields,
+            "phone",
+            old.phone.clone(),
+            desired.phone.clone(),
+        );
+        diff(
+            &mut fields,
+            "role",
+            Some(old.role.as_str().into()),
+            Some(desired.role.as_str().into()),
+        );
+        diff(
+            &mut fields,
+            "status",
+            Some(old.status.as_str().into()),
+            Some(desired.status.as_str().into()),
+        );
         let (action, reason) = if old.managed_by.as_ref() != Some(key) {
-            diff(&mut fields, "managed_by", old.managed_by.as_ref().map(ToString::to_string), Some(key.to_string()));
+            diff(
+                &mut fields,
+                "managed_by",
+                old.managed_by.as_ref().map(ToString::to_string),
+                Some(key.to_string()),
+            );
             self.plan.counts.taken_over += 1;
-            (Action::TakeOver, "An administrator with this email already existed; this sync manages it now.".to_string())
+            (
+                Action::TakeOver,
+                "An administrator with this email already existed; this sync manages it now."
+                    .to_string(),
+            )
         } else if old.left_at.is_some() && !su.disabled {
             self.plan.counts.enabled += 1;
             (Action::Enable, "Back in a role-mapped group.".to_string())
@@ -964,14 +1204,22 @@ impl<'a> AdminPlanner<'a> {
             (Action::Disable, "Disabled in the directory.".to_string())
         } else if desired.status == AdminStatus::Active && old.status == AdminStatus::Disabled {
             self.plan.counts.enabled += 1;
-            (Action::Enable, "Enabled again in the directory.".to_string())
+            (
+                Action::Enable,
+                "Enabled again in the directory.".to_string(),
+            )
         } else if fields.is_empty() && old.external_id == desired.external_id {
             return Some(folded);
         } else {
             self.plan.counts.updated += 1;
             (Action::Update, "Changed in the directory.".to_string())
         };
-        self.plan.admins.push(AdminOp { action, admin: desired, fields, reason });
+        self.plan.admins.push(AdminOp {
+            action,
+            admin: desired,
+            fields,
+            reason,
+        });
         Some(folded)
     }
 
@@ -989,11 +1237,10 @@ impl<'a> AdminPlanner<'a> {
             }
             _ => {
                 let skey = &self.settings.key;
-                let existing = self
-                    .snapshot
-                    .admins
-                    .iter()
-                    .find(|a| a.managed_by.as_ref() == Some(skey) && fold(&a.email) == fold(key));
+                let existing =
+                    self.snapshot.admins.iter().find(|a| {
+                        a.managed_by.as_ref() == Some(skey) && fold(&a.email) == fold(key)
+                    });
                 match existing {
                     Some(a) => {
                         self.leave(a, "Not in any role-mapped group any more.");

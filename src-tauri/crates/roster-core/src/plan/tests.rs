@@ -27,8 +27,14 @@ fn admin_settings() -> SyncSettings {
     SyncSettings {
         sync_type: SyncType::Admin,
         roles: vec![
-            RoleMapping { group: "g-admins".into(), role: AdminRole::Administrator },
-            RoleMapping { group: "g-help".into(), role: AdminRole::HelpDesk },
+            RoleMapping {
+                group: "g-admins".into(),
+                role: AdminRole::Administrator,
+            },
+            RoleMapping {
+                group: "g-help".into(),
+                role: AdminRole::HelpDesk,
+            },
         ],
         ..settings()
     }
@@ -56,7 +62,11 @@ fn group(ext: &str, name: &str, members: &[&str]) -> SourceGroup {
 }
 
 fn batch(users: Vec<SourceUser>, groups: Vec<SourceGroup>) -> SourceBatch {
-    SourceBatch { users, groups, missing_groups: Vec::new() }
+    SourceBatch {
+        users,
+        groups,
+        missing_groups: Vec::new(),
+    }
 }
 
 /// Applies a plan to a snapshot the way the store does, so multi-run rules can be tested purely.
@@ -86,7 +96,9 @@ fn full(s: &SyncSettings, snap: &Snapshot, b: &SourceBatch, now: Timestamp) -> P
 }
 
 fn user_op<'a>(p: &'a Plan, username: &str) -> Option<&'a UserOp> {
-    p.users.iter().find(|op| op.user.fields.username == username)
+    p.users
+        .iter()
+        .find(|op| op.user.fields.username == username)
 }
 
 fn synced(users: Vec<SourceUser>, groups: Vec<SourceGroup>) -> Snapshot {
@@ -100,18 +112,42 @@ fn synced(users: Vec<SourceUser>, groups: Vec<SourceGroup>) -> Snapshot {
 fn creates_members_of_selected_groups_with_their_groups() {
     let b = batch(
         vec![su("1", "alice"), su("2", "bob"), su("3", "carol")],
-        vec![group("g1", "Engineering", &["1", "2"]), group("g2", "Sales", &["2"])],
+        vec![
+            group("g1", "Engineering", &["1", "2"]),
+            group("g2", "Sales", &["2"]),
+        ],
     );
     let p = full(&settings(), &Snapshot::default(), &b, NOW);
-    assert_eq!(p.counts.created, 2, "only members of selected groups are imported; carol is in none");
-    assert_eq!(p.counts.groups_created, 2, "each selected group becomes a Roster group");
+    assert_eq!(
+        p.counts.created, 2,
+        "only members of selected groups are imported; carol is in none"
+    );
+    assert_eq!(
+        p.counts.groups_created, 2,
+        "each selected group becomes a Roster group"
+    );
     let bob = user_op(&p, "bob").unwrap();
     assert_eq!(bob.action, Action::Create);
     assert_eq!(bob.user.groups.len(), 2, "bob is in both selected groups");
-    assert_eq!(bob.user.status, UserStatus::Active, "an enabled source account is active");
-    assert_eq!(bob.user.fields.email.as_deref(), Some("bob@example.org"), "mapped fields are filled");
-    assert_eq!(bob.user.managed_by, Some(key()), "the creating sync manages the user");
-    assert!(p.hold.is_none(), "a first sync trashes nobody and is never held");
+    assert_eq!(
+        bob.user.status,
+        UserStatus::Active,
+        "an enabled source account is active"
+    );
+    assert_eq!(
+        bob.user.fields.email.as_deref(),
+        Some("bob@example.org"),
+        "mapped fields are filled"
+    );
+    assert_eq!(
+        bob.user.managed_by,
+        Some(key()),
+        "the creating sync manages the user"
+    );
+    assert!(
+        p.hold.is_none(),
+        "a first sync trashes nobody and is never held"
+    );
 }
 
 #[test]
@@ -123,9 +159,20 @@ fn plan_is_deterministic_and_sorted() {
     let b2 = batch(rev, vec![group("g", "All", &["3", "2", "1"])]);
     let p1 = full(&settings(), &Snapshot::default(), &b1, NOW);
     let p2 = full(&settings(), &Snapshot::default(), &b2, NOW);
-    assert_eq!(p1, p2, "the same source content in another order must give the same plan");
-    let names: Vec<_> = p1.users.iter().map(|o| o.user.fields.username.as_str()).collect();
-    assert_eq!(names, vec!["Amy", "bob", "zed"], "users are sorted case-insensitively by username");
+    assert_eq!(
+        p1, p2,
+        "the same source content in another order must give the same plan"
+    );
+    let names: Vec<_> = p1
+        .users
+        .iter()
+        .map(|o| o.user.fields.username.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["Amy", "bob", "zed"],
+        "users are sorted case-insensitively by username"
+    );
 }
 
 #[test]
@@ -133,9 +180,21 @@ fn no_change_resync_plans_nothing() {
     let users = vec![su("1", "alice"), su("2", "bob")];
     let groups = vec![group("g1", "Engineering", &["1", "2"])];
     let snap = synced(users.clone(), groups.clone());
-    let p = full(&settings(), &snap, &batch(users, groups), Timestamp(NOW.0 + 60));
-    assert!(p.is_empty(), "a resync with nothing changed in the source must change nothing: {:?}", p.changes());
-    assert_eq!(p.counts.seen, 2, "seen still counts every user the source returned");
+    let p = full(
+        &settings(),
+        &snap,
+        &batch(users, groups),
+        Timestamp(NOW.0 + 60),
+    );
+    assert!(
+        p.is_empty(),
+        "a resync with nothing changed in the source must change nothing: {:?}",
+        p.changes()
+    );
+    assert_eq!(
+        p.counts.seen, 2,
+        "seen still counts every user the source returned"
+    );
 }
 
 #[test]
@@ -146,13 +205,24 @@ fn updates_only_sync_managed_fields() {
     snap.users[0].fields.notes = Some("VIP".into());
     let mut changed = su("1", "alice");
     changed.attributes.retain(|(n, _)| n != "mail");
-    changed.attributes.push(("mail".into(), "alice.new@example.org".into()));
+    changed
+        .attributes
+        .push(("mail".into(), "alice.new@example.org".into()));
     let p = full(&settings(), &snap, &batch(vec![changed], groups), NOW);
     let op = user_op(&p, "alice").unwrap();
     assert_eq!(op.action, Action::Update);
-    assert_eq!(op.fields.len(), 1, "only the email changed: {:?}", op.fields);
+    assert_eq!(
+        op.fields.len(),
+        1,
+        "only the email changed: {:?}",
+        op.fields
+    );
     assert_eq!(op.fields[0].field, "email");
-    assert_eq!(op.user.fields.notes.as_deref(), Some("VIP"), "notes are not mapped, so the sync must keep the manual value");
+    assert_eq!(
+        op.user.fields.notes.as_deref(),
+        Some("VIP"),
+        "notes are not mapped, so the sync must keep the manual value"
+    );
 }
 
 #[test]
@@ -161,62 +231,157 @@ fn disabled_in_source_disables_and_reenabled_activates() {
     let snap = synced(vec![su("1", "alice")], groups.clone());
     let mut off = su("1", "alice");
     off.disabled = true;
-    let p = full(&settings(), &snap, &batch(vec![off.clone()], groups.clone()), NOW);
+    let p = full(
+        &settings(),
+        &snap,
+        &batch(vec![off.clone()], groups.clone()),
+        NOW,
+    );
     let op = user_op(&p, "alice").unwrap();
-    assert_eq!((op.action, op.user.status), (Action::Disable, UserStatus::Disabled), "disabled in the source means disabled in Roster");
+    assert_eq!(
+        (op.action, op.user.status),
+        (Action::Disable, UserStatus::Disabled),
+        "disabled in the source means disabled in Roster"
+    );
     assert_eq!(p.counts.disabled, 1);
     let mut snap2 = snap.clone();
     apply(&mut snap2, &p);
-    let p2 = full(&settings(), &snap2, &batch(vec![su("1", "alice")], groups), NOW);
+    let p2 = full(
+        &settings(),
+        &snap2,
+        &batch(vec![su("1", "alice")], groups),
+        NOW,
+    );
     let op2 = user_op(&p2, "alice").unwrap();
-    assert_eq!((op2.action, op2.user.status), (Action::Enable, UserStatus::Active), "re-enabled in the source means active again");
+    assert_eq!(
+        (op2.action, op2.user.status),
+        (Action::Enable, UserStatus::Active),
+        "re-enabled in the source means active again"
+    );
 }
 
 #[test]
 fn bypass_and_locked_out_are_kept_while_the_source_is_enabled() {
     let groups = vec![group("g1", "Eng", &["1", "2"])];
     let mut snap = synced(vec![su("1", "alice"), su("2", "bob")], groups.clone());
-    snap.users.iter_mut().find(|u| u.fields.username == "alice").unwrap().status = UserStatus::Bypass;
-    snap.users.iter_mut().find(|u| u.fields.username == "bob").unwrap().status = UserStatus::LockedOut;
-    let p = full(&settings(), &snap, &batch(vec![su("1", "alice"), su("2", "bob")], groups.clone()), NOW);
-    assert!(p.is_empty(), "a sync never reads or applies locked-out state and leaves bypass alone: {:?}", p.changes());
+    snap.users
+        .iter_mut()
+        .find(|u| u.fields.username == "alice")
+        .unwrap()
+        .status = UserStatus::Bypass;
+    snap.users
+        .iter_mut()
+        .find(|u| u.fields.username == "bob")
+        .unwrap()
+        .status = UserStatus::LockedOut;
+    let p = full(
+        &settings(),
+        &snap,
+        &batch(vec![su("1", "alice"), su("2", "bob")], groups.clone()),
+        NOW,
+    );
+    assert!(
+        p.is_empty(),
+        "a sync never reads or applies locked-out state and leaves bypass alone: {:?}",
+        p.changes()
+    );
     let mut off = su("2", "bob");
     off.disabled = true;
-    let p = full(&settings(), &snap, &batch(vec![su("1", "alice"), off], groups), NOW);
-    assert_eq!(user_op(&p, "bob").unwrap().user.status, UserStatus::Disabled, "disabled in the source wins over locked out");
+    let p = full(
+        &settings(),
+        &snap,
+        &batch(vec![su("1", "alice"), off], groups),
+        NOW,
+    );
+    assert_eq!(
+        user_op(&p, "bob").unwrap().user.status,
+        UserStatus::Disabled,
+        "disabled in the source wins over locked out"
+    );
 }
 
 #[test]
 fn removed_from_every_group_goes_to_trash_then_purged_after_retention() {
-    let s = SyncSettings { deletion_threshold_percent: 100, ..settings() };
+    let s = SyncSettings {
+        deletion_threshold_percent: 100,
+        ..settings()
+    };
     let groups = vec![group("g1", "Eng", &["1", "2"])];
     let snap = synced(vec![su("1", "alice"), su("2", "bob")], groups);
-    let b = batch(vec![su("1", "alice"), su("2", "bob")], vec![group("g1", "Eng", &["1"])]);
+    let b = batch(
+        vec![su("1", "alice"), su("2", "bob")],
+        vec![group("g1", "Eng", &["1"])],
+    );
     let p = full(&s, &snap, &b, NOW);
     let op = user_op(&p, "bob").unwrap();
-    assert_eq!(op.action, Action::Trash, "a user removed from every synced group goes to the trash");
+    assert_eq!(
+        op.action,
+        Action::Trash,
+        "a user removed from every synced group goes to the trash"
+    );
     assert_eq!(op.user.status, UserStatus::PendingDeletion);
-    assert_eq!(op.user.trashed_at, Some(NOW), "the trash records when, so the retention can run out");
-    assert!(op.user.groups.is_empty(), "a trashed user is in no synced group");
+    assert_eq!(
+        op.user.trashed_at,
+        Some(NOW),
+        "the trash records when, so the retention can run out"
+    );
+    assert!(
+        op.user.groups.is_empty(),
+        "a trashed user is in no synced group"
+    );
     let mut snap = snap;
     apply(&mut snap, &p);
     let p = full(&s, &snap, &b, Timestamp(NOW.0 + 6 * DAY));
-    assert!(p.users.is_empty(), "six days in, still within the 7-day retention: nothing happens");
+    assert!(
+        p.users.is_empty(),
+        "six days in, still within the 7-day retention: nothing happens"
+    );
     let p = full(&s, &snap, &b, Timestamp(NOW.0 + 7 * DAY));
-    assert_eq!(user_op(&p, "bob").map(|o| o.action), Some(Action::Purge), "after the retention the user is purged");
+    assert_eq!(
+        user_op(&p, "bob").map(|o| o.action),
+        Some(Action::Purge),
+        "after the retention the user is purged"
+    );
     assert_eq!(p.counts.purged, 1);
 }
 
 #[test]
 fn a_trashed_user_who_comes_back_is_restored() {
-    let s = SyncSettings { deletion_threshold_percent: 100, ..settings() };
-    let mut snap = synced(vec![su("1", "alice"), su("2", "bob")], vec![group("g1", "Eng", &["1", "2"])]);
-    let p = full(&s, &snap, &batch(vec![su("1", "alice")], vec![group("g1", "Eng", &["1"])]), NOW);
+    let s = SyncSettings {
+        deletion_threshold_percent: 100,
+        ..settings()
+    };
+    let mut snap = synced(
+        vec![su("1", "alice"), su("2", "bob")],
+        vec![group("g1", "Eng", &["1", "2"])],
+    );
+    let p = full(
+        &s,
+        &snap,
+        &batch(vec![su("1", "alice")], vec![group("g1", "Eng", &["1"])]),
+        NOW,
+    );
     apply(&mut snap, &p);
-    let p = full(&s, &snap, &batch(vec![su("1", "alice"), su("2", "bob")], vec![group("g1", "Eng", &["1", "2"])]), NOW);
+    let p = full(
+        &s,
+        &snap,
+        &batch(
+            vec![su("1", "alice"), su("2", "bob")],
+            vec![group("g1", "Eng", &["1", "2"])],
+        ),
+        NOW,
+    );
     let op = user_op(&p, "bob").unwrap();
-    assert_eq!(op.action, Action::Restore, "a user back in a synced group leaves the trash");
-    assert_eq!(op.user.status, UserStatus::Active, "restored users take their status from the source");
+    assert_eq!(
+        op.action,
+        Action::Restore,
+        "a user back in a synced group leaves the trash"
+    );
+    assert_eq!(
+        op.user.status,
+        UserStatus::Active,
+        "restored users take their status from the source"
+    );
     assert_eq!(op.user.trashed_at, None);
     assert_eq!(op.user.groups.len(), 1, "memberships come back");
 }
@@ -225,7 +390,11 @@ fn a_trashed_user_who_comes_back_is_restored() {
 fn an_existing_user_with_the_same_username_is_taken_over() {
     let manual = User {
         id: UserId("DUMANUAL0000000000000".into()),
-        fields: UserFields { username: "Alice".into(), notes: Some("made by hand".into()), ..Default::default() },
+        fields: UserFields {
+            username: "Alice".into(),
+            notes: Some("made by hand".into()),
+            ..Default::default()
+        },
         status: UserStatus::Bypass,
         managed_by: None,
         external_id: None,
@@ -233,14 +402,37 @@ fn an_existing_user_with_the_same_username_is_taken_over() {
         trashed_at: None,
         groups: Vec::new(),
     };
-    let snap = Snapshot { users: vec![manual.clone()], ..Default::default() };
-    let p = full(&settings(), &snap, &batch(vec![su("1", "alice")], vec![group("g1", "Eng", &["1"])]), NOW);
+    let snap = Snapshot {
+        users: vec![manual.clone()],
+        ..Default::default()
+    };
+    let p = full(
+        &settings(),
+        &snap,
+        &batch(vec![su("1", "alice")], vec![group("g1", "Eng", &["1"])]),
+        NOW,
+    );
     let op = user_op(&p, "alice").unwrap();
-    assert_eq!(op.action, Action::TakeOver, "usernames match case-insensitively, so the sync takes the user over");
-    assert_eq!(op.user.id, manual.id, "taking over keeps the existing user's id");
+    assert_eq!(
+        op.action,
+        Action::TakeOver,
+        "usernames match case-insensitively, so the sync takes the user over"
+    );
+    assert_eq!(
+        op.user.id, manual.id,
+        "taking over keeps the existing user's id"
+    );
     assert_eq!(op.user.managed_by, Some(key()));
-    assert_eq!(op.user.fields.email.as_deref(), Some("alice@example.org"), "synced fields are overwritten");
-    assert_eq!(op.user.fields.notes.as_deref(), Some("made by hand"), "unmapped fields are kept");
+    assert_eq!(
+        op.user.fields.email.as_deref(),
+        Some("alice@example.org"),
+        "synced fields are overwritten"
+    );
+    assert_eq!(
+        op.user.fields.notes.as_deref(),
+        Some("made by hand"),
+        "unmapped fields are kept"
+    );
     assert_eq!(p.counts.taken_over, 1);
     assert_eq!(p.counts.created, 0, "taking over is not creating");
 }
@@ -249,65 +441,173 @@ fn an_existing_user_with_the_same_username_is_taken_over() {
 fn a_rename_in_the_source_keeps_the_user() {
     let groups = vec![group("g1", "Eng", &["1"])];
     let snap = synced(vec![su("1", "alice")], groups.clone());
-    let p = full(&settings(), &snap, &batch(vec![su("1", "alice.smith")], groups), NOW);
-    assert_eq!(p.users.len(), 1, "a rename is one update, not a leaver and a hire: {:?}", p.changes());
+    let p = full(
+        &settings(),
+        &snap,
+        &batch(vec![su("1", "alice.smith")], groups),
+        NOW,
+    );
+    assert_eq!(
+        p.users.len(),
+        1,
+        "a rename is one update, not a leaver and a hire: {:?}",
+        p.changes()
+    );
     let op = &p.users[0];
     assert_eq!(op.action, Action::Update);
-    assert_eq!(op.user.id, snap.users[0].id, "the stable external id keeps the same Roster user");
-    assert!(op.fields.iter().any(|f| f.field == "username" && f.after.as_deref() == Some("alice.smith")));
+    assert_eq!(
+        op.user.id, snap.users[0].id,
+        "the stable external id keeps the same Roster user"
+    );
+    assert!(op
+        .fields
+        .iter()
+        .any(|f| f.field == "username" && f.after.as_deref() == Some("alice.smith")));
 }
 
 #[test]
 fn entries_without_username_or_with_colliding_usernames_are_skipped_and_protected() {
-    let s = SyncSettings { deletion_threshold_percent: 100, ..settings() };
+    let s = SyncSettings {
+        deletion_threshold_percent: 100,
+        ..settings()
+    };
     let groups = vec![group("g1", "Eng", &["1", "2", "3"])];
-    let snap = synced(vec![su("1", "alice"), su("2", "bob"), su("3", "carol")], groups.clone());
+    let snap = synced(
+        vec![su("1", "alice"), su("2", "bob"), su("3", "carol")],
+        groups.clone(),
+    );
     let mut nouid = su("1", "alice");
     nouid.attributes.retain(|(n, _)| n != "uid");
     let b = batch(vec![nouid, su("2", "dup"), su("3", "DUP")], groups);
     let p = full(&s, &snap, &b, NOW);
-    assert_eq!(p.counts.skipped, 3, "one entry without a username and two colliding ones are skipped");
-    assert_eq!(p.errors.len(), 3, "each skipped entry gets its own error in the report");
+    assert_eq!(
+        p.counts.skipped, 3,
+        "one entry without a username and two colliding ones are skipped"
+    );
+    assert_eq!(
+        p.errors.len(),
+        3,
+        "each skipped entry gets its own error in the report"
+    );
     assert!(
-        p.users.iter().all(|op| op.action != Action::Trash || op.user.fields.username != "alice"),
+        p.users
+            .iter()
+            .all(|op| op.action != Action::Trash || op.user.fields.username != "alice"),
         "a user whose source entry was skipped must not be trashed for it"
     );
-    assert!(p.errors.iter().any(|e| e.message.contains("\"uid\"")), "the error names the missing attribute");
+    assert!(
+        p.errors.iter().any(|e| e.message.contains("\"uid\"")),
+        "the error names the missing attribute"
+    );
 }
 
 #[test]
 fn held_when_too_many_would_be_trashed_or_the_source_is_empty() {
-    let users: Vec<SourceUser> = (0..20).map(|i| su(&i.to_string(), &format!("u{i}"))).collect();
+    let users: Vec<SourceUser> = (0..20)
+        .map(|i| su(&i.to_string(), &format!("u{i}")))
+        .collect();
     let ids: Vec<String> = (0..20).map(|i| i.to_string()).collect();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let snap = synced(users.clone(), vec![group("g", "All", &refs)]);
     // 2 of 20 = 10%: at the threshold, not over it.
-    let p = full(&settings(), &snap, &batch(users.clone(), vec![group("g", "All", &refs[2..])]), NOW);
-    assert!(p.hold.is_none(), "exactly the threshold share is allowed: {:?}", p.hold);
-    let p = full(&settings(), &snap, &batch(users.clone(), vec![group("g", "All", &refs[3..])]), NOW);
-    assert!(p.hold.as_deref().is_some_and(|h| h.contains("3 of 20")), "3 of 20 is over 10% and must be held: {:?}", p.hold);
-    assert_eq!(p.counts.trashed, 3, "a held plan still lists what it would do, for review");
-    let p = full(&SyncSettings { deletion_threshold_percent: 100, ..settings() }, &snap, &batch(Vec::new(), Vec::new()), NOW);
-    assert!(p.hold.as_deref().is_some_and(|h| h.contains("no users")), "an empty source is always held: {:?}", p.hold);
+    let p = full(
+        &settings(),
+        &snap,
+        &batch(users.clone(), vec![group("g", "All", &refs[2..])]),
+        NOW,
+    );
+    assert!(
+        p.hold.is_none(),
+        "exactly the threshold share is allowed: {:?}",
+        p.hold
+    );
+    let p = full(
+        &settings(),
+        &snap,
+        &batch(users.clone(), vec![group("g", "All", &refs[3..])]),
+        NOW,
+    );
+    assert!(
+        p.hold.as_deref().is_some_and(|h| h.contains("3 of 20")),
+        "3 of 20 is over 10% and must be held: {:?}",
+        p.hold
+    );
+    assert_eq!(
+        p.counts.trashed, 3,
+        "a held plan still lists what it would do, for review"
+    );
+    let p = full(
+        &SyncSettings {
+            deletion_threshold_percent: 100,
+            ..settings()
+        },
+        &snap,
+        &batch(Vec::new(), Vec::new()),
+        NOW,
+    );
+    assert!(
+        p.hold.as_deref().is_some_and(|h| h.contains("no users")),
+        "an empty source is always held: {:?}",
+        p.hold
+    );
 }
 
 #[test]
 fn deselected_groups_are_deleted_and_renamed_groups_updated() {
-    let snap = synced(vec![su("1", "a")], vec![group("g1", "Eng", &["1"]), group("g2", "Ops", &["1"])]);
-    let p = full(&settings(), &snap, &batch(vec![su("1", "a")], vec![group("g1", "Engineering", &["1"])]), NOW);
-    let actions: Vec<_> = p.groups.iter().map(|o| (o.group.name.as_str(), o.action)).collect();
-    assert!(actions.contains(&("Engineering", Action::Update)), "a renamed group keeps its id and is updated: {actions:?}");
-    assert!(actions.contains(&("Ops", Action::Delete)), "a group no longer synced is deleted: {actions:?}");
+    let snap = synced(
+        vec![su("1", "a")],
+        vec![group("g1", "Eng", &["1"]), group("g2", "Ops", &["1"])],
+    );
+    let p = full(
+        &settings(),
+        &snap,
+        &batch(vec![su("1", "a")], vec![group("g1", "Engineering", &["1"])]),
+        NOW,
+    );
+    let actions: Vec<_> = p
+        .groups
+        .iter()
+        .map(|o| (o.group.name.as_str(), o.action))
+        .collect();
+    assert!(
+        actions.contains(&("Engineering", Action::Update)),
+        "a renamed group keeps its id and is updated: {actions:?}"
+    );
+    assert!(
+        actions.contains(&("Ops", Action::Delete)),
+        "a group no longer synced is deleted: {actions:?}"
+    );
     let op = user_op(&p, "a").unwrap();
-    assert!(op.fields.iter().any(|f| f.field == "groups"), "the user's membership change is reported on the user");
+    assert!(
+        op.fields.iter().any(|f| f.field == "groups"),
+        "the user's membership change is reported on the user"
+    );
 }
 
 #[test]
 fn a_group_with_the_name_of_an_existing_group_is_taken_over() {
-    let existing = Group { id: GroupId("DGMANUAL000000000000".into()), name: "eng".into(), description: None, managed_by: None, external_id: None };
-    let snap = Snapshot { groups: vec![existing.clone()], ..Default::default() };
-    let p = full(&settings(), &snap, &batch(vec![su("1", "a")], vec![group("g1", "Eng", &["1"])]), NOW);
-    assert_eq!(p.groups[0].action, Action::TakeOver, "a synced group overwrites an existing group with the same name");
+    let existing = Group {
+        id: GroupId("DGMANUAL000000000000".into()),
+        name: "eng".into(),
+        description: None,
+        managed_by: None,
+        external_id: None,
+    };
+    let snap = Snapshot {
+        groups: vec![existing.clone()],
+        ..Default::default()
+    };
+    let p = full(
+        &settings(),
+        &snap,
+        &batch(vec![su("1", "a")], vec![group("g1", "Eng", &["1"])]),
+        NOW,
+    );
+    assert_eq!(
+        p.groups[0].action,
+        Action::TakeOver,
+        "a synced group overwrites an existing group with the same name"
+    );
     assert_eq!(p.groups[0].group.id, existing.id);
 }
 
@@ -317,23 +617,67 @@ fn individual_sync_touches_only_that_user() {
     let snap = synced(vec![su("1", "alice"), su("2", "bob")], groups.clone());
     let mut changed = su("2", "bob");
     changed.disabled = true;
-    let lookup = SourceLookup { user: Some(changed), groups: vec![(groups[0].clone(), true)] };
-    let p = plan(&settings(), &snap, &Scope::Individual { key: "bob", lookup: &lookup }, NOW);
+    let lookup = SourceLookup {
+        user: Some(changed),
+        groups: vec![(groups[0].clone(), true)],
+    };
+    let p = plan(
+        &settings(),
+        &snap,
+        &Scope::Individual {
+            key: "bob",
+            lookup: &lookup,
+        },
+        NOW,
+    );
     assert_eq!(p.users.len(), 1, "an individual sync changes one user");
     assert_eq!(p.users[0].action, Action::Disable);
-    assert!(p.groups.is_empty(), "an individual sync never deletes or renames groups");
+    assert!(
+        p.groups.is_empty(),
+        "an individual sync never deletes or renames groups"
+    );
 
-    let gone = SourceLookup { user: None, groups: vec![(groups[0].clone(), false)] };
-    let p = plan(&settings(), &snap, &Scope::Individual { key: "BOB", lookup: &gone }, NOW);
-    assert_eq!(p.users.first().map(|o| o.action), Some(Action::Trash), "a user gone from the source is marked for deletion");
-    let p = plan(&settings(), &snap, &Scope::Individual { key: "nobody", lookup: &gone }, NOW);
-    assert!(p.users.is_empty() && p.errors.len() == 1, "an unknown username changes nothing and says so");
+    let gone = SourceLookup {
+        user: None,
+        groups: vec![(groups[0].clone(), false)],
+    };
+    let p = plan(
+        &settings(),
+        &snap,
+        &Scope::Individual {
+            key: "BOB",
+            lookup: &gone,
+        },
+        NOW,
+    );
+    assert_eq!(
+        p.users.first().map(|o| o.action),
+        Some(Action::Trash),
+        "a user gone from the source is marked for deletion"
+    );
+    let p = plan(
+        &settings(),
+        &snap,
+        &Scope::Individual {
+            key: "nobody",
+            lookup: &gone,
+        },
+        NOW,
+    );
+    assert!(
+        p.users.is_empty() && p.errors.len() == 1,
+        "an unknown username changes nothing and says so"
+    );
 }
 
 fn admin_user(ext: &str, email: &str) -> SourceUser {
     SourceUser {
         external_id: ext.into(),
-        attributes: vec![("uid".into(), ext.into()), ("mail".into(), email.into()), ("displayName".into(), format!("Admin {ext}"))],
+        attributes: vec![
+            ("uid".into(), ext.into()),
+            ("mail".into(), email.into()),
+            ("displayName".into(), format!("Admin {ext}")),
+        ],
         disabled: false,
     }
 }
@@ -342,13 +686,28 @@ fn admin_user(ext: &str, email: &str) -> SourceUser {
 fn admin_role_is_the_most_privileged_mapped_group() {
     let b = batch(
         vec![admin_user("1", "a@x.org"), admin_user("2", "b@x.org")],
-        vec![group("g-help", "Help", &["1", "2"]), group("g-admins", "Admins", &["2"])],
+        vec![
+            group("g-help", "Help", &["1", "2"]),
+            group("g-admins", "Admins", &["2"]),
+        ],
     );
     let p = full(&admin_settings(), &Snapshot::default(), &b, NOW);
-    let role = |e: &str| p.admins.iter().find(|o| o.admin.email == e).map(|o| o.admin.role);
+    let role = |e: &str| {
+        p.admins
+            .iter()
+            .find(|o| o.admin.email == e)
+            .map(|o| o.admin.role)
+    };
     assert_eq!(role("a@x.org"), Some(AdminRole::HelpDesk));
-    assert_eq!(role("b@x.org"), Some(AdminRole::Administrator), "in two mapped groups, the most privileged role wins");
-    assert!(p.groups.is_empty() && p.users.is_empty(), "admin syncs import administrators only");
+    assert_eq!(
+        role("b@x.org"),
+        Some(AdminRole::Administrator),
+        "in two mapped groups, the most privileged role wins"
+    );
+    assert!(
+        p.groups.is_empty() && p.users.is_empty(),
+        "admin syncs import administrators only"
+    );
 }
 
 #[test]
@@ -365,43 +724,121 @@ fn owners_are_never_synced() {
         last_directory_sync: None,
         left_at: None,
     };
-    let snap = Snapshot { admins: vec![owner], ..Default::default() };
-    let p = full(&admin_settings(), &snap, &batch(vec![admin_user("1", "a@x.org")], vec![group("g-admins", "Admins", &["1"])]), NOW);
-    assert!(p.admins.is_empty(), "an Owner with the same email must not be taken over");
-    assert!(p.errors.iter().any(|e| e.message.contains("Owners are never synced")));
-    let s = SyncSettings { roles: vec![RoleMapping { group: "g-owners".into(), role: AdminRole::Owner }], ..admin_settings() };
-    let p = full(&s, &Snapshot::default(), &batch(vec![admin_user("1", "a@x.org")], vec![group("g-owners", "Owners", &["1"])]), NOW);
-    assert!(p.admins.is_empty(), "a group mapped to Owner grants nothing");
+    let snap = Snapshot {
+        admins: vec![owner],
+        ..Default::default()
+    };
+    let p = full(
+        &admin_settings(),
+        &snap,
+        &batch(
+            vec![admin_user("1", "a@x.org")],
+            vec![group("g-admins", "Admins", &["1"])],
+        ),
+        NOW,
+    );
+    assert!(
+        p.admins.is_empty(),
+        "an Owner with the same email must not be taken over"
+    );
+    assert!(p
+        .errors
+        .iter()
+        .any(|e| e.message.contains("Owners are never synced")));
+    let s = SyncSettings {
+        roles: vec![RoleMapping {
+            group: "g-owners".into(),
+            role: AdminRole::Owner,
+        }],
+        ..admin_settings()
+    };
+    let p = full(
+        &s,
+        &Snapshot::default(),
+        &batch(
+            vec![admin_user("1", "a@x.org")],
+            vec![group("g-owners", "Owners", &["1"])],
+        ),
+        NOW,
+    );
+    assert!(
+        p.admins.is_empty(),
+        "a group mapped to Owner grants nothing"
+    );
 }
 
 #[test]
 fn admins_who_leave_are_disabled_then_removed_after_retention() {
-    let s = SyncSettings { deletion_threshold_percent: 100, ..admin_settings() };
+    let s = SyncSettings {
+        deletion_threshold_percent: 100,
+        ..admin_settings()
+    };
     let mut snap = Snapshot::default();
-    let b = batch(vec![admin_user("1", "a@x.org"), admin_user("2", "b@x.org")], vec![group("g-admins", "Admins", &["1", "2"])]);
+    let b = batch(
+        vec![admin_user("1", "a@x.org"), admin_user("2", "b@x.org")],
+        vec![group("g-admins", "Admins", &["1", "2"])],
+    );
     let p = full(&s, &snap, &b, NOW);
     apply(&mut snap, &p);
-    let b2 = batch(vec![admin_user("1", "a@x.org")], vec![group("g-admins", "Admins", &["1"])]);
+    let b2 = batch(
+        vec![admin_user("1", "a@x.org")],
+        vec![group("g-admins", "Admins", &["1"])],
+    );
     let p = full(&s, &snap, &b2, NOW);
-    let op = p.admins.iter().find(|o| o.admin.email == "b@x.org").unwrap();
-    assert_eq!((op.action, op.admin.status), (Action::Disable, AdminStatus::Disabled), "an admin in no mapped group is disabled first");
+    let op = p
+        .admins
+        .iter()
+        .find(|o| o.admin.email == "b@x.org")
+        .unwrap();
+    assert_eq!(
+        (op.action, op.admin.status),
+        (Action::Disable, AdminStatus::Disabled),
+        "an admin in no mapped group is disabled first"
+    );
     apply(&mut snap, &p);
     let p = full(&s, &snap, &b2, Timestamp(NOW.0 + 7 * DAY));
-    assert_eq!(p.admins.first().map(|o| o.action), Some(Action::Purge), "then removed after the retention");
+    assert_eq!(
+        p.admins.first().map(|o| o.action),
+        Some(Action::Purge),
+        "then removed after the retention"
+    );
     let p = full(&s, &snap, &b, Timestamp(NOW.0 + DAY));
-    let back = p.admins.iter().find(|o| o.admin.email == "b@x.org").unwrap();
-    assert_eq!((back.action, back.admin.status), (Action::Enable, AdminStatus::Active), "coming back within the retention re-enables");
+    let back = p
+        .admins
+        .iter()
+        .find(|o| o.admin.email == "b@x.org")
+        .unwrap();
+    assert_eq!(
+        (back.action, back.admin.status),
+        (Action::Enable, AdminStatus::Active),
+        "coming back within the retention re-enables"
+    );
 }
 
 #[test]
 fn admin_disabled_in_source_is_disabled() {
     let mut snap = Snapshot::default();
-    let b = batch(vec![admin_user("1", "a@x.org")], vec![group("g-admins", "Admins", &["1"])]);
+    let b = batch(
+        vec![admin_user("1", "a@x.org")],
+        vec![group("g-admins", "Admins", &["1"])],
+    );
     let p0 = full(&admin_settings(), &snap, &b, NOW);
     apply(&mut snap, &p0);
     let mut off = admin_user("1", "a@x.org");
     off.disabled = true;
-    let p = full(&admin_settings(), &snap, &batch(vec![off], vec![group("g-admins", "Admins", &["1"])]), NOW);
-    assert_eq!(p.admins[0].admin.status, AdminStatus::Disabled, "disabled in the source means a disabled admin");
-    assert_eq!(p.admins[0].admin.left_at, None, "disabled in the source is not leaving: no removal clock");
+    let p = full(
+        &admin_settings(),
+        &snap,
+        &batch(vec![off], vec![group("g-admins", "Admins", &["1"])]),
+        NOW,
+    );
+    assert_eq!(
+        p.admins[0].admin.status,
+        AdminStatus::Disabled,
+        "disabled in the source means a disabled admin"
+    );
+    assert_eq!(
+        p.admins[0].admin.left_at, None,
+        "disabled in the source is not leaving: no removal clock"
+    );
 }

@@ -1,0 +1,409 @@
+//! Journeys across crates, through the application layer every front door uses: a consultant creates a
+//! tenant, adds the demo directory, previews, syncs, lets the organisation change, syncs again, watches the
+//! trash purge after the retention (with an injected clock), and approves a held run.
+
+use roster_api::{
+    spec, ApiError, Code, ManualClock, MemorySecrets, Options, Roster, RunMode, Trigger,
+};
+use roster_core::Timestamp;
+use std::sync::Arc;
+
+const T0: i64 = 1_800_000_000;
+const DAY: i64 = 86_400;
+
+fn roster(dir: &std::path::Path, clock: Arc<ManualClock>) -> Arc<Roster> {
+    Arc::new(
+        Roster::new(Options {
+            data_dir: dir.to_path_buf(),
+            secrets: Arc::new(MemorySecrets::default()),
+            clock,
+            events: Arc::new(roster_api::NoEvents),
+        })
+        .unwrap(),
+    )
+}
+
+fn demo_spec(users: usize) -> spec::DirectorySpec {
+    spec::parse(&format!(
+        r#"{{"name": "Demo", "type": "user", "connection": {{"kind": "demo", "seed": 7, "users": {users}}}}}"#
+    ))
+    .unwrap()
+}
+
+fn user_status(r: &Roster, username: &str) -> Option<String> {
+    let page = r.users_page(username, 0, 50).unwrap();
+    page.rows
+        .into_iter()
+        .find(|u| u.username == username)
+        .map(|u| u.status)
+}
+
+#[tokio::test]
+async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(Timestamp(T0)));
+    let r = roster(dir.path(), clock.clone());
+    let t = r.create_tenant("Acme Dental").unwrap();
+    r.use_tenant("acme dental").unwrap();
+    assert_eq!(
+        t.id, "acme-dental",
+        "tenant files are named from the tenant name"
+    );
+    let key = r.add_directory(demo_spec(300)).unwrap();
+
+    // Preview: the plan, nothing applied.
+    let preview = r
+        .run_sync(&key, RunMode::Preview, Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(preview.outcome, "preview");
+    assert_eq!(
+        preview.counts.created, 300,
+        "a first preview shows every user as created"
+    );
+    assert_eq!(
+        r.users_page("", 0, 10).unwrap().total,
+        0,
+        "a preview changes nothing"
+    );
+    assert!(
+        r.list_runs(Some(&key), 10).unwrap().is_empty(),
+        "a preview leaves no run record"
+    );
+
+    // First sync.
+    let first = r
+        .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(first.outcome, "succeeded");
+    assert_eq!(first.counts.created, 300);
+    assert_eq!(
+        first.changes.len(),
+        300 + first.counts.groups_created as usize,
+        "one change record per object"
+    );
+    assert_eq!(
+        r.users_page("", 0, 10).unwrap().total,
+        300,
+        "every user is in the store"
+    );
+    let disabled_at_start = r
+        .users_page("", 0, 1000)
+        .unwrap()
+        .rows
+        .iter()
+        .filter(|u| u.status == "disabled")
+        .count();
+    assert!(
+        disabled_at_start > 0,
+        "the demo organisation has disabled accounts, synced as disabled"
+    );
+    let dirs = r.list_directories().unwrap();
+    assert_eq!(
+        dirs[0].last_full_sync.as_deref(),
+        Some(Timestamp(T0).to_rfc3339().as_str())
+    );
+
+    // The organisation changes; the second sync shows real changes and applies them.
+    clock.advance(1800);
+    let second = r
+        .run_sync(&key, RunMode::Full { approve: false }, Trigger::Schedule)
+        .await
+        .unwrap();
+    assert_eq!(second.outcome, "succeeded", "{:?}", second.message);
+    assert!(
+        second.counts.created >= 3 && second.counts.trashed >= 2 && second.counts.disabled >= 1,
+        "hires, leavers and disables: {:?}",
+        second.counts
+    );
+    let trashed: Vec<String> = second
+        .changes
+        .iter()
+        .filter(|c| c.action == "trash")
+        .map(|c| c.key.clone())
+        .collect();
+    for c in second.changes.iter().filter(|c| c.action == "disable") {
+        assert_eq!(
+            user_status(&r, &c.key).as_deref(),
+            Some("disabled"),
+            "{} was disabled in the source",
+            c.key
+        );
+    }
+    let trash = r.trash_page("", 0, 100).unwrap();
+    assert_eq!(
+        trash.total as usize,
+        trashed.len(),
+        "every leaver is in the trash"
+    );
+    assert_eq!(
+        trash.rows[0].purge_at.as_deref(),
+        Some(Timestamp(T0 + 1800 + 7 * DAY).to_rfc3339().as_str()),
+        "the trash says when each user is deleted for good"
+    );
+
+    // A held run: with a 0% threshold any leaver holds the run, and nothing is applied.
+    r.update_directory(
+        &key,
+        roster_api::DirectoryPatch {
+            deletion_threshold_percent: Some(0),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    clock.advance(1800);
+    let before = r.users_page("", 0, 1000).unwrap();
+    let held = r
+        .run_sync(&key, RunMode::Full { approve: false }, Trigger::Schedule)
+        .await
+        .unwrap();
+    assert_eq!(held.outcome, "held");
+    assert!(
+        held.held_reason
+            .as_deref()
+            .is_some_and(|h| h.contains("threshold")),
+        "{:?}",
+        held.held_reason
+    );
+    assert!(
+        !held.changes.is_empty(),
+        "a held run lists what it would change, for review"
+    );
+    assert_eq!(
+        r.users_page("", 0, 1000).unwrap(),
+        before,
+        "a held run changes nothing"
+    );
+    let held_id = held.run_id.unwrap();
+    assert_eq!(
+        r.run_detail(held_id).unwrap().changes,
+        held.changes,
+        "the held run's changes are kept for review"
+    );
+    let approved = r
+        .run_sync(&key, RunMode::Full { approve: true }, Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(approved.outcome, "succeeded");
+    assert!(approved.counts.trashed > 0);
+    assert_eq!(
+        r.run_detail(held_id).unwrap().outcome,
+        "approved",
+        "approving marks the held run"
+    );
+
+    // After the retention the first leavers are purged.
+    r.update_directory(
+        &key,
+        roster_api::DirectoryPatch {
+            deletion_threshold_percent: Some(100),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    clock.advance(7 * DAY);
+    let later = r
+        .run_sync(&key, RunMode::Full { approve: false }, Trigger::Schedule)
+        .await
+        .unwrap();
+    assert!(
+        later.counts.purged as usize >= trashed.len(),
+        "users trashed 7 days ago are purged: {:?}",
+        later.counts
+    );
+    for name in &trashed {
+        let still = r
+            .trash_page(name, 0, 10)
+            .unwrap()
+            .rows
+            .iter()
+            .any(|u| &u.username == name);
+        assert!(
+            !still,
+            "{name} must be deleted for good after the retention"
+        );
+    }
+
+    // Individual sync of one user.
+    let someone = r.users_page("", 0, 1).unwrap().rows[0].username.clone();
+    let one = r
+        .run_sync(&key, RunMode::Individual(someone.clone()), Trigger::Manual)
+        .await
+        .unwrap();
+    assert!(
+        one.changes.iter().all(|c| c.key == someone),
+        "an individual sync touches only that user"
+    );
+    let missing = r
+        .run_sync(
+            &key,
+            RunMode::Individual("no.such.person".into()),
+            Trigger::Manual,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        missing.outcome, "failed",
+        "an unknown username is a failed run that says so"
+    );
+    assert!(missing
+        .message
+        .as_deref()
+        .is_some_and(|m| m.contains("no.such.person")));
+
+    let runs = r.list_runs(Some(&key), 50).unwrap();
+    assert!(
+        runs.iter().any(|x| x.trigger == "individual"),
+        "individual runs are recorded with their trigger"
+    );
+    assert!(
+        runs.windows(2).all(|w| w[0].run_id > w[1].run_id),
+        "runs are listed newest first"
+    );
+}
+
+#[tokio::test]
+async fn a_new_install_opens_on_a_demo_tenant_with_user_and_admin_syncs() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = roster(dir.path(), Arc::new(ManualClock::new(Timestamp(T0))));
+    let t = r.open_default_tenant(true).unwrap();
+    assert_eq!(t.name, "Demo");
+    let dirs = r.list_directories().unwrap();
+    assert_eq!(dirs.len(), 2, "a user sync and an admin sync");
+    assert_eq!(
+        dirs[0].connection.id, dirs[1].connection.id,
+        "one connection serves both syncs"
+    );
+    let admin = dirs.iter().find(|d| d.sync_type == "admin").unwrap();
+    let report = r
+        .run_sync(
+            &admin.directory_key,
+            RunMode::Full { approve: false },
+            Trigger::Manual,
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.outcome, "succeeded");
+    let admins = r.admins_page("", 0, 100).unwrap();
+    assert!(
+        admins.total >= 5,
+        "the role groups' members become administrators"
+    );
+    assert!(
+        admins.rows.iter().any(|a| a.role == "Administrator")
+            && admins.rows.iter().any(|a| a.role == "Help Desk")
+    );
+    assert!(
+        admins.rows.iter().all(|a| a.role != "Owner"),
+        "Owners are never synced"
+    );
+    // Reopening uses the same tenant; it does not create another.
+    drop(r);
+    let again = roster(dir.path(), Arc::new(ManualClock::new(Timestamp(T0))));
+    again.open_default_tenant(true).unwrap();
+    assert_eq!(again.list_tenants().unwrap().len(), 1);
+    // A connection in use cannot be deleted.
+    let err = again.delete_connection(&dirs[0].connection.id).unwrap_err();
+    assert_eq!(err.code, Code::Conflict);
+}
+
+#[tokio::test]
+async fn bad_input_gets_clear_errors_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = roster(dir.path(), Arc::new(ManualClock::new(Timestamp(T0))));
+    r.create_tenant("Acme").unwrap();
+    r.use_tenant("Acme").unwrap();
+    let err: ApiError = spec::parse(
+        r#"{"name": "x", "type": "user", "connection": {"kind": "demo", "users": "many"}}"#,
+    )
+    .unwrap_err();
+    assert_eq!(err.code, Code::Validation);
+    assert!(
+        err.message.contains("README"),
+        "the message points at the documentation: {}",
+        err.message
+    );
+    let err = r
+        .run_sync(
+            "DSNOTAKEY",
+            RunMode::Full { approve: false },
+            Trigger::Manual,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, Code::NotFound);
+    assert!(
+        err.message.contains("directory list"),
+        "the message says how to find keys: {}",
+        err.message
+    );
+    assert!(
+        r.list_directories().unwrap().is_empty(),
+        "nothing was added"
+    );
+
+    // A foreign SQLite file and a damaged one among the tenants.
+    let foreign = dir.path().join("tenants/foreign.sqlite3");
+    rusqlite_like_file(&foreign, b"SQLite format 3\0garbage garbage garbage");
+    let before = std::fs::read(&foreign).unwrap();
+    let err = r.use_tenant("foreign").unwrap_err();
+    assert_eq!(err.code, Code::IncompatibleStore, "{}", err.message);
+    assert_eq!(
+        std::fs::read(&foreign).unwrap(),
+        before,
+        "the file is left as it was"
+    );
+    let listed = r.list_tenants().unwrap();
+    assert!(
+        listed
+            .iter()
+            .any(|t| t.id == "foreign" && t.name.contains("cannot be opened")),
+        "the list says which tenant is broken"
+    );
+
+    // The username attribute is fixed after the first sync.
+    let key = r.add_directory(demo_spec(20)).unwrap();
+    r.run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
+        .await
+        .unwrap();
+    let mut attrs = roster_core::AttributeMap::ldap_default();
+    attrs.username = "mail".into();
+    let err = r
+        .update_directory(
+            &key,
+            roster_api::DirectoryPatch {
+                attributes: Some(attrs),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert!(
+        err.message
+            .contains("cannot be changed after the first sync"),
+        "{}",
+        err.message
+    );
+
+    // Export carries configuration and no users; import makes a working copy.
+    let export = r.export_tenant().unwrap();
+    let text = serde_json::to_string(&export).unwrap();
+    assert!(
+        !text.contains("northwind.demo"),
+        "an export carries no user data"
+    );
+    let copy = r.import_tenant("Acme copy", &export).unwrap();
+    r.use_tenant(&copy.id).unwrap();
+    assert_eq!(
+        r.list_directories().unwrap()[0].directory_key,
+        key,
+        "directory keys survive export and import"
+    );
+    assert_eq!(r.users_page("", 0, 1).unwrap().total, 0);
+}
+
+fn rusqlite_like_file(path: &std::path::Path, bytes: &[u8]) {
+    let mut v = bytes.to_vec();
+    v.resize(4096, 0x41);
+    std::fs::write(path, v).unwrap();
+}
