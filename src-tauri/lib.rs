@@ -1,1 +1,123 @@
-pub fn run() {}
+//! Roster's desktop shell: a Tauri window over the application layer.
+//!
+//! What it owns: building the [`roster_api::Roster`] for the desktop (data directory, keychain, system
+//! clock, window events), the thin commands in [`commands`] (extraction plus one call each), forwarding
+//! engine progress to the window as `sync-progress` events ([`events`]), and the scheduler's lifetime
+//! (started with the window, stopped on exit).
+//!
+//! What it must not do: hold business logic, SQL or user-facing decisions; those live in the crates under
+//! `src-tauri/crates/`. This is the only crate that depends on Tauri.
+
+mod commands;
+mod events;
+
+use roster_api::{Options, Roster};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tauri::{Manager, Runtime};
+
+/// What every command reaches through `State`.
+pub struct AppState {
+    /// The application.
+    pub roster: Arc<Roster>,
+}
+
+/// `--data-dir DIR` from the command line, if given.
+fn data_dir_arg() -> Option<PathBuf> {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--data-dir" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(v) = a.strip_prefix("--data-dir=") {
+            return Some(PathBuf::from(v));
+        }
+    }
+    None
+}
+
+/// Builds the Roster the desktop app uses, sending progress to `handle`'s windows.
+pub fn desktop_roster<R: Runtime>(handle: tauri::AppHandle<R>, data_dir: Option<PathBuf>) -> roster_api::Result<Arc<Roster>> {
+    let dir = roster_api::data_dir(data_dir.as_deref())?;
+    let secrets = roster_secrets::from_env(
+        std::env::var(roster_secrets::STORE_ENV).ok().as_deref(),
+        std::env::var(roster_secrets::PASSPHRASE_ENV).ok(),
+        &dir.join("secrets.enc.json"),
+    )?;
+    let roster = Arc::new(Roster::new(Options {
+        data_dir: dir,
+        secrets: Arc::from(secrets),
+        clock: Arc::new(roster_api::SystemClock),
+        events: Arc::new(events::WindowEvents(handle)),
+    })?);
+    roster.open_default_tenant(true)?;
+    Ok(roster)
+}
+
+/// The commands, shared by the real app and the mock-runtime tests.
+pub fn builder<R: Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
+    b.invoke_handler(tauri::generate_handler![
+        commands::tenant_list,
+        commands::tenant_create,
+        commands::tenant_switch,
+        commands::tenant_rename,
+        commands::tenant_delete,
+        commands::directory_list,
+        commands::directory_add,
+        commands::directory_pause,
+        commands::directory_resume,
+        commands::sync_run,
+        commands::sync_user,
+        commands::runs_list,
+        commands::run_detail,
+        commands::users_page,
+        commands::groups_page,
+        commands::admins_page,
+        commands::trash_page,
+    ])
+}
+
+/// Runs the desktop app.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ROSTER_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let app = builder(tauri::Builder::default())
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .setup(|app| {
+            let roster = desktop_roster(app.handle().clone(), data_dir_arg()).map_err(|e| {
+                // Shown on stderr and in the OS's crash report; the window cannot open without a tenant.
+                eprintln!("Roster cannot start: {}", e.message);
+                Box::<dyn std::error::Error>::from(e.message)
+            })?;
+            let background = roster.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = background.start_scheduler() {
+                    tracing::error!("scheduled syncs could not start: {}", e.message);
+                }
+            });
+            app.manage(AppState { roster });
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                let roster = handle.state::<AppState>().roster.clone();
+                tauri::async_runtime::block_on(async move {
+                    roster.stop_scheduler().await;
+                });
+            }
+        }),
+        Err(e) => {
+            eprintln!("Roster could not start its window: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

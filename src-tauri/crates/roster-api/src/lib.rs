@@ -16,7 +16,7 @@ mod tenants;
 
 pub use error::{ApiError, Code, Result};
 pub use roster_core::clock::{Clock, ManualClock, SystemClock};
-pub use roster_engine::{EventSink, NoEvents};
+pub use roster_engine::{Event, EventSink, NoEvents};
 pub use roster_secrets::{MemorySecrets, SecretStore};
 pub use roster_store::Trigger;
 pub use sync::{DirectoryPatch, RunMode};
