@@ -1,1 +1,175 @@
-fn main() {}
+//! `roster-bench`: sync throughput and memory at scale, through the real engine and a real SQLite file,
+//! next to baselines measured in the same run on the same machine.
+//!
+//! ```text
+//! cargo run --release -p roster-bench -- [USERS]      # default 100000
+//! ```
+//! Baselines: generating the demo directory alone, and inserting the same number of user rows into the same
+//! schema with one prepared statement in one transaction (the least any store could do). Figures: first
+//! full sync, no-change resync, a resync with one round of realistic churn (~3% of users change), each with
+//! time, users/s and the ratio to the insert baseline; peak RSS (VmHWM). Targets from the foundation issue
+//! are printed beside the figures; the bench never fails on them, since these machines are noisy.
+
+use roster_core::clock::ManualClock;
+use roster_core::{AttributeMap, DirectoryKey, SyncType, Timestamp};
+use roster_demo::DemoConnector;
+use roster_engine::{run_sync, Mode, NoEvents, RunRequest};
+use roster_store::{ConnectionRecord, DirectoryRecord, Store, Trigger};
+use std::time::Instant;
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn rss() -> String {
+    peak_rss_mb().map(|m| format!("{m:.0} MB")).unwrap_or_else(|| "n/a (no /proc)".into())
+}
+
+fn baseline_insert(dir: &std::path::Path, n: usize) -> Result<f64, Box<dyn std::error::Error>> {
+    let path = dir.join("baseline.sqlite3");
+    let mut c = rusqlite::Connection::open(&path)?;
+    c.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
+    c.execute_batch(roster_store::schema::CURRENT)?;
+    let t = Instant::now();
+    let tx = c.transaction()?;
+    {
+        let mut st = tx.prepare(
+            "INSERT INTO users (id, username, email, realname, status, created_at) VALUES (?1, ?2, ?3, ?4, 'active', 0)",
+        )?;
+        for i in 0..n {
+            st.execute(rusqlite::params![format!("DU{i:018}"), format!("user.{i}"), format!("user.{i}@example.org"), format!("User {i}")])?;
+        }
+    }
+    tx.commit()?;
+    Ok(t.elapsed().as_secs_f64())
+}
+
+fn setup(dir: &std::path::Path) -> Result<(Store, DirectoryRecord), Box<dyn std::error::Error>> {
+    let store = Store::open(&dir.join("bench.sqlite3"), Some(("Bench", Timestamp(1_800_000_000))))?;
+    store.insert_connection(&ConnectionRecord {
+        id: "conn-bench".into(),
+        kind: "demo".into(),
+        name: "Demo".into(),
+        config: serde_json::json!({}),
+        status: "ready".into(),
+        authorized_by: None,
+        authorized_at: None,
+        state: serde_json::json!({}),
+        created_at: Timestamp(1_800_000_000),
+    })?;
+    let mut attributes = AttributeMap::ldap_default();
+    attributes.custom.insert("department".into(), "department".into());
+    let d = DirectoryRecord {
+        key: DirectoryKey::from_random([9; 16]),
+        name: "Bench".into(),
+        sync_type: SyncType::User,
+        connection_id: "conn-bench".into(),
+        groups: roster_demo::default_user_groups(),
+        attributes,
+        roles: Vec::new(),
+        paused: true,
+        interval_minutes: 30,
+        last_full_sync: None,
+        status: "never_synced".into(),
+        revision: 0,
+        deletion_threshold_percent: 100,
+        created_at: Timestamp(1_800_000_000),
+    };
+    store.insert_directory(&d)?;
+    Ok((store, d))
+}
+
+async fn sync(store: &Store, key: &str, connector: &DemoConnector, clock: &ManualClock) -> Result<(f64, roster_engine::RunReport), Box<dyn std::error::Error>> {
+    let d = store.directory(key)?;
+    clock.advance(1800);
+    let t = Instant::now();
+    let report = run_sync(
+        store,
+        connector,
+        RunRequest { directory: &d, trigger: Trigger::Manual, mode: Mode::Full { approve: true }, retention_days: 7, next_connection_state: None },
+        clock,
+        &NoEvents,
+    )
+    .await?;
+    let secs = t.elapsed().as_secs_f64();
+    if report.outcome != roster_engine::Outcome::Succeeded {
+        return Err(format!("the sync did not succeed: {}", report.message).into());
+    }
+    Ok((secs, report))
+}
+
+async fn bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    println!("Roster sync benchmark: {n} users from the demo directory, SQLite file in {}", dir.path().display());
+    println!("peak RSS at start: {}", rss());
+
+    let t = Instant::now();
+    let org = DemoConnector::new(7, n, 0).org();
+    let gen_secs = t.elapsed().as_secs_f64();
+    drop(org);
+    let insert_secs = baseline_insert(dir.path(), n)?;
+    println!("baseline  generate the directory          {gen_secs:>7.2} s");
+    println!("baseline  raw INSERT of {n} user rows   {insert_secs:>7.2} s  ({:.0} rows/s)", n as f64 / insert_secs);
+
+    let (store, d) = setup(dir.path())?;
+    let clock = ManualClock::new(Timestamp(1_800_000_000));
+    let epoch0 = DemoConnector::new(7, n, 0);
+    let (first, r1) = sync(&store, d.key.as_str(), &epoch0, &clock).await?;
+    println!("peak RSS after the first sync: {}", rss());
+    let users_per_s = r1.counts.created as f64 / first;
+    println!(
+        "first full sync                             {first:>7.2} s  {users_per_s:>9.0} users/s  {:>5.1}x baseline insert  ({} users, {} changes recorded)",
+        first / insert_secs,
+        r1.counts.created,
+        r1.changes.len()
+    );
+    let (again, r2) = sync(&store, d.key.as_str(), &epoch0, &clock).await?;
+    println!(
+        "no-change resync                            {again:>7.2} s  {:>9.0} users/s  {:>5.1}x baseline insert  ({} changes)",
+        r2.counts.seen as f64 / again,
+        again / insert_secs,
+        r2.changes.len()
+    );
+
+    let epoch1 = DemoConnector::new(7, n, 1);
+    let (churn, r3) = sync(&store, d.key.as_str(), &epoch1, &clock).await?;
+    println!(
+        "resync after one round of churn             {churn:>7.2} s  {:>9.0} users/s  {:>5.1}x baseline insert  ({} changes)",
+        r3.counts.seen as f64 / churn,
+        churn / insert_secs,
+        r3.changes.len()
+    );
+    let peak = peak_rss_mb();
+    println!("peak RSS                                    {}", rss());
+    println!();
+    println!("targets (foundation issue):");
+    let mark = |ok: bool| if ok { "met" } else { "NOT met" };
+    println!("  first sync >= 20,000 users/s       {:>9.0} users/s   {}", users_per_s, mark(users_per_s >= 20_000.0));
+    println!("  no-change resync < 3 s             {again:>9.2} s         {}", mark(again < 3.0));
+    match peak {
+        Some(p) => println!("  peak RSS < 300 MB                  {p:>9.0} MB        {}", mark(p < 300.0)),
+        None => println!("  peak RSS < 300 MB                  not measurable on this OS"),
+    }
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    let n = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000usize);
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("roster-bench: cannot start: {e}");
+            return std::process::ExitCode::from(1);
+        }
+    };
+    match rt.block_on(bench(n)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("roster-bench: {e}");
+            std::process::ExitCode::from(1)
+        }
+    }
+}

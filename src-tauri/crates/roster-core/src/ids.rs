@@ -68,10 +68,28 @@ id_type!(
     /// A user's id (`DU…`).
     UserId, "DU"
 );
-id_type!(
-    /// A group's id (`DG…`).
-    GroupId, "DG"
-);
+/// A group's id (`DG…`). Shared (`Arc<str>`): every member's group list points at one allocation, so
+/// 100,000 users in a handful of groups do not carry hundreds of thousands of copies of a few ids.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct GroupId(pub std::sync::Arc<str>);
+
+impl GroupId {
+    /// The id a sync gives the group it imports from `external_id`.
+    pub fn derive(directory: &DirectoryKey, external_id: &str) -> Self {
+        GroupId(derive("DG", &[&directory.0, external_id]).into())
+    }
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for GroupId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 id_type!(
     /// An administrator's id (`DE…`).
     AdminId, "DE"

@@ -83,7 +83,7 @@ mod tests {
             external_id: "x".into(),
             attributes: attrs
                 .iter()
-                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .map(|(a, b)| ((*a).into(), b.to_string()))
                 .collect(),
             disabled: false,
         }
@@ -142,8 +142,8 @@ mod tests {
     fn at_most_eight_aliases() {
         let mut map = AttributeMap::ldap_default();
         map.aliases = vec!["alias".into()];
-        let attrs: Vec<(String, String)> = (0..12)
-            .map(|i| ("alias".to_string(), format!("a{i}")))
+        let attrs: Vec<(std::sync::Arc<str>, String)> = (0..12)
+            .map(|i| ("alias".into(), format!("a{i}")))
             .collect();
         let mut u = user(&[("uid", "u")]);
         u.attributes.extend(attrs);

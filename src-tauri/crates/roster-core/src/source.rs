@@ -12,8 +12,9 @@ pub struct SourceUser {
     /// Stable id in the source (objectGUID, entryUUID, Graph id…); survives renames and moves.
     pub external_id: String,
     /// Attribute values as (name, value) pairs; multi-valued attributes repeat the name.
-    /// Names are compared case-insensitively.
-    pub attributes: Vec<(String, String)>,
+    /// Names are compared case-insensitively. Names are shared (`Arc<str>`): a connector interns each
+    /// attribute name once, so 100,000 users do not carry a million copies of "mail".
+    pub attributes: Vec<(std::sync::Arc<str>, String)>,
     /// Whether the source has the account disabled (AD `userAccountControl` bit 0x2, Entra
     /// `accountEnabled=false`, Google suspended, …).
     pub disabled: bool,
@@ -24,14 +25,14 @@ impl SourceUser {
     pub fn first(&self, name: &str) -> Option<&str> {
         self.attributes
             .iter()
-            .find(|(n, v)| n.eq_ignore_ascii_case(name) && !v.trim().is_empty())
+            .find(|(n, v)| n.as_ref().eq_ignore_ascii_case(name) && !v.trim().is_empty())
             .map(|(_, v)| v.as_str())
     }
     /// Every non-empty value of `name`.
     pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.attributes
             .iter()
-            .filter(move |(n, v)| n.eq_ignore_ascii_case(name) && !v.trim().is_empty())
+            .filter(move |(n, v)| n.as_ref().eq_ignore_ascii_case(name) && !v.trim().is_empty())
             .map(|(_, v)| v.as_str())
     }
 }

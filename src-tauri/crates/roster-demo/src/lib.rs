@@ -19,51 +19,44 @@ use roster_core::source::{
 use roster_core::{AdminRole, RoleMapping};
 use std::collections::HashMap;
 
-/// The demo directory at one epoch.
-#[derive(Debug, Clone)]
+/// The demo directory at one epoch. It holds only its parameters: each request generates the
+/// organisation and drops it once answered, so a 100,000-person directory costs memory only while it is
+/// read (as a real directory server's would).
+#[derive(Debug, Clone, Copy)]
 pub struct DemoConnector {
-    org: Org,
+    seed: u64,
+    users: usize,
+    epoch: u32,
+}
+
+fn group_index(org: &Org) -> HashMap<String, usize> {
+    org.groups.iter().enumerate().map(|(i, g)| (g.dn.to_ascii_lowercase(), i)).collect()
+}
+
+fn source_group(org: &Org, index: &HashMap<String, usize>, idx: usize) -> SourceGroup {
+    let g = &org.groups[idx];
+    let members = flatten_members(&g.dn, |dn| {
+        index
+            .get(&dn.to_ascii_lowercase())
+            .map(|&i| (org.groups[i].users.as_slice(), org.groups[i].subgroups.as_slice()))
+    });
+    SourceGroup {
+        external_id: g.dn.clone(),
+        name: g.name.clone(),
+        description: Some(g.description.clone()),
+        members: members.into_iter().map(str::to_owned).collect(),
+    }
 }
 
 impl DemoConnector {
     /// The organisation of `users` people generated from `seed`, after `epoch` rounds of changes.
     pub fn new(seed: u64, users: usize, epoch: u32) -> Self {
-        DemoConnector {
-            org: Org::at_epoch(seed, users, epoch),
-        }
+        DemoConnector { seed, users, epoch }
     }
 
-    /// The organisation.
-    pub fn org(&self) -> &Org {
-        &self.org
-    }
-
-    fn group_index(&self) -> HashMap<String, usize> {
-        self.org
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (g.dn.to_ascii_lowercase(), i))
-            .collect()
-    }
-
-    fn source_group(&self, idx: usize) -> SourceGroup {
-        let index = self.group_index();
-        let g = &self.org.groups[idx];
-        let members = flatten_members(&g.dn, |dn| {
-            index.get(&dn.to_ascii_lowercase()).map(|&i| {
-                (
-                    self.org.groups[i].users.as_slice(),
-                    self.org.groups[i].subgroups.as_slice(),
-                )
-            })
-        });
-        SourceGroup {
-            external_id: g.dn.clone(),
-            name: g.name.clone(),
-            description: Some(g.description.clone()),
-            members: members.into_iter().map(str::to_owned).collect(),
-        }
+    /// The organisation (generated anew).
+    pub fn org(&self) -> Org {
+        Org::at_epoch(self.seed, self.users, self.epoch)
     }
 }
 
@@ -98,25 +91,26 @@ pub fn role_groups() -> Vec<(String, AdminRole)> {
 #[async_trait]
 impl Connector for DemoConnector {
     async fn fetch(&self, request: &FetchRequest) -> Result<SourceBatch, ConnectorError> {
-        let index = self.group_index();
+        let org = self.org();
+        let index = group_index(&org);
+        let names = org::AttributeNames::new(&request.attributes);
         let mut batch = SourceBatch::default();
         let mut wanted_users = std::collections::HashSet::new();
         for dn in &request.groups {
             match index.get(&dn.to_ascii_lowercase()) {
                 Some(&i) => {
-                    let g = self.source_group(i);
+                    let g = source_group(&org, &index, i);
                     wanted_users.extend(g.members.iter().cloned());
                     batch.groups.push(g);
                 }
                 None => batch.missing_groups.push(dn.clone()),
             }
         }
-        batch.users = self
-            .org
+        batch.users = org
             .users
             .iter()
             .filter(|u| wanted_users.contains(&u.external_id))
-            .map(org::User::to_source)
+            .map(|u| u.to_source(&names))
             .collect();
         Ok(batch)
     }
@@ -127,32 +121,31 @@ impl Connector for DemoConnector {
         username_attribute: &str,
         username: &str,
     ) -> Result<SourceLookup, ConnectorError> {
-        let user: Option<SourceUser> = self.org.users.iter().map(org::User::to_source).find(|u| {
-            u.first(username_attribute)
-                .is_some_and(|v| v.eq_ignore_ascii_case(username))
-        });
-        let index = self.group_index();
+        let org = self.org();
+        let mut wanted = request.attributes.clone();
+        wanted.push(username_attribute.to_string());
+        let names = org::AttributeNames::new(&wanted);
+        let user: Option<SourceUser> = org
+            .users
+            .iter()
+            .map(|u| u.to_source(&names))
+            .find(|u| u.first(username_attribute).is_some_and(|v| v.eq_ignore_ascii_case(username)));
+        let index = group_index(&org);
         let mut groups = Vec::new();
         for dn in &request.groups {
             if let Some(&i) = index.get(&dn.to_ascii_lowercase()) {
-                let g = self.source_group(i);
-                let member = user
-                    .as_ref()
-                    .is_some_and(|u| g.members.contains(&u.external_id));
+                let g = source_group(&org, &index, i);
+                let member = user.as_ref().is_some_and(|u| g.members.contains(&u.external_id));
                 groups.push((g, member));
             }
         }
         Ok(SourceLookup { user, groups })
     }
 
-    async fn search_groups(
-        &self,
-        query: &str,
-        limit: usize,
-    ) -> Result<Vec<GroupSummary>, ConnectorError> {
+    async fn search_groups(&self, query: &str, limit: usize) -> Result<Vec<GroupSummary>, ConnectorError> {
         let q = query.to_lowercase();
         Ok(self
-            .org
+            .org()
             .groups
             .iter()
             .filter(|g| g.name.to_lowercase().contains(&q))

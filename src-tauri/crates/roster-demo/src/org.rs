@@ -6,6 +6,7 @@ use rand_chacha::ChaCha8Rng;
 use roster_core::source::SourceUser;
 use roster_core::AdminRole;
 use std::collections::HashSet;
+use std::sync::Arc;
 
 /// The directory's base DN.
 pub const BASE_DN: &str = "dc=northwind,dc=demo";
@@ -130,31 +131,47 @@ pub struct User {
     pub disabled: bool,
 }
 
+/// The demo directory's attribute names, interned once per request; only those asked for are returned
+/// (as an LDAP server returns only the requested attributes). An empty request means all of them.
+pub struct AttributeNames(Vec<(usize, Arc<str>)>);
+
+const ATTRIBUTES: [&str; 10] =
+    ["uid", "mail", "givenName", "sn", "displayName", "telephoneNumber", "title", "department", "employeeID", "mobile"];
+
+impl AttributeNames {
+    /// Names for the attributes in `wanted` (case-insensitive).
+    pub fn new(wanted: &[String]) -> Self {
+        AttributeNames(
+            ATTRIBUTES
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| wanted.is_empty() || wanted.iter().any(|w| w.eq_ignore_ascii_case(a)))
+                .map(|(i, a)| (i, Arc::from(*a)))
+                .collect(),
+        )
+    }
+}
+
 impl User {
-    /// The user as an LDAP-shaped source entry.
-    pub fn to_source(&self) -> SourceUser {
-        let mut attributes = vec![
-            ("uid".to_string(), self.uid.clone()),
-            ("mail".to_string(), self.mail.clone()),
-            ("givenName".to_string(), self.given.clone()),
-            ("sn".to_string(), self.sn.clone()),
-            (
-                "displayName".to_string(),
-                format!("{} {}", self.given, self.sn),
-            ),
-            ("telephoneNumber".to_string(), self.phone.clone()),
-            ("title".to_string(), self.title.clone()),
-            ("department".to_string(), self.team.clone()),
-            ("employeeID".to_string(), self.employee_id.clone()),
-        ];
-        if let Some(m) = &self.mobile {
-            attributes.push(("mobile".to_string(), m.clone()));
-        }
-        SourceUser {
-            external_id: self.external_id.clone(),
-            attributes,
-            disabled: self.disabled,
-        }
+    fn attribute(&self, i: usize) -> Option<String> {
+        Some(match i {
+            0 => self.uid.clone(),
+            1 => self.mail.clone(),
+            2 => self.given.clone(),
+            3 => self.sn.clone(),
+            4 => format!("{} {}", self.given, self.sn),
+            5 => self.phone.clone(),
+            6 => self.title.clone(),
+            7 => self.team.clone(),
+            8 => self.employee_id.clone(),
+            _ => self.mobile.clone()?,
+        })
+    }
+
+    /// The user as an LDAP-shaped source entry with the attributes in `names`.
+    pub fn to_source(&self, names: &AttributeNames) -> SourceUser {
+        let attributes = names.0.iter().filter_map(|(i, n)| self.attribute(*i).map(|v| (n.clone(), v))).collect();
+        SourceUser { external_id: self.external_id.clone(), attributes, disabled: self.disabled }
     }
 }
 

@@ -199,8 +199,8 @@ pub async fn run_sync(
     match execute(store, connector, &req, clock, &em).await {
         Ok(Executed::Preview(p)) => {
             report.outcome = Outcome::Preview;
-            report.message = format!("Preview: {} Nothing was changed.", summary(&p.counts));
-            fill(&mut report, &p);
+            report.message = format!("Preview: {} Nothing was changed.", summary(&p.plan.counts));
+            fill(&mut report, p);
             em.emit(
                 Phase::Done,
                 report.changes.len() as u64,
@@ -210,18 +210,18 @@ pub async fn run_sync(
         }
         Ok(Executed::Held(p)) => {
             report.outcome = Outcome::Held;
-            fill(&mut report, &p);
-            report.held_reason = p.hold.clone();
-            report.message = p.hold.clone().unwrap_or_default();
+            report.held_reason = p.plan.hold.clone();
+            report.message = p.plan.hold.clone().unwrap_or_default();
+            fill(&mut report, p);
             report.finished_at = clock.now();
             if let Some(id) = run_id {
                 store.finish_unapplied_run(
                     id,
                     "held",
                     report.finished_at,
-                    &p.counts,
+                    &report.counts,
                     &report.message,
-                    &p.errors,
+                    &report.errors,
                     Some((&report.message, &report.changes)),
                 )?;
             }
@@ -229,8 +229,8 @@ pub async fn run_sync(
         }
         Ok(Executed::Applied(p)) => {
             report.outcome = Outcome::Succeeded;
-            fill(&mut report, &p);
-            report.message = summary(&p.counts);
+            report.message = summary(&p.plan.counts);
+            fill(&mut report, p);
             report.finished_at = clock.now();
             em.emit(
                 Phase::Done,
@@ -261,16 +261,22 @@ pub async fn run_sync(
     Ok(report)
 }
 
-fn fill(report: &mut RunReport, p: &Plan) {
-    report.counts = p.counts;
-    report.changes = p.changes();
-    report.errors = p.errors.clone();
+fn fill(report: &mut RunReport, p: Planned) {
+    report.counts = p.plan.counts;
+    report.changes = p.changes;
+    report.errors = p.plan.errors;
+}
+
+/// A plan and its change log, computed once (at 100,000 users the log is tens of megabytes).
+struct Planned {
+    plan: Plan,
+    changes: Vec<Change>,
 }
 
 enum Executed {
-    Preview(Plan),
-    Held(Plan),
-    Applied(Plan),
+    Preview(Planned),
+    Held(Planned),
+    Applied(Planned),
 }
 
 struct Failure {
@@ -371,12 +377,13 @@ async fn execute(
             });
         }
     }
+    let changes = plan.changes();
     if req.mode == Mode::Preview {
-        return Ok(Executed::Preview(plan));
+        return Ok(Executed::Preview(Planned { plan, changes }));
     }
     let approve = matches!(req.mode, Mode::Full { approve: true });
     if plan.hold.is_some() && !approve {
-        return Ok(Executed::Held(plan));
+        return Ok(Executed::Held(Planned { plan, changes }));
     }
     let total = (plan.users.len() + plan.groups.len() + plan.admins.len()) as u64;
     em.emit(
@@ -405,6 +412,7 @@ async fn execute(
     };
     store.apply(
         &plan,
+        &changes,
         &ApplyOptions {
             run_id,
             key: &d.key,
@@ -417,7 +425,7 @@ async fn execute(
             message: &message,
         },
     )?;
-    Ok(Executed::Applied(plan))
+    Ok(Executed::Applied(Planned { plan, changes }))
 }
 
 fn wanted_attributes(d: &DirectoryRecord) -> Vec<String> {

@@ -53,8 +53,9 @@ pub(crate) fn insert_changes(tx: &Transaction<'_>, run_id: i64, changes: &[Chang
 }
 
 impl Store {
-    /// Applies `plan` and finishes the run, all in one transaction. On any error nothing is written.
-    pub fn apply(&self, plan: &Plan, opts: &ApplyOptions<'_>) -> Result<()> {
+    /// Applies `plan` and finishes the run with `changes` (the plan's change log, computed once by the
+    /// caller), all in one transaction. On any error nothing is written.
+    pub fn apply(&self, plan: &Plan, changes: &[Change], opts: &ApplyOptions<'_>) -> Result<()> {
         let mut c = self.writer();
         let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let revision: i64 = tx.query_row(
@@ -97,7 +98,7 @@ impl Store {
                 params![held, format!("Approved; applied by run {}.", opts.run_id)],
             )?;
         }
-        insert_changes(&tx, opts.run_id, &plan.changes())?;
+        insert_changes(&tx, opts.run_id, changes)?;
         tx.commit()?;
         Ok(())
     }

@@ -138,7 +138,7 @@ fn admin_row(r: &Row<'_>) -> rusqlite::Result<Admin> {
 
 fn group_row(r: &Row<'_>) -> rusqlite::Result<Group> {
     Ok(Group {
-        id: GroupId(r.get(0)?),
+        id: GroupId(r.get::<_, String>(0)?.into()),
         name: r.get(1)?,
         description: r.get(2)?,
         managed_by: r.get::<_, Option<String>>(3)?.map(DirectoryKey),
@@ -176,9 +176,12 @@ impl Store {
             let rows = st.query_map([&key.0], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
             })?;
+            // Interned: one allocation per group, shared by every member.
+            let mut ids: HashMap<String, GroupId> = HashMap::new();
             for row in rows {
                 let (u, g) = row?;
-                by_user.entry(u).or_default().push(GroupId(g));
+                let id = ids.entry(g).or_insert_with_key(|g| GroupId(g.as_str().into())).clone();
+                by_user.entry(u).or_default().push(id);
             }
             for u in &mut snap.users {
                 if let Some(mut gs) = by_user.remove(u.id.as_str()) {

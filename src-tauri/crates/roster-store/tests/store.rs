@@ -96,6 +96,7 @@ fn sync(store: &Store, d: &DirectoryRecord, names: &[&str]) -> Result<i64, Store
     let rev = store.directory(d.key.as_str())?.revision;
     store.apply(
         &p,
+        &p.changes(),
         &ApplyOptions {
             run_id: run,
             key: &d.key,
@@ -307,6 +308,7 @@ fn a_failing_apply_changes_nothing() {
     let err = store
         .apply(
             &p,
+            &p.changes(),
             &ApplyOptions {
                 run_id: run,
                 key: &d.key,
@@ -353,6 +355,7 @@ fn a_stale_plan_is_refused() {
     let err = store
         .apply(
             &p,
+            &p.changes(),
             &ApplyOptions {
                 run_id: run,
                 key: &d.key,

@@ -26,7 +26,7 @@ use crate::model::{
 };
 use crate::report::{Change, Counts, EntryError, FieldChange, ObjectKind};
 use crate::source::{SourceBatch, SourceGroup, SourceLookup, SourceUser};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 #[cfg(test)]
 mod tests;
@@ -470,68 +470,76 @@ impl<'a> UserPlanner<'a> {
         }
         self.group_names = res.names;
 
-        // Map every in-scope user; set aside entries that cannot be mapped or collide.
+        // Pass 1, usernames only: set aside entries without one and entries whose usernames collide.
+        // Mapping waits for pass 2, one user at a time, so an unchanged user's mapped fields are dropped
+        // as soon as they are compared (a no-change resync of 100,000 users keeps no copy of them).
         let mut protected_usernames: HashSet<String> = HashSet::new();
         let mut protected_external: HashSet<&str> = HashSet::new();
-        let mut by_name: BTreeMap<String, Vec<Incoming<'_>>> = BTreeMap::new();
         let mut seen_external: HashSet<&str> = HashSet::new();
+        let username_attr = &self.settings.attributes.username;
+        let mut named: Vec<(String, &SourceUser)> = Vec::with_capacity(batch.users.len());
         for su in &batch.users {
-            let Some(groups) = memberships.get(su.external_id.as_str()) else {
+            if !memberships.contains_key(su.external_id.as_str()) {
                 continue;
-            };
+            }
             if !seen_external.insert(su.external_id.as_str()) {
                 continue; // the same entry listed twice by the connector
             }
             self.plan.counts.seen += 1;
-            match map_user(&self.settings.attributes, su) {
-                Ok(fields) => {
-                    let mut groups = groups.clone();
-                    groups.sort();
-                    groups.dedup();
-                    by_name
-                        .entry(fold(&fields.username))
-                        .or_default()
-                        .push(Incoming {
-                            source: su,
-                            fields,
-                            groups,
-                        });
+            match su.first(username_attr).map(str::trim) {
+                Some(u) => named.push((fold(u), su)),
+                None => {
+                    protected_external.insert(su.external_id.as_str());
+                    self.plan.counts.skipped += 1;
+                    let e = crate::mapping::MappingError::NoUsername { attribute: username_attr.clone() };
+                    self.plan.errors.push(EntryError { key: su.external_id.clone(), message: e.message() });
                 }
-                Err(e) => {
+            }
+        }
+        named.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.external_id.cmp(&b.1.external_id)));
+        let mut accepted: Vec<&SourceUser> = Vec::with_capacity(named.len());
+        let mut i = 0;
+        while i < named.len() {
+            let mut j = i + 1;
+            while j < named.len() && named[j].0 == named[i].0 {
+                j += 1;
+            }
+            if j - i == 1 {
+                accepted.push(named[i].1);
+            } else {
+                for (_, su) in &named[i..j] {
+                    let username = su.first(username_attr).unwrap_or_default().trim().to_string();
                     protected_external.insert(su.external_id.as_str());
                     self.plan.counts.skipped += 1;
                     self.plan.errors.push(EntryError {
-                        key: su.external_id.clone(),
-                        message: e.message(),
-                    });
-                }
-            }
-        }
-        let mut incoming = Vec::with_capacity(by_name.len());
-        for (folded, entries) in by_name {
-            if entries.len() > 1 {
-                for e in &entries {
-                    protected_external.insert(e.source.external_id.as_str());
-                    self.plan.counts.skipped += 1;
-                    self.plan.errors.push(EntryError {
-                        key: e.fields.username.clone(),
                         message: format!(
-                            "Skipped: {} entries in this sync have the username \"{}\" (this one is {}). Make usernames unique in the directory, or choose another username attribute.",
-                            entries.len(),
-                            e.fields.username,
-                            e.source.external_id
+                            "Skipped: {} entries in this sync have the username \"{username}\" (this one is {}). Make usernames unique in the directory, or choose another username attribute.",
+                            j - i,
+                            su.external_id
                         ),
+                        key: username,
                     });
                 }
-                protected_usernames.insert(folded);
-            } else {
-                incoming.extend(entries);
+                protected_usernames.insert(named[i].0.clone());
             }
+            i = j;
         }
-        // Claim existing users by stable id first, so a rename never looks like a leaver plus a hire.
-        incoming.sort_by_key(|i| !self.by_external.contains_key(i.source.external_id.as_str()));
-        for inc in incoming {
-            self.plan_incoming(inc);
+        drop(named);
+        // Pass 2. Claim existing users by stable id first, so a rename never looks like a leaver plus a hire.
+        accepted.sort_by_key(|su| !self.by_external.contains_key(su.external_id.as_str()));
+        for su in accepted {
+            match map_user(&self.settings.attributes, su) {
+                Ok(fields) => {
+                    let mut groups = memberships.get(su.external_id.as_str()).cloned().unwrap_or_default();
+                    groups.sort();
+                    groups.dedup();
+                    self.plan_incoming(Incoming { source: su, fields, groups });
+                }
+                Err(e) => {
+                    self.plan.counts.skipped += 1;
+                    self.plan.errors.push(EntryError { key: su.external_id.clone(), message: e.message() });
+                }
+            }
         }
 
         // Managed users who were not seen: trash, or purge after the retention.

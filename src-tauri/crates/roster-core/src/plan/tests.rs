@@ -204,7 +204,7 @@ fn updates_only_sync_managed_fields() {
     // An admin edits a field the mapping does not manage.
     snap.users[0].fields.notes = Some("VIP".into());
     let mut changed = su("1", "alice");
-    changed.attributes.retain(|(n, _)| n != "mail");
+    changed.attributes.retain(|(n, _)| &**n != "mail");
     changed
         .attributes
         .push(("mail".into(), "alice.new@example.org".into()));
@@ -477,7 +477,7 @@ fn entries_without_username_or_with_colliding_usernames_are_skipped_and_protecte
         groups.clone(),
     );
     let mut nouid = su("1", "alice");
-    nouid.attributes.retain(|(n, _)| n != "uid");
+    nouid.attributes.retain(|(n, _)| &**n != "uid");
     let b = batch(vec![nouid, su("2", "dup"), su("3", "DUP")], groups);
     let p = full(&s, &snap, &b, NOW);
     assert_eq!(
