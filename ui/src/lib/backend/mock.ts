@@ -1,0 +1,1297 @@
+// MockBackend: an in-memory stand-in for the Rust shell.
+// Used by the vitest suites and when the page is opened in a plain browser (outside Tauri).
+// It follows docs/ipc-contract.md: same argument objects, same result shapes, and it rejects
+// with {code, message} like the real commands do. The data is generated from fixed seeds, so it is
+// the same on every load.
+
+import {
+  emptyCounts,
+  type AdminRow,
+  type AdminStatus,
+  type Backend,
+  type Change,
+  type Code,
+  type CommandError,
+  type Connection,
+  type Counts,
+  type DirectorySpec,
+  type DirectoryStatus,
+  type DirectorySummary,
+  type FieldChange,
+  type GroupRow,
+  type Outcome,
+  type Page,
+  type PageArgs,
+  type ProgressPhase,
+  type RunReport,
+  type RunSummary,
+  type Schedule,
+  type SyncProgress,
+  type SyncType,
+  type Tenant,
+  type Trigger,
+  type Unlisten,
+  type UserRow,
+  type UserStatus,
+} from './backend';
+
+export interface MockOptions {
+  /** Delay before every command answers, in ms (0 in tests). */
+  latencyMs?: number;
+  /** Delay between two progress events of a run, in ms (0 in tests). */
+  progressStepMs?: number;
+  /** Clock; tests pin it. */
+  now?: () => Date;
+  /** Start with the sample tenants and directories (default true). */
+  sampleData?: boolean;
+}
+
+/** Share of managed users a single run may move to the trash before it is held for approval. */
+export const TRASH_SAFETY_LIMIT = 0.1;
+/** Days a user stays in the trash before being deleted for good. */
+export const TRASH_DAYS = 7;
+
+const MAX_DEMO_USERS = 200_000;
+
+// ---------- deterministic data ----------
+
+class Rng {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0 || 0x9e3779b9;
+  }
+  next(): number {
+    // mulberry32
+    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)];
+  }
+}
+
+const FIRST = [
+  'Ada', 'Alan', 'Amara', 'Anna', 'Ben', 'Bianca', 'Carlos', 'Chen', 'Chloe', 'Dana', 'David', 'Elena', 'Emeka',
+  'Erin', 'Farah', 'Felix', 'Grace', 'Hana', 'Hugo', 'Ines', 'Isaac', 'Jamal', 'Jana', 'Jon', 'Kai', 'Keiko',
+  'Lars', 'Leila', 'Liam', 'Lucia', 'Maya', 'Mateo', 'Mira', 'Nadia', 'Noah', 'Olga', 'Omar', 'Priya', 'Quinn',
+  'Rafael', 'Rosa', 'Sam', 'Sara', 'Tariq', 'Tess', 'Uma', 'Victor', 'Wen', 'Yara', 'Zoe',
+] as const;
+const LAST = [
+  'Abbott', 'Adeyemi', 'Alvarez', 'Andersen', 'Baker', 'Bauer', 'Brown', 'Castillo', 'Chen', 'Cohen', 'Costa',
+  'Dubois', 'Evans', 'Fischer', 'Garcia', 'Gupta', 'Hansen', 'Hughes', 'Ivanova', 'Jensen', 'Kato', 'Khan', 'Kim',
+  'Kowalski', 'Larsen', 'Lopez', 'Martin', 'Meyer', 'Moreau', 'Nakamura', 'Nguyen', 'Novak', 'Okafor', 'Olsen',
+  'Patel', 'Petrov', 'Quinn', 'Rossi', 'Santos', 'Schmidt', 'Silva', 'Singh', 'Smith', 'Tanaka', 'Torres',
+  'Varga', 'Wagner', 'Walsh', 'Weber', 'Yilmaz',
+] as const;
+const DEPARTMENTS = ['Engineering', 'Sales', 'Finance', 'Support', 'Marketing', 'Legal', 'Operations', 'People'] as const;
+const ADMIN_ROLES = [
+  'Owner', 'Administrator', 'Application Manager', 'User Manager', 'Help Desk', 'Billing', 'Read-only',
+] as const;
+
+interface SourceUser {
+  username: string;
+  realname: string;
+  email: string;
+  status: 'active' | 'disabled';
+  groups: string[];
+}
+
+interface SourceAdmin {
+  name: string;
+  email: string;
+  role: string;
+  status: AdminStatus;
+}
+
+type Scenario = 'normal' | 'shrinks' | 'unreachable';
+
+function makePeople(seed: number, count: number, domain: string, taken: Set<string> = new Set()) {
+  const rng = new Rng(seed);
+  const out: { username: string; realname: string; email: string; dept: string; second: string | null }[] = [];
+  const used = new Map<string, number>();
+  while (out.length < count) {
+    const first = rng.pick(FIRST);
+    const last = rng.pick(LAST);
+    const base = `${first}.${last}`.toLowerCase();
+    const n = (used.get(base) ?? 0) + 1;
+    used.set(base, n);
+    const username = n === 1 ? base : `${base}${n}`;
+    const dept = rng.pick(DEPARTMENTS);
+    const second = rng.next() < 0.2 ? rng.pick(['VPN users', 'Managers', 'On-call']) : null;
+    if (taken.has(username)) continue;
+    taken.add(username);
+    out.push({ username, realname: `${first} ${last}`, email: `${username}@${domain}`, dept, second });
+  }
+  return out;
+}
+
+// ---------- internal state ----------
+
+interface MUser extends UserRow {
+  directory_key: string | null;
+}
+
+interface MGroup {
+  group_id: string;
+  name: string;
+  description: string;
+  directory_key: string | null;
+  managed_by: string | null;
+}
+
+interface MAdmin extends AdminRow {
+  directory_key: string | null;
+}
+
+interface MDirectory {
+  directory_key: string;
+  name: string;
+  sync_type: SyncType;
+  connection: Connection;
+  schedule: Schedule;
+  interval_minutes: number;
+  last_full_sync: string | null;
+  status: DirectoryStatus;
+  last_run: RunSummary | null;
+  seed: number;
+  size: number;
+  domain: string;
+  /** How many runs have been applied; the source drifts a little with every applied run. */
+  step: number;
+  scenario: Scenario;
+  running: boolean;
+}
+
+interface TenantState {
+  tenant: Tenant;
+  directories: MDirectory[];
+  users: MUser[];
+  groups: MGroup[];
+  admins: MAdmin[];
+  runs: RunReport[];
+  nextRunId: number;
+  nextId: number;
+  version: number;
+  cache: { version: number; lists: Map<string, unknown[]> };
+}
+
+interface PlannedOp {
+  /** null for bookkeeping that is not a visible change (e.g. stamping last_directory_sync). */
+  change: Change | null;
+  apply: () => void;
+}
+
+function changesOf(ops: PlannedOp[]): Change[] {
+  const out: Change[] = [];
+  for (const o of ops) if (o.change) out.push(o.change);
+  return out;
+}
+
+interface Plan {
+  ops: PlannedOp[];
+  counts: Counts;
+  managed: number;
+  trashing: number;
+  errors: { key: string; message: string }[];
+}
+
+function fail(code: Code, message: string): CommandError {
+  return { code, message };
+}
+
+function iso(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function slug(s: string): string {
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'directory'
+  );
+}
+
+function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+function field(name: string, before: string | null, after: string | null): FieldChange {
+  return { field: name, before, after };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export class MockBackend implements Backend {
+  private tenants: TenantState[] = [];
+  private currentId = '';
+  private listeners = new Set<(p: SyncProgress) => void>();
+  private readonly latencyMs: number;
+  private readonly progressStepMs: number;
+  private readonly now: () => Date;
+  private nextTenant = 1;
+
+  constructor(opts: MockOptions = {}) {
+    this.latencyMs = opts.latencyMs ?? 0;
+    this.progressStepMs = opts.progressStepMs ?? 0;
+    this.now = opts.now ?? (() => new Date());
+    if (opts.sampleData ?? true) {
+      this.seedSampleData();
+    } else {
+      const t = this.newTenant('Default');
+      this.currentId = t.tenant.id;
+    }
+  }
+
+  // ---------- tenants ----------
+
+  async tenant_list(): Promise<Tenant[]> {
+    await this.delay();
+    return this.tenants.map((t) => this.tenantDto(t));
+  }
+
+  async tenant_create({ name }: { name: string }): Promise<Tenant> {
+    await this.delay();
+    const clean = this.checkTenantName(name, null);
+    return this.tenantDto(this.newTenant(clean));
+  }
+
+  async tenant_switch({ id }: { id: string }): Promise<Tenant> {
+    await this.delay();
+    const t = this.findTenant(id);
+    this.currentId = t.tenant.id;
+    return this.tenantDto(t);
+  }
+
+  async tenant_rename({ id, name }: { id: string; name: string }): Promise<Tenant> {
+    await this.delay();
+    const t = this.findTenant(id);
+    t.tenant.name = this.checkTenantName(name, id);
+    return this.tenantDto(t);
+  }
+
+  async tenant_delete({ id }: { id: string }): Promise<null> {
+    await this.delay();
+    const t = this.findTenant(id);
+    if (t.tenant.id === this.currentId) {
+      throw fail(
+        'conflict',
+        `"${t.tenant.name}" is the open tenant and can't be deleted. Switch to another tenant first, then delete it.`,
+      );
+    }
+    this.tenants = this.tenants.filter((x) => x !== t);
+    return null;
+  }
+
+  // ---------- directories ----------
+
+  async directory_list(): Promise<DirectorySummary[]> {
+    await this.delay();
+    const st = this.state();
+    return st.directories.map((d) => this.directoryDto(st, d));
+  }
+
+  async directory_add({ spec }: { spec: DirectorySpec }): Promise<{ directory_key: string }> {
+    await this.delay();
+    const st = this.state();
+    const s = spec as Record<string, unknown>;
+    if (!s || typeof s !== 'object') throw fail('validation', 'The directory spec must be a JSON object.');
+    const name = typeof s.name === 'string' ? s.name.trim() : '';
+    if (!name) throw fail('validation', 'Give the directory sync a name.');
+    if (name.length > 80) throw fail('validation', 'The name is too long. Use at most 80 characters.');
+    const type = s.type ?? 'user';
+    if (type !== 'user' && type !== 'admin') {
+      throw fail('validation', 'The sync type must be "user" or "admin".');
+    }
+    const conn = (s.connection ?? {}) as Record<string, unknown>;
+    if (conn.kind !== 'demo') {
+      throw fail('validation', 'Only demo connections can be added here. Use rosterctl to add other directories.');
+    }
+    const users = conn.users ?? 300;
+    if (typeof users !== 'number' || !Number.isInteger(users) || users < 1 || users > MAX_DEMO_USERS) {
+      throw fail('validation', `The number of users must be a whole number from 1 to ${MAX_DEMO_USERS.toLocaleString('en-US')}.`);
+    }
+    const seed = conn.seed ?? 7;
+    if (typeof seed !== 'number' || !Number.isInteger(seed)) {
+      throw fail('validation', 'The seed must be a whole number.');
+    }
+    if (st.directories.some((d) => d.name.toLowerCase() === name.toLowerCase())) {
+      throw fail('conflict', `A directory sync named "${name}" already exists. Choose another name.`);
+    }
+    let key = slug(name);
+    for (let n = 2; st.directories.some((d) => d.directory_key === key); n++) key = `${slug(name)}-${n}`;
+    const dir: MDirectory = {
+      directory_key: key,
+      name,
+      sync_type: type,
+      connection: { id: `conn-${key}`, kind: 'demo', name: `Demo source (seed ${seed})` },
+      schedule: 'scheduled',
+      interval_minutes: 60,
+      last_full_sync: null,
+      status: 'never_synced',
+      last_run: null,
+      seed,
+      size: users,
+      domain: `${slug(name)}.example`,
+      step: 0,
+      scenario: 'normal',
+      running: false,
+    };
+    st.directories.push(dir);
+    return { directory_key: key };
+  }
+
+  async directory_pause({ key }: { key: string }): Promise<DirectorySummary> {
+    await this.delay();
+    const st = this.state();
+    const d = this.findDirectory(st, key);
+    d.schedule = 'paused';
+    return this.directoryDto(st, d);
+  }
+
+  async directory_resume({ key }: { key: string }): Promise<DirectorySummary> {
+    await this.delay();
+    const st = this.state();
+    const d = this.findDirectory(st, key);
+    d.schedule = 'scheduled';
+    return this.directoryDto(st, d);
+  }
+
+  // ---------- sync ----------
+
+  async sync_run({ key, dry_run, approve }: { key: string; dry_run: boolean; approve: boolean }): Promise<RunReport> {
+    await this.delay();
+    const st = this.state();
+    const d = this.findDirectory(st, key);
+    return this.run(st, d, { dryRun: dry_run, approve, trigger: dry_run ? 'preview' : 'manual', username: null });
+  }
+
+  async sync_user({ key, username }: { key: string; username: string }): Promise<RunReport> {
+    await this.delay();
+    const st = this.state();
+    const d = this.findDirectory(st, key);
+    if (d.sync_type !== 'user') throw fail('validation', `"${d.name}" syncs administrators, not users.`);
+    const name = username.trim();
+    if (!name) throw fail('validation', 'Enter a username.');
+    return this.run(st, d, { dryRun: false, approve: false, trigger: 'individual', username: name });
+  }
+
+  async runs_list({ key, limit }: { key: string | null; limit: number }): Promise<RunSummary[]> {
+    await this.delay();
+    const st = this.state();
+    if (!Number.isInteger(limit) || limit < 1) throw fail('validation', 'The limit must be a positive whole number.');
+    return st.runs
+      .filter((r) => key === null || r.directory_key === key)
+      .sort((a, b) => b.run_id - a.run_id)
+      .slice(0, limit)
+      .map((r) => this.summaryOf(r));
+  }
+
+  async run_detail({ run_id }: { run_id: number }): Promise<RunReport> {
+    await this.delay();
+    const r = this.state().runs.find((x) => x.run_id === run_id);
+    if (!r) throw fail('not_found', `Run ${run_id} was not found. It may belong to another tenant.`);
+    return clone(r);
+  }
+
+  // ---------- directory contents ----------
+
+  async users_page(args: PageArgs): Promise<Page<UserRow>> {
+    await this.delay();
+    const st = this.state();
+    return this.page(args, this.cached(st, `users:${norm(args.query)}`, () => {
+      const q = norm(args.query);
+      return this.sortedUsers(st).filter((u) => u.status !== 'pending deletion' && matchUser(u, q));
+    }) as MUser[], toUserRow);
+  }
+
+  async trash_page(args: PageArgs): Promise<Page<UserRow>> {
+    await this.delay();
+    const st = this.state();
+    return this.page(args, this.cached(st, `trash:${norm(args.query)}`, () => {
+      const q = norm(args.query);
+      return this.sortedUsers(st).filter((u) => u.status === 'pending deletion' && matchUser(u, q));
+    }) as MUser[], toUserRow);
+  }
+
+  async groups_page(args: PageArgs): Promise<Page<GroupRow>> {
+    await this.delay();
+    const st = this.state();
+    const rows = this.cached(st, `groups:${norm(args.query)}`, () => {
+      const q = norm(args.query);
+      const members = new Map<string, number>();
+      for (const u of st.users) {
+        if (u.status === 'pending deletion') continue;
+        for (const g of u.groups) members.set(g, (members.get(g) ?? 0) + 1);
+      }
+      return st.groups
+        .filter((g) => !q || g.name.toLowerCase().includes(q) || g.description.toLowerCase().includes(q))
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map(
+          (g): GroupRow => ({
+            group_id: g.group_id,
+            name: g.name,
+            description: g.description,
+            member_count: members.get(g.name) ?? 0,
+            managed_by: g.managed_by,
+          }),
+        );
+    }) as GroupRow[];
+    return this.page(args, rows, (g) => ({ ...g }));
+  }
+
+  async admins_page(args: PageArgs): Promise<Page<AdminRow>> {
+    await this.delay();
+    const st = this.state();
+    const rows = this.cached(st, `admins:${norm(args.query)}`, () => {
+      const q = norm(args.query);
+      return st.admins
+        .filter((a) => !q || a.name.toLowerCase().includes(q) || a.email.toLowerCase().includes(q))
+        .sort((a, b) => a.name.localeCompare(b.name));
+    }) as MAdmin[];
+    return this.page(args, rows, toAdminRow);
+  }
+
+  async onSyncProgress(handler: (progress: SyncProgress) => void): Promise<Unlisten> {
+    this.listeners.add(handler);
+    return () => {
+      this.listeners.delete(handler);
+    };
+  }
+
+  // ---------- internals: tenants and lookups ----------
+
+  private async delay(): Promise<void> {
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
+  }
+
+  private state(): TenantState {
+    const st = this.tenants.find((t) => t.tenant.id === this.currentId);
+    if (!st) throw fail('not_found', 'No tenant is open. Create a tenant first.');
+    return st;
+  }
+
+  private findTenant(id: string): TenantState {
+    const t = this.tenants.find((x) => x.tenant.id === id);
+    if (!t) throw fail('not_found', 'That tenant was not found. It may have been deleted; reload the list.');
+    return t;
+  }
+
+  private findDirectory(st: TenantState, key: string): MDirectory {
+    const d = st.directories.find((x) => x.directory_key === key);
+    if (!d) throw fail('not_found', `No directory sync with key "${key}" exists in this tenant.`);
+    return d;
+  }
+
+  private checkTenantName(name: string, selfId: string | null): string {
+    const clean = (name ?? '').trim();
+    if (!clean) throw fail('validation', 'Give the tenant a name.');
+    if (clean.length > 60) throw fail('validation', 'The tenant name is too long. Use at most 60 characters.');
+    if (this.tenants.some((t) => t.tenant.id !== selfId && t.tenant.name.toLowerCase() === clean.toLowerCase())) {
+      throw fail('conflict', `A tenant named "${clean}" already exists. Choose another name.`);
+    }
+    return clean;
+  }
+
+  private newTenant(name: string): TenantState {
+    const st: TenantState = {
+      tenant: { id: `tenant-${this.nextTenant++}`, name, current: false, created_at: iso(this.now()) },
+      directories: [],
+      users: [],
+      groups: [],
+      admins: [],
+      runs: [],
+      nextRunId: 1,
+      nextId: 1,
+      version: 0,
+      cache: { version: -1, lists: new Map() },
+    };
+    this.tenants.push(st);
+    return st;
+  }
+
+  private tenantDto(t: TenantState): Tenant {
+    return { ...t.tenant, current: t.tenant.id === this.currentId };
+  }
+
+  private directoryDto(st: TenantState, d: MDirectory): DirectorySummary {
+    const user_count =
+      d.sync_type === 'user'
+        ? st.users.filter((u) => u.directory_key === d.directory_key && u.status !== 'pending deletion').length
+        : st.admins.filter((a) => a.directory_key === d.directory_key).length;
+    return {
+      directory_key: d.directory_key,
+      name: d.name,
+      sync_type: d.sync_type,
+      connection: { ...d.connection },
+      schedule: d.schedule,
+      interval_minutes: d.interval_minutes,
+      last_full_sync: d.last_full_sync,
+      status: d.status,
+      last_run: d.last_run ? clone(d.last_run) : null,
+      user_count,
+    };
+  }
+
+  private summaryOf(r: RunReport): RunSummary {
+    return {
+      run_id: r.run_id,
+      directory_key: r.directory_key,
+      directory_name: r.directory_name,
+      trigger: r.trigger,
+      outcome: r.outcome,
+      started_at: r.started_at,
+      finished_at: r.finished_at,
+      counts: { ...r.counts },
+      message: r.message,
+    };
+  }
+
+  // ---------- internals: paging ----------
+
+  private touch(st: TenantState): void {
+    st.version++;
+  }
+
+  private cached(st: TenantState, key: string, build: () => unknown[]): unknown[] {
+    if (st.cache.version !== st.version) st.cache = { version: st.version, lists: new Map() };
+    let rows = st.cache.lists.get(key);
+    if (!rows) {
+      rows = build();
+      if (st.cache.lists.size > 24) st.cache.lists.clear();
+      st.cache.lists.set(key, rows);
+    }
+    return rows;
+  }
+
+  private sortedUsers(st: TenantState): MUser[] {
+    return this.cached(st, 'users:sorted', () =>
+      [...st.users].sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0)),
+    ) as MUser[];
+  }
+
+  private page<S, T>(args: PageArgs, rows: S[], map: (row: S) => T): Page<T> {
+    const { offset, limit } = args;
+    if (!Number.isInteger(offset) || offset < 0) throw fail('validation', 'The offset must be zero or more.');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw fail('validation', 'The page size must be from 1 to 1,000 rows.');
+    }
+    return { total: rows.length, rows: rows.slice(offset, offset + limit).map(map) };
+  }
+
+  // ---------- internals: the sync engine ----------
+
+  private emit(p: SyncProgress): void {
+    for (const l of this.listeners) l({ ...p });
+  }
+
+  private async step(): Promise<void> {
+    await sleep(this.progressStepMs);
+  }
+
+  private sourceUsers(d: MDirectory, step: number): SourceUser[] {
+    const people = makePeople(d.seed, d.size, d.domain);
+    const users: SourceUser[] = people.map((p) => ({
+      username: p.username,
+      realname: p.realname,
+      email: p.email,
+      status: 'active',
+      groups: p.second ? [p.dept, p.second].sort() : [p.dept],
+    }));
+    // Every applied run the source drifts a little: people move department, some leave or come back.
+    for (let s = 1; s <= step; s++) {
+      const rng = new Rng(d.seed * 7919 + s);
+      const moves = Math.max(1, Math.round(users.length * 0.015));
+      for (let i = 0; i < moves; i++) {
+        const u = users[rng.int(users.length)];
+        u.groups = [rng.pick(DEPARTMENTS), ...u.groups.slice(1)].sort();
+      }
+      const toggles = Math.max(1, Math.round(users.length * 0.004));
+      for (let i = 0; i < toggles; i++) {
+        const u = users[rng.int(users.length)];
+        u.status = u.status === 'active' ? 'disabled' : 'active';
+      }
+    }
+    if (d.scenario === 'shrinks' && step >= 1) {
+      // An OU was moved out of the sync's scope: a block of users disappears from the source at once.
+      const cut = Math.floor(users.length * 0.16);
+      users.splice(users.length - cut - 10, cut);
+    }
+    return users;
+  }
+
+  private sourceAdmins(d: MDirectory, step: number): SourceAdmin[] {
+    const people = makePeople(d.seed, d.size, d.domain);
+    const rng = new Rng(d.seed + 17);
+    const admins: SourceAdmin[] = people.map((p, i) => ({
+      name: p.realname,
+      email: p.email,
+      role: i === 0 ? 'Owner' : rng.pick(ADMIN_ROLES.slice(1)),
+      status: 'Active',
+    }));
+    for (let s = 1; s <= step; s++) {
+      const r = new Rng(d.seed * 104729 + s);
+      const a = admins[1 + r.int(Math.max(1, admins.length - 1))] ?? admins[0];
+      if (a !== admins[0]) a.role = r.pick(ADMIN_ROLES.slice(1));
+    }
+    return admins;
+  }
+
+  private planUsers(st: TenantState, d: MDirectory, source: SourceUser[], only: string | null, at: Date): Plan {
+    const counts = emptyCounts();
+    const ops: PlannedOp[] = [];
+    const errors: Plan['errors'] = [];
+    const byName = new Map(st.users.map((u) => [u.username, u]));
+    const inSource = new Set<string>();
+    const stamp = iso(at);
+    const managed = st.users.filter((u) => u.directory_key === d.directory_key && u.status !== 'pending deletion');
+
+    for (const s of source) {
+      if (only !== null && s.username !== only) continue;
+      inSource.add(s.username);
+      counts.seen++;
+      const u = byName.get(s.username);
+      if (!u) {
+        counts.created++;
+        ops.push({
+          change: {
+            object: 'user',
+            key: s.username,
+            action: 'create',
+            fields: [
+              field('realname', null, s.realname),
+              field('email', null, s.email),
+              field('status', null, s.status),
+              field('groups', null, s.groups.join(', ')),
+            ],
+            reason: `New in ${d.connection.name}.`,
+          },
+          apply: () => {
+            st.users.push({
+              user_id: `u${st.nextId++}`,
+              username: s.username,
+              realname: s.realname,
+              email: s.email,
+              status: s.status,
+              groups: [...s.groups],
+              managed_by: d.name,
+              last_directory_sync: stamp,
+              purge_at: null,
+              directory_key: d.directory_key,
+            });
+          },
+        });
+        continue;
+      }
+      if (u.directory_key !== null && u.directory_key !== d.directory_key) {
+        counts.skipped++;
+        errors.push({
+          key: s.username,
+          message: `Skipped: "${s.username}" is managed by ${u.managed_by ?? 'another directory sync'}.`,
+        });
+        continue;
+      }
+      const fields: FieldChange[] = [];
+      if (u.realname !== s.realname) fields.push(field('realname', u.realname, s.realname));
+      if (u.email !== s.email) fields.push(field('email', u.email, s.email));
+      const ug = u.groups.join(', ');
+      const sg = s.groups.join(', ');
+      if (ug !== sg) fields.push(field('groups', ug || null, sg || null));
+
+      let action: Change['action'] | null = null;
+      let reason = '';
+      let newStatus: UserStatus = u.status;
+      if (u.directory_key === null) {
+        action = 'take_over';
+        counts.taken_over++;
+        reason = 'A user with the same username already existed; this sync now manages it.';
+        fields.push(field('managed_by', null, d.name));
+        if (s.status === 'disabled' && u.status !== 'disabled') newStatus = 'disabled';
+      } else if (u.status === 'pending deletion') {
+        action = 'restore';
+        counts.restored++;
+        reason = `Back in ${d.connection.name}, so the user leaves the trash.`;
+        newStatus = s.status;
+        fields.push(field('purge_at', u.purge_at, null));
+      } else if (s.status === 'disabled' && u.status !== 'disabled') {
+        action = 'disable';
+        counts.disabled++;
+        reason = `Disabled in ${d.connection.name}.`;
+        newStatus = 'disabled';
+      } else if (s.status === 'active' && u.status === 'disabled') {
+        action = 'enable';
+        counts.enabled++;
+        reason = `Enabled again in ${d.connection.name}.`;
+        newStatus = 'active';
+      } else if (fields.length > 0) {
+        action = 'update';
+        counts.updated++;
+        reason = `Changed in ${d.connection.name}.`;
+      }
+      if (newStatus !== u.status) fields.splice(0, 0, field('status', u.status, newStatus));
+      const target = u;
+      if (action === null) {
+        ops.push({ change: null, apply: () => (target.last_directory_sync = stamp) });
+        continue;
+      }
+      ops.push({
+        change: { object: 'user', key: s.username, action, fields, reason },
+        apply: () => {
+          target.realname = s.realname;
+          target.email = s.email;
+          target.groups = [...s.groups];
+          target.status = newStatus;
+          target.purge_at = null;
+          target.directory_key = d.directory_key;
+          target.managed_by = d.name;
+          target.last_directory_sync = stamp;
+        },
+      });
+    }
+
+    const purgeAt = iso(new Date(at.getTime() + TRASH_DAYS * 86_400_000));
+    let trashing = 0;
+    for (const u of st.users) {
+      if (u.directory_key !== d.directory_key || inSource.has(u.username)) continue;
+      if (only !== null && u.username !== only) continue;
+      const target = u;
+      if (u.status === 'pending deletion') {
+        if (u.purge_at && u.purge_at <= stamp) {
+          counts.purged++;
+          ops.push({
+            change: {
+              object: 'user',
+              key: u.username,
+              action: 'purge',
+              fields: [field('status', u.status, null)],
+              reason: `The ${TRASH_DAYS}-day trash period ended.`,
+            },
+            apply: () => {
+              st.users = st.users.filter((x) => x !== target);
+            },
+          });
+        }
+        continue;
+      }
+      trashing++;
+      counts.trashed++;
+      ops.push({
+        change: {
+          object: 'user',
+          key: u.username,
+          action: 'trash',
+          fields: [field('status', u.status, 'pending deletion'), field('purge_at', null, purgeAt)],
+          reason: `No longer in ${d.connection.name}. Kept in the trash for ${TRASH_DAYS} days, then deleted for good.`,
+        },
+        apply: () => {
+          target.status = 'pending deletion';
+          target.purge_at = purgeAt;
+        },
+      });
+    }
+
+    if (only === null) {
+      const wanted = new Map<string, number>();
+      for (const s of source) for (const g of s.groups) wanted.set(g, (wanted.get(g) ?? 0) + 1);
+      for (const [name] of [...wanted].sort()) {
+        const g = st.groups.find((x) => x.name === name);
+        if (!g) {
+          counts.groups_created++;
+          ops.push({
+            change: {
+              object: 'group',
+              key: name,
+              action: 'create',
+              fields: [field('description', null, `${name} (from ${d.connection.name})`)],
+              reason: `New group in ${d.connection.name}.`,
+            },
+            apply: () => {
+              st.groups.push({
+                group_id: `g${st.nextId++}`,
+                name,
+                description: `${name} (from ${d.connection.name})`,
+                directory_key: d.directory_key,
+                managed_by: d.name,
+              });
+            },
+          });
+        }
+      }
+      for (const g of st.groups) {
+        if (g.directory_key === d.directory_key && !wanted.has(g.name)) {
+          counts.groups_deleted++;
+          const target = g;
+          ops.push({
+            change: {
+              object: 'group',
+              key: g.name,
+              action: 'delete',
+              fields: [],
+              reason: `The group no longer exists in ${d.connection.name}.`,
+            },
+            apply: () => {
+              st.groups = st.groups.filter((x) => x !== target);
+            },
+          });
+        }
+      }
+    }
+    return { ops, counts, managed: managed.length, trashing, errors };
+  }
+
+  private planAdmins(st: TenantState, d: MDirectory, source: SourceAdmin[]): Plan {
+    const counts = emptyCounts();
+    const ops: PlannedOp[] = [];
+    const byEmail = new Map(st.admins.map((a) => [a.email, a]));
+    const inSource = new Set<string>();
+    const managed = st.admins.filter((a) => a.directory_key === d.directory_key);
+    const errors: Plan['errors'] = [];
+    for (const s of source) {
+      counts.seen++;
+      inSource.add(s.email);
+      const a = byEmail.get(s.email);
+      if (!a) {
+        counts.created++;
+        ops.push({
+          change: {
+            object: 'admin',
+            key: s.email,
+            action: 'create',
+            fields: [field('name', null, s.name), field('role', null, s.role), field('status', null, s.status)],
+            reason: `New administrator in ${d.connection.name}.`,
+          },
+          apply: () => {
+            st.admins.push({
+              admin_id: `a${st.nextId++}`,
+              name: s.name,
+              email: s.email,
+              role: s.role,
+              status: s.status,
+              managed_by: d.name,
+              directory_key: d.directory_key,
+            });
+          },
+        });
+        continue;
+      }
+      if (a.directory_key !== null && a.directory_key !== d.directory_key) {
+        counts.skipped++;
+        continue;
+      }
+      const fields: FieldChange[] = [];
+      if (a.name !== s.name) fields.push(field('name', a.name, s.name));
+      if (a.role !== s.role) fields.push(field('role', a.role, s.role));
+      const target = a;
+      if (a.directory_key === null) {
+        counts.taken_over++;
+        fields.push(field('managed_by', null, d.name));
+        ops.push({
+          change: {
+            object: 'admin',
+            key: s.email,
+            action: 'take_over',
+            fields,
+            reason: 'An administrator with the same email already existed; this sync now manages it.',
+          },
+          apply: () => Object.assign(target, { name: s.name, role: s.role, directory_key: d.directory_key, managed_by: d.name }),
+        });
+      } else if (fields.length > 0) {
+        counts.updated++;
+        ops.push({
+          change: { object: 'admin', key: s.email, action: 'update', fields, reason: `Changed in ${d.connection.name}.` },
+          apply: () => Object.assign(target, { name: s.name, role: s.role }),
+        });
+      }
+    }
+    let trashing = 0;
+    for (const a of managed) {
+      if (inSource.has(a.email)) continue;
+      trashing++;
+      counts.trashed++;
+      const target = a;
+      ops.push({
+        change: {
+          object: 'admin',
+          key: a.email,
+          action: 'delete',
+          fields: [field('role', a.role, null)],
+          reason: `No longer an administrator in ${d.connection.name}.`,
+        },
+        apply: () => {
+          st.admins = st.admins.filter((x) => x !== target);
+        },
+      });
+    }
+    return { ops, counts, managed: managed.length, trashing, errors };
+  }
+
+  private async run(
+    st: TenantState,
+    d: MDirectory,
+    opts: { dryRun: boolean; approve: boolean; trigger: Trigger; username: string | null },
+  ): Promise<RunReport> {
+    if (d.running) {
+      throw fail('conflict', `"${d.name}" is already syncing. Wait for that run to finish, then try again.`);
+    }
+    const started = this.now();
+    const run_id = st.nextRunId++;
+    const report: RunReport = {
+      run_id,
+      directory_key: d.directory_key,
+      directory_name: d.name,
+      trigger: opts.trigger,
+      outcome: 'running',
+      started_at: iso(started),
+      finished_at: null,
+      counts: emptyCounts(),
+      message: null,
+      changes: [],
+      errors: [],
+      held_reason: null,
+    };
+    st.runs.push(report);
+    const previousStatus = d.status;
+    const previousRun = d.last_run;
+    d.running = true;
+    d.status = 'running';
+    d.last_run = this.summaryOf(report);
+    const progress = (phase: ProgressPhase, done: number, total: number, message: string) =>
+      this.emit({ directory_key: d.directory_key, run_id, phase, done, total, message });
+
+    const finish = (outcome: Outcome, message: string | null): RunReport => {
+      report.outcome = outcome;
+      report.message = message;
+      report.finished_at = iso(this.now());
+      d.running = false;
+      d.last_run = this.summaryOf(report);
+      if (outcome === 'preview') d.status = previousStatus;
+      else if (outcome === 'failed') d.status = 'failed';
+      else if (outcome === 'held') d.status = 'held';
+      else if (opts.trigger === 'individual') d.status = previousStatus;
+      else d.status = 'ok';
+      this.touch(st);
+      return clone(report);
+    };
+
+    try {
+      const total = d.sync_type === 'user' ? d.size : Math.max(d.size, 1);
+      progress('fetching', 0, total, `Connecting to ${d.connection.name}…`);
+      await this.step();
+      if (d.scenario === 'unreachable') {
+        const message =
+          `Could not reach ${d.connection.name}: the connection timed out. ` +
+          'Check that the server is running and reachable from this computer, then sync again.';
+        progress('failed', 0, total, message);
+        return finish('failed', message);
+      }
+      const chunks = 4;
+      for (let i = 1; i <= chunks; i++) {
+        progress('fetching', Math.round((total * i) / chunks), total, `Reading ${d.sync_type === 'user' ? 'users' : 'administrators'}…`);
+        await this.step();
+      }
+      const nextStep = d.step + 1;
+      const plan =
+        d.sync_type === 'user'
+          ? this.planUsers(st, d, this.sourceUsers(d, nextStep), opts.username, this.now())
+          : this.planAdmins(st, d, this.sourceAdmins(d, nextStep));
+      if (opts.username !== null && plan.counts.seen === 0 && plan.ops.length === 0) {
+        st.runs = st.runs.filter((r) => r !== report);
+        d.running = false;
+        d.status = previousStatus;
+        d.last_run = previousRun;
+        throw fail('not_found', `No user named "${opts.username}" was found in ${d.connection.name} or in this sync.`);
+      }
+      progress('planning', plan.counts.seen, plan.counts.seen, 'Comparing with the local store…');
+      await this.step();
+      report.counts = plan.counts;
+      report.changes = changesOf(plan.ops);
+      report.errors = plan.errors;
+
+      const overLimit =
+        plan.trashing >= 3 && plan.managed > 0 && plan.trashing / plan.managed > TRASH_SAFETY_LIMIT;
+      if (overLimit) {
+        const pct = Math.round((plan.trashing / plan.managed) * 100);
+        const what = d.sync_type === 'user' ? 'managed users' : 'managed administrators';
+        const verb = d.sync_type === 'user' ? 'move' : 'remove';
+        const where = d.sync_type === 'user' ? ' to the trash' : '';
+        report.held_reason =
+          `This sync would ${verb} ${plan.trashing} of ${plan.managed} ${what} (${pct}%)${where}, ` +
+          `more than the ${Math.round(TRASH_SAFETY_LIMIT * 100)}% safety limit. ` +
+          (opts.dryRun
+            ? 'A real run would be held for approval.'
+            : 'Nothing was changed. Check the source directory; if the removals are expected, approve the run to apply it.');
+      }
+      if (opts.dryRun) {
+        progress('done', plan.counts.seen, plan.counts.seen, 'Preview ready. Nothing was changed.');
+        return finish('preview', 'Preview only: nothing was changed.');
+      }
+      if (overLimit && !opts.approve) {
+        progress('held', 0, report.changes.length, 'Held for approval.');
+        return finish('held', 'Held for approval: too many users would be removed.');
+      }
+      const ops = plan.ops;
+      const changed = report.changes.length;
+      const stepSize = Math.max(1, Math.ceil(ops.length / 10));
+      let applied = 0;
+      progress('applying', 0, changed, 'Applying changes…');
+      for (let i = 0; i < ops.length; i += stepSize) {
+        for (const op of ops.slice(i, i + stepSize)) {
+          op.apply();
+          if (op.change) applied++;
+        }
+        progress('applying', applied, changed, 'Applying changes…');
+        await this.step();
+      }
+      if (opts.username === null) {
+        d.step = nextStep;
+        d.last_full_sync = iso(this.now());
+      }
+      const outcome: Outcome = overLimit && opts.approve ? 'approved' : 'succeeded';
+      if (outcome === 'approved') {
+        report.held_reason = null;
+      }
+      const message =
+        (outcome === 'approved' ? 'Approved and applied. ' : '') +
+        (changed === 0 ? 'Everything was already up to date.' : `${changed.toLocaleString('en-US')} changes applied.`);
+      progress('done', changed, changed, message);
+      return finish(outcome, message);
+    } catch (e) {
+      if (d.running) {
+        d.running = false;
+        d.status = 'failed';
+        report.outcome = 'failed';
+        report.finished_at = iso(this.now());
+        d.last_run = this.summaryOf(report);
+      }
+      throw e;
+    }
+  }
+
+  // ---------- sample data ----------
+
+  private seedSampleData(): void {
+    const acme = this.newTenant('Acme Corp');
+    const globex = this.newTenant('Globex');
+    this.currentId = acme.tenant.id;
+    const now = this.now().getTime();
+    const ago = (minutes: number) => new Date(now - minutes * 60_000);
+
+    const corp: MDirectory = {
+      directory_key: 'corporate-ad',
+      name: 'Corporate AD',
+      sync_type: 'user',
+      connection: { id: 'conn-ad', kind: 'active_directory', name: 'ad.acme.example' },
+      schedule: 'scheduled',
+      interval_minutes: 60,
+      last_full_sync: null,
+      status: 'never_synced',
+      last_run: null,
+      seed: 42,
+      size: 250,
+      domain: 'acme.example',
+      step: 0,
+      scenario: 'shrinks',
+      running: false,
+    };
+    const okta: MDirectory = {
+      directory_key: 'okta-admins',
+      name: 'Okta admins',
+      sync_type: 'admin',
+      connection: { id: 'conn-okta', kind: 'okta', name: 'acme.okta.example' },
+      schedule: 'paused',
+      interval_minutes: 240,
+      last_full_sync: null,
+      status: 'never_synced',
+      last_run: null,
+      seed: 99,
+      size: 12,
+      domain: 'acme.example',
+      step: 0,
+      scenario: 'normal',
+      running: false,
+    };
+    const entra: MDirectory = {
+      directory_key: 'entra-contractors',
+      name: 'Entra contractors',
+      sync_type: 'user',
+      connection: { id: 'conn-entra', kind: 'entra', name: 'contractors.onmicrosoft.example' },
+      schedule: 'scheduled',
+      interval_minutes: 30,
+      last_full_sync: null,
+      status: 'never_synced',
+      last_run: null,
+      seed: 5,
+      size: 40,
+      domain: 'contractors.acme.example',
+      step: 0,
+      scenario: 'unreachable',
+      running: false,
+    };
+    acme.directories.push(corp, okta, entra);
+
+    // Users created by hand before any sync existed.
+    const taken = new Set(makePeople(corp.seed, corp.size, corp.domain).map((p) => p.username));
+    const manual = makePeople(1234, 60, 'acme.example', taken);
+    const statuses: UserStatus[] = ['active', 'active', 'active', 'active', 'bypass', 'disabled', 'locked out'];
+    const rng = new Rng(77);
+    for (const p of manual) {
+      acme.users.push({
+        user_id: `u${acme.nextId++}`,
+        username: p.username,
+        realname: p.realname,
+        email: p.email,
+        status: rng.pick(statuses),
+        groups: p.second ? [p.dept, p.second].sort() : [p.dept],
+        managed_by: null,
+        last_directory_sync: null,
+        purge_at: null,
+        directory_key: null,
+      });
+    }
+    for (const name of ['Contractors', 'Security team']) {
+      acme.groups.push({
+        group_id: `g${acme.nextId++}`,
+        name,
+        description: `${name} (created by hand)`,
+        directory_key: null,
+        managed_by: null,
+      });
+    }
+    acme.admins.push(
+      { admin_id: `a${acme.nextId++}`, name: 'Root Admin', email: 'root@acme.example', role: 'Owner', status: 'Active', managed_by: null, directory_key: null },
+      { admin_id: `a${acme.nextId++}`, name: 'Help Desk', email: 'helpdesk@acme.example', role: 'Help Desk', status: 'Pending Activation', managed_by: null, directory_key: null },
+      { admin_id: `a${acme.nextId++}`, name: 'Old Auditor', email: 'audit@acme.example', role: 'Read-only', status: 'Expired', managed_by: null, directory_key: null },
+    );
+
+    // History: a first full sync of each directory, applied in the past.
+    this.applyInitial(acme, corp, ago(26 * 60), 0);
+    this.applyInitial(acme, corp, ago(125), 0);
+    this.applyInitial(acme, okta, ago(3 * 24 * 60), 0);
+    acme.runs.push(this.pastFailure(acme, entra, ago(40)));
+    entra.status = 'failed';
+    entra.last_run = this.summaryOf(acme.runs[acme.runs.length - 1]);
+
+    // Some users already in the trash (left Corporate AD a few days ago).
+    const leavers = makePeople(4321, 8, 'acme.example', new Set([...taken, ...manual.map((m) => m.username)]));
+    leavers.forEach((p, i) => {
+      acme.users.push({
+        user_id: `u${acme.nextId++}`,
+        username: p.username,
+        realname: p.realname,
+        email: p.email,
+        status: 'pending deletion',
+        groups: [p.dept],
+        managed_by: corp.name,
+        last_directory_sync: iso(ago(26 * 60)),
+        purge_at: iso(new Date(now + (i + 1) * 18 * 3_600_000)),
+        directory_key: corp.directory_key,
+      });
+    });
+
+    globex.directories.push({
+      directory_key: 'globex-ldap',
+      name: 'Globex LDAP',
+      sync_type: 'user',
+      connection: { id: 'conn-ldap', kind: 'openldap', name: 'ldap.globex.example' },
+      schedule: 'scheduled',
+      interval_minutes: 60,
+      last_full_sync: null,
+      status: 'never_synced',
+      last_run: null,
+      seed: 11,
+      size: 120,
+      domain: 'globex.example',
+      step: 0,
+      scenario: 'normal',
+      running: false,
+    });
+    this.touch(acme);
+  }
+
+  /** Applies a full sync at the source's given step without events, as if it ran at `at`. */
+  private applyInitial(st: TenantState, d: MDirectory, at: Date, step: number): void {
+    const plan =
+      d.sync_type === 'user'
+        ? this.planUsers(st, d, this.sourceUsers(d, step), null, at)
+        : this.planAdmins(st, d, this.sourceAdmins(d, step));
+    for (const op of plan.ops) op.apply();
+    const changes = changesOf(plan.ops);
+    const report: RunReport = {
+      run_id: st.nextRunId++,
+      directory_key: d.directory_key,
+      directory_name: d.name,
+      trigger: 'schedule',
+      outcome: 'succeeded',
+      started_at: iso(at),
+      finished_at: iso(new Date(at.getTime() + 41_000)),
+      counts: plan.counts,
+      message: changes.length ? `${changes.length.toLocaleString('en-US')} changes applied.` : 'Everything was already up to date.',
+      changes,
+      errors: plan.errors,
+      held_reason: null,
+    };
+    st.runs.push(report);
+    d.status = 'ok';
+    d.last_full_sync = report.finished_at;
+    d.last_run = this.summaryOf(report);
+  }
+
+  private pastFailure(st: TenantState, d: MDirectory, at: Date): RunReport {
+    return {
+      run_id: st.nextRunId++,
+      directory_key: d.directory_key,
+      directory_name: d.name,
+      trigger: 'schedule',
+      outcome: 'failed',
+      started_at: iso(at),
+      finished_at: iso(new Date(at.getTime() + 30_000)),
+      counts: emptyCounts(),
+      message: `Could not reach ${d.connection.name}: the connection timed out. Check that the server is running and reachable from this computer, then sync again.`,
+      changes: [],
+      errors: [],
+      held_reason: null,
+    };
+  }
+}
+
+function norm(q: string): string {
+  return (q ?? '').trim().toLowerCase();
+}
+
+function matchUser(u: MUser, q: string): boolean {
+  return (
+    !q || u.username.toLowerCase().includes(q) || u.realname.toLowerCase().includes(q) || u.email.toLowerCase().includes(q)
+  );
+}
+
+function toUserRow(u: MUser): UserRow {
+  return {
+    user_id: u.user_id,
+    username: u.username,
+    realname: u.realname,
+    email: u.email,
+    status: u.status,
+    groups: [...u.groups],
+    managed_by: u.managed_by,
+    last_directory_sync: u.last_directory_sync,
+    purge_at: u.purge_at,
+  };
+}
+
+function toAdminRow(a: MAdmin): AdminRow {
+  return {
+    admin_id: a.admin_id,
+    name: a.name,
+    email: a.email,
+    role: a.role,
+    status: a.status,
+    managed_by: a.managed_by,
+  };
+}

@@ -1,0 +1,83 @@
+// TauriBackend: calls the Rust shell through `invoke` and listens to `sync-progress`.
+// Argument objects are passed exactly as the contract spells them (snake_case keys).
+
+import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+import type {
+  AdminRow,
+  Backend,
+  DirectorySpec,
+  DirectorySummary,
+  GroupRow,
+  Page,
+  PageArgs,
+  RunReport,
+  RunSummary,
+  SyncProgress,
+  Tenant,
+  Unlisten,
+  UserRow,
+} from './backend';
+
+export const SYNC_PROGRESS_EVENT = 'sync-progress';
+
+export class TauriBackend implements Backend {
+  tenant_list(): Promise<Tenant[]> {
+    return invoke('tenant_list', {});
+  }
+  tenant_create(args: { name: string }): Promise<Tenant> {
+    return invoke('tenant_create', args);
+  }
+  tenant_switch(args: { id: string }): Promise<Tenant> {
+    return invoke('tenant_switch', args);
+  }
+  tenant_rename(args: { id: string; name: string }): Promise<Tenant> {
+    return invoke('tenant_rename', args);
+  }
+  tenant_delete(args: { id: string }): Promise<null> {
+    return invoke('tenant_delete', args);
+  }
+
+  directory_list(): Promise<DirectorySummary[]> {
+    return invoke('directory_list', {});
+  }
+  directory_add(args: { spec: DirectorySpec }): Promise<{ directory_key: string }> {
+    return invoke('directory_add', args);
+  }
+  directory_pause(args: { key: string }): Promise<DirectorySummary> {
+    return invoke('directory_pause', args);
+  }
+  directory_resume(args: { key: string }): Promise<DirectorySummary> {
+    return invoke('directory_resume', args);
+  }
+
+  sync_run(args: { key: string; dry_run: boolean; approve: boolean }): Promise<RunReport> {
+    return invoke('sync_run', args);
+  }
+  sync_user(args: { key: string; username: string }): Promise<RunReport> {
+    return invoke('sync_user', args);
+  }
+  runs_list(args: { key: string | null; limit: number }): Promise<RunSummary[]> {
+    return invoke('runs_list', args);
+  }
+  run_detail(args: { run_id: number }): Promise<RunReport> {
+    return invoke('run_detail', args);
+  }
+
+  users_page(args: PageArgs): Promise<Page<UserRow>> {
+    return invoke('users_page', args);
+  }
+  groups_page(args: PageArgs): Promise<Page<GroupRow>> {
+    return invoke('groups_page', args);
+  }
+  admins_page(args: PageArgs): Promise<Page<AdminRow>> {
+    return invoke('admins_page', args);
+  }
+  trash_page(args: PageArgs): Promise<Page<UserRow>> {
+    return invoke('trash_page', args);
+  }
+
+  async onSyncProgress(handler: (progress: SyncProgress) => void): Promise<Unlisten> {
+    return listen<SyncProgress>(SYNC_PROGRESS_EVENT, (event) => handler(event.payload));
+  }
+}

@@ -1,0 +1,127 @@
+// Users / Groups / Administrators / Trash lists: fetchers for the pager and row display strings.
+
+import type { AdminRow, AdminStatus, Backend, GroupRow, UserRow, UserStatus } from '../backend/backend';
+import { formatAbsolute, formatRelative, plural, truncateList, type Tone } from '../format';
+import type { PageFetcher } from './pager';
+
+export type ListKind = 'users' | 'groups' | 'admins' | 'trash';
+
+export const PAGE_SIZE = 200;
+export const SEARCH_DEBOUNCE_MS = 150;
+
+export interface ListMeta {
+  title: string;
+  singular: string;
+  plural: string;
+  searchLabel: string;
+  searchPlaceholder: string;
+  empty: string;
+  emptySearch: string;
+  description: string;
+}
+
+export const LIST_META: Record<ListKind, ListMeta> = {
+  users: {
+    title: 'Users',
+    singular: 'user',
+    plural: 'users',
+    searchLabel: 'Search users',
+    searchPlaceholder: 'Search by username, name or email',
+    empty: 'No users yet. Run a directory sync to bring users in.',
+    emptySearch: 'No users match your search.',
+    description: 'Everyone in this tenant, whether a directory sync manages them or they were added by hand.',
+  },
+  groups: {
+    title: 'Groups',
+    singular: 'group',
+    plural: 'groups',
+    searchLabel: 'Search groups',
+    searchPlaceholder: 'Search by name',
+    empty: 'No groups yet.',
+    emptySearch: 'No groups match your search.',
+    description: 'Groups synced from directories and groups created by hand.',
+  },
+  admins: {
+    title: 'Administrators',
+    singular: 'administrator',
+    plural: 'administrators',
+    searchLabel: 'Search administrators',
+    searchPlaceholder: 'Search by name or email',
+    empty: 'No administrators yet.',
+    emptySearch: 'No administrators match your search.',
+    description: 'People who can manage this tenant. Admin syncs keep their roles in step with the directory.',
+  },
+  trash: {
+    title: 'Trash',
+    singular: 'user',
+    plural: 'users',
+    searchLabel: 'Search the trash',
+    searchPlaceholder: 'Search by username, name or email',
+    empty: 'The trash is empty.',
+    emptySearch: 'No users in the trash match your search.',
+    description:
+      'Users who left their source directory. They stay here for a while, are restored if they come back, and are then deleted for good.',
+  },
+};
+
+export function countLabel(kind: ListKind, total: number): string {
+  const m = LIST_META[kind];
+  const text = plural(total, m.singular, m.plural);
+  return kind === 'trash' ? `${text} in the trash` : text;
+}
+
+export const USER_STATUS_BADGES: Record<UserStatus, { label: string; tone: Tone }> = {
+  active: { label: 'Active', tone: 'green' },
+  bypass: { label: 'Bypass', tone: 'blue' },
+  disabled: { label: 'Disabled', tone: 'grey' },
+  'locked out': { label: 'Locked out', tone: 'orange' },
+  'pending deletion': { label: 'Pending deletion', tone: 'red' },
+};
+
+export const ADMIN_STATUS_BADGES: Record<AdminStatus, { label: string; tone: Tone }> = {
+  Active: { label: 'Active', tone: 'green' },
+  Disabled: { label: 'Disabled', tone: 'grey' },
+  'Pending Activation': { label: 'Pending activation', tone: 'blue' },
+  Expired: { label: 'Expired', tone: 'orange' },
+};
+
+export function userBadge(status: string): { label: string; tone: Tone } {
+  return USER_STATUS_BADGES[status as UserStatus] ?? { label: status, tone: 'grey' };
+}
+
+export function adminBadge(status: string): { label: string; tone: Tone } {
+  return ADMIN_STATUS_BADGES[status as AdminStatus] ?? { label: status, tone: 'grey' };
+}
+
+export const NOT_MANAGED = 'Not managed';
+
+export function managedByText(managedBy: string | null): string {
+  return managedBy ?? NOT_MANAGED;
+}
+
+export function groupsText(groups: readonly string[], max = 3): string {
+  return groups.length ? truncateList(groups, max) : '—';
+}
+
+export function purgeText(purgeAt: string | null, now: Date = new Date(), timeZone?: string): string {
+  if (!purgeAt) return 'Not scheduled for deletion';
+  return `Deleted for good on ${formatAbsolute(purgeAt, timeZone)} (${formatRelative(purgeAt, now)})`;
+}
+
+// ---------- fetchers ----------
+
+export function usersFetcher(backend: Backend): PageFetcher<UserRow> {
+  return (query, offset, limit) => backend.users_page({ query, offset, limit });
+}
+
+export function trashFetcher(backend: Backend): PageFetcher<UserRow> {
+  return (query, offset, limit) => backend.trash_page({ query, offset, limit });
+}
+
+export function groupsFetcher(backend: Backend): PageFetcher<GroupRow> {
+  return (query, offset, limit) => backend.groups_page({ query, offset, limit });
+}
+
+export function adminsFetcher(backend: Backend): PageFetcher<AdminRow> {
+  return (query, offset, limit) => backend.admins_page({ query, offset, limit });
+}
