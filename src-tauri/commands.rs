@@ -1,5 +1,5 @@
 //! Tauri commands: extraction plus one call into the application layer each. Arguments are snake_case
-//! (docs/ipc-contract.md); errors cross as `{code, message}`.
+//! (src-tauri/ipc-contract.md); errors cross as `{code, message}`.
 
 use crate::AppState;
 use roster_api::{json, spec, ApiError, RunMode, Trigger};
@@ -38,8 +38,13 @@ pub fn directory_list(state: State<'_, AppState>) -> Res<Vec<json::DirectorySumm
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn directory_add(state: State<'_, AppState>, spec: serde_json::Value) -> Res<serde_json::Value> {
-    let key = state.roster.add_directory(spec::parse(&spec.to_string())?)?;
+pub fn directory_add(
+    state: State<'_, AppState>,
+    spec: serde_json::Value,
+) -> Res<serde_json::Value> {
+    let key = state
+        .roster
+        .add_directory(spec::parse(&spec.to_string())?)?;
     Ok(serde_json::json!({ "directory_key": key }))
 }
 
@@ -54,18 +59,38 @@ pub fn directory_resume(state: State<'_, AppState>, key: String) -> Res<json::Di
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn sync_run(state: State<'_, AppState>, key: String, dry_run: bool, approve: bool) -> Res<json::RunReport> {
-    let mode = if dry_run { RunMode::Preview } else { RunMode::Full { approve } };
+pub async fn sync_run(
+    state: State<'_, AppState>,
+    key: String,
+    dry_run: bool,
+    approve: bool,
+) -> Res<json::RunReport> {
+    let mode = if dry_run {
+        RunMode::Preview
+    } else {
+        RunMode::Full { approve }
+    };
     state.roster.run_sync(&key, mode, Trigger::Manual).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn sync_user(state: State<'_, AppState>, key: String, username: String) -> Res<json::RunReport> {
-    state.roster.run_sync(&key, RunMode::Individual(username), Trigger::Manual).await
+pub async fn sync_user(
+    state: State<'_, AppState>,
+    key: String,
+    username: String,
+) -> Res<json::RunReport> {
+    state
+        .roster
+        .run_sync(&key, RunMode::Individual(username), Trigger::Manual)
+        .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn runs_list(state: State<'_, AppState>, key: Option<String>, limit: u32) -> Res<Vec<json::RunSummary>> {
+pub fn runs_list(
+    state: State<'_, AppState>,
+    key: Option<String>,
+    limit: u32,
+) -> Res<Vec<json::RunSummary>> {
     state.roster.list_runs(key.as_deref(), limit)
 }
 
@@ -75,21 +100,41 @@ pub fn run_detail(state: State<'_, AppState>, run_id: i64) -> Res<json::RunRepor
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn users_page(state: State<'_, AppState>, query: String, offset: u64, limit: u64) -> Res<json::Page<json::UserRow>> {
+pub fn users_page(
+    state: State<'_, AppState>,
+    query: String,
+    offset: u64,
+    limit: u64,
+) -> Res<json::Page<json::UserRow>> {
     state.roster.users_page(&query, offset, limit)
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn groups_page(state: State<'_, AppState>, query: String, offset: u64, limit: u64) -> Res<json::Page<json::GroupRow>> {
+pub fn groups_page(
+    state: State<'_, AppState>,
+    query: String,
+    offset: u64,
+    limit: u64,
+) -> Res<json::Page<json::GroupRow>> {
     state.roster.groups_page(&query, offset, limit)
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn admins_page(state: State<'_, AppState>, query: String, offset: u64, limit: u64) -> Res<json::Page<json::AdminRow>> {
+pub fn admins_page(
+    state: State<'_, AppState>,
+    query: String,
+    offset: u64,
+    limit: u64,
+) -> Res<json::Page<json::AdminRow>> {
     state.roster.admins_page(&query, offset, limit)
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn trash_page(state: State<'_, AppState>, query: String, offset: u64, limit: u64) -> Res<json::Page<json::UserRow>> {
+pub fn trash_page(
+    state: State<'_, AppState>,
+    query: String,
+    offset: u64,
+    limit: u64,
+) -> Res<json::Page<json::UserRow>> {
     state.roster.trash_page(&query, offset, limit)
 }

@@ -37,7 +37,10 @@ fn data_dir_arg() -> Option<PathBuf> {
 }
 
 /// Builds the Roster the desktop app uses, sending progress to `handle`'s windows.
-pub fn desktop_roster<R: Runtime>(handle: tauri::AppHandle<R>, data_dir: Option<PathBuf>) -> roster_api::Result<Arc<Roster>> {
+pub fn desktop_roster<R: Runtime>(
+    handle: tauri::AppHandle<R>,
+    data_dir: Option<PathBuf>,
+) -> roster_api::Result<Arc<Roster>> {
     let dir = roster_api::data_dir(data_dir.as_deref())?;
     let secrets = roster_secrets::from_env(
         std::env::var(roster_secrets::STORE_ENV).ok().as_deref(),

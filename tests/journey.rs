@@ -2,6 +2,8 @@
 //! tenant, adds the demo directory, previews, syncs, lets the organisation change, syncs again, watches the
 //! trash purge after the retention (with an injected clock), and approves a held run.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
 use roster_api::{
     spec, ApiError, Code, ManualClock, MemorySecrets, Options, Roster, RunMode, Trigger,
 };

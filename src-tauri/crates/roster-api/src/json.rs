@@ -1,4 +1,4 @@
-//! Transport types at the boundary (docs/ipc-contract.md). Converted from domain and store types here,
+//! Transport types at the boundary (src-tauri/ipc-contract.md). Converted from domain and store types here,
 //! so no front door depends on their shape.
 
 use roster_core::{Change, Counts, EntryError, Timestamp};

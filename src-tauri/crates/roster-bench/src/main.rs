@@ -25,7 +25,9 @@ fn peak_rss_mb() -> Option<f64> {
 }
 
 fn rss() -> String {
-    peak_rss_mb().map(|m| format!("{m:.0} MB")).unwrap_or_else(|| "n/a (no /proc)".into())
+    peak_rss_mb()
+        .map(|m| format!("{m:.0} MB"))
+        .unwrap_or_else(|| "n/a (no /proc)".into())
 }
 
 fn baseline_insert(dir: &std::path::Path, n: usize) -> Result<f64, Box<dyn std::error::Error>> {
@@ -40,7 +42,12 @@ fn baseline_insert(dir: &std::path::Path, n: usize) -> Result<f64, Box<dyn std::
             "INSERT INTO users (id, username, email, realname, status, created_at) VALUES (?1, ?2, ?3, ?4, 'active', 0)",
         )?;
         for i in 0..n {
-            st.execute(rusqlite::params![format!("DU{i:018}"), format!("user.{i}"), format!("user.{i}@example.org"), format!("User {i}")])?;
+            st.execute(rusqlite::params![
+                format!("DU{i:018}"),
+                format!("user.{i}"),
+                format!("user.{i}@example.org"),
+                format!("User {i}")
+            ])?;
         }
     }
     tx.commit()?;
@@ -48,7 +55,10 @@ fn baseline_insert(dir: &std::path::Path, n: usize) -> Result<f64, Box<dyn std::
 }
 
 fn setup(dir: &std::path::Path) -> Result<(Store, DirectoryRecord), Box<dyn std::error::Error>> {
-    let store = Store::open(&dir.join("bench.sqlite3"), Some(("Bench", Timestamp(1_800_000_000))))?;
+    let store = Store::open(
+        &dir.join("bench.sqlite3"),
+        Some(("Bench", Timestamp(1_800_000_000))),
+    )?;
     store.insert_connection(&ConnectionRecord {
         id: "conn-bench".into(),
         kind: "demo".into(),
@@ -61,7 +71,9 @@ fn setup(dir: &std::path::Path) -> Result<(Store, DirectoryRecord), Box<dyn std:
         created_at: Timestamp(1_800_000_000),
     })?;
     let mut attributes = AttributeMap::ldap_default();
-    attributes.custom.insert("department".into(), "department".into());
+    attributes
+        .custom
+        .insert("department".into(), "department".into());
     let d = DirectoryRecord {
         key: DirectoryKey::from_random([9; 16]),
         name: "Bench".into(),
@@ -82,14 +94,25 @@ fn setup(dir: &std::path::Path) -> Result<(Store, DirectoryRecord), Box<dyn std:
     Ok((store, d))
 }
 
-async fn sync(store: &Store, key: &str, connector: &DemoConnector, clock: &ManualClock) -> Result<(f64, roster_engine::RunReport), Box<dyn std::error::Error>> {
+async fn sync(
+    store: &Store,
+    key: &str,
+    connector: &DemoConnector,
+    clock: &ManualClock,
+) -> Result<(f64, roster_engine::RunReport), Box<dyn std::error::Error>> {
     let d = store.directory(key)?;
     clock.advance(1800);
     let t = Instant::now();
     let report = run_sync(
         store,
         connector,
-        RunRequest { directory: &d, trigger: Trigger::Manual, mode: Mode::Full { approve: true }, retention_days: 7, next_connection_state: None },
+        RunRequest {
+            directory: &d,
+            trigger: Trigger::Manual,
+            mode: Mode::Full { approve: true },
+            retention_days: 7,
+            next_connection_state: None,
+        },
         clock,
         &NoEvents,
     )
@@ -103,7 +126,10 @@ async fn sync(store: &Store, key: &str, connector: &DemoConnector, clock: &Manua
 
 async fn bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
-    println!("Roster sync benchmark: {n} users from the demo directory, SQLite file in {}", dir.path().display());
+    println!(
+        "Roster sync benchmark: {n} users from the demo directory, SQLite file in {}",
+        dir.path().display()
+    );
     println!("peak RSS at start: {}", rss());
 
     let t = Instant::now();
@@ -112,7 +138,10 @@ async fn bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
     drop(org);
     let insert_secs = baseline_insert(dir.path(), n)?;
     println!("baseline  generate the directory          {gen_secs:>7.2} s");
-    println!("baseline  raw INSERT of {n} user rows   {insert_secs:>7.2} s  ({:.0} rows/s)", n as f64 / insert_secs);
+    println!(
+        "baseline  raw INSERT of {n} user rows   {insert_secs:>7.2} s  ({:.0} rows/s)",
+        n as f64 / insert_secs
+    );
 
     let (store, d) = setup(dir.path())?;
     let clock = ManualClock::new(Timestamp(1_800_000_000));
@@ -147,18 +176,34 @@ async fn bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
     println!();
     println!("targets (foundation issue):");
     let mark = |ok: bool| if ok { "met" } else { "NOT met" };
-    println!("  first sync >= 20,000 users/s       {:>9.0} users/s   {}", users_per_s, mark(users_per_s >= 20_000.0));
-    println!("  no-change resync < 3 s             {again:>9.2} s         {}", mark(again < 3.0));
+    println!(
+        "  first sync >= 20,000 users/s       {:>9.0} users/s   {}",
+        users_per_s,
+        mark(users_per_s >= 20_000.0)
+    );
+    println!(
+        "  no-change resync < 3 s             {again:>9.2} s         {}",
+        mark(again < 3.0)
+    );
     match peak {
-        Some(p) => println!("  peak RSS < 300 MB                  {p:>9.0} MB        {}", mark(p < 300.0)),
+        Some(p) => println!(
+            "  peak RSS < 300 MB                  {p:>9.0} MB        {}",
+            mark(p < 300.0)
+        ),
         None => println!("  peak RSS < 300 MB                  not measurable on this OS"),
     }
     Ok(())
 }
 
 fn main() -> std::process::ExitCode {
-    let n = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000usize);
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let n = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000usize);
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("roster-bench: cannot start: {e}");

@@ -142,9 +142,8 @@ mod tests {
     fn at_most_eight_aliases() {
         let mut map = AttributeMap::ldap_default();
         map.aliases = vec!["alias".into()];
-        let attrs: Vec<(std::sync::Arc<str>, String)> = (0..12)
-            .map(|i| ("alias".into(), format!("a{i}")))
-            .collect();
+        let attrs: Vec<(std::sync::Arc<str>, String)> =
+            (0..12).map(|i| ("alias".into(), format!("a{i}"))).collect();
         let mut u = user(&[("uid", "u")]);
         u.attributes.extend(attrs);
         assert_eq!(

@@ -187,7 +187,10 @@ pub struct CustomAttributes(Vec<(String, String)>);
 impl CustomAttributes {
     /// The value of `name`.
     pub fn get(&self, name: &str) -> Option<&String> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(name)).ok().map(|i| &self.0[i].1)
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.0[i].1)
     }
     /// Sets `name`.
     pub fn insert(&mut self, name: String, value: String) {

@@ -30,15 +30,22 @@ pub struct DemoConnector {
 }
 
 fn group_index(org: &Org) -> HashMap<String, usize> {
-    org.groups.iter().enumerate().map(|(i, g)| (g.dn.to_ascii_lowercase(), i)).collect()
+    org.groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.dn.to_ascii_lowercase(), i))
+        .collect()
 }
 
 fn source_group(org: &Org, index: &HashMap<String, usize>, idx: usize) -> SourceGroup {
     let g = &org.groups[idx];
     let members = flatten_members(&g.dn, |dn| {
-        index
-            .get(&dn.to_ascii_lowercase())
-            .map(|&i| (org.groups[i].users.as_slice(), org.groups[i].subgroups.as_slice()))
+        index.get(&dn.to_ascii_lowercase()).map(|&i| {
+            (
+                org.groups[i].users.as_slice(),
+                org.groups[i].subgroups.as_slice(),
+            )
+        })
     });
     SourceGroup {
         external_id: g.dn.clone(),
@@ -125,24 +132,29 @@ impl Connector for DemoConnector {
         let mut wanted = request.attributes.clone();
         wanted.push(username_attribute.to_string());
         let names = org::AttributeNames::new(&wanted);
-        let user: Option<SourceUser> = org
-            .users
-            .iter()
-            .map(|u| u.to_source(&names))
-            .find(|u| u.first(username_attribute).is_some_and(|v| v.eq_ignore_ascii_case(username)));
+        let user: Option<SourceUser> = org.users.iter().map(|u| u.to_source(&names)).find(|u| {
+            u.first(username_attribute)
+                .is_some_and(|v| v.eq_ignore_ascii_case(username))
+        });
         let index = group_index(&org);
         let mut groups = Vec::new();
         for dn in &request.groups {
             if let Some(&i) = index.get(&dn.to_ascii_lowercase()) {
                 let g = source_group(&org, &index, i);
-                let member = user.as_ref().is_some_and(|u| g.members.contains(&u.external_id));
+                let member = user
+                    .as_ref()
+                    .is_some_and(|u| g.members.contains(&u.external_id));
                 groups.push((g, member));
             }
         }
         Ok(SourceLookup { user, groups })
     }
 
-    async fn search_groups(&self, query: &str, limit: usize) -> Result<Vec<GroupSummary>, ConnectorError> {
+    async fn search_groups(
+        &self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<GroupSummary>, ConnectorError> {
         let q = query.to_lowercase();
         Ok(self
             .org()

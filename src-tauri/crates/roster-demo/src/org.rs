@@ -135,8 +135,18 @@ pub struct User {
 /// (as an LDAP server returns only the requested attributes). An empty request means all of them.
 pub struct AttributeNames(Vec<(usize, Arc<str>)>);
 
-const ATTRIBUTES: [&str; 10] =
-    ["uid", "mail", "givenName", "sn", "displayName", "telephoneNumber", "title", "department", "employeeID", "mobile"];
+const ATTRIBUTES: [&str; 10] = [
+    "uid",
+    "mail",
+    "givenName",
+    "sn",
+    "displayName",
+    "telephoneNumber",
+    "title",
+    "department",
+    "employeeID",
+    "mobile",
+];
 
 impl AttributeNames {
     /// Names for the attributes in `wanted` (case-insensitive).
@@ -145,7 +155,9 @@ impl AttributeNames {
             ATTRIBUTES
                 .iter()
                 .enumerate()
-                .filter(|(_, a)| wanted.is_empty() || wanted.iter().any(|w| w.eq_ignore_ascii_case(a)))
+                .filter(|(_, a)| {
+                    wanted.is_empty() || wanted.iter().any(|w| w.eq_ignore_ascii_case(a))
+                })
                 .map(|(i, a)| (i, Arc::from(*a)))
                 .collect(),
         )
@@ -170,8 +182,16 @@ impl User {
 
     /// The user as an LDAP-shaped source entry with the attributes in `names`.
     pub fn to_source(&self, names: &AttributeNames) -> SourceUser {
-        let attributes = names.0.iter().filter_map(|(i, n)| self.attribute(*i).map(|v| (n.clone(), v))).collect();
-        SourceUser { external_id: self.external_id.clone(), attributes, disabled: self.disabled }
+        let attributes = names
+            .0
+            .iter()
+            .filter_map(|(i, n)| self.attribute(*i).map(|v| (n.clone(), v)))
+            .collect();
+        SourceUser {
+            external_id: self.external_id.clone(),
+            attributes,
+            disabled: self.disabled,
+        }
     }
 }
 

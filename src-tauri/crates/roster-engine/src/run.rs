@@ -215,14 +215,15 @@ pub async fn run_sync(
             fill(&mut report, p);
             report.finished_at = clock.now();
             if let Some(id) = run_id {
-                store.finish_unapplied_run(
+                store.hold_run(
                     id,
-                    "held",
                     report.finished_at,
-                    &report.counts,
-                    &report.message,
-                    &report.errors,
-                    Some((&report.message, &report.changes)),
+                    &roster_store::HeldRun {
+                        reason: &report.message,
+                        counts: &report.counts,
+                        errors: &report.errors,
+                        changes: &report.changes,
+                    },
                 )?;
             }
             em.emit(Phase::Held, 0, 0, report.message.clone());
@@ -245,15 +246,7 @@ pub async fn run_sync(
             report.transient = failure.transient;
             report.finished_at = clock.now();
             if let Some(id) = run_id {
-                store.finish_unapplied_run(
-                    id,
-                    "failed",
-                    report.finished_at,
-                    &Counts::default(),
-                    &report.message,
-                    &[],
-                    None,
-                )?;
+                store.fail_run(id, report.finished_at, &report.message)?;
             }
             em.emit(Phase::Failed, 0, 0, report.message.clone());
         }

@@ -180,7 +180,10 @@ impl Store {
             let mut ids: HashMap<String, GroupId> = HashMap::new();
             for row in rows {
                 let (u, g) = row?;
-                let id = ids.entry(g).or_insert_with_key(|g| GroupId(g.as_str().into())).clone();
+                let id = ids
+                    .entry(g)
+                    .or_insert_with_key(|g| GroupId(g.as_str().into()))
+                    .clone();
                 by_user.entry(u).or_default().push(id);
             }
             for u in &mut snap.users {
@@ -399,7 +402,7 @@ fn take_over_candidates<T>(
             let mut st = c.prepare_cached(&format!(
                 "SELECT {columns} FROM {table} WHERE {column} = ?1"
             ))?;
-            out.extend(fetch(&mut st, name)?.into_iter());
+            out.extend(fetch(&mut st, name)?);
         }
     }
     Ok(out)

@@ -103,6 +103,19 @@ impl Trigger {
     }
 }
 
+/// What a held run records for review.
+#[derive(Debug, Clone, Copy)]
+pub struct HeldRun<'a> {
+    /// Why it was held (plain English, says how to approve).
+    pub reason: &'a str,
+    /// Counts of what it would do.
+    pub counts: &'a Counts,
+    /// Skipped entries.
+    pub errors: &'a [EntryError],
+    /// The changes it would make.
+    pub changes: &'a [Change],
+}
+
 /// A run as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -399,8 +412,26 @@ impl Store {
         Ok(c.last_insert_rowid())
     }
 
-    /// Records a run that ended without applying anything (failed, or held with the changes it would make).
-    pub fn finish_unapplied_run(
+    /// Records a failed run: nothing was applied; `message` says why and what to do.
+    pub fn fail_run(&self, run_id: i64, now: Timestamp, message: &str) -> Result<()> {
+        self.finish_unapplied(run_id, "failed", now, &Counts::default(), message, &[], &[])
+    }
+
+    /// Records a held run with the changes it would make, for review; nothing was applied.
+    pub fn hold_run(&self, run_id: i64, now: Timestamp, held: &HeldRun<'_>) -> Result<()> {
+        self.finish_unapplied(
+            run_id,
+            "held",
+            now,
+            held.counts,
+            held.reason,
+            held.errors,
+            held.changes,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)] // private; the two public doors above keep callers simple
+    fn finish_unapplied(
         &self,
         run_id: i64,
         outcome: &str,
@@ -408,34 +439,19 @@ impl Store {
         counts: &Counts,
         message: &str,
         errors: &[EntryError],
-        held: Option<(&str, &[Change])>,
+        changes: &[Change],
     ) -> Result<()> {
         let mut c = self.writer();
         let tx = c.transaction()?;
+        let held = (outcome == "held").then_some(message);
         tx.execute(
             "UPDATE sync_runs SET outcome = ?2, finished_at = ?3, counts = ?4, message = ?5, errors = ?6, held_reason = ?7 WHERE id = ?1",
-            params![
-                run_id,
-                outcome,
-                now.0,
-                serde_json::to_string(counts)?,
-                message,
-                serde_json::to_string(errors)?,
-                held.map(|(r, _)| r)
-            ],
+            params![run_id, outcome, now.0, serde_json::to_string(counts)?, message, serde_json::to_string(errors)?, held],
         )?;
-        if let Some((_, changes)) = held {
-            crate::apply::insert_changes(&tx, run_id, changes)?;
-        }
-        let key: String = tx.query_row(
-            "SELECT directory_key FROM sync_runs WHERE id = ?1",
-            [run_id],
-            |r| r.get(0),
-        )?;
-        let status = if outcome == "held" { "held" } else { "failed" };
+        crate::apply::insert_changes(&tx, run_id, changes)?;
         tx.execute(
-            "UPDATE directories SET status = ?2 WHERE key = ?1",
-            params![key, status],
+            "UPDATE directories SET status = ?2 WHERE key = (SELECT directory_key FROM sync_runs WHERE id = ?1)",
+            params![run_id, outcome],
         )?;
         tx.commit()?;
         Ok(())

@@ -1,5 +1,7 @@
 //! Store tests on real SQLite files in a temporary directory. One behaviour per test, each with a "why".
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
 use roster_core::plan::{plan, Scope, Snapshot};
 use roster_core::source::{SourceBatch, SourceGroup, SourceUser};
 use roster_core::{AttributeMap, DirectoryKey, SyncSettings, SyncType, Timestamp};

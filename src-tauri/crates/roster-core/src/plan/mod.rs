@@ -491,12 +491,20 @@ impl<'a> UserPlanner<'a> {
                 None => {
                     protected_external.insert(su.external_id.as_str());
                     self.plan.counts.skipped += 1;
-                    let e = crate::mapping::MappingError::NoUsername { attribute: username_attr.clone() };
-                    self.plan.errors.push(EntryError { key: su.external_id.clone(), message: e.message() });
+                    let e = crate::mapping::MappingError::NoUsername {
+                        attribute: username_attr.clone(),
+                    };
+                    self.plan.errors.push(EntryError {
+                        key: su.external_id.clone(),
+                        message: e.message(),
+                    });
                 }
             }
         }
-        named.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.external_id.cmp(&b.1.external_id)));
+        named.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| a.1.external_id.cmp(&b.1.external_id))
+        });
         let mut accepted: Vec<&SourceUser> = Vec::with_capacity(named.len());
         let mut i = 0;
         while i < named.len() {
@@ -508,7 +516,11 @@ impl<'a> UserPlanner<'a> {
                 accepted.push(named[i].1);
             } else {
                 for (_, su) in &named[i..j] {
-                    let username = su.first(username_attr).unwrap_or_default().trim().to_string();
+                    let username = su
+                        .first(username_attr)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string();
                     protected_external.insert(su.external_id.as_str());
                     self.plan.counts.skipped += 1;
                     self.plan.errors.push(EntryError {
@@ -530,14 +542,24 @@ impl<'a> UserPlanner<'a> {
         for su in accepted {
             match map_user(&self.settings.attributes, su) {
                 Ok(fields) => {
-                    let mut groups = memberships.get(su.external_id.as_str()).cloned().unwrap_or_default();
+                    let mut groups = memberships
+                        .get(su.external_id.as_str())
+                        .cloned()
+                        .unwrap_or_default();
                     groups.sort();
                     groups.dedup();
-                    self.plan_incoming(Incoming { source: su, fields, groups });
+                    self.plan_incoming(Incoming {
+                        source: su,
+                        fields,
+                        groups,
+                    });
                 }
                 Err(e) => {
                     self.plan.counts.skipped += 1;
-                    self.plan.errors.push(EntryError { key: su.external_id.clone(), message: e.message() });
+                    self.plan.errors.push(EntryError {
+                        key: su.external_id.clone(),
+                        message: e.message(),
+                    });
                 }
             }
         }

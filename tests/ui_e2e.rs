@@ -1,0 +1,251 @@
+//! End-to-end UI test: the real desktop app in a real browser engine (WebKitGTK), driven through
+//! tauri-driver and WebKitWebDriver. It syncs the demo directory by clicking Sync Now and finds the users
+//! listed. Needs a display (Xvfb), `tauri-driver` and `WebKitWebDriver`: the README's test command starts
+//! and installs them and sets ROSTER_UI_TEST=1; without that variable the test says so and does nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+use roster_api::{spec, MemorySecrets, Options, Roster, SystemClock};
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Driver {
+    child: Child,
+    base: String,
+    http: reqwest::blocking::Client,
+    session: Option<String>,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let Some(s) = self.session.take() {
+            // One session at a time: always end it, or the next test run cannot start one.
+            let _ = self
+                .http
+                .delete(format!("{}/session/{s}", self.base))
+                .send();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let port = free_port();
+        let native = free_port();
+        let child = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tauri-driver must be installed (cargo install tauri-driver --locked)");
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while http.get(format!("{base}/status")).send().is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not start listening on {base}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Driver {
+            child,
+            base,
+            http,
+            session: None,
+        }
+    }
+
+    fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!(
+            "{}/session/{}{path}",
+            self.base,
+            self.session.as_deref().unwrap_or("")
+        );
+        let mut req = self.http.request(method, url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let v: Value = req.send().unwrap().json().unwrap();
+        v["value"].clone()
+    }
+
+    fn open(&mut self, app: &str, data_dir: &str) {
+        let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": app, "args": ["--data-dir", data_dir]}}}});
+        let v: Value = self
+            .http
+            .post(format!("{}/session", self.base))
+            .json(&caps)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let id = v["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no WebDriver session: {v}"))
+            .to_string();
+        self.session = Some(id);
+    }
+
+    fn find_all(&self, css: &str) -> Vec<String> {
+        let v = self.cmd(
+            reqwest::Method::POST,
+            "/elements",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e[ELEMENT].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn wait_for(&self, css: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(e) = self.find_all(css).into_iter().next() {
+                return e;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no element matched {css} within {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
+    fn click(&self, element: &str) {
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        );
+    }
+
+    fn attribute(&self, element: &str, name: &str) -> Option<String> {
+        self.cmd(
+            reqwest::Method::GET,
+            &format!("/element/{element}/attribute/{name}"),
+            None,
+        )
+        .as_str()
+        .map(str::to_string)
+    }
+
+    fn screenshot(&self, path: &std::path::Path) {
+        use base64::Engine;
+        let v = self.cmd(reqwest::Method::GET, "/screenshot", None);
+        if let Some(b64) = v.as_str() {
+            if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b64) {
+                let _ = std::fs::write(path, bytes);
+            }
+        }
+    }
+}
+
+/// A data directory with one tenant whose demo user sync is paused, so the only sync is the one the test
+/// clicks.
+fn prepare(dir: &std::path::Path) -> String {
+    let r = Roster::new(Options {
+        data_dir: dir.to_path_buf(),
+        secrets: Arc::new(MemorySecrets::default()),
+        clock: Arc::new(SystemClock),
+        events: Arc::new(roster_api::NoEvents),
+    })
+    .unwrap();
+    r.create_tenant("E2E").unwrap();
+    r.use_tenant("E2E").unwrap();
+    r.add_directory(
+        spec::parse(r#"{"name": "Demo staff", "type": "user", "paused": true, "connection": {"kind": "demo", "seed": 7, "users": 300}}"#)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn sync_now_in_the_real_app_lists_the_demo_users() {
+    if std::env::var("ROSTER_UI_TEST").as_deref() != Ok("1") {
+        eprintln!("skipped: the UI test runs under the README's test command (ROSTER_UI_TEST=1, with Xvfb and tauri-driver)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = prepare(dir.path());
+    let mut d = Driver::start();
+    d.open(env!("CARGO_BIN_EXE_roster"), dir.path().to_str().unwrap());
+
+    let sync_now = d.wait_for(
+        &format!("[data-testid='sync-now-{key}']"),
+        Duration::from_secs(60),
+    );
+    d.click(&sync_now);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let outcome = loop {
+        let report = d.find_all("[data-testid='run-report']");
+        if let Some(r) = report.first() {
+            if let Some(o) = d.attribute(r, "data-outcome") {
+                break o;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no run report appeared after Sync Now"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert_eq!(
+        outcome, "succeeded",
+        "Sync Now of the demo directory must succeed"
+    );
+
+    let nav = d.wait_for("[data-testid='nav-users']", Duration::from_secs(10));
+    d.click(&nav);
+    d.wait_for("[data-testid='user-row']", Duration::from_secs(30));
+    let total = d.wait_for("[data-testid='users-total']", Duration::from_secs(10));
+    let n: u64 = d
+        .attribute(&total, "data-total")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    assert_eq!(n, 300, "the users list shows every synced demo user");
+    let rows = d.find_all("[data-testid='user-row']");
+    assert!(
+        !rows.is_empty() && rows.len() < 300,
+        "the list is virtualised: {} rows rendered for 300 users",
+        rows.len()
+    );
+    let rect = d.cmd(reqwest::Method::GET, &format!("/element/{}/rect", rows[0]), None);
+    let (y, h) = (rect["y"].as_f64().unwrap_or(-1.0), rect["height"].as_f64().unwrap_or(0.0));
+    assert!(h > 0.0 && (0.0..800.0).contains(&y), "the first user row is visible on screen: {rect}");
+    let first = d.attribute(&rows[0], "data-username").unwrap_or_default();
+    assert!(
+        first.contains('.'),
+        "rows carry demo usernames (first.last): {first:?}"
+    );
+    std::thread::sleep(Duration::from_millis(500)); // let the page repaint before the screenshot
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-e2e-users.png");
+    d.screenshot(&shot);
+    eprintln!("screenshot: {}", shot.display());
+}
