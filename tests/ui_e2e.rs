@@ -236,9 +236,19 @@ fn sync_now_in_the_real_app_lists_the_demo_users() {
         "the list is virtualised: {} rows rendered for 300 users",
         rows.len()
     );
-    let rect = d.cmd(reqwest::Method::GET, &format!("/element/{}/rect", rows[0]), None);
-    let (y, h) = (rect["y"].as_f64().unwrap_or(-1.0), rect["height"].as_f64().unwrap_or(0.0));
-    assert!(h > 0.0 && (0.0..800.0).contains(&y), "the first user row is visible on screen: {rect}");
+    let rect = d.cmd(
+        reqwest::Method::GET,
+        &format!("/element/{}/rect", rows[0]),
+        None,
+    );
+    let (y, h) = (
+        rect["y"].as_f64().unwrap_or(-1.0),
+        rect["height"].as_f64().unwrap_or(0.0),
+    );
+    assert!(
+        h > 0.0 && (0.0..800.0).contains(&y),
+        "the first user row is visible on screen: {rect}"
+    );
     let first = d.attribute(&rows[0], "data-username").unwrap_or_default();
     assert!(
         first.contains('.'),

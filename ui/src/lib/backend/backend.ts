@@ -1,4 +1,4 @@
-// The Backend interface and the DTO types of docs/ipc-contract.md.
+// The Backend interface and the DTO types of src-tauri/ipc-contract.md.
 // Every method maps one-to-one to a Tauri command; argument objects use the contract's snake_case keys.
 
 /** Error codes a failed command rejects with. */

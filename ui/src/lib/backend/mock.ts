@@ -1,6 +1,6 @@
 // MockBackend: an in-memory stand-in for the Rust shell.
 // Used by the vitest suites and when the page is opened in a plain browser (outside Tauri).
-// It follows docs/ipc-contract.md: same argument objects, same result shapes, and it rejects
+// It follows src-tauri/ipc-contract.md: same argument objects, same result shapes, and it rejects
 // with {code, message} like the real commands do. The data is generated from fixed seeds, so it is
 // the same on every load.
 
