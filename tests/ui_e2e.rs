@@ -29,6 +29,15 @@ impl Drop for Driver {
                 .delete(format!("{}/session/{s}", self.base))
                 .send();
         }
+        // SIGTERM first: tauri-driver then stops the WebKitWebDriver it started; SIGKILL would orphan it.
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

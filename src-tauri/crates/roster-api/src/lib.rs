@@ -16,10 +16,11 @@ mod tenants;
 
 pub use error::{ApiError, Code, Result};
 pub use roster_core::clock::{Clock, ManualClock, SystemClock};
+pub use roster_core::edit::UserEdit;
 pub use roster_engine::{Event, EventSink, NoEvents};
 pub use roster_secrets::{MemorySecrets, SecretStore};
 pub use roster_store::Trigger;
-pub use sync::{DirectoryPatch, RunMode};
+pub use sync::{DirectoryPatch, NewUser, RunMode};
 
 use roster_engine::scheduler::Scheduler;
 use std::collections::HashSet;

@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 pub mod clock;
+pub mod edit;
 pub mod ids;
 pub mod mapping;
 pub mod model;

@@ -297,9 +297,14 @@ mod tests {
 
     const MIN: u64 = 60;
 
+    /// Moves paused time forward one second at a time, letting the scheduler's task run to a standstill
+    /// after each step (the test runtime is single-threaded, so this is deterministic).
     async fn advance(secs: u64) {
         for _ in 0..secs {
             tokio::time::advance(Duration::from_secs(1)).await;
+            for _ in 0..10 {
+                tokio::task::yield_now().await;
+            }
         }
     }
 
@@ -414,6 +419,9 @@ mod tests {
             first_in: Duration::ZERO,
         });
         tokio::time::advance(Duration::from_millis(10)).await;
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
         s.run_now("k");
         s.run_now("k");
         advance(4).await;

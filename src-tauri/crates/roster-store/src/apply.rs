@@ -304,3 +304,59 @@ fn apply_objects(tx: &Transaction<'_>, plan: &Plan, now: Timestamp) -> Result<()
     }
     Ok(())
 }
+
+fn user_params(u: &roster_core::User) -> Result<[String; 3]> {
+    let f = &u.fields;
+    Ok([
+        serde_json::to_string(&f.aliases)?,
+        serde_json::to_string(&f.phones)?,
+        serde_json::to_string(&f.custom)?,
+    ])
+}
+
+fn unique(e: rusqlite::Error, username: &str) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict(format!(
+            "A user named \"{username}\" already exists. Choose another username."
+        )),
+        _ => e.into(),
+    }
+}
+
+impl Store {
+    /// Adds a user by hand (not managed by any sync).
+    pub fn insert_user(&self, u: &roster_core::User, now: Timestamp) -> Result<()> {
+        let [aliases, phones, custom] = user_params(u)?;
+        let f = &u.fields;
+        self.writer()
+            .execute(
+                "INSERT INTO users (id, username, aliases, realname, firstname, lastname, email, phones, notes, custom, status,
+                 managed_by, external_id, last_directory_sync, trashed_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, NULL, NULL, NULL, ?12)",
+                params![u.id.as_str(), f.username, aliases, f.realname, f.firstname, f.lastname, f.email, phones, f.notes, custom, u.status.as_str(), now.0],
+            )
+            .map_err(|e| unique(e, &f.username))?;
+        Ok(())
+    }
+
+    /// Saves a manual edit of a user's fields and status (never its sync, groups or trash state).
+    pub fn save_user_edit(&self, u: &roster_core::User) -> Result<()> {
+        let [aliases, phones, custom] = user_params(u)?;
+        let f = &u.fields;
+        let n = self
+            .writer()
+            .execute(
+                "UPDATE users SET username = ?2, aliases = ?3, realname = ?4, firstname = ?5, lastname = ?6, email = ?7,
+                 phones = ?8, notes = ?9, custom = ?10, status = ?11 WHERE id = ?1",
+                params![u.id.as_str(), f.username, aliases, f.realname, f.firstname, f.lastname, f.email, phones, f.notes, custom, u.status.as_str()],
+            )
+            .map_err(|e| unique(e, &f.username))?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!(
+                "There is no user \"{}\".",
+                f.username
+            )));
+        }
+        Ok(())
+    }
+}

@@ -42,7 +42,7 @@ enum Command {
     Sync(SyncCmd),
     /// Users.
     #[command(subcommand)]
-    Users(ListCmd),
+    Users(UsersCmd),
     /// Groups.
     #[command(subcommand)]
     Groups(ListCmd),
@@ -161,6 +161,41 @@ enum ListCmd {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum UsersCmd {
+    /// List (all pages).
+    List {
+        /// Only users whose username, name or email contains this text.
+        #[arg(long, default_value = "")]
+        query: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a user by hand.
+    Add {
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        realname: Option<String>,
+    },
+    /// Edit a user. Fields a directory sync manages are refused: change them in the source directory.
+    Update {
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        realname: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+        /// active, bypass or disabled.
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Move a user to the trash.
+    Trash { username: String },
 }
 
 #[derive(Subcommand)]
@@ -506,20 +541,55 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 }
             }
         }
-        Command::Users(ListCmd::List { query, json }) => {
+        Command::Users(cmd) => {
             open(&roster)?;
-            let rows = all_pages(|o| roster.users_page(&query, o, 1000))?;
-            if json {
-                print_json(&rows)?
-            } else {
-                for u in rows {
-                    println!(
-                        "{:<32} {:<36} {:<16} {}",
-                        u.username,
-                        u.email.unwrap_or_default(),
-                        u.status,
-                        u.groups.join(", ")
-                    );
+            match cmd {
+                UsersCmd::List { query, json } => {
+                    let rows = all_pages(|o| roster.users_page(&query, o, 1000))?;
+                    if json {
+                        print_json(&rows)?
+                    } else {
+                        for u in rows {
+                            println!(
+                                "{:<32} {:<36} {:<16} {}",
+                                u.username,
+                                u.email.unwrap_or_default(),
+                                u.status,
+                                u.groups.join(", ")
+                            );
+                        }
+                    }
+                }
+                UsersCmd::Add {
+                    username,
+                    email,
+                    realname,
+                } => {
+                    print_json(&roster.add_user(roster_api::NewUser {
+                        username,
+                        email,
+                        realname,
+                    })?)?;
+                }
+                UsersCmd::Update {
+                    username,
+                    email,
+                    realname,
+                    notes,
+                    status,
+                } => {
+                    let edit = roster_api::UserEdit {
+                        email,
+                        realname,
+                        notes,
+                        status,
+                        ..Default::default()
+                    };
+                    print_json(&roster.update_user(&username, edit)?)?;
+                }
+                UsersCmd::Trash { username } => {
+                    roster.trash_user(&username)?;
+                    println!("Moved {username} to the trash.");
                 }
             }
         }

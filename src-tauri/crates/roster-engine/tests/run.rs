@@ -1,0 +1,160 @@
+//! The run pipeline with connectors that fail: a failed run changes nothing and records why.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+use async_trait::async_trait;
+use roster_core::clock::ManualClock;
+use roster_core::source::{
+    Connector, ConnectorError, FetchRequest, GroupSummary, SourceBatch, SourceLookup,
+};
+use roster_core::{AttributeMap, DirectoryKey, SyncType, Timestamp};
+use roster_demo::DemoConnector;
+use roster_engine::{run_sync, Mode, NoEvents, Outcome, RunRequest};
+use roster_store::{ConnectionRecord, DirectoryRecord, Store, Trigger};
+
+/// Fails the way a directory server stopped mid-sync does.
+struct Stopped;
+
+#[async_trait]
+impl Connector for Stopped {
+    async fn fetch(&self, _: &FetchRequest) -> Result<SourceBatch, ConnectorError> {
+        Err(ConnectorError::Unreachable("The connection to 127.0.0.1:3389 was closed during the search. Check that the server is running.".into()))
+    }
+    async fn fetch_user(
+        &self,
+        _: &FetchRequest,
+        _: &str,
+        _: &str,
+    ) -> Result<SourceLookup, ConnectorError> {
+        Err(ConnectorError::Unauthorized(
+            "Invalid credentials. Check the bind account and password.".into(),
+        ))
+    }
+    async fn search_groups(&self, _: &str, _: usize) -> Result<Vec<GroupSummary>, ConnectorError> {
+        Ok(Vec::new())
+    }
+}
+
+fn setup(dir: &std::path::Path) -> (Store, DirectoryKey) {
+    let now = Timestamp(1_800_000_000);
+    let store = Store::open(&dir.join("t.sqlite3"), Some(("T", now))).unwrap();
+    store
+        .insert_connection(&ConnectionRecord {
+            id: "c".into(),
+            kind: "demo".into(),
+            name: "Demo".into(),
+            config: serde_json::json!({}),
+            status: "ready".into(),
+            authorized_by: None,
+            authorized_at: None,
+            state: serde_json::json!({}),
+            created_at: now,
+        })
+        .unwrap();
+    let key = DirectoryKey::from_random([5; 16]);
+    store
+        .insert_directory(&DirectoryRecord {
+            key: key.clone(),
+            name: "Staff".into(),
+            sync_type: SyncType::User,
+            connection_id: "c".into(),
+            groups: roster_demo::default_user_groups(),
+            attributes: AttributeMap::ldap_default(),
+            roles: Vec::new(),
+            paused: false,
+            interval_minutes: 30,
+            last_full_sync: None,
+            status: "never_synced".into(),
+            revision: 0,
+            deletion_threshold_percent: 10,
+            created_at: now,
+        })
+        .unwrap();
+    (store, key)
+}
+
+async fn run(
+    store: &Store,
+    key: &DirectoryKey,
+    c: &dyn Connector,
+    mode: Mode,
+) -> roster_engine::RunReport {
+    let d = store.directory(key.as_str()).unwrap();
+    let clock = ManualClock::new(Timestamp(1_800_000_600));
+    let req = RunRequest {
+        directory: &d,
+        trigger: Trigger::Manual,
+        mode,
+        retention_days: 7,
+        next_connection_state: None,
+    };
+    run_sync(store, c, req, &clock, &NoEvents).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_failed_run_changes_nothing_and_the_next_run_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, key) = setup(dir.path());
+    let ok = run(
+        &store,
+        &key,
+        &DemoConnector::new(7, 50, 0),
+        Mode::Full { approve: false },
+    )
+    .await;
+    assert_eq!(ok.outcome, Outcome::Succeeded);
+    let before = store.users_page("", false, 0, 1000).unwrap();
+    let revision = store.directory(key.as_str()).unwrap().revision;
+
+    let failed = run(&store, &key, &Stopped, Mode::Full { approve: false }).await;
+    assert_eq!(failed.outcome, Outcome::Failed);
+    assert!(
+        failed.transient,
+        "an unreachable server may come back: the scheduler retries"
+    );
+    assert!(
+        failed.message.contains("nothing was changed")
+            && failed.message.contains("server is running"),
+        "{}",
+        failed.message
+    );
+    assert_eq!(
+        store.users_page("", false, 0, 1000).unwrap(),
+        before,
+        "a failed run changes no user"
+    );
+    let d = store.directory(key.as_str()).unwrap();
+    assert_eq!(
+        (d.revision, d.status.as_str()),
+        (revision, "failed"),
+        "nor the directory, except its status"
+    );
+    let (rec, changes) = store.run(failed.run_id.unwrap()).unwrap();
+    assert_eq!(rec.outcome, "failed");
+    assert_eq!(
+        rec.message.as_deref(),
+        Some(failed.message.as_str()),
+        "the run record says why"
+    );
+    assert!(changes.is_empty());
+
+    let denied = run(&store, &key, &Stopped, Mode::Individual("someone".into())).await;
+    assert!(
+        !denied.transient,
+        "wrong credentials will not fix themselves: no retry storm"
+    );
+
+    let again = run(
+        &store,
+        &key,
+        &DemoConnector::new(7, 50, 1),
+        Mode::Full { approve: false },
+    )
+    .await;
+    assert_eq!(
+        again.outcome,
+        Outcome::Succeeded,
+        "the next run after a failure succeeds: {}",
+        again.message
+    );
+}
