@@ -1,0 +1,319 @@
+//! All of the connector's I/O: connecting (with failover and TLS), binding, paged searches, range
+//! retrieval. Everything it returns is plain [`Entry`] values for [`crate::map`].
+
+use crate::map::{parse_range, Entry};
+use crate::settings::{Settings, Transport};
+use ldap3::adapters::{EntriesOnly, PagedResults};
+use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, Scope, SearchEntry};
+use roster_core::source::ConnectorError;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Verifies the chain but not the host name (for "verify hostname" off).
+#[derive(Debug)]
+struct ChainOnly(Arc<WebPkiServerVerifier>);
+
+impl ServerCertVerifier for ChainOnly {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::NotValidForName
+                | rustls::CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(m, c, d)
+    }
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(m, c, d)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
+
+/// The TLS configuration: the connection's CA certificates, else the system's.
+pub fn tls_config(s: &Settings) -> Result<Arc<ClientConfig>, ConnectorError> {
+    let mut roots = RootCertStore::empty();
+    match &s.ca_pem {
+        Some(pem) => {
+            for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+                let cert = cert.map_err(|e| {
+                    ConnectorError::Configuration(format!("The CA certificate is not valid PEM ({e}). Paste the issuing CA's certificate, starting with -----BEGIN CERTIFICATE-----."))
+                })?;
+                roots.add(cert).map_err(|e| {
+                    ConnectorError::Configuration(format!(
+                        "The CA certificate cannot be used: {e}."
+                    ))
+                })?;
+            }
+            if roots.is_empty() {
+                return Err(ConnectorError::Configuration("No certificate was found in the CA certificate PEM. Paste the issuing CA's certificate.".into()));
+            }
+        }
+        None => {
+            for c in rustls_native_certs::load_native_certs().certs {
+                let _ = roots.add(c);
+            }
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .map_err(|e| {
+            ConnectorError::Configuration(format!("The CA certificates cannot be used: {e}."))
+        })?;
+    let verifier: Arc<dyn ServerCertVerifier> = if s.verify_hostname {
+        webpki
+    } else {
+        Arc::new(ChainOnly(webpki))
+    };
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ConnectorError::Configuration(format!("TLS cannot be set up: {e}.")))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// A plain-English reason for a connection failure.
+pub fn explain(server: &str, e: &LdapError) -> String {
+    match e {
+        LdapError::Io { source } => match source.kind() {
+            std::io::ErrorKind::ConnectionRefused => format!("{server}: the connection was refused (is the server running, and is the port right?)"),
+            std::io::ErrorKind::TimedOut => format!("{server}: the connection timed out"),
+            _ if source.to_string().contains("certificate") || source.to_string().contains("UnknownIssuer") => {
+                format!("{server}: the server's certificate is not trusted ({source}). Add the issuing CA's certificate to the connection")
+            }
+            _ => format!("{server}: {source}"),
+        },
+        LdapError::Timeout { .. } => format!("{server}: no answer before the timeout"),
+        LdapError::Rustls { source } => format!("{server}: the TLS handshake failed ({source}). If the certificate is not trusted, add the issuing CA's certificate to the connection"),
+        LdapError::DNSName { .. } => format!("{server}: the host name is not valid for TLS"),
+        LdapError::UrlParsing { .. } => format!("{server}: not a valid LDAP address"),
+        other => format!("{server}: {other}"),
+    }
+}
+
+/// Why a result code failed, in plain English.
+pub fn result_error(rc: u32, text: &str, what: &str) -> ConnectorError {
+    match rc {
+        49 => ConnectorError::Unauthorized(
+            "The directory rejected the bind account or password (invalid credentials). Check the bind DN and password.".into(),
+        ),
+        8 | 13 => ConnectorError::Configuration(
+            "The directory requires a secure connection for this bind. Use STARTTLS or LDAPS.".into(),
+        ),
+        32 => ConnectorError::Configuration(format!("{what}: the base DN does not exist on the server. Check the base DN.")),
+        50 => ConnectorError::Unauthorized(format!("{what}: the bind account may not read this part of the directory. Give it read access.")),
+        51..=53 => ConnectorError::Unreachable(format!("{what}: the server is busy or unavailable ({text}).")),
+        _ => ConnectorError::Protocol(format!("{what} failed with LDAP result {rc}: {text}")),
+    }
+}
+
+/// An open, bound connection.
+pub struct Session {
+    /// The handle.
+    pub ldap: Ldap,
+    /// The server that answered.
+    pub server: String,
+}
+
+/// Connects to the first server that answers (in failover order) and binds.
+pub async fn open(s: &Settings, password: Option<&str>) -> Result<Session, ConnectorError> {
+    let mut failures = Vec::new();
+    for server in &s.servers {
+        let url = s.url(server);
+        let mut cs =
+            LdapConnSettings::new().set_conn_timeout(Duration::from_secs(s.connect_timeout_secs));
+        if s.transport != Transport::Clear {
+            cs = cs.set_config(tls_config(s)?);
+        }
+        if s.transport == Transport::Starttls {
+            cs = cs.set_starttls(true);
+        }
+        match LdapConnAsync::with_settings(cs, &url).await {
+            Ok((conn, mut ldap)) => {
+                tokio::spawn(async move {
+                    if let Err(e) = conn.drive().await {
+                        tracing::debug!("LDAP connection ended: {e}");
+                    }
+                });
+                bind(&mut ldap, s, password).await?;
+                return Ok(Session { ldap, server: url });
+            }
+            Err(e) => failures.push(explain(&url, &e)),
+        }
+    }
+    Err(ConnectorError::Unreachable(format!(
+        "No LDAP server could be reached. {}. Check the server addresses, that the servers are running, and the firewall.",
+        failures.join("; ")
+    )))
+}
+
+async fn bind(ldap: &mut Ldap, s: &Settings, password: Option<&str>) -> Result<(), ConnectorError> {
+    let (dn, pw) = match (&s.bind_dn, password) {
+        (Some(dn), Some(pw)) => (dn.as_str(), pw),
+        (Some(_), None) => {
+            return Err(ConnectorError::Unauthorized(
+                "The bind password is missing from the keychain. Enter the bind password for this connection again.".into(),
+            ))
+        }
+        (None, _) => ("", ""),
+    };
+    if s.transport == Transport::Clear && !pw.is_empty() && !s.allow_clear_password {
+        return Err(ConnectorError::Configuration(
+            "A password bind over a clear (unencrypted) connection would send the password in the open. Use STARTTLS or LDAPS, or explicitly allow clear-text passwords for this connection.".into(),
+        ));
+    }
+    let res = ldap
+        .simple_bind(dn, pw)
+        .await
+        .map_err(|e| ConnectorError::Unreachable(format!("The bind did not complete: {e}.")))?;
+    if res.rc != 0 {
+        return Err(result_error(res.rc, &res.text, "Bind"));
+    }
+    Ok(())
+}
+
+fn to_entry(se: SearchEntry) -> Entry {
+    let mut attrs: Vec<(String, Vec<String>)> = se.attrs.into_iter().collect();
+    attrs.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut bin_attrs: Vec<(String, Vec<Vec<u8>>)> = se.bin_attrs.into_iter().collect();
+    bin_attrs.sort_by(|a, b| a.0.cmp(&b.0));
+    Entry {
+        dn: se.dn,
+        attrs,
+        bin_attrs,
+    }
+}
+
+/// A paged subtree search (RFC 2696, marked critical as Duo's proxy does), skipping referrals.
+pub async fn search(
+    ldap: &mut Ldap,
+    s: &Settings,
+    filter: &str,
+    attrs: &[String],
+) -> Result<Vec<Entry>, ConnectorError> {
+    let base = s.base_dn.as_str();
+    let page = s.page_size;
+    let what = format!("Searching {base}");
+    ldap.with_timeout(Duration::from_secs(s.search_timeout_secs));
+    let adapters: Vec<Box<dyn ldap3::adapters::Adapter<'_, String, Vec<String>>>> = vec![
+        Box::new(EntriesOnly::new()),
+        Box::new(PagedResults::new(page)),
+    ];
+    let mut stream = ldap
+        .streaming_search_with(adapters, base, Scope::Subtree, filter, attrs.to_vec())
+        .await
+        .map_err(|e| ConnectorError::Unreachable(format!("{what} failed: {e}.")))?;
+    let mut out = Vec::new();
+    loop {
+        match stream.next().await {
+            Ok(Some(re)) => {
+                if re.is_ref() {
+                    continue; // referrals are skipped, not chased
+                }
+                out.push(to_entry(SearchEntry::construct(re)));
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return Err(ConnectorError::Unreachable(format!(
+                    "{what} was interrupted: {e}. Nothing was changed; the next run tries again."
+                )))
+            }
+        }
+    }
+    let res = stream.finish().await;
+    if res.rc != 0 {
+        return Err(result_error(res.rc, &res.text, &what));
+    }
+    Ok(out)
+}
+
+/// Reads the rest of a ranged attribute (`member;range=0-1499`, then `member;range=1500-*`, …), as Active
+/// Directory returns groups with more than its MaxValRange members. Afterwards every value is under the
+/// plain attribute name.
+pub async fn complete_ranges(
+    ldap: &mut Ldap,
+    entry: &mut Entry,
+    attribute: &str,
+) -> Result<(), ConnectorError> {
+    loop {
+        let Some(pos) = entry.attrs.iter().position(|(k, _)| {
+            parse_range(k).is_some_and(|(b, _, _)| b.eq_ignore_ascii_case(attribute))
+        }) else {
+            return Ok(());
+        };
+        let (key, values) = entry.attrs.remove(pos);
+        let hi = parse_range(&key).and_then(|(_, _, hi)| hi);
+        match entry
+            .attrs
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(attribute))
+        {
+            Some((_, v)) => v.extend(values),
+            None => entry.attrs.push((attribute.to_string(), values)),
+        }
+        let Some(hi) = hi else { continue };
+        let want = format!("{attribute};range={}-*", hi + 1);
+        let (rs, _) = ldap
+            .with_timeout(Duration::from_secs(60))
+            .search(
+                &entry.dn,
+                Scope::Base,
+                "(objectClass=*)",
+                vec![want.as_str()],
+            )
+            .await
+            .map_err(|e| {
+                ConnectorError::Unreachable(format!(
+                    "Reading the members of {} failed: {e}.",
+                    entry.dn
+                ))
+            })?
+            .success()
+            .map_err(|e| {
+                ConnectorError::Protocol(format!(
+                    "Reading the members of {} failed: {e}.",
+                    entry.dn
+                ))
+            })?;
+        for re in rs {
+            let more = to_entry(SearchEntry::construct(re));
+            entry.attrs.extend(
+                more.attrs
+                    .into_iter()
+                    .filter(|(k, _)| parse_range(k).is_some()),
+            );
+        }
+    }
+}

@@ -1,0 +1,435 @@
+//! Pure conversion of LDAP entries into Roster's source types. No I/O: everything here is tested on
+//! recorded entries (`tests/fixtures`).
+
+use crate::settings::{Flavor, Settings};
+use base64::Engine;
+use roster_core::source::{flatten_members, SourceBatch, SourceGroup, SourceUser};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// An entry as the server returned it: text values, and values that are not UTF-8.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Entry {
+    /// Distinguished name.
+    pub dn: String,
+    /// Text attributes.
+    pub attrs: Vec<(String, Vec<String>)>,
+    /// Binary attributes (objectGUID, objectSid, photos…), base64 in recorded fixtures.
+    #[serde(with = "b64")]
+    pub bin_attrs: Vec<(String, Vec<Vec<u8>>)>,
+}
+
+mod b64 {
+    use base64::Engine;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    type Bin = Vec<(String, Vec<Vec<u8>>)>;
+    pub fn serialize<S: Serializer>(v: &Bin, s: S) -> Result<S::Ok, S::Error> {
+        let e: Vec<(String, Vec<String>)> = v
+            .iter()
+            .map(|(k, vs)| {
+                (
+                    k.clone(),
+                    vs.iter()
+                        .map(|b| base64::engine::general_purpose::STANDARD.encode(b))
+                        .collect(),
+                )
+            })
+            .collect();
+        e.serialize(s)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Bin, D::Error> {
+        let e: Vec<(String, Vec<String>)> = Vec::deserialize(d)?;
+        e.into_iter()
+            .map(|(k, vs)| {
+                let bs = vs
+                    .iter()
+                    .map(|v| {
+                        base64::engine::general_purpose::STANDARD
+                            .decode(v)
+                            .map_err(serde::de::Error::custom)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((k, bs))
+            })
+            .collect()
+    }
+}
+
+impl Entry {
+    /// The text values of `name` (case-insensitive).
+    pub fn values(&self, name: &str) -> &[String] {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+            .unwrap_or(&[])
+    }
+    /// The first text value of `name`.
+    pub fn first(&self, name: &str) -> Option<&str> {
+        self.values(name).first().map(String::as_str)
+    }
+    /// The binary values of `name`.
+    pub fn bin(&self, name: &str) -> &[Vec<u8>] {
+        self.bin_attrs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+            .unwrap_or(&[])
+    }
+}
+
+/// A DN in a form that compares equal for the same entry: lower case, no spaces around separators.
+/// (Enough for what servers return; not a full RFC 4514 canonicalisation.)
+pub fn normalize_dn(dn: &str) -> String {
+    dn.split(',')
+        .map(|rdn| rdn.split('=').map(str::trim).collect::<Vec<_>>().join("="))
+        .collect::<Vec<_>>()
+        .join(",")
+        .to_lowercase()
+}
+
+/// Active Directory's objectGUID (16 bytes, mixed endian) in its usual text form.
+pub fn guid_string(b: &[u8]) -> Option<String> {
+    if b.len() != 16 {
+        return None;
+    }
+    Some(format!(
+        "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+        b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]
+    ))
+}
+
+/// A Windows SID (objectSid) in its `S-1-5-21-…` form.
+pub fn sid_string(b: &[u8]) -> Option<String> {
+    if b.len() < 8 {
+        return None;
+    }
+    let count = usize::from(b[1]);
+    if b.len() != 8 + 4 * count {
+        return None;
+    }
+    let authority = b[2..8]
+        .iter()
+        .fold(0u64, |acc, x| (acc << 8) | u64::from(*x));
+    let mut s = format!("S-{}-{authority}", b[0]);
+    for i in 0..count {
+        let o = 8 + 4 * i;
+        let sub = u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
+        s.push_str(&format!("-{sub}"));
+    }
+    Some(s)
+}
+
+/// The range of a ranged attribute name (`member;range=0-1499` -> (0, Some(1499)); `…=1500-*` -> (1500, None)).
+pub fn parse_range(attr: &str) -> Option<(String, u64, Option<u64>)> {
+    let (base, range) = attr
+        .split_once(";range=")
+        .or_else(|| attr.split_once(";Range="))?;
+    let (lo, hi) = range.split_once('-')?;
+    let lo = lo.parse().ok()?;
+    let hi = if hi == "*" {
+        None
+    } else {
+        Some(hi.parse().ok()?)
+    };
+    Some((base.to_string(), lo, hi))
+}
+
+/// What the connector reads for each flavor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schema {
+    /// Filter for users.
+    pub user_filter: String,
+    /// Filter for groups.
+    pub group_filter: String,
+    /// Member attribute of groups.
+    pub member_attribute: String,
+    /// Attribute holding the stable id.
+    pub id_attribute: &'static str,
+}
+
+impl Schema {
+    /// The schema for these settings.
+    pub fn of(flavor: Flavor, s: &Settings) -> Schema {
+        match flavor {
+            Flavor::ActiveDirectory => Schema {
+                user_filter: "(&(objectCategory=person)(objectClass=user))".into(),
+                group_filter: "(objectClass=group)".into(),
+                member_attribute: "member".into(),
+                id_attribute: "objectGUID",
+            },
+            Flavor::Openldap => Schema {
+                user_filter: format!("(objectClass={})", s.user_object_class.as_deref().unwrap_or("inetOrgPerson")),
+                group_filter: match &s.group_object_class {
+                    Some(c) => format!("(objectClass={c})"),
+                    None => "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))".into(),
+                },
+                member_attribute: s.member_attribute.clone().unwrap_or_else(|| "member".into()),
+                id_attribute: "entryUUID",
+            },
+        }
+    }
+
+    /// Attributes to request for users, given those the mapping needs.
+    pub fn user_attributes(&self, flavor: Flavor, s: &Settings, wanted: &[String]) -> Vec<String> {
+        let mut v: Vec<String> = wanted.to_vec();
+        v.push(self.id_attribute.into());
+        v.push("uid".into());
+        match flavor {
+            Flavor::ActiveDirectory => v.extend([
+                "userAccountControl".to_string(),
+                "sAMAccountName".to_string(),
+            ]),
+            Flavor::Openldap => {
+                v.push("pwdAccountLockedTime".into());
+                if let Some(d) = &s.disabled_when {
+                    v.push(d.attribute.clone());
+                }
+            }
+        }
+        v.sort_by_key(|a| a.to_ascii_lowercase());
+        v.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        v
+    }
+
+    /// Attributes to request for groups.
+    pub fn group_attributes(&self) -> Vec<String> {
+        vec![
+            "cn".into(),
+            "description".into(),
+            self.member_attribute.clone(),
+            self.id_attribute.into(),
+        ]
+    }
+}
+
+/// Why an entry was skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The entry's DN.
+    pub dn: String,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// Converts a user entry. Binary values become base64 text (objectGUID and objectSid their usual forms);
+/// the stable id is objectGUID (AD) or entryUUID (OpenLDAP), else the DN.
+pub fn user(
+    flavor: Flavor,
+    s: &Settings,
+    e: &Entry,
+    names: &mut HashMap<String, Arc<str>>,
+) -> SourceUser {
+    let mut intern = |n: &str| -> Arc<str> {
+        names
+            .entry(n.to_string())
+            .or_insert_with(|| Arc::from(n))
+            .clone()
+    };
+    let mut attributes: Vec<(Arc<str>, String)> = Vec::new();
+    for (k, vs) in &e.attrs {
+        let name = intern(k);
+        for v in vs {
+            attributes.push((name.clone(), v.clone()));
+        }
+    }
+    for (k, vs) in &e.bin_attrs {
+        let name = intern(k);
+        for v in vs {
+            let text = if k.eq_ignore_ascii_case("objectGUID") {
+                guid_string(v)
+            } else if k.eq_ignore_ascii_case("objectSid") {
+                sid_string(v)
+            } else {
+                None
+            };
+            attributes.push((
+                name.clone(),
+                text.unwrap_or_else(|| base64::engine::general_purpose::STANDARD.encode(v)),
+            ));
+        }
+    }
+    let external_id = match flavor {
+        Flavor::ActiveDirectory => e.bin("objectGUID").first().and_then(|b| guid_string(b)),
+        Flavor::Openldap => e.first("entryUUID").map(str::to_lowercase),
+    }
+    .unwrap_or_else(|| normalize_dn(&e.dn));
+    let disabled = match flavor {
+        Flavor::ActiveDirectory => e
+            .first("userAccountControl")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .is_some_and(|uac| uac & 0x2 != 0),
+        Flavor::Openldap => {
+            let locked = !e.values("pwdAccountLockedTime").is_empty();
+            let flagged = s.disabled_when.as_ref().is_some_and(|d| {
+                let vals = e.values(&d.attribute);
+                match &d.value {
+                    Some(want) => vals.iter().any(|v| v.eq_ignore_ascii_case(want)),
+                    None => !vals.is_empty(),
+                }
+            });
+            locked || flagged
+        }
+    };
+    SourceUser {
+        external_id,
+        attributes,
+        disabled,
+    }
+}
+
+/// A group entry, reduced to what membership resolution needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupEntry {
+    /// DN as returned.
+    pub dn: String,
+    /// Normalised DN.
+    pub key: String,
+    /// Name (cn).
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Member values (DNs, or uids for memberUid).
+    pub members: Vec<String>,
+}
+
+/// Converts a group entry; `member_attribute` values are collected whatever their range suffix.
+pub fn group(e: &Entry, member_attribute: &str) -> GroupEntry {
+    let mut members = Vec::new();
+    for (k, vs) in &e.attrs {
+        let base = parse_range(k)
+            .map(|(b, _, _)| b)
+            .unwrap_or_else(|| k.clone());
+        if base.eq_ignore_ascii_case(member_attribute) {
+            members.extend(vs.iter().cloned());
+        }
+    }
+    GroupEntry {
+        dn: e.dn.clone(),
+        key: normalize_dn(&e.dn),
+        name: e
+            .first("cn")
+            .map(str::to_string)
+            .unwrap_or_else(|| e.dn.clone()),
+        description: e.first("description").map(str::to_string),
+        members,
+    }
+}
+
+/// Builds the batch: the selected groups with their members flattened through nested groups (cycles
+/// safe), and every user in at least one of them. `users` pairs each user's DN with the user.
+pub fn assemble(
+    selected: &[String],
+    groups: &[GroupEntry],
+    users: Vec<(String, SourceUser)>,
+    member_is_uid: bool,
+) -> SourceBatch {
+    let by_dn: HashMap<String, usize> = users
+        .iter()
+        .enumerate()
+        .map(|(i, (dn, _))| (normalize_dn(dn), i))
+        .collect();
+    let by_uid: HashMap<String, usize> = users
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, u))| u.first("uid").map(|v| (v.to_lowercase(), i)))
+        .collect();
+    let group_index: HashMap<&str, usize> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.key.as_str(), i))
+        .collect();
+    // Per group: direct member users (external ids) and direct member groups (normalised DNs).
+    let edges: Vec<(Vec<String>, Vec<String>)> = groups
+        .iter()
+        .map(|g| {
+            let mut us = Vec::new();
+            let mut gs = Vec::new();
+            for m in &g.members {
+                if member_is_uid {
+                    if let Some(&i) = by_uid.get(&m.to_lowercase()) {
+                        us.push(users[i].1.external_id.clone());
+                    }
+                    continue;
+                }
+                // uniqueMember may carry a "#'…'B" unique identifier after the DN.
+                let dn = m.split('#').next().unwrap_or(m);
+                let key = normalize_dn(dn);
+                if group_index.contains_key(key.as_str()) {
+                    gs.push(key);
+                } else if let Some(&i) = by_dn.get(&key) {
+                    us.push(users[i].1.external_id.clone());
+                }
+            }
+            (us, gs)
+        })
+        .collect();
+    let mut batch = SourceBatch::default();
+    let mut wanted = std::collections::HashSet::new();
+    for sel in selected {
+        let key = normalize_dn(sel);
+        let Some(&gi) = group_index.get(key.as_str()) else {
+            batch.missing_groups.push(sel.clone());
+            continue;
+        };
+        let members = flatten_members(&groups[gi].key, |k| {
+            group_index
+                .get(k)
+                .map(|&i| (edges[i].0.as_slice(), edges[i].1.as_slice()))
+        });
+        let members: Vec<String> = members.into_iter().map(str::to_owned).collect();
+        wanted.extend(members.iter().cloned());
+        batch.groups.push(SourceGroup {
+            external_id: sel.clone(),
+            name: groups[gi].name.clone(),
+            description: groups[gi].description.clone(),
+            members,
+        });
+    }
+    batch.users = users
+        .into_iter()
+        .map(|(_, u)| u)
+        .filter(|u| wanted.contains(&u.external_id))
+        .collect();
+    batch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guids_sids_and_ranges_decode() {
+        let g = [
+            0x67, 0x45, 0x23, 0x01, 0xab, 0x89, 0xef, 0xcd, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab,
+            0xcd, 0xef,
+        ];
+        assert_eq!(
+            guid_string(&g).as_deref(),
+            Some("01234567-89ab-cdef-0123-456789abcdef"),
+            "objectGUID's first three fields are little-endian"
+        );
+        let sid = [
+            1, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0, 0x39, 0x30, 0, 0, 0x10, 0x27, 0, 0, 0x0a, 0, 0, 0,
+            0xf4, 0x01, 0, 0,
+        ];
+        assert_eq!(
+            sid_string(&sid).as_deref(),
+            Some("S-1-5-21-12345-10000-10-500")
+        );
+        assert_eq!(
+            parse_range("member;range=0-1499"),
+            Some(("member".into(), 0, Some(1499)))
+        );
+        assert_eq!(
+            parse_range("member;range=1500-*"),
+            Some(("member".into(), 1500, None)),
+            "* marks the last chunk"
+        );
+        assert_eq!(parse_range("member"), None);
+        assert_eq!(
+            normalize_dn("CN=Alice Smith, OU=People ,DC=Example,DC=org"),
+            "cn=alice smith,ou=people,dc=example,dc=org"
+        );
+    }
+}
