@@ -2,6 +2,7 @@
 //! and the typed connection settings they carry. Secrets in a spec go to the keychain, never further.
 
 use crate::error::{ApiError, Result};
+use roster_connector_ldap as ldap;
 use roster_core::{
     AdminRole, AttributeMap, RoleMapping, SyncType, DEFAULT_DELETION_THRESHOLD_PERCENT,
     DEFAULT_INTERVAL_MINUTES,
@@ -50,18 +51,6 @@ pub enum ConnectionRef {
     New(Box<ConnectionSpec>),
 }
 
-/// Transport security for LDAP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Transport {
-    /// No encryption (a password bind is refused unless explicitly allowed).
-    Clear,
-    /// STARTTLS on the LDAP port.
-    Starttls,
-    /// LDAP over TLS.
-    Ldaps,
-}
-
 /// A new connection, as written in a spec file. `kind` selects the variant.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -99,37 +88,50 @@ fn default_users() -> usize {
     300
 }
 
-/// LDAP connection settings (Active Directory and OpenLDAP).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// LDAP connection settings (Active Directory and OpenLDAP): the connector's [`ldap::Settings`] plus
+/// what a spec file adds: a display name, the CA certificate as a file path (read when the connection is
+/// saved), and the bind password (moved to the keychain, never stored in the database).
+#[derive(Debug, Clone)]
 pub struct LdapSpec {
     /// Display name.
-    #[serde(default)]
     pub name: Option<String>,
-    /// Servers in failover order, as `ldap://host:port` or `ldaps://host:port`.
-    pub servers: Vec<String>,
-    /// Transport.
-    pub transport: Transport,
-    /// CA certificates (PEM file path).
-    #[serde(default)]
-    pub ca_cert_file: Option<String>,
-    /// Verify the server's hostname (default on).
-    #[serde(default = "yes")]
-    pub verify_hostname: bool,
-    /// Bind DN or `DOMAIN\user` or UPN.
-    pub bind_dn: String,
-    /// Bind password: moved to the keychain when the connection is saved; never stored in the database.
-    #[serde(default, skip_serializing)]
+    /// The connector settings.
+    pub settings: ldap::Settings,
+    /// Bind password.
     pub bind_password: Option<String>,
-    /// Base DN to search.
-    pub base_dn: String,
-    /// Allow a password bind over a clear transport.
-    #[serde(default)]
-    pub allow_clear_password: bool,
 }
 
-fn yes() -> bool {
-    true
+impl<'de> Deserialize<'de> for LdapSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut v = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        let text = |v: Option<serde_json::Value>,
+                    what: &str|
+         -> std::result::Result<Option<String>, D::Error> {
+            match v {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(serde_json::Value::String(s)) => Ok(Some(s)),
+                Some(_) => Err(D::Error::custom(format!("\"{what}\" must be a string"))),
+            }
+        };
+        let name = text(v.remove("name"), "name")?;
+        let bind_password = text(v.remove("bind_password"), "bind_password")?;
+        if let Some(file) = text(v.remove("ca_cert_file"), "ca_cert_file")? {
+            let pem = std::fs::read_to_string(&file).map_err(|e| {
+                D::Error::custom(format!(
+                    "the CA certificate file {file} cannot be read ({e})"
+                ))
+            })?;
+            v.insert("ca_pem".into(), serde_json::Value::String(pem));
+        }
+        let settings =
+            ldap::Settings::deserialize(serde_json::Value::Object(v)).map_err(D::Error::custom)?;
+        Ok(LdapSpec {
+            name,
+            settings,
+            bind_password,
+        })
+    }
 }
 
 /// Cloud connection settings (Entra ID, Google Workspace, Okta).
@@ -182,28 +184,17 @@ impl ConnectionSpec {
                 Ok(())
             }
             ConnectionSpec::ActiveDirectory(l) | ConnectionSpec::Openldap(l) => {
-                if l.servers.is_empty() {
-                    return Err(ApiError::validation("Give at least one LDAP server, for example \"ldaps://dc1.example.org:636\"."));
-                }
-                for s in &l.servers {
-                    if !(s.starts_with("ldap://") || s.starts_with("ldaps://")) {
-                        return Err(ApiError::validation(format!(
-                            "The server \"{s}\" must start with ldap:// or ldaps://."
-                        )));
-                    }
-                }
-                if l.base_dn.trim().is_empty() {
-                    return Err(ApiError::validation(
-                        "Give the base DN to search, for example \"dc=example,dc=org\".",
-                    ));
-                }
-                if l.transport == Transport::Clear
+                l.settings.validate().map_err(ApiError::validation)?;
+                if l.settings.transport == ldap::Transport::Clear
                     && l.bind_password.is_some()
-                    && !l.allow_clear_password
+                    && !l.settings.allow_clear_password
                 {
                     return Err(ApiError::validation(
                         "A password bind over a clear (unencrypted) connection would send the password in the open. Use \"starttls\" or \"ldaps\", or set \"allow_clear_password\": true if you accept the risk.",
                     ));
+                }
+                if l.settings.bind_dn.is_some() && l.bind_password.is_none() {
+                    return Err(ApiError::validation("Give the bind account's password (\"bind_password\"); Roster keeps it in the OS keychain."));
                 }
                 Ok(())
             }
@@ -239,7 +230,7 @@ impl ConnectionSpec {
         given.unwrap_or_else(|| match self {
             ConnectionSpec::Demo { .. } => "Northwind Traders (demo)".into(),
             ConnectionSpec::ActiveDirectory(l) | ConnectionSpec::Openldap(l) => {
-                l.servers.first().cloned().unwrap_or_default()
+                l.settings.servers.first().cloned().unwrap_or_default()
             }
             ConnectionSpec::Entra(c) | ConnectionSpec::Google(c) | ConnectionSpec::Okta(c) => {
                 c.tenant.clone()
@@ -261,7 +252,7 @@ impl ConnectionSpec {
                     .iter()
                     .map(|p| ("bind_password", p.clone()))
                     .collect();
-                Ok((to_json(l)?, secrets))
+                Ok((to_json(&l.settings)?, secrets))
             }
             ConnectionSpec::Entra(c) | ConnectionSpec::Google(c) | ConnectionSpec::Okta(c) => {
                 Ok((to_json(c)?, Vec::new()))

@@ -94,9 +94,9 @@ impl Roster {
         let connection = match &spec.connection {
             ConnectionRef::Existing(id) => t.store.connection(id)?,
             ConnectionRef::New(c) => {
-                if c.kind() != "demo" {
+                if !matches!(c.kind(), "demo" | "active_directory" | "openldap") {
                     return Err(ApiError::validation(format!(
-                        "Syncing \"{}\" directories is not available in this version of Roster yet; only the built-in demo directory (\"kind\": \"demo\") is. Nothing was added.",
+                        "Syncing \"{}\" directories is not available in this version of Roster yet; the demo directory, Active Directory and OpenLDAP are. Nothing was added.",
                         c.kind()
                     )));
                 }
@@ -401,6 +401,7 @@ impl Roster {
 
     fn connector(
         &self,
+        tenant: &str,
         c: &ConnectionRecord,
     ) -> Result<(Box<dyn Connector>, Option<serde_json::Value>)> {
         match c.kind.as_str() {
@@ -408,6 +409,21 @@ impl Roster {
                 let s = demo_state(c)?;
                 let next = serde_json::json!({"epoch": s.epoch + 1});
                 Ok((Box::new(roster_demo::DemoConnector::new(s.seed, s.users, s.epoch)), Some(next)))
+            }
+            "active_directory" | "openldap" => {
+                let flavor = if c.kind == "active_directory" {
+                    roster_connector_ldap::Flavor::ActiveDirectory
+                } else {
+                    roster_connector_ldap::Flavor::Openldap
+                };
+                let settings: roster_connector_ldap::Settings = serde_json::from_value(c.config.clone()).map_err(|e| {
+                    ApiError::new(Code::IncompatibleStore, format!("The saved settings of the connection \"{}\" cannot be read ({e}). Add the connection again.", c.name))
+                })?;
+                let password = match settings.bind_dn {
+                    Some(_) => self.secrets.get(&Self::secret_key(tenant, &c.id, "bind_password"))?.map(|p| p.0),
+                    None => None,
+                };
+                Ok((Box::new(roster_connector_ldap::LdapConnector::new(flavor, settings, password)), None))
             }
             other => Err(ApiError::validation(format!(
                 "Syncing \"{other}\" directories is not available in this version of Roster yet. Nothing was changed."
@@ -473,7 +489,7 @@ impl Roster {
             }
         }
         let conn = t.store.connection(&d.connection_id)?;
-        let (connector, next_state) = self.connector(&conn)?;
+        let (connector, next_state) = self.connector(&t.id, &conn)?;
         let retention = t.store.tenant()?.pending_deletion_days;
         let req = RunRequest {
             directory: d,

@@ -376,6 +376,14 @@ impl AttributeMap {
         }
     }
 
+    /// The mapping used for Active Directory (username = sAMAccountName, as Duo's AD sync suggests).
+    pub fn active_directory_default() -> Self {
+        AttributeMap {
+            username: "sAMAccountName".into(),
+            ..AttributeMap::ldap_default()
+        }
+    }
+
     /// Checks the mapping; the error says what to fix.
     pub fn validate(&self) -> Result<(), String> {
         if self.username.trim().is_empty() {

@@ -450,7 +450,10 @@ impl Store {
         )?;
         crate::apply::insert_changes(&tx, run_id, changes)?;
         tx.execute(
-            "UPDATE directories SET status = ?2 WHERE key = (SELECT directory_key FROM sync_runs WHERE id = ?1)",
+            // An individual run (one user) says nothing about the sync as a whole: a mistyped username
+            // must not mark the directory sync failed.
+            "UPDATE directories SET status = ?2
+             WHERE key = (SELECT directory_key FROM sync_runs WHERE id = ?1 AND trigger != 'individual')",
             params![run_id, outcome],
         )?;
         tx.commit()?;

@@ -70,6 +70,11 @@ export interface DirectorySummary {
   last_run: RunSummary | null;
   /** Users (or admins, for admin syncs) this sync manages. */
   user_count: number;
+  /** Selected groups, or "group → role" for admin syncs. */
+  groups: string[];
+  deletion_threshold_percent: number;
+  /** Fixed after the first sync. */
+  username_attribute: string;
 }
 
 /** The spec accepted by `directory_add` (the same JSON as `rosterctl directory add --spec`). */

@@ -373,13 +373,18 @@ export class MockBackend implements Backend {
     return this.run(st, d, { dryRun: dry_run, approve, trigger: dry_run ? 'preview' : 'manual', username: null });
   }
 
+  /**
+   * Syncs one user (or, for admin syncs, one administrator by email) like Duo's "Sync Individual
+   * Users". As in the real backend: the name is trimmed and matched case-insensitively; a name found
+   * neither in the source nor among the users this sync manages ends as a recorded run with outcome
+   * "failed" (not a rejection); only an empty name is rejected.
+   */
   async sync_user({ key, username }: { key: string; username: string }): Promise<RunReport> {
     await this.delay();
     const st = this.state();
     const d = this.findDirectory(st, key);
-    if (d.sync_type !== 'user') throw fail('validation', `"${d.name}" syncs administrators, not users.`);
-    const name = username.trim();
-    if (!name) throw fail('validation', 'Enter a username.');
+    const name = (username ?? '').trim();
+    if (!name) throw fail('validation', 'Give the username (or, for admin syncs, the email) to sync.');
     return this.run(st, d, { dryRun: false, approve: false, trigger: 'individual', username: name });
   }
 
@@ -537,6 +542,9 @@ export class MockBackend implements Backend {
       status: d.status,
       last_run: d.last_run ? clone(d.last_run) : null,
       user_count,
+      groups: d.sync_type === 'user' ? ['All Staff', 'Engineering', 'Sales'] : ['Roster Administrators → Administrator'],
+      deletion_threshold_percent: 10,
+      username_attribute: d.connection.kind === 'active_directory' ? 'sAMAccountName' : 'uid',
     };
   }
 
@@ -644,7 +652,8 @@ export class MockBackend implements Backend {
     return admins;
   }
 
-  private planUsers(st: TenantState, d: MDirectory, source: SourceUser[], only: string | null, at: Date): Plan {
+  private planUsers(st: TenantState, d: MDirectory, source: SourceUser[], onlyName: string | null, at: Date): Plan {
+    const only = onlyName === null ? null : onlyName.toLowerCase();
     const counts = emptyCounts();
     const ops: PlannedOp[] = [];
     const errors: Plan['errors'] = [];
@@ -654,7 +663,7 @@ export class MockBackend implements Backend {
     const managed = st.users.filter((u) => u.directory_key === d.directory_key && u.status !== 'pending deletion');
 
     for (const s of source) {
-      if (only !== null && s.username !== only) continue;
+      if (only !== null && s.username.toLowerCase() !== only) continue;
       inSource.add(s.username);
       counts.seen++;
       const u = byName.get(s.username);
@@ -760,7 +769,7 @@ export class MockBackend implements Backend {
     let trashing = 0;
     for (const u of st.users) {
       if (u.directory_key !== d.directory_key || inSource.has(u.username)) continue;
-      if (only !== null && u.username !== only) continue;
+      if (only !== null && u.username.toLowerCase() !== only) continue;
       const target = u;
       if (u.status === 'pending deletion') {
         if (u.purge_at && u.purge_at <= stamp) {
@@ -846,7 +855,8 @@ export class MockBackend implements Backend {
     return { ops, counts, managed: managed.length, trashing, errors };
   }
 
-  private planAdmins(st: TenantState, d: MDirectory, source: SourceAdmin[]): Plan {
+  private planAdmins(st: TenantState, d: MDirectory, source: SourceAdmin[], onlyEmail: string | null = null): Plan {
+    const only = onlyEmail === null ? null : onlyEmail.toLowerCase();
     const counts = emptyCounts();
     const ops: PlannedOp[] = [];
     const byEmail = new Map(st.admins.map((a) => [a.email, a]));
@@ -854,6 +864,7 @@ export class MockBackend implements Backend {
     const managed = st.admins.filter((a) => a.directory_key === d.directory_key);
     const errors: Plan['errors'] = [];
     for (const s of source) {
+      if (only !== null && s.email.toLowerCase() !== only) continue;
       counts.seen++;
       inSource.add(s.email);
       const a = byEmail.get(s.email);
@@ -883,6 +894,10 @@ export class MockBackend implements Backend {
       }
       if (a.directory_key !== null && a.directory_key !== d.directory_key) {
         counts.skipped++;
+        errors.push({
+          key: s.email,
+          message: `Skipped: "${s.email}" is managed by ${a.managed_by ?? 'another directory sync'}.`,
+        });
         continue;
       }
       const fields: FieldChange[] = [];
@@ -913,6 +928,7 @@ export class MockBackend implements Backend {
     let trashing = 0;
     for (const a of managed) {
       if (inSource.has(a.email)) continue;
+      if (only !== null && a.email.toLowerCase() !== only) continue;
       trashing++;
       counts.trashed++;
       const target = a;
@@ -958,7 +974,7 @@ export class MockBackend implements Backend {
     };
     st.runs.push(report);
     const previousStatus = d.status;
-    const previousRun = d.last_run;
+    const individual = opts.username !== null;
     d.running = true;
     d.status = 'running';
     d.last_run = this.summaryOf(report);
@@ -971,18 +987,23 @@ export class MockBackend implements Backend {
       report.finished_at = iso(this.now());
       d.running = false;
       d.last_run = this.summaryOf(report);
+      // As in the real store, any recorded run (individual ones too) sets the directory's status.
       if (outcome === 'preview') d.status = previousStatus;
       else if (outcome === 'failed') d.status = 'failed';
       else if (outcome === 'held') d.status = 'held';
-      else if (opts.trigger === 'individual') d.status = previousStatus;
       else d.status = 'ok';
       this.touch(st);
       return clone(report);
     };
 
     try {
-      const total = d.sync_type === 'user' ? d.size : Math.max(d.size, 1);
-      progress('fetching', 0, total, `Connecting to ${d.connection.name}…`);
+      const total = individual ? 1 : d.sync_type === 'user' ? d.size : Math.max(d.size, 1);
+      progress(
+        'fetching',
+        0,
+        total,
+        individual ? `Looking up "${opts.username}" in ${d.connection.name}…` : `Connecting to ${d.connection.name}…`,
+      );
       await this.step();
       if (d.scenario === 'unreachable') {
         const message =
@@ -991,7 +1012,7 @@ export class MockBackend implements Backend {
         progress('failed', 0, total, message);
         return finish('failed', message);
       }
-      const chunks = 4;
+      const chunks = individual ? 1 : 4;
       for (let i = 1; i <= chunks; i++) {
         progress('fetching', Math.round((total * i) / chunks), total, `Reading ${d.sync_type === 'user' ? 'users' : 'administrators'}…`);
         await this.step();
@@ -1000,13 +1021,18 @@ export class MockBackend implements Backend {
       const plan =
         d.sync_type === 'user'
           ? this.planUsers(st, d, this.sourceUsers(d, nextStep), opts.username, this.now())
-          : this.planAdmins(st, d, this.sourceAdmins(d, nextStep));
+          : this.planAdmins(st, d, this.sourceAdmins(d, nextStep), opts.username);
       if (opts.username !== null && plan.counts.seen === 0 && plan.ops.length === 0) {
-        st.runs = st.runs.filter((r) => r !== report);
-        d.running = false;
-        d.status = previousStatus;
-        d.last_run = previousRun;
-        throw fail('not_found', `No user named "${opts.username}" was found in ${d.connection.name} or in this sync.`);
+        // The real engine ends such a run as failed, with the planner's explanation as its message.
+        const name = opts.username;
+        const message =
+          d.sync_type === 'user'
+            ? `No user with the username "${name}" was found in the synced groups, and this sync manages no such user. ` +
+              'Check the spelling, and that the user is in a selected group.'
+            : `No administrator with the email "${name}" was found in the role-mapped groups. ` +
+              'Check the spelling, and that the person is in a mapped group.';
+        progress('failed', 0, 0, message);
+        return finish('failed', message);
       }
       progress('planning', plan.counts.seen, plan.counts.seen, 'Comparing with the local store…');
       await this.step();
@@ -1059,7 +1085,9 @@ export class MockBackend implements Backend {
       }
       const message =
         (outcome === 'approved' ? 'Approved and applied. ' : '') +
-        (changed === 0 ? 'Everything was already up to date.' : `${changed.toLocaleString('en-US')} changes applied.`);
+        (changed === 0
+          ? 'Everything was already up to date.'
+          : `${changed.toLocaleString('en-US')} ${changed === 1 ? 'change' : 'changes'} applied.`);
       progress('done', changed, changed, message);
       return finish(outcome, message);
     } catch (e) {
@@ -1232,7 +1260,9 @@ export class MockBackend implements Backend {
       started_at: iso(at),
       finished_at: iso(new Date(at.getTime() + 41_000)),
       counts: plan.counts,
-      message: changes.length ? `${changes.length.toLocaleString('en-US')} changes applied.` : 'Everything was already up to date.',
+      message: changes.length
+        ? `${changes.length.toLocaleString('en-US')} ${changes.length === 1 ? 'change' : 'changes'} applied.`
+        : 'Everything was already up to date.',
       changes,
       errors: plan.errors,
       held_reason: null,

@@ -32,6 +32,9 @@ function summary(over: Partial<DirectorySummary> = {}): DirectorySummary {
     status: 'ok',
     last_run: null,
     user_count: 12345,
+    groups: ['cn=hr,ou=groups,dc=example,dc=org'],
+    deletion_threshold_percent: 10,
+    username_attribute: 'sAMAccountName',
     ...over,
   };
 }

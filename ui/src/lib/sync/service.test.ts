@@ -33,8 +33,9 @@ describe('report summaries', () => {
 
   it('formats field changes with before and after', () => {
     expect(formatFieldChange({ field: 'email', before: 'a@x', after: 'b@x' })).toBe('email: a@x → b@x');
-    expect(formatFieldChange({ field: 'realname', before: null, after: 'Ada' })).toBe('realname: Ada');
-    expect(formatFieldChange({ field: 'purge_at', before: '2026-12-01', after: null })).toBe('purge_at: 2026-12-01 → (empty)');
+    expect(formatFieldChange({ field: 'realname', before: null, after: 'Ada' })).toBe('realname: (none) → Ada');
+    expect(formatFieldChange({ field: 'purge_at', before: '2026-12-01', after: null })).toBe('purge_at: 2026-12-01 → (none)');
+    expect(formatFieldChange({ field: 'notes', before: '', after: 'x' })).toBe('notes: (empty) → x');
   });
 
   it('titles previews and held runs plainly', () => {

@@ -5,6 +5,7 @@ import type {
   Change,
   ChangeAction,
   ChangeObject,
+  Code,
   Counts,
   FieldChange,
   Outcome,
@@ -12,11 +13,12 @@ import type {
   RunReport,
   RunSummary,
   SyncProgress,
+  SyncType,
   Trigger,
   Unlisten,
 } from '../backend/backend';
 import { toUserError } from '../error/userError';
-import { formatNumber, type Tone } from '../format';
+import { formatNumber, plural, type Tone } from '../format';
 
 export const OUTCOME_BADGES: Record<Outcome, { label: string; tone: Tone }> = {
   running: { label: 'Running', tone: 'blue' },
@@ -109,6 +111,21 @@ export function changedCount(counts: Counts): number {
 }
 
 export function reportTitle(report: RunSummary): string {
+  if (report.trigger === 'individual') {
+    switch (report.outcome) {
+      case 'succeeded':
+      case 'approved':
+        return 'Individual sync finished';
+      case 'failed':
+        return 'Individual sync failed';
+      case 'interrupted':
+        return 'Individual sync interrupted';
+      case 'running':
+        return 'Individual sync running';
+      default:
+        break; // held or preview: worded as for any run
+    }
+  }
   switch (report.outcome) {
     case 'preview':
       return 'Preview — nothing was changed';
@@ -128,12 +145,14 @@ export function reportTitle(report: RunSummary): string {
   return 'Sync';
 }
 
+/** A field value as shown in a report: "(none)" when there is no value, "(empty)" for an empty string. */
 export function describeValue(v: string | null): string {
-  return v === null || v === '' ? '(empty)' : v;
+  if (v === null) return '(none)';
+  return v === '' ? '(empty)' : v;
 }
 
+/** "field: before → after", always with both sides (a missing side reads "(none)"). */
 export function formatFieldChange(f: FieldChange): string {
-  if (f.before === null) return `${f.field}: ${describeValue(f.after)}`;
   return `${f.field}: ${describeValue(f.before)} → ${describeValue(f.after)}`;
 }
 
@@ -202,6 +221,104 @@ export async function runSyncForReport(backend: Backend, key: string, mode: RunM
     if (!held) throw err;
     if (!held.held_reason) held = { ...held, held_reason: toUserError(err).message };
     return held;
+  }
+}
+
+// ---------- individual sync ("Sync one…", as Duo's "Sync Individual Users") ----------
+
+/** What the one input of the individual-sync form asks for: user syncs match by username, admin syncs by email. */
+export function syncOneLabel(syncType: SyncType): 'Username' | 'Email' {
+  return syncType === 'admin' ? 'Email' : 'Username';
+}
+
+/** Trims the typed name, or explains what is missing. Nothing is sent to the backend for a blank name. */
+export function checkSyncOneInput(raw: string | null | undefined, syncType: SyncType): { username: string } | { problem: string } {
+  const username = (raw ?? '').trim();
+  if (!username) {
+    return {
+      problem:
+        syncType === 'admin'
+          ? 'Enter the email of the administrator to sync.'
+          : 'Enter the username of the user to sync.',
+    };
+  }
+  return { username };
+}
+
+export type SyncOneTone = 'ok' | 'warning' | 'error';
+
+/** One line for next to the form; the full report goes to the report panel. */
+export interface SyncOneSummary {
+  tone: SyncOneTone;
+  text: string;
+}
+
+export type SyncOneResult =
+  | { kind: 'report'; report: RunReport; summary: SyncOneSummary }
+  | { kind: 'problem'; code: Code; message: string };
+
+const OBJECT_NOUNS: Record<ChangeObject, string> = { user: 'user', group: 'group', admin: 'administrator' };
+
+function describeIndividualChange(c: Change): string {
+  const who = `${OBJECT_NOUNS[c.object] ?? c.object} "${c.key}"`;
+  switch (c.action) {
+    case 'create':
+      return `Created ${who}.`;
+    case 'update': {
+      const names = c.fields.map((f) => f.field);
+      return names.length ? `Updated ${who}: ${names.join(', ')}.` : `Updated ${who}.`;
+    }
+    case 'take_over':
+      return `Took over ${who}; this sync manages it from now on.`;
+    case 'disable':
+      return `Disabled ${who}.`;
+    case 'enable':
+      return `Enabled ${who} again.`;
+    case 'trash':
+      return `Moved ${who} to the trash.`;
+    case 'restore':
+      return `Restored ${who} from the trash.`;
+    case 'purge':
+      return `Deleted ${who} for good.`;
+    case 'delete':
+      return `Removed ${who}.`;
+  }
+  return `${ACTION_LABELS[c.action as ChangeAction] ?? c.action}: ${who}.`;
+}
+
+/** Sums up the report of an individual sync in one line, saying plainly when it failed or changed nothing. */
+export function summariseIndividual(report: RunReport, username: string): SyncOneSummary {
+  if (report.outcome === 'failed' || report.outcome === 'interrupted') {
+    return { tone: 'error', text: report.message?.trim() || `The sync of "${username}" did not finish. Nothing was changed.` };
+  }
+  if (report.outcome === 'held') {
+    return { tone: 'warning', text: report.held_reason ?? report.message ?? 'The run was held for approval. Nothing was changed.' };
+  }
+  // The person's own change comes first; any group the run had to create is counted after it.
+  const main = report.changes.find((c) => c.object !== 'group') ?? report.changes[0];
+  if (!main) {
+    if (report.errors.length > 0) return { tone: 'warning', text: report.errors[0].message };
+    return { tone: 'ok', text: `"${username}" is already up to date. Nothing was changed.` };
+  }
+  const others = report.changes.length - 1;
+  const more = others > 0 ? ` ${plural(others, 'other change')} in the report.` : '';
+  return { tone: 'ok', text: describeIndividualChange(main) + more };
+}
+
+/**
+ * Syncs one user (or, for admin syncs, one administrator by email) now. A blank name is refused
+ * without calling the backend; the name is trimmed. A run that ends as "failed" (e.g. an unknown
+ * name) is a report like any other; a rejected command becomes a problem to show next to the form.
+ */
+export async function syncOne(backend: Backend, key: string, raw: string, syncType: SyncType = 'user'): Promise<SyncOneResult> {
+  const checked = checkSyncOneInput(raw, syncType);
+  if ('problem' in checked) return { kind: 'problem', code: 'validation', message: checked.problem };
+  try {
+    const report = await backend.sync_user({ key, username: checked.username });
+    return { kind: 'report', report, summary: summariseIndividual(report, checked.username) };
+  } catch (err) {
+    const { code, message } = toUserError(err);
+    return { kind: 'problem', code, message };
   }
 }
 

@@ -1,8 +1,20 @@
 // Shared state of sync runs, kept above the screens so a run keeps going (and its report stays)
 // while the user looks at other screens.
 
-import type { Backend, RunReport, Unlisten } from '../backend/backend';
-import { ProgressTracker, runSyncForReport, trackProgress, type ProgressView, type RunMode } from './service';
+import type { Backend, RunReport, SyncType, Unlisten } from '../backend/backend';
+import {
+  checkSyncOneInput,
+  ProgressTracker,
+  runSyncForReport,
+  syncOne,
+  trackProgress,
+  type ProgressView,
+  type RunMode,
+  type SyncOneResult,
+} from './service';
+
+/** What a run started from this window does: a full run (sync, preview, approve) or one user ("individual"). */
+export type RunKind = RunMode | 'individual';
 
 export interface SyncHooks {
   onerror: (err: unknown) => void;
@@ -14,7 +26,7 @@ export class SyncState {
   /** Latest progress per directory key. */
   progress = $state<Record<string, ProgressView>>({});
   /** Runs started from this window, per directory key. */
-  running = $state<Record<string, RunMode>>({});
+  running = $state<Record<string, RunKind>>({});
   /** The report shown in the panel: the last run started here, or one opened from the history. Not deep-reactive. */
   report = $state.raw<RunReport | null>(null);
 
@@ -55,6 +67,35 @@ export class SyncState {
     } catch (err) {
       this.hooks.onerror(err);
       return null;
+    } finally {
+      const { [key]: _done, ...rest } = this.running;
+      this.running = rest;
+      this.dropProgress(key, null);
+      this.hooks.ondatachanged();
+    }
+  }
+
+  /**
+   * Syncs one user (or administrator) of a directory. The report, failed or not, goes to the panel
+   * like any other run; a blank name or a rejected command comes back as a problem for the form to
+   * show, not through onerror.
+   */
+  async syncUser(key: string, username: string, syncType: SyncType): Promise<SyncOneResult> {
+    const checked = checkSyncOneInput(username, syncType);
+    if ('problem' in checked) return { kind: 'problem', code: 'validation', message: checked.problem };
+    if (this.running[key]) {
+      return {
+        kind: 'problem',
+        code: 'conflict',
+        message: 'This directory is already syncing. Wait for that run to finish, then try again.',
+      };
+    }
+    this.running = { ...this.running, [key]: 'individual' };
+    this.report = null;
+    try {
+      const result = await syncOne(this.backend, key, checked.username, syncType);
+      if (result.kind === 'report') this.report = result.report;
+      return result;
     } finally {
       const { [key]: _done, ...rest } = this.running;
       this.running = rest;

@@ -175,6 +175,27 @@ fn ldif() -> String {
     l
 }
 
+fn spawn(slapd: &str, d: &Path, ldap_port: u16, ldaps_port: u16) -> Child {
+    let child = Command::new(slapd)
+        .arg("-f")
+        .arg(d.join("slapd.conf"))
+        .arg("-h")
+        .arg(format!(
+            "ldap://127.0.0.1:{ldap_port}/ ldaps://127.0.0.1:{ldaps_port}/"
+        ))
+        .args(["-d", "0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", ldap_port)).is_err() {
+        assert!(Instant::now() < deadline, "slapd did not start listening");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
 impl Slapd {
     pub fn start() -> Option<Slapd> {
         let slapd = ["/usr/sbin/slapd", "/usr/local/libexec/slapd"]
@@ -193,10 +214,10 @@ impl Slapd {
         std::fs::create_dir_all(d.join("db")).unwrap();
         let conf = format!(
             "include /etc/ldap/schema/core.schema\ninclude /etc/ldap/schema/cosine.schema\ninclude /etc/ldap/schema/inetorgperson.schema\ninclude /etc/ldap/schema/nis.schema\n\
-             pidfile {d}/slapd.pid\nargsfile {d}/slapd.args\nmodulepath /usr/lib/ldap\nmoduleload back_mdb\nmoduleload ppolicy\n\
+             pidfile {d}/slapd.pid\nargsfile {d}/slapd.args\nmodulepath /usr/lib/ldap\nmoduleload back_mdb\nmoduleload ppolicy\nmoduleload refint\n\
              TLSCACertificateFile {d}/test-ca.crt\nTLSCertificateFile {d}/server.crt\nTLSCertificateKeyFile {d}/server.key\n\
              database mdb\nsuffix \"{BASE}\"\nrootdn \"{ADMIN}\"\nrootpw {PASSWORD}\ndirectory {d}/db\nmaxsize 104857600\n\
-             index objectClass,entryUUID eq\noverlay ppolicy\n",
+             index objectClass,entryUUID eq\noverlay ppolicy\noverlay refint\nrefint_attributes member uniqueMember\n",
             d = d.display()
         );
         std::fs::write(d.join("slapd.conf"), conf).unwrap();
@@ -208,30 +229,30 @@ impl Slapd {
             .arg("-l")
             .arg(d.join("data.ldif")));
         let (ldap_port, ldaps_port) = (free_port(), free_port());
-        let child = Command::new(slapd)
-            .arg("-f")
-            .arg(d.join("slapd.conf"))
-            .arg("-h")
-            .arg(format!(
-                "ldap://127.0.0.1:{ldap_port}/ ldaps://127.0.0.1:{ldaps_port}/"
-            ))
-            .args(["-d", "0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let s = Slapd {
+        let child = spawn(slapd, d, ldap_port, ldaps_port);
+        Some(Slapd {
             child,
             dir,
             ldap_port,
             ldaps_port,
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", ldap_port)).is_err() {
-            assert!(Instant::now() < deadline, "slapd did not start listening");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Some(s)
+        })
+    }
+
+    /// Stops the server (as a crash or a reboot would).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same ports with the same data.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.child = spawn(
+            "/usr/sbin/slapd",
+            self.dir.path(),
+            self.ldap_port,
+            self.ldaps_port,
+        );
     }
 
     pub fn ca(&self, name: &str) -> String {
