@@ -9,6 +9,7 @@
 //! anywhere but the value passed in; log or return it.
 
 pub mod client;
+pub mod diagnose;
 pub mod map;
 pub mod settings;
 
@@ -43,6 +44,12 @@ impl LdapConnector {
             settings,
             password,
         }
+    }
+
+    /// "Test connection": name resolution, TCP, TLS (with the certificate's subject, issuer and
+    /// fingerprint), bind, and the base DN, for each server until one passes.
+    pub async fn diagnose(&self) -> Vec<diagnose::Check> {
+        diagnose::diagnose(&self.settings, self.password.as_deref()).await
     }
 
     async fn read_all(

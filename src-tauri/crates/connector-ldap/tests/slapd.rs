@@ -225,3 +225,52 @@ async fn a_stopped_server_fails_the_fetch_as_transient() {
         "a server that went away may come back: {err}"
     );
 }
+
+#[tokio::test]
+async fn test_connection_diagnoses_each_step() {
+    let Some(srv) = Slapd::start() else { return };
+    let checks = connector(srv.settings(Transport::Ldaps)).diagnose().await;
+    let steps: Vec<(&str, bool)> = checks.iter().map(|c| (c.step.as_str(), c.ok)).collect();
+    assert_eq!(
+        steps,
+        vec![
+            ("resolve", true),
+            ("connect", true),
+            ("tls", true),
+            ("bind", true),
+            ("base_dn", true)
+        ],
+        "{checks:?}"
+    );
+    let tls = &checks[2].detail;
+    assert!(
+        tls.contains("CN=localhost") && tls.contains("Roster Test CA") && tls.contains("SHA-256"),
+        "the certificate's subject, issuer and fingerprint are shown: {tls}"
+    );
+
+    let mut s = srv.settings(Transport::Ldaps);
+    s.servers
+        .insert(0, format!("ldaps://127.0.0.1:{}", free_port()));
+    s.ca_pem = Some(srv.ca("other-ca"));
+    let checks = connector(s).diagnose().await;
+    assert!(
+        checks.iter().any(|c| c.step == "connect" && !c.ok),
+        "a closed port fails at connect: {checks:?}"
+    );
+    assert!(
+        checks.iter().any(|c| c.step == "tls" && !c.ok),
+        "an untrusted certificate fails at TLS: {checks:?}"
+    );
+
+    let wrong = LdapConnector::new(
+        Flavor::Openldap,
+        srv.settings(Transport::Starttls),
+        Some("nope".into()),
+    );
+    let checks = wrong.diagnose().await;
+    let bind = checks.iter().find(|c| c.step == "bind").unwrap();
+    assert!(
+        !bind.ok && bind.detail.contains("invalid credentials"),
+        "{bind:?}"
+    );
+}

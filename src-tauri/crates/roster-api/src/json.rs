@@ -272,3 +272,16 @@ impl From<&roster_engine::Progress> for ProgressEvent {
         }
     }
 }
+
+/// One step of "Test connection".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectionCheck {
+    /// `resolve`, `connect`, `tls`, `bind`, `base_dn` (or `demo`).
+    pub step: String,
+    /// The server checked.
+    pub server: String,
+    /// Passed.
+    pub ok: bool,
+    /// What was found, or what to do.
+    pub detail: String,
+}

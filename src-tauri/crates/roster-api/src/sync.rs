@@ -410,21 +410,7 @@ impl Roster {
                 let next = serde_json::json!({"epoch": s.epoch + 1});
                 Ok((Box::new(roster_demo::DemoConnector::new(s.seed, s.users, s.epoch)), Some(next)))
             }
-            "active_directory" | "openldap" => {
-                let flavor = if c.kind == "active_directory" {
-                    roster_connector_ldap::Flavor::ActiveDirectory
-                } else {
-                    roster_connector_ldap::Flavor::Openldap
-                };
-                let settings: roster_connector_ldap::Settings = serde_json::from_value(c.config.clone()).map_err(|e| {
-                    ApiError::new(Code::IncompatibleStore, format!("The saved settings of the connection \"{}\" cannot be read ({e}). Add the connection again.", c.name))
-                })?;
-                let password = match settings.bind_dn {
-                    Some(_) => self.secrets.get(&Self::secret_key(tenant, &c.id, "bind_password"))?.map(|p| p.0),
-                    None => None,
-                };
-                Ok((Box::new(roster_connector_ldap::LdapConnector::new(flavor, settings, password)), None))
-            }
+            "active_directory" | "openldap" => Ok((Box::new(self.ldap_connector(tenant, c)?), None)),
             other => Err(ApiError::validation(format!(
                 "Syncing \"{other}\" directories is not available in this version of Roster yet. Nothing was changed."
             ))),
@@ -838,5 +824,90 @@ impl Roster {
     /// next sync.
     pub fn trash_user(&self, username: &str) -> Result<()> {
         Ok(self.tenant()?.store.trash_user(username, self.now())?)
+    }
+}
+
+impl Roster {
+    fn ldap_connector(
+        &self,
+        tenant: &str,
+        c: &ConnectionRecord,
+    ) -> Result<roster_connector_ldap::LdapConnector> {
+        let flavor = match c.kind.as_str() {
+            "active_directory" => roster_connector_ldap::Flavor::ActiveDirectory,
+            "openldap" => roster_connector_ldap::Flavor::Openldap,
+            other => {
+                return Err(ApiError::validation(format!(
+                    "The connection {} is a {other} connection, not LDAP.",
+                    c.id
+                )))
+            }
+        };
+        let settings: roster_connector_ldap::Settings = serde_json::from_value(c.config.clone()).map_err(|e| {
+            ApiError::new(
+                Code::IncompatibleStore,
+                format!("The saved settings of the connection \"{}\" cannot be read ({e}). Add the connection again.", c.name),
+            )
+        })?;
+        let password = match settings.bind_dn {
+            Some(_) => self
+                .secrets
+                .get(&Self::secret_key(tenant, &c.id, "bind_password"))?
+                .map(|p| p.0),
+            None => None,
+        };
+        Ok(roster_connector_ldap::LdapConnector::new(
+            flavor, settings, password,
+        ))
+    }
+
+    /// "Test connection": each step with what was found and what to do. The demo directory always passes.
+    pub async fn test_connection(&self, id: &str) -> Result<Vec<json::ConnectionCheck>> {
+        let t = self.tenant()?;
+        let c = t.store.connection(id)?;
+        if c.kind == "demo" {
+            return Ok(vec![json::ConnectionCheck {
+                step: "demo".into(),
+                server: c.name.clone(),
+                ok: true,
+                detail: "The demo directory is built in and needs no network.".into(),
+            }]);
+        }
+        let ldap = self.ldap_connector(&t.id, &c)?;
+        Ok(ldap
+            .diagnose()
+            .await
+            .into_iter()
+            .map(|k| json::ConnectionCheck {
+                step: k.step,
+                server: k.server,
+                ok: k.ok,
+                detail: k.detail,
+            })
+            .collect())
+    }
+
+    /// Groups of a connection whose name contains `query`, for the group picker.
+    pub async fn search_groups(
+        &self,
+        id: &str,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<roster_core::source::GroupSummary>> {
+        let t = self.tenant()?;
+        let c = t.store.connection(id)?;
+        let (connector, _) = self.connector(&t.id, &c)?;
+        connector
+            .search_groups(query, limit.clamp(1, 500))
+            .await
+            .map_err(|e| {
+                let code = match e {
+                    roster_core::source::ConnectorError::Unreachable(_) => Code::SourceUnreachable,
+                    roster_core::source::ConnectorError::Unauthorized(_) => Code::Unauthorized,
+                    roster_core::source::ConnectorError::Configuration(_) => Code::Validation,
+                    roster_core::source::ConnectorError::Protocol(_) => Code::Unknown,
+                };
+                ApiError::new(code, e.to_string())
+            })
     }
 }

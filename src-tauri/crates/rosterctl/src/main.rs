@@ -126,6 +126,22 @@ enum ConnectionCmd {
     },
     /// Delete a connection no directory sync uses.
     Delete { id: String },
+    /// Test a connection step by step (name resolution, TCP, TLS certificate, bind, base DN).
+    Test {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find groups by name (the group picker).
+    Groups {
+        id: String,
+        #[arg(default_value = "")]
+        query: String,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -500,6 +516,55 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 ConnectionCmd::Delete { id } => {
                     roster.delete_connection(&id)?;
                     println!("Deleted connection {id}.");
+                }
+                ConnectionCmd::Test { id, json } => {
+                    let checks = roster.test_connection(&id).await?;
+                    if json {
+                        print_json(&checks)?;
+                    } else {
+                        for c in &checks {
+                            println!(
+                                "{} {:<8} {}  {}",
+                                if c.ok { "ok  " } else { "FAIL" },
+                                c.step,
+                                c.server,
+                                c.detail
+                            );
+                        }
+                    }
+                    let passed = checks.last().is_some_and(|c| c.ok);
+                    if !passed {
+                        let why = checks
+                            .iter()
+                            .rev()
+                            .find(|c| !c.ok)
+                            .map(|c| format!("{} failed: {}", c.step, c.detail));
+                        return Err(ApiError::new(
+                            roster_api::Code::SourceUnreachable,
+                            format!("The connection test failed. {}", why.unwrap_or_default()),
+                        )
+                        .into());
+                    }
+                }
+                ConnectionCmd::Groups {
+                    id,
+                    query,
+                    limit,
+                    json,
+                } => {
+                    let groups = roster.search_groups(&id, &query, limit).await?;
+                    if json {
+                        print_json(&groups)?;
+                    } else {
+                        for g in groups {
+                            println!(
+                                "{:<30} {:>6} members  {}",
+                                g.name,
+                                g.member_count.map(|n| n.to_string()).unwrap_or_default(),
+                                g.external_id
+                            );
+                        }
+                    }
                 }
             }
         }
