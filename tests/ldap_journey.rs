@@ -96,9 +96,16 @@ async fn openldap_sync_through_the_application_layer() {
     }
 
     let checks = r.test_connection(&conn.id).await.unwrap();
-    assert!(checks.len() == 5 && checks.iter().all(|c| c.ok), "Test connection passes every step: {checks:?}");
+    assert!(
+        checks.len() == 5 && checks.iter().all(|c| c.ok),
+        "Test connection passes every step: {checks:?}"
+    );
     let picked = r.search_groups(&conn.id, "eng", 10).await.unwrap();
-    assert_eq!(picked.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(), vec!["engineering"], "the group picker searches by name");
+    assert_eq!(
+        picked.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+        vec!["engineering"],
+        "the group picker searches by name"
+    );
 
     let first = r
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
