@@ -138,3 +138,47 @@ pub fn trash_page(
 ) -> Res<json::Page<json::UserRow>> {
     state.roster.trash_page(&query, offset, limit)
 }
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn connection_list(state: State<'_, AppState>) -> Res<Vec<json::Connection>> {
+    state.roster.list_connections()
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn connection_test(
+    state: State<'_, AppState>,
+    id: String,
+) -> Res<Vec<json::ConnectionCheck>> {
+    state.roster.test_connection(&id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn connection_groups(
+    state: State<'_, AppState>,
+    id: String,
+    query: String,
+    limit: usize,
+) -> Res<Vec<roster_core::source::GroupSummary>> {
+    state.roster.search_groups(&id, &query, limit).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn connection_test_draft(
+    state: State<'_, AppState>,
+    connection: serde_json::Value,
+) -> Res<Vec<json::ConnectionCheck>> {
+    state.roster.test_connection_draft(connection).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn connection_groups_draft(
+    state: State<'_, AppState>,
+    connection: serde_json::Value,
+    query: String,
+    limit: usize,
+) -> Res<Vec<roster_core::source::GroupSummary>> {
+    state
+        .roster
+        .search_groups_draft(connection, &query, limit)
+        .await
+}

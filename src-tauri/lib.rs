@@ -77,6 +77,11 @@ pub fn builder<R: Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::groups_page,
         commands::admins_page,
         commands::trash_page,
+        commands::connection_list,
+        commands::connection_test,
+        commands::connection_groups,
+        commands::connection_test_draft,
+        commands::connection_groups_draft,
     ])
 }
 

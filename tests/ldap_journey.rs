@@ -68,6 +68,38 @@ async fn openldap_sync_through_the_application_layer() {
         srv.ldap_port,
         ca.display()
     );
+    // Before saving: test the connection and pick groups from the unsaved settings.
+    let draft: serde_json::Value =
+        serde_json::from_str::<serde_json::Value>(&spec_text).unwrap()["connection"].clone();
+    let mut draft = draft;
+    draft["ca_pem"] = serde_json::Value::String(srv.ca("test-ca"));
+    draft.as_object_mut().unwrap().remove("ca_cert_file");
+    let checks = r.test_connection_draft(draft.clone()).await.unwrap();
+    assert!(
+        checks.last().is_some_and(|c| c.ok && c.step == "base_dn"),
+        "an unsaved connection can be tested: {checks:?}"
+    );
+    let groups = r
+        .search_groups_draft(draft.clone(), "sta", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        groups[0].external_id.to_lowercase(),
+        format!("cn=staff,ou=groups,{BASE}"),
+        "and its groups picked by name"
+    );
+    assert!(
+        r.list_connections().unwrap().is_empty(),
+        "testing saves nothing"
+    );
+    let mut bad = draft;
+    bad["bind_password"] = serde_json::Value::String("wrong".into());
+    let checks = r.test_connection_draft(bad).await.unwrap();
+    assert!(
+        checks.iter().any(|c| c.step == "bind" && !c.ok),
+        "a wrong password fails at the bind step: {checks:?}"
+    );
+
     let key = r.add_directory(spec::parse(&spec_text).unwrap()).unwrap();
     let conn = r.list_connections().unwrap().remove(0);
     assert_eq!(conn.kind, "openldap");

@@ -911,3 +911,79 @@ impl Roster {
             })
     }
 }
+
+impl Roster {
+    /// An LDAP connector for a connection spec that is not saved yet (the "Add directory" form): nothing is
+    /// stored, and the password stays in memory for this one call.
+    fn draft_connector(
+        connection: serde_json::Value,
+    ) -> Result<roster_connector_ldap::LdapConnector> {
+        let spec: crate::spec::ConnectionSpec =
+            serde_json::from_value(connection).map_err(|e| {
+                ApiError::validation(format!("The connection settings are not valid: {e}."))
+            })?;
+        // Testing before saving: the password is required only if a bind DN is given, as when saving.
+        spec.validate()?;
+        match spec {
+            crate::spec::ConnectionSpec::ActiveDirectory(l) => {
+                Ok(roster_connector_ldap::LdapConnector::new(
+                    roster_connector_ldap::Flavor::ActiveDirectory,
+                    l.settings,
+                    l.bind_password,
+                ))
+            }
+            crate::spec::ConnectionSpec::Openldap(l) => {
+                Ok(roster_connector_ldap::LdapConnector::new(
+                    roster_connector_ldap::Flavor::Openldap,
+                    l.settings,
+                    l.bind_password,
+                ))
+            }
+            ref other => Err(ApiError::validation(format!(
+                "Testing \"{}\" connections before saving is not available.",
+                other.kind()
+            ))),
+        }
+    }
+
+    /// "Test connection" for connection settings that are not saved yet.
+    pub async fn test_connection_draft(
+        &self,
+        connection: serde_json::Value,
+    ) -> Result<Vec<json::ConnectionCheck>> {
+        Ok(Self::draft_connector(connection)?
+            .diagnose()
+            .await
+            .into_iter()
+            .map(|k| json::ConnectionCheck {
+                step: k.step,
+                server: k.server,
+                ok: k.ok,
+                detail: k.detail,
+            })
+            .collect())
+    }
+
+    /// The group picker for connection settings that are not saved yet.
+    pub async fn search_groups_draft(
+        &self,
+        connection: serde_json::Value,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<roster_core::source::GroupSummary>> {
+        Self::draft_connector(connection)?
+            .search_groups(query, limit.clamp(1, 500))
+            .await
+            .map_err(connector_error)
+    }
+}
+
+fn connector_error(e: roster_core::source::ConnectorError) -> ApiError {
+    let code = match e {
+        roster_core::source::ConnectorError::Unreachable(_) => Code::SourceUnreachable,
+        roster_core::source::ConnectorError::Unauthorized(_) => Code::Unauthorized,
+        roster_core::source::ConnectorError::Configuration(_) => Code::Validation,
+        roster_core::source::ConnectorError::Protocol(_) => Code::Unknown,
+    };
+    ApiError::new(code, e.to_string())
+}
