@@ -71,7 +71,7 @@ impl LdapConnector {
             &mut session.ldap,
             s,
             &schema.group_filter,
-            &schema.group_attributes(),
+            &schema.group_attributes(s.member_range),
         )
         .await?;
         for g in &mut groups_raw {
@@ -156,8 +156,13 @@ impl Connector for LdapConnector {
             ldap3::ldap_escape(query.trim())
         );
         let mut session = client::open(s, self.password.as_deref()).await?;
-        let entries =
-            client::search(&mut session.ldap, s, &filter, &schema.group_attributes()).await?;
+        let entries = client::search(
+            &mut session.ldap,
+            s,
+            &filter,
+            &schema.group_attributes(s.member_range),
+        )
+        .await?;
         let _ = session.ldap.unbind().await;
         let mut out: Vec<GroupSummary> = entries
             .iter()

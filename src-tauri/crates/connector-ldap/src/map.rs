@@ -193,11 +193,16 @@ impl Schema {
     }
 
     /// Attributes to request for groups.
-    pub fn group_attributes(&self) -> Vec<String> {
+    /// (Members in ranges of `range` values when set.)
+    pub fn group_attributes(&self, range: Option<u32>) -> Vec<String> {
+        let member = match range {
+            Some(n) => format!("{};range=0-{}", self.member_attribute, n.saturating_sub(1)),
+            None => self.member_attribute.clone(),
+        };
         vec![
             "cn".into(),
             "description".into(),
-            self.member_attribute.clone(),
+            member,
             self.id_attribute.into(),
         ]
     }

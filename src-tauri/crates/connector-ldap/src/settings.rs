@@ -78,6 +78,10 @@ pub struct Settings {
     /// Entries per page (RFC 2696); default 1000, under AD's MaxPageSize and slapd's default size limit.
     #[serde(default = "page")]
     pub page_size: i32,
+    /// Ask for group members in ranges of this many values (`member;range=0-N`). Active Directory ranges
+    /// large groups by itself (1,500 values); this forces it, for servers that need smaller ranges.
+    #[serde(default)]
+    pub member_range: Option<u32>,
 }
 
 fn yes() -> bool {
@@ -114,6 +118,9 @@ impl Settings {
         }
         if !(1..=5000).contains(&self.page_size) {
             return Err("The page size must be between 1 and 5000 (1000 suits Active Directory and OpenLDAP).".into());
+        }
+        if self.member_range == Some(0) {
+            return Err("The member range must be at least 1 value.".into());
         }
         if let Some(m) = &self.member_attribute {
             let ok =

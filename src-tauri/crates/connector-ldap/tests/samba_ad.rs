@@ -216,6 +216,7 @@ impl Samba {
             member_attribute: None,
             disabled_when: None,
             page_size: 1000,
+            member_range: None,
         }
     }
 }
@@ -295,6 +296,21 @@ async fn active_directory_through_samba() {
         .await
         .unwrap();
     assert_eq!(b2.users.len(), 3, "STARTTLS and a UPN bind work too");
+
+    // Members read in ranges of one value (member;range=0-0, then 1-*): the same result.
+    let mut ranged = samba.settings(Transport::Ldaps, "SAMDOM\\Administrator");
+    ranged.member_range = Some(1);
+    let b_ranged = ad(ranged).fetch(&request()).await.unwrap();
+    let mut ranged_names: Vec<&str> = b_ranged
+        .users
+        .iter()
+        .filter_map(|u| u.first("sAMAccountName"))
+        .collect();
+    ranged_names.sort();
+    assert_eq!(
+        ranged_names, names,
+        "range retrieval reads every member, chunk by chunk"
+    );
 
     // A password bind in clear text: Samba demands a secure connection, and the message says so.
     let mut clear = samba.settings(Transport::Clear, "SAMDOM\\Administrator");

@@ -284,6 +284,7 @@ impl Slapd {
                 value: Some("disabled".into()),
             }),
             page_size: 1000,
+            member_range: None,
         }
     }
 }
