@@ -223,6 +223,20 @@ pub async fn search(
     filter: &str,
     attrs: &[String],
 ) -> Result<Vec<Entry>, ConnectorError> {
+    let mut out = Vec::new();
+    search_each(ldap, s, filter, attrs, |e| out.push(e)).await?;
+    Ok(out)
+}
+
+/// As [`search`], handing each entry to `each` as it arrives (so a caller can convert and drop entries
+/// one at a time instead of holding them all).
+pub async fn search_each(
+    ldap: &mut Ldap,
+    s: &Settings,
+    filter: &str,
+    attrs: &[String],
+    mut each: impl FnMut(Entry),
+) -> Result<(), ConnectorError> {
     let base = s.base_dn.as_str();
     let page = s.page_size;
     let what = format!("Searching {base}");
@@ -235,14 +249,13 @@ pub async fn search(
         .streaming_search_with(adapters, base, Scope::Subtree, filter, attrs.to_vec())
         .await
         .map_err(|e| ConnectorError::Unreachable(format!("{what} failed: {e}.")))?;
-    let mut out = Vec::new();
     loop {
         match stream.next().await {
             Ok(Some(re)) => {
                 if re.is_ref() {
                     continue; // referrals are skipped, not chased
                 }
-                out.push(to_entry(SearchEntry::construct(re)));
+                each(to_entry(SearchEntry::construct(re)));
             }
             Ok(None) => break,
             Err(e) => {
@@ -256,7 +269,7 @@ pub async fn search(
     if res.rc != 0 {
         return Err(result_error(res.rc, &res.text, &what));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Reads the rest of a ranged attribute (`member;range=0-1499`, then `member;range=1500-*`, …), as Active

@@ -78,22 +78,20 @@ impl LdapConnector {
             client::complete_ranges(&mut session.ldap, g, &schema.member_attribute).await?;
         }
         let groups: Vec<map::GroupEntry> = groups_raw
-            .iter()
+            .into_iter()
             .map(|e| map::group(e, &schema.member_attribute))
             .collect();
-        drop(groups_raw);
         let filter = user_filter.unwrap_or_else(|| schema.user_filter.clone());
         let attrs = schema.user_attributes(self.flavor, s, wanted);
-        let entries = client::search(&mut session.ldap, s, &filter, &attrs).await?;
-        let _ = session.ldap.unbind().await;
+        // Users are converted as they arrive, so the raw entries never pile up.
         let mut names = HashMap::new();
-        let users = entries
-            .into_iter()
-            .map(|e| {
-                let u = map::user(self.flavor, s, &e, &mut names);
-                (e.dn, u)
-            })
-            .collect();
+        let mut users = Vec::new();
+        client::search_each(&mut session.ldap, s, &filter, &attrs, |e| {
+            let dn = e.dn.clone();
+            users.push((dn, map::user(self.flavor, s, e, &mut names)));
+        })
+        .await?;
+        let _ = session.ldap.unbind().await;
         Ok((
             groups,
             users,
@@ -165,7 +163,7 @@ impl Connector for LdapConnector {
         .await?;
         let _ = session.ldap.unbind().await;
         let mut out: Vec<GroupSummary> = entries
-            .iter()
+            .into_iter()
             .map(|e| {
                 let g = map::group(e, &schema.member_attribute);
                 GroupSummary {

@@ -3,7 +3,7 @@
 
 use crate::settings::{Flavor, Settings};
 use base64::Engine;
-use roster_core::source::{flatten_members, SourceBatch, SourceGroup, SourceUser};
+use roster_core::source::{SourceBatch, SourceGroup, SourceUser};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -81,11 +81,26 @@ impl Entry {
 /// A DN in a form that compares equal for the same entry: lower case, no spaces around separators.
 /// (Enough for what servers return; not a full RFC 4514 canonicalisation.)
 pub fn normalize_dn(dn: &str) -> String {
-    dn.split(',')
-        .map(|rdn| rdn.split('=').map(str::trim).collect::<Vec<_>>().join("="))
-        .collect::<Vec<_>>()
-        .join(",")
-        .to_lowercase()
+    // One pass, one allocation: drop spaces around ',' and '=', lower-case the rest.
+    let mut out = String::with_capacity(dn.len());
+    let mut pending_space = false;
+    for c in dn.trim().chars() {
+        match c {
+            ' ' => pending_space = true,
+            ',' | '=' => {
+                pending_space = false;
+                out.push(c);
+            }
+            _ => {
+                if pending_space && !out.is_empty() && !out.ends_with([',', '=']) {
+                    out.push(' ');
+                }
+                pending_space = false;
+                out.extend(c.to_lowercase());
+            }
+        }
+    }
+    out
 }
 
 /// Active Directory's objectGUID (16 bytes, mixed endian) in its usual text form.
@@ -222,38 +237,9 @@ pub struct Skipped {
 pub fn user(
     flavor: Flavor,
     s: &Settings,
-    e: &Entry,
+    e: Entry,
     names: &mut HashMap<String, Arc<str>>,
 ) -> SourceUser {
-    let mut intern = |n: &str| -> Arc<str> {
-        names
-            .entry(n.to_string())
-            .or_insert_with(|| Arc::from(n))
-            .clone()
-    };
-    let mut attributes: Vec<(Arc<str>, String)> = Vec::new();
-    for (k, vs) in &e.attrs {
-        let name = intern(k);
-        for v in vs {
-            attributes.push((name.clone(), v.clone()));
-        }
-    }
-    for (k, vs) in &e.bin_attrs {
-        let name = intern(k);
-        for v in vs {
-            let text = if k.eq_ignore_ascii_case("objectGUID") {
-                guid_string(v)
-            } else if k.eq_ignore_ascii_case("objectSid") {
-                sid_string(v)
-            } else {
-                None
-            };
-            attributes.push((
-                name.clone(),
-                text.unwrap_or_else(|| base64::engine::general_purpose::STANDARD.encode(v)),
-            ));
-        }
-    }
     let external_id = match flavor {
         Flavor::ActiveDirectory => e.bin("objectGUID").first().and_then(|b| guid_string(b)),
         Flavor::Openldap => e.first("entryUUID").map(str::to_lowercase),
@@ -276,8 +262,42 @@ pub fn user(
             locked || flagged
         }
     };
+    // Attribute names are interned: looked up by reference, allocated once per name per fetch.
+    let mut intern = |n: &str| -> Arc<str> {
+        match names.get(n) {
+            Some(a) => a.clone(),
+            None => {
+                let a: Arc<str> = Arc::from(n);
+                names.insert(n.to_string(), a.clone());
+                a
+            }
+        }
+    };
+    let mut attributes: Vec<(Arc<str>, String)> = Vec::with_capacity(e.attrs.len());
+    for (k, vs) in e.attrs {
+        let name = intern(&k);
+        for v in vs {
+            attributes.push((name.clone(), v));
+        }
+    }
+    for (k, vs) in e.bin_attrs {
+        let name = intern(&k);
+        for v in vs {
+            let text = if k.eq_ignore_ascii_case("objectGUID") {
+                guid_string(&v)
+            } else if k.eq_ignore_ascii_case("objectSid") {
+                sid_string(&v)
+            } else {
+                None
+            };
+            attributes.push((
+                name.clone(),
+                text.unwrap_or_else(|| base64::engine::general_purpose::STANDARD.encode(&v)),
+            ));
+        }
+    }
     SourceUser {
-        external_id,
+        external_id: external_id.into(),
         attributes,
         disabled,
     }
@@ -299,37 +319,51 @@ pub struct GroupEntry {
 }
 
 /// Converts a group entry; `member_attribute` values are collected whatever their range suffix.
-pub fn group(e: &Entry, member_attribute: &str) -> GroupEntry {
+pub fn group(e: Entry, member_attribute: &str) -> GroupEntry {
+    let key = normalize_dn(&e.dn);
+    let name = e
+        .first("cn")
+        .map(str::to_string)
+        .unwrap_or_else(|| e.dn.clone());
+    let description = e.first("description").map(str::to_string);
     let mut members = Vec::new();
-    for (k, vs) in &e.attrs {
-        let base = parse_range(k)
-            .map(|(b, _, _)| b)
-            .unwrap_or_else(|| k.clone());
-        if base.eq_ignore_ascii_case(member_attribute) {
-            members.extend(vs.iter().cloned());
+    for (k, vs) in e.attrs {
+        let is_member = k.eq_ignore_ascii_case(member_attribute)
+            || parse_range(&k).is_some_and(|(b, _, _)| b.eq_ignore_ascii_case(member_attribute));
+        if is_member {
+            if members.is_empty() {
+                members = vs;
+            } else {
+                members.extend(vs);
+            }
         }
     }
     GroupEntry {
-        dn: e.dn.clone(),
-        key: normalize_dn(&e.dn),
-        name: e
-            .first("cn")
-            .map(str::to_string)
-            .unwrap_or_else(|| e.dn.clone()),
-        description: e.first("description").map(str::to_string),
+        dn: e.dn,
+        key,
+        name,
+        description,
         members,
     }
 }
 
 /// Builds the batch: the selected groups with their members flattened through nested groups (cycles
 /// safe), and every user in at least one of them. `users` pairs each user's DN with the user.
+/// Memberships are resolved by index and shared ids, so a million of them allocate nothing per member.
 pub fn assemble(
     selected: &[String],
     groups: &[GroupEntry],
     users: Vec<(String, SourceUser)>,
     member_is_uid: bool,
 ) -> SourceBatch {
-    let by_dn: HashMap<String, usize> = users
+    // Member values usually spell a DN exactly as the server returns it: look that up first, and
+    // normalise only when it misses.
+    let raw_users: HashMap<&str, usize> = users
+        .iter()
+        .enumerate()
+        .map(|(i, (dn, _))| (dn.as_str(), i))
+        .collect();
+    let norm_users: HashMap<String, usize> = users
         .iter()
         .enumerate()
         .map(|(i, (dn, _))| (normalize_dn(dn), i))
@@ -339,62 +373,83 @@ pub fn assemble(
         .enumerate()
         .filter_map(|(i, (_, u))| u.first("uid").map(|v| (v.to_lowercase(), i)))
         .collect();
-    let group_index: HashMap<&str, usize> = groups
+    let raw_groups: HashMap<&str, usize> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.dn.as_str(), i))
+        .collect();
+    let norm_groups: HashMap<&str, usize> = groups
         .iter()
         .enumerate()
         .map(|(i, g)| (g.key.as_str(), i))
         .collect();
-    // Per group: direct member users (external ids) and direct member groups (normalised DNs).
-    let edges: Vec<(Vec<String>, Vec<String>)> = groups
+    // Per group: direct member users and direct member groups, by index.
+    let edges: Vec<(Vec<usize>, Vec<usize>)> = groups
         .iter()
         .map(|g| {
-            let mut us = Vec::new();
+            let mut us = Vec::with_capacity(g.members.len());
             let mut gs = Vec::new();
             for m in &g.members {
                 if member_is_uid {
                     if let Some(&i) = by_uid.get(&m.to_lowercase()) {
-                        us.push(users[i].1.external_id.clone());
+                        us.push(i);
                     }
                     continue;
                 }
                 // uniqueMember may carry a "#'…'B" unique identifier after the DN.
                 let dn = m.split('#').next().unwrap_or(m);
-                let key = normalize_dn(dn);
-                if group_index.contains_key(key.as_str()) {
-                    gs.push(key);
-                } else if let Some(&i) = by_dn.get(&key) {
-                    us.push(users[i].1.external_id.clone());
+                if let Some(&i) = raw_users.get(dn) {
+                    us.push(i);
+                } else if let Some(&i) = raw_groups.get(dn) {
+                    gs.push(i);
+                } else {
+                    let key = normalize_dn(dn);
+                    if let Some(&i) = norm_users.get(&key) {
+                        us.push(i);
+                    } else if let Some(&i) = norm_groups.get(key.as_str()) {
+                        gs.push(i);
+                    }
                 }
             }
             (us, gs)
         })
         .collect();
     let mut batch = SourceBatch::default();
-    let mut wanted = std::collections::HashSet::new();
+    let mut wanted = vec![false; users.len()];
     for sel in selected {
-        let key = normalize_dn(sel);
-        let Some(&gi) = group_index.get(key.as_str()) else {
+        let Some(&root) = norm_groups.get(normalize_dn(sel).as_str()) else {
             batch.missing_groups.push(sel.clone());
             continue;
         };
-        let members = flatten_members(&groups[gi].key, |k| {
-            group_index
-                .get(k)
-                .map(|&i| (edges[i].0.as_slice(), edges[i].1.as_slice()))
-        });
-        let members: Vec<String> = members.into_iter().map(str::to_owned).collect();
-        wanted.extend(members.iter().cloned());
+        // Depth-first over nested groups, each group once (cycles are safe), each user once.
+        let mut seen_user = vec![false; users.len()];
+        let mut seen_group = vec![false; groups.len()];
+        let mut stack = vec![root];
+        let mut members = Vec::new();
+        while let Some(g) = stack.pop() {
+            if std::mem::replace(&mut seen_group[g], true) {
+                continue;
+            }
+            for &u in &edges[g].0 {
+                if !std::mem::replace(&mut seen_user[u], true) {
+                    members.push(users[u].1.external_id.clone());
+                    wanted[u] = true;
+                }
+            }
+            stack.extend(edges[g].1.iter().rev().copied());
+        }
         batch.groups.push(SourceGroup {
             external_id: sel.clone(),
-            name: groups[gi].name.clone(),
-            description: groups[gi].description.clone(),
+            name: groups[root].name.clone(),
+            description: groups[root].description.clone(),
             members,
         });
     }
     batch.users = users
         .into_iter()
-        .map(|(_, u)| u)
-        .filter(|u| wanted.contains(&u.external_id))
+        .zip(wanted)
+        .filter(|(_, w)| *w)
+        .map(|((_, u), _)| u)
         .collect();
     batch
 }

@@ -2,7 +2,8 @@
 //! next to baselines measured in the same run on the same machine.
 //!
 //! ```text
-//! cargo run --release -p roster-bench -- [USERS]      # default 100000
+//! cargo run --release -p roster-bench -- [USERS]                                 # demo directory, default 100000
+//! cargo run --release -p roster-bench -- ldap [USERS] [GROUPS] [MEMBERS_PER_GROUP] # real slapd, default 100000 1000 1000
 //! ```
 //! Baselines: generating the demo directory alone, and inserting the same number of user rows into the same
 //! schema with one prepared statement in one transaction (the least any store could do). Figures: first
@@ -17,14 +18,16 @@ use roster_engine::{run_sync, Mode, NoEvents, RunRequest};
 use roster_store::{ConnectionRecord, DirectoryRecord, Store, Trigger};
 use std::time::Instant;
 
-fn peak_rss_mb() -> Option<f64> {
+mod ldap;
+
+pub(crate) fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }
 
-fn rss() -> String {
+pub(crate) fn rss() -> String {
     peak_rss_mb()
         .map(|m| format!("{m:.0} MB"))
         .unwrap_or_else(|| "n/a (no /proc)".into())
@@ -196,10 +199,9 @@ async fn bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn main() -> std::process::ExitCode {
-    let n = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(100_000usize);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let num =
+        |i: usize, default: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -210,7 +212,12 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(1);
         }
     };
-    match rt.block_on(bench(n)) {
+    let result = if args.first().map(String::as_str) == Some("ldap") {
+        rt.block_on(ldap::bench(num(1, 100_000), num(2, 1_000), num(3, 1_000)))
+    } else {
+        rt.block_on(bench(num(0, 100_000)))
+    };
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("roster-bench: {e}");

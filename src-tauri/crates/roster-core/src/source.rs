@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceUser {
     /// Stable id in the source (objectGUID, entryUUID, Graph id…); survives renames and moves.
-    pub external_id: String,
+    /// Shared (`Arc<str>`) because every group membership refers to it.
+    pub external_id: std::sync::Arc<str>,
     /// Attribute values as (name, value) pairs; multi-valued attributes repeat the name.
     /// Names are compared case-insensitively. Names are shared (`Arc<str>`): a connector interns each
     /// attribute name once, so 100,000 users do not carry a million copies of "mail".
@@ -47,8 +48,9 @@ pub struct SourceGroup {
     pub name: String,
     /// Description.
     pub description: Option<String>,
-    /// External ids of the member users (transitive).
-    pub members: Vec<String>,
+    /// External ids of the member users (transitive), sharing the users' own ids: a million memberships
+    /// cost a million pointers, not a million strings.
+    pub members: Vec<std::sync::Arc<str>>,
 }
 
 /// Everything a full fetch returned: the selected groups and every user in at least one of them.

@@ -51,7 +51,7 @@ fn source_group(org: &Org, index: &HashMap<String, usize>, idx: usize) -> Source
         external_id: g.dn.clone(),
         name: g.name.clone(),
         description: Some(g.description.clone()),
-        members: members.into_iter().map(str::to_owned).collect(),
+        members: members.into_iter().map(std::sync::Arc::from).collect(),
     }
 }
 
@@ -116,7 +116,7 @@ impl Connector for DemoConnector {
         batch.users = org
             .users
             .iter()
-            .filter(|u| wanted_users.contains(&u.external_id))
+            .filter(|u| wanted_users.contains(u.external_id.as_str()))
             .map(|u| u.to_source(&names))
             .collect();
         Ok(batch)

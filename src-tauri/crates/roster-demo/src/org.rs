@@ -188,7 +188,7 @@ impl User {
             .filter_map(|(i, n)| self.attribute(*i).map(|v| (n.clone(), v)))
             .collect();
         SourceUser {
-            external_id: self.external_id.clone(),
+            external_id: self.external_id.as_str().into(),
             attributes,
             disabled: self.disabled,
         }

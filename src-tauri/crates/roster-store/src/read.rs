@@ -172,25 +172,35 @@ impl Store {
             let mut st = tx.prepare(
                 "SELECT m.user_id, m.group_id FROM memberships m JOIN groups g ON g.id = m.group_id WHERE g.managed_by = ?1",
             )?;
-            let mut by_user: HashMap<String, Vec<GroupId>> = HashMap::new();
-            let rows = st.query_map([&key.0], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })?;
-            // Interned: one allocation per group, shared by every member.
+            // Memberships are read without allocating per row: user and group ids are looked up by
+            // reference, and group ids are shared (one allocation per group).
+            let index: HashMap<String, usize> = snap
+                .users
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (u.id.0.clone(), i))
+                .collect();
             let mut ids: HashMap<String, GroupId> = HashMap::new();
-            for row in rows {
-                let (u, g) = row?;
-                let id = ids
-                    .entry(g)
-                    .or_insert_with_key(|g| GroupId(g.as_str().into()))
-                    .clone();
-                by_user.entry(u).or_default().push(id);
+            let mut groups_of: Vec<Vec<GroupId>> = vec![Vec::new(); snap.users.len()];
+            let mut rows = st.query([&key.0])?;
+            while let Some(row) = rows.next()? {
+                let u = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+                let g = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+                let Some(&i) = index.get(u) else { continue };
+                let id = match ids.get(g) {
+                    Some(id) => id.clone(),
+                    None => {
+                        let id = GroupId(g.into());
+                        ids.insert(g.to_string(), id.clone());
+                        id
+                    }
+                };
+                groups_of[i].push(id);
             }
-            for u in &mut snap.users {
-                if let Some(mut gs) = by_user.remove(u.id.as_str()) {
-                    gs.sort();
-                    u.groups = gs;
-                }
+            drop(rows);
+            for (u, mut gs) in snap.users.iter_mut().zip(groups_of) {
+                gs.sort();
+                u.groups = gs;
             }
             snap.users.extend(take_over_candidates(
                 &tx,

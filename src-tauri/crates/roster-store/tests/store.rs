@@ -68,7 +68,7 @@ fn batch(names: &[&str]) -> SourceBatch {
         users: names
             .iter()
             .map(|n| SourceUser {
-                external_id: format!("ext-{n}"),
+                external_id: format!("ext-{n}").into(),
                 attributes: vec![
                     ("uid".into(), n.to_string()),
                     ("mail".into(), format!("{n}@example.org")),
@@ -80,7 +80,7 @@ fn batch(names: &[&str]) -> SourceBatch {
             external_id: "g1".into(),
             name: "Staff".into(),
             description: None,
-            members: names.iter().map(|n| format!("ext-{n}")).collect(),
+            members: names.iter().map(|n| format!("ext-{n}").into()).collect(),
         }],
         missing_groups: Vec::new(),
     }

@@ -57,7 +57,7 @@ fn group(ext: &str, name: &str, members: &[&str]) -> SourceGroup {
         external_id: ext.into(),
         name: name.into(),
         description: None,
-        members: members.iter().map(|m| m.to_string()).collect(),
+        members: members.iter().map(|m| (*m).into()).collect(),
     }
 }
 
