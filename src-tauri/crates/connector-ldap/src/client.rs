@@ -330,3 +330,28 @@ pub async fn complete_ranges(
         }
     }
 }
+
+/// Reads one entry by DN (base scope) with `filter`; `None` if it no longer exists or does not match.
+pub async fn read_entry(
+    ldap: &mut Ldap,
+    s: &Settings,
+    dn: &str,
+    filter: &str,
+    attrs: &[String],
+) -> Result<Option<Entry>, ConnectorError> {
+    let res = ldap
+        .with_timeout(Duration::from_secs(s.search_timeout_secs))
+        .search(dn, Scope::Base, filter, attrs.to_vec())
+        .await
+        .map_err(|e| ConnectorError::Unreachable(format!("Reading {dn} failed: {e}.")))?;
+    match res.success() {
+        Ok((rs, _)) => Ok(rs
+            .into_iter()
+            .find(|r| !r.is_ref())
+            .map(|re| to_entry(SearchEntry::construct(re)))),
+        Err(LdapError::LdapResult { result }) if result.rc == 32 => Ok(None), // deleted since the scan
+        Err(e) => Err(ConnectorError::Protocol(format!(
+            "Reading {dn} failed: {e}."
+        ))),
+    }
+}

@@ -17,8 +17,10 @@ use async_trait::async_trait;
 use roster_core::source::{
     Connector, ConnectorError, FetchRequest, GroupSummary, SourceBatch, SourceLookup,
 };
+use roster_core::source::{Since, SourceUser};
 pub use settings::{DisabledWhen, Flavor, Settings, Transport};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// An LDAP directory.
 pub struct LdapConnector {
@@ -52,6 +54,61 @@ impl LdapConnector {
         diagnose::diagnose(&self.settings, self.password.as_deref()).await
     }
 
+    async fn read_groups(
+        &self,
+        session: &mut client::Session,
+        schema: &map::Schema,
+    ) -> Result<Vec<map::GroupEntry>, ConnectorError> {
+        let s = &self.settings;
+        let mut raw = client::search(
+            &mut session.ldap,
+            s,
+            &schema.group_filter,
+            &schema.group_attributes(s.member_range),
+        )
+        .await?;
+        for g in &mut raw {
+            client::complete_ranges(&mut session.ldap, g, &schema.member_attribute).await?;
+        }
+        Ok(raw
+            .into_iter()
+            .map(|e| map::group(e, &schema.member_attribute))
+            .collect())
+    }
+
+    /// Reads users with `filter`, converting each as it arrives; returns them with the highest change mark.
+    async fn read_users(
+        &self,
+        session: &mut client::Session,
+        schema: &map::Schema,
+        filter: &str,
+        attrs: &[String],
+    ) -> Result<(Vec<(String, SourceUser)>, Option<String>), ConnectorError> {
+        let s = &self.settings;
+        let mut names = HashMap::new();
+        let mut users = Vec::new();
+        let mut mark: Option<String> = None;
+        client::search_each(&mut session.ldap, s, filter, attrs, |mut e| {
+            // The change mark is bookkeeping, not a user attribute: take it out.
+            if let Some(pos) = e
+                .attrs
+                .iter()
+                .position(|(k, _)| k.eq_ignore_ascii_case(schema.change_attribute))
+            {
+                let (_, vs) = e.attrs.remove(pos);
+                if let Some(m) = vs.into_iter().next() {
+                    if mark.as_deref().is_none_or(|cur| map::mark_newer(&m, cur)) {
+                        mark = Some(m);
+                    }
+                }
+            }
+            let dn = e.dn.clone();
+            users.push((dn, map::user(self.flavor, s, e, &mut names)));
+        })
+        .await?;
+        Ok((users, mark))
+    }
+
     async fn read_all(
         &self,
         user_filter: Option<String>,
@@ -59,52 +116,143 @@ impl LdapConnector {
     ) -> Result<
         (
             Vec<map::GroupEntry>,
-            Vec<(String, roster_core::source::SourceUser)>,
+            Vec<(String, SourceUser)>,
             bool,
+            Option<String>,
         ),
         ConnectorError,
     > {
         let s = &self.settings;
         let schema = map::Schema::of(self.flavor, s);
         let mut session = client::open(s, self.password.as_deref()).await?;
-        let mut groups_raw = client::search(
-            &mut session.ldap,
-            s,
-            &schema.group_filter,
-            &schema.group_attributes(s.member_range),
-        )
-        .await?;
-        for g in &mut groups_raw {
-            client::complete_ranges(&mut session.ldap, g, &schema.member_attribute).await?;
-        }
-        let groups: Vec<map::GroupEntry> = groups_raw
-            .into_iter()
-            .map(|e| map::group(e, &schema.member_attribute))
-            .collect();
+        let groups = self.read_groups(&mut session, &schema).await?;
         let filter = user_filter.unwrap_or_else(|| schema.user_filter.clone());
         let attrs = schema.user_attributes(self.flavor, s, wanted);
-        // Users are converted as they arrive, so the raw entries never pile up.
-        let mut names = HashMap::new();
-        let mut users = Vec::new();
-        client::search_each(&mut session.ldap, s, &filter, &attrs, |e| {
-            let dn = e.dn.clone();
-            users.push((dn, map::user(self.flavor, s, e, &mut names)));
-        })
-        .await?;
+        let (users, mark) = self
+            .read_users(&mut session, &schema, &filter, &attrs)
+            .await?;
         let _ = session.ldap.unbind().await;
+        let cursor = mark.map(|m| map::cursor(&session.server, &m));
         Ok((
             groups,
             users,
             schema.member_attribute.eq_ignore_ascii_case("memberUid"),
+            cursor,
         ))
+    }
+
+    /// An incremental fetch: every group (memberships can change without any user changing), every user's
+    /// id and change mark (deleted users are the ones missing), and in full only the users that changed
+    /// since the cursor or that the sync does not know. Falls back to a full fetch when another server
+    /// answers than the one the cursor came from (change marks are per server).
+    async fn fetch_since(
+        &self,
+        request: &FetchRequest,
+        since: &Since,
+    ) -> Result<SourceBatch, ConnectorError> {
+        let s = &self.settings;
+        let schema = map::Schema::of(self.flavor, s);
+        let mut session = client::open(s, self.password.as_deref()).await?;
+        let Some((server, from)) = map::parse_cursor(&since.cursor) else {
+            return self.fetch_full(request).await;
+        };
+        if server != session.server {
+            tracing::info!(
+                "another server answered ({}) than the cursor's ({server}): full sync",
+                session.server
+            );
+            let _ = session.ldap.unbind().await;
+            return self.fetch_full(request).await;
+        }
+        let groups = self.read_groups(&mut session, &schema).await?;
+        let id_attrs = vec![
+            schema.id_attribute.to_string(),
+            schema.change_attribute.to_string(),
+            "uid".to_string(),
+        ];
+        // Stubs: id, uid and DN of every user, with the change mark kept aside per user.
+        let mut marks: HashMap<String, String> = HashMap::new();
+        let mut names = HashMap::new();
+        let mut stubs = Vec::new();
+        let mut top: Option<String> = None;
+        client::search_each(
+            &mut session.ldap,
+            s,
+            &schema.user_filter,
+            &id_attrs,
+            |mut e| {
+                if let Some(pos) = e
+                    .attrs
+                    .iter()
+                    .position(|(k, _)| k.eq_ignore_ascii_case(schema.change_attribute))
+                {
+                    let (_, vs) = e.attrs.remove(pos);
+                    if let Some(m) = vs.into_iter().next() {
+                        if top.as_deref().is_none_or(|cur| map::mark_newer(&m, cur)) {
+                            top = Some(m.clone());
+                        }
+                        marks.insert(e.dn.clone(), m);
+                    }
+                }
+                let dn = e.dn.clone();
+                stubs.push((dn, map::user(self.flavor, s, e, &mut names)));
+            },
+        )
+        .await?;
+        let by_uid = schema.member_attribute.eq_ignore_ascii_case("memberUid");
+        let dn_of: HashMap<Arc<str>, String> = stubs
+            .iter()
+            .map(|(dn, u)| (u.external_id.clone(), dn.clone()))
+            .collect();
+        let mut batch = map::assemble(&request.groups, &groups, stubs, by_uid);
+        // In scope: read in full what changed or is unknown; the rest is unchanged.
+        let in_scope = std::mem::take(&mut batch.users);
+        let mut reread = Vec::new();
+        for u in in_scope {
+            let dn = dn_of.get(&u.external_id).cloned().unwrap_or_default();
+            let changed = marks.get(&dn).is_none_or(|m| map::mark_newer(m, from));
+            if changed || !since.known.contains(&u.external_id) {
+                reread.push(dn);
+            } else {
+                batch.unchanged.push(u.external_id);
+            }
+        }
+        let attrs = schema.user_attributes(self.flavor, s, &request.attributes);
+        for dn in reread {
+            let found =
+                client::read_entry(&mut session.ldap, s, &dn, &schema.user_filter, &attrs).await?;
+            if let Some(mut e) = found {
+                if let Some(pos) = e
+                    .attrs
+                    .iter()
+                    .position(|(k, _)| k.eq_ignore_ascii_case(schema.change_attribute))
+                {
+                    e.attrs.remove(pos);
+                }
+                batch.users.push(map::user(self.flavor, s, e, &mut names));
+            }
+        }
+        let _ = session.ldap.unbind().await;
+        batch.cursor = Some(map::cursor(&session.server, top.as_deref().unwrap_or(from)));
+        batch.incremental = true;
+        Ok(batch)
+    }
+
+    async fn fetch_full(&self, request: &FetchRequest) -> Result<SourceBatch, ConnectorError> {
+        let (groups, users, by_uid, cursor) = self.read_all(None, &request.attributes).await?;
+        let mut batch = map::assemble(&request.groups, &groups, users, by_uid);
+        batch.cursor = cursor;
+        Ok(batch)
     }
 }
 
 #[async_trait]
 impl Connector for LdapConnector {
     async fn fetch(&self, request: &FetchRequest) -> Result<SourceBatch, ConnectorError> {
-        let (groups, users, by_uid) = self.read_all(None, &request.attributes).await?;
-        Ok(map::assemble(&request.groups, &groups, users, by_uid))
+        match &request.since {
+            Some(since) => self.fetch_since(request, since).await,
+            None => self.fetch_full(request).await,
+        }
     }
 
     async fn fetch_user(
@@ -122,7 +270,7 @@ impl Connector for LdapConnector {
         );
         let mut wanted = request.attributes.clone();
         wanted.push(username_attribute.to_string());
-        let (groups, users, by_uid) = self.read_all(Some(filter), &wanted).await?;
+        let (groups, users, by_uid, _) = self.read_all(Some(filter), &wanted).await?;
         let user = users.first().map(|(_, u)| u.clone());
         let batch = map::assemble(&request.groups, &groups, users, by_uid);
         let lookup_groups = batch

@@ -161,6 +161,26 @@ pub struct Schema {
     pub member_attribute: String,
     /// Attribute holding the stable id.
     pub id_attribute: &'static str,
+    /// Attribute that grows with every change of an entry (AD `uSNChanged`, OpenLDAP `entryCSN`).
+    pub change_attribute: &'static str,
+}
+
+/// Compares two change marks: numbers for AD's USNs, text for OpenLDAP's CSNs (which sort as text).
+pub fn mark_newer(a: &str, than: &str) -> bool {
+    match (a.parse::<u64>(), than.parse::<u64>()) {
+        (Ok(x), Ok(y)) => x > y,
+        _ => a > than,
+    }
+}
+
+/// A cursor: the server that answered and the highest change mark it showed.
+pub fn cursor(server: &str, mark: &str) -> String {
+    format!("{server}\n{mark}")
+}
+
+/// The server and mark of a cursor.
+pub fn parse_cursor(c: &str) -> Option<(&str, &str)> {
+    c.split_once('\n')
 }
 
 impl Schema {
@@ -172,6 +192,7 @@ impl Schema {
                 group_filter: "(objectClass=group)".into(),
                 member_attribute: "member".into(),
                 id_attribute: "objectGUID",
+                change_attribute: "uSNChanged",
             },
             Flavor::Openldap => Schema {
                 user_filter: format!("(objectClass={})", s.user_object_class.as_deref().unwrap_or("inetOrgPerson")),
@@ -181,6 +202,7 @@ impl Schema {
                 },
                 member_attribute: s.member_attribute.clone().unwrap_or_else(|| "member".into()),
                 id_attribute: "entryUUID",
+                change_attribute: "entryCSN",
             },
         }
     }
@@ -189,6 +211,7 @@ impl Schema {
     pub fn user_attributes(&self, flavor: Flavor, s: &Settings, wanted: &[String]) -> Vec<String> {
         let mut v: Vec<String> = wanted.to_vec();
         v.push(self.id_attribute.into());
+        v.push(self.change_attribute.into());
         v.push("uid".into());
         match flavor {
             Flavor::ActiveDirectory => v.extend([

@@ -223,6 +223,7 @@ impl Samba {
 
 fn request() -> FetchRequest {
     FetchRequest {
+        since: None,
         groups: vec![format!("CN=Staff,CN=Users,{BASE}")],
         attributes: [
             "sAMAccountName",

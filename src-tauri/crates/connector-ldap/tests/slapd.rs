@@ -10,6 +10,7 @@ use support::{free_port, Slapd, BASE, PASSWORD};
 
 fn request(groups: &[&str]) -> FetchRequest {
     FetchRequest {
+        since: None,
         groups: groups.iter().map(|g| g.to_string()).collect(),
         attributes: ["uid", "mail", "displayName", "telephoneNumber"]
             .iter()
@@ -272,5 +273,82 @@ async fn test_connection_diagnoses_each_step() {
     assert!(
         !bind.ok && bind.detail.contains("invalid credentials"),
         "{bind:?}"
+    );
+}
+
+#[tokio::test]
+async fn incremental_fetch_reads_only_what_changed() {
+    let Some(srv) = Slapd::start() else { return };
+    let c = connector(srv.settings(Transport::Starttls));
+    let staff = format!("cn=staff,ou=groups,{BASE}");
+    let full = c.fetch(&request(&[&staff])).await.unwrap();
+    assert!(!full.incremental);
+    let cursor = full.cursor.clone().expect("a full fetch returns a cursor");
+    let known: std::collections::HashSet<std::sync::Arc<str>> =
+        full.users.iter().map(|u| u.external_id.clone()).collect();
+    let mut req = request(&[&staff]);
+    req.since = Some(roster_core::source::Since {
+        cursor: cursor.clone(),
+        known: known.clone(),
+    });
+    let quiet = c.fetch(&req).await.unwrap();
+    assert!(
+        quiet.incremental && quiet.users.is_empty(),
+        "nothing changed: nothing read in full ({} users)",
+        quiet.users.len()
+    );
+    assert_eq!(
+        quiet.unchanged.len(),
+        full.users.len(),
+        "every member is still there, unchanged"
+    );
+
+    // One user changes.
+    let (conn, mut ldap) =
+        ldap3::LdapConnAsync::new(&format!("ldap://127.0.0.1:{}", srv.ldap_port))
+            .await
+            .unwrap();
+    tokio::spawn(async move {
+        let _ = conn.drive().await;
+    });
+    ldap.simple_bind(support::ADMIN, PASSWORD)
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    let mail = std::collections::HashSet::from(["alice.new@example.org"]);
+    ldap.modify(
+        &format!("uid=alice,ou=people,{BASE}"),
+        vec![ldap3::Mod::Replace("mail", mail)],
+    )
+    .await
+    .unwrap()
+    .success()
+    .unwrap();
+    let changed = c.fetch(&req).await.unwrap();
+    assert!(changed.incremental);
+    assert_eq!(
+        changed.users.len(),
+        1,
+        "only the changed user is read in full"
+    );
+    assert_eq!(
+        changed.users[0].first("mail"),
+        Some("alice.new@example.org")
+    );
+    assert_eq!(changed.unchanged.len(), full.users.len() - 1);
+
+    // A cursor from another server means a full fetch.
+    req.since = Some(roster_core::source::Since {
+        cursor: format!(
+            "ldap://127.0.0.1:1\n{}",
+            cursor.split('\n').nth(1).unwrap_or("")
+        ),
+        known,
+    });
+    let other = c.fetch(&req).await.unwrap();
+    assert!(
+        !other.incremental && other.users.len() == full.users.len(),
+        "change marks are per server: another server's cursor is not used"
     );
 }

@@ -204,6 +204,7 @@ impl Roster {
                 .deletion_threshold_percent
                 .unwrap_or(DEFAULT_DELETION_THRESHOLD_PERCENT),
             created_at: now,
+            cursor: None,
         };
         t.store.insert_directory(&d)?;
         if let Some(s) = self.scheduler_handle() {
@@ -487,6 +488,7 @@ impl Roster {
             },
             retention_days: retention,
             next_connection_state: next_state,
+            incremental: Some(config_digest(&conn, d)),
         };
         let report = roster_engine::run_sync(
             &t.store,
@@ -986,4 +988,26 @@ fn connector_error(e: roster_core::source::ConnectorError) -> ApiError {
         roster_core::source::ConnectorError::Protocol(_) => Code::Unknown,
     };
     ApiError::new(code, e.to_string())
+}
+
+/// A digest of everything that decides what a directory sync reads: a cursor made under another digest is
+/// not used (a changed configuration means a full sync).
+fn config_digest(c: &ConnectionRecord, d: &DirectoryRecord) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [
+        c.kind.clone(),
+        c.config.to_string(),
+        serde_json::to_string(&d.groups).unwrap_or_default(),
+        serde_json::to_string(&d.attributes).unwrap_or_default(),
+        serde_json::to_string(&d.roles).unwrap_or_default(),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    h.finalize()
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -92,6 +92,7 @@ fn setup(dir: &std::path::Path) -> Result<(Store, DirectoryRecord), Box<dyn std:
         revision: 0,
         deletion_threshold_percent: 100,
         created_at: Timestamp(1_800_000_000),
+        cursor: None,
     };
     store.insert_directory(&d)?;
     Ok((store, d))
@@ -115,6 +116,7 @@ async fn sync(
             mode: Mode::Full { approve: true },
             retention_days: 7,
             next_connection_state: None,
+            incremental: None,
         },
         clock,
         &NoEvents,

@@ -53,15 +53,40 @@ pub struct SourceGroup {
     pub members: Vec<std::sync::Arc<str>>,
 }
 
-/// Everything a full fetch returned: the selected groups and every user in at least one of them.
+/// What a fetch returned: the selected groups (always complete, with their members) and the users in at
+/// least one of them.
+///
+/// A full fetch lists every such user in `users`. An incremental fetch (see [`Since`]) lists in `users`
+/// only those that changed since the cursor or that the sync does not know yet, and names the others,
+/// present and unchanged, in `unchanged`. Either way, a user the sync manages that appears in neither is
+/// gone from every selected group.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceBatch {
-    /// Users in at least one selected group.
+    /// Users in at least one selected group (all of them, or for an incremental fetch the changed ones).
     pub users: Vec<SourceUser>,
+    /// Incremental fetches: external ids of users in scope that did not change since the cursor.
+    #[serde(default)]
+    pub unchanged: Vec<std::sync::Arc<str>>,
     /// The selected groups that exist in the source.
     pub groups: Vec<SourceGroup>,
-    /// Selected groups the source no longer has (reported, and their members are not trashed for it alone).
+    /// Selected groups the source no longer has.
     pub missing_groups: Vec<String>,
+    /// Where the next incremental fetch can start (opaque to everyone but the connector).
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Whether the connector used the cursor (an incremental fetch) rather than reading everything.
+    #[serde(default)]
+    pub incremental: bool,
+}
+
+/// An incremental fetch's starting point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Since {
+    /// The cursor a previous fetch returned.
+    pub cursor: String,
+    /// External ids of the users the sync holds (outside the trash): in-scope users not among them are read
+    /// in full even if they did not change (e.g. someone unchanged who was just added to a selected group).
+    pub known: std::collections::HashSet<std::sync::Arc<str>>,
 }
 
 /// What a run asks of a connector.
@@ -71,6 +96,9 @@ pub struct FetchRequest {
     pub groups: Vec<String>,
     /// The source attributes the mapping needs (connectors may fetch only these).
     pub attributes: Vec<String>,
+    /// Fetch incrementally from this point. Connectors that cannot (or whose cursor no longer applies,
+    /// e.g. another server answered) do a full fetch; either way the batch is correct.
+    pub since: Option<Since>,
 }
 
 /// The result of looking up one user for an individual sync.

@@ -87,7 +87,14 @@ pub struct RunRequest<'a> {
     pub retention_days: u32,
     /// Connector state to store if the run applies a full sync (e.g. the demo's next epoch).
     pub next_connection_state: Option<serde_json::Value>,
+    /// A digest of everything that decides what is read (connection settings, groups, mapping). With it,
+    /// full runs record a cursor, and scheduled runs fetch incrementally from a cursor made under the same
+    /// digest within the last day; manual runs (Sync Now) always read everything.
+    pub incremental: Option<String>,
 }
+
+/// A full sync is forced at least this often, even when incremental fetches are possible.
+pub const FULL_SYNC_EVERY_SECS: i64 = 86_400;
 
 /// The settings the planner needs, from a directory record.
 pub fn settings(d: &DirectoryRecord, retention_days: u32) -> SyncSettings {
@@ -296,6 +303,7 @@ async fn execute(
 ) -> Result<Executed, Failure> {
     let d = req.directory;
     let fetch = FetchRequest {
+        since: None,
         groups: match d.sync_type {
             SyncType::User => d.groups.clone(),
             SyncType::Admin => d.roles.iter().map(|r| r.group.clone()).collect(),
@@ -314,6 +322,21 @@ async fn execute(
         transient: e.is_transient(),
         message: format!("The sync failed and nothing was changed: {e}"),
     };
+    let mut fetch = fetch;
+    if let (Mode::Full { approve: false }, Some(basis), Some((cursor, made_under))) =
+        (&req.mode, &req.incremental, &d.cursor)
+    {
+        let recent = d
+            .last_full_sync
+            .is_some_and(|t| clock.now().0 - t.0 < FULL_SYNC_EVERY_SECS);
+        if recent && basis == made_under && req.trigger == Trigger::Schedule {
+            fetch.since = Some(roster_core::source::Since {
+                cursor: cursor.clone(),
+                known: store.managed_external_ids(&d.key)?,
+            });
+        }
+    }
+    let mut next_cursor: Option<String> = None;
     let (plan, full) = match &req.mode {
         Mode::Individual(key) => {
             let attr = match d.sync_type {
@@ -351,9 +374,10 @@ async fn execute(
             );
             let cands = candidates(d, batch.users.iter());
             let snap = store.snapshot(&d.key, &cands)?;
+            next_cursor = batch.cursor.clone();
             (
                 plan(&settings, &snap, &Scope::Full(&batch), clock.now()),
-                true,
+                !batch.incremental,
             )
         }
     };
@@ -396,6 +420,10 @@ async fn execute(
     };
     let run_id = em.run_id.unwrap_or_default();
     let message = summary(&plan.counts);
+    let cursor = match (&next_cursor, &req.incremental) {
+        (Some(c), Some(basis)) => Some((c.as_str(), basis.as_str())),
+        _ => None,
+    };
     let state = if full {
         req.next_connection_state
             .as_ref()
@@ -416,6 +444,7 @@ async fn execute(
             outcome: "succeeded",
             approves,
             message: &message,
+            cursor,
         },
     )?;
     Ok(Executed::Applied(Planned { plan, changes }))

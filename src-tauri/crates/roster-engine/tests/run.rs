@@ -68,6 +68,7 @@ fn setup(dir: &std::path::Path) -> (Store, DirectoryKey) {
             revision: 0,
             deletion_threshold_percent: 10,
             created_at: now,
+            cursor: None,
         })
         .unwrap();
     (store, key)
@@ -87,6 +88,7 @@ async fn run(
         mode,
         retention_days: 7,
         next_connection_state: None,
+        incremental: None,
     };
     run_sync(store, c, req, &clock, &NoEvents).await.unwrap()
 }

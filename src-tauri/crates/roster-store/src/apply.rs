@@ -27,6 +27,9 @@ pub struct ApplyOptions<'a> {
     pub approves: Option<i64>,
     /// The run's summary message.
     pub message: &'a str,
+    /// The cursor for the next incremental fetch, with the configuration digest it belongs to
+    /// (`None` keeps the stored one; an individual sync never moves it).
+    pub cursor: Option<(&'a str, &'a str)>,
 }
 
 pub(crate) fn insert_changes(tx: &Transaction<'_>, run_id: i64, changes: &[Change]) -> Result<()> {
@@ -74,6 +77,12 @@ impl Store {
              last_full_sync = CASE WHEN ?2 THEN ?3 ELSE last_full_sync END WHERE key = ?1",
             params![opts.key.0, opts.full, opts.now.0],
         )?;
+        if let Some((cursor, basis)) = opts.cursor {
+            tx.execute(
+                "UPDATE directories SET sync_cursor = ?2, cursor_basis = ?3 WHERE key = ?1",
+                params![opts.key.0, cursor, basis],
+            )?;
+        }
         if let Some((conn_id, state)) = opts.connection_state {
             tx.execute(
                 "UPDATE connections SET state = ?2 WHERE id = ?1",

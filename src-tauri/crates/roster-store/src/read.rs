@@ -340,6 +340,23 @@ impl Store {
         Ok(Page { total, rows })
     }
 
+    /// External ids of the users a sync manages outside the trash (what an incremental fetch may skip).
+    pub fn managed_external_ids(
+        &self,
+        key: &DirectoryKey,
+    ) -> Result<std::collections::HashSet<std::sync::Arc<str>>> {
+        let c = self.reader();
+        let mut st = c.prepare_cached(
+            "SELECT external_id FROM users WHERE managed_by = ?1 AND status != 'pending deletion' AND external_id IS NOT NULL",
+        )?;
+        let ids = st
+            .query_map([&key.0], |r| {
+                Ok(std::sync::Arc::<str>::from(r.get::<_, String>(0)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
     /// One user by username (case-insensitive).
     pub fn user_by_username(&self, username: &str) -> Result<Option<User>> {
         let c = self.reader();

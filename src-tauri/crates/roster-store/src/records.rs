@@ -72,6 +72,9 @@ pub struct DirectoryRecord {
     pub deletion_threshold_percent: u8,
     /// Created.
     pub created_at: Timestamp,
+    /// Where the next incremental fetch starts, and the configuration digest it was made under.
+    #[serde(default)]
+    pub cursor: Option<(String, String)>,
 }
 
 /// How a run started.
@@ -170,7 +173,7 @@ fn connection_row(r: &Row<'_>) -> rusqlite::Result<ConnectionRecord> {
     })
 }
 
-const DIRECTORY_COLUMNS: &str = "key, name, sync_type, connection_id, selected_groups, attributes, roles, paused, interval_minutes, last_full_sync, status, revision, deletion_threshold_percent, created_at";
+const DIRECTORY_COLUMNS: &str = "key, name, sync_type, connection_id, selected_groups, attributes, roles, paused, interval_minutes, last_full_sync, status, revision, deletion_threshold_percent, created_at, sync_cursor, cursor_basis";
 
 fn directory_row(r: &Row<'_>) -> rusqlite::Result<DirectoryRecord> {
     let sync_type: String = r.get(2)?;
@@ -193,6 +196,13 @@ fn directory_row(r: &Row<'_>) -> rusqlite::Result<DirectoryRecord> {
         revision: r.get(11)?,
         deletion_threshold_percent: r.get(12)?,
         created_at: Timestamp(r.get(13)?),
+        cursor: match (
+            r.get::<_, Option<String>>(14)?,
+            r.get::<_, Option<String>>(15)?,
+        ) {
+            (Some(c), Some(b)) => Some((c, b)),
+            _ => None,
+        },
     })
 }
 
@@ -319,7 +329,7 @@ impl Store {
     /// Adds a directory sync.
     pub fn insert_directory(&self, d: &DirectoryRecord) -> Result<()> {
         self.writer().execute(
-            &format!("INSERT INTO directories ({DIRECTORY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
+            &format!("INSERT INTO directories ({DIRECTORY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
             params![
                 d.key.0,
                 d.name,
@@ -334,7 +344,9 @@ impl Store {
                 d.status,
                 d.revision,
                 d.deletion_threshold_percent,
-                d.created_at.0
+                d.created_at.0,
+                d.cursor.as_ref().map(|c| c.0.as_str()),
+                d.cursor.as_ref().map(|c| c.1.as_str())
             ],
         )?;
         Ok(())

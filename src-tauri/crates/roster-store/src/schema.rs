@@ -12,7 +12,7 @@ use std::path::Path;
 pub const APPLICATION_ID: i32 = 0x5253_5452;
 
 /// The schema version this build writes.
-pub const VERSION: i32 = 2;
+pub const VERSION: i32 = 3;
 
 /// The current schema, for new databases.
 pub const CURRENT: &str = r#"
@@ -47,7 +47,9 @@ CREATE TABLE directories (
     status TEXT NOT NULL DEFAULT 'never_synced',
     revision INTEGER NOT NULL DEFAULT 0,  -- bumped by every apply; a stale plan is refused
     created_at INTEGER NOT NULL,
-    deletion_threshold_percent INTEGER NOT NULL DEFAULT 10
+    deletion_threshold_percent INTEGER NOT NULL DEFAULT 10,
+    sync_cursor TEXT,                     -- where the next incremental fetch starts (connector-defined)
+    cursor_basis TEXT                     -- digest of the configuration the cursor was made under
 );
 CREATE TABLE users (
     id TEXT PRIMARY KEY,
@@ -238,6 +240,15 @@ fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Result<()> {
             tx.execute_batch(
                 "ALTER TABLE directories ADD COLUMN deletion_threshold_percent INTEGER NOT NULL DEFAULT 10;
                  ALTER TABLE sync_runs ADD COLUMN approved_run_id INTEGER REFERENCES sync_runs(id) ON DELETE SET NULL;",
+            )?;
+            Ok(())
+        }
+        2 => {
+            // Version 3 added incremental syncs: a cursor per directory sync and the digest of the
+            // configuration it was made under (a changed configuration means a full sync).
+            tx.execute_batch(
+                "ALTER TABLE directories ADD COLUMN sync_cursor TEXT;
+                 ALTER TABLE directories ADD COLUMN cursor_basis TEXT;",
             )?;
             Ok(())
         }

@@ -46,6 +46,7 @@ fn add_directory(store: &Store) -> DirectoryRecord {
         revision: 0,
         deletion_threshold_percent: 10,
         created_at: NOW,
+        cursor: None,
     };
     store.insert_directory(&d).unwrap();
     d
@@ -82,7 +83,7 @@ fn batch(names: &[&str]) -> SourceBatch {
             description: None,
             members: names.iter().map(|n| format!("ext-{n}").into()).collect(),
         }],
-        missing_groups: Vec::new(),
+        ..Default::default()
     }
 }
 
@@ -109,6 +110,7 @@ fn sync(store: &Store, d: &DirectoryRecord, names: &[&str]) -> Result<i64, Store
             outcome: "succeeded",
             approves: None,
             message: "ok",
+            cursor: None,
         },
     )?;
     Ok(run)
@@ -321,6 +323,7 @@ fn a_failing_apply_changes_nothing() {
                 outcome: "succeeded",
                 approves: None,
                 message: "",
+                cursor: None,
             },
         )
         .unwrap_err();
@@ -368,6 +371,7 @@ fn a_stale_plan_is_refused() {
                 outcome: "succeeded",
                 approves: None,
                 message: "",
+                cursor: None,
             },
         )
         .unwrap_err();

@@ -84,7 +84,111 @@ export interface DemoDirectorySpec {
   connection: { kind: 'demo'; seed: number; users: number };
 }
 
-export type DirectorySpec = DemoDirectorySpec | Record<string, unknown>;
+// ---------- LDAP directories (Active Directory and OpenLDAP) ----------
+
+export type LdapKind = 'active_directory' | 'openldap';
+export type LdapTransport = 'clear' | 'starttls' | 'ldaps';
+export type MemberAttribute = 'member' | 'uniqueMember' | 'memberUid';
+
+/**
+ * The `connection` object of an LDAP spec (also what the `_draft` commands take). Optional fields are
+ * left out rather than sent empty. `bind_password` goes to the OS keychain on `directory_add` and is never
+ * stored in Roster's database.
+ */
+export interface LdapConnectionSpec {
+  kind: LdapKind;
+  /** Failover order: `ldaps://host:636` or `ldap://host:389`. */
+  servers: string[];
+  transport: LdapTransport;
+  /** Trusted CA certificate(s), PEM text. Absent: the system's trusted CAs. */
+  ca_pem?: string;
+  verify_hostname?: boolean;
+  /** Absent: anonymous bind. */
+  bind_dn?: string;
+  bind_password?: string;
+  base_dn: string;
+  /** Allow a password bind over a clear (unencrypted) transport. */
+  allow_clear_password?: boolean;
+  /** OpenLDAP only (defaults: inetOrgPerson; groupOfNames/groupOfUniqueNames/posixGroup; member). */
+  user_object_class?: string;
+  group_object_class?: string;
+  member_attribute?: MemberAttribute;
+  /** OpenLDAP: an attribute (and value; absent = any value) that marks an account disabled. */
+  disabled_when?: { attribute: string; value?: string };
+  /** Display name of the connection; defaults to the first server. */
+  name?: string;
+}
+
+/** Source attribute names for the user fields. Empty optional ones are left out. */
+export interface AttributeSpec {
+  /** Required; fixed after the first sync. */
+  username: string;
+  email?: string;
+  realname?: string;
+  firstname?: string;
+  lastname?: string;
+}
+
+/** Administrator roles a group may map to (Owner is never synced). */
+export type AdminRoleName =
+  | 'Administrator'
+  | 'Application Manager'
+  | 'User Manager'
+  | 'Security Analyst'
+  | 'Help Desk'
+  | 'Billing'
+  | 'Phishing Manager'
+  | 'Read-only';
+
+export interface LdapDirectorySpec {
+  name: string;
+  type: SyncType;
+  connection: LdapConnectionSpec;
+  /** User syncs: the selected groups' DNs. */
+  groups?: string[];
+  /** Admin syncs: group DN -> role. */
+  roles?: Record<string, AdminRoleName>;
+  attributes: AttributeSpec;
+}
+
+export type DirectorySpec = DemoDirectorySpec | LdapDirectorySpec | Record<string, unknown>;
+
+// ---------- Connections ----------
+
+export type ConnectionStatus = 'ready' | 'needs_credentials' | 'needs_reauthorization';
+
+/** A saved connection, as `connection_list` returns it (the `Connection` of the contract). */
+export interface ConnectionInfo {
+  id: string;
+  kind: ConnectionKind;
+  name: string;
+  /** Never secrets. LDAP: servers, transport, ca_pem, verify_hostname, bind_dn, base_dn, … */
+  config: Record<string, unknown>;
+  status: ConnectionStatus;
+  authorized_by: string | null;
+  authorized_at: Timestamp | null;
+  /** Names of the directory syncs using it. */
+  used_by: string[];
+}
+
+export type CheckStep = 'resolve' | 'connect' | 'tls' | 'bind' | 'base_dn' | 'demo';
+
+/** One step of "Test connection". The last check passed = the connection works. */
+export interface ConnectionCheck {
+  step: CheckStep;
+  server: string;
+  ok: boolean;
+  /** For tls: subject, issuer, validity and SHA-256 fingerprint. */
+  detail: string;
+}
+
+/** A group offered by the group picker. */
+export interface GroupSummary {
+  /** The DN. */
+  external_id: string;
+  name: string;
+  member_count: number | null;
+}
 
 // ---------- Sync ----------
 
@@ -231,6 +335,14 @@ export interface Backend {
   directory_add(args: { spec: DirectorySpec }): Promise<{ directory_key: string }>;
   directory_pause(args: { key: string }): Promise<DirectorySummary>;
   directory_resume(args: { key: string }): Promise<DirectorySummary>;
+
+  connection_list(): Promise<ConnectionInfo[]>;
+  connection_test(args: { id: string }): Promise<ConnectionCheck[]>;
+  connection_groups(args: { id: string; query: string; limit: number }): Promise<GroupSummary[]>;
+  /** "Test connection" for settings that are not saved yet; nothing is stored. */
+  connection_test_draft(args: { connection: LdapConnectionSpec }): Promise<ConnectionCheck[]>;
+  /** The group picker for settings that are not saved yet; nothing is stored. */
+  connection_groups_draft(args: { connection: LdapConnectionSpec; query: string; limit: number }): Promise<GroupSummary[]>;
 
   sync_run(args: { key: string; dry_run: boolean; approve: boolean }): Promise<RunReport>;
   sync_user(args: { key: string; username: string }): Promise<RunReport>;

@@ -13,12 +13,16 @@ import {
   type Code,
   type CommandError,
   type Connection,
+  type ConnectionCheck,
+  type ConnectionInfo,
   type Counts,
   type DirectorySpec,
   type DirectoryStatus,
   type DirectorySummary,
   type FieldChange,
   type GroupRow,
+  type GroupSummary,
+  type LdapConnectionSpec,
   type Outcome,
   type Page,
   type PageArgs,
@@ -34,10 +38,24 @@ import {
   type UserRow,
   type UserStatus,
 } from './backend';
+import {
+  checkAttributes,
+  checkDraftConnection,
+  checkRoles,
+  checkSpecConnection,
+  diagnose,
+  domainOf,
+  memberCountOf,
+  openError,
+  searchGroups,
+  SPEC_FIELDS,
+} from './mockLdap';
 
 export interface MockOptions {
   /** Delay before every command answers, in ms (0 in tests). */
   latencyMs?: number;
+  /** Extra delay of the commands that would talk to a directory server (test, group search), in ms. */
+  networkLatencyMs?: number;
   /** Delay between two progress events of a run, in ms (0 in tests). */
   progressStepMs?: number;
   /** Clock; tests pin it. */
@@ -165,6 +183,12 @@ interface MDirectory {
   step: number;
   scenario: Scenario;
   running: boolean;
+  /** Selected groups, or "group → role" for admin syncs (default: a fixed sample). */
+  groups?: string[];
+  usernameAttribute?: string;
+  /** The connection's stored settings (never secrets) and, for LDAP, the password "in the keychain". */
+  config?: Record<string, unknown>;
+  secret?: string;
 }
 
 interface TenantState {
@@ -234,12 +258,14 @@ export class MockBackend implements Backend {
   private currentId = '';
   private listeners = new Set<(p: SyncProgress) => void>();
   private readonly latencyMs: number;
+  private readonly networkLatencyMs: number;
   private readonly progressStepMs: number;
   private readonly now: () => Date;
   private nextTenant = 1;
 
   constructor(opts: MockOptions = {}) {
     this.latencyMs = opts.latencyMs ?? 0;
+    this.networkLatencyMs = opts.networkLatencyMs ?? 0;
     this.progressStepMs = opts.progressStepMs ?? 0;
     this.now = opts.now ?? (() => new Date());
     if (opts.sampleData ?? true) {
@@ -302,7 +328,9 @@ export class MockBackend implements Backend {
     await this.delay();
     const st = this.state();
     const s = spec as Record<string, unknown>;
-    if (!s || typeof s !== 'object') throw fail('validation', 'The directory spec must be a JSON object.');
+    if (!s || typeof s !== 'object' || Array.isArray(s)) throw fail('validation', 'The directory spec must be a JSON object.');
+    const conn = (s.connection ?? {}) as Record<string, unknown>;
+    if (conn.kind === 'active_directory' || conn.kind === 'openldap') return this.addLdap(st, s, conn);
     const name = typeof s.name === 'string' ? s.name.trim() : '';
     if (!name) throw fail('validation', 'Give the directory sync a name.');
     if (name.length > 80) throw fail('validation', 'The name is too long. Use at most 80 characters.');
@@ -310,9 +338,11 @@ export class MockBackend implements Backend {
     if (type !== 'user' && type !== 'admin') {
       throw fail('validation', 'The sync type must be "user" or "admin".');
     }
-    const conn = (s.connection ?? {}) as Record<string, unknown>;
     if (conn.kind !== 'demo') {
-      throw fail('validation', 'Only demo connections can be added here. Use rosterctl to add other directories.');
+      throw fail(
+        'validation',
+        'Only demo, Active Directory and OpenLDAP connections can be added here. Use rosterctl to add other directories.',
+      );
     }
     const users = conn.users ?? 300;
     if (typeof users !== 'number' || !Number.isInteger(users) || users < 1 || users > MAX_DEMO_USERS) {
@@ -325,8 +355,7 @@ export class MockBackend implements Backend {
     if (st.directories.some((d) => d.name.toLowerCase() === name.toLowerCase())) {
       throw fail('conflict', `A directory sync named "${name}" already exists. Choose another name.`);
     }
-    let key = slug(name);
-    for (let n = 2; st.directories.some((d) => d.directory_key === key); n++) key = `${slug(name)}-${n}`;
+    const key = this.newKey(st, name);
     const dir: MDirectory = {
       directory_key: key,
       name,
@@ -346,6 +375,185 @@ export class MockBackend implements Backend {
     };
     st.directories.push(dir);
     return { directory_key: key };
+  }
+
+  /**
+   * An Active Directory or OpenLDAP sync, checked in the real backend's order (spec shape, name, attributes,
+   * connection settings, groups or roles, the email attribute of admin syncs, then the name's uniqueness).
+   * The password goes to a stand-in "keychain"; the stored settings never hold it.
+   */
+  private addLdap(st: TenantState, s: Record<string, unknown>, conn: Record<string, unknown>): { directory_key: string } {
+    for (const k of Object.keys(s)) {
+      if (!SPEC_FIELDS.has(k)) {
+        throw fail('validation', `The directory spec is not valid: unknown field \`${k}\`. The README lists every field.`);
+      }
+    }
+    if (s.type !== 'user' && s.type !== 'admin') {
+      throw fail(
+        'validation',
+        s.type === undefined
+          ? 'The directory spec is not valid: missing field `type`. The README lists every field.'
+          : `The directory spec is not valid: unknown variant \`${String(s.type)}\`, expected \`user\` or \`admin\`.`,
+      );
+    }
+    const type: SyncType = s.type;
+    const name = typeof s.name === 'string' ? s.name.trim() : '';
+    if (!name) throw fail('validation', 'Give the directory sync a name ("name").');
+    if (name.length > 80) throw fail('validation', 'The name is too long. Use at most 80 characters.');
+    const attributes = checkAttributes(s.attributes);
+    const c = checkSpecConnection(conn);
+    if (type === 'user' && s.roles !== undefined && s.roles !== null) {
+      throw fail('validation', '"roles" is for admin syncs ("type": "admin"); user syncs select "groups".');
+    }
+    let groups: string[];
+    if (type === 'user') {
+      const g = s.groups;
+      if (!Array.isArray(g) || g.length === 0 || g.some((x) => typeof x !== 'string')) {
+        throw fail('validation', 'Select at least one group to sync ("groups").');
+      }
+      groups = [...(g as string[])];
+    } else {
+      if (s.roles === undefined || s.roles === null) {
+        throw fail('validation', 'Map at least one group to an administrator role ("roles").');
+      }
+      const roles = checkRoles(s.roles);
+      if (Object.keys(roles).length === 0) {
+        throw fail('validation', 'Map at least one group to an administrator role ("roles").');
+      }
+      // Without "attributes" the LDAP default maps the email (mail).
+      if (attributes && !attributes.email) {
+        throw fail(
+          'validation',
+          'Admin syncs match administrators by email: map the email attribute ("attributes": {"email": …}).',
+        );
+      }
+      groups = Object.entries(roles).map(([g, r]) => `${g} → ${r}`);
+    }
+    if (st.directories.some((d) => d.name.toLowerCase() === name.toLowerCase())) {
+      throw fail('conflict', `A directory sync named "${name}" already exists in this tenant. Choose another name.`);
+    }
+    const key = this.newKey(st, name);
+    const { bind_password, name: connName, kind: _kind, ...config } = c;
+    const dns = type === 'user' ? groups : Object.keys(s.roles as Record<string, string>);
+    const members = dns.reduce((sum, dn) => sum + (memberCountOf(c, dn) ?? 25), 0);
+    const size = type === 'user' ? Math.min(2000, Math.max(5, members)) : Math.min(40, Math.max(2, members));
+    st.directories.push({
+      directory_key: key,
+      name,
+      sync_type: type,
+      connection: { id: `conn-${st.nextId++}-${key}`, kind: c.kind, name: connName?.trim() || c.servers[0] },
+      schedule: 'scheduled',
+      interval_minutes: 30,
+      last_full_sync: null,
+      status: 'never_synced',
+      last_run: null,
+      seed: hashSeed(`${name}|${c.base_dn}`),
+      size,
+      domain: domainOf(c.base_dn),
+      step: 0,
+      scenario: 'normal',
+      running: false,
+      groups,
+      usernameAttribute: attributes?.username.trim() ?? (c.kind === 'active_directory' ? 'sAMAccountName' : 'uid'),
+      config,
+      secret: bind_password,
+    });
+    this.touch(st);
+    return { directory_key: key };
+  }
+
+  private newKey(st: TenantState, name: string): string {
+    let key = slug(name);
+    for (let n = 2; st.directories.some((d) => d.directory_key === key); n++) key = `${slug(name)}-${n}`;
+    return key;
+  }
+
+  // ---------- connections ----------
+
+  async connection_list(): Promise<ConnectionInfo[]> {
+    await this.delay();
+    const st = this.state();
+    const byId = new Map<string, ConnectionInfo>();
+    for (const d of st.directories) {
+      const seen = byId.get(d.connection.id);
+      if (seen) {
+        seen.used_by.push(d.name);
+        continue;
+      }
+      const cloud = ['entra', 'google', 'okta'].includes(d.connection.kind);
+      byId.set(d.connection.id, {
+        id: d.connection.id,
+        kind: d.connection.kind,
+        name: d.connection.name,
+        config: this.configOf(d),
+        status: 'ready',
+        authorized_by: cloud ? 'root@acme.example' : null,
+        authorized_at: cloud ? iso(new Date(this.now().getTime() - 9 * 24 * 3_600_000)) : null,
+        used_by: [d.name],
+      });
+    }
+    return [...byId.values()];
+  }
+
+  async connection_test({ id }: { id: string }): Promise<ConnectionCheck[]> {
+    await this.delay();
+    const d = this.findConnection(id);
+    await this.network();
+    if (d.connection.kind === 'demo') {
+      return [{ step: 'demo', server: d.connection.name, ok: true, detail: 'The demo directory is built in and needs no network.' }];
+    }
+    if (d.connection.kind !== 'active_directory' && d.connection.kind !== 'openldap') {
+      throw fail('validation', `The connection ${id} is a ${d.connection.kind} connection, not LDAP.`);
+    }
+    return diagnose(this.ldapOf(d));
+  }
+
+  async connection_groups({ id, query, limit }: { id: string; query: string; limit: number }): Promise<GroupSummary[]> {
+    await this.delay();
+    const d = this.findConnection(id);
+    await this.network();
+    if (d.connection.kind === 'demo') {
+      const q = norm(query);
+      return [...DEPARTMENTS, 'Managers', 'On-call', 'VPN users']
+        .filter((g) => !q || g.toLowerCase().includes(q))
+        .sort((a, b) => a.localeCompare(b))
+        .slice(0, Math.min(500, Math.max(1, limit)))
+        .map((g) => ({ external_id: g, name: g, member_count: null }));
+    }
+    if (d.connection.kind === 'active_directory' || d.connection.kind === 'openldap') {
+      const c = this.ldapOf(d);
+      const problem = openError(c);
+      if (problem) throw problem;
+      return searchGroups(c, query, limit);
+    }
+    return searchGroups({ kind: 'openldap', base_dn: `dc=${d.domain.split('.').join(',dc=')}` }, query, limit).map((g) => ({
+      ...g,
+      external_id: `${d.connection.kind}-group-${slug(g.name)}`,
+    }));
+  }
+
+  async connection_test_draft({ connection }: { connection: LdapConnectionSpec }): Promise<ConnectionCheck[]> {
+    await this.delay();
+    const c = checkDraftConnection(connection);
+    await this.network();
+    return diagnose(c);
+  }
+
+  async connection_groups_draft({
+    connection,
+    query,
+    limit,
+  }: {
+    connection: LdapConnectionSpec;
+    query: string;
+    limit: number;
+  }): Promise<GroupSummary[]> {
+    await this.delay();
+    const c = checkDraftConnection(connection);
+    await this.network();
+    const problem = openError(c);
+    if (problem) throw problem;
+    return searchGroups(c, query, limit);
   }
 
   async directory_pause({ key }: { key: string }): Promise<DirectorySummary> {
@@ -489,6 +697,52 @@ export class MockBackend implements Backend {
     return t;
   }
 
+  private async network(): Promise<void> {
+    if (this.networkLatencyMs > 0) await sleep(this.networkLatencyMs);
+  }
+
+  private findConnection(id: string): MDirectory {
+    const d = this.state().directories.find((x) => x.connection.id === id);
+    if (!d) throw fail('not_found', `There is no connection with the id ${id}. It may belong to another tenant.`);
+    return d;
+  }
+
+  /** The stored settings of a directory's connection (never the password). */
+  private configOf(d: MDirectory): Record<string, unknown> {
+    if (d.config) return clone(d.config);
+    switch (d.connection.kind) {
+      case 'demo':
+        return { seed: d.seed, users: d.size };
+      case 'active_directory':
+      case 'openldap': {
+        const base = d.domain.split('.').map((p) => (d.connection.kind === 'active_directory' ? `DC=${p}` : `dc=${p}`)).join(',');
+        return {
+          servers: [`ldaps://${d.connection.name}:636`],
+          transport: 'ldaps',
+          ca_pem: SAMPLE_CA_PEM,
+          verify_hostname: true,
+          bind_dn: d.connection.kind === 'active_directory' ? `svc-roster@${d.domain}` : `cn=roster,ou=services,${base}`,
+          base_dn: base,
+        };
+      }
+      case 'scim':
+        return { flavor: 'generic' };
+      default:
+        return { tenant: d.connection.name, client_id: '00000000-0000-0000-0000-000000000000' };
+    }
+  }
+
+  /** An LDAP directory's connection as the connector sees it (settings plus the password from the "keychain"). */
+  private ldapOf(d: MDirectory): LdapConnectionSpec {
+    const config = this.configOf(d) as unknown as Omit<LdapConnectionSpec, 'kind'>;
+    const secret = d.config ? d.secret : 'sample-password';
+    return {
+      kind: d.connection.kind as LdapConnectionSpec['kind'],
+      ...config,
+      ...(config.bind_dn !== undefined && secret !== undefined ? { bind_password: secret } : {}),
+    };
+  }
+
   private findDirectory(st: TenantState, key: string): MDirectory {
     const d = st.directories.find((x) => x.directory_key === key);
     if (!d) throw fail('not_found', `No directory sync with key "${key}" exists in this tenant.`);
@@ -542,9 +796,13 @@ export class MockBackend implements Backend {
       status: d.status,
       last_run: d.last_run ? clone(d.last_run) : null,
       user_count,
-      groups: d.sync_type === 'user' ? ['All Staff', 'Engineering', 'Sales'] : ['Roster Administrators → Administrator'],
+      groups: d.groups
+        ? [...d.groups]
+        : d.sync_type === 'user'
+          ? ['All Staff', 'Engineering', 'Sales']
+          : ['Roster Administrators → Administrator'],
       deletion_threshold_percent: 10,
-      username_attribute: d.connection.kind === 'active_directory' ? 'sAMAccountName' : 'uid',
+      username_attribute: d.usernameAttribute ?? (d.connection.kind === 'active_directory' ? 'sAMAccountName' : 'uid'),
     };
   }
 
@@ -1289,6 +1547,18 @@ export class MockBackend implements Backend {
       held_reason: null,
     };
   }
+}
+
+const SAMPLE_CA_PEM =
+  '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUSampleSampleSampleSampleSampleMAoGCCqGSM49BAMC\n-----END CERTIFICATE-----\n';
+
+function hashSeed(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return (h >>> 0) % 1_000_000;
 }
 
 function norm(q: string): string {

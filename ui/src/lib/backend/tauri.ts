@@ -6,9 +6,13 @@ import { listen } from '@tauri-apps/api/event';
 import type {
   AdminRow,
   Backend,
+  ConnectionCheck,
+  ConnectionInfo,
   DirectorySpec,
   DirectorySummary,
   GroupRow,
+  GroupSummary,
+  LdapConnectionSpec,
   Page,
   PageArgs,
   RunReport,
@@ -49,6 +53,22 @@ export class TauriBackend implements Backend {
   }
   directory_resume(args: { key: string }): Promise<DirectorySummary> {
     return invoke('directory_resume', args);
+  }
+
+  connection_list(): Promise<ConnectionInfo[]> {
+    return invoke('connection_list', {});
+  }
+  connection_test(args: { id: string }): Promise<ConnectionCheck[]> {
+    return invoke('connection_test', args);
+  }
+  connection_groups(args: { id: string; query: string; limit: number }): Promise<GroupSummary[]> {
+    return invoke('connection_groups', args);
+  }
+  connection_test_draft(args: { connection: LdapConnectionSpec }): Promise<ConnectionCheck[]> {
+    return invoke('connection_test_draft', args);
+  }
+  connection_groups_draft(args: { connection: LdapConnectionSpec; query: string; limit: number }): Promise<GroupSummary[]> {
+    return invoke('connection_groups_draft', args);
   }
 
   sync_run(args: { key: string; dry_run: boolean; approve: boolean }): Promise<RunReport> {

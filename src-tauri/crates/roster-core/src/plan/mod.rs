@@ -564,6 +564,48 @@ impl<'a> UserPlanner<'a> {
             }
         }
 
+        // Incremental fetches: users present and unchanged in the source. Only their memberships can
+        // differ (group entries are always read in full).
+        for ext in &batch.unchanged {
+            let Some(groups) = memberships.get(ext.as_ref()) else {
+                continue;
+            };
+            if !seen_external.insert(ext.as_ref()) {
+                continue;
+            }
+            self.plan.counts.seen += 1;
+            let Some(old) = self.by_external.get(ext.as_ref()).copied() else {
+                // The connector reads unknown users in full; an unknown id here is its mistake. Keep it safe.
+                protected_external.insert(ext.as_ref());
+                continue;
+            };
+            if !self.claimed.insert(&old.id) {
+                continue;
+            }
+            let mut groups = groups.clone();
+            groups.sort();
+            groups.dedup();
+            if old.groups != groups && old.status != UserStatus::PendingDeletion {
+                let mut fields = Vec::new();
+                diff(
+                    &mut fields,
+                    "groups",
+                    self.names_of(&old.groups),
+                    self.names_of(&groups),
+                );
+                let mut after = old.clone();
+                after.groups = groups;
+                after.last_directory_sync = Some(self.now);
+                self.plan.counts.updated += 1;
+                self.plan.users.push(UserOp {
+                    action: Action::Update,
+                    user: after,
+                    fields,
+                    reason: "Group membership changed in the directory.".into(),
+                });
+            }
+        }
+
         // Managed users who were not seen: trash, or purge after the retention.
         let mut managed_active = 0u64;
         let mut trashed = 0u64;

@@ -65,7 +65,7 @@ fn batch(users: Vec<SourceUser>, groups: Vec<SourceGroup>) -> SourceBatch {
     SourceBatch {
         users,
         groups,
-        missing_groups: Vec::new(),
+        ..Default::default()
     }
 }
 
@@ -840,5 +840,77 @@ fn admin_disabled_in_source_is_disabled() {
     assert_eq!(
         p.admins[0].admin.left_at, None,
         "disabled in the source is not leaving: no removal clock"
+    );
+}
+
+#[test]
+fn incremental_batches_keep_unchanged_users_and_apply_membership_changes() {
+    let s = SyncSettings {
+        deletion_threshold_percent: 100,
+        ..settings()
+    };
+    let snap = synced(
+        vec![su("1", "alice"), su("2", "bob"), su("3", "carol")],
+        vec![
+            group("g1", "Eng", &["1", "2", "3"]),
+            group("g2", "Ops", &["2"]),
+        ],
+    );
+    // Only alice changed; bob and carol did not, but bob left Eng; dave is new; carol is gone.
+    let mut changed = su("1", "alice");
+    changed
+        .attributes
+        .push(("telephoneNumber".into(), "+1 555 0100".into()));
+    let b = SourceBatch {
+        users: vec![changed, su("4", "dave")],
+        unchanged: vec!["2".into()],
+        groups: vec![group("g1", "Eng", &["1", "4"]), group("g2", "Ops", &["2"])],
+        incremental: true,
+        ..Default::default()
+    };
+    let p = full(&s, &snap, &b, NOW);
+    let action = |n: &str| user_op(&p, n).map(|o| o.action);
+    assert_eq!(
+        action("alice"),
+        Some(Action::Update),
+        "a changed user is updated"
+    );
+    assert_eq!(
+        action("dave"),
+        Some(Action::Create),
+        "a new user is created"
+    );
+    assert_eq!(
+        action("bob"),
+        Some(Action::Update),
+        "an unchanged user whose groups changed is updated"
+    );
+    assert_eq!(
+        user_op(&p, "bob").unwrap().fields.len(),
+        1,
+        "only bob's groups changed: {:?}",
+        user_op(&p, "bob").unwrap().fields
+    );
+    assert_eq!(
+        action("carol"),
+        Some(Action::Trash),
+        "a user in neither list is gone from the groups"
+    );
+    assert_eq!(
+        p.counts.seen, 3,
+        "changed and unchanged users are both seen"
+    );
+    let quiet = SourceBatch {
+        unchanged: vec!["1".into(), "2".into(), "3".into()],
+        groups: vec![
+            group("g1", "Eng", &["1", "2", "3"]),
+            group("g2", "Ops", &["2"]),
+        ],
+        incremental: true,
+        ..Default::default()
+    };
+    assert!(
+        full(&s, &snap, &quiet, NOW).is_empty(),
+        "an incremental batch with nothing changed plans nothing"
     );
 }

@@ -1,0 +1,537 @@
+// The "Add directory" wizard for Active Directory and OpenLDAP, without the UI: the form state, building the
+// spec's `connection` object and the whole spec exactly as src-tauri/ipc-contract.md says, plain-English
+// validation, and turning "Test connection" checks into display rows.
+
+import type {
+  AdminRoleName,
+  AttributeSpec,
+  CheckStep,
+  ConnectionCheck,
+  GroupSummary,
+  LdapConnectionSpec,
+  LdapDirectorySpec,
+  LdapKind,
+  LdapTransport,
+  MemberAttribute,
+  SyncType,
+} from '../backend/backend';
+import { plural } from '../format';
+
+// ---------- form state ----------
+
+export interface ConnectionForm {
+  kind: LdapKind;
+  /** One server per line, in failover order. */
+  servers: string;
+  transport: LdapTransport;
+  /** Only meaningful with the clear transport. */
+  allowClearPassword: boolean;
+  caPem: string;
+  verifyHostname: boolean;
+  bindDn: string;
+  bindPassword: string;
+  baseDn: string;
+  // OpenLDAP "Advanced" (ignored for Active Directory)
+  userObjectClass: string;
+  groupObjectClass: string;
+  memberAttribute: MemberAttribute | '';
+  disabledAttribute: string;
+  disabledValue: string;
+}
+
+/** A group chosen in the group picker; `role` only matters for admin syncs. */
+export interface PickedGroup {
+  dn: string;
+  name: string;
+  member_count: number | null;
+  role: AdminRoleName | '';
+}
+
+export interface AttributesForm {
+  username: string;
+  email: string;
+  realname: string;
+  firstname: string;
+  lastname: string;
+}
+
+export interface WizardForm {
+  connection: ConnectionForm;
+  type: SyncType;
+  groups: PickedGroup[];
+  attributes: AttributesForm;
+  name: string;
+}
+
+export type WizardStep = 'connection' | 'groups' | 'attributes';
+
+export const WIZARD_STEPS: readonly { id: WizardStep; label: string }[] = [
+  { id: 'connection', label: 'Connection' },
+  { id: 'groups', label: 'Groups' },
+  { id: 'attributes', label: 'Attributes' },
+];
+
+/** What is wrong, where: `field` names the form control the message belongs under. */
+export interface Problem {
+  step: WizardStep;
+  field: string;
+  message: string;
+}
+
+export const KIND_LABELS: Record<LdapKind, string> = {
+  active_directory: 'Active Directory',
+  openldap: 'OpenLDAP',
+};
+
+export const TRANSPORT_LABELS: Record<LdapTransport, string> = {
+  ldaps: 'LDAPS (TLS from the start, port 636)',
+  starttls: 'STARTTLS (upgrades port 389 to TLS)',
+  clear: 'Clear (no encryption)',
+};
+
+/** Roles an admin sync may give, most privileged first. Owner is never offered: Owners are never synced. */
+export const ADMIN_ROLES: readonly AdminRoleName[] = [
+  'Administrator',
+  'Application Manager',
+  'User Manager',
+  'Security Analyst',
+  'Help Desk',
+  'Billing',
+  'Phishing Manager',
+  'Read-only',
+];
+
+export const MEMBER_ATTRIBUTES: readonly MemberAttribute[] = ['member', 'uniqueMember', 'memberUid'];
+
+export const MAX_NAME_LENGTH = 80;
+
+export function newConnectionForm(kind: LdapKind = 'active_directory'): ConnectionForm {
+  return {
+    kind,
+    servers: '',
+    transport: 'ldaps',
+    allowClearPassword: false,
+    caPem: '',
+    verifyHostname: true,
+    bindDn: '',
+    bindPassword: '',
+    baseDn: '',
+    userObjectClass: '',
+    groupObjectClass: '',
+    memberAttribute: '',
+    disabledAttribute: '',
+    disabledValue: '',
+  };
+}
+
+export function defaultAttributes(kind: LdapKind): AttributesForm {
+  return {
+    username: defaultUsernameAttribute(kind),
+    email: 'mail',
+    realname: 'displayName',
+    firstname: 'givenName',
+    lastname: 'sn',
+  };
+}
+
+export function newWizardForm(kind: LdapKind = 'active_directory'): WizardForm {
+  return {
+    connection: newConnectionForm(kind),
+    type: 'user',
+    groups: [],
+    attributes: defaultAttributes(kind),
+    name: '',
+  };
+}
+
+export function defaultUsernameAttribute(kind: LdapKind): string {
+  return kind === 'active_directory' ? 'sAMAccountName' : 'uid';
+}
+
+/** The username attributes offered in the list (the first is the default); any other can be typed. */
+export function usernameOptions(kind: LdapKind): { value: string; label: string }[] {
+  return kind === 'active_directory'
+    ? [
+        { value: 'sAMAccountName', label: 'sAMAccountName (e.g. jsmith)' },
+        { value: 'userPrincipalName', label: 'userPrincipalName (e.g. jsmith@samdom.test)' },
+        { value: 'mail', label: 'mail (email address)' },
+      ]
+    : [
+        { value: 'uid', label: 'uid (e.g. jsmith)' },
+        { value: 'mail', label: 'mail (email address)' },
+      ];
+}
+
+/**
+ * Switches the directory type. The username attribute follows the type while it is still the other
+ * type's default; anything the admin chose stays.
+ */
+export function withKind(form: WizardForm, kind: LdapKind): WizardForm {
+  const from = form.connection.kind;
+  const username =
+    form.attributes.username === defaultUsernameAttribute(from) ? defaultUsernameAttribute(kind) : form.attributes.username;
+  return {
+    ...form,
+    connection: { ...form.connection, kind },
+    attributes: { ...form.attributes, username },
+  };
+}
+
+export function bindDnPlaceholder(kind: LdapKind): string {
+  return kind === 'active_directory' ? 'SAMDOM\\svc-roster or svc-roster@samdom.test' : 'cn=roster,ou=services,dc=example,dc=org';
+}
+
+export function baseDnPlaceholder(kind: LdapKind): string {
+  return kind === 'active_directory' ? 'DC=samdom,DC=test' : 'dc=example,dc=org';
+}
+
+export function serversPlaceholder(kind: LdapKind): string {
+  return kind === 'active_directory'
+    ? 'ldaps://dc1.samdom.test:636\nldaps://dc2.samdom.test:636'
+    : 'ldaps://ldap1.example.org:636\nldaps://ldap2.example.org:636';
+}
+
+// ---------- building the connection and the spec ----------
+
+/** The servers typed one per line (commas and spaces separate too), trimmed, empty lines dropped. */
+export function parseServers(text: string): string[] {
+  return text
+    .split(/[\s,;]+/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function opt(v: string): string | undefined {
+  const t = v.trim();
+  return t ? t : undefined;
+}
+
+/**
+ * The spec's `connection` object for the form, as the contract spells it. Empty optional fields are left
+ * out; the OpenLDAP-only settings are sent for OpenLDAP only; `allow_clear_password` only with the clear
+ * transport (and only when ticked). Does not validate: see {@link connectionProblems}.
+ */
+export function buildConnection(c: ConnectionForm): LdapConnectionSpec {
+  // Built in the contract's key order; base_dn (required) is set below.
+  const out: Partial<LdapConnectionSpec> & Pick<LdapConnectionSpec, 'kind' | 'servers' | 'transport'> = {
+    kind: c.kind,
+    servers: parseServers(c.servers),
+    transport: c.transport,
+  };
+  const ca = opt(c.caPem);
+  if (ca && c.transport !== 'clear') out.ca_pem = ca;
+  out.verify_hostname = c.verifyHostname;
+  const bindDn = opt(c.bindDn);
+  if (bindDn) out.bind_dn = bindDn;
+  // Passwords are sent as typed (spaces may be part of them); an empty one is left out.
+  if (c.bindPassword !== '') out.bind_password = c.bindPassword;
+  out.base_dn = c.baseDn.trim();
+  if (c.transport === 'clear' && c.allowClearPassword) out.allow_clear_password = true;
+  if (c.kind === 'openldap') {
+    const userClass = opt(c.userObjectClass);
+    if (userClass) out.user_object_class = userClass;
+    const groupClass = opt(c.groupObjectClass);
+    if (groupClass) out.group_object_class = groupClass;
+    if (c.memberAttribute) out.member_attribute = c.memberAttribute;
+    const attribute = opt(c.disabledAttribute);
+    if (attribute) {
+      const value = opt(c.disabledValue);
+      out.disabled_when = value === undefined ? { attribute } : { attribute, value };
+    }
+  }
+  return out as LdapConnectionSpec;
+}
+
+const ATTRIBUTE_NAME = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)$/;
+const OBJECT_CLASS = ATTRIBUTE_NAME;
+
+function quote(s: string): string {
+  return `“${s}”`;
+}
+
+/** Everything wrong with the connection step, in plain English, in the order of the form. */
+export function connectionProblems(c: ConnectionForm): Problem[] {
+  const out: Problem[] = [];
+  const add = (field: string, message: string) => out.push({ step: 'connection', field, message });
+
+  const servers = parseServers(c.servers);
+  const example = c.kind === 'active_directory' ? 'ldaps://dc1.samdom.test:636' : 'ldaps://ldap1.example.org:636';
+  if (servers.length === 0) {
+    add('servers', `Enter at least one LDAP server, for example ${example}.`);
+  }
+  const seen = new Set<string>();
+  for (const s of servers) {
+    const lower = s.toLowerCase();
+    const scheme = lower.startsWith('ldaps://') ? 'ldaps' : lower.startsWith('ldap://') ? 'ldap' : null;
+    if (scheme === null) {
+      add('servers', `The server ${quote(s)} must start with ldap:// or ldaps://, for example ${example}.`);
+      continue;
+    }
+    const host = s.slice(scheme.length + 3).replace(/\/+$/, '');
+    if (!host || host.startsWith(':')) {
+      add('servers', `The server ${quote(s)} has no host name after ${scheme}://.`);
+      continue;
+    }
+    if (/[/?#@]/.test(host)) {
+      add('servers', `The server ${quote(s)} should be just ${scheme}://host or ${scheme}://host:port, with no path.`);
+      continue;
+    }
+    const port = /:(\d*)$/.exec(host);
+    if (port && !host.endsWith(']') && (!port[1] || Number(port[1]) < 1 || Number(port[1]) > 65535)) {
+      add('servers', `The port of the server ${quote(s)} must be a number from 1 to 65535.`);
+      continue;
+    }
+    if (scheme === 'ldaps' && c.transport !== 'ldaps') {
+      add(
+        'servers',
+        `The server ${quote(s)} is an ldaps:// address, but the transport is not LDAPS. ` +
+          'Choose LDAPS as the transport, or write the server with ldap://.',
+      );
+    }
+    if (seen.has(lower)) add('servers', `The server ${quote(s)} is listed twice.`);
+    seen.add(lower);
+  }
+
+  const ca = c.caPem.trim();
+  if (ca && c.transport !== 'clear' && !/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(ca)) {
+    add(
+      'caPem',
+      'The CA certificate must be PEM text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----. ' +
+        "Paste the issuing CA's certificate, or leave the box empty to trust the system's CAs.",
+    );
+  }
+
+  const bindDn = c.bindDn.trim();
+  const hasPassword = c.bindPassword !== '';
+  if (bindDn && !hasPassword) {
+    add('bindPassword', "Enter the bind account's password. Roster keeps it in the OS keychain.");
+  }
+  if (!bindDn && hasPassword) {
+    add(
+      'bindDn',
+      'A password was entered but no bind DN. Enter the bind DN of the service account, or clear the password to bind anonymously.',
+    );
+  }
+  if (c.transport === 'clear' && hasPassword && !c.allowClearPassword) {
+    add(
+      'allowClearPassword',
+      'With the Clear transport the password would be sent over the network unencrypted. ' +
+        'Choose LDAPS or STARTTLS, or tick “Allow sending the password in the clear” if you accept the risk.',
+    );
+  }
+
+  if (!c.baseDn.trim()) {
+    add('baseDn', `Enter the base DN to search, for example ${baseDnPlaceholder(c.kind)}.`);
+  } else if (!c.baseDn.includes('=')) {
+    add('baseDn', `The base DN ${quote(c.baseDn.trim())} is not a DN. Write it like ${baseDnPlaceholder(c.kind)}.`);
+  }
+
+  if (c.kind === 'openldap') {
+    for (const [field, value, what] of [
+      ['userObjectClass', c.userObjectClass, 'user object class'],
+      ['groupObjectClass', c.groupObjectClass, 'group object class'],
+    ] as const) {
+      const v = value.trim();
+      if (v && !OBJECT_CLASS.test(v)) add(field, `The ${what} ${quote(v)} is not an object class name. Use letters, digits and hyphens.`);
+    }
+    const attr = c.disabledAttribute.trim();
+    if (!attr && c.disabledValue.trim()) {
+      add('disabledWhen', 'Enter the attribute that marks an account disabled, or clear the value.');
+    } else if (attr && !ATTRIBUTE_NAME.test(attr)) {
+      add('disabledWhen', `${quote(attr)} is not an LDAP attribute name. Use letters, digits and hyphens, e.g. employeeType.`);
+    }
+  }
+  return out;
+}
+
+/** Everything wrong with the groups step. */
+export function groupsProblems(type: SyncType, groups: readonly PickedGroup[]): Problem[] {
+  const out: Problem[] = [];
+  if (groups.length === 0) {
+    out.push({
+      step: 'groups',
+      field: 'groups',
+      message:
+        type === 'admin'
+          ? 'Select at least one group, and choose the administrator role its members get.'
+          : 'Select at least one group to sync. Only members of the selected groups are synced.',
+    });
+    return out;
+  }
+  if (type === 'admin') {
+    for (const g of groups) {
+      if (!g.role) out.push({ step: 'groups', field: `role:${g.dn}`, message: `Choose a role for ${quote(g.name)}.` });
+      else if (!ADMIN_ROLES.includes(g.role)) {
+        out.push({ step: 'groups', field: `role:${g.dn}`, message: `${quote(g.role)} is not a role that can be synced.` });
+      }
+    }
+  }
+  return out;
+}
+
+/** Everything wrong with the attributes step (attribute names and the sync's name). */
+export function attributesProblems(type: SyncType, a: AttributesForm, name: string): Problem[] {
+  const out: Problem[] = [];
+  const add = (field: string, message: string) => out.push({ step: 'attributes', field, message });
+  const username = a.username.trim();
+  if (!username) add('username', 'Enter the username attribute, for example sAMAccountName or uid.');
+  const fields: [keyof AttributesForm, string][] = [
+    ['username', username],
+    ['email', a.email.trim()],
+    ['realname', a.realname.trim()],
+    ['firstname', a.firstname.trim()],
+    ['lastname', a.lastname.trim()],
+  ];
+  for (const [field, v] of fields) {
+    if (v && !ATTRIBUTE_NAME.test(v)) {
+      add(field, `${quote(v)} is not an LDAP attribute name. Use letters, digits and hyphens, e.g. ${field === 'email' ? 'mail' : 'displayName'}.`);
+    }
+  }
+  if (type === 'admin' && !a.email.trim()) {
+    add('email', 'Admin syncs match administrators by email: enter the email attribute (usually mail).');
+  }
+  const n = name.trim();
+  if (!n) add('name', 'Enter a name for the directory sync.');
+  else if (n.length > MAX_NAME_LENGTH) add('name', `The name is too long. Use at most ${MAX_NAME_LENGTH} characters.`);
+  return out;
+}
+
+export function stepProblems(form: WizardForm, step: WizardStep): Problem[] {
+  switch (step) {
+    case 'connection':
+      return connectionProblems(form.connection);
+    case 'groups':
+      return groupsProblems(form.type, form.groups);
+    case 'attributes':
+      return attributesProblems(form.type, form.attributes, form.name);
+  }
+}
+
+/** The problems of one field (for the message under it). */
+export function problemsFor(problems: readonly Problem[], field: string): string[] {
+  return problems.filter((p) => p.field === field).map((p) => p.message);
+}
+
+export function buildAttributes(a: AttributesForm): AttributeSpec {
+  const out: AttributeSpec = { username: a.username.trim() };
+  for (const key of ['email', 'realname', 'firstname', 'lastname'] as const) {
+    const v = opt(a[key]);
+    if (v) out[key] = v;
+  }
+  return out;
+}
+
+/** The connection object, or what is wrong with it. */
+export function checkedConnection(c: ConnectionForm): { connection: LdapConnectionSpec } | { problems: Problem[] } {
+  const problems = connectionProblems(c);
+  return problems.length ? { problems } : { connection: buildConnection(c) };
+}
+
+/**
+ * The spec for `directory_add`: `{name, type, connection, groups}` for user syncs or
+ * `{name, type, connection, roles}` for admin syncs, then `attributes`; or every problem, step by step.
+ */
+export function buildSpec(form: WizardForm): { spec: LdapDirectorySpec } | { problems: Problem[] } {
+  const problems = [
+    ...connectionProblems(form.connection),
+    ...groupsProblems(form.type, form.groups),
+    ...attributesProblems(form.type, form.attributes, form.name),
+  ];
+  if (problems.length) return { problems };
+  // Keys in the contract's order: name, type, connection, groups (or roles), attributes.
+  const name = form.name.trim();
+  const connection = buildConnection(form.connection);
+  const attributes = buildAttributes(form.attributes);
+  if (form.type === 'user') {
+    return { spec: { name, type: 'user', connection, groups: form.groups.map((g) => g.dn), attributes } };
+  }
+  const roles: Record<string, AdminRoleName> = {};
+  for (const g of form.groups) if (g.role) roles[g.dn] = g.role;
+  return { spec: { name, type: 'admin', connection, roles, attributes } };
+}
+
+// ---------- the group picker ----------
+
+export function isPicked(groups: readonly PickedGroup[], dn: string): boolean {
+  return groups.some((g) => sameDn(g.dn, dn));
+}
+
+/** DNs compare case-insensitively. */
+export function sameDn(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/** Selects a search result, or unselects it when it is already selected. */
+export function toggleGroup(groups: readonly PickedGroup[], g: GroupSummary): PickedGroup[] {
+  if (isPicked(groups, g.external_id)) return removeGroup(groups, g.external_id);
+  return [...groups, { dn: g.external_id, name: g.name, member_count: g.member_count, role: '' }];
+}
+
+export function removeGroup(groups: readonly PickedGroup[], dn: string): PickedGroup[] {
+  return groups.filter((g) => !sameDn(g.dn, dn));
+}
+
+export function setRole(groups: readonly PickedGroup[], dn: string, role: AdminRoleName | ''): PickedGroup[] {
+  return groups.map((g) => (sameDn(g.dn, dn) ? { ...g, role } : g));
+}
+
+export function memberCountText(n: number | null): string {
+  return n === null ? 'Member count unknown' : plural(n, 'member');
+}
+
+// ---------- "Test connection" ----------
+
+export const CHECK_STEP_LABELS: Record<CheckStep, string> = {
+  resolve: 'Name resolution',
+  connect: 'Network connection',
+  tls: 'TLS certificate',
+  bind: 'Sign-in (bind)',
+  base_dn: 'Base DN',
+  demo: 'Demo directory',
+};
+
+export interface CheckRow {
+  step: CheckStep;
+  label: string;
+  server: string;
+  ok: boolean;
+  /** ✓ or ✗ */
+  mark: string;
+  detail: string;
+}
+
+export function checkRows(checks: readonly ConnectionCheck[]): CheckRow[] {
+  return checks.map((c) => ({
+    step: c.step,
+    label: CHECK_STEP_LABELS[c.step] ?? c.step,
+    server: c.server,
+    ok: c.ok,
+    mark: c.ok ? '✓' : '✗',
+    detail: c.detail,
+  }));
+}
+
+/** The connection works when the last check passed (the test stops at the first server that passes every step). */
+export function connectionWorks(checks: readonly ConnectionCheck[]): boolean {
+  return checks.length > 0 && checks[checks.length - 1].ok;
+}
+
+/** One sentence above the rows. */
+export function testSummary(checks: readonly ConnectionCheck[]): { ok: boolean; text: string } {
+  if (checks.length === 0) return { ok: false, text: 'The test returned no checks. Check the servers and try again.' };
+  const last = checks[checks.length - 1];
+  if (last.ok) {
+    const failed = [...new Set(checks.filter((c) => !c.ok).map((c) => c.server))];
+    const after = failed.length ? ` (after ${failed.join(', ')} failed)` : '';
+    return { ok: true, text: `The connection works: every check passed on ${last.server}${after}.` };
+  }
+  const label = CHECK_STEP_LABELS[last.step] ?? last.step;
+  const servers = new Set(checks.map((c) => c.server)).size;
+  const where = servers > 1 ? 'No server passed every check. The last one failed' : 'The test failed';
+  return { ok: false, text: `${where} at “${label}” on ${last.server}. See the details below.` };
+}
+
+/** A stable key for "which settings were tested": the test result is stale once this changes. */
+export function connectionKey(c: LdapConnectionSpec): string {
+  return JSON.stringify(c);
+}
