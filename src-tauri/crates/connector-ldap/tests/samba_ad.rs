@@ -322,6 +322,61 @@ async fn active_directory_through_samba() {
         "{err}"
     );
 
+    // Incremental: uSNChanged marks what changed since the cursor.
+    let mut session = roster_connector_ldap::client::open(
+        &samba.settings(Transport::Ldaps, "SAMDOM\\Administrator"),
+        Some(ADMIN_PASSWORD),
+    )
+    .await
+    .unwrap();
+    let c = ad(samba.settings(Transport::Ldaps, "SAMDOM\\Administrator"));
+    let full = c.fetch(&request()).await.unwrap();
+    let known = full.users.iter().map(|u| u.external_id.clone()).collect();
+    let mut since_req = request();
+    since_req.since = Some(roster_core::source::Since {
+        cursor: full.cursor.clone().expect("a cursor"),
+        known,
+    });
+    let (rs, _) = session
+        .ldap
+        .search(
+            &format!("CN=Bob Jones,CN=Users,{BASE}"),
+            ldap3::Scope::Base,
+            "(objectClass=*)",
+            vec!["1.1"],
+        )
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    assert_eq!(
+        rs.len(),
+        1,
+        "bob's DN is CN=Bob Jones (samba-tool names users by their full name)"
+    );
+    let mail = std::collections::HashSet::from(["bob.jones@samdom.test"]);
+    session
+        .ldap
+        .modify(
+            &format!("CN=Bob Jones,CN=Users,{BASE}"),
+            vec![ldap3::Mod::Replace("mail", mail)],
+        )
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    let inc = c.fetch(&since_req).await.unwrap();
+    assert!(inc.incremental, "the cursor was used");
+    assert_eq!(
+        inc.users
+            .iter()
+            .filter_map(|u| u.first("sAMAccountName"))
+            .collect::<Vec<_>>(),
+        vec!["bob"],
+        "only bob changed"
+    );
+    assert_eq!(inc.unchanged.len(), 2);
+
     // A rename and a move keep the objectGUID.
     samba.tool(&["user", "rename", "alice", "--samaccountname=alice.smith"]);
     samba.tool(&["ou", "create", &format!("OU=Moved,{BASE}")]);
