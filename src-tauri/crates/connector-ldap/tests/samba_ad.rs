@@ -253,6 +253,49 @@ async fn active_directory_through_samba() {
     }
     let samba = Samba::start();
 
+    if std::env::var("ROSTER_RECORD_FIXTURES").as_deref() == Ok("1") {
+        // Raw entries for the pure mapping tests (tests/fixtures/active_directory.json).
+        let s = samba.settings(Transport::Ldaps, "SAMDOM\\Administrator");
+        let mut session = roster_connector_ldap::client::open(&s, Some(ADMIN_PASSWORD))
+            .await
+            .unwrap();
+        let attrs = [
+            "sAMAccountName",
+            "userPrincipalName",
+            "mail",
+            "givenName",
+            "sn",
+            "displayName",
+            "objectGUID",
+            "objectSid",
+            "userAccountControl",
+            "uSNChanged",
+        ]
+        .map(String::from);
+        let filter = "(&(objectCategory=person)(objectClass=user)(|(sAMAccountName=alice)(sAMAccountName=bob)(sAMAccountName=zoe)))";
+        let users = roster_connector_ldap::client::search(&mut session.ldap, &s, filter, &attrs)
+            .await
+            .unwrap();
+        let gattrs = ["cn", "description", "member", "objectGUID"].map(String::from);
+        let groups = roster_connector_ldap::client::search(
+            &mut session.ldap,
+            &s,
+            "(&(objectClass=group)(|(cn=Staff)(cn=Engineering)))",
+            &gattrs,
+        )
+        .await
+        .unwrap();
+        let out = serde_json::json!({"users": users, "groups": groups});
+        std::fs::write(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/active_directory.json"
+            ),
+            serde_json::to_string_pretty(&out).unwrap(),
+        )
+        .unwrap();
+    }
+
     // LDAPS with a down-level logon name (DOMAIN\user).
     let b = ad(samba.settings(Transport::Ldaps, "SAMDOM\\Administrator"))
         .fetch(&request())

@@ -352,3 +352,48 @@ async fn incremental_fetch_reads_only_what_changed() {
         "change marks are per server: another server's cursor is not used"
     );
 }
+
+/// Records raw entries from slapd as fixtures for the pure mapping tests (run with ROSTER_RECORD_FIXTURES=1).
+#[tokio::test]
+async fn record_openldap_fixtures() {
+    if std::env::var("ROSTER_RECORD_FIXTURES").as_deref() != Ok("1") {
+        return;
+    }
+    let Some(srv) = Slapd::start() else { return };
+    let s = srv.settings(Transport::Starttls);
+    let mut session = roster_connector_ldap::client::open(&s, Some(PASSWORD))
+        .await
+        .unwrap();
+    let users: Vec<_> = roster_connector_ldap::client::search(
+        &mut session.ldap,
+        &s,
+        "(&(objectClass=inetOrgPerson)(!(uid=bulk*)))",
+        &[
+            "uid",
+            "mail",
+            "displayName",
+            "cn",
+            "entryUUID",
+            "entryCSN",
+            "pwdAccountLockedTime",
+            "employeeType",
+        ]
+        .map(String::from),
+    )
+    .await
+    .unwrap();
+    let groups = roster_connector_ldap::client::search(
+        &mut session.ldap,
+        &s,
+        "(&(|(objectClass=groupOfNames)(objectClass=posixGroup))(!(cn=everyone)))",
+        &["cn", "description", "member", "memberUid", "entryUUID"].map(String::from),
+    )
+    .await
+    .unwrap();
+    let out = serde_json::json!({"users": users, "groups": groups});
+    std::fs::write(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openldap.json"),
+        serde_json::to_string_pretty(&out).unwrap(),
+    )
+    .unwrap();
+}
