@@ -135,8 +135,4 @@ fn openldap_entries_map_with_nesting_cycles_and_member_uid() {
     let mut uids: Vec<&str> = b.users.iter().filter_map(|u| u.first("uid")).collect();
     uids.sort();
     assert_eq!(uids, vec!["alice", "dave"], "posixGroup members by uid");
-    let _ = DisabledWhen {
-        attribute: String::new(),
-        value: None,
-    };
 }
