@@ -167,7 +167,7 @@ pub async fn open(s: &Settings, password: Option<&str>) -> Result<Session, Conne
                         tracing::debug!("LDAP connection ended: {e}");
                     }
                 });
-                bind(&mut ldap, s, password).await?;
+                bind(&mut ldap, s, password, &url).await?;
                 return Ok(Session { ldap, server: url });
             }
             Err(e) => failures.push(explain(&url, &e)),
@@ -179,7 +179,15 @@ pub async fn open(s: &Settings, password: Option<&str>) -> Result<Session, Conne
     )))
 }
 
-async fn bind(ldap: &mut Ldap, s: &Settings, password: Option<&str>) -> Result<(), ConnectorError> {
+async fn bind(
+    ldap: &mut Ldap,
+    s: &Settings,
+    password: Option<&str>,
+    url: &str,
+) -> Result<(), ConnectorError> {
+    if s.bind_method == crate::settings::BindMethod::Kerberos {
+        return kerberos_bind(ldap, s, url).await;
+    }
     let (dn, pw) = match (&s.bind_dn, password) {
         (Some(dn), Some(pw)) => (dn.as_str(), pw),
         (Some(_), None) => {
@@ -352,6 +360,26 @@ pub async fn read_entry(
         Err(LdapError::LdapResult { result }) if result.rc == 32 => Ok(None), // deleted since the scan
         Err(e) => Err(ConnectorError::Protocol(format!(
             "Reading {dn} failed: {e}."
+        ))),
+    }
+}
+
+/// The host name in the server's Kerberos service principal: the configured one, else the URL's host.
+pub fn kerberos_host(s: &Settings, url: &str) -> String {
+    s.kerberos_host.clone().unwrap_or_else(|| {
+        let rest = url.split("://").nth(1).unwrap_or(url);
+        let host = rest.rsplit_once(':').map(|(h, _)| h).unwrap_or(rest);
+        host.trim_matches(['[', ']']).to_string()
+    })
+}
+
+async fn kerberos_bind(ldap: &mut Ldap, s: &Settings, url: &str) -> Result<(), ConnectorError> {
+    let host = kerberos_host(s, url);
+    match ldap.sasl_gssapi_bind(&host).await {
+        Ok(r) if r.rc == 0 => Ok(()),
+        Ok(r) => Err(result_error(r.rc, &r.text, "Kerberos sign-in")),
+        Err(e) => Err(ConnectorError::Unauthorized(format!(
+            "Kerberos sign-in to ldap/{host} failed ({e}). Sign in to the domain (or run kinit) so there is a ticket, and check that the server's name in \"kerberos_host\" matches its service principal."
         ))),
     }
 }

@@ -137,31 +137,42 @@ pub async fn diagnose(s: &Settings, password: Option<&str>) -> Vec<Check> {
             out.push(check("tls", &url, true, detail));
         }
         // 4. Bind.
-        let bind = match (&s.bind_dn, password) {
-            (Some(dn), Some(pw)) => {
-                if s.transport == Transport::Clear && !s.allow_clear_password {
-                    out.push(check("bind", &url, false, "a password bind over a clear connection is not allowed. Use STARTTLS or LDAPS."));
+        let bind = if s.bind_method == crate::settings::BindMethod::Kerberos {
+            ldap.sasl_gssapi_bind(&client::kerberos_host(s, &url)).await
+        } else {
+            match (&s.bind_dn, password) {
+                (Some(dn), Some(pw)) => {
+                    if s.transport == Transport::Clear && !s.allow_clear_password {
+                        out.push(check("bind", &url, false, "a password bind over a clear connection is not allowed. Use STARTTLS or LDAPS."));
+                        continue;
+                    }
+                    ldap.simple_bind(dn, pw).await
+                }
+                (Some(_), None) => {
+                    out.push(check(
+                        "bind",
+                        &url,
+                        false,
+                        "the bind password is missing. Enter it again.",
+                    ));
                     continue;
                 }
-                ldap.simple_bind(dn, pw).await
+                (None, _) => ldap.simple_bind("", "").await,
             }
-            (Some(_), None) => {
-                out.push(check(
-                    "bind",
-                    &url,
-                    false,
-                    "the bind password is missing. Enter it again.",
-                ));
-                continue;
-            }
-            (None, _) => ldap.simple_bind("", "").await,
         };
         match bind {
             Ok(r) if r.rc == 0 => out.push(check(
                 "bind",
                 &url,
                 true,
-                format!("bound as {}", s.bind_dn.as_deref().unwrap_or("anonymous")),
+                match s.bind_method {
+                    crate::settings::BindMethod::Kerberos => {
+                        "bound with the Kerberos ticket".to_string()
+                    }
+                    crate::settings::BindMethod::Simple => {
+                        format!("bound as {}", s.bind_dn.as_deref().unwrap_or("anonymous"))
+                    }
+                },
             )),
             Ok(r) => {
                 out.push(check(

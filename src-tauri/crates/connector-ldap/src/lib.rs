@@ -18,7 +18,7 @@ use roster_core::source::{
     Connector, ConnectorError, FetchRequest, GroupSummary, SourceBatch, SourceLookup,
 };
 use roster_core::source::{Since, SourceUser};
-pub use settings::{DisabledWhen, Flavor, Settings, Transport};
+pub use settings::{BindMethod, DisabledWhen, Flavor, Settings, Transport};
 use std::collections::HashMap;
 use std::sync::Arc;
 

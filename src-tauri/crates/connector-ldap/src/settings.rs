@@ -24,6 +24,18 @@ pub enum Transport {
     Ldaps,
 }
 
+/// How Roster signs in to the directory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BindMethod {
+    /// A bind DN (or `DOMAIN\\user`, or UPN) and password from the keychain.
+    #[default]
+    Simple,
+    /// Integrated sign-in: the platform's Kerberos (GSSAPI on Linux and macOS, SSPI on Windows) with the
+    /// signed-in user's (or service's) ticket. No password is stored.
+    Kerberos,
+}
+
 /// How an OpenLDAP directory says an account is disabled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,9 +67,16 @@ pub struct Settings {
     /// Seconds to wait for each search operation.
     #[serde(default = "sixty")]
     pub search_timeout_secs: u64,
-    /// Bind DN (AD also accepts `DOMAIN\user` and the UPN). Absent: anonymous.
+    /// Bind DN (AD also accepts `DOMAIN\user` and the UPN). Absent: anonymous (or Kerberos).
     #[serde(default)]
     pub bind_dn: Option<String>,
+    /// Simple bind with a password, or integrated Kerberos sign-in.
+    #[serde(default)]
+    pub bind_method: BindMethod,
+    /// Kerberos: the directory server's host name in its service principal (`ldap/<host>`), when it is
+    /// not the host of the server address (e.g. the address is an IP).
+    #[serde(default)]
+    pub kerberos_host: Option<String>,
     /// Base DN to search.
     pub base_dn: String,
     /// Allow a password bind over a clear transport.

@@ -193,7 +193,10 @@ impl ConnectionSpec {
                         "A password bind over a clear (unencrypted) connection would send the password in the open. Use \"starttls\" or \"ldaps\", or set \"allow_clear_password\": true if you accept the risk.",
                     ));
                 }
-                if l.settings.bind_dn.is_some() && l.bind_password.is_none() {
+                if l.settings.bind_method == ldap::BindMethod::Simple
+                    && l.settings.bind_dn.is_some()
+                    && l.bind_password.is_none()
+                {
                     return Err(ApiError::validation("Give the bind account's password (\"bind_password\"); Roster keeps it in the OS keychain."));
                 }
                 Ok(())

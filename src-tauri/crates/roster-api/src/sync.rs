@@ -851,12 +851,12 @@ impl Roster {
                 format!("The saved settings of the connection \"{}\" cannot be read ({e}). Add the connection again.", c.name),
             )
         })?;
-        let password = match settings.bind_dn {
-            Some(_) => self
+        let password = match (&settings.bind_dn, settings.bind_method) {
+            (Some(_), roster_connector_ldap::BindMethod::Simple) => self
                 .secrets
                 .get(&Self::secret_key(tenant, &c.id, "bind_password"))?
                 .map(|p| p.0),
-            None => None,
+            _ => None,
         };
         Ok(roster_connector_ldap::LdapConnector::new(
             flavor, settings, password,

@@ -188,6 +188,8 @@ pub async fn bench(users: usize, groups: usize, per_group: usize) -> Res<()> {
         connect_timeout_secs: 30,
         search_timeout_secs: 600,
         bind_dn: Some(ADMIN.into()),
+        bind_method: Default::default(),
+        kerberos_host: None,
         base_dn: BASE.into(),
         allow_clear_password: true,
         user_object_class: None,

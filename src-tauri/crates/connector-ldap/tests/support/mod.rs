@@ -274,6 +274,8 @@ impl Slapd {
             connect_timeout_secs: 10,
             search_timeout_secs: 30,
             bind_dn: Some(ADMIN.into()),
+            bind_method: Default::default(),
+            kerberos_host: None,
             base_dn: BASE.into(),
             allow_clear_password: false,
             user_object_class: None,
