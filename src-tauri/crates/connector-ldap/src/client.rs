@@ -377,7 +377,10 @@ async fn kerberos_bind(ldap: &mut Ldap, s: &Settings, url: &str) -> Result<(), C
     let host = kerberos_host(s, url);
     match ldap.sasl_gssapi_bind(&host).await {
         Ok(r) if r.rc == 0 => Ok(()),
-        Ok(r) => Err(result_error(r.rc, &r.text, "Kerberos sign-in")),
+        Ok(r) => Err(ConnectorError::Unauthorized(format!(
+            "The directory refused the Kerberos sign-in (LDAP result {}: {}). If it asks for signing or sealing, use LDAPS or STARTTLS; check the domain's LDAP channel-binding policy.",
+            r.rc, r.text
+        ))),
         Err(e) => Err(ConnectorError::Unauthorized(format!(
             "Kerberos sign-in to ldap/{host} failed ({e}). Sign in to the domain (or run kinit) so there is a ticket, and check that the server's name in \"kerberos_host\" matches its service principal."
         ))),
