@@ -54,26 +54,36 @@ impl LdapConnector {
         diagnose::diagnose(&self.settings, self.password.as_deref()).await
     }
 
+    /// Reads every group, resolving members as each entry arrives (ranged entries are completed first).
     async fn read_groups(
         &self,
         session: &mut client::Session,
         schema: &map::Schema,
-    ) -> Result<Vec<map::GroupEntry>, ConnectorError> {
+        resolver: &mut map::Resolver,
+    ) -> Result<Vec<map::ResolvedGroup>, ConnectorError> {
         let s = &self.settings;
-        let mut raw = client::search(
+        let member = schema.member_attribute.clone();
+        let mut resolved = Vec::new();
+        let mut ranged = Vec::new();
+        client::search_each(
             &mut session.ldap,
             s,
             &schema.group_filter,
             &schema.group_attributes(s.member_range),
+            |e| {
+                if e.attrs.iter().any(|(k, _)| map::parse_range(k).is_some()) {
+                    ranged.push(e);
+                } else {
+                    resolved.push(resolver.resolve(map::group(e, &member)));
+                }
+            },
         )
         .await?;
-        for g in &mut raw {
-            client::complete_ranges(&mut session.ldap, g, &schema.member_attribute).await?;
+        for mut e in ranged {
+            client::complete_ranges(&mut session.ldap, &mut e, &member).await?;
+            resolved.push(resolver.resolve(map::group(e, &member)));
         }
-        Ok(raw
-            .into_iter()
-            .map(|e| map::group(e, &schema.member_attribute))
-            .collect())
+        Ok(resolved)
     }
 
     /// Reads users with `filter`, converting each as it arrives; returns them with the highest change mark.
@@ -109,36 +119,30 @@ impl LdapConnector {
         Ok((users, mark))
     }
 
+    /// Users first (matching `user_filter`), then groups resolved against them; and the cursor.
     async fn read_all(
         &self,
         user_filter: Option<String>,
         wanted: &[String],
-    ) -> Result<
-        (
-            Vec<map::GroupEntry>,
-            Vec<(String, SourceUser)>,
-            bool,
-            Option<String>,
-        ),
-        ConnectorError,
-    > {
+    ) -> Result<(map::Resolver, Vec<map::ResolvedGroup>, Option<String>), ConnectorError> {
         let s = &self.settings;
         let schema = map::Schema::of(self.flavor, s);
         let mut session = client::open(s, self.password.as_deref()).await?;
-        let groups = self.read_groups(&mut session, &schema).await?;
         let filter = user_filter.unwrap_or_else(|| schema.user_filter.clone());
         let attrs = schema.user_attributes(self.flavor, s, wanted);
         let (users, mark) = self
             .read_users(&mut session, &schema, &filter, &attrs)
             .await?;
-        let _ = session.ldap.unbind().await;
-        let cursor = mark.map(|m| map::cursor(&session.server, &m));
-        Ok((
-            groups,
+        let mut resolver = map::Resolver::new(
             users,
             schema.member_attribute.eq_ignore_ascii_case("memberUid"),
-            cursor,
-        ))
+        );
+        let groups = self
+            .read_groups(&mut session, &schema, &mut resolver)
+            .await?;
+        let _ = session.ldap.unbind().await;
+        let cursor = mark.map(|m| map::cursor(&session.server, &m));
+        Ok((resolver, groups, cursor))
     }
 
     /// An incremental fetch: every group (memberships can change without any user changing), every user's
@@ -164,7 +168,6 @@ impl LdapConnector {
             let _ = session.ldap.unbind().await;
             return self.fetch_full(request).await;
         }
-        let groups = self.read_groups(&mut session, &schema).await?;
         let id_attrs = vec![
             schema.id_attribute.to_string(),
             schema.change_attribute.to_string(),
@@ -204,7 +207,11 @@ impl LdapConnector {
             .iter()
             .map(|(dn, u)| (u.external_id.clone(), dn.clone()))
             .collect();
-        let mut batch = map::assemble(&request.groups, &groups, stubs, by_uid);
+        let mut resolver = map::Resolver::new(stubs, by_uid);
+        let groups = self
+            .read_groups(&mut session, &schema, &mut resolver)
+            .await?;
+        let mut batch = resolver.finish(&request.groups, &groups);
         // In scope: read in full what changed or is unknown; the rest is unchanged.
         let in_scope = std::mem::take(&mut batch.users);
         let mut reread = Vec::new();
@@ -239,8 +246,8 @@ impl LdapConnector {
     }
 
     async fn fetch_full(&self, request: &FetchRequest) -> Result<SourceBatch, ConnectorError> {
-        let (groups, users, by_uid, cursor) = self.read_all(None, &request.attributes).await?;
-        let mut batch = map::assemble(&request.groups, &groups, users, by_uid);
+        let (resolver, groups, cursor) = self.read_all(None, &request.attributes).await?;
+        let mut batch = resolver.finish(&request.groups, &groups);
         batch.cursor = cursor;
         Ok(batch)
     }
@@ -270,9 +277,9 @@ impl Connector for LdapConnector {
         );
         let mut wanted = request.attributes.clone();
         wanted.push(username_attribute.to_string());
-        let (groups, users, by_uid, _) = self.read_all(Some(filter), &wanted).await?;
-        let user = users.first().map(|(_, u)| u.clone());
-        let batch = map::assemble(&request.groups, &groups, users, by_uid);
+        let (resolver, groups, _) = self.read_all(Some(filter), &wanted).await?;
+        let user = resolver.users().first().map(|(_, u)| u.clone());
+        let batch = resolver.finish(&request.groups, &groups);
         let lookup_groups = batch
             .groups
             .into_iter()

@@ -370,111 +370,180 @@ pub fn group(e: Entry, member_attribute: &str) -> GroupEntry {
     }
 }
 
-/// Builds the batch: the selected groups with their members flattened through nested groups (cycles
-/// safe), and every user in at least one of them. `users` pairs each user's DN with the user.
-/// Memberships are resolved by index and shared ids, so a million of them allocate nothing per member.
+/// Resolves group members to users by DN (or by uid, for memberUid groups) as group entries arrive, so
+/// a million member values never pile up: each group keeps user indices, plus the few member values that
+/// are not users (nested groups, resolved once every group is known).
+pub struct Resolver {
+    users: Vec<(String, SourceUser)>,
+    raw: HashMap<String, usize>,
+    normalized: Option<HashMap<String, usize>>,
+    by_uid: Option<HashMap<String, usize>>,
+    member_is_uid: bool,
+}
+
+/// A group whose members are resolved to user indices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedGroup {
+    /// DN as returned.
+    pub dn: String,
+    /// Normalised DN.
+    pub key: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Direct member users, by index.
+    pub users: Vec<usize>,
+    /// Direct member values that are not users (candidate nested groups).
+    pub others: Vec<String>,
+}
+
+impl Resolver {
+    /// A resolver over `users` (each with its DN).
+    pub fn new(users: Vec<(String, SourceUser)>, member_is_uid: bool) -> Self {
+        let raw = users
+            .iter()
+            .enumerate()
+            .map(|(i, (dn, _))| (dn.clone(), i))
+            .collect();
+        Resolver {
+            users,
+            raw,
+            normalized: None,
+            by_uid: None,
+            member_is_uid,
+        }
+    }
+
+    fn user_by_dn(&mut self, dn: &str) -> Option<usize> {
+        if let Some(&i) = self.raw.get(dn) {
+            return Some(i);
+        }
+        // Member values usually spell a DN exactly as the server returns it; normalise only on a miss.
+        let users = &self.users;
+        let norm = self.normalized.get_or_insert_with(|| {
+            users
+                .iter()
+                .enumerate()
+                .map(|(i, (dn, _))| (normalize_dn(dn), i))
+                .collect()
+        });
+        norm.get(&normalize_dn(dn)).copied()
+    }
+
+    fn user_by_uid(&mut self, uid: &str) -> Option<usize> {
+        let users = &self.users;
+        let by = self.by_uid.get_or_insert_with(|| {
+            users
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (_, u))| u.first("uid").map(|v| (v.to_lowercase(), i)))
+                .collect()
+        });
+        by.get(&uid.to_lowercase()).copied()
+    }
+
+    /// The users, with their DNs.
+    pub fn users(&self) -> &[(String, SourceUser)] {
+        &self.users
+    }
+
+    /// Resolves one group entry (its member values are consumed).
+    pub fn resolve(&mut self, g: GroupEntry) -> ResolvedGroup {
+        let mut users = Vec::with_capacity(g.members.len());
+        let mut others = Vec::new();
+        for m in g.members {
+            if self.member_is_uid {
+                if let Some(i) = self.user_by_uid(&m) {
+                    users.push(i);
+                }
+                continue;
+            }
+            // uniqueMember may carry a "#'…'B" unique identifier after the DN.
+            let dn = m.split('#').next().unwrap_or(&m);
+            match self.user_by_dn(dn) {
+                Some(i) => users.push(i),
+                None => others.push(normalize_dn(dn)),
+            }
+        }
+        ResolvedGroup {
+            dn: g.dn,
+            key: g.key,
+            name: g.name,
+            description: g.description,
+            users,
+            others,
+        }
+    }
+
+    /// The batch: the selected groups with members flattened through nested groups (each group once, so
+    /// cycles are safe; each user once), and every user in at least one of them.
+    pub fn finish(self, selected: &[String], groups: &[ResolvedGroup]) -> SourceBatch {
+        let index: HashMap<&str, usize> = groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.key.as_str(), i))
+            .collect();
+        let subgroups: Vec<Vec<usize>> = groups
+            .iter()
+            .map(|g| {
+                g.others
+                    .iter()
+                    .filter_map(|k| index.get(k.as_str()).copied())
+                    .collect()
+            })
+            .collect();
+        let mut batch = SourceBatch::default();
+        let mut wanted = vec![false; self.users.len()];
+        for sel in selected {
+            let Some(&root) = index.get(normalize_dn(sel).as_str()) else {
+                batch.missing_groups.push(sel.clone());
+                continue;
+            };
+            let mut seen_user = vec![false; self.users.len()];
+            let mut seen_group = vec![false; groups.len()];
+            let mut stack = vec![root];
+            let mut members = Vec::new();
+            while let Some(g) = stack.pop() {
+                if std::mem::replace(&mut seen_group[g], true) {
+                    continue;
+                }
+                for &u in &groups[g].users {
+                    if !std::mem::replace(&mut seen_user[u], true) {
+                        members.push(self.users[u].1.external_id.clone());
+                        wanted[u] = true;
+                    }
+                }
+                stack.extend(subgroups[g].iter().rev().copied());
+            }
+            batch.groups.push(SourceGroup {
+                external_id: sel.clone(),
+                name: groups[root].name.clone(),
+                description: groups[root].description.clone(),
+                members,
+            });
+        }
+        batch.users = self
+            .users
+            .into_iter()
+            .zip(wanted)
+            .filter(|(_, w)| *w)
+            .map(|((_, u), _)| u)
+            .collect();
+        batch
+    }
+}
+
+/// Builds the batch from users and whole group entries (see [`Resolver`]).
 pub fn assemble(
     selected: &[String],
-    groups: &[GroupEntry],
+    groups: Vec<GroupEntry>,
     users: Vec<(String, SourceUser)>,
     member_is_uid: bool,
 ) -> SourceBatch {
-    // Member values usually spell a DN exactly as the server returns it: look that up first, and
-    // normalise only when it misses.
-    let raw_users: HashMap<&str, usize> = users
-        .iter()
-        .enumerate()
-        .map(|(i, (dn, _))| (dn.as_str(), i))
-        .collect();
-    let norm_users: HashMap<String, usize> = users
-        .iter()
-        .enumerate()
-        .map(|(i, (dn, _))| (normalize_dn(dn), i))
-        .collect();
-    let by_uid: HashMap<String, usize> = users
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (_, u))| u.first("uid").map(|v| (v.to_lowercase(), i)))
-        .collect();
-    let raw_groups: HashMap<&str, usize> = groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| (g.dn.as_str(), i))
-        .collect();
-    let norm_groups: HashMap<&str, usize> = groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| (g.key.as_str(), i))
-        .collect();
-    // Per group: direct member users and direct member groups, by index.
-    let edges: Vec<(Vec<usize>, Vec<usize>)> = groups
-        .iter()
-        .map(|g| {
-            let mut us = Vec::with_capacity(g.members.len());
-            let mut gs = Vec::new();
-            for m in &g.members {
-                if member_is_uid {
-                    if let Some(&i) = by_uid.get(&m.to_lowercase()) {
-                        us.push(i);
-                    }
-                    continue;
-                }
-                // uniqueMember may carry a "#'…'B" unique identifier after the DN.
-                let dn = m.split('#').next().unwrap_or(m);
-                if let Some(&i) = raw_users.get(dn) {
-                    us.push(i);
-                } else if let Some(&i) = raw_groups.get(dn) {
-                    gs.push(i);
-                } else {
-                    let key = normalize_dn(dn);
-                    if let Some(&i) = norm_users.get(&key) {
-                        us.push(i);
-                    } else if let Some(&i) = norm_groups.get(key.as_str()) {
-                        gs.push(i);
-                    }
-                }
-            }
-            (us, gs)
-        })
-        .collect();
-    let mut batch = SourceBatch::default();
-    let mut wanted = vec![false; users.len()];
-    for sel in selected {
-        let Some(&root) = norm_groups.get(normalize_dn(sel).as_str()) else {
-            batch.missing_groups.push(sel.clone());
-            continue;
-        };
-        // Depth-first over nested groups, each group once (cycles are safe), each user once.
-        let mut seen_user = vec![false; users.len()];
-        let mut seen_group = vec![false; groups.len()];
-        let mut stack = vec![root];
-        let mut members = Vec::new();
-        while let Some(g) = stack.pop() {
-            if std::mem::replace(&mut seen_group[g], true) {
-                continue;
-            }
-            for &u in &edges[g].0 {
-                if !std::mem::replace(&mut seen_user[u], true) {
-                    members.push(users[u].1.external_id.clone());
-                    wanted[u] = true;
-                }
-            }
-            stack.extend(edges[g].1.iter().rev().copied());
-        }
-        batch.groups.push(SourceGroup {
-            external_id: sel.clone(),
-            name: groups[root].name.clone(),
-            description: groups[root].description.clone(),
-            members,
-        });
-    }
-    batch.users = users
-        .into_iter()
-        .zip(wanted)
-        .filter(|(_, w)| *w)
-        .map(|((_, u), _)| u)
-        .collect();
-    batch
+    let mut r = Resolver::new(users, member_is_uid);
+    let resolved: Vec<ResolvedGroup> = groups.into_iter().map(|g| r.resolve(g)).collect();
+    r.finish(selected, &resolved)
 }
 
 #[cfg(test)]

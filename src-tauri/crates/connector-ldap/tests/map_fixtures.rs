@@ -42,7 +42,7 @@ fn batch(
     let sel: Vec<String> = selected.iter().map(|x| x.to_string()).collect();
     map::assemble(
         &sel,
-        &groups,
+        groups,
         users,
         member.eq_ignore_ascii_case("memberUid"),
     )

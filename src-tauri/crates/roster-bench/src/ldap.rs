@@ -5,7 +5,7 @@ use crate::{peak_rss_mb, rss};
 use roster_connector_ldap::{Flavor, LdapConnector, Settings, Transport};
 use roster_core::clock::ManualClock;
 use roster_core::{AttributeMap, DirectoryKey, SyncType, Timestamp};
-use roster_engine::{run_sync, Mode, NoEvents, RunRequest};
+use roster_engine::{run_sync, Mode, RunRequest};
 use roster_store::{ConnectionRecord, DirectoryRecord, Store, Trigger};
 use std::io::Write;
 use std::path::Path;
@@ -262,6 +262,10 @@ pub async fn bench(users: usize, groups: usize, per_group: usize) -> Res<()> {
             b.users.len(),
             b.groups.iter().map(|g| g.members.len()).sum::<usize>()
         );
+        println!(
+            "          peak RSS after the read alone           {}",
+            rss()
+        );
     }
     let clock = ManualClock::new(Timestamp(1_800_000_000));
     let (first, r1) = sync(&store, &connector, &key, &clock, Trigger::Manual).await?;
@@ -274,6 +278,15 @@ pub async fn bench(users: usize, groups: usize, per_group: usize) -> Res<()> {
     );
     let (again, r2) = sync(&store, &connector, &key, &clock, Trigger::Manual).await?;
     println!("no-change resync                {again:>7.2} s  {:>8.0} users/s  {:>5.2}x ldapsearch  ({} changes)", r2.counts.seen as f64 / again, again / baseline, r2.changes.len());
+    {
+        let t = Instant::now();
+        let snap = store.snapshot(&key, &roster_store::Candidates::default())?;
+        println!(
+            "          of which the store's snapshot           {:.2} s  ({} users)",
+            t.elapsed().as_secs_f64(),
+            snap.users.len()
+        );
+    }
     // 100 changes, then a scheduled (incremental) run.
     {
         let (conn, mut ldap) =
@@ -351,9 +364,41 @@ async fn sync(
         next_connection_state: None,
         incremental: Some("bench".into()),
     };
-    let r = run_sync(store, connector, request, clock, &NoEvents).await?;
+    let phases = Phases::default();
+    let r = run_sync(store, connector, request, clock, &phases).await?;
+    phases.print();
     if r.outcome != roster_engine::Outcome::Succeeded {
         return Err(format!("the sync did not succeed: {}", r.message).into());
     }
     Ok((t.elapsed().as_secs_f64(), r))
+}
+
+/// Times the phases of a run from its progress events.
+#[derive(Default)]
+struct Phases(std::sync::Mutex<Vec<(String, Instant)>>);
+
+impl roster_engine::EventSink for Phases {
+    fn emit(&self, event: roster_engine::Event) {
+        let roster_engine::Event::Progress(p) = event;
+        if let Ok(mut v) = self.0.lock() {
+            v.push((p.phase.as_str().to_string(), Instant::now()));
+        }
+    }
+}
+
+impl Phases {
+    fn print(&self) {
+        let Ok(v) = self.0.lock() else { return };
+        let parts: Vec<String> = v
+            .windows(2)
+            .map(|w| {
+                format!(
+                    "{} {:.2} s",
+                    w[0].0,
+                    w[1].1.duration_since(w[0].1).as_secs_f64()
+                )
+            })
+            .collect();
+        println!("          phases: {}", parts.join(", "));
+    }
 }
