@@ -397,3 +397,41 @@ async fn record_openldap_fixtures() {
     )
     .unwrap();
 }
+
+#[tokio::test]
+async fn a_server_stopped_during_a_paged_search_fails_cleanly() {
+    let Some(mut srv) = Slapd::start() else {
+        return;
+    };
+    let mut s = srv.settings(Transport::Starttls);
+    s.page_size = 5; // hundreds of pages, so the stop lands mid-search
+    let c = connector(s);
+    let everyone = format!("cn=everyone,ou=groups,{BASE}");
+    let req = request(&[&everyone]);
+    let fetch = c.fetch(&req);
+    let stop = async {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        srv.stop();
+    };
+    let (result, ()) = tokio::join!(fetch, stop);
+    match result {
+        Err(e) => {
+            eprintln!("stopped mid-search: {e}");
+            assert!(
+                e.is_transient(),
+                "a server that went away mid-search is a transient failure: {e}"
+            );
+        }
+        Ok(b) => {
+            eprintln!(
+                "the search completed before the stop ({} users)",
+                b.users.len()
+            );
+            assert_eq!(
+                b.users.len(),
+                1600,
+                "if the search won the race it must at least be complete"
+            );
+        }
+    }
+}
