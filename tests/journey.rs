@@ -409,3 +409,36 @@ fn rusqlite_like_file(path: &std::path::Path, bytes: &[u8]) {
     v.resize(4096, 0x41);
     std::fs::write(path, v).unwrap();
 }
+
+/// The desktop app's synchronous commands run on the UI thread, outside the async runtime: adding a
+/// directory sync there must still schedule it (this once crashed the app).
+#[test]
+fn adding_a_directory_from_outside_the_runtime_schedules_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let r = roster(dir.path(), Arc::new(ManualClock::new(Timestamp(T0))));
+    r.create_tenant("Acme").unwrap();
+    r.use_tenant("Acme").unwrap();
+    rt.block_on(async { r.start_scheduler() }).unwrap();
+    let r2 = r.clone();
+    let key = std::thread::spawn(move || r2.add_directory(demo_spec(10)))
+        .join()
+        .expect("no panic")
+        .unwrap();
+    // The new sync was scheduled and, never having run, runs at once.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while r
+        .list_runs(Some(&key), 1)
+        .unwrap()
+        .first()
+        .map(|x| x.outcome.clone())
+        != Some("succeeded".into())
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the scheduler ran the new directory sync"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    rt.block_on(r.stop_scheduler());
+}

@@ -5,6 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
+#[path = "../src-tauri/crates/connector-ldap/tests/support/mod.rs"]
+mod slapd;
+
 use roster_api::{spec, MemorySecrets, Options, Roster, SystemClock};
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
@@ -55,7 +58,13 @@ impl Driver {
     fn start() -> Driver {
         let port = free_port();
         let native = free_port();
-        let child = Command::new("tauri-driver")
+        let mut cmd = Command::new("tauri-driver");
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+            // No keychain here (e.g. a developer's headless run): the explicit encrypted-file opt-in.
+            cmd.env("ROSTER_SECRET_STORE", "encrypted-file")
+                .env("ROSTER_SECRETS_PASSPHRASE", "ui-test");
+        }
+        let child = cmd
             .args([
                 "--port",
                 &port.to_string(),
@@ -147,6 +156,14 @@ impl Driver {
         }
     }
 
+    fn type_text(&self, element: &str, text: &str) {
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{element}/value"),
+            Some(json!({"text": text})),
+        );
+    }
+
     fn click(&self, element: &str) {
         self.cmd(
             reqwest::Method::POST,
@@ -195,12 +212,25 @@ fn prepare(dir: &std::path::Path) -> String {
     .unwrap()
 }
 
+/// One WebDriver session at a time: the UI tests take turns.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// This test's turn at the display, or `None` (said on stderr) where UI tests are not to run.
+fn ui_turn() -> Option<std::sync::MutexGuard<'static, ()>> {
+    if std::env::var("ROSTER_UI_TEST").as_deref() != Ok("1") {
+        eprintln!("skipped: the UI tests run under the README's test command (ROSTER_UI_TEST=1, with Xvfb and tauri-driver)");
+        return None;
+    }
+    Some(
+        ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
+}
+
 #[test]
 fn sync_now_in_the_real_app_lists_the_demo_users() {
-    if std::env::var("ROSTER_UI_TEST").as_deref() != Ok("1") {
-        eprintln!("skipped: the UI test runs under the README's test command (ROSTER_UI_TEST=1, with Xvfb and tauri-driver)");
-        return;
-    }
+    let Some(_turn) = ui_turn() else { return };
     let dir = tempfile::tempdir().unwrap();
     let key = prepare(dir.path());
     let mut d = Driver::start();
@@ -267,4 +297,101 @@ fn sync_now_in_the_real_app_lists_the_demo_users() {
     let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-e2e-users.png");
     d.screenshot(&shot);
     eprintln!("screenshot: {}", shot.display());
+}
+
+/// Adds an OpenLDAP directory through the wizard against a real slapd (Test connection with a pasted CA,
+/// the group picker), lets the scheduler sync it, and finds its users listed.
+#[test]
+fn the_add_directory_wizard_connects_to_a_real_slapd() {
+    let Some(_turn) = ui_turn() else { return };
+    let Some(srv) = slapd::Slapd::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let r = Roster::new(Options {
+        data_dir: dir.path().to_path_buf(),
+        secrets: Arc::new(MemorySecrets::default()),
+        clock: Arc::new(SystemClock),
+        events: Arc::new(roster_api::NoEvents),
+    })
+    .unwrap();
+    r.create_tenant("LDAP").unwrap();
+    drop(r);
+    let mut d = Driver::start();
+    d.open(env!("CARGO_BIN_EXE_roster"), dir.path().to_str().unwrap());
+    let t = Duration::from_secs(30);
+
+    d.click(&d.wait_for("[data-testid='add-ldap']", Duration::from_secs(60)));
+    d.click(&d.wait_for("[data-testid='ldap-kind'] option[value='openldap']", t));
+    d.type_text(
+        &d.wait_for("[data-testid='ldap-servers']", t),
+        &format!("ldap://127.0.0.1:{}", srv.ldap_port),
+    );
+    d.click(&d.wait_for("[data-testid='ldap-transport'] option[value='starttls']", t));
+    d.type_text(
+        &d.wait_for("[data-testid='ldap-ca']", t),
+        &srv.ca("test-ca"),
+    );
+    d.type_text(&d.wait_for("[data-testid='ldap-bind-dn']", t), slapd::ADMIN);
+    d.type_text(
+        &d.wait_for("[data-testid='ldap-password']", t),
+        slapd::PASSWORD,
+    );
+    d.type_text(&d.wait_for("[data-testid='ldap-base-dn']", t), slapd::BASE);
+    d.click(&d.wait_for("[data-testid='ldap-test']", t));
+    let base = d.wait_for(
+        "[data-testid='ldap-check'][data-step='base_dn']",
+        Duration::from_secs(60),
+    );
+    assert_eq!(
+        d.attribute(&base, "data-ok").as_deref(),
+        Some("true"),
+        "Test connection passes against the real slapd"
+    );
+    let tls = d.wait_for("[data-testid='ldap-check'][data-step='tls']", t);
+    assert_eq!(
+        d.attribute(&tls, "data-ok").as_deref(),
+        Some("true"),
+        "the TLS certificate is trusted with the pasted CA"
+    );
+    d.click(&d.wait_for("[data-testid='ldap-next']", t));
+
+    d.type_text(&d.wait_for("[data-testid='ldap-group-search']", t), "staff");
+    let staff = d.wait_for(
+        "[data-testid='ldap-group-result'][data-dn^='cn=staff'] input",
+        Duration::from_secs(60),
+    );
+    d.click(&staff);
+    d.click(&d.wait_for("[data-testid='ldap-next']", t));
+    d.type_text(
+        &d.wait_for("[data-testid='ldap-name']", t),
+        "Staff over LDAP",
+    );
+    d.click(&d.wait_for("[data-testid='ldap-save']", t));
+
+    // The new directory sync is listed, and the scheduler syncs it at once (it has never run). Wait
+    // for its users to appear.
+    d.wait_for("[data-testid='directory-row']", Duration::from_secs(30));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let n = loop {
+        d.click(&d.wait_for("[data-testid='nav-users']", t));
+        let total = d.wait_for("[data-testid='users-total']", t);
+        std::thread::sleep(Duration::from_millis(500));
+        let n: u64 = d
+            .attribute(&total, "data-total")
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(0);
+        if n > 0 || Instant::now() > deadline {
+            break n;
+        }
+        d.click(&d.wait_for("[data-testid='nav-directories']", t));
+        std::thread::sleep(Duration::from_secs(1));
+    };
+    assert_eq!(
+        n, 5,
+        "staff's five members with a uid are listed (the entry without one is skipped)"
+    );
+    d.wait_for("[data-testid='user-row'][data-username='alice']", t);
+    std::thread::sleep(Duration::from_millis(500));
+    d.screenshot(&std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-e2e-ldap.png"));
 }

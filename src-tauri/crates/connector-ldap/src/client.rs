@@ -59,14 +59,51 @@ impl ServerCertVerifier for ChainOnly {
     }
 }
 
+/// Puts PEM markers on lines of their own: a certificate pasted through a form or a chat often arrives
+/// with its line breaks lost or turned into spaces.
+pub fn normalize_pem(pem: &str) -> String {
+    let mut out = String::with_capacity(pem.len() + 64);
+    let mut rest = pem.trim();
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let Some(head_end) = rest[start + 11..].find("-----").map(|i| start + 11 + i + 5) else {
+            break;
+        };
+        let Some(end) = rest[head_end..].find("-----END ").map(|i| head_end + i) else {
+            break;
+        };
+        let Some(tail_end) = rest[end + 9..].find("-----").map(|i| end + 9 + i + 5) else {
+            break;
+        };
+        let body: String = rest[head_end..end]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        out.push_str(&rest[start..head_end]);
+        out.push('\n');
+        for chunk in body.as_bytes().chunks(64) {
+            out.push_str(&String::from_utf8_lossy(chunk));
+            out.push('\n');
+        }
+        out.push_str(&rest[end..tail_end]);
+        out.push('\n');
+        rest = &rest[tail_end..];
+    }
+    if out.is_empty() {
+        pem.to_string()
+    } else {
+        out
+    }
+}
+
 /// The TLS configuration: the connection's CA certificates, else the system's.
 pub fn tls_config(s: &Settings) -> Result<Arc<ClientConfig>, ConnectorError> {
     let mut roots = RootCertStore::empty();
     match &s.ca_pem {
         Some(pem) => {
+            let pem = normalize_pem(pem);
             for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-                let cert = cert.map_err(|e| {
-                    ConnectorError::Configuration(format!("The CA certificate is not valid PEM ({e}). Paste the issuing CA's certificate, starting with -----BEGIN CERTIFICATE-----."))
+                let cert = cert.map_err(|_| {
+                    ConnectorError::Configuration("The CA certificate is not valid PEM. Paste the issuing CA's certificate, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.".into())
                 })?;
                 roots.add(cert).map_err(|e| {
                     ConnectorError::Configuration(format!(
@@ -384,5 +421,31 @@ async fn kerberos_bind(ldap: &mut Ldap, s: &Settings, url: &str) -> Result<(), C
         Err(e) => Err(ConnectorError::Unauthorized(format!(
             "Kerberos sign-in to ldap/{host} failed ({e}). Sign in to the domain (or run kinit) so there is a ticket, and check that the server's name in \"kerberos_host\" matches its service principal."
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_pem;
+
+    #[test]
+    fn pem_pasted_without_line_breaks_is_repaired() {
+        let pem = "-----BEGIN CERTIFICATE-----\nQUJD\nREVG\n-----END CERTIFICATE-----\n";
+        let flat = "-----BEGIN CERTIFICATE----- QUJD REVG -----END CERTIFICATE-----";
+        assert_eq!(
+            normalize_pem(flat),
+            "-----BEGIN CERTIFICATE-----\nQUJDREVG\n-----END CERTIFICATE-----\n",
+            "markers on their own lines, body joined"
+        );
+        assert_eq!(
+            normalize_pem(pem),
+            normalize_pem(flat),
+            "a well-formed PEM stays equivalent"
+        );
+        assert_eq!(
+            normalize_pem("not a pem"),
+            "not a pem",
+            "text without markers is left for the parser to refuse"
+        );
     }
 }

@@ -668,7 +668,13 @@ impl Roster {
         let runner = Arc::new(Runner {
             roster: Arc::downgrade(self),
         });
-        let scheduler = Arc::new(Scheduler::new(runner, Duration::from_secs(60)));
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            ApiError::new(
+                Code::Unknown,
+                "Scheduled syncs could not start: no async runtime is running. Restart Roster.",
+            )
+        })?;
+        let scheduler = Arc::new(Scheduler::new(runner, Duration::from_secs(60), runtime));
         for d in t.store.directories()? {
             scheduler.schedule(self.schedule_of(&d));
         }

@@ -80,6 +80,9 @@ struct Task {
 /// The background scheduler.
 pub struct Scheduler {
     runner: Arc<dyn ScheduledRun>,
+    /// The runtime tasks are spawned on. Captured at creation, because `schedule` may be called from a
+    /// thread outside the runtime (a desktop command adding a directory sync runs on the UI thread).
+    runtime: tokio::runtime::Handle,
     tasks: Mutex<HashMap<String, Task>>,
     states: Arc<Mutex<HashMap<String, TaskState>>>,
     base_retry: Duration,
@@ -92,10 +95,16 @@ impl std::fmt::Debug for Scheduler {
 }
 
 impl Scheduler {
-    /// A scheduler with no tasks. `base_retry` is the first backoff delay (one minute in the app).
-    pub fn new(runner: Arc<dyn ScheduledRun>, base_retry: Duration) -> Self {
+    /// A scheduler with no tasks, running them on `runtime`. `base_retry` is the first backoff delay
+    /// (one minute in the app).
+    pub fn new(
+        runner: Arc<dyn ScheduledRun>,
+        base_retry: Duration,
+        runtime: tokio::runtime::Handle,
+    ) -> Self {
         Scheduler {
             runner,
+            runtime,
             tasks: Mutex::new(HashMap::new()),
             states: Arc::new(Mutex::new(HashMap::new())),
             base_retry,
@@ -108,14 +117,14 @@ impl Scheduler {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Starts (or restarts) the task of one directory sync. Must be called inside a Tokio runtime.
+    /// Starts (or restarts) the task of one directory sync; callable from any thread.
     pub fn schedule(&self, s: Schedule) {
         let (tx, rx) = mpsc::unbounded_channel();
         let runner = self.runner.clone();
         let states = self.states.clone();
         let base_retry = self.base_retry;
         let key = s.key.clone();
-        let handle = tokio::spawn(task(runner, states, s, rx, base_retry));
+        let handle = self.runtime.spawn(task(runner, states, s, rx, base_retry));
         if let Some(old) = self.tasks().insert(key, Task { tx, handle }) {
             let _ = old.tx.send(Command::Stop);
         }
@@ -291,7 +300,11 @@ mod tests {
             runs: AtomicU32::new(0),
             fail_first,
         });
-        let s = Scheduler::new(c.clone(), Duration::from_secs(60));
+        let s = Scheduler::new(
+            c.clone(),
+            Duration::from_secs(60),
+            tokio::runtime::Handle::current(),
+        );
         (c, s)
     }
 

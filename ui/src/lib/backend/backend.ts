@@ -89,6 +89,8 @@ export interface DemoDirectorySpec {
 export type LdapKind = 'active_directory' | 'openldap';
 export type LdapTransport = 'clear' | 'starttls' | 'ldaps';
 export type MemberAttribute = 'member' | 'uniqueMember' | 'memberUid';
+/** `simple`: bind DN and password (the default). `kerberos`: integrated sign-in with the platform's Kerberos. */
+export type LdapBindMethod = 'simple' | 'kerberos';
 
 /**
  * The `connection` object of an LDAP spec (also what the `_draft` commands take). Optional fields are
@@ -103,8 +105,12 @@ export interface LdapConnectionSpec {
   /** Trusted CA certificate(s), PEM text. Absent: the system's trusted CAs. */
   ca_pem?: string;
   verify_hostname?: boolean;
-  /** Absent: anonymous bind. */
+  /** Absent: anonymous bind (or Kerberos). */
   bind_dn?: string;
+  /** Absent: `simple`. Kerberos uses the ticket of whoever runs Roster (GSSAPI, or SSPI on Windows); no password. */
+  bind_method?: LdapBindMethod;
+  /** Kerberos: the server's host name in its service principal `ldap/<host>`, when the address is an IP or alias. */
+  kerberos_host?: string;
   bind_password?: string;
   base_dn: string;
   /** Allow a password bind over a clear (unencrypted) transport. */

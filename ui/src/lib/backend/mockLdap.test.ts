@@ -96,6 +96,72 @@ describe('mock test connection (draft)', () => {
   });
 });
 
+describe('mock Kerberos sign-in', () => {
+  // What the wizard sends for Kerberos: no bind DN, no password.
+  function kerberos(over: Partial<LdapConnectionSpec> = {}): LdapConnectionSpec {
+    const { bind_dn: _dn, bind_password: _pw, ...rest } = ad();
+    return { ...rest, bind_method: 'kerberos', ...over };
+  }
+
+  it('binds with the ticket, with or without a server name', async () => {
+    for (const c of [kerberos(), kerberos({ kerberos_host: 'dc1.samdom.test' }), kerberos({ bind_dn: 'ignored' })]) {
+      const checks = await backend.connection_test_draft({ connection: c });
+      expect(checks.map((k) => [k.step, k.ok])).toEqual([
+        ['resolve', true],
+        ['connect', true],
+        ['tls', true],
+        ['bind', true],
+        ['base_dn', true],
+      ]);
+      expect(checks[3].detail).toBe('bound with the Kerberos ticket');
+    }
+  });
+
+  it('fails at sign-in when the server name has no service principal', async () => {
+    const checks = await backend.connection_test_draft({ connection: kerberos({ kerberos_host: 'unknown.samdom.test' }) });
+    expect(checks.map((k) => k.step)).toEqual(['resolve', 'connect', 'tls', 'bind']);
+    expect(checks.at(-1)?.ok).toBe(false);
+    expect(checks.at(-1)?.detail).toMatch(
+      /^Kerberos sign-in to ldap\/unknown\.samdom\.test failed \(Server not found in Kerberos database\)\. .*kinit/,
+    );
+    const e = await rejection(
+      backend.connection_groups_draft({ connection: kerberos({ kerberos_host: 'unknown.samdom.test' }), query: '', limit: 50 }),
+    );
+    expect(e.code).toBe('unauthorized');
+    expect(e.message).toMatch(/^Kerberos sign-in to ldap\/unknown\.samdom\.test failed/);
+  });
+
+  it('checks bind_method like serde', async () => {
+    const odd = { ...kerberos(), bind_method: 'ntlm' } as unknown as LdapConnectionSpec;
+    expect((await rejection(backend.connection_test_draft({ connection: odd }))).message).toBe(
+      'The connection settings are not valid: unknown variant `ntlm`, expected `simple` or `kerberos`.',
+    );
+    // A simple bind still needs the password with a bind DN.
+    expect(
+      (await rejection(backend.connection_test_draft({ connection: ad({ bind_method: 'simple', bind_password: undefined }) }))).message,
+    ).toMatch(/bind_password/);
+  });
+
+  it('saves a Kerberos connection without a secret, and tests it', async () => {
+    const { directory_key } = await backend.directory_add({
+      spec: {
+        name: 'Staff',
+        type: 'user',
+        connection: kerberos({ kerberos_host: 'dc1.samdom.test' }),
+        groups: ['CN=Engineering,OU=Groups,DC=samdom,DC=test'],
+        attributes: { username: 'sAMAccountName' },
+      },
+    });
+    const d = (await backend.directory_list()).find((x) => x.directory_key === directory_key)!;
+    const conn = (await backend.connection_list()).find((c) => c.id === d.connection.id);
+    expect(conn?.config).toMatchObject({ bind_method: 'kerberos', kerberos_host: 'dc1.samdom.test' });
+    expect('bind_dn' in (conn?.config ?? {})).toBe(false);
+    const checks = await backend.connection_test({ id: d.connection.id });
+    expect(checks.at(-1)?.ok).toBe(true);
+    expect(checks.find((k) => k.step === 'bind')?.detail).toBe('bound with the Kerberos ticket');
+  });
+});
+
 describe('mock group picker (draft)', () => {
   it('filters a fixed list by name, sorted, with DNs under the base DN', async () => {
     const all = await backend.connection_groups_draft({ connection: ad(), query: '', limit: 50 });

@@ -4,7 +4,8 @@
 //
 // The fake network: a host ending in ".invalid" does not resolve; a host containing "down" refuses
 // connections; TLS fails without a pasted CA certificate (as with a private CA), and for an IP address
-// while "Verify hostname" is on; the password "wrong" is rejected; a base DN containing "notfound" does
+// while "Verify hostname" is on; the password "wrong" is rejected; Kerberos sign-in works unless the
+// "kerberos_host" contains "unknown" (no such service principal); a base DN containing "notfound" does
 // not exist. Everything else passes.
 
 import type { CommandError, ConnectionCheck, GroupSummary, LdapConnectionSpec } from './backend';
@@ -23,6 +24,8 @@ const SETTINGS_FIELDS = new Set([
   'connect_timeout_secs',
   'search_timeout_secs',
   'bind_dn',
+  'bind_method',
+  'kerberos_host',
   'base_dn',
   'allow_clear_password',
   'user_object_class',
@@ -34,6 +37,7 @@ const SETTINGS_FIELDS = new Set([
 ]);
 const LDAP_FIELDS = new Set([...SETTINGS_FIELDS, 'kind', 'name', 'bind_password', 'ca_cert_file']);
 const TRANSPORTS = ['clear', 'starttls', 'ldaps'] as const;
+const BIND_METHODS = ['simple', 'kerberos'] as const;
 
 export const SPEC_FIELDS = new Set([
   'name',
@@ -75,8 +79,11 @@ function shapeError(c: Json): string | null {
   if (!(TRANSPORTS as readonly unknown[]).includes(c.transport)) {
     return `unknown variant \`${String(c.transport)}\`, expected one of \`clear\`, \`starttls\`, \`ldaps\``;
   }
+  if (c.bind_method !== undefined && !(BIND_METHODS as readonly unknown[]).includes(c.bind_method)) {
+    return `unknown variant \`${String(c.bind_method)}\`, expected \`simple\` or \`kerberos\``;
+  }
   if (c.base_dn === undefined) return 'missing field `base_dn`';
-  for (const k of ['base_dn', 'ca_pem', 'bind_dn', 'bind_password', 'name', 'user_object_class', 'group_object_class', 'member_attribute']) {
+  for (const k of ['base_dn', 'ca_pem', 'bind_dn', 'bind_password', 'kerberos_host', 'name', 'user_object_class', 'group_object_class', 'member_attribute']) {
     if (c[k] !== undefined && c[k] !== null && typeof c[k] !== 'string') return `"${k}" must be a string`;
   }
   for (const k of ['verify_hostname', 'allow_clear_password']) {
@@ -106,7 +113,8 @@ function settingsError(c: LdapConnectionSpec): string | null {
   if (c.transport === 'clear' && c.bind_password !== undefined && !c.allow_clear_password) {
     return 'A password bind over a clear (unencrypted) connection would send the password in the open. Use "starttls" or "ldaps", or set "allow_clear_password": true if you accept the risk.';
   }
-  if (c.bind_dn !== undefined && c.bind_password === undefined) {
+  // Kerberos needs no password (a bind DN is ignored with it).
+  if (c.bind_method !== 'kerberos' && c.bind_dn !== undefined && c.bind_password === undefined) {
     return 'Give the bind account\'s password ("bind_password"); Roster keeps it in the OS keychain.';
   }
   return null;
@@ -155,11 +163,12 @@ function normalise(c: Json): LdapConnectionSpec {
     base_dn: c.base_dn as string,
     verify_hostname: c.verify_hostname === undefined ? true : (c.verify_hostname as boolean),
   };
-  const optional = ['ca_pem', 'bind_dn', 'bind_password', 'name', 'user_object_class', 'group_object_class'] as const;
+  const optional = ['ca_pem', 'bind_dn', 'kerberos_host', 'bind_password', 'name', 'user_object_class', 'group_object_class'] as const;
   for (const k of optional) {
     const v = text(c[k]);
     if (v !== undefined) out[k] = v;
   }
+  if (c.bind_method === 'simple' || c.bind_method === 'kerberos') out.bind_method = c.bind_method;
   if (typeof c.member_attribute === 'string') out.member_attribute = c.member_attribute as LdapConnectionSpec['member_attribute'];
   if (c.allow_clear_password === true) out.allow_clear_password = true;
   if (c.disabled_when && typeof c.disabled_when === 'object') out.disabled_when = { ...(c.disabled_when as { attribute: string; value?: string }) };
@@ -356,7 +365,22 @@ export function diagnose(c: LdapConnectionSpec): ConnectionCheck[] {
       out.push(check('tls', url, true, certificate(host, c)));
     }
     // 4. Bind.
-    if (c.bind_dn !== undefined) {
+    if (c.bind_method === 'kerberos') {
+      // client::kerberos_host: the configured name, else the server's host.
+      const principal = `ldap/${c.kerberos_host ?? host}`;
+      if (c.kerberos_host !== undefined && c.kerberos_host.toLowerCase().includes('unknown')) {
+        out.push(
+          check(
+            'bind',
+            url,
+            false,
+            `Kerberos sign-in to ${principal} failed (Server not found in Kerberos database). Sign in to the domain (or run kinit) so there is a ticket, and check that the server's name in "kerberos_host" matches its service principal.`,
+          ),
+        );
+        continue;
+      }
+      out.push(check('bind', url, true, 'bound with the Kerberos ticket'));
+    } else if (c.bind_dn !== undefined) {
       if (c.bind_password === undefined) {
         out.push(check('bind', url, false, 'the bind password is missing. Enter it again.'));
         continue;
@@ -376,8 +400,10 @@ export function diagnose(c: LdapConnectionSpec): ConnectionCheck[] {
         );
         continue;
       }
+      out.push(check('bind', url, true, `bound as ${c.bind_dn}`));
+    } else {
+      out.push(check('bind', url, true, 'bound as anonymous'));
     }
-    out.push(check('bind', url, true, `bound as ${c.bind_dn ?? 'anonymous'}`));
     // 5. Base DN.
     if (c.base_dn.toLowerCase().includes('notfound')) {
       out.push(

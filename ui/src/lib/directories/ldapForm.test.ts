@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConnectionCheck } from '../backend/backend';
 import {
   ADMIN_ROLES,
+  BIND_METHOD_LABELS,
   buildConnection,
   buildSpec,
   checkRows,
@@ -206,6 +207,100 @@ describe('the connection object', () => {
     const a = connectionKey(buildConnection(adConnection()));
     expect(connectionKey(buildConnection(adConnection()))).toBe(a);
     expect(connectionKey(buildConnection(adConnection({ bindPassword: 'other' })))).not.toBe(a);
+  });
+});
+
+describe('Kerberos sign-in', () => {
+  const KERBEROS_CLEAR = 'Kerberos sign-in needs LDAPS or STARTTLS here: most directories refuse it over a clear connection.';
+  // The bind DN and password the admin typed before switching stay in the form, but are never sent.
+  const kerberos = (over: Partial<ConnectionForm> = {}) => adConnection({ bindMethod: 'kerberos', ...over });
+
+  it('is offered for Active Directory and OpenLDAP, but pre-selected for neither', () => {
+    expect(Object.entries(BIND_METHOD_LABELS)).toEqual([
+      ['simple', 'Bind account and password'],
+      ['kerberos', 'Integrated sign-in (Kerberos)'],
+    ]);
+    expect(newConnectionForm('active_directory').bindMethod).toBe('simple');
+    expect(newConnectionForm('openldap').bindMethod).toBe('simple');
+    expect(newWizardForm('openldap').connection).toMatchObject({ bindMethod: 'simple', kerberosHost: '' });
+    // Switching the directory type keeps the choice.
+    const f = newWizardForm('active_directory');
+    f.connection.bindMethod = 'kerberos';
+    expect(withKind(f, 'openldap').connection.bindMethod).toBe('kerberos');
+  });
+
+  it('sends bind_method and the trimmed kerberos_host, and never a bind DN or password', () => {
+    const c = buildConnection(kerberos({ kerberosHost: '  dc1.samdom.test ' }));
+    expect(c).toEqual({
+      kind: 'active_directory',
+      servers: ['ldaps://dc1.samdom.test:636', 'ldaps://dc2.samdom.test:636'],
+      transport: 'ldaps',
+      ca_pem: PEM,
+      verify_hostname: true,
+      bind_method: 'kerberos',
+      kerberos_host: 'dc1.samdom.test',
+      base_dn: 'DC=samdom,DC=test',
+    });
+    expect(Object.keys(c)).toEqual(['kind', 'servers', 'transport', 'ca_pem', 'verify_hostname', 'bind_method', 'kerberos_host', 'base_dn']);
+    // No server name: the server's own host names the service principal.
+    const plain = buildConnection(kerberos({ kerberosHost: '   ' }));
+    expect(plain.bind_method).toBe('kerberos');
+    expect('kerberos_host' in plain || 'bind_dn' in plain || 'bind_password' in plain).toBe(false);
+    // Nothing to allow in the clear without a password.
+    expect('allow_clear_password' in buildConnection(kerberos({ transport: 'clear', allowClearPassword: true }))).toBe(false);
+  });
+
+  it('leaves bind_method and kerberos_host out of a simple bind', () => {
+    const c = buildConnection(adConnection({ kerberosHost: 'dc1.samdom.test' }));
+    expect('bind_method' in c || 'kerberos_host' in c).toBe(false);
+    expect(c).toMatchObject({ bind_dn: 'SAMDOM\\svc-roster', bind_password: 'S3cret pass ' });
+  });
+
+  it('needs LDAPS or STARTTLS', () => {
+    const clear = kerberos({ servers: 'ldap://dc1.samdom.test', transport: 'clear', caPem: '' });
+    expect(connectionProblems(clear)).toEqual([{ step: 'connection', field: 'transport', message: KERBEROS_CLEAR }]);
+    // Ticking "allow the password in the clear" does not help: there is no password, and the sign-in is refused.
+    expect(messages({ ...clear, allowClearPassword: true })).toEqual([KERBEROS_CLEAR]);
+    expect(connectionProblems({ ...clear, transport: 'starttls' })).toEqual([]);
+    expect(connectionProblems(kerberos())).toEqual([]);
+    // A simple bind over clear keeps its own rule (and never the Kerberos message).
+    expect(problemsFor(connectionProblems({ ...clear, bindMethod: 'simple' }), 'allowClearPassword')).toHaveLength(1);
+    expect(messages({ ...clear, bindMethod: 'simple', bindDn: '', bindPassword: '' })).toEqual([]);
+  });
+
+  it('ignores the hidden bind DN and password, while a simple bind keeps its rules', () => {
+    expect(connectionProblems(kerberos({ bindPassword: '' }))).toEqual([]);
+    expect(connectionProblems(kerberos({ bindDn: '' }))).toEqual([]);
+    expect(problemsFor(connectionProblems(adConnection({ bindPassword: '' })), 'bindPassword')).toHaveLength(1);
+    expect(problemsFor(connectionProblems(adConnection({ bindDn: '' })), 'bindDn')).toHaveLength(1);
+  });
+
+  it('wants just a host name as the server name', () => {
+    for (const host of ['ldap/dc1.samdom.test', 'ldap://dc1.samdom.test', 'dc1 samdom', 'dc1.samdom.test@SAMDOM.TEST']) {
+      expect(problemsFor(connectionProblems(kerberos({ kerberosHost: host })), 'kerberosHost'), host).toHaveLength(1);
+    }
+    expect(problemsFor(connectionProblems(kerberos({ kerberosHost: 'ldap/dc1' })), 'kerberosHost')[0]).toMatch(
+      /^Enter just the server's host name, for example dc1\.example\.org/,
+    );
+    expect(connectionProblems(kerberos({ kerberosHost: ' DC1.samdom.test ' }))).toEqual([]);
+  });
+
+  it('makes a passed test stale when the sign-in method or server name changes', () => {
+    const simple = connectionKey(buildConnection(adConnection()));
+    const k = connectionKey(buildConnection(kerberos()));
+    expect(k).not.toBe(simple);
+    expect(connectionKey(buildConnection(kerberos({ kerberosHost: 'dc1.samdom.test' })))).not.toBe(k);
+    // The hidden password is not part of a Kerberos connection.
+    expect(connectionKey(buildConnection(kerberos({ bindPassword: 'other' })))).toBe(k);
+  });
+
+  it('goes into the spec', () => {
+    const built = buildSpec(wizard({ connection: kerberos({ kerberosHost: 'dc1.samdom.test' }) }));
+    if (!('spec' in built)) throw new Error(JSON.stringify(built.problems));
+    expect(built.spec.connection).toMatchObject({ bind_method: 'kerberos', kerberos_host: 'dc1.samdom.test' });
+    expect(JSON.stringify(built.spec)).not.toContain('S3cret');
+    const refused = buildSpec(wizard({ connection: kerberos({ servers: 'ldap://dc1.samdom.test', transport: 'clear' }) }));
+    expect('problems' in refused && refused.problems.map((p) => p.message)).toEqual([KERBEROS_CLEAR]);
   });
 });
 

@@ -8,6 +8,7 @@ import type {
   CheckStep,
   ConnectionCheck,
   GroupSummary,
+  LdapBindMethod,
   LdapConnectionSpec,
   LdapDirectorySpec,
   LdapKind,
@@ -28,8 +29,13 @@ export interface ConnectionForm {
   allowClearPassword: boolean;
   caPem: string;
   verifyHostname: boolean;
+  /** Simple (bind DN and password) or integrated Kerberos sign-in; offered for both kinds, simple by default. */
+  bindMethod: LdapBindMethod;
+  /** Simple bind only (kept but not sent while Kerberos is chosen). */
   bindDn: string;
   bindPassword: string;
+  /** Kerberos only: the host name in the server's service principal ldap/<host>; empty = the server's own. */
+  kerberosHost: string;
   baseDn: string;
   // OpenLDAP "Advanced" (ignored for Active Directory)
   userObjectClass: string;
@@ -89,6 +95,11 @@ export const TRANSPORT_LABELS: Record<LdapTransport, string> = {
   clear: 'Clear (no encryption)',
 };
 
+export const BIND_METHOD_LABELS: Record<LdapBindMethod, string> = {
+  simple: 'Bind account and password',
+  kerberos: 'Integrated sign-in (Kerberos)',
+};
+
 /** Roles an admin sync may give, most privileged first. Owner is never offered: Owners are never synced. */
 export const ADMIN_ROLES: readonly AdminRoleName[] = [
   'Administrator',
@@ -113,8 +124,10 @@ export function newConnectionForm(kind: LdapKind = 'active_directory'): Connecti
     allowClearPassword: false,
     caPem: '',
     verifyHostname: true,
+    bindMethod: 'simple',
     bindDn: '',
     bindPassword: '',
+    kerberosHost: '',
     baseDn: '',
     userObjectClass: '',
     groupObjectClass: '',
@@ -209,7 +222,9 @@ function opt(v: string): string | undefined {
 /**
  * The spec's `connection` object for the form, as the contract spells it. Empty optional fields are left
  * out; the OpenLDAP-only settings are sent for OpenLDAP only; `allow_clear_password` only with the clear
- * transport (and only when ticked). Does not validate: see {@link connectionProblems}.
+ * transport (and only when ticked). Kerberos sends `bind_method` (and `kerberos_host` when given) and never
+ * a bind DN or password; simple bind leaves `bind_method` out (it is the default). Does not validate: see
+ * {@link connectionProblems}.
  */
 export function buildConnection(c: ConnectionForm): LdapConnectionSpec {
   // Built in the contract's key order; base_dn (required) is set below.
@@ -221,12 +236,19 @@ export function buildConnection(c: ConnectionForm): LdapConnectionSpec {
   const ca = opt(c.caPem);
   if (ca && c.transport !== 'clear') out.ca_pem = ca;
   out.verify_hostname = c.verifyHostname;
-  const bindDn = opt(c.bindDn);
-  if (bindDn) out.bind_dn = bindDn;
-  // Passwords are sent as typed (spaces may be part of them); an empty one is left out.
-  if (c.bindPassword !== '') out.bind_password = c.bindPassword;
+  const kerberos = c.bindMethod === 'kerberos';
+  if (kerberos) {
+    out.bind_method = 'kerberos';
+    const host = opt(c.kerberosHost);
+    if (host) out.kerberos_host = host;
+  } else {
+    const bindDn = opt(c.bindDn);
+    if (bindDn) out.bind_dn = bindDn;
+    // Passwords are sent as typed (spaces may be part of them); an empty one is left out.
+    if (c.bindPassword !== '') out.bind_password = c.bindPassword;
+  }
   out.base_dn = c.baseDn.trim();
-  if (c.transport === 'clear' && c.allowClearPassword) out.allow_clear_password = true;
+  if (!kerberos && c.transport === 'clear' && c.allowClearPassword) out.allow_clear_password = true;
   if (c.kind === 'openldap') {
     const userClass = opt(c.userObjectClass);
     if (userClass) out.user_object_class = userClass;
@@ -301,23 +323,37 @@ export function connectionProblems(c: ConnectionForm): Problem[] {
     );
   }
 
-  const bindDn = c.bindDn.trim();
-  const hasPassword = c.bindPassword !== '';
-  if (bindDn && !hasPassword) {
-    add('bindPassword', "Enter the bind account's password. Roster keeps it in the OS keychain.");
-  }
-  if (!bindDn && hasPassword) {
-    add(
-      'bindDn',
-      'A password was entered but no bind DN. Enter the bind DN of the service account, or clear the password to bind anonymously.',
-    );
-  }
-  if (c.transport === 'clear' && hasPassword && !c.allowClearPassword) {
-    add(
-      'allowClearPassword',
-      'With the Clear transport the password would be sent over the network unencrypted. ' +
-        'Choose LDAPS or STARTTLS, or tick “Allow sending the password in the clear” if you accept the risk.',
-    );
+  if (c.bindMethod === 'kerberos') {
+    // No bind DN or password is sent (whatever the hidden fields still hold), so their rules do not apply.
+    if (c.transport === 'clear') {
+      add('transport', 'Kerberos sign-in needs LDAPS or STARTTLS here: most directories refuse it over a clear connection.');
+    }
+    const host = c.kerberosHost.trim();
+    if (host && /[\s/:@]/.test(host)) {
+      add(
+        'kerberosHost',
+        `Enter just the server's host name, for example dc1.example.org, not ${quote(host)}: Roster asks for ldap/<name> itself.`,
+      );
+    }
+  } else {
+    const bindDn = c.bindDn.trim();
+    const hasPassword = c.bindPassword !== '';
+    if (bindDn && !hasPassword) {
+      add('bindPassword', "Enter the bind account's password. Roster keeps it in the OS keychain.");
+    }
+    if (!bindDn && hasPassword) {
+      add(
+        'bindDn',
+        'A password was entered but no bind DN. Enter the bind DN of the service account, or clear the password to bind anonymously.',
+      );
+    }
+    if (c.transport === 'clear' && hasPassword && !c.allowClearPassword) {
+      add(
+        'allowClearPassword',
+        'With the Clear transport the password would be sent over the network unencrypted. ' +
+          'Choose LDAPS or STARTTLS, or tick “Allow sending the password in the clear” if you accept the risk.',
+      );
+    }
   }
 
   if (!c.baseDn.trim()) {
