@@ -136,14 +136,8 @@ pub struct DirectorySummary {
     pub username_attribute: String,
 }
 
-/// A page of a list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Page<T> {
-    /// Total matching.
-    pub total: u64,
-    /// Rows.
-    pub rows: Vec<T>,
-}
+/// A page of a list: the store's own type, which already has the boundary's shape.
+pub use roster_store::Page;
 
 /// A user in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -590,14 +590,10 @@ impl Roster {
         offset: u64,
         limit: u64,
     ) -> Result<json::Page<json::GroupRow>> {
-        let p = self
+        Ok(self
             .tenant()?
             .store
-            .groups_page(query, offset, limit.clamp(1, 1000))?;
-        Ok(json::Page {
-            total: p.total,
-            rows: p.rows,
-        })
+            .groups_page(query, offset, limit.clamp(1, 1000))?)
     }
 
     /// A page of administrators.
@@ -607,14 +603,10 @@ impl Roster {
         offset: u64,
         limit: u64,
     ) -> Result<json::Page<json::AdminRow>> {
-        let p = self
+        Ok(self
             .tenant()?
             .store
-            .admins_page(query, offset, limit.clamp(1, 1000))?;
-        Ok(json::Page {
-            total: p.total,
-            rows: p.rows,
-        })
+            .admins_page(query, offset, limit.clamp(1, 1000))?)
     }
 
     /// Deletes for good the users whose time in the trash has run out. Returns how many.
