@@ -3,10 +3,7 @@
 
 use crate::error::{ApiError, Result};
 use roster_connector_ldap as ldap;
-use roster_core::{
-    AdminRole, AttributeMap, RoleMapping, SyncType, DEFAULT_DELETION_THRESHOLD_PERCENT,
-    DEFAULT_INTERVAL_MINUTES,
-};
+use roster_core::{AdminRole, AttributeMap, RoleMapping, SyncType};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -332,9 +329,6 @@ pub fn parse_roles(roles: &BTreeMap<String, String>) -> Result<Vec<RoleMapping>>
     }
     Ok(out)
 }
-
-/// The default interval, threshold: re-exported for front doors.
-pub const DEFAULTS: (u32, u8) = (DEFAULT_INTERVAL_MINUTES, DEFAULT_DELETION_THRESHOLD_PERCENT);
 
 #[cfg(test)]
 mod tests {

@@ -138,31 +138,22 @@ impl Roster {
         }
         let (groups, roles) = match spec.sync_type {
             SyncType::User => {
-                let g = match spec.groups.clone() {
-                    Some(g) => g,
-                    None if is_demo => roster_demo::default_user_groups(),
-                    None => {
-                        return Err(ApiError::validation(
-                            "Select at least one group to sync (\"groups\").",
-                        ))
-                    }
-                };
-                if g.is_empty() {
-                    return Err(ApiError::validation(
-                        "Select at least one group to sync (\"groups\").",
-                    ));
-                }
+                // Absent means the demo's defaults (other sources have none); empty is never valid.
+                let g = spec
+                    .groups
+                    .clone()
+                    .or_else(|| is_demo.then(roster_demo::default_user_groups))
+                    .filter(|g| !g.is_empty())
+                    .ok_or_else(|| {
+                        ApiError::validation("Select at least one group to sync (\"groups\").")
+                    })?;
                 (g, Vec::new())
             }
             SyncType::Admin => {
                 let r = match &spec.roles {
                     Some(r) => crate::spec::parse_roles(r)?,
                     None if is_demo => roster_demo::default_roles(),
-                    None => {
-                        return Err(ApiError::validation(
-                            "Map at least one group to an administrator role (\"roles\").",
-                        ))
-                    }
+                    None => Vec::new(),
                 };
                 if r.is_empty() {
                     return Err(ApiError::validation(
