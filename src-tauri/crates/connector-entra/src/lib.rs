@@ -1,0 +1,1 @@
+//! Roster's entra connector. (Being written.)

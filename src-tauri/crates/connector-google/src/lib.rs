@@ -1,0 +1,1 @@
+//! Roster's google connector. (Being written.)

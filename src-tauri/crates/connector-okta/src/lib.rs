@@ -1,0 +1,1 @@
+//! Roster's okta connector. (Being written.)

@@ -1,0 +1,1 @@
+//! OAuth consent. (Being written.)
