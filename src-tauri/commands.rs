@@ -182,3 +182,66 @@ pub async fn connection_groups_draft(
         .search_groups_draft(connection, &query, limit)
         .await
 }
+
+/// Shows a cloud sign-in page: opens the system browser (unless `ROSTER_NO_BROWSER` is set, as in the UI
+/// tests, where the test drives the page itself) and tells the window, which also offers the link.
+struct BrowserPrompt<R: tauri::Runtime>(tauri::AppHandle<R>);
+
+impl<R: tauri::Runtime> roster_api::ConsentPrompt for BrowserPrompt<R> {
+    fn present(&self, vendor: &str, url: &str) -> Result<(), String> {
+        use tauri::Emitter;
+        let _ = self.0.emit(
+            "consent-progress",
+            serde_json::json!({"state": "waiting", "authorization_url": url, "vendor": vendor}),
+        );
+        if std::env::var_os("ROSTER_NO_BROWSER").is_some() {
+            return Ok(());
+        }
+        // A browser that fails to open is not fatal: the window shows the link to open by hand.
+        if let Err(e) = open::that_detached(url) {
+            tracing::warn!("could not open the system browser: {e}");
+        }
+        Ok(())
+    }
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn connection_authorize<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    connection: serde_json::Value,
+) -> Res<json::Connection> {
+    let spec: spec::ConnectionSpec = serde_json::from_value(connection).map_err(|e| {
+        ApiError::validation(format!("The connection settings are not valid: {e}."))
+    })?;
+    state
+        .roster
+        .authorize_connection(
+            &spec,
+            &BrowserPrompt(app),
+            roster_api::DEFAULT_CONSENT_TIMEOUT,
+        )
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn connection_reauthorize<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+) -> Res<json::Connection> {
+    state
+        .roster
+        .reauthorize_connection(
+            &id,
+            &BrowserPrompt(app),
+            roster_api::DEFAULT_CONSENT_TIMEOUT,
+        )
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn consent_cancel(state: State<'_, AppState>) -> Res<()> {
+    state.roster.cancel_consent();
+    Ok(())
+}

@@ -82,6 +82,9 @@ pub fn builder<R: Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::connection_groups,
         commands::connection_test_draft,
         commands::connection_groups_draft,
+        commands::connection_authorize,
+        commands::connection_reauthorize,
+        commands::consent_cancel,
     ])
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAbsolute, formatAbsoluteShort, formatDuration, formatNumber, formatRelative, plural, truncateList } from './format';
+import { formatAbsolute, formatAbsoluteShort, formatDate, formatDuration, formatNumber, formatRelative, plural, truncateList } from './format';
 
 const now = new Date('2026-11-28T20:35:00Z');
 
@@ -34,5 +34,13 @@ describe('format', () => {
     expect(formatDuration('2026-11-28T20:35:00Z', null)).toBe('');
     expect(truncateList(['a', 'b'])).toBe('a, b');
     expect(truncateList(['a', 'b', 'c', 'd', 'e'], 3)).toBe('a, b, c, +2 more');
+  });
+});
+
+describe('formatDate', () => {
+  it('shows the day only', () => {
+    expect(formatDate('2026-11-28T20:35:00Z', 'UTC')).toBe('Nov 28, 2026');
+    expect(formatDate(null)).toBe('');
+    expect(formatDate('not a time')).toBe('not a time');
   });
 });

@@ -44,6 +44,14 @@ export function formatAbsolute(when: string | null, timeZone?: string): string {
   return new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(t);
 }
 
+/** "Nov 28, 2026" in the viewer's time zone (or the one given, for tests). Returns "" for a missing time. */
+export function formatDate(when: string | null, timeZone?: string): string {
+  if (!when) return '';
+  const t = Date.parse(when);
+  if (Number.isNaN(t)) return when;
+  return new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone }).format(t);
+}
+
 /** Like formatAbsolute, but leaves out the year when it is the current one: "Nov 28, 8:35 PM". */
 export function formatAbsoluteShort(when: string | null, now: Date = new Date(), timeZone?: string): string {
   if (!when) return '';

@@ -20,6 +20,10 @@ pub enum Code {
     Unauthorized,
     /// A cloud connection needs consent again.
     ConsentRequired,
+    /// The admin cancelled (a consent in the browser).
+    Cancelled,
+    /// Nobody answered in time (a consent in the browser).
+    Timeout,
     /// No OS keychain; the message explains the opt-in.
     KeychainUnavailable,
     /// The tenant file is not a usable Roster database (foreign, damaged, or from a newer Roster).

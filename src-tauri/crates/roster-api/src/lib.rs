@@ -8,12 +8,14 @@
 //! What it must not do: depend on Tauri or HTTP, or put secrets anywhere but the [`SecretStore`].
 //! Randomness (ids and keys) is drawn here, at the boundary; time comes from the injected [`Clock`].
 
+mod cloud;
 pub mod error;
 pub mod json;
 pub mod spec;
 mod sync;
 mod tenants;
 
+pub use cloud::{ConsentPrompt, DEFAULT_CONSENT_TIMEOUT};
 pub use error::{ApiError, Code, Result};
 pub use roster_core::clock::{Clock, ManualClock, SystemClock};
 pub use roster_core::edit::UserEdit;
@@ -70,6 +72,8 @@ pub struct Roster {
     current: RwLock<Option<Arc<OpenTenant>>>,
     running: Mutex<HashSet<(String, String)>>,
     scheduler: Mutex<Option<Arc<Scheduler>>>,
+    demo_servers: cloud::DemoServers,
+    consent_cancel: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
 }
 
 impl std::fmt::Debug for Roster {
@@ -98,6 +102,8 @@ impl Roster {
             current: RwLock::new(None),
             running: Mutex::new(HashSet::new()),
             scheduler: Mutex::new(None),
+            demo_servers: cloud::DemoServers::default(),
+            consent_cancel: Mutex::new(None),
         })
     }
 

@@ -131,17 +131,49 @@ impl<'de> Deserialize<'de> for LdapSpec {
     }
 }
 
-/// Cloud connection settings (Entra ID, Google Workspace, Okta).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Cloud connection settings (Entra ID, Google Workspace, Okta), as a spec file gives them: the connector's
+/// own settings (checked by the connector crate, see `cloud`), plus a display name, `demo` (use the
+/// built-in offline emulator of that vendor; nothing else is needed) and, for Google, the Desktop client's
+/// secret (moved to the keychain).
+#[derive(Debug, Clone)]
 pub struct CloudSpec {
     /// Display name.
-    #[serde(default)]
     pub name: Option<String>,
-    /// Tenant id or domain (Entra), customer domain (Google), org URL (Okta).
-    pub tenant: String,
-    /// The OAuth client id of the customer's own app registration.
-    pub client_id: String,
+    /// Use the built-in emulator (the offline demo).
+    pub demo: bool,
+    /// Google's Desktop client secret.
+    pub client_secret: Option<String>,
+    /// The connector's settings (tenant, client id, endpoints…).
+    pub settings: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for CloudSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut v = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        let text = |v: Option<serde_json::Value>,
+                    what: &str|
+         -> std::result::Result<Option<String>, D::Error> {
+            match v {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(serde_json::Value::String(s)) => Ok(Some(s)),
+                Some(_) => Err(D::Error::custom(format!("\"{what}\" must be a string"))),
+            }
+        };
+        let name = text(v.remove("name"), "name")?;
+        let client_secret = text(v.remove("client_secret"), "client_secret")?;
+        let demo = match v.remove("demo") {
+            None | Some(serde_json::Value::Null) => false,
+            Some(serde_json::Value::Bool(b)) => b,
+            Some(_) => return Err(D::Error::custom("\"demo\" must be true or false")),
+        };
+        Ok(CloudSpec {
+            name,
+            demo,
+            client_secret,
+            settings: v,
+        })
+    }
 }
 
 /// Inbound SCIM settings.
@@ -199,12 +231,7 @@ impl ConnectionSpec {
                 Ok(())
             }
             ConnectionSpec::Entra(c) | ConnectionSpec::Google(c) | ConnectionSpec::Okta(c) => {
-                if c.client_id.trim().is_empty() || c.tenant.trim().is_empty() {
-                    return Err(ApiError::validation(
-                        "Give the tenant (or org) and the client id of your app registration.",
-                    ));
-                }
-                Ok(())
+                crate::cloud::validate(self.kind(), c)
             }
             ConnectionSpec::Scim(s) => {
                 if s.flavor != "okta" && s.flavor != "generic" {
@@ -233,7 +260,7 @@ impl ConnectionSpec {
                 l.settings.servers.first().cloned().unwrap_or_default()
             }
             ConnectionSpec::Entra(c) | ConnectionSpec::Google(c) | ConnectionSpec::Okta(c) => {
-                c.tenant.clone()
+                crate::cloud::default_name(self.kind(), c)
             }
             ConnectionSpec::Scim(s) => format!("SCIM ({})", s.flavor),
         })
@@ -255,7 +282,16 @@ impl ConnectionSpec {
                 Ok((to_json(&l.settings)?, secrets))
             }
             ConnectionSpec::Entra(c) | ConnectionSpec::Google(c) | ConnectionSpec::Okta(c) => {
-                Ok((to_json(c)?, Vec::new()))
+                let mut config = c.settings.clone();
+                if c.demo {
+                    config.insert("demo".into(), serde_json::Value::Bool(true));
+                }
+                let secrets = c
+                    .client_secret
+                    .iter()
+                    .map(|s| ("client_secret", s.clone()))
+                    .collect();
+                Ok((serde_json::Value::Object(config), secrets))
             }
             ConnectionSpec::Scim(s) => Ok((to_json(s)?, Vec::new())),
         }

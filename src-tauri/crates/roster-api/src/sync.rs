@@ -39,7 +39,7 @@ pub(crate) fn has_secrets(kind: &str) -> bool {
     )
 }
 
-fn random_hex(n: usize) -> String {
+pub(crate) fn random_hex(n: usize) -> String {
     let mut b = vec![0u8; n];
     rand::rng().fill_bytes(&mut b);
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -94,9 +94,15 @@ impl Roster {
         let connection = match &spec.connection {
             ConnectionRef::Existing(id) => t.store.connection(id)?,
             ConnectionRef::New(c) => {
+                if matches!(c.kind(), "entra" | "google" | "okta") {
+                    return Err(ApiError::validation(format!(
+                        "A {} connection is added by signing in: use `rosterctl directory add --spec FILE` (which opens the sign-in page), or add the connection in the app first and give its id as \"connection\". Nothing was added.",
+                        crate::cloud::vendor_name(c.kind())
+                    )));
+                }
                 if !matches!(c.kind(), "demo" | "active_directory" | "openldap") {
                     return Err(ApiError::validation(format!(
-                        "Syncing \"{}\" directories is not available in this version of Roster yet; the demo directory, Active Directory and OpenLDAP are. Nothing was added.",
+                        "Syncing \"{}\" directories is not available in this version of Roster yet; the demo directory, Active Directory, OpenLDAP, Entra ID, Google Workspace and Okta are. Nothing was added.",
                         c.kind()
                     )));
                 }
@@ -123,10 +129,14 @@ impl Roster {
             }
         };
         let is_demo = connection.kind == "demo";
-        let mut attributes = spec
-            .attributes
-            .clone()
-            .unwrap_or_else(AttributeMap::ldap_default);
+        let mut attributes = spec.attributes.clone().unwrap_or_else(|| {
+            crate::cloud::default_attributes(&connection.kind).unwrap_or_else(|| {
+                match connection.kind.as_str() {
+                    "active_directory" => AttributeMap::active_directory_default(),
+                    _ => AttributeMap::ldap_default(),
+                }
+            })
+        });
         if spec.attributes.is_none() && is_demo {
             attributes
                 .custom
@@ -391,18 +401,28 @@ impl Roster {
             .contains(&(tenant.to_string(), key.to_string()))
     }
 
-    fn connector(
+    /// The connector of a connection; the flag turns true if a cloud vendor refuses the sign-in.
+    async fn connector(
         &self,
         tenant: &str,
         c: &ConnectionRecord,
-    ) -> Result<(Box<dyn Connector>, Option<serde_json::Value>)> {
+    ) -> Result<(
+        Box<dyn Connector>,
+        Option<serde_json::Value>,
+        Arc<std::sync::atomic::AtomicBool>,
+    )> {
+        let never = || Arc::new(std::sync::atomic::AtomicBool::new(false));
         match c.kind.as_str() {
             "demo" => {
                 let s = demo_state(c)?;
                 let next = serde_json::json!({"epoch": s.epoch + 1});
-                Ok((Box::new(roster_demo::DemoConnector::new(s.seed, s.users, s.epoch)), Some(next)))
+                Ok((Box::new(roster_demo::DemoConnector::new(s.seed, s.users, s.epoch)), Some(next), never()))
             }
-            "active_directory" | "openldap" => Ok((Box::new(self.ldap_connector(tenant, c)?), None)),
+            "active_directory" | "openldap" => Ok((Box::new(self.ldap_connector(tenant, c)?), None, never())),
+            "entra" | "google" | "okta" => {
+                let (connector, refused) = self.cloud_connector(tenant, c).await?;
+                Ok((connector, None, refused))
+            }
             other => Err(ApiError::validation(format!(
                 "Syncing \"{other}\" directories is not available in this version of Roster yet. Nothing was changed."
             ))),
@@ -467,7 +487,7 @@ impl Roster {
             }
         }
         let conn = t.store.connection(&d.connection_id)?;
-        let (connector, next_state) = self.connector(&t.id, &conn)?;
+        let (connector, next_state, refused) = self.connector(&t.id, &conn).await?;
         let retention = t.store.tenant()?.pending_deletion_days;
         let req = RunRequest {
             directory: d,
@@ -489,6 +509,9 @@ impl Roster {
             self.events.as_ref(),
         )
         .await?;
+        if refused.load(std::sync::atomic::Ordering::SeqCst) {
+            self.mark_needs_reauthorization(&conn.id)?;
+        }
         let transient = report.transient;
         Ok((json::RunReport::from_engine(report, &d.name), transient))
     }
@@ -864,6 +887,9 @@ impl Roster {
                 detail: "The demo directory is built in and needs no network.".into(),
             }]);
         }
+        if matches!(c.kind.as_str(), "entra" | "google" | "okta") {
+            return self.test_cloud_connection(&c).await;
+        }
         let ldap = self.ldap_connector(&t.id, &c)?;
         Ok(ldap
             .diagnose()
@@ -887,19 +913,15 @@ impl Roster {
     ) -> Result<Vec<roster_core::source::GroupSummary>> {
         let t = self.tenant()?;
         let c = t.store.connection(id)?;
-        let (connector, _) = self.connector(&t.id, &c)?;
-        connector
+        let (connector, _, refused) = self.connector(&t.id, &c).await?;
+        let found = connector
             .search_groups(query, limit.clamp(1, 500))
             .await
-            .map_err(|e| {
-                let code = match e {
-                    roster_core::source::ConnectorError::Unreachable(_) => Code::SourceUnreachable,
-                    roster_core::source::ConnectorError::Unauthorized(_) => Code::Unauthorized,
-                    roster_core::source::ConnectorError::Configuration(_) => Code::Validation,
-                    roster_core::source::ConnectorError::Protocol(_) => Code::Unknown,
-                };
-                ApiError::new(code, e.to_string())
-            })
+            .map_err(connector_error);
+        if refused.load(std::sync::atomic::Ordering::SeqCst) {
+            self.mark_needs_reauthorization(&c.id)?;
+        }
+        found
     }
 }
 

@@ -401,7 +401,11 @@ impl Roster {
     }
 
     pub(crate) fn delete_secrets(&self, tenant: &str, connection: &str) -> Result<()> {
-        for name in ["bind_password", "access_token", "refresh_token"] {
+        for name in [
+            "bind_password",
+            crate::cloud::TOKENS,
+            crate::cloud::CLIENT_SECRET,
+        ] {
             self.secrets
                 .delete(&Self::secret_key(tenant, connection, name))?;
         }

@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p roster-bench -- [USERS]                                 # demo directory, default 100000
 //! cargo run --release -p roster-bench -- ldap [USERS] [GROUPS] [MEMBERS_PER_GROUP] # real slapd, default 100000 1000 1000
+//! cargo run --release -p roster-bench -- cloud [USERS] [GROUPS]                    # the emulators, default 50000 2000
 //! ```
 //! Baselines: generating the demo directory alone, and inserting the same number of user rows into the same
 //! schema with one prepared statement in one transaction (the least any store could do). Figures: first
@@ -18,6 +19,7 @@ use roster_engine::{run_sync, Mode, NoEvents, RunRequest};
 use roster_store::{ConnectionRecord, DirectoryRecord, Store, Trigger};
 use std::time::Instant;
 
+mod cloud;
 mod ldap;
 
 pub(crate) fn peak_rss_mb() -> Option<f64> {
@@ -216,6 +218,8 @@ fn main() -> std::process::ExitCode {
     };
     let result = if args.first().map(String::as_str) == Some("ldap") {
         rt.block_on(ldap::bench(num(1, 100_000), num(2, 1_000), num(3, 1_000)))
+    } else if args.first().map(String::as_str) == Some("cloud") {
+        rt.block_on(cloud::bench(num(1, 50_000), num(2, 2_000)))
     } else {
         rt.block_on(bench(num(0, 100_000)))
     };

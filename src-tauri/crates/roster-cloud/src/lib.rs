@@ -123,6 +123,12 @@ pub trait Throttling: Send + Sync {
     fn pace(&self, _headers: &HeaderMap) -> Option<Duration> {
         None
     }
+    /// A refusal (a 403 that is not throttling) in the vendor's words: which permission the connection
+    /// lacks and what to do. `url` is the request's URL (its query may hold paging tokens: do not repeat
+    /// it). Default: `None`, and the client's generic message is used.
+    fn refusal(&self, _status: StatusCode, _body: &[u8], _url: &str) -> Option<String> {
+        None
+    }
 }
 
 /// Limits of the retry loop.
@@ -313,11 +319,49 @@ impl Api {
         })
     }
 
+    /// GETs `url` like [`Api::get`], except that a 404 is an answer, not an error: `Ok(None)` (the object
+    /// asked for does not exist, e.g. a selected group that was deleted).
+    pub async fn get_optional(&self, url: &str) -> Result<Option<Reply>, ConnectorError> {
+        let call = Call {
+            url,
+            ..Call::default()
+        };
+        self.exchange(&call, true, &[]).await
+    }
+
     /// Sends a call: authorizes it, retries throttled and transient failures (waiting as the vendor says, or
     /// with exponential backoff and full jitter), refreshes the token once on 401, and maps the rest:
-    /// 401 again or 403 (not throttling) -> [`ConnectorError::Unauthorized`]; 400/404 ->
-    /// [`ConnectorError::Configuration`]; other failures -> [`ConnectorError::Unreachable`] (transient).
+    /// 401 again or 403 (not throttling) -> [`ConnectorError::Unauthorized`] (for a 403 in the words of
+    /// [`Throttling::refusal`] when the vendor has some); 400/404 -> [`ConnectorError::Configuration`];
+    /// other failures -> [`ConnectorError::Unreachable`] (transient).
     pub async fn send(&self, call: &Call<'_>) -> Result<Reply, ConnectorError> {
+        self.send_passing(call, &[]).await
+    }
+
+    /// As [`Api::send`], except that an answer whose status is in `pass` (and is not throttling) is returned
+    /// as it is instead of being mapped to an error: for statuses that mean something specific to one call
+    /// (Graph answers `410 Gone` to an expired delta token, meaning "read everything again").
+    pub async fn send_passing(
+        &self,
+        call: &Call<'_>,
+        pass: &[StatusCode],
+    ) -> Result<Reply, ConnectorError> {
+        self.exchange(call, false, pass).await?.ok_or_else(|| {
+            ConnectorError::Protocol(format!(
+                "{} answered {} with nothing. The next sync will try again.",
+                self.vendor,
+                path_of(call.url)
+            ))
+        })
+    }
+
+    /// [`Api::send`], with a 404 answered as `Ok(None)` when `missing_ok`, and statuses in `pass` returned.
+    async fn exchange(
+        &self,
+        call: &Call<'_>,
+        missing_ok: bool,
+        pass: &[StatusCode],
+    ) -> Result<Option<Reply>, ConnectorError> {
         let mut token = self.bearer.token().await?;
         let mut refreshed = false;
         let mut attempt = 0u32;
@@ -369,11 +413,11 @@ impl Api {
                 if let Some(d) = pace {
                     self.pause.pause(d.min(self.policy.cap)).await;
                 }
-                return Ok(Reply {
+                return Ok(Some(Reply {
                     status,
                     headers,
                     body,
-                });
+                }));
             }
             if let Verdict::Throttled(hint) = self.throttling.verdict(status, &headers, &body) {
                 if last {
@@ -393,6 +437,21 @@ impl Api {
                 refreshed = true;
                 token = self.bearer.rejected(&token).await?;
                 continue;
+            }
+            if pass.contains(&status) {
+                return Ok(Some(Reply {
+                    status,
+                    headers,
+                    body,
+                }));
+            }
+            if missing_ok && status == StatusCode::NOT_FOUND {
+                return Ok(None);
+            }
+            if status == StatusCode::FORBIDDEN {
+                if let Some(message) = self.throttling.refusal(status, &body, call.url) {
+                    return Err(ConnectorError::Unauthorized(message));
+                }
             }
             let detail = error_detail(&body);
             match status.as_u16() {
@@ -480,7 +539,10 @@ fn describe(e: &reqwest::Error) -> String {
 
 /// What an OAuth consent for a connection needs, as each connector derives it from its settings
 /// (`roster-oauth` runs the flow; connectors do not depend on it).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+///
+/// `Debug` never shows the client secret. Build it with a struct literal ending in
+/// `..ConsentConfig::default()` so that fields added later get their defaults.
+#[derive(Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConsentConfig {
     /// The vendor's name for messages and the browser page ("Microsoft Entra ID").
     pub vendor: String,
@@ -499,4 +561,54 @@ pub struct ConsentConfig {
     pub scopes: Vec<String>,
     /// Extra authorization parameters (Google: `access_type=offline`, `prompt=consent`).
     pub extra_params: Vec<(String, String)>,
+    /// The host the loopback redirect URI names. The listener always binds 127.0.0.1; Microsoft's "Mobile and
+    /// desktop" platform only lets customers register `http://localhost` (port ignored), so the Entra connector
+    /// sets [`LoopbackHost::Localhost`]. Default: the IP literal (RFC 8252 §7.3; Google and Okta).
+    #[serde(default)]
+    pub loopback_host: LoopbackHost,
+    /// The OpenID Connect userinfo endpoint, asked who authorized when the token response has no ID token
+    /// naming them (Okta `/oauth2/v1/userinfo`, Google `/v1/userinfo`). `None`: only the ID token is used.
+    #[serde(default)]
+    pub userinfo_url: Option<String>,
+}
+
+impl std::fmt::Debug for ConsentConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsentConfig")
+            .field("vendor", &self.vendor)
+            .field("authorize_url", &self.authorize_url)
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("scopes", &self.scopes)
+            .field("extra_params", &self.extra_params)
+            .field("loopback_host", &self.loopback_host)
+            .field("userinfo_url", &self.userinfo_url)
+            .finish()
+    }
+}
+
+/// The host named in a loopback redirect URI (`http://HOST:PORT/callback`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum LoopbackHost {
+    /// `127.0.0.1`.
+    #[default]
+    #[serde(rename = "127.0.0.1")]
+    Ip,
+    /// `localhost` (Microsoft Entra ID).
+    #[serde(rename = "localhost")]
+    Localhost,
+}
+
+impl LoopbackHost {
+    /// The host as written in the redirect URI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoopbackHost::Ip => "127.0.0.1",
+            LoopbackHost::Localhost => "localhost",
+        }
+    }
 }

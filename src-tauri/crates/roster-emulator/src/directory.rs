@@ -115,6 +115,9 @@ pub struct Directory {
     seq: u64,
     rng: ChaCha8Rng,
     next_hire: u64,
+    /// People whose accounts are archived (Google Workspace's "archived user": kept, licence freed, unable to
+    /// sign in). Only the Google emulator shows it; other vendors see these people as they otherwise are.
+    archived: HashSet<String>,
 }
 
 /// A GUID-shaped id derived from `text` (stable across runs).
@@ -138,6 +141,25 @@ fn team_mail(name: &str, domain: &str) -> String {
         })
         .collect();
     format!("{local}@{domain}")
+}
+
+/// Lower-case ASCII for login names and addresses (`Tomás` -> `tomas`), as directories provision them.
+fn fold(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| {
+            let c = match c {
+                'á' | 'à' | 'ä' | 'â' | 'å' | 'Á' => 'a',
+                'é' | 'è' | 'ë' | 'ê' | 'É' => 'e',
+                'í' | 'ì' | 'ï' | 'Í' => 'i',
+                'ó' | 'ò' | 'ö' | 'ô' | 'ø' | 'Ó' | 'Ö' => 'o',
+                'ú' | 'ù' | 'ü' | 'Ú' => 'u',
+                'ñ' => 'n',
+                'ç' => 'c',
+                c => c,
+            };
+            c.is_ascii_alphanumeric().then(|| c.to_ascii_lowercase())
+        })
+        .collect()
 }
 
 const PROJECTS: &[&str] = &[
@@ -230,6 +252,14 @@ impl Directory {
                 },
             );
         }
+        // About 1 in 256 active people are archived (never the admin); chosen from the id so that the choice
+        // does not disturb the random stream the rest of the organisation is drawn from.
+        let archived = people
+            .values()
+            .filter(|p| !p.admin && p.state == PersonState::Active)
+            .filter(|p| Sha256::digest(format!("archived:{}", p.id).as_bytes())[0] == 0)
+            .map(|p| p.id.clone())
+            .collect();
         Directory {
             domain,
             people,
@@ -237,7 +267,23 @@ impl Directory {
             seq: 1,
             rng,
             next_hire: 0,
+            archived,
         }
+    }
+
+    /// Whether a person's account is archived (see [`Directory::archive`]).
+    pub fn is_archived(&self, id: &str) -> bool {
+        self.archived.contains(id)
+    }
+
+    /// Archives a person's account (Google Workspace): they keep their data and groups but cannot sign in.
+    /// [`Directory::restore`] undoes it.
+    pub fn archive(&mut self, id: &str) -> bool {
+        if !self.people.contains_key(id) {
+            return false;
+        }
+        self.archived.insert(id.to_string());
+        self.touch_person(id, |_| {})
     }
 
     /// The current change sequence number.
@@ -348,8 +394,12 @@ impl Directory {
         self.touch_person(id, |p| p.state = PersonState::Suspended)
     }
 
-    /// Unblocks a suspended person, or restores a deleted one (without their group memberships).
+    /// Unblocks a suspended person, unarchives an archived one, or restores a deleted one (without their
+    /// group memberships).
     pub fn restore(&mut self, id: &str) -> bool {
+        if self.people.contains_key(id) {
+            self.archived.remove(id);
+        }
         self.touch_person(id, |p| p.state = PersonState::Active)
     }
 
@@ -439,7 +489,7 @@ impl Directory {
         let n = self.next_hire;
         let seq = self.bump();
         let id = guid(&format!("hire:{n}:{given}:{family}:{seq}"));
-        let base = format!("{}.{}", given.to_lowercase(), family.to_lowercase());
+        let base = format!("{}.{}", fold(given), fold(family));
         let mut username = base.clone();
         let mut k = 2;
         while self.person_by_username(&username).is_some() {

@@ -114,6 +114,10 @@ pub struct Knobs {
     pub expire_tokens_after: AtomicU64,
     /// API calls answered so far (authorization endpoints not counted).
     pub calls: AtomicU64,
+    /// Requests per one-minute rate-limit window that the API reports (Okta's `X-Rate-Limit-Limit`, counting
+    /// down in `X-Rate-Limit-Remaining`); 0: the vendor's default. Tests set it low to see a client pace
+    /// itself when the window runs out.
+    pub rate_limit: AtomicU64,
 }
 
 impl Knobs {

@@ -144,6 +144,14 @@ impl Tokens {
         Ok(Self::issue_locked(&mut inner, grant, lifetime))
     }
 
+    /// Honours a refresh token issued by an earlier run of this emulator (the offline demo restarts with
+    /// the app; the real vendors remember consents across restarts, and so must the demo).
+    pub fn adopt_refresh(&self, refresh_token: &str, grant: Grant) {
+        let mut inner = self.lock();
+        inner.revoked = false;
+        inner.refresh.insert(refresh_token.to_string(), grant);
+    }
+
     /// The admin withdrew consent: every access and refresh token stops working.
     pub fn revoke_all(&self) {
         let mut inner = self.lock();

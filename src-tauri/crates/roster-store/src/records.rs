@@ -300,6 +300,45 @@ impl Store {
         Ok(rows)
     }
 
+    /// Records a consent: the connection is ready again, authorized by `by` at `at`. Its settings may be
+    /// replaced at the same time (a demo connection's endpoints move when the demo servers restart).
+    pub fn set_connection_authorized(
+        &self,
+        id: &str,
+        by: Option<&str>,
+        at: Timestamp,
+        config: Option<&serde_json::Value>,
+    ) -> Result<()> {
+        let n = self.writer().execute(
+            "UPDATE connections SET status = 'ready', authorized_by = ?2, authorized_at = ?3, config = COALESCE(?4, config) WHERE id = ?1",
+            params![id, by, at.0, config.map(|c| c.to_string())],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!(
+                "There is no connection {id} in this tenant."
+            )));
+        }
+        Ok(())
+    }
+
+    /// Replaces a connection's settings (never secrets).
+    pub fn update_connection_config(&self, id: &str, config: &serde_json::Value) -> Result<()> {
+        self.writer().execute(
+            "UPDATE connections SET config = ?2 WHERE id = ?1",
+            params![id, config.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// Sets a connection's status (`ready`, `needs_reauthorization`).
+    pub fn set_connection_status(&self, id: &str, status: &str) -> Result<()> {
+        self.writer().execute(
+            "UPDATE connections SET status = ?2 WHERE id = ?1",
+            params![id, status],
+        )?;
+        Ok(())
+    }
+
     /// Deletes a connection no directory sync uses.
     pub fn delete_connection(&self, id: &str) -> Result<()> {
         let c = self.writer();

@@ -60,6 +60,56 @@ enum Command {
     Settings(SettingsCmd),
     /// Run scheduled syncs in the background without a window, until Ctrl+C.
     Serve,
+    /// The offline demo of the cloud directories.
+    #[command(subcommand)]
+    Demo(DemoCmd),
+}
+
+#[derive(Subcommand)]
+enum DemoCmd {
+    /// Start local emulators of Entra ID (Microsoft Graph), Google Workspace and Okta on 127.0.0.1 and print
+    /// the spec files that point at them (one JSON object, keyed by connection kind), until Ctrl+C.
+    Serve {
+        /// People in each emulated organisation.
+        #[arg(long, default_value_t = 300)]
+        users: usize,
+        /// Groups in each (at least the organisation's own, about 30).
+        #[arg(long)]
+        groups: Option<usize>,
+    },
+}
+
+/// How to show a cloud sign-in page.
+#[derive(clap::Args, Clone, Copy)]
+struct ConsentArgs {
+    /// Do not open a browser: print the sign-in URL alone on the first line of stdout, then wait.
+    #[arg(long)]
+    no_browser: bool,
+    /// Seconds to wait for the sign-in to be approved.
+    #[arg(long, default_value_t = 300)]
+    consent_timeout: u64,
+}
+
+/// Shows the sign-in page: prints its URL (`--no-browser`) or opens the system browser.
+struct Prompt {
+    no_browser: bool,
+}
+
+impl roster_api::ConsentPrompt for Prompt {
+    fn present(&self, vendor: &str, url: &str) -> Result<(), String> {
+        use std::io::Write;
+        if self.no_browser {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{url}").map_err(|e| e.to_string())?;
+            out.flush().map_err(|e| e.to_string())?;
+            eprintln!("Open the link above in a browser and approve Roster's access to {vendor}. Waiting…");
+            return Ok(());
+        }
+        eprintln!(
+            "Opening {vendor}'s sign-in page in your browser. If it does not open, visit:\n{url}"
+        );
+        open::that_detached(url).map_err(|e| e.to_string())
+    }
 }
 
 #[derive(Subcommand)]
@@ -89,10 +139,13 @@ enum TenantCmd {
 
 #[derive(Subcommand)]
 enum DirectoryCmd {
-    /// Add a directory sync from a JSON spec file (see the README).
+    /// Add a directory sync from a JSON spec file (see the README). A new Entra ID, Google Workspace or
+    /// Okta connection signs in first, in the browser.
     Add {
         #[arg(long)]
         spec: PathBuf,
+        #[command(flatten)]
+        consent: ConsentArgs,
     },
     /// List directory syncs.
     List {
@@ -126,6 +179,12 @@ enum ConnectionCmd {
     },
     /// Delete a connection no directory sync uses.
     Delete { id: String },
+    /// Sign in again to a cloud connection whose consent was revoked or expired (its syncs are kept).
+    Reauthorize {
+        id: String,
+        #[command(flatten)]
+        consent: ConsentArgs,
+    },
     /// Test a connection step by step (name resolution, TCP, TLS certificate, bind, base DN).
     Test {
         id: String,
@@ -440,9 +499,20 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Directory(cmd) => {
             open(&roster)?;
             match cmd {
-                DirectoryCmd::Add { spec: path } => {
+                DirectoryCmd::Add {
+                    spec: path,
+                    consent,
+                } => {
                     let spec = spec::parse(&read(&path)?)?;
-                    let key = roster.add_directory(spec)?;
+                    let key = roster
+                        .add_directory_signed_in(
+                            spec,
+                            &Prompt {
+                                no_browser: consent.no_browser,
+                            },
+                            std::time::Duration::from_secs(consent.consent_timeout),
+                        )
+                        .await?;
                     print_json(&serde_json::json!({ "directory_key": key }))?;
                 }
                 DirectoryCmd::List { json } => {
@@ -516,6 +586,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 ConnectionCmd::Delete { id } => {
                     roster.delete_connection(&id)?;
                     println!("Deleted connection {id}.");
+                }
+                ConnectionCmd::Reauthorize { id, consent } => {
+                    let c = roster
+                        .reauthorize_connection(
+                            &id,
+                            &Prompt {
+                                no_browser: consent.no_browser,
+                            },
+                            std::time::Duration::from_secs(consent.consent_timeout),
+                        )
+                        .await?;
+                    print_json(&c)?;
                 }
                 ConnectionCmd::Test { id, json } => {
                     let checks = roster.test_connection(&id).await?;
@@ -757,6 +839,53 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             })?;
             eprintln!("Stopping…");
             roster.stop_scheduler().await;
+        }
+        Command::Demo(DemoCmd::Serve { users, groups }) => {
+            let mut specs = serde_json::Map::new();
+            let mut running = Vec::new();
+            for vendor in roster_emulator::Vendor::ALL {
+                let mut o = roster_emulator::Options::demo(vendor);
+                o.users = users;
+                o.groups = groups;
+                let server = roster_emulator::serve(vendor, o).await.map_err(|e| {
+                    ApiError::new(
+                        roster_api::Code::Unknown,
+                        format!("The {} emulator could not start: {e}", vendor.kind()),
+                    )
+                })?;
+                let mut connection = server.connection_spec();
+                let name = connection
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .unwrap_or("Demo")
+                    .to_string();
+                if let Some(o) = connection.as_object_mut() {
+                    o.remove("name");
+                }
+                specs.insert(
+                    vendor.kind().into(),
+                    serde_json::json!({
+                        "name": name,
+                        "type": "user",
+                        "connection": connection,
+                        "groups": ["All Staff"],
+                    }),
+                );
+                running.push(server);
+            }
+            print_json(&specs)?;
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+            eprintln!("The Entra ID, Google Workspace and Okta emulators are serving on 127.0.0.1 (spec files above). Press Ctrl+C to stop.");
+            tokio::signal::ctrl_c().await.map_err(|e| {
+                ApiError::new(
+                    roster_api::Code::Unknown,
+                    format!("Cannot wait for Ctrl+C: {e}"),
+                )
+            })?;
+            for s in running {
+                s.stop().await;
+            }
         }
     }
     Ok(())

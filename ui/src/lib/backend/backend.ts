@@ -12,6 +12,8 @@ export type Code =
   | 'consent_required'
   | 'keychain_unavailable'
   | 'incompatible_store'
+  | 'cancelled'
+  | 'timeout'
   | 'unknown';
 
 export const CODES: readonly Code[] = [
@@ -24,6 +26,8 @@ export const CODES: readonly Code[] = [
   'consent_required',
   'keychain_unavailable',
   'incompatible_store',
+  'cancelled',
+  'timeout',
   'unknown',
 ];
 
@@ -157,7 +161,80 @@ export interface LdapDirectorySpec {
   attributes: AttributeSpec;
 }
 
-export type DirectorySpec = DemoDirectorySpec | LdapDirectorySpec | Record<string, unknown>;
+// ---------- Cloud directories (Entra ID, Google Workspace, Okta) ----------
+
+export type CloudKind = 'entra' | 'google' | 'okta';
+export type EntraCloud = 'global' | 'us_government' | 'china';
+
+/**
+ * What `connection_authorize` takes. With `demo: true` nothing else is needed: the app starts its built-in
+ * offline emulator of that vendor and serves the consent page locally. Optional fields are left out rather
+ * than sent empty; the `*_url` fields override the vendor's endpoints (emulators, proxies).
+ */
+export type CloudConnectionSpec = EntraConnectionSpec | GoogleConnectionSpec | OktaConnectionSpec;
+
+export interface EntraConnectionSpec {
+  kind: 'entra';
+  name?: string;
+  demo?: boolean;
+  /** Directory (tenant) ID, or the tenant's domain. */
+  tenant?: string;
+  /** Application (client) ID of the customer's own app registration. */
+  client_id?: string;
+  cloud?: EntraCloud;
+  include_guests?: boolean;
+  authority_url?: string;
+  graph_url?: string;
+}
+
+export interface GoogleConnectionSpec {
+  kind: 'google';
+  name?: string;
+  demo?: boolean;
+  client_id?: string;
+  /** Goes to the OS keychain; never returned. */
+  client_secret?: string;
+  /** Customer ID (C0…); absent: the signed-in admin's own account ("my_customer"). */
+  customer?: string;
+  domain?: string;
+  authorize_url?: string;
+  token_url?: string;
+  api_url?: string;
+}
+
+export interface OktaConnectionSpec {
+  kind: 'okta';
+  name?: string;
+  demo?: boolean;
+  /** https://acme.okta.com */
+  org_url?: string;
+  client_id?: string;
+  authorize_url?: string;
+  token_url?: string;
+  api_url?: string;
+}
+
+/** A sync over a saved (authorized) cloud connection, referenced by its id. */
+export interface CloudDirectorySpec {
+  name: string;
+  type: SyncType;
+  /** The id of a saved connection (from `connection_authorize` or `connection_list`). */
+  connection: string;
+  /** User syncs: the selected groups' ids (opaque cloud ids). */
+  groups?: string[];
+  /** Admin syncs: group id -> role. */
+  roles?: Record<string, AdminRoleName>;
+}
+
+/** Payload of the `consent-progress` event, emitted once the system browser was opened on the consent page. */
+export interface ConsentProgress {
+  state: 'waiting';
+  authorization_url: string;
+  /** The vendor's display name, e.g. "Microsoft Entra ID" or "Okta (demo)". */
+  vendor: string;
+}
+
+export type DirectorySpec = DemoDirectorySpec | LdapDirectorySpec | CloudDirectorySpec | Record<string, unknown>;
 
 // ---------- Connections ----------
 
@@ -177,7 +254,8 @@ export interface ConnectionInfo {
   used_by: string[];
 }
 
-export type CheckStep = 'resolve' | 'connect' | 'tls' | 'bind' | 'base_dn' | 'demo';
+/** LDAP: resolve … base_dn; demo directories: demo; cloud connections: settings, sign_in, read_groups. */
+export type CheckStep = 'resolve' | 'connect' | 'tls' | 'bind' | 'base_dn' | 'demo' | 'settings' | 'sign_in' | 'read_groups';
 
 /** One step of "Test connection". The last check passed = the connection works. */
 export interface ConnectionCheck {
@@ -349,6 +427,16 @@ export interface Backend {
   connection_test_draft(args: { connection: LdapConnectionSpec }): Promise<ConnectionCheck[]>;
   /** The group picker for settings that are not saved yet; nothing is stored. */
   connection_groups_draft(args: { connection: LdapConnectionSpec; query: string; limit: number }): Promise<GroupSummary[]>;
+  /**
+   * Validates, opens the system browser on the vendor's sign-in and consent page, waits (up to 5 minutes) for
+   * the admin to approve, then saves the connection with its tokens in the OS keychain. Rejects with
+   * `cancelled`, `timeout`, `validation` (the message names the field) or `unauthorized` (the admin denied).
+   */
+  connection_authorize(args: { connection: CloudConnectionSpec }): Promise<ConnectionInfo>;
+  /** The same sign-in for a saved connection (its directory syncs are kept). */
+  connection_reauthorize(args: { id: string }): Promise<ConnectionInfo>;
+  /** Cancels the pending sign-in: its `connection_authorize` / `connection_reauthorize` rejects with `cancelled`. */
+  consent_cancel(): Promise<null>;
 
   sync_run(args: { key: string; dry_run: boolean; approve: boolean }): Promise<RunReport>;
   sync_user(args: { key: string; username: string }): Promise<RunReport>;
@@ -362,6 +450,8 @@ export interface Backend {
 
   /** Subscribes to the `sync-progress` event; resolves to a function that unsubscribes. */
   onSyncProgress(handler: (progress: SyncProgress) => void): Promise<Unlisten>;
+  /** Subscribes to the `consent-progress` event; resolves to a function that unsubscribes. */
+  onConsentProgress(handler: (progress: ConsentProgress) => void): Promise<Unlisten>;
 }
 
 export function emptyCounts(): Counts {

@@ -15,5 +15,5 @@ export async function createBackend(): Promise<{ backend: Backend; kind: 'tauri'
     return { backend: new TauriBackend(), kind: 'tauri' };
   }
   const { MockBackend } = await import('./mock');
-  return { backend: new MockBackend({ latencyMs: 0, networkLatencyMs: 450, progressStepMs: 120 }), kind: 'mock' };
+  return { backend: new MockBackend({ latencyMs: 0, networkLatencyMs: 450, progressStepMs: 120, consentDelayMs: 4000 }), kind: 'mock' };
 }

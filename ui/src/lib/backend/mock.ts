@@ -10,11 +10,15 @@ import {
   type AdminStatus,
   type Backend,
   type Change,
+  type CloudConnectionSpec,
+  type CloudKind,
   type Code,
   type CommandError,
   type Connection,
   type ConnectionCheck,
   type ConnectionInfo,
+  type ConnectionStatus,
+  type ConsentProgress,
   type Counts,
   type DirectorySpec,
   type DirectoryStatus,
@@ -37,7 +41,20 @@ import {
   type Unlisten,
   type UserRow,
   type UserStatus,
+  type AdminRoleName,
 } from './backend';
+import {
+  checkCloudSpec,
+  cloudConfig,
+  cloudConnectionName,
+  cloudDomain,
+  consentAnswer,
+  consentUrl,
+  findCloudGroup,
+  searchCloudGroups,
+  signedInAs,
+  vendorName,
+} from './mockCloud';
 import {
   checkAttributes,
   checkDraftConnection,
@@ -62,7 +79,14 @@ export interface MockOptions {
   now?: () => Date;
   /** Start with the sample tenants and directories (default true). */
   sampleData?: boolean;
+  /** How long the simulated admin takes to approve Roster on the consent page, in ms (0 in tests). */
+  consentDelayMs?: number;
+  /** How long a sign-in waits for approval before it gives up (the app waits 5 minutes). */
+  consentTimeoutMs?: number;
 }
+
+/** How long the app waits for the admin to approve Roster in the browser. */
+export const CONSENT_TIMEOUT_MS = 5 * 60_000;
 
 /** Share of managed users a single run may move to the trash before it is held for approval. */
 export const TRASH_SAFETY_LIMIT = 0.1;
@@ -191,9 +215,23 @@ interface MDirectory {
   secret?: string;
 }
 
+/** A saved cloud connection: settings (never secrets), the stand-in "keychain" spec and the sign-in state. */
+interface MCloudConnection {
+  id: string;
+  kind: CloudKind;
+  name: string;
+  /** The spec it was authorized with (the client secret "in the keychain"). */
+  spec: CloudConnectionSpec;
+  status: ConnectionStatus;
+  authorized_by: string | null;
+  authorized_at: string | null;
+  domain: string;
+}
+
 interface TenantState {
   tenant: Tenant;
   directories: MDirectory[];
+  cloud: MCloudConnection[];
   users: MUser[];
   groups: MGroup[];
   admins: MAdmin[];
@@ -257,6 +295,12 @@ export class MockBackend implements Backend {
   private tenants: TenantState[] = [];
   private currentId = '';
   private listeners = new Set<(p: SyncProgress) => void>();
+  private consentListeners = new Set<(p: ConsentProgress) => void>();
+  /** The sign-in waiting for approval in the browser (one at a time, like the app). */
+  private pendingConsent: { cancel: () => void } | null = null;
+  private consentAttempts = 0;
+  private readonly consentDelayMs: number;
+  private readonly consentTimeoutMs: number;
   private readonly latencyMs: number;
   private readonly networkLatencyMs: number;
   private readonly progressStepMs: number;
@@ -268,6 +312,8 @@ export class MockBackend implements Backend {
     this.networkLatencyMs = opts.networkLatencyMs ?? 0;
     this.progressStepMs = opts.progressStepMs ?? 0;
     this.now = opts.now ?? (() => new Date());
+    this.consentDelayMs = opts.consentDelayMs ?? 0;
+    this.consentTimeoutMs = opts.consentTimeoutMs ?? CONSENT_TIMEOUT_MS;
     if (opts.sampleData ?? true) {
       this.seedSampleData();
     } else {
@@ -329,6 +375,7 @@ export class MockBackend implements Backend {
     const st = this.state();
     const s = spec as Record<string, unknown>;
     if (!s || typeof s !== 'object' || Array.isArray(s)) throw fail('validation', 'The directory spec must be a JSON object.');
+    if (typeof s.connection === 'string') return this.addCloud(st, s, s.connection);
     const conn = (s.connection ?? {}) as Record<string, unknown>;
     if (conn.kind === 'active_directory' || conn.kind === 'openldap') return this.addLdap(st, s, conn);
     const name = typeof s.name === 'string' ? s.name.trim() : '';
@@ -462,6 +509,86 @@ export class MockBackend implements Backend {
     return { directory_key: key };
   }
 
+  /**
+   * A sync over a saved cloud connection: `{name, type, connection: "<connection id>", groups | roles}`.
+   * Groups are the connection's opaque group ids (checked against the vendor's groups).
+   */
+  private addCloud(st: TenantState, s: Record<string, unknown>, connectionId: string): { directory_key: string } {
+    for (const k of Object.keys(s)) {
+      if (!SPEC_FIELDS.has(k)) {
+        throw fail('validation', `The directory spec is not valid: unknown field \`${k}\`. The README lists every field.`);
+      }
+    }
+    if (s.type !== 'user' && s.type !== 'admin') {
+      throw fail('validation', 'The directory spec is not valid: "type" must be "user" or "admin".');
+    }
+    const type: SyncType = s.type;
+    const name = typeof s.name === 'string' ? s.name.trim() : '';
+    if (!name) throw fail('validation', 'Give the directory sync a name ("name").');
+    if (name.length > 80) throw fail('validation', 'The name is too long. Use at most 80 characters.');
+    const c = st.cloud.find((x) => x.id === connectionId);
+    if (!c) {
+      throw fail('not_found', `There is no saved connection with the id ${connectionId}. Sign in again to create it.`);
+    }
+    const group = (id: unknown): { name: string; count: number } => {
+      const g = typeof id === 'string' ? findCloudGroup(c.kind, c.id, id) : undefined;
+      if (!g) {
+        throw fail('validation', `The group ${String(id)} was not found in ${c.name}. Choose the groups with the group picker.`);
+      }
+      return { name: g.name, count: g.member_count ?? 0 };
+    };
+    let groups: string[];
+    let members = 0;
+    if (type === 'user') {
+      if (s.roles !== undefined && s.roles !== null) {
+        throw fail('validation', '"roles" is for admin syncs ("type": "admin"); user syncs select "groups".');
+      }
+      const g = s.groups;
+      if (!Array.isArray(g) || g.length === 0) throw fail('validation', 'Select at least one group to sync ("groups").');
+      groups = g.map((id) => {
+        const found = group(id);
+        members += found.count;
+        return found.name;
+      });
+    } else {
+      if (s.roles === undefined || s.roles === null) {
+        throw fail('validation', 'Map at least one group to an administrator role ("roles").');
+      }
+      const roles = checkRoles(s.roles);
+      if (Object.keys(roles).length === 0) throw fail('validation', 'Map at least one group to an administrator role ("roles").');
+      groups = Object.entries(roles).map(([id, role]) => {
+        const found = group(id);
+        members += found.count;
+        return `${found.name} → ${role as AdminRoleName}`;
+      });
+    }
+    if (st.directories.some((d) => d.name.toLowerCase() === name.toLowerCase())) {
+      throw fail('conflict', `A directory sync named "${name}" already exists in this tenant. Choose another name.`);
+    }
+    const key = this.newKey(st, name);
+    st.directories.push({
+      directory_key: key,
+      name,
+      sync_type: type,
+      connection: { id: c.id, kind: c.kind, name: c.name },
+      schedule: 'scheduled',
+      interval_minutes: 30,
+      last_full_sync: null,
+      status: 'never_synced',
+      last_run: null,
+      seed: hashSeed(`${name}|${c.id}`),
+      size: type === 'user' ? Math.min(2000, Math.max(5, members)) : Math.min(40, Math.max(2, members)),
+      domain: c.domain,
+      step: 0,
+      scenario: 'normal',
+      running: false,
+      groups,
+      usernameAttribute: c.kind === 'entra' ? 'userPrincipalName' : c.kind === 'google' ? 'primaryEmail' : 'login',
+    });
+    this.touch(st);
+    return { directory_key: key };
+  }
+
   private newKey(st: TenantState, name: string): string {
     let key = slug(name);
     for (let n = 2; st.directories.some((d) => d.directory_key === key); n++) key = `${slug(name)}-${n}`;
@@ -480,19 +607,140 @@ export class MockBackend implements Backend {
         seen.used_by.push(d.name);
         continue;
       }
-      const cloud = ['entra', 'google', 'okta'].includes(d.connection.kind);
-      byId.set(d.connection.id, {
+      const c = st.cloud.find((x) => x.id === d.connection.id);
+      byId.set(d.connection.id, c ? { ...this.cloudDto(st, c), used_by: [d.name] } : {
         id: d.connection.id,
         kind: d.connection.kind,
         name: d.connection.name,
         config: this.configOf(d),
         status: 'ready',
-        authorized_by: cloud ? 'root@acme.example' : null,
-        authorized_at: cloud ? iso(new Date(this.now().getTime() - 9 * 24 * 3_600_000)) : null,
+        authorized_by: null,
+        authorized_at: null,
         used_by: [d.name],
       });
     }
+    // Cloud connections signed in to but not used by any sync yet.
+    for (const c of st.cloud) if (!byId.has(c.id)) byId.set(c.id, this.cloudDto(st, c));
     return [...byId.values()];
+  }
+
+  async connection_authorize({ connection }: { connection: CloudConnectionSpec }): Promise<ConnectionInfo> {
+    await this.delay();
+    const st = this.state();
+    const spec = checkCloudSpec(connection);
+    await this.consent(spec, 'Nothing was saved.');
+    const c: MCloudConnection = {
+      id: `conn-${spec.kind}-${st.nextId++}`,
+      kind: spec.kind,
+      name: cloudConnectionName(spec),
+      spec: clone(spec),
+      status: 'ready',
+      authorized_by: signedInAs(spec),
+      authorized_at: iso(this.now()),
+      domain: cloudDomain(spec),
+    };
+    st.cloud.push(c);
+    this.touch(st);
+    return this.cloudDto(st, c);
+  }
+
+  async connection_reauthorize({ id }: { id: string }): Promise<ConnectionInfo> {
+    await this.delay();
+    const st = this.state();
+    const c = st.cloud.find((x) => x.id === id);
+    if (!c) {
+      if (st.directories.some((d) => d.connection.id === id)) {
+        throw fail('validation', `The connection ${id} does not sign in through a browser, so it has nothing to reauthorize.`);
+      }
+      throw fail('not_found', `There is no connection with the id ${id}. It may belong to another tenant.`);
+    }
+    await this.consent(c.spec, 'The connection was not changed.');
+    c.status = 'ready';
+    c.authorized_by = signedInAs(c.spec);
+    c.authorized_at = iso(this.now());
+    this.touch(st);
+    return this.cloudDto(st, c);
+  }
+
+  async consent_cancel(): Promise<null> {
+    await this.delay();
+    this.pendingConsent?.cancel();
+    return null;
+  }
+
+  async onConsentProgress(handler: (progress: ConsentProgress) => void): Promise<Unlisten> {
+    this.consentListeners.add(handler);
+    return () => {
+      this.consentListeners.delete(handler);
+    };
+  }
+
+  /**
+   * "Opens the browser" on the consent page (the consent-progress event) and waits for the simulated admin:
+   * approved after the consent delay, refused, or no answer until the timeout; consent_cancel ends it early.
+   */
+  private consent(spec: CloudConnectionSpec, unchanged: string): Promise<void> {
+    if (this.pendingConsent) {
+      return Promise.reject(
+        fail('conflict', 'Another sign-in is already waiting for approval in your browser. Finish or cancel it first.'),
+      );
+    }
+    const vendor = vendorName(spec);
+    const authorization_url = consentUrl(spec, ++this.consentAttempts);
+    const answer = consentAnswer(spec);
+    return new Promise<void>((resolve, reject) => {
+      const timers: ReturnType<typeof setTimeout>[] = [];
+      const end = (err: CommandError | null) => {
+        for (const t of timers) clearTimeout(t);
+        this.pendingConsent = null;
+        if (err) reject(err);
+        else resolve();
+      };
+      this.pendingConsent = { cancel: () => end(fail('cancelled', `Sign-in cancelled. ${unchanged}`)) };
+      for (const l of this.consentListeners) l({ state: 'waiting', authorization_url, vendor });
+      if (answer === 'approve') timers.push(setTimeout(() => end(null), this.consentDelayMs));
+      if (answer === 'deny') {
+        timers.push(
+          setTimeout(
+            () =>
+              end(
+                fail(
+                  'unauthorized',
+                  `The sign-in to ${vendor} was declined on the consent page. ${unchanged} ` +
+                    'Sign in again as an administrator who can grant consent, and choose Accept.',
+                ),
+              ),
+            this.consentDelayMs,
+          ),
+        );
+      }
+      timers.push(
+        setTimeout(
+          () =>
+            end(
+              fail(
+                'timeout',
+                `Roster waited ${Math.round(this.consentTimeoutMs / 60_000) || 1} minutes for your approval in ${vendor}, then ` +
+                  `stopped. ${unchanged} Sign in again and approve Roster in the browser window that opens.`,
+              ),
+            ),
+          this.consentTimeoutMs,
+        ),
+      );
+    });
+  }
+
+  private cloudDto(st: TenantState, c: MCloudConnection): ConnectionInfo {
+    return {
+      id: c.id,
+      kind: c.kind,
+      name: c.name,
+      config: cloudConfig(c.spec),
+      status: c.status,
+      authorized_by: c.authorized_by,
+      authorized_at: c.authorized_at,
+      used_by: st.directories.filter((d) => d.connection.id === c.id).map((d) => d.name),
+    };
   }
 
   async connection_test({ id }: { id: string }): Promise<ConnectionCheck[]> {
@@ -510,6 +758,13 @@ export class MockBackend implements Backend {
 
   async connection_groups({ id, query, limit }: { id: string; query: string; limit: number }): Promise<GroupSummary[]> {
     await this.delay();
+    const st = this.state();
+    const cloud = st.cloud.find((c) => c.id === id);
+    if (cloud) {
+      await this.network();
+      if (cloud.status === 'needs_reauthorization') throw this.reauthorizationError(cloud);
+      return searchCloudGroups(cloud.kind, cloud.id, query, limit);
+    }
     const d = this.findConnection(id);
     await this.network();
     if (d.connection.kind === 'demo') {
@@ -701,6 +956,14 @@ export class MockBackend implements Backend {
     if (this.networkLatencyMs > 0) await sleep(this.networkLatencyMs);
   }
 
+  private reauthorizationError(c: MCloudConnection): CommandError {
+    return fail(
+      'consent_required',
+      `The sign-in to ${vendorName(c.spec)} for ${c.name} was revoked or has expired, so Roster can't read it. ` +
+        'Reauthorize the connection under Cloud connections on the Directory Syncs screen, then sync again.',
+    );
+  }
+
   private findConnection(id: string): MDirectory {
     const d = this.state().directories.find((x) => x.connection.id === id);
     if (!d) throw fail('not_found', `There is no connection with the id ${id}. It may belong to another tenant.`);
@@ -763,6 +1026,7 @@ export class MockBackend implements Backend {
     const st: TenantState = {
       tenant: { id: `tenant-${this.nextTenant++}`, name, current: false, created_at: iso(this.now()) },
       directories: [],
+      cloud: [],
       users: [],
       groups: [],
       admins: [],
@@ -1263,6 +1527,12 @@ export class MockBackend implements Backend {
         individual ? `Looking up "${opts.username}" in ${d.connection.name}…` : `Connecting to ${d.connection.name}…`,
       );
       await this.step();
+      const cloud = st.cloud.find((c) => c.id === d.connection.id);
+      if (cloud && cloud.status === 'needs_reauthorization') {
+        const message = this.reauthorizationError(cloud).message;
+        progress('failed', 0, total, message);
+        return finish('failed', message);
+      }
       if (d.scenario === 'unreachable') {
         const message =
           `Could not reach ${d.connection.name}: the connection timed out. ` +
@@ -1420,7 +1690,71 @@ export class MockBackend implements Backend {
       scenario: 'unreachable',
       running: false,
     };
-    acme.directories.push(corp, okta, entra);
+    // A Google Workspace sync whose sign-in was revoked: it fails until the connection is reauthorized.
+    const google: MDirectory = {
+      directory_key: 'google-staff',
+      name: 'Google staff',
+      sync_type: 'user',
+      connection: { id: 'conn-google', kind: 'google', name: 'acme.example' },
+      schedule: 'scheduled',
+      interval_minutes: 60,
+      last_full_sync: null,
+      status: 'never_synced',
+      last_run: null,
+      seed: 21,
+      size: 60,
+      domain: 'acme.example',
+      step: 0,
+      scenario: 'normal',
+      running: false,
+      groups: ['London office', 'Support'],
+      usernameAttribute: 'primaryEmail',
+    };
+    acme.directories.push(corp, okta, entra, google);
+    acme.cloud.push(
+      {
+        id: 'conn-okta',
+        kind: 'okta',
+        name: 'acme.okta.example',
+        spec: { kind: 'okta', org_url: 'https://acme.okta.example', client_id: '0oa8f2k1x9LmQ4vT7d5h' },
+        status: 'ready',
+        authorized_by: 'root@acme.example',
+        authorized_at: iso(ago(9 * 24 * 60)),
+        domain: 'acme.example',
+      },
+      {
+        id: 'conn-entra',
+        kind: 'entra',
+        name: 'contractors.onmicrosoft.example',
+        spec: {
+          kind: 'entra',
+          tenant: 'contractors.onmicrosoft.example',
+          client_id: '3f6b2c1d-8e4a-4b7c-9d2e-5a1f0c7b6e42',
+          cloud: 'global',
+          include_guests: false,
+        },
+        status: 'ready',
+        authorized_by: 'it-admin@contractors.acme.example',
+        authorized_at: iso(ago(21 * 24 * 60)),
+        domain: 'contractors.acme.example',
+      },
+      {
+        id: 'conn-google',
+        kind: 'google',
+        name: 'acme.example',
+        spec: {
+          kind: 'google',
+          client_id: '418250937716-k2r9v0q5mfa3b1c7d8e6g4h2j0l5n9pq.apps.googleusercontent.com',
+          client_secret: 'GOCSPX-sample-secret',
+          customer: 'my_customer',
+          domain: 'acme.example',
+        },
+        status: 'needs_reauthorization',
+        authorized_by: 'root@acme.example',
+        authorized_at: iso(ago(47 * 24 * 60)),
+        domain: 'acme.example',
+      },
+    );
 
     // Users created by hand before any sync existed.
     const taken = new Set(makePeople(corp.seed, corp.size, corp.domain).map((p) => p.username));
@@ -1463,6 +1797,13 @@ export class MockBackend implements Backend {
     acme.runs.push(this.pastFailure(acme, entra, ago(40)));
     entra.status = 'failed';
     entra.last_run = this.summaryOf(acme.runs[acme.runs.length - 1]);
+    const revoked: RunReport = {
+      ...this.pastFailure(acme, google, ago(55)),
+      message: this.reauthorizationError(acme.cloud[2]).message,
+    };
+    acme.runs.push(revoked);
+    google.status = 'failed';
+    google.last_run = this.summaryOf(revoked);
 
     // Some users already in the trash (left Corporate AD a few days ago).
     const leavers = makePeople(4321, 8, 'acme.example', new Set([...taken, ...manual.map((m) => m.username)]));

@@ -249,7 +249,7 @@ describe('mock connection list and tests of saved connections', () => {
   it('lists the connections of the sample directories, and tests them', async () => {
     const list = await backend.connection_list();
     const kinds = list.map((c) => c.kind).sort();
-    expect(kinds).toEqual(['active_directory', 'entra', 'okta']);
+    expect(kinds).toEqual(['active_directory', 'entra', 'google', 'okta']);
     const adConn = list.find((c) => c.kind === 'active_directory')!;
     expect(adConn.used_by).toEqual(['Corporate AD']);
     expect((await backend.connection_test({ id: adConn.id })).at(-1)?.ok).toBe(true);

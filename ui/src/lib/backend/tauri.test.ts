@@ -7,12 +7,20 @@ vi.mock('@tauri-apps/api/core', () => ({
     return [];
   }),
 }));
-vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn() }));
+const listened: string[] = [];
+vi.mock('@tauri-apps/api/event', () => ({
+  listen: vi.fn(async (event: string, cb: (e: { payload: unknown }) => void) => {
+    listened.push(event);
+    cb({ payload: { state: 'waiting', authorization_url: 'http://127.0.0.1:5000/consent', vendor: 'Okta (demo)' } });
+    return () => {};
+  }),
+}));
 
 const { TauriBackend } = await import('./tauri');
 
 beforeEach(() => {
   calls.length = 0;
+  listened.length = 0;
 });
 
 describe('TauriBackend connection commands', () => {
@@ -36,5 +44,30 @@ describe('TauriBackend connection commands', () => {
       ['connection_test_draft', { connection }],
       ['connection_groups_draft', { connection, query: 'eng', limit: 50 }],
     ]);
+  });
+});
+
+describe('TauriBackend cloud connection commands', () => {
+  it('invokes the consent commands with the contract\'s names and argument objects', async () => {
+    const b = new TauriBackend();
+    const connection = { kind: 'entra' as const, tenant: 'contoso.onmicrosoft.com', client_id: '8a1c6f2e-0b5d-4c1e-9f3a-2d7e6b4c1a90', cloud: 'global' as const };
+    await b.connection_authorize({ connection });
+    await b.connection_authorize({ connection: { kind: 'okta', demo: true } });
+    await b.connection_reauthorize({ id: 'conn-7' });
+    await b.consent_cancel();
+    expect(calls).toEqual([
+      ['connection_authorize', { connection }],
+      ['connection_authorize', { connection: { kind: 'okta', demo: true } }],
+      ['connection_reauthorize', { id: 'conn-7' }],
+      ['consent_cancel', {}],
+    ]);
+  });
+
+  it('listens to the consent-progress event and hands over its payload', async () => {
+    const b = new TauriBackend();
+    const seen: unknown[] = [];
+    await b.onConsentProgress((p) => seen.push(p));
+    expect(listened).toEqual(['consent-progress']);
+    expect(seen).toEqual([{ state: 'waiting', authorization_url: 'http://127.0.0.1:5000/consent', vendor: 'Okta (demo)' }]);
   });
 });

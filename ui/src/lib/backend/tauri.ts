@@ -1,4 +1,4 @@
-// TauriBackend: calls the Rust shell through `invoke` and listens to `sync-progress`.
+// TauriBackend: calls the Rust shell through `invoke` and listens to `sync-progress` and `consent-progress`.
 // Argument objects are passed exactly as the contract spells them (snake_case keys).
 
 import { invoke } from '@tauri-apps/api/core';
@@ -6,8 +6,10 @@ import { listen } from '@tauri-apps/api/event';
 import type {
   AdminRow,
   Backend,
+  CloudConnectionSpec,
   ConnectionCheck,
   ConnectionInfo,
+  ConsentProgress,
   DirectorySpec,
   DirectorySummary,
   GroupRow,
@@ -24,6 +26,7 @@ import type {
 } from './backend';
 
 export const SYNC_PROGRESS_EVENT = 'sync-progress';
+export const CONSENT_PROGRESS_EVENT = 'consent-progress';
 
 export class TauriBackend implements Backend {
   tenant_list(): Promise<Tenant[]> {
@@ -70,6 +73,15 @@ export class TauriBackend implements Backend {
   connection_groups_draft(args: { connection: LdapConnectionSpec; query: string; limit: number }): Promise<GroupSummary[]> {
     return invoke('connection_groups_draft', args);
   }
+  connection_authorize(args: { connection: CloudConnectionSpec }): Promise<ConnectionInfo> {
+    return invoke('connection_authorize', args);
+  }
+  connection_reauthorize(args: { id: string }): Promise<ConnectionInfo> {
+    return invoke('connection_reauthorize', args);
+  }
+  consent_cancel(): Promise<null> {
+    return invoke('consent_cancel', {});
+  }
 
   sync_run(args: { key: string; dry_run: boolean; approve: boolean }): Promise<RunReport> {
     return invoke('sync_run', args);
@@ -99,5 +111,9 @@ export class TauriBackend implements Backend {
 
   async onSyncProgress(handler: (progress: SyncProgress) => void): Promise<Unlisten> {
     return listen<SyncProgress>(SYNC_PROGRESS_EVENT, (event) => handler(event.payload));
+  }
+
+  async onConsentProgress(handler: (progress: ConsentProgress) => void): Promise<Unlisten> {
+    return listen<ConsentProgress>(CONSENT_PROGRESS_EVENT, (event) => handler(event.payload));
   }
 }

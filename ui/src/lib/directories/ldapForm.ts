@@ -524,6 +524,9 @@ export const CHECK_STEP_LABELS: Record<CheckStep, string> = {
   bind: 'Sign-in (bind)',
   base_dn: 'Base DN',
   demo: 'Demo directory',
+  settings: 'Settings',
+  sign_in: 'Sign-in',
+  read_groups: 'Reading groups',
 };
 
 export interface CheckRow {

@@ -88,10 +88,12 @@ describe('directory view mapping', () => {
 
   it('maps the mock directories', async () => {
     const views = (await loadDirectories(backend)).map((d) => toDirectoryView(d, now));
-    expect(views.map((v) => v.name)).toEqual(['Corporate AD', 'Okta admins', 'Entra contractors']);
+    expect(views.map((v) => v.name)).toEqual(['Corporate AD', 'Okta admins', 'Entra contractors', 'Google staff']);
     expect(views[0].managed).toBe('250 users');
     expect(views[1]).toMatchObject({ syncType: 'Admin sync', schedule: 'Paused', connectionKind: 'Okta' });
     expect(views[2].status.label).toBe('Failed');
+    expect(views[3]).toMatchObject({ connectionKind: 'Google Workspace', status: { label: 'Failed', tone: 'red' } });
+    expect(views[3].lastRunMessage).toMatch(/revoked or has expired/);
   });
 });
 

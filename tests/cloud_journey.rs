@@ -1,0 +1,356 @@
+//! Cloud directories through the application layer, against the emulators: consent in a (scripted) browser,
+//! the tokens only in the secret store, syncs that follow the organisation's changes, revoked consent marking
+//! the connection "needs reauthorization" without changing anything, Reauthorize keeping the sync, and
+//! scheduled (incremental) runs ending where full runs end. Once per vendor: Entra ID, Google, Okta.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+use roster_api::{
+    spec, ConsentPrompt, ManualClock, MemorySecrets, Options, Roster, RunMode, Trigger,
+};
+use roster_core::Timestamp;
+use roster_emulator::auth::{Browser, Decision};
+use roster_emulator::Vendor;
+use roster_secrets::SecretStore;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A scripted admin: when Roster shows the sign-in page, a browser visits it and clicks `decision`.
+struct ScriptedAdmin(Decision);
+
+impl ConsentPrompt for ScriptedAdmin {
+    fn present(&self, _vendor: &str, url: &str) -> Result<(), String> {
+        let url = url.to_string();
+        let decision = self.0;
+        tokio::spawn(async move {
+            let _ = Browser::new().visit(&url, decision).await;
+        });
+        Ok(())
+    }
+}
+
+fn roster(dir: &std::path::Path, secrets: Arc<MemorySecrets>, clock: Arc<ManualClock>) -> Roster {
+    Roster::new(Options {
+        data_dir: dir.to_path_buf(),
+        secrets,
+        clock,
+        events: Arc::new(roster_api::NoEvents),
+    })
+    .unwrap()
+}
+
+type Shown = (String, String, Option<String>, Option<String>, Vec<String>);
+
+fn state(r: &Roster) -> Vec<Shown> {
+    let mut all: Vec<_> = r
+        .users_page("", 0, 100_000)
+        .unwrap()
+        .rows
+        .into_iter()
+        .chain(r.trash_page("", 0, 100_000).unwrap().rows)
+        .map(|u| (u.username, u.status, u.email, u.realname, u.groups))
+        .collect();
+    all.sort();
+    all
+}
+
+fn spec_for(server: &roster_emulator::Running) -> spec::DirectorySpec {
+    let mut connection = server.connection_spec();
+    connection.as_object_mut().unwrap().remove("name");
+    let text = serde_json::json!({
+        "name": "Staff",
+        "type": "user",
+        "connection": connection,
+        // By name: Roster looks the group up once signed in.
+        "groups": ["All Staff", "Leadership"],
+        "deletion_threshold_percent": 100,
+    });
+    spec::parse(&text.to_string()).unwrap()
+}
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn journey(vendor: Vendor) {
+    let server = roster_emulator::serve(vendor, roster_emulator::Options::demo(vendor))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let clock = Arc::new(ManualClock::new(Timestamp(1_800_000_000)));
+    let r = roster(dir.path(), secrets.clone(), clock.clone());
+    r.create_tenant("Customer").unwrap();
+    r.use_tenant("Customer").unwrap();
+
+    // Denied consent: an error that says so, and nothing saved.
+    let denied = r
+        .add_directory_signed_in(spec_for(&server), &ScriptedAdmin(Decision::Deny), WAIT)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        denied.code,
+        roster_api::Code::Unauthorized,
+        "{}",
+        denied.message
+    );
+    assert!(denied.message.contains("declined"), "{}", denied.message);
+    assert!(
+        r.list_connections().unwrap().is_empty(),
+        "a denied consent saves nothing"
+    );
+    assert!(r.list_directories().unwrap().is_empty());
+
+    // Approved: the connection records who authorized it; tokens are in the secret store only.
+    let key = r
+        .add_directory_signed_in(spec_for(&server), &ScriptedAdmin(Decision::Approve), WAIT)
+        .await
+        .unwrap();
+    let conns = r.list_connections().unwrap();
+    assert_eq!(conns.len(), 1);
+    let conn = &conns[0];
+    assert_eq!(conn.status, "ready");
+    let admin = server.state.read().admin().unwrap().clone();
+    let by = conn.authorized_by.clone().unwrap_or_default();
+    assert!(
+        by.contains(&admin.username) || by.contains(&admin.given),
+        "the consenting admin ({}) is recorded, got {by:?}",
+        admin.username
+    );
+    assert!(conn.authorized_at.is_some());
+    let tenant = r
+        .list_tenants()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.current)
+        .unwrap();
+    let token_key = format!("{}/{}/oauth_tokens", tenant.id, conn.id);
+    let tokens = secrets
+        .get(&token_key)
+        .unwrap()
+        .expect("tokens in the secret store");
+    let tokens: serde_json::Value = serde_json::from_str(tokens.expose()).unwrap();
+    let access = tokens["access_token"].as_str().unwrap().to_string();
+    assert!(server.state.tokens.check(&access).is_ok());
+    assert!(
+        !conn.config.to_string().contains(&access),
+        "no token in the connection settings"
+    );
+    if let Some(secret) = &server.state.options.client_secret {
+        assert!(
+            !conn.config.to_string().contains(secret.as_str()),
+            "no client secret in the settings"
+        );
+    }
+
+    // The groups were given by name and stored by id.
+    let d = r
+        .list_directories()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.directory_key == key)
+        .unwrap();
+    assert_eq!(d.connection.kind, vendor.kind());
+
+    let first = r
+        .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(first.outcome, "succeeded", "{:?}", first.message);
+    let listed = state(&r);
+    let live = server
+        .state
+        .read()
+        .people()
+        .filter(|p| p.state != roster_emulator::directory::PersonState::Deleted)
+        .count();
+    assert!(
+        listed.len() > live * 9 / 10 && listed.len() <= live,
+        "nearly everyone is in All Staff: {} of {live}",
+        listed.len()
+    );
+    let bytes = std::fs::read_dir(dir.path().join("tenants"))
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect::<Vec<_>>()
+        .concat();
+    assert!(
+        !bytes.windows(access.len()).any(|w| w == access.as_bytes()),
+        "the access token is not in the tenant database"
+    );
+
+    // A second tenant follows the same directory with full runs only (the reference).
+    r.create_tenant("Reference").unwrap();
+    r.use_tenant("Reference").unwrap();
+    let ref_key = r
+        .add_directory_signed_in(spec_for(&server), &ScriptedAdmin(Decision::Approve), WAIT)
+        .await
+        .unwrap();
+    let ref_first = r
+        .run_sync(&ref_key, RunMode::Full { approve: false }, Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(ref_first.outcome, "succeeded", "{:?}", ref_first.message);
+
+    // The organisation changes; the scheduled run (incremental where the vendor allows it) and a full
+    // run end in the same state.
+    let suspended = {
+        let mut d = server.state.write();
+        d.churn(40);
+        let victim = d
+            .people()
+            .find(|p| {
+                !p.admin
+                    && p.state == roster_emulator::directory::PersonState::Active
+                    && p.department != "Leadership"
+            })
+            .unwrap()
+            .id
+            .clone();
+        d.suspend(&victim);
+        d.person(&victim).unwrap().clone()
+    };
+    clock.advance(1800);
+    r.use_tenant("Customer").unwrap();
+    let scheduled = r
+        .run_sync(&key, RunMode::Full { approve: false }, Trigger::Schedule)
+        .await
+        .unwrap();
+    assert_eq!(scheduled.outcome, "succeeded", "{:?}", scheduled.message);
+    assert!(scheduled.counts.updated + scheduled.counts.created + scheduled.counts.disabled > 0);
+    let incremental_state = state(&r);
+    r.use_tenant("Reference").unwrap();
+    let full = r
+        .run_sync(&ref_key, RunMode::Full { approve: false }, Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(full.outcome, "succeeded", "{:?}", full.message);
+    let reference = state(&r);
+    let only_inc: Vec<_> = incremental_state
+        .iter()
+        .filter(|u| !reference.contains(u))
+        .collect();
+    let only_full: Vec<_> = reference
+        .iter()
+        .filter(|u| !incremental_state.contains(u))
+        .collect();
+    assert!(
+        only_inc.is_empty() && only_full.is_empty(),
+        "a scheduled run ends where a full run ends; only after the scheduled run: {only_inc:?}; only after the full run: {only_full:?}"
+    );
+    let status = incremental_state
+        .iter()
+        .find(|u| u.2.as_deref() == Some(suspended.mail.as_str()))
+        .map(|u| u.1.clone());
+    assert_eq!(
+        status.as_deref(),
+        Some("disabled"),
+        "a suspended account is disabled"
+    );
+
+    // Consent revoked: the run fails, nothing changes, and the connection needs reauthorization.
+    r.use_tenant("Customer").unwrap();
+    server.state.tokens.revoke_all();
+    server.state.write().churn(10);
+    let before = state(&r);
+    let refused = r
+        .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(refused.outcome, "failed");
+    let msg = refused.message.unwrap_or_default();
+    assert!(
+        msg.contains("Reauthorize"),
+        "the failure says what to do: {msg}"
+    );
+    assert!(!msg.contains(&access), "no token in messages");
+    assert_eq!(state(&r), before, "a failed run changes nothing");
+    let conn = r.list_connections().unwrap().remove(0);
+    assert_eq!(conn.status, "needs_reauthorization");
+
+    // Reauthorize: same connection, same sync, syncing again.
+    let again = r
+        .reauthorize_connection(&conn.id, &ScriptedAdmin(Decision::Approve), WAIT)
+        .await
+        .unwrap();
+    assert_eq!(again.status, "ready");
+    assert_eq!(again.used_by, vec!["Staff".to_string()], "the sync is kept");
+    let after = r
+        .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(after.outcome, "succeeded", "{:?}", after.message);
+    assert_ne!(state(&r), before, "the changes made meanwhile arrive");
+
+    // Test connection and the group picker work over the saved sign-in.
+    let checks = r.test_connection(&conn.id).await.unwrap();
+    assert!(checks.iter().all(|c| c.ok), "{checks:?}");
+    let groups = r.search_groups(&conn.id, "lead", 10).await.unwrap();
+    assert!(groups.iter().any(|g| g.name == "Leadership"), "{groups:?}");
+
+    // Deleting the connection's sync and the connection removes its secrets.
+    r.delete_directory(&key).unwrap();
+    r.delete_connection(&conn.id).unwrap();
+    assert!(
+        secrets.get(&token_key).unwrap().is_none(),
+        "the tokens go with the connection"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entra_journey() {
+    journey(Vendor::Entra).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn google_journey() {
+    journey(Vendor::Google).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn okta_journey() {
+    journey(Vendor::Okta).await;
+}
+
+/// The offline demo: `"demo": true` needs nothing else; Roster starts its own emulator on loopback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_cloud_connections_need_no_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = roster(
+        dir.path(),
+        Arc::new(MemorySecrets::default()),
+        Arc::new(ManualClock::new(Timestamp(1_800_000_000))),
+    );
+    for kind in ["entra", "google", "okta"] {
+        // A tenant each: the three demo organisations share their people's email addresses.
+        r.create_tenant(kind).unwrap();
+        r.use_tenant(kind).unwrap();
+        let spec = spec::parse(
+            &serde_json::json!({
+                "name": format!("{kind} demo"),
+                "type": "user",
+                "connection": {"kind": kind, "demo": true},
+                "groups": ["All Staff"],
+            })
+            .to_string(),
+        )
+        .unwrap();
+        let key = r
+            .add_directory_signed_in(spec, &ScriptedAdmin(Decision::Approve), WAIT)
+            .await
+            .unwrap();
+        let run = r
+            .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
+            .await
+            .unwrap();
+        assert_eq!(run.outcome, "succeeded", "{kind}: {:?}", run.message);
+        assert!(run.counts.created > 100, "{kind}: {:?}", run.counts);
+        let conns = r.list_connections().unwrap();
+        assert_eq!(conns.len(), 1);
+        assert!(
+            conns[0].config["demo"] == true && conns[0].status == "ready",
+            "{conns:?}"
+        );
+    }
+    r.use_tenant("entra").unwrap();
+    assert_eq!(r.list_connections().unwrap()[0].name, "Entra ID (demo)");
+}
