@@ -59,6 +59,8 @@ impl Driver {
         let port = free_port();
         let native = free_port();
         let mut cmd = Command::new("tauri-driver");
+        // Cloud sign-ins: the test opens the consent page itself instead of a system browser.
+        cmd.env("ROSTER_NO_BROWSER", "1");
         if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
             // No keychain here (e.g. a developer's headless run): the explicit encrypted-file opt-in.
             cmd.env("ROSTER_SECRET_STORE", "encrypted-file")
@@ -394,4 +396,158 @@ fn the_add_directory_wizard_connects_to_a_real_slapd() {
     d.wait_for("[data-testid='user-row'][data-username='alice']", t);
     std::thread::sleep(Duration::from_millis(500));
     d.screenshot(&std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-e2e-ldap.png"));
+}
+
+/// Adds "Entra ID (demo)" through the cloud wizard. The consent page is the emulator's, shown in the real
+/// browser engine: the test reads the sign-in link the window offers, opens it in the app's own webview
+/// (standing in for the system browser), clicks Approve, and comes back to the app, where the wizard picks
+/// up the saved connection, the group picker lists the tenant's groups, and the new sync's users appear.
+#[test]
+fn the_cloud_wizard_signs_in_through_the_consent_page() {
+    let Some(_turn) = ui_turn() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let r = Roster::new(Options {
+        data_dir: dir.path().to_path_buf(),
+        secrets: Arc::new(MemorySecrets::default()),
+        clock: Arc::new(SystemClock),
+        events: Arc::new(roster_api::NoEvents),
+    })
+    .unwrap();
+    r.create_tenant("Cloud").unwrap();
+    drop(r);
+    let mut d = Driver::start();
+    d.open(env!("CARGO_BIN_EXE_roster"), dir.path().to_str().unwrap());
+    let t = Duration::from_secs(30);
+
+    d.click(&d.wait_for("[data-testid='add-cloud']", Duration::from_secs(60)));
+    d.click(&d.wait_for("[data-testid='cloud-choice-entra-demo']", t));
+    d.click(&d.wait_for("[data-testid='cloud-next']", t));
+    d.click(&d.wait_for("[data-testid='cloud-sign-in']", t));
+    let link = d.wait_for("[data-testid='cloud-consent-url']", t);
+    let deadline = Instant::now() + t;
+    let url = loop {
+        let v = d.cmd(
+            reqwest::Method::GET,
+            &format!("/element/{link}/property/value"),
+            None,
+        );
+        match v.as_str() {
+            Some(u) if u.starts_with("http://") => break u.to_string(),
+            _ => {
+                assert!(Instant::now() < deadline, "no sign-in link was offered");
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+    };
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "the demo signs in on loopback: {url}"
+    );
+
+    // The consent page, in the real browser engine.
+    let app_url = d.cmd(reqwest::Method::GET, "/url", None);
+    let app_url = app_url.as_str().unwrap().to_string();
+    d.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url})));
+    let approve = d.wait_for("#approve", t);
+    d.screenshot(&std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-e2e-consent.png"));
+    d.click(&approve);
+    // The browser lands on Roster's loopback listener, which says the connection is made.
+    let deadline = Instant::now() + t;
+    loop {
+        let page = d.cmd(reqwest::Method::GET, "/source", None);
+        let page = page.as_str().unwrap_or_default().to_string();
+        if page.contains("Roster is connected to") {
+            break;
+        }
+        assert!(
+            !page.contains("was not connected"),
+            "the sign-in failed: {page}"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "no result page after Approve: {page}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+
+    // Back in the app: the connection was saved before the browser was told so; it shows who authorized it.
+    d.cmd(reqwest::Method::POST, "/url", Some(json!({"url": app_url})));
+    let conn = d.wait_for(
+        "[data-testid='cloud-connection'][data-status='ready']",
+        Duration::from_secs(10),
+    );
+    let by = d.wait_for("[data-testid='cloud-connection-authorized']", t);
+    let by_text = d.cmd(reqwest::Method::GET, &format!("/element/{by}/text"), None);
+    assert!(
+        by_text
+            .as_str()
+            .unwrap_or_default()
+            .contains("Authorized by"),
+        "who authorized is shown: {by_text}"
+    );
+    assert!(d.attribute(&conn, "data-id").is_some());
+
+    // The wizard picks up the saved connection: groups, name, save.
+    d.click(&d.wait_for("[data-testid='add-cloud']", t));
+    d.click(&d.wait_for("[data-testid='cloud-choice-saved']", t));
+    d.click(&d.wait_for("[data-testid='cloud-next']", t));
+    d.type_text(
+        &d.wait_for("[data-testid='cloud-group-search']", t),
+        "All Staff",
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let all_staff = loop {
+        let found = d
+            .find_all("[data-testid='cloud-group-result']")
+            .into_iter()
+            .find(|e| {
+                d.cmd(reqwest::Method::GET, &format!("/element/{e}/text"), None)
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("All Staff")
+            });
+        if let Some(e) = found {
+            break e;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the group picker did not find All Staff"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    let checkbox = d.cmd(
+        reqwest::Method::POST,
+        &format!("/element/{all_staff}/element"),
+        Some(json!({"using": "css selector", "value": "input"})),
+    );
+    d.click(checkbox[ELEMENT].as_str().unwrap());
+    d.click(&d.wait_for("[data-testid='cloud-next']", t));
+    d.type_text(&d.wait_for("[data-testid='cloud-name']", t), "Entra staff");
+    d.click(&d.wait_for("[data-testid='cloud-save']", t));
+
+    // The scheduler syncs the new sync at once (it has never run); its users appear.
+    d.wait_for("[data-testid='directory-row']", t);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let n = loop {
+        d.click(&d.wait_for("[data-testid='nav-users']", t));
+        let total = d.wait_for("[data-testid='users-total']", t);
+        std::thread::sleep(Duration::from_millis(500));
+        let n: u64 = d
+            .attribute(&total, "data-total")
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(0);
+        if n > 0 || Instant::now() > deadline {
+            break n;
+        }
+        d.click(&d.wait_for("[data-testid='nav-directories']", t));
+        std::thread::sleep(Duration::from_secs(1));
+    };
+    assert!(n > 400, "the demo tenant's staff are listed: {n}");
+    let rows = d.find_all("[data-testid='user-row']");
+    let first = d.attribute(&rows[0], "data-username").unwrap_or_default();
+    assert!(
+        first.ends_with("@northwind.onmicrosoft.com"),
+        "Entra usernames are user principal names: {first:?}"
+    );
+    d.screenshot(&std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-e2e-cloud.png"));
 }

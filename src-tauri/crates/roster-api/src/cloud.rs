@@ -403,12 +403,15 @@ impl Roster {
         Ok(())
     }
 
-    async fn run_consent(
+    /// Runs a consent; `keep` (saving what it gave) runs before the browser is told the result, so the
+    /// page says "connected" only once the connection is saved.
+    async fn run_consent<T>(
         &self,
         config: &ConsentConfig,
         prompt: &dyn ConsentPrompt,
         timeout: Duration,
-    ) -> Result<roster_oauth::Authorized> {
+        keep: impl FnOnce(roster_oauth::Authorized) -> Result<T> + Send,
+    ) -> Result<T> {
         let consent = roster_oauth::Consent::start(config)
             .map_err(oauth_error)?
             .with_clock(self.clock.clone());
@@ -432,11 +435,16 @@ impl Roster {
                 format!("Roster could not open the browser ({e}). Open the sign-in link by hand, or run `rosterctl … --no-browser` and open the printed link."),
             )),
             Ok(()) => consent
-                .finish(timeout, async {
-                    let _ = rx.await;
-                })
+                .finish_then(
+                    timeout,
+                    async {
+                        let _ = rx.await;
+                    },
+                    keep,
+                )
                 .await
-                .map_err(oauth_error),
+                .map_err(oauth_error)
+                .and_then(|kept| kept),
         };
         self.consent_cancel
             .lock()
@@ -487,32 +495,36 @@ impl Roster {
         };
         let settings = CloudSettings::parse(kind, &config)?;
         let consent = settings.consent(secret.clone())?;
-        let authorized = self.run_consent(&consent, prompt, timeout).await?;
         let id = format!("conn-{}", crate::sync::random_hex(6));
-        self.save_tokens(&t.id, &id, &authorized.tokens)?;
-        if let Some(s) = &secret {
-            self.secrets.set(
-                &Self::secret_key(&t.id, &id, CLIENT_SECRET),
-                &roster_secrets::Sensitive(s.clone()),
-            )?;
-        }
-        let now = self.now();
-        let rec = ConnectionRecord {
-            id: id.clone(),
-            kind: kind.to_string(),
-            name: spec.display_name(),
-            config,
-            status: "ready".into(),
-            authorized_by: authorized.authorized_by.clone(),
-            authorized_at: Some(now),
-            state: serde_json::json!({}),
-            created_at: now,
+        let name = spec.display_name();
+        let keep = |authorized: roster_oauth::Authorized| -> Result<()> {
+            self.save_tokens(&t.id, &id, &authorized.tokens)?;
+            if let Some(s) = &secret {
+                self.secrets.set(
+                    &Self::secret_key(&t.id, &id, CLIENT_SECRET),
+                    &roster_secrets::Sensitive(s.clone()),
+                )?;
+            }
+            let now = self.now();
+            let rec = ConnectionRecord {
+                id: id.clone(),
+                kind: kind.to_string(),
+                name,
+                config,
+                status: "ready".into(),
+                authorized_by: authorized.authorized_by.clone(),
+                authorized_at: Some(now),
+                state: serde_json::json!({}),
+                created_at: now,
+            };
+            if let Err(e) = t.store.insert_connection(&rec) {
+                // Nothing half-saved: the tokens go with the connection that failed to be written.
+                let _ = self.delete_secrets(&t.id, &id);
+                return Err(e.into());
+            }
+            Ok(())
         };
-        if let Err(e) = t.store.insert_connection(&rec) {
-            // Nothing half-saved: the tokens go with the connection that failed to be written.
-            let _ = self.delete_secrets(&t.id, &id);
-            return Err(e.into());
-        }
+        self.run_consent(&consent, prompt, timeout, keep).await?;
         self.connection_json(&id)
     }
 
@@ -529,14 +541,17 @@ impl Roster {
         vendor_of(&c.kind)?;
         let (settings, secret) = self.cloud_settings_of(&t.id, &c).await?;
         let consent = settings.consent(secret)?;
-        let authorized = self.run_consent(&consent, prompt, timeout).await?;
-        self.save_tokens(&t.id, id, &authorized.tokens)?;
-        t.store.set_connection_authorized(
-            id,
-            authorized.authorized_by.as_deref(),
-            self.now(),
-            None,
-        )?;
+        let keep = |authorized: roster_oauth::Authorized| -> Result<()> {
+            self.save_tokens(&t.id, id, &authorized.tokens)?;
+            t.store.set_connection_authorized(
+                id,
+                authorized.authorized_by.as_deref(),
+                self.now(),
+                None,
+            )?;
+            Ok(())
+        };
+        self.run_consent(&consent, prompt, timeout, keep).await?;
         self.connection_json(id)
     }
 

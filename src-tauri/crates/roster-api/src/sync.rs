@@ -128,6 +128,11 @@ impl Roster {
                 rec
             }
         };
+        if connection.kind == "okta" && spec.sync_type == SyncType::Admin {
+            return Err(ApiError::validation(
+                "Okta syncs import users and groups only, not administrators (as Duo's do). Add an admin sync from Active Directory, OpenLDAP, Entra ID or Google Workspace instead.",
+            ));
+        }
         let is_demo = connection.kind == "demo";
         let mut attributes = spec.attributes.clone().unwrap_or_else(|| {
             crate::cloud::default_attributes(&connection.kind).unwrap_or_else(|| {

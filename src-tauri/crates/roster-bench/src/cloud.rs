@@ -32,50 +32,39 @@ fn settings(server: &roster_emulator::Running) -> serde_json::Value {
     v
 }
 
+fn built<C: Connector + 'static>(c: C, calls: fn(&C) -> u64, attributes: AttributeMap) -> Built {
+    let c = Arc::new(c);
+    let k = c.clone();
+    Built {
+        connector: Box::new(Shared(c)),
+        calls: Box::new(move || calls(&k)),
+        attributes,
+    }
+}
+
 fn build(vendor: Vendor, server: &roster_emulator::Running, token: String) -> Res<Built> {
     let bearer: Arc<dyn Bearer> = Arc::new(StaticBearer(token));
     let pause: Arc<dyn Pause> = Arc::new(RealPause);
     let s = settings(server);
+    use roster_connector_entra as entra;
+    use roster_connector_google as google;
+    use roster_connector_okta as okta;
     Ok(match vendor {
-        Vendor::Entra => {
-            let c = Arc::new(roster_connector_entra::EntraConnector::new(
-                serde_json::from_value(s)?,
-                bearer,
-                pause,
-            )?);
-            let k = c.clone();
-            Built {
-                connector: Box::new(Shared(c)),
-                calls: Box::new(move || k.api_calls()),
-                attributes: roster_connector_entra::default_attributes(),
-            }
-        }
-        Vendor::Google => {
-            let c = Arc::new(roster_connector_google::GoogleConnector::new(
-                serde_json::from_value(s)?,
-                bearer,
-                pause,
-            )?);
-            let k = c.clone();
-            Built {
-                connector: Box::new(Shared(c)),
-                calls: Box::new(move || k.api_calls()),
-                attributes: roster_connector_google::default_attributes(),
-            }
-        }
-        Vendor::Okta => {
-            let c = Arc::new(roster_connector_okta::OktaConnector::new(
-                serde_json::from_value(s)?,
-                bearer,
-                pause,
-            )?);
-            let k = c.clone();
-            Built {
-                connector: Box::new(Shared(c)),
-                calls: Box::new(move || k.api_calls()),
-                attributes: roster_connector_okta::default_attributes(),
-            }
-        }
+        Vendor::Entra => built(
+            entra::EntraConnector::new(serde_json::from_value(s)?, bearer, pause)?,
+            entra::EntraConnector::api_calls,
+            entra::default_attributes(),
+        ),
+        Vendor::Google => built(
+            google::GoogleConnector::new(serde_json::from_value(s)?, bearer, pause)?,
+            google::GoogleConnector::api_calls,
+            google::default_attributes(),
+        ),
+        Vendor::Okta => built(
+            okta::OktaConnector::new(serde_json::from_value(s)?, bearer, pause)?,
+            okta::OktaConnector::api_calls,
+            okta::default_attributes(),
+        ),
     })
 }
 
@@ -127,10 +116,16 @@ async fn baseline(
     loop {
         calls += 1;
         let resp = http.get(&url).bearer_auth(token).send().await?;
+        if !resp.status().is_success() {
+            return Err(format!("the baseline read failed: {}", resp.status()).into());
+        }
+        // Okta sends `self` and `next` as separate Link headers.
         let link = resp
             .headers()
-            .get("link")
-            .and_then(|v| v.to_str().ok())
+            .get_all("link")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|l| l.contains("rel=\"next\""))
             .map(str::to_string);
         let body: serde_json::Value = resp.json().await?;
         let next = match vendor {
@@ -245,10 +240,16 @@ pub async fn bench(users: usize, groups: usize) -> Res<()> {
             .admin()
             .map(|p| p.id.clone())
             .unwrap_or_default();
+        // The scopes a consent grants (the emulators check them as the vendors do).
+        let scopes: &[&str] = match vendor {
+            Vendor::Entra => &["User.Read.All", "GroupMember.Read.All"],
+            Vendor::Google => &roster_emulator::google::READ_SCOPES,
+            Vendor::Okta => &["okta.users.read", "okta.groups.read"],
+        };
         let token = server
             .state
             .tokens
-            .mint(&server.state.options.client_id, &admin, &[]);
+            .mint(&server.state.options.client_id, &admin, scopes);
         println!();
         println!(
             "{} (emulator seeded in {:.1} s)",

@@ -127,6 +127,25 @@ impl Consent {
         timeout: Duration,
         cancel: impl Future<Output = ()>,
     ) -> Result<Authorized, OAuthError> {
+        self.finish_then(timeout, cancel, Ok::<Authorized, std::convert::Infallible>)
+            .await
+            .map(|kept| match kept {
+                Ok(a) => a,
+                Err(never) => match never {},
+            })
+    }
+
+    /// As [`Consent::finish`], and `keep` (saving the connection) runs before the browser is answered:
+    /// the page says "connected" only once the connection is saved, so anything that looks (the app's
+    /// window, the admin) finds it there, and a failure to save is shown in the browser too. The outer
+    /// error is the sign-in's; the inner result is `keep`'s.
+    pub async fn finish_then<T, E: std::fmt::Display>(
+        self,
+        timeout: Duration,
+        cancel: impl Future<Output = ()>,
+        keep: impl FnOnce(Authorized) -> Result<T, E>,
+    ) -> Result<Result<T, E>, OAuthError> {
+        let mut keep = Some(keep);
         self.listener
             .set_nonblocking(true)
             .map_err(|e| OAuthError::Listen(e.to_string()))?;
@@ -157,7 +176,7 @@ impl Consent {
                     }
                 }
                 Some(arrival) = rx.recv() => {
-                    if let Some(done) = self.answer(arrival).await {
+                    if let Some(done) = self.answer(arrival, &mut keep).await {
                         return done;
                     }
                 }
@@ -167,7 +186,11 @@ impl Consent {
     }
 
     /// Handles one `/callback` request; `None` to keep waiting.
-    async fn answer(&self, arrival: Arrival) -> Option<Result<Authorized, OAuthError>> {
+    async fn answer<T, E: std::fmt::Display, K: FnOnce(Authorized) -> Result<T, E>>(
+        &self,
+        arrival: Arrival,
+        keep: &mut Option<K>,
+    ) -> Option<Result<Result<T, E>, OAuthError>> {
         let Arrival { params, stream } = arrival;
         let get = |k: &str| {
             params
@@ -198,13 +221,26 @@ impl Consent {
                 detail: "the browser came back with neither a code nor an error".into(),
             }),
         };
-        match &result {
-            Ok(_) => loopback::page(stream, 200, &page::render(vendor, &Outcome::Connected)).await,
-            Err(e) => {
+        let result = match (result, keep.take()) {
+            (Ok(authorized), Some(keep)) => Ok(keep(authorized)),
+            (Ok(_), None) => Err(OAuthError::Protocol {
+                vendor: vendor.clone(),
+                detail: "the sign-in finished twice".into(),
+            }),
+            (Err(e), _) => Err(e),
+        };
+        let failed = match &result {
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(e) => Some(e.to_string()),
+        };
+        match failed {
+            None => loopback::page(stream, 200, &page::render(vendor, &Outcome::Connected)).await,
+            Some(message) => {
                 loopback::page(
                     stream,
                     400,
-                    &page::render(vendor, &Outcome::Failed(e.to_string())),
+                    &page::render(vendor, &Outcome::Failed(message)),
                 )
                 .await
             }

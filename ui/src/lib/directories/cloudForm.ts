@@ -90,7 +90,7 @@ export const SETUP_GUIDES: Record<CloudKind, { intro: string; steps: GuideStep[]
       'Sign in to the Microsoft Entra admin center (`https://entra.microsoft.com`) as a Global Administrator or Privileged Role Administrator.',
       'Go to **Identity > Applications > App registrations** and choose **New registration**.',
       'Name it `Roster` and choose **Accounts in this organizational directory only (Single tenant)**.',
-      'Under **Redirect URI**, select the platform **Public client/native (mobile & desktop)** and enter `http://localhost`, then choose **Register**. (Added later under Authentication, this platform is called **Mobile and desktop applications**.)',
+      'Under **Redirect URI**, select the platform **Public client/native (mobile & desktop)** and enter `http://localhost/callback`, then choose **Register**. (Added later under Authentication, this platform is called **Mobile and desktop applications**.)',
       'Open **API permissions > Add a permission > Microsoft Graph > Delegated permissions** and add `User.Read.All` and `GroupMember.Read.All`. Keep `offline_access`, `openid` and `profile`, which let Roster stay signed in.',
       'Choose **Grant admin consent for** your organization and confirm. Every permission should now show **Granted**.',
       'On the **Overview** page, copy the **Application (client) ID** and the **Directory (tenant) ID** into the fields below.',
