@@ -246,6 +246,29 @@ async fn journey(vendor: Vendor) {
         "a suspended account is disabled"
     );
 
+    // A truncated answer (a dropped connection, a broken proxy): the run fails with a clear message and
+    // applies nothing; the connection stays ready.
+    r.use_tenant("Customer").unwrap();
+    server.state.write().churn(5);
+    let before_cut = state(&r);
+    server
+        .state
+        .knobs
+        .truncate_next
+        .store(1, std::sync::atomic::Ordering::SeqCst);
+    let cut = r
+        .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(cut.outcome, "failed");
+    let msg = cut.message.clone().unwrap_or_default();
+    assert!(
+        msg.contains("could not read") && msg.contains("Nothing was changed"),
+        "{msg}"
+    );
+    assert_eq!(state(&r), before_cut, "a failed run changes nothing");
+    assert_eq!(r.list_connections().unwrap()[0].status, "ready");
+
     // Consent revoked: the run fails, nothing changes, and the connection needs reauthorization.
     r.use_tenant("Customer").unwrap();
     server.state.tokens.revoke_all();
@@ -285,6 +308,37 @@ async fn journey(vendor: Vendor) {
     assert!(checks.iter().all(|c| c.ok), "{checks:?}");
     let groups = r.search_groups(&conn.id, "lead", 10).await.unwrap();
     assert!(groups.iter().any(|g| g.name == "Leadership"), "{groups:?}");
+
+    // An admin sync over the same connection (Entra ID and Google; Okta syncs users only).
+    let admin_spec = serde_json::json!({
+        "name": "Admins",
+        "type": "admin",
+        "connection": conn.id,
+        "roles": {groups.iter().find(|g| g.name == "Leadership").unwrap().external_id.clone(): "Administrator"},
+    });
+    let added = r.add_directory(spec::parse(&admin_spec.to_string()).unwrap());
+    if vendor == Vendor::Okta {
+        let e = added.unwrap_err();
+        assert!(e.message.contains("users and groups only"), "{}", e.message);
+    } else {
+        let admin_key = added.unwrap();
+        let run = r
+            .run_sync(
+                &admin_key,
+                RunMode::Full { approve: false },
+                Trigger::Manual,
+            )
+            .await
+            .unwrap();
+        assert_eq!(run.outcome, "succeeded", "{:?}", run.message);
+        let admins = r.admins_page("", 0, 1000).unwrap();
+        assert!(
+            admins.total > 0,
+            "the Leadership group's members are administrators"
+        );
+        assert!(admins.rows.iter().all(|a| a.role == "Administrator"));
+        r.delete_directory(&admin_key).unwrap();
+    }
 
     // Deleting the connection's sync and the connection removes its secrets.
     r.delete_directory(&key).unwrap();
