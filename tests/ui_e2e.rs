@@ -522,7 +522,14 @@ fn the_cloud_wizard_signs_in_through_the_consent_page() {
     );
     d.click(checkbox[ELEMENT].as_str().unwrap());
     d.click(&d.wait_for("[data-testid='cloud-next']", t));
-    d.type_text(&d.wait_for("[data-testid='cloud-name']", t), "Entra staff");
+    // The wizard suggests a name; replace it.
+    let name = d.wait_for("[data-testid='cloud-name']", t);
+    d.cmd(
+        reqwest::Method::POST,
+        &format!("/element/{name}/clear"),
+        Some(json!({})),
+    );
+    d.type_text(&name, "Entra staff");
     d.click(&d.wait_for("[data-testid='cloud-save']", t));
 
     // The scheduler syncs the new sync at once (it has never run); its users appear.
@@ -543,6 +550,12 @@ fn the_cloud_wizard_signs_in_through_the_consent_page() {
         std::thread::sleep(Duration::from_secs(1));
     };
     assert!(n > 400, "the demo tenant's staff are listed: {n}");
+    let managed = d.wait_for("[data-testid='user-row'] .vcell:last-child", t);
+    let by = d.attribute(&managed, "title").unwrap_or_default();
+    assert!(
+        by.contains("Entra staff"),
+        "rows name the sync that manages them: {by:?}"
+    );
     let rows = d.find_all("[data-testid='user-row']");
     let first = d.attribute(&rows[0], "data-username").unwrap_or_default();
     assert!(

@@ -10,7 +10,10 @@ import type {
   CloudKind,
   ConnectionInfo,
   EntraCloud,
+  EntraConnectionSpec,
+  GoogleConnectionSpec,
   GroupSummary,
+  OktaConnectionSpec,
   SyncType,
 } from '../backend/backend';
 import { ADMIN_ROLES, MAX_NAME_LENGTH } from './ldapForm';
@@ -294,13 +297,22 @@ function googleProblems(f: GoogleForm, add: (field: string, message: string) => 
   if (domain && !DOMAIN.test(domain)) {
     add('google.domain', `${quote(domain)} is not a domain name. Enter it like example.com, or leave it empty to read every domain.`);
   }
+  oauthEndpointProblems('google', f, add);
+}
+
+/** Google's and Okta's optional sign-in, token and API addresses. */
+function oauthEndpointProblems(
+  kind: 'google' | 'okta',
+  f: GoogleForm | OktaForm,
+  add: (field: string, message: string) => void,
+): void {
   for (const [field, what] of [
     ['authorizeUrl', 'sign-in address'],
     ['tokenUrl', 'token address'],
     ['apiUrl', 'API address'],
   ] as const) {
     const p = endpointProblem(f[field], what);
-    if (p) add(`google.${field}`, p);
+    if (p) add(`${kind}.${field}`, p);
   }
 }
 
@@ -342,14 +354,7 @@ function oktaProblems(f: OktaForm, add: (field: string, message: string) => void
       `${quote(client)} is not a Client ID. It has only letters and digits, like 0oa1b2c3d4E5F6g7H8i9; copy it from the General tab.`,
     );
   }
-  for (const [field, what] of [
-    ['authorizeUrl', 'sign-in address'],
-    ['tokenUrl', 'token address'],
-    ['apiUrl', 'API address'],
-  ] as const) {
-    const p = endpointProblem(f[field], what);
-    if (p) add(`okta.${field}`, p);
-  }
+  oauthEndpointProblems('okta', f, add);
 }
 
 /** Everything wrong with the vendor's fields (nothing for a demo), in the order of the form. */
@@ -387,50 +392,39 @@ export function buildConnection(form: CloudForm): CloudConnectionSpec {
   if (form.demo) return name ? { kind: form.kind, name, demo: true } : demoConnection(form.kind);
   if (form.kind === 'entra') {
     const f = form.entra;
-    const out: CloudConnectionSpec = { kind: 'entra' };
-    if (name) out.name = name;
-    out.tenant = f.tenant.trim();
-    out.client_id = f.clientId.trim();
-    out.cloud = f.cloud;
-    out.include_guests = f.includeGuests;
-    const authority = opt(f.authorityUrl);
-    if (authority) out.authority_url = authority;
-    const graph = opt(f.graphUrl);
-    if (graph) out.graph_url = graph;
-    return out;
+    return withOptional<EntraConnectionSpec>(
+      { kind: 'entra', tenant: f.tenant.trim(), client_id: f.clientId.trim(), cloud: f.cloud, include_guests: f.includeGuests },
+      { name, authority_url: f.authorityUrl, graph_url: f.graphUrl },
+    );
   }
   if (form.kind === 'google') {
     const f = form.google;
-    const out: CloudConnectionSpec = { kind: 'google' };
-    if (name) out.name = name;
-    out.client_id = f.clientId.trim();
-    out.client_secret = f.clientSecret.trim();
-    for (const [key, value] of [
-      ['customer', f.customer],
-      ['domain', f.domain],
-      ['authorize_url', f.authorizeUrl],
-      ['token_url', f.tokenUrl],
-      ['api_url', f.apiUrl],
-    ] as const) {
-      const v = opt(value);
-      if (v) out[key] = v;
-    }
-    return out;
+    return withOptional<GoogleConnectionSpec>(
+      { kind: 'google', client_id: f.clientId.trim(), client_secret: f.clientSecret.trim() },
+      {
+        name,
+        customer: f.customer,
+        domain: f.domain,
+        authorize_url: f.authorizeUrl,
+        token_url: f.tokenUrl,
+        api_url: f.apiUrl,
+      },
+    );
   }
   const f = form.okta;
-  const out: CloudConnectionSpec = { kind: 'okta' };
-  if (name) out.name = name;
-  out.org_url = normaliseOrgUrl(f.orgUrl);
-  out.client_id = f.clientId.trim();
-  for (const [key, value] of [
-    ['authorize_url', f.authorizeUrl],
-    ['token_url', f.tokenUrl],
-    ['api_url', f.apiUrl],
-  ] as const) {
-    const v = opt(value);
-    if (v) out[key] = v;
+  return withOptional<OktaConnectionSpec>(
+    { kind: 'okta', org_url: normaliseOrgUrl(f.orgUrl), client_id: f.clientId.trim() },
+    { name, authorize_url: f.authorizeUrl, token_url: f.tokenUrl, api_url: f.apiUrl },
+  );
+}
+
+/** `spec` with each optional setting that is filled in (trimmed); empty ones are left out. */
+function withOptional<S extends CloudConnectionSpec>(spec: S, optional: { [K in keyof S]?: string }): S {
+  for (const [key, value] of Object.entries(optional) as [keyof S, string | undefined][]) {
+    const v = opt(value ?? '');
+    if (v) spec[key] = v as S[keyof S];
   }
-  return out;
+  return spec;
 }
 
 /** The spec, or what is wrong with the fields. */
