@@ -22,6 +22,10 @@ use std::time::Instant;
 mod cloud;
 mod ldap;
 
+/// The same allocator as the app and rosterctl (see `src-tauri/main.rs`), so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub(crate) fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;

@@ -3,6 +3,10 @@
 //! error (one line on stderr saying what to do), 3 when a sync run was held for approval.
 
 use clap::{Parser, Subcommand};
+
+/// The same allocator as the desktop app (see `src-tauri/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use roster_api::spec;
 use roster_api::{json, ApiError, Options, Roster, RunMode};
 use std::path::PathBuf;
