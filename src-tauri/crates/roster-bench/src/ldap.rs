@@ -269,6 +269,7 @@ pub async fn bench(users: usize, groups: usize, per_group: usize) -> Res<()> {
     }
     let clock = ManualClock::new(Timestamp(1_800_000_000));
     let (first, r1) = sync(&store, &connector, &key, &clock, Trigger::Manual).await?;
+    println!("          peak RSS so far {}", crate::rss());
     println!(
         "first full sync                 {first:>7.2} s  {:>8.0} users/s  {:>5.2}x ldapsearch  ({} users, {} groups)",
         r1.counts.created as f64 / first,
@@ -277,6 +278,7 @@ pub async fn bench(users: usize, groups: usize, per_group: usize) -> Res<()> {
         r1.counts.groups_created
     );
     let (again, r2) = sync(&store, &connector, &key, &clock, Trigger::Manual).await?;
+    println!("          peak RSS so far {}", crate::rss());
     println!("no-change resync                {again:>7.2} s  {:>8.0} users/s  {:>5.2}x ldapsearch  ({} changes)", r2.counts.seen as f64 / again, again / baseline, r2.changes.len());
     {
         let t = Instant::now();
@@ -311,6 +313,7 @@ pub async fn bench(users: usize, groups: usize, per_group: usize) -> Res<()> {
         let _ = ldap.unbind().await;
     }
     let (inc, r3) = sync(&store, &connector, &key, &clock, Trigger::Schedule).await?;
+    println!("          peak RSS so far {}", crate::rss());
     println!(
         "100-change incremental sync     {inc:>7.2} s                        ({} changes)",
         r3.changes.len()

@@ -364,6 +364,15 @@ async fn execute(
             )
         }
         Mode::Preview | Mode::Full { .. } => {
+            // What the sync manages is read on a thread of its own while the directory is fetched (the
+            // two take about as long as each other on a large directory); what the directory returned
+            // then adds the users it would take over. The plan is still checked against the
+            // directory's revision when it is applied.
+            let (tx, managed) = tokio::sync::oneshot::channel();
+            let (path, key) = (store.path().to_path_buf(), d.key.clone());
+            std::thread::spawn(move || {
+                let _ = tx.send(roster_store::Store::managed_snapshot_at(&path, &key));
+            });
             let batch = connector.fetch(&fetch).await.map_err(source_err)?;
             let n = batch.users.len() as u64;
             em.emit(
@@ -373,7 +382,12 @@ async fn execute(
                 format!("Read {n} entries; working out the changes…"),
             );
             let cands = candidates(d, batch.users.iter());
-            let snap = store.snapshot(&d.key, &cands)?;
+            let mut snap = match managed.await {
+                Ok(read) => read?,
+                // The reading thread could not run to the end: read here instead.
+                Err(_) => roster_store::Store::managed_snapshot_at(store.path(), &d.key)?,
+            };
+            store.add_candidates(&d.key, &mut snap, &cands)?;
             next_cursor = batch.cursor.clone();
             (
                 plan(&settings, &snap, &Scope::Full(&batch), clock.now()),

@@ -1,14 +1,15 @@
 //! Reading users, groups and administrators: the planner's snapshot, and pages for the lists.
 
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 use roster_core::plan::Snapshot;
 use roster_core::{
     Admin, AdminId, AdminRole, AdminStatus, DirectoryKey, Group, GroupId, Timestamp, User,
     UserFields, UserId, UserStatus,
 };
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OpenFlags, Row};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 /// A page of a list, with the total matching the query.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -157,82 +158,38 @@ fn like(query: &str) -> String {
 
 impl Store {
     /// What the planner needs for a sync: everything it manages, plus the users (by username), groups (by
-    /// name) and admins (by email) from `candidates` that it would take over.
+    /// name) and admins (by email) from `candidates` that it would take over. One consistent read.
     pub fn snapshot(&self, key: &DirectoryKey, candidates: &Candidates) -> Result<Snapshot> {
         let c = self.reader();
         let tx = c.unchecked_transaction()?; // one consistent read
-        let mut snap = Snapshot::default();
-        {
-            let mut st = tx.prepare(&format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE managed_by = ?1"
-            ))?;
-            snap.users = st
-                .query_map([&key.0], user_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut st = tx.prepare(
-                "SELECT m.user_id, m.group_id FROM memberships m JOIN groups g ON g.id = m.group_id WHERE g.managed_by = ?1",
-            )?;
-            // Memberships are read without allocating per row: user and group ids are looked up by
-            // reference, and group ids are shared (one allocation per group).
-            let index: HashMap<String, usize> = snap
-                .users
-                .iter()
-                .enumerate()
-                .map(|(i, u)| (u.id.0.clone(), i))
-                .collect();
-            let mut ids: HashMap<String, GroupId> = HashMap::new();
-            let mut groups_of: Vec<Vec<GroupId>> = vec![Vec::new(); snap.users.len()];
-            let mut rows = st.query([&key.0])?;
-            while let Some(row) = rows.next()? {
-                let u = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-                let g = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-                let Some(&i) = index.get(u) else { continue };
-                let id = match ids.get(g) {
-                    Some(id) => id.clone(),
-                    None => {
-                        let id = GroupId(g.into());
-                        ids.insert(g.to_string(), id.clone());
-                        id
-                    }
-                };
-                groups_of[i].push(id);
-            }
-            drop(rows);
-            for (u, mut gs) in snap.users.iter_mut().zip(groups_of) {
-                gs.sort();
-                u.groups = gs;
-            }
-            snap.users.extend(take_over_candidates(
-                &tx,
-                key,
-                &candidates.usernames,
-                "users",
-                "username",
-                |st, name| st.query_map([name], user_row)?.collect(),
-            )?);
-            let mut st =
-                tx.prepare("SELECT id, name, description, managed_by, external_id FROM groups")?;
-            let groups = st
-                .query_map([], group_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            snap.groups = groups;
-            let mut st = tx.prepare(&format!(
-                "SELECT {ADMIN_COLUMNS} FROM admins WHERE managed_by = ?1"
-            ))?;
-            snap.admins = st
-                .query_map([&key.0], admin_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            snap.admins.extend(take_over_candidates(
-                &tx,
-                key,
-                &candidates.emails,
-                "admins",
-                "email",
-                |st, name| st.query_map([name], admin_row)?.collect(),
-            )?);
-        }
+        let mut snap = managed_snapshot(&tx, key)?;
+        add_candidates(&tx, key, &mut snap, candidates)?;
         tx.finish()?;
         Ok(snap)
+    }
+
+    /// The part of [`Store::snapshot`] that does not depend on what the directory returned (what the sync
+    /// manages, and every group), read on a connection of its own so that it can run on another thread
+    /// while the directory is fetched. Complete it with [`Store::add_candidates`].
+    pub fn managed_snapshot_at(path: &Path, key: &DirectoryKey) -> Result<Snapshot> {
+        let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| StoreError::at(path, e))?;
+        c.busy_timeout(std::time::Duration::from_secs(10))?;
+        let tx = c.unchecked_transaction()?;
+        let snap = managed_snapshot(&tx, key)?;
+        tx.finish()?;
+        Ok(snap)
+    }
+
+    /// Adds to a snapshot the users and admins from `candidates` that the sync would take over.
+    pub fn add_candidates(
+        &self,
+        key: &DirectoryKey,
+        snap: &mut Snapshot,
+        candidates: &Candidates,
+    ) -> Result<()> {
+        let c = self.reader();
+        add_candidates(&c, key, snap, candidates)
     }
 
     /// A page of users; `trash` selects the users in the trash instead of the others.
@@ -391,6 +348,91 @@ pub struct Candidates {
     pub usernames: Vec<String>,
     /// Emails (any case).
     pub emails: Vec<String>,
+}
+
+/// What a sync manages (its users with their groups, its admins) and every group.
+fn managed_snapshot(tx: &Connection, key: &DirectoryKey) -> Result<Snapshot> {
+    let mut snap = Snapshot::default();
+    {
+        let mut st = tx.prepare(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE managed_by = ?1"
+        ))?;
+        snap.users = st
+            .query_map([&key.0], user_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut st = tx.prepare(
+            "SELECT m.user_id, m.group_id FROM memberships m JOIN groups g ON g.id = m.group_id WHERE g.managed_by = ?1",
+        )?;
+        // Memberships are read without allocating per row: user and group ids are looked up by
+        // reference, and group ids are shared (one allocation per group).
+        let index: HashMap<String, usize> = snap
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.id.0.clone(), i))
+            .collect();
+        let mut ids: HashMap<String, GroupId> = HashMap::new();
+        let mut groups_of: Vec<Vec<GroupId>> = vec![Vec::new(); snap.users.len()];
+        let mut rows = st.query([&key.0])?;
+        while let Some(row) = rows.next()? {
+            let u = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+            let g = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            let Some(&i) = index.get(u) else { continue };
+            let id = match ids.get(g) {
+                Some(id) => id.clone(),
+                None => {
+                    let id = GroupId(g.into());
+                    ids.insert(g.to_string(), id.clone());
+                    id
+                }
+            };
+            groups_of[i].push(id);
+        }
+        drop(rows);
+        for (u, mut gs) in snap.users.iter_mut().zip(groups_of) {
+            gs.sort();
+            u.groups = gs;
+        }
+        let mut st =
+            tx.prepare("SELECT id, name, description, managed_by, external_id FROM groups")?;
+        let groups = st
+            .query_map([], group_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        snap.groups = groups;
+        let mut st = tx.prepare(&format!(
+            "SELECT {ADMIN_COLUMNS} FROM admins WHERE managed_by = ?1"
+        ))?;
+        snap.admins = st
+            .query_map([&key.0], admin_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+    }
+    Ok(snap)
+}
+
+/// The users (by username) and admins (by email) in `candidates` that another sync or nobody manages.
+fn add_candidates(
+    c: &Connection,
+    key: &DirectoryKey,
+    snap: &mut Snapshot,
+    candidates: &Candidates,
+) -> Result<()> {
+    snap.users.extend(take_over_candidates(
+        c,
+        key,
+        &candidates.usernames,
+        "users",
+        "username",
+        |st, name| st.query_map([name], user_row)?.collect(),
+    )?);
+    snap.admins.extend(take_over_candidates(
+        c,
+        key,
+        &candidates.emails,
+        "admins",
+        "email",
+        |st, name| st.query_map([name], admin_row)?.collect(),
+    )?);
+    Ok(())
 }
 
 /// Objects not managed by `key` whose `column` matches one of `names`. Reads only the matching rows: the

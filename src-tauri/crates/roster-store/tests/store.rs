@@ -456,3 +456,43 @@ fn interrupted_runs_are_marked() {
         "a run left running by a dead process is marked"
     );
 }
+
+#[test]
+fn a_snapshot_read_in_two_parts_equals_the_one_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_directory(&store);
+    sync(&store, &d, &["alice", "bob"]).unwrap();
+    // carol exists unmanaged: a take-over candidate.
+    let carol = roster_core::User {
+        id: roster_core::UserId::derive(&DirectoryKey::from_random([3; 16]), "carol"),
+        fields: roster_core::UserFields {
+            username: "carol".into(),
+            ..Default::default()
+        },
+        status: roster_core::UserStatus::Active,
+        managed_by: None,
+        external_id: None,
+        last_directory_sync: None,
+        trashed_at: None,
+        groups: Vec::new(),
+    };
+    store.insert_user(&carol, NOW).unwrap();
+    let cands = Candidates {
+        usernames: vec!["alice".into(), "bob".into(), "carol".into()],
+        emails: Vec::new(),
+    };
+    let whole = store.snapshot(&d.key, &cands).unwrap();
+    // The managed part is read on a connection of its own (the engine reads it on another thread while
+    // the directory is fetched), then completed with the candidates.
+    let mut parts = Store::managed_snapshot_at(store.path(), &d.key).unwrap();
+    assert_eq!(parts.users.len(), 2, "alice and bob, with their groups");
+    assert!(parts.users.iter().all(|u| !u.groups.is_empty()));
+    store.add_candidates(&d.key, &mut parts, &cands).unwrap();
+    assert_eq!(
+        parts.users.len(),
+        3,
+        "carol, unmanaged, would be taken over"
+    );
+    assert_eq!(parts, whole);
+}
