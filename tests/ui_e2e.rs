@@ -214,6 +214,43 @@ fn prepare(dir: &std::path::Path) -> String {
     .unwrap()
 }
 
+/// A data directory with one empty tenant, and the real app opened on it.
+fn app_with_empty_tenant(name: &str) -> (tempfile::TempDir, Driver) {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Roster::new(Options {
+        data_dir: dir.path().to_path_buf(),
+        secrets: Arc::new(MemorySecrets::default()),
+        clock: Arc::new(SystemClock),
+        events: Arc::new(roster_api::NoEvents),
+    })
+    .unwrap();
+    r.create_tenant(name).unwrap();
+    drop(r);
+    let mut d = Driver::start();
+    d.open(env!("CARGO_BIN_EXE_roster"), dir.path().to_str().unwrap());
+    (dir, d)
+}
+
+/// How many users the Users screen lists once the scheduler has synced a new directory sync (it runs a
+/// sync that never ran at once); 0 if none appear within two minutes.
+fn users_listed(d: &Driver, t: Duration) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        d.click(&d.wait_for("[data-testid='nav-users']", t));
+        let total = d.wait_for("[data-testid='users-total']", t);
+        std::thread::sleep(Duration::from_millis(500));
+        let n: u64 = d
+            .attribute(&total, "data-total")
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(0);
+        if n > 0 || Instant::now() > deadline {
+            return n;
+        }
+        d.click(&d.wait_for("[data-testid='nav-directories']", t));
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
 /// One WebDriver session at a time: the UI tests take turns.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -309,18 +346,7 @@ fn the_add_directory_wizard_connects_to_a_real_slapd() {
     let Some(srv) = slapd::Slapd::start() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let r = Roster::new(Options {
-        data_dir: dir.path().to_path_buf(),
-        secrets: Arc::new(MemorySecrets::default()),
-        clock: Arc::new(SystemClock),
-        events: Arc::new(roster_api::NoEvents),
-    })
-    .unwrap();
-    r.create_tenant("LDAP").unwrap();
-    drop(r);
-    let mut d = Driver::start();
-    d.open(env!("CARGO_BIN_EXE_roster"), dir.path().to_str().unwrap());
+    let (_dir, d) = app_with_empty_tenant("LDAP");
     let t = Duration::from_secs(30);
 
     d.click(&d.wait_for("[data-testid='add-ldap']", Duration::from_secs(60)));
@@ -374,21 +400,7 @@ fn the_add_directory_wizard_connects_to_a_real_slapd() {
     // The new directory sync is listed, and the scheduler syncs it at once (it has never run). Wait
     // for its users to appear.
     d.wait_for("[data-testid='directory-row']", Duration::from_secs(30));
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let n = loop {
-        d.click(&d.wait_for("[data-testid='nav-users']", t));
-        let total = d.wait_for("[data-testid='users-total']", t);
-        std::thread::sleep(Duration::from_millis(500));
-        let n: u64 = d
-            .attribute(&total, "data-total")
-            .and_then(|x| x.parse().ok())
-            .unwrap_or(0);
-        if n > 0 || Instant::now() > deadline {
-            break n;
-        }
-        d.click(&d.wait_for("[data-testid='nav-directories']", t));
-        std::thread::sleep(Duration::from_secs(1));
-    };
+    let n = users_listed(&d, t);
     assert_eq!(
         n, 5,
         "staff's five members with a uid are listed (the entry without one is skipped)"
@@ -405,18 +417,7 @@ fn the_add_directory_wizard_connects_to_a_real_slapd() {
 #[test]
 fn the_cloud_wizard_signs_in_through_the_consent_page() {
     let Some(_turn) = ui_turn() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let r = Roster::new(Options {
-        data_dir: dir.path().to_path_buf(),
-        secrets: Arc::new(MemorySecrets::default()),
-        clock: Arc::new(SystemClock),
-        events: Arc::new(roster_api::NoEvents),
-    })
-    .unwrap();
-    r.create_tenant("Cloud").unwrap();
-    drop(r);
-    let mut d = Driver::start();
-    d.open(env!("CARGO_BIN_EXE_roster"), dir.path().to_str().unwrap());
+    let (_dir, d) = app_with_empty_tenant("Cloud");
     let t = Duration::from_secs(30);
 
     d.click(&d.wait_for("[data-testid='add-cloud']", Duration::from_secs(60)));
@@ -534,21 +535,7 @@ fn the_cloud_wizard_signs_in_through_the_consent_page() {
 
     // The scheduler syncs the new sync at once (it has never run); its users appear.
     d.wait_for("[data-testid='directory-row']", t);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let n = loop {
-        d.click(&d.wait_for("[data-testid='nav-users']", t));
-        let total = d.wait_for("[data-testid='users-total']", t);
-        std::thread::sleep(Duration::from_millis(500));
-        let n: u64 = d
-            .attribute(&total, "data-total")
-            .and_then(|x| x.parse().ok())
-            .unwrap_or(0);
-        if n > 0 || Instant::now() > deadline {
-            break n;
-        }
-        d.click(&d.wait_for("[data-testid='nav-directories']", t));
-        std::thread::sleep(Duration::from_secs(1));
-    };
+    let n = users_listed(&d, t);
     assert!(n > 400, "the demo tenant's staff are listed: {n}");
     let managed = d.wait_for("[data-testid='user-row'] .vcell:last-child", t);
     let by = d.attribute(&managed, "title").unwrap_or_default();
