@@ -369,9 +369,10 @@ async fn okta_journey() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_cloud_connections_need_no_settings() {
     let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
     let r = roster(
         dir.path(),
-        Arc::new(MemorySecrets::default()),
+        secrets.clone(),
         Arc::new(ManualClock::new(Timestamp(1_800_000_000))),
     );
     for kind in ["entra", "google", "okta"] {
@@ -407,4 +408,33 @@ async fn demo_cloud_connections_need_no_settings() {
     }
     r.use_tenant("entra").unwrap();
     assert_eq!(r.list_connections().unwrap()[0].name, "Entra ID (demo)");
+
+    // The app restarts: new emulators on new ports, which still honour the consents given before (as
+    // the real vendors do), so the demo syncs go on without signing in again.
+    drop(r);
+    let r = roster(
+        dir.path(),
+        secrets.clone(),
+        Arc::new(ManualClock::new(Timestamp(1_800_003_600))),
+    );
+    for kind in ["entra", "google", "okta"] {
+        r.use_tenant(kind).unwrap();
+        let before = r.list_connections().unwrap().remove(0).config;
+        let key = r.list_directories().unwrap().remove(0).directory_key;
+        let run = r
+            .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
+            .await
+            .unwrap();
+        assert_eq!(
+            run.outcome, "succeeded",
+            "{kind} after a restart: {:?}",
+            run.message
+        );
+        let conn = r.list_connections().unwrap().remove(0);
+        assert_eq!(conn.status, "ready");
+        assert_ne!(
+            conn.config, before,
+            "{kind}: the settings follow the emulator's new port"
+        );
+    }
 }

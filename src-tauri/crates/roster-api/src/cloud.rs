@@ -256,14 +256,9 @@ impl Roster {
     async fn demo_settings(
         &self,
         vendor: Vendor,
-    ) -> Result<(
-        serde_json::Map<String, serde_json::Value>,
-        Option<String>,
-        bool,
-    )> {
+    ) -> Result<(serde_json::Map<String, serde_json::Value>, Option<String>)> {
         let mut running = self.demo_servers.running.lock().await;
-        let started = !running.contains_key(&vendor);
-        if started {
+        if !running.contains_key(&vendor) {
             let mut options = roster_emulator::Options::demo(vendor);
             options.users = 500;
             let server = roster_emulator::serve(vendor, options).await.map_err(|e| {
@@ -300,13 +295,19 @@ impl Roster {
         let secret = spec
             .remove("client_secret")
             .and_then(|v| v.as_str().map(str::to_string));
-        Ok((spec, secret, started))
+        Ok((spec, secret))
     }
 
-    /// Lets a restarted demo emulator honour the consent a demo connection was given before (the real
-    /// vendors remember consents; an emulator that forgot them on every app start would make the demo ask
-    /// again each time).
-    async fn demo_remember(&self, vendor: Vendor, tokens: &roster_oauth::TokenSet) {
+    /// Lets the demo emulator honour the consent a demo connection was given before, by an emulator of an
+    /// earlier start of the app (the real vendors remember consents; an emulator that forgot them on every
+    /// start would make the demo ask again each time). `scopes` are those the consent asked for, used when
+    /// the token response did not list the granted ones.
+    async fn demo_remember(
+        &self,
+        vendor: Vendor,
+        tokens: &roster_oauth::TokenSet,
+        scopes: &[String],
+    ) {
         let running = self.demo_servers.running.lock().await;
         if let (Some(server), Some(refresh)) = (running.get(&vendor), tokens.refresh_token.as_ref())
         {
@@ -321,7 +322,10 @@ impl Roster {
                 roster_emulator::tokens::Grant {
                     client_id: server.state.options.client_id.clone(),
                     subject: admin,
-                    scopes: Vec::new(),
+                    scopes: match &tokens.scope {
+                        Some(granted) => granted.split_whitespace().map(str::to_string).collect(),
+                        None => scopes.to_vec(),
+                    },
                 },
             );
         }
@@ -342,19 +346,21 @@ impl Roster {
         let secret_key = Self::secret_key(tenant, &c.id, CLIENT_SECRET);
         if demo {
             let vendor = vendor_of(&c.kind)?;
-            let (mut settings, secret, started) = self.demo_settings(vendor).await?;
+            let (mut settings, secret) = self.demo_settings(vendor).await?;
             settings.insert("demo".into(), serde_json::Value::Bool(true));
             let config = serde_json::Value::Object(settings);
             if config != c.config {
                 let t = self.tenant()?;
                 t.store.update_connection_config(&c.id, &config)?;
             }
-            if started {
-                if let Some(tokens) = self.stored_tokens(tenant, &c.id)? {
-                    self.demo_remember(vendor, &tokens).await;
-                }
+            let parsed = CloudSettings::parse(&c.kind, &config)?;
+            // Every time, not only when the emulator starts: several tenants may each have a demo
+            // connection to it, and the stored refresh token is always the current one.
+            if let Some(tokens) = self.stored_tokens(tenant, &c.id)? {
+                let asked = parsed.consent(secret.clone())?.scopes;
+                self.demo_remember(vendor, &tokens, &asked).await;
             }
-            return Ok((CloudSettings::parse(&c.kind, &config)?, secret));
+            return Ok((parsed, secret));
         }
         let secret = self.secrets.get(&secret_key)?.map(|s| s.0);
         Ok((CloudSettings::parse(&c.kind, &c.config)?, secret))
@@ -484,7 +490,7 @@ impl Roster {
             }
         };
         let (config, secret) = if c.demo {
-            let (mut settings, secret, _) = self.demo_settings(vendor_of(kind)?).await?;
+            let (mut settings, secret) = self.demo_settings(vendor_of(kind)?).await?;
             settings.insert("demo".into(), serde_json::Value::Bool(true));
             (serde_json::Value::Object(settings), secret)
         } else {
