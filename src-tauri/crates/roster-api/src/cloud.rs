@@ -258,34 +258,34 @@ impl Roster {
         vendor: Vendor,
     ) -> Result<(serde_json::Map<String, serde_json::Value>, Option<String>)> {
         let mut running = self.demo_servers.running.lock().await;
-        if !running.contains_key(&vendor) {
-            let mut options = roster_emulator::Options::demo(vendor);
-            options.users = 500;
-            let server = roster_emulator::serve(vendor, options).await.map_err(|e| {
+        let server = match running.entry(vendor) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let mut options = roster_emulator::Options::demo(vendor);
+                options.users = 500;
+                let server = roster_emulator::serve(vendor, options).await.map_err(|e| {
                 ApiError::new(
                     Code::Unknown,
                     format!("The offline demo of {} could not start ({e}). Close other copies of Roster and try again.", vendor_name(vendor.kind())),
                 )
             })?;
-            // The demo organisation changes over time, as a real one does: a few changes every few
-            // minutes, so scheduled syncs have something to show. The task ends with the server.
-            let state = Arc::downgrade(&server.state);
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(DEMO_CHURN_EVERY).await;
-                    match state.upgrade() {
-                        Some(s) => {
-                            s.write().churn(3);
+                // The demo organisation changes over time, as a real one does: a few changes every few
+                // minutes, so scheduled syncs have something to show. The task ends with the server.
+                let state = Arc::downgrade(&server.state);
+                tokio::spawn(async move {
+                    loop {
+                        tokio::time::sleep(DEMO_CHURN_EVERY).await;
+                        match state.upgrade() {
+                            Some(s) => {
+                                s.write().churn(3);
+                            }
+                            None => break,
                         }
-                        None => break,
                     }
-                }
-            });
-            running.insert(vendor, server);
-        }
-        let server = running
-            .get(&vendor)
-            .ok_or_else(|| ApiError::new(Code::Unknown, "The demo server stopped."))?;
+                });
+                e.insert(server)
+            }
+        };
         let mut spec = match server.connection_spec() {
             serde_json::Value::Object(o) => o,
             _ => serde_json::Map::new(),
