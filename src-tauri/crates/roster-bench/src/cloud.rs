@@ -6,10 +6,10 @@
 use roster_cloud::{Bearer, Pause, RealPause, StaticBearer};
 use roster_core::clock::ManualClock;
 use roster_core::source::Connector;
-use roster_core::{AttributeMap, DirectoryKey, SyncType, Timestamp};
+use roster_core::{AttributeMap, DirectoryKey, Timestamp};
 use roster_emulator::Vendor;
 use roster_engine::{run_sync, Mode, NoEvents, RunRequest};
-use roster_store::{ConnectionRecord, DirectoryRecord, Store, Trigger};
+use roster_store::{Store, Trigger};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -150,48 +150,6 @@ async fn baseline(
     Ok((t.elapsed().as_secs_f64(), calls))
 }
 
-fn store_for(
-    dir: &std::path::Path,
-    kind: &str,
-    groups: Vec<String>,
-    attributes: AttributeMap,
-) -> Res<(Store, DirectoryKey)> {
-    let store = Store::open(
-        &dir.join(format!("{kind}.sqlite3")),
-        Some(("Bench", Timestamp(1_800_000_000))),
-    )?;
-    store.insert_connection(&ConnectionRecord {
-        id: "conn-bench".into(),
-        kind: kind.into(),
-        name: kind.into(),
-        config: serde_json::json!({}),
-        status: "ready".into(),
-        authorized_by: None,
-        authorized_at: None,
-        state: serde_json::json!({}),
-        created_at: Timestamp(1_800_000_000),
-    })?;
-    let key = DirectoryKey::from_random([7; 16]);
-    store.insert_directory(&DirectoryRecord {
-        key: key.clone(),
-        name: "Bench".into(),
-        sync_type: SyncType::User,
-        connection_id: "conn-bench".into(),
-        groups,
-        attributes,
-        roles: Vec::new(),
-        paused: true,
-        interval_minutes: 30,
-        last_full_sync: None,
-        status: "never_synced".into(),
-        revision: 0,
-        deletion_threshold_percent: 100,
-        created_at: Timestamp(1_800_000_000),
-        cursor: None,
-    })?;
-    Ok((store, key))
-}
-
 async fn sync(
     store: &Store,
     key: &DirectoryKey,
@@ -280,7 +238,14 @@ pub async fn bench(users: usize, groups: usize) -> Res<()> {
                 .store(1_000_000, std::sync::atomic::Ordering::SeqCst);
         }
         let before = (built.calls)();
-        let (store, key) = store_for(dir.path(), vendor.kind(), ids, built.attributes.clone())?;
+        let (store, d) = crate::bench_store(
+            &dir.path().join(format!("{}.sqlite3", vendor.kind())),
+            vendor.kind(),
+            serde_json::json!({}),
+            ids,
+            built.attributes.clone(),
+        )?;
+        let key = d.key;
         let clock = ManualClock::new(Timestamp(1_800_000_000));
         let (full, r) = sync(
             &store,

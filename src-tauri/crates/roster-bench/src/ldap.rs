@@ -4,9 +4,9 @@
 use crate::{peak_rss_mb, rss};
 use roster_connector_ldap::{Flavor, LdapConnector, Settings, Transport};
 use roster_core::clock::ManualClock;
-use roster_core::{AttributeMap, DirectoryKey, SyncType, Timestamp};
+use roster_core::{AttributeMap, DirectoryKey, Timestamp};
 use roster_engine::{run_sync, Mode, RunRequest};
-use roster_store::{ConnectionRecord, DirectoryRecord, Store, Trigger};
+use roster_store::{Store, Trigger};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -176,10 +176,6 @@ pub async fn bench(users: usize, groups: usize, per_group: usize) -> Res<()> {
     let baseline = base_users + base_groups;
     println!("baseline  ldapsearch, users {base_users:.2} s + groups {base_groups:.2} s = {baseline:.2} s");
 
-    let store = Store::open(
-        &d.join("bench.sqlite3"),
-        Some(("Bench", Timestamp(1_800_000_000))),
-    )?;
     let settings = Settings {
         servers: vec![format!("ldap://127.0.0.1:{port}")],
         transport: Transport::Clear,
@@ -199,40 +195,19 @@ pub async fn bench(users: usize, groups: usize, per_group: usize) -> Res<()> {
         page_size: 1000,
         member_range: None,
     };
-    store.insert_connection(&ConnectionRecord {
-        id: "conn-ldap".into(),
-        kind: "openldap".into(),
-        name: "slapd".into(),
-        config: serde_json::to_value(&settings)?,
-        status: "ready".into(),
-        authorized_by: None,
-        authorized_at: None,
-        state: serde_json::json!({}),
-        created_at: Timestamp(1_800_000_000),
-    })?;
-    let key = DirectoryKey::from_random([4; 16]);
-    store.insert_directory(&DirectoryRecord {
-        key: key.clone(),
-        name: "Bench".into(),
-        sync_type: SyncType::User,
-        connection_id: "conn-ldap".into(),
-        groups: (0..groups)
+    let (store, directory) = crate::bench_store(
+        &d.join("bench.sqlite3"),
+        "openldap",
+        serde_json::to_value(&settings)?,
+        (0..groups)
             .map(|g| format!("cn=group{g},ou=groups,{BASE}"))
             .collect(),
-        attributes: AttributeMap {
+        AttributeMap {
             phones: vec!["telephoneNumber".into()],
             ..AttributeMap::ldap_default()
         },
-        roles: Vec::new(),
-        paused: true,
-        interval_minutes: 30,
-        last_full_sync: None,
-        status: "never_synced".into(),
-        revision: 0,
-        deletion_threshold_percent: 100,
-        created_at: Timestamp(1_800_000_000),
-        cursor: None,
-    })?;
+    )?;
+    let key = directory.key;
     let connector = LdapConnector::new(Flavor::Openldap, settings, Some(PASSWORD.into()));
     {
         use roster_core::source::Connector;

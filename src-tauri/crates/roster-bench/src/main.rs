@@ -63,32 +63,34 @@ fn baseline_insert(dir: &std::path::Path, n: usize) -> Result<f64, Box<dyn std::
     Ok(t.elapsed().as_secs_f64())
 }
 
-fn setup(dir: &std::path::Path) -> Result<(Store, DirectoryRecord), Box<dyn std::error::Error>> {
-    let store = Store::open(
-        &dir.join("bench.sqlite3"),
-        Some(("Bench", Timestamp(1_800_000_000))),
-    )?;
+/// A tenant database in `path` with one connection of `kind` (settings `config`) and one user sync of
+/// `groups` with `attributes`: what every benchmark syncs into.
+pub(crate) fn bench_store(
+    path: &std::path::Path,
+    kind: &str,
+    config: serde_json::Value,
+    groups: Vec<String>,
+    attributes: AttributeMap,
+) -> Result<(Store, DirectoryRecord), Box<dyn std::error::Error>> {
+    let at = Timestamp(1_800_000_000);
+    let store = Store::open(path, Some(("Bench", at)))?;
     store.insert_connection(&ConnectionRecord {
         id: "conn-bench".into(),
-        kind: "demo".into(),
-        name: "Demo".into(),
-        config: serde_json::json!({}),
+        kind: kind.into(),
+        name: kind.into(),
+        config,
         status: "ready".into(),
         authorized_by: None,
         authorized_at: None,
         state: serde_json::json!({}),
-        created_at: Timestamp(1_800_000_000),
+        created_at: at,
     })?;
-    let mut attributes = AttributeMap::ldap_default();
-    attributes
-        .custom
-        .insert("department".into(), "department".into());
     let d = DirectoryRecord {
         key: DirectoryKey::from_random([9; 16]),
         name: "Bench".into(),
         sync_type: SyncType::User,
         connection_id: "conn-bench".into(),
-        groups: roster_demo::default_user_groups(),
+        groups,
         attributes,
         roles: Vec::new(),
         paused: true,
@@ -97,11 +99,25 @@ fn setup(dir: &std::path::Path) -> Result<(Store, DirectoryRecord), Box<dyn std:
         status: "never_synced".into(),
         revision: 0,
         deletion_threshold_percent: 100,
-        created_at: Timestamp(1_800_000_000),
+        created_at: at,
         cursor: None,
     };
     store.insert_directory(&d)?;
     Ok((store, d))
+}
+
+fn setup(dir: &std::path::Path) -> Result<(Store, DirectoryRecord), Box<dyn std::error::Error>> {
+    let mut attributes = AttributeMap::ldap_default();
+    attributes
+        .custom
+        .insert("department".into(), "department".into());
+    bench_store(
+        &dir.join("bench.sqlite3"),
+        "demo",
+        serde_json::json!({}),
+        roster_demo::default_user_groups(),
+        attributes,
+    )
 }
 
 async fn sync(
