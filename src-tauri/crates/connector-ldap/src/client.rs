@@ -4,7 +4,8 @@
 use crate::map::{parse_range, Entry};
 use crate::settings::{Settings, Transport};
 use ldap3::adapters::{EntriesOnly, PagedResults};
-use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, Scope, SearchEntry};
+use ldap3::asn1::StructureTag;
+use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, ResultEntry, Scope};
 use roster_core::source::ConnectorError;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
@@ -186,24 +187,12 @@ pub struct Session {
 
 /// Connects to the first server that answers (in failover order) and binds.
 pub async fn open(s: &Settings, password: Option<&str>) -> Result<Session, ConnectorError> {
+    let tls = tls_for(s)?;
     let mut failures = Vec::new();
     for server in &s.servers {
         let url = s.url(server);
-        let mut cs =
-            LdapConnSettings::new().set_conn_timeout(Duration::from_secs(s.connect_timeout_secs));
-        if s.transport != Transport::Clear {
-            cs = cs.set_config(tls_config(s)?);
-        }
-        if s.transport == Transport::Starttls {
-            cs = cs.set_starttls(true);
-        }
-        match LdapConnAsync::with_settings(cs, &url).await {
-            Ok((conn, mut ldap)) => {
-                tokio::spawn(async move {
-                    if let Err(e) = conn.drive().await {
-                        tracing::debug!("LDAP connection ended: {e}");
-                    }
-                });
+        match connect(s, &url, tls.clone()).await {
+            Ok(mut ldap) => {
                 bind(&mut ldap, s, password, &url).await?;
                 return Ok(Session { ldap, server: url });
             }
@@ -214,6 +203,53 @@ pub async fn open(s: &Settings, password: Option<&str>) -> Result<Session, Conne
         "No LDAP server could be reached. {}. Check the server addresses, that the servers are running, and the firewall.",
         failures.join("; ")
     )))
+}
+
+/// A second bound connection to `first`, the server the run's first connection reached (never another server in the list:
+/// change marks and cursors are per server, and one run reads from one server).
+pub async fn open_beside(
+    s: &Settings,
+    password: Option<&str>,
+    first: &str,
+) -> Result<Session, ConnectorError> {
+    let url = first.to_string();
+    let mut ldap = connect(s, &url, tls_for(s)?).await.map_err(|e| {
+        ConnectorError::Unreachable(format!(
+            "A second connection to the directory failed: {}. Nothing was changed; the next run tries again.",
+            explain(&url, &e)
+        ))
+    })?;
+    bind(&mut ldap, s, password, &url).await?;
+    Ok(Session { ldap, server: url })
+}
+
+fn tls_for(s: &Settings) -> Result<Option<Arc<ClientConfig>>, ConnectorError> {
+    match s.transport {
+        Transport::Clear => Ok(None),
+        _ => tls_config(s).map(Some),
+    }
+}
+
+async fn connect(
+    s: &Settings,
+    url: &str,
+    tls: Option<Arc<ClientConfig>>,
+) -> Result<Ldap, LdapError> {
+    let mut cs =
+        LdapConnSettings::new().set_conn_timeout(Duration::from_secs(s.connect_timeout_secs));
+    if let Some(tls) = tls {
+        cs = cs.set_config(tls);
+    }
+    if s.transport == Transport::Starttls {
+        cs = cs.set_starttls(true);
+    }
+    let (conn, ldap) = LdapConnAsync::with_settings(cs, url).await?;
+    tokio::spawn(async move {
+        if let Err(e) = conn.drive().await {
+            tracing::debug!("LDAP connection ended: {e}");
+        }
+    });
+    Ok(ldap)
 }
 
 async fn bind(
@@ -249,16 +285,58 @@ async fn bind(
     Ok(())
 }
 
-fn to_entry(se: SearchEntry) -> Entry {
-    let mut attrs: Vec<(String, Vec<String>)> = se.attrs.into_iter().collect();
+/// Converts a search result entry, taking each value's bytes as they are (ldap3's `SearchEntry::construct`
+/// copies every value once more, files them in a hash map, and panics on a malformed entry; a large read
+/// converts over a million values). An attribute with any value that is not UTF-8 is binary, all its
+/// values, as `SearchEntry` has it. Attributes come sorted by name.
+fn to_entry(re: ResultEntry) -> Result<Entry, ConnectorError> {
+    entry_of(re.0).ok_or_else(|| {
+        ConnectorError::Protocol(
+            "The directory sent a search result entry Roster could not read. Nothing was changed. Check the server's logs, or try another server.".into(),
+        )
+    })
+}
+
+fn entry_of(tag: StructureTag) -> Option<Entry> {
+    let mut parts = tag.match_id(4)?.expect_constructed()?.into_iter();
+    let dn = String::from_utf8(parts.next()?.expect_primitive()?).ok()?;
+    let mut attrs: Vec<(String, Vec<String>)> = Vec::new();
+    let mut bin_attrs: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
+    for attribute in parts.next()?.expect_constructed()? {
+        let mut pa = attribute.expect_constructed()?.into_iter();
+        let name = String::from_utf8(pa.next()?.expect_primitive()?).ok()?;
+        let values = pa.next()?.expect_constructed()?;
+        let mut text: Vec<String> = Vec::with_capacity(values.len());
+        let mut binary: Option<Vec<Vec<u8>>> = None;
+        for v in values {
+            let v = v.expect_primitive()?;
+            match &mut binary {
+                Some(bin) => bin.push(v),
+                None => match String::from_utf8(v) {
+                    Ok(t) => text.push(t),
+                    Err(e) => {
+                        let mut bin: Vec<Vec<u8>> = std::mem::take(&mut text)
+                            .into_iter()
+                            .map(String::into_bytes)
+                            .collect();
+                        bin.push(e.into_bytes());
+                        binary = Some(bin);
+                    }
+                },
+            }
+        }
+        match binary {
+            Some(bin) => bin_attrs.push((name, bin)),
+            None => attrs.push((name, text)),
+        }
+    }
     attrs.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut bin_attrs: Vec<(String, Vec<Vec<u8>>)> = se.bin_attrs.into_iter().collect();
     bin_attrs.sort_by(|a, b| a.0.cmp(&b.0));
-    Entry {
-        dn: se.dn,
+    Some(Entry {
+        dn,
         attrs,
         bin_attrs,
-    }
+    })
 }
 
 /// A paged subtree search (RFC 2696, marked critical as Duo's proxy does), skipping referrals.
@@ -300,7 +378,7 @@ pub async fn search_each(
                 if re.is_ref() {
                     continue; // referrals are skipped, not chased
                 }
-                each(to_entry(SearchEntry::construct(re)));
+                each(to_entry(re)?);
             }
             Ok(None) => break,
             Err(e) => {
@@ -366,7 +444,7 @@ pub async fn complete_ranges(
                 ))
             })?;
         for re in rs {
-            let more = to_entry(SearchEntry::construct(re));
+            let more = to_entry(re)?;
             entry.attrs.extend(
                 more.attrs
                     .into_iter()
@@ -390,10 +468,11 @@ pub async fn read_entry(
         .await
         .map_err(|e| ConnectorError::Unreachable(format!("Reading {dn} failed: {e}.")))?;
     match res.success() {
-        Ok((rs, _)) => Ok(rs
+        Ok((rs, _)) => rs
             .into_iter()
             .find(|r| !r.is_ref())
-            .map(|re| to_entry(SearchEntry::construct(re)))),
+            .map(to_entry)
+            .transpose(),
         Err(LdapError::LdapResult { result }) if result.rc == 32 => Ok(None), // deleted since the scan
         Err(e) => Err(ConnectorError::Protocol(format!(
             "Reading {dn} failed: {e}."
@@ -426,7 +505,87 @@ async fn kerberos_bind(ldap: &mut Ldap, s: &Settings, url: &str) -> Result<(), C
 
 #[cfg(test)]
 mod tests {
-    use super::normalize_pem;
+    use ldap3::asn1::{TagClass, PL};
+
+    fn prim(bytes: &[u8]) -> StructureTag {
+        StructureTag {
+            class: TagClass::Universal,
+            id: 4,
+            payload: PL::P(bytes.to_vec()),
+        }
+    }
+
+    fn cons(id: u64, inner: Vec<StructureTag>) -> StructureTag {
+        StructureTag {
+            class: TagClass::Universal,
+            id,
+            payload: PL::C(inner),
+        }
+    }
+
+    fn attribute(name: &str, values: &[&[u8]]) -> StructureTag {
+        cons(
+            16,
+            vec![
+                prim(name.as_bytes()),
+                cons(17, values.iter().map(|v| prim(v)).collect()),
+            ],
+        )
+    }
+
+    #[test]
+    fn entries_convert_without_copies_and_refuse_malformed_ones() {
+        let tag = StructureTag {
+            class: TagClass::Application,
+            id: 4,
+            payload: PL::C(vec![
+                prim(b"uid=ana,ou=people,dc=example,dc=org"),
+                cons(
+                    16,
+                    vec![
+                        attribute("uid", &[b"ana"]),
+                        attribute("cn", &["Ana Ž".as_bytes(), b"Ana"]),
+                        attribute("jpegPhoto", &[b"ok", &[0xff, 0xfe]]),
+                    ],
+                ),
+            ]),
+        };
+        let e = entry_of(tag.clone()).expect("a well-formed entry converts");
+        assert_eq!(e.dn, "uid=ana,ou=people,dc=example,dc=org");
+        assert_eq!(
+            e.attrs,
+            vec![
+                (
+                    "cn".to_string(),
+                    vec!["Ana Ž".to_string(), "Ana".to_string()]
+                ),
+                ("uid".to_string(), vec!["ana".to_string()]),
+            ],
+            "text attributes, sorted by name"
+        );
+        assert_eq!(
+            e.bin_attrs,
+            vec![(
+                "jpegPhoto".to_string(),
+                vec![b"ok".to_vec(), vec![0xff, 0xfe]]
+            )],
+            "an attribute with a value that is not UTF-8 is binary, all its values"
+        );
+        let mut not_an_entry = tag.clone();
+        not_an_entry.id = 5;
+        assert!(entry_of(not_an_entry).is_none());
+        let truncated = StructureTag {
+            class: TagClass::Application,
+            id: 4,
+            payload: PL::C(vec![prim(b"uid=ana,dc=org")]),
+        };
+        assert!(
+            entry_of(truncated).is_none(),
+            "a malformed entry is refused, not a panic"
+        );
+    }
+
+    use super::{entry_of, normalize_pem, StructureTag};
 
     #[test]
     fn pem_pasted_without_line_breaks_is_repaired() {

@@ -54,36 +54,24 @@ impl LdapConnector {
         diagnose::diagnose(&self.settings, self.password.as_deref()).await
     }
 
-    /// Reads every group, resolving members as each entry arrives (ranged entries are completed first).
-    async fn read_groups(
-        &self,
-        session: &mut client::Session,
-        schema: &map::Schema,
-        resolver: &mut map::Resolver,
-    ) -> Result<Vec<map::ResolvedGroup>, ConnectorError> {
-        let s = &self.settings;
-        let member = schema.member_attribute.clone();
-        let mut resolved = Vec::new();
-        let mut ranged = Vec::new();
-        client::search_each(
-            &mut session.ldap,
-            s,
-            &schema.group_filter,
-            &schema.group_attributes(s.member_range),
-            |e| {
-                if e.attrs.iter().any(|(k, _)| map::parse_range(k).is_some()) {
-                    ranged.push(e);
-                } else {
-                    resolved.push(resolver.resolve(map::group(e, &member)));
-                }
-            },
-        )
-        .await?;
-        for mut e in ranged {
-            client::complete_ranges(&mut session.ldap, &mut e, &member).await?;
-            resolved.push(resolver.resolve(map::group(e, &member)));
-        }
-        Ok(resolved)
+    /// Starts reading every group on a second connection to `server`, in a task of its own, so that it
+    /// runs while the users are read: on a large directory the server's time dominates the user read and
+    /// ours dominates the group read (a million member values), so the two overlap well. Member values
+    /// are interned as they arrive and resolved once the users are known ([`map::PendingGroups`]).
+    /// Dropping the handle cancels the read.
+    fn start_group_read(&self, schema: &map::Schema, server: &str) -> GroupRead {
+        let (s, password, schema, server) = (
+            self.settings.clone(),
+            self.password.clone(),
+            schema.clone(),
+            server.to_string(),
+        );
+        GroupRead(tokio::spawn(async move {
+            let mut session = client::open_beside(&s, password.as_deref(), &server).await?;
+            let groups = read_groups(&mut session, &s, &schema).await;
+            let _ = session.ldap.unbind().await;
+            groups
+        }))
     }
 
     /// Reads users with `filter`, converting each as it arrives; returns them with the highest change mark.
@@ -119,7 +107,8 @@ impl LdapConnector {
         Ok((users, mark))
     }
 
-    /// Users first (matching `user_filter`), then groups resolved against them; and the cursor.
+    /// Users (matching `user_filter`) and, at the same time, every group; groups resolved against the
+    /// users; and the cursor.
     async fn read_all(
         &self,
         user_filter: Option<String>,
@@ -128,19 +117,19 @@ impl LdapConnector {
         let s = &self.settings;
         let schema = map::Schema::of(self.flavor, s);
         let mut session = client::open(s, self.password.as_deref()).await?;
+        let group_read = self.start_group_read(&schema, &session.server);
         let filter = user_filter.unwrap_or_else(|| schema.user_filter.clone());
         let attrs = schema.user_attributes(self.flavor, s, wanted);
         let (users, mark) = self
             .read_users(&mut session, &schema, &filter, &attrs)
             .await?;
+        let _ = session.ldap.unbind().await;
+        let pending = group_read.finish().await?;
         let mut resolver = map::Resolver::new(
             users,
             schema.member_attribute.eq_ignore_ascii_case("memberUid"),
         );
-        let groups = self
-            .read_groups(&mut session, &schema, &mut resolver)
-            .await?;
-        let _ = session.ldap.unbind().await;
+        let groups = resolver.resolve(pending);
         let cursor = mark.map(|m| map::cursor(&session.server, &m));
         Ok((resolver, groups, cursor))
     }
@@ -168,6 +157,7 @@ impl LdapConnector {
             let _ = session.ldap.unbind().await;
             return self.fetch_full(request).await;
         }
+        let group_read = self.start_group_read(&schema, &session.server);
         let id_attrs = vec![
             schema.id_attribute.to_string(),
             schema.change_attribute.to_string(),
@@ -208,9 +198,7 @@ impl LdapConnector {
             .map(|(dn, u)| (u.external_id.clone(), dn.clone()))
             .collect();
         let mut resolver = map::Resolver::new(stubs, by_uid);
-        let groups = self
-            .read_groups(&mut session, &schema, &mut resolver)
-            .await?;
+        let groups = resolver.resolve(group_read.finish().await?);
         let mut batch = resolver.finish(&request.groups, &groups);
         // In scope: read in full what changed or is unknown; the rest is unchanged.
         let in_scope = std::mem::take(&mut batch.users);
@@ -250,6 +238,56 @@ impl LdapConnector {
         let mut batch = resolver.finish(&request.groups, &groups);
         batch.cursor = cursor;
         Ok(batch)
+    }
+}
+
+/// Every group entry, with member values interned as they arrive (ranged entries are completed first).
+async fn read_groups(
+    session: &mut client::Session,
+    s: &Settings,
+    schema: &map::Schema,
+) -> Result<map::PendingGroups, ConnectorError> {
+    let member = schema.member_attribute.clone();
+    let mut pending = map::PendingGroups::default();
+    let mut ranged = Vec::new();
+    client::search_each(
+        &mut session.ldap,
+        s,
+        &schema.group_filter,
+        &schema.group_attributes(s.member_range),
+        |e| {
+            if e.attrs.iter().any(|(k, _)| map::parse_range(k).is_some()) {
+                ranged.push(e);
+            } else {
+                pending.add(map::group(e, &member));
+            }
+        },
+    )
+    .await?;
+    for mut e in ranged {
+        client::complete_ranges(&mut session.ldap, &mut e, &member).await?;
+        pending.add(map::group(e, &member));
+    }
+    Ok(pending)
+}
+
+/// A group read running beside the user read; dropped unfinished, it is cancelled.
+struct GroupRead(tokio::task::JoinHandle<Result<map::PendingGroups, ConnectorError>>);
+
+impl GroupRead {
+    async fn finish(mut self) -> Result<map::PendingGroups, ConnectorError> {
+        match (&mut self.0).await {
+            Ok(read) => read,
+            Err(e) => Err(ConnectorError::Protocol(format!(
+                "Reading the groups stopped unexpectedly ({e}). Nothing was changed; run the sync again."
+            ))),
+        }
+    }
+}
+
+impl Drop for GroupRead {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -5,6 +5,10 @@ use crate::settings::{Flavor, Settings};
 use base64::Engine;
 use roster_core::source::{SourceBatch, SourceGroup, SourceUser};
 use std::collections::HashMap;
+
+/// Maps keyed by DNs and member values, looked up about a million times in a large read: foldhash is
+/// several times faster than SipHash here, and nothing depends on their iteration order.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::sync::Arc;
 
 /// An entry as the server returned it: text values, and values that are not UTF-8.
@@ -370,14 +374,60 @@ pub fn group(e: Entry, member_attribute: &str) -> GroupEntry {
     }
 }
 
-/// Resolves group members to users by DN (or by uid, for memberUid groups) as group entries arrive, so
-/// a million member values never pile up: each group keeps user indices, plus the few member values that
-/// are not users (nested groups, resolved once every group is known).
+/// Group entries as they arrive, read while the users are still being read (on a second connection): each
+/// distinct member value is stored once and a membership is its four-byte index, so a million member
+/// values never pile up. [`Resolver::resolve`] turns them into user indices once the users are known.
+#[derive(Debug, Default)]
+pub struct PendingGroups {
+    values: FastMap<String, u32>,
+    groups: Vec<PendingGroup>,
+}
+
+#[derive(Debug)]
+struct PendingGroup {
+    dn: String,
+    key: String,
+    name: String,
+    description: Option<String>,
+    members: Vec<u32>,
+}
+
+impl PendingGroups {
+    /// Adds one group entry (its member values are consumed).
+    pub fn add(&mut self, g: GroupEntry) {
+        let mut members = Vec::with_capacity(g.members.len());
+        for mut m in g.members {
+            // uniqueMember may carry a "#'…'B" unique identifier after the DN.
+            if let Some(cut) = m.find('#') {
+                m.truncate(cut);
+            }
+            let next = self.values.len() as u32;
+            let i = match self.values.get(m.as_str()) {
+                Some(&i) => i,
+                None => {
+                    self.values.insert(m, next);
+                    next
+                }
+            };
+            members.push(i);
+        }
+        self.groups.push(PendingGroup {
+            dn: g.dn,
+            key: g.key,
+            name: g.name,
+            description: g.description,
+            members,
+        });
+    }
+}
+
+/// Resolves group members to users by DN (or by uid, for memberUid groups), each distinct member value
+/// once; values that are not users are kept (normalised) as candidate nested groups.
 pub struct Resolver {
     users: Vec<(String, SourceUser)>,
-    raw: HashMap<String, usize>,
-    normalized: Option<HashMap<String, usize>>,
-    by_uid: Option<HashMap<String, usize>>,
+    raw: FastMap<String, usize>,
+    normalized: Option<FastMap<String, usize>>,
+    by_uid: Option<FastMap<String, usize>>,
     member_is_uid: bool,
 }
 
@@ -396,6 +446,13 @@ pub struct ResolvedGroup {
     pub users: Vec<usize>,
     /// Direct member values that are not users (candidate nested groups).
     pub others: Vec<String>,
+}
+
+/// What one distinct member value turned out to be.
+enum Member {
+    User(usize),
+    Other(String),
+    Unknown,
 }
 
 impl Resolver {
@@ -448,38 +505,53 @@ impl Resolver {
         &self.users
     }
 
-    /// Resolves one group entry (its member values are consumed).
-    pub fn resolve(&mut self, g: GroupEntry) -> ResolvedGroup {
-        let mut users = Vec::with_capacity(g.members.len());
-        let mut others = Vec::new();
-        for m in g.members {
-            if self.member_is_uid {
-                if let Some(i) = self.user_by_uid(&m) {
-                    users.push(i);
+    /// Resolves the pending groups' members (each distinct value once).
+    pub fn resolve(&mut self, pending: PendingGroups) -> Vec<ResolvedGroup> {
+        let mut members: Vec<Member> = Vec::new();
+        members.resize_with(pending.values.len(), || Member::Unknown);
+        for (value, i) in pending.values {
+            let m = if self.member_is_uid {
+                self.user_by_uid(&value)
+                    .map_or(Member::Unknown, Member::User)
+            } else {
+                match self.user_by_dn(&value) {
+                    Some(u) => Member::User(u),
+                    None => Member::Other(normalize_dn(&value)),
                 }
-                continue;
-            }
-            // uniqueMember may carry a "#'…'B" unique identifier after the DN.
-            let dn = m.split('#').next().unwrap_or(&m);
-            match self.user_by_dn(dn) {
-                Some(i) => users.push(i),
-                None => others.push(normalize_dn(dn)),
+            };
+            if let Some(slot) = members.get_mut(i as usize) {
+                *slot = m;
             }
         }
-        ResolvedGroup {
-            dn: g.dn,
-            key: g.key,
-            name: g.name,
-            description: g.description,
-            users,
-            others,
-        }
+        pending
+            .groups
+            .into_iter()
+            .map(|g| {
+                let mut users = Vec::with_capacity(g.members.len());
+                let mut others = Vec::new();
+                for i in g.members {
+                    match members.get(i as usize) {
+                        Some(Member::User(u)) => users.push(*u),
+                        Some(Member::Other(k)) => others.push(k.clone()),
+                        _ => {}
+                    }
+                }
+                ResolvedGroup {
+                    dn: g.dn,
+                    key: g.key,
+                    name: g.name,
+                    description: g.description,
+                    users,
+                    others,
+                }
+            })
+            .collect()
     }
 
     /// The batch: the selected groups with members flattened through nested groups (each group once, so
     /// cycles are safe; each user once), and every user in at least one of them.
     pub fn finish(self, selected: &[String], groups: &[ResolvedGroup]) -> SourceBatch {
-        let index: HashMap<&str, usize> = groups
+        let index: FastMap<&str, usize> = groups
             .iter()
             .enumerate()
             .map(|(i, g)| (g.key.as_str(), i))
@@ -495,21 +567,23 @@ impl Resolver {
             .collect();
         let mut batch = SourceBatch::default();
         let mut wanted = vec![false; self.users.len()];
-        for sel in selected {
+        // "Seen in the walk from selected group number `stamp`": one pair of arrays for every walk, not
+        // one per selected group.
+        let mut seen_user = vec![0u32; self.users.len()];
+        let mut seen_group = vec![0u32; groups.len()];
+        for (stamp, sel) in (1u32..).zip(selected) {
             let Some(&root) = index.get(normalize_dn(sel).as_str()) else {
                 batch.missing_groups.push(sel.clone());
                 continue;
             };
-            let mut seen_user = vec![false; self.users.len()];
-            let mut seen_group = vec![false; groups.len()];
             let mut stack = vec![root];
             let mut members = Vec::new();
             while let Some(g) = stack.pop() {
-                if std::mem::replace(&mut seen_group[g], true) {
+                if std::mem::replace(&mut seen_group[g], stamp) == stamp {
                     continue;
                 }
                 for &u in &groups[g].users {
-                    if !std::mem::replace(&mut seen_user[u], true) {
+                    if std::mem::replace(&mut seen_user[u], stamp) != stamp {
                         members.push(self.users[u].1.external_id.clone());
                         wanted[u] = true;
                     }
@@ -541,8 +615,12 @@ pub fn assemble(
     users: Vec<(String, SourceUser)>,
     member_is_uid: bool,
 ) -> SourceBatch {
+    let mut pending = PendingGroups::default();
+    for g in groups {
+        pending.add(g);
+    }
     let mut r = Resolver::new(users, member_is_uid);
-    let resolved: Vec<ResolvedGroup> = groups.into_iter().map(|g| r.resolve(g)).collect();
+    let resolved = r.resolve(pending);
     r.finish(selected, &resolved)
 }
 

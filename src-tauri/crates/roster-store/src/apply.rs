@@ -4,6 +4,7 @@ use crate::{Result, Store, StoreError};
 use roster_core::plan::{Action, Plan};
 use roster_core::{Change, DirectoryKey, Timestamp};
 use rusqlite::{params, Transaction};
+use std::collections::{HashMap, HashSet};
 
 /// What else an apply records besides the plan's objects.
 #[derive(Debug, Clone)]
@@ -160,6 +161,9 @@ impl Store {
 }
 
 fn apply_objects(tx: &Transaction<'_>, plan: &Plan, now: Timestamp) -> Result<()> {
+    // Groups whose members go: deleted groups, and groups a sync takes over (a synced group replaces the
+    // members of the group it takes over).
+    let mut emptied: HashSet<&str> = HashSet::new();
     {
         let mut upsert = tx.prepare_cached(
             "INSERT INTO groups (id, name, description, managed_by, external_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -167,10 +171,10 @@ fn apply_objects(tx: &Transaction<'_>, plan: &Plan, now: Timestamp) -> Result<()
              managed_by = excluded.managed_by, external_id = excluded.external_id",
         )?;
         let mut delete = tx.prepare_cached("DELETE FROM groups WHERE id = ?1")?;
-        let mut clear = tx.prepare_cached("DELETE FROM memberships WHERE group_id = ?1")?;
         // Deletions first, so a new group may reuse a deleted group's name in the same run.
         for op in plan.groups.iter().filter(|op| op.action == Action::Delete) {
             delete.execute([op.group.id.as_str()])?;
+            emptied.insert(op.group.id.as_str());
         }
         for op in plan.groups.iter().filter(|op| op.action != Action::Delete) {
             let g = &op.group;
@@ -183,29 +187,28 @@ fn apply_objects(tx: &Transaction<'_>, plan: &Plan, now: Timestamp) -> Result<()
                 now.0
             ])?;
             if op.action == Action::TakeOver {
-                // A synced group replaces the members of the group it takes over.
-                clear.execute([g.id.as_str()])?;
+                emptied.insert(g.id.as_str());
             }
         }
     }
+    if !emptied.is_empty() {
+        drop_members(tx, &emptied)?;
+    }
+    // Which sync manages each group, for the users the plan updates (read only if it updates any).
+    let mut group_owner: Option<HashMap<String, Option<String>>> = None;
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO users (id, username, aliases, realname, firstname, lastname, email, phones, notes, custom, status,
-             managed_by, external_id, last_directory_sync, trashed_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             managed_by, external_id, last_directory_sync, trashed_at, created_at, group_ids)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         )?;
         let mut update = tx.prepare_cached(
             "UPDATE users SET username = ?2, aliases = ?3, realname = ?4, firstname = ?5, lastname = ?6, email = ?7,
              phones = ?8, notes = ?9, custom = ?10, status = ?11, managed_by = ?12, external_id = ?13,
-             last_directory_sync = ?14, trashed_at = ?15 WHERE id = ?1",
+             last_directory_sync = ?14, trashed_at = ?15, group_ids = ?16 WHERE id = ?1",
         )?;
         let mut delete = tx.prepare_cached("DELETE FROM users WHERE id = ?1")?;
-        let mut clear_synced = tx.prepare_cached(
-            "DELETE FROM memberships WHERE user_id = ?1 AND group_id IN (SELECT id FROM groups WHERE managed_by = ?2)",
-        )?;
-        let mut add_member = tx.prepare_cached(
-            "INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?1, ?2)",
-        )?;
+        let mut old_groups = tx.prepare_cached("SELECT group_ids FROM users WHERE id = ?1")?;
         // Purges and trashing first: they free usernames that renamed or new users in the same run may take.
         let order = |a: Action| match a {
             Action::Purge => 0,
@@ -238,6 +241,7 @@ fn apply_objects(tx: &Transaction<'_>, plan: &Plan, now: Timestamp) -> Result<()
             };
             let managed_by = u.managed_by.as_ref().map(|k| k.as_str());
             if op.action == Action::Create {
+                let groups = encode_groups(u.groups.iter().map(|g| g.as_str()))?;
                 insert.execute(params![
                     u.id.as_str(),
                     f.username,
@@ -254,9 +258,30 @@ fn apply_objects(tx: &Transaction<'_>, plan: &Plan, now: Timestamp) -> Result<()
                     u.external_id,
                     u.last_directory_sync.map(|t| t.0),
                     u.trashed_at.map(|t| t.0),
-                    now.0
+                    now.0,
+                    groups
                 ])?;
             } else {
+                // The plan's list replaces the user's groups managed by the user's sync; memberships in
+                // other groups that still exist are kept.
+                let owners = match &mut group_owner {
+                    Some(o) => o,
+                    None => group_owner.insert(group_owners(tx)?),
+                };
+                let old: String = old_groups.query_row([u.id.as_str()], |r| r.get(0))?;
+                let old = decode_groups(&old)?;
+                let mut ids: Vec<&str> = old
+                    .iter()
+                    .map(|g| g.as_ref())
+                    .filter(|g| {
+                        owners
+                            .get(*g)
+                            .is_some_and(|owner| owner.as_deref() != managed_by)
+                    })
+                    .chain(u.groups.iter().map(|g| g.as_str()))
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
                 update.execute(params![
                     u.id.as_str(),
                     f.username,
@@ -272,12 +297,9 @@ fn apply_objects(tx: &Transaction<'_>, plan: &Plan, now: Timestamp) -> Result<()
                     managed_by,
                     u.external_id,
                     u.last_directory_sync.map(|t| t.0),
-                    u.trashed_at.map(|t| t.0)
+                    u.trashed_at.map(|t| t.0),
+                    encode_groups(ids.into_iter())?
                 ])?;
-                clear_synced.execute(params![u.id.as_str(), managed_by])?;
-            }
-            for g in &u.groups {
-                add_member.execute(params![g.as_str(), u.id.as_str()])?;
             }
         }
     }
@@ -312,6 +334,65 @@ fn apply_objects(tx: &Transaction<'_>, plan: &Plan, now: Timestamp) -> Result<()
         }
     }
     Ok(())
+}
+
+/// Which sync manages each group (`None`: nobody).
+fn group_owners(tx: &Transaction<'_>) -> Result<HashMap<String, Option<String>>> {
+    let mut st = tx.prepare_cached("SELECT id, managed_by FROM groups")?;
+    let owners = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(owners)
+}
+
+/// Removes `groups` from every user's group list, in one pass over the users who are in any group.
+fn drop_members(tx: &Transaction<'_>, groups: &HashSet<&str>) -> Result<()> {
+    let mut changed: Vec<(String, String)> = Vec::new();
+    {
+        let mut st =
+            tx.prepare_cached("SELECT id, group_ids FROM users WHERE group_ids != '[]'")?;
+        let mut rows = st.query([])?;
+        while let Some(row) = rows.next()? {
+            let list = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            let ids = decode_groups(list)?;
+            if ids.iter().any(|g| groups.contains(g.as_ref())) {
+                let kept = ids
+                    .iter()
+                    .map(|g| g.as_ref())
+                    .filter(|g| !groups.contains(g));
+                changed.push((row.get(0)?, encode_groups(kept)?));
+            }
+        }
+    }
+    let mut update = tx.prepare_cached("UPDATE users SET group_ids = ?2 WHERE id = ?1")?;
+    for (id, list) in changed {
+        update.execute(params![id, list])?;
+    }
+    Ok(())
+}
+
+/// A user's group list as stored: a JSON array of ids, in the order given (callers pass them sorted).
+pub(crate) fn encode_groups<'a>(ids: impl Iterator<Item = &'a str>) -> Result<String> {
+    let ids: Vec<&str> = ids.collect();
+    if ids.is_empty() {
+        return Ok("[]".into());
+    }
+    Ok(serde_json::to_string(&ids)?)
+}
+
+/// A stored group list, borrowing from `list` (ids never need JSON escapes; one that did is copied).
+pub(crate) fn decode_groups(list: &str) -> Result<Vec<std::borrow::Cow<'_, str>>> {
+    use std::borrow::Cow;
+    if list == "[]" {
+        return Ok(Vec::new());
+    }
+    match serde_json::from_str::<Vec<&str>>(list) {
+        Ok(ids) => Ok(ids.into_iter().map(Cow::Borrowed).collect()),
+        Err(_) => Ok(serde_json::from_str::<Vec<String>>(list)?
+            .into_iter()
+            .map(Cow::Owned)
+            .collect()),
+    }
 }
 
 fn user_params(u: &roster_core::User) -> Result<[String; 3]> {

@@ -211,8 +211,8 @@ impl Store {
         )?;
         let mut st = c.prepare_cached(&format!(
             "SELECT u.id, u.username, u.realname, u.email, u.status, d.name, u.managed_by, u.last_directory_sync, u.trashed_at,
-                    (SELECT group_concat(name, char(31)) FROM (SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
-                      WHERE m.user_id = u.id ORDER BY g.name COLLATE NOCASE))
+                    (SELECT group_concat(name, char(31)) FROM (SELECT g.name FROM json_each(u.group_ids) j JOIN groups g ON g.id = j.value
+                      ORDER BY g.name COLLATE NOCASE))
              FROM users u LEFT JOIN directories d ON d.key = u.managed_by
              WHERE {filter} ORDER BY u.username COLLATE NOCASE LIMIT ?3 OFFSET ?4"
         ))?;
@@ -250,7 +250,7 @@ impl Store {
             |r| r.get(0),
         )?;
         let mut st = c.prepare_cached(&format!(
-            "SELECT g.id, g.name, g.description, (SELECT count(*) FROM memberships m WHERE m.group_id = g.id), d.name
+            "SELECT g.id, g.name, g.description, 0, d.name
              FROM groups g LEFT JOIN directories d ON d.key = g.managed_by
              WHERE {filter} ORDER BY g.name COLLATE NOCASE LIMIT ?2 OFFSET ?3"
         ))?;
@@ -264,7 +264,15 @@ impl Store {
                     managed_by: r.get(4)?,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<rusqlite::Result<Vec<GroupRow>>>()?;
+        let counts = member_counts(&c, rows.iter().map(|g| g.group_id.as_str()))?;
+        let rows = rows
+            .into_iter()
+            .map(|g| GroupRow {
+                member_count: counts.get(g.group_id.as_str()).copied().unwrap_or(0),
+                ..g
+            })
+            .collect();
         Ok(Page { total, rows })
     }
 
@@ -341,6 +349,28 @@ impl Store {
     }
 }
 
+/// How many users are in each of `groups`, in one pass over the users who are in any group.
+fn member_counts<'a>(
+    c: &Connection,
+    groups: impl Iterator<Item = &'a str>,
+) -> Result<HashMap<String, u64>> {
+    let mut counts: HashMap<String, u64> = groups.map(|g| (g.to_string(), 0)).collect();
+    if counts.is_empty() {
+        return Ok(counts);
+    }
+    let mut st = c.prepare_cached("SELECT group_ids FROM users WHERE group_ids != '[]'")?;
+    let mut rows = st.query([])?;
+    while let Some(row) = rows.next()? {
+        let list = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+        for g in crate::apply::decode_groups(list)? {
+            if let Some(n) = counts.get_mut(g.as_ref()) {
+                *n += 1;
+            }
+        }
+    }
+    Ok(counts)
+}
+
 /// Keys of objects a sync may take over: usernames of incoming users, emails of incoming admins.
 #[derive(Debug, Clone, Default)]
 pub struct Candidates {
@@ -354,51 +384,36 @@ pub struct Candidates {
 fn managed_snapshot(tx: &Connection, key: &DirectoryKey) -> Result<Snapshot> {
     let mut snap = Snapshot::default();
     {
-        let mut st = tx.prepare(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE managed_by = ?1"
-        ))?;
-        snap.users = st
-            .query_map([&key.0], user_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut st = tx.prepare(
-            "SELECT m.user_id, m.group_id FROM memberships m JOIN groups g ON g.id = m.group_id WHERE g.managed_by = ?1",
-        )?;
-        // Memberships are read without allocating per row: user and group ids are looked up by
-        // reference, and group ids are shared (one allocation per group).
-        let index: HashMap<String, usize> = snap
-            .users
-            .iter()
-            .enumerate()
-            .map(|(i, u)| (u.id.0.clone(), i))
-            .collect();
-        let mut ids: HashMap<String, GroupId> = HashMap::new();
-        let mut groups_of: Vec<Vec<GroupId>> = vec![Vec::new(); snap.users.len()];
-        let mut rows = st.query([&key.0])?;
-        while let Some(row) = rows.next()? {
-            let u = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-            let g = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-            let Some(&i) = index.get(u) else { continue };
-            let id = match ids.get(g) {
-                Some(id) => id.clone(),
-                None => {
-                    let id = GroupId(g.into());
-                    ids.insert(g.to_string(), id.clone());
-                    id
-                }
-            };
-            groups_of[i].push(id);
-        }
-        drop(rows);
-        for (u, mut gs) in snap.users.iter_mut().zip(groups_of) {
-            gs.sort();
-            u.groups = gs;
-        }
         let mut st =
             tx.prepare("SELECT id, name, description, managed_by, external_id FROM groups")?;
-        let groups = st
+        snap.groups = st
             .query_map([], group_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        snap.groups = groups;
+        // A user's groups as the sync sees them: the groups it manages. Group ids are shared (one
+        // allocation per group, not one per membership).
+        let managed: HashMap<&str, &GroupId> = snap
+            .groups
+            .iter()
+            .filter(|g| g.managed_by.as_ref() == Some(key))
+            .map(|g| (g.id.as_str(), &g.id))
+            .collect();
+        let mut st = tx.prepare(&format!(
+            "SELECT {USER_COLUMNS}, group_ids FROM users WHERE managed_by = ?1"
+        ))?;
+        let mut rows = st.query([&key.0])?;
+        while let Some(row) = rows.next()? {
+            let mut user = user_row(row)?;
+            let list = row.get_ref(15)?.as_str().map_err(rusqlite::Error::from)?;
+            let mut groups: Vec<GroupId> = crate::apply::decode_groups(list)?
+                .iter()
+                .filter_map(|g| managed.get(g.as_ref()).map(|&id| id.clone()))
+                .collect();
+            groups.sort();
+            groups.dedup();
+            user.groups = groups;
+            snap.users.push(user);
+        }
+        drop(rows);
         let mut st = tx.prepare(&format!(
             "SELECT {ADMIN_COLUMNS} FROM admins WHERE managed_by = ?1"
         ))?;
@@ -449,8 +464,12 @@ fn take_over_candidates<T>(
     if names.is_empty() {
         return Ok(Vec::new());
     }
+    // Three ranges of the `managed_by` index rather than `managed_by != ?1`, which would read every row
+    // (on a resync, all of them are the sync's own).
     let mut st = c.prepare(&format!(
-        "SELECT lower({column}) FROM {table} WHERE managed_by IS NULL OR managed_by != ?1"
+        "SELECT lower({column}) FROM {table} WHERE managed_by IS NULL
+         UNION ALL SELECT lower({column}) FROM {table} WHERE managed_by < ?1
+         UNION ALL SELECT lower({column}) FROM {table} WHERE managed_by > ?1"
     ))?;
     let others: HashSet<String> = st
         .query_map([&key.0], |r| r.get(0))?

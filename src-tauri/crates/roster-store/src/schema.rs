@@ -12,7 +12,7 @@ use std::path::Path;
 pub const APPLICATION_ID: i32 = 0x5253_5452;
 
 /// The schema version this build writes.
-pub const VERSION: i32 = 3;
+pub const VERSION: i32 = 4;
 
 /// The current schema, for new databases.
 pub const CURRENT: &str = r#"
@@ -67,7 +67,11 @@ CREATE TABLE users (
     external_id TEXT,
     last_directory_sync INTEGER,
     trashed_at INTEGER,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    -- The user's groups: a JSON array of group ids, sorted. One row per user, not one per membership: a
+    -- first sync of 100,000 users in 1,000 groups writes 100,000 rows, not 1,100,000. Ids of groups that no
+    -- longer exist may linger until the user is next written; readers join with `groups`.
+    group_ids TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX users_managed_by ON users(managed_by);
 CREATE INDEX users_status ON users(status);
@@ -79,12 +83,6 @@ CREATE TABLE groups (
     external_id TEXT,
     created_at INTEGER NOT NULL
 );
-CREATE TABLE memberships (
-    group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
-    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    PRIMARY KEY (group_id, user_id)
-) WITHOUT ROWID;
-CREATE INDEX memberships_user ON memberships(user_id);
 CREATE TABLE admins (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -249,6 +247,19 @@ fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Result<()> {
             tx.execute_batch(
                 "ALTER TABLE directories ADD COLUMN sync_cursor TEXT;
                  ALTER TABLE directories ADD COLUMN cursor_basis TEXT;",
+            )?;
+            Ok(())
+        }
+        3 => {
+            // Version 4 keeps each user's groups on the user's row (a JSON array of group ids) instead of
+            // one `memberships` row per (group, user): writing a million rows made a large first sync slow.
+            tx.execute_batch(
+                "ALTER TABLE users ADD COLUMN group_ids TEXT NOT NULL DEFAULT '[]';
+                 UPDATE users SET group_ids = (SELECT json_group_array(group_id) FROM
+                     (SELECT m.group_id FROM memberships m JOIN groups g ON g.id = m.group_id
+                      WHERE m.user_id = users.id ORDER BY m.group_id))
+                 WHERE id IN (SELECT user_id FROM memberships);
+                 DROP TABLE memberships;",
             )?;
             Ok(())
         }

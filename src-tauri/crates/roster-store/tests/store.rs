@@ -88,13 +88,21 @@ fn batch(names: &[&str]) -> SourceBatch {
 }
 
 fn sync(store: &Store, d: &DirectoryRecord, names: &[&str]) -> Result<i64, StoreError> {
-    let b = batch(names);
+    sync_batch(store, d, names, &batch(names))
+}
+
+fn sync_batch(
+    store: &Store,
+    d: &DirectoryRecord,
+    names: &[&str],
+    b: &SourceBatch,
+) -> Result<i64, StoreError> {
     let cands = Candidates {
         usernames: names.iter().map(|s| s.to_string()).collect(),
         emails: Vec::new(),
     };
     let snap = store.snapshot(&d.key, &cands)?;
-    let p = plan(&settings(d), &snap, &Scope::Full(&b), NOW);
+    let p = plan(&settings(d), &snap, &Scope::Full(b), NOW);
     let run = store.begin_run(&d.key, Trigger::Manual, NOW)?;
     let rev = store.directory(d.key.as_str())?.revision;
     store.apply(
@@ -203,10 +211,53 @@ fn upgrades_from_the_first_schema_keep_data_and_match_a_new_database() {
         .execute_batch(
             "INSERT INTO connections (id, kind, name, config, created_at) VALUES ('c', 'demo', 'Demo', '{}', 1);
              INSERT INTO directories (key, name, sync_type, connection_id, selected_groups, attributes, created_at)
-             VALUES ('DSAAAAAAAAAAAAAAAAAA', 'Old', 'user', 'c', '[]', '{\"username\":\"uid\"}', 1);",
+             VALUES ('DSAAAAAAAAAAAAAAAAAA', 'Old', 'user', 'c', '[]', '{\"username\":\"uid\"}', 1);
+             INSERT INTO users (id, username, status, managed_by, created_at) VALUES ('DUAAAAAAAAAAAAAAAAAA', 'ann', 'active', 'DSAAAAAAAAAAAAAAAAAA', 1);
+             INSERT INTO users (id, username, status, created_at) VALUES ('DUBBBBBBBBBBBBBBBBBB', 'bo', 'active', 1);
+             INSERT INTO groups (id, name, managed_by, created_at) VALUES ('DGAAAAAAAAAAAAAAAAAA', 'Staff', 'DSAAAAAAAAAAAAAAAAAA', 1);
+             INSERT INTO groups (id, name, managed_by, created_at) VALUES ('DGBBBBBBBBBBBBBBBBBB', 'Admins', 'DSAAAAAAAAAAAAAAAAAA', 1);
+             INSERT INTO memberships (group_id, user_id) VALUES ('DGBBBBBBBBBBBBBBBBBB', 'DUAAAAAAAAAAAAAAAAAA'), ('DGAAAAAAAAAAAAAAAAAA', 'DUAAAAAAAAAAAAAAAAAA');",
         )
         .unwrap();
     let store = Store::open(&old, None).unwrap();
+    let users = store.users_page("", false, 0, 10).unwrap();
+    assert_eq!(
+        users
+            .rows
+            .iter()
+            .map(|u| (u.username.as_str(), u.groups.clone()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("ann", vec!["Admins".to_string(), "Staff".to_string()]),
+            ("bo", vec![])
+        ],
+        "version 4 moves each user's memberships onto the user's row"
+    );
+    let groups = store.groups_page("", 0, 10).unwrap();
+    assert_eq!(
+        groups
+            .rows
+            .iter()
+            .map(|g| g.member_count)
+            .collect::<Vec<_>>(),
+        vec![1, 1],
+        "member counts survive the upgrade"
+    );
+    let snap = store
+        .snapshot(
+            &roster_core::DirectoryKey("DSAAAAAAAAAAAAAAAAAA".into()),
+            &Default::default(),
+        )
+        .unwrap();
+    assert_eq!(
+        snap.users[0]
+            .groups
+            .iter()
+            .map(|g| g.as_str())
+            .collect::<Vec<_>>(),
+        vec!["DGAAAAAAAAAAAAAAAAAA", "DGBBBBBBBBBBBBBBBBBB"],
+        "the sync's snapshot reads the upgraded memberships, sorted"
+    );
     assert_eq!(
         store.tenant().unwrap().name,
         "Old tenant",
@@ -296,6 +347,71 @@ fn apply_writes_users_groups_memberships_and_the_run_log() {
         "a full sync records when it ran"
     );
     assert_eq!(d2.revision, 1, "each apply bumps the revision");
+}
+
+#[test]
+fn a_group_taken_over_or_deleted_keeps_no_members_from_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_directory(&store);
+    let db = rusqlite::Connection::open(dir.path().join("t.sqlite3")).unwrap();
+    // A group made by hand with the synced group's name, and a member made by hand.
+    db.execute_batch(
+        "INSERT INTO groups (id, name, created_at) VALUES ('DGMANUALMANUALMANUAL', 'Staff', 1);
+         INSERT INTO users (id, username, status, created_at, group_ids)
+         VALUES ('DUMANUALMANUALMANUAL', 'carol', 'active', 1, '[\"DGMANUALMANUALMANUAL\"]');",
+    )
+    .unwrap();
+    sync(&store, &d, &["alice", "bob"]).unwrap();
+    let groups = store.groups_page("", 0, 10).unwrap();
+    assert_eq!(
+        groups
+            .rows
+            .iter()
+            .map(|g| (g.name.as_str(), g.member_count))
+            .collect::<Vec<_>>(),
+        vec![("Staff", 2)],
+        "the synced group replaces the members of the group it takes over"
+    );
+    let carol = store.users_page("carol", false, 0, 10).unwrap();
+    assert!(
+        carol.rows[0].groups.is_empty(),
+        "{:?}",
+        carol.rows[0].groups
+    );
+
+    // A leftover membership of the synced group on a user the sync does not manage (as an older
+    // version could leave), then the sync moves to another group and deletes its old one.
+    db.execute(
+        "UPDATE users SET group_ids = json_array('DGMANUALMANUALMANUAL') WHERE username = 'carol'",
+        [],
+    )
+    .unwrap();
+    let mut moved = batch(&["alice", "bob"]);
+    moved.groups[0].external_id = "g2".into();
+    moved.groups[0].name = "Team".into();
+    sync_batch(&store, &d, &["alice", "bob"], &moved).unwrap();
+    let left: String = db
+        .query_row(
+            "SELECT group_ids FROM users WHERE username = 'carol'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, "[]", "a deleted group leaves no member lists behind");
+    let users = store.users_page("", false, 0, 10).unwrap();
+    assert_eq!(
+        users
+            .rows
+            .iter()
+            .map(|u| (u.username.as_str(), u.groups.clone()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("alice", vec!["Team".to_string()]),
+            ("bob", vec!["Team".to_string()]),
+            ("carol", vec![])
+        ]
+    );
 }
 
 #[test]

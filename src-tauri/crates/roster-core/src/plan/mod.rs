@@ -26,7 +26,11 @@ use crate::model::{
 };
 use crate::report::{Change, Counts, EntryError, FieldChange, ObjectKind};
 use crate::source::{SourceBatch, SourceGroup, SourceLookup, SourceUser};
-use std::collections::{HashMap, HashSet};
+/// The planner looks ids and names up a few hundred thousand times in a large run: foldhash is several
+/// times faster than the default SipHash for these short keys. Nothing depends on iteration order (the plan
+/// is sorted before it is returned), and the keys are still seeded per process.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 #[cfg(test)]
 mod tests;
@@ -192,6 +196,13 @@ fn fold(s: &str) -> String {
     s.to_ascii_lowercase()
 }
 
+/// Orders as `fold(a).cmp(&fold(b))` does, without allocating (a first sync sorts 100,000 creations).
+fn cmp_folded(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
 fn opt(v: &Option<String>) -> Option<String> {
     v.clone()
 }
@@ -215,20 +226,13 @@ pub fn plan(
         SyncType::User => UserPlanner::new(settings, snapshot, now).run(scope),
         SyncType::Admin => AdminPlanner::new(settings, snapshot, now).run(scope),
     };
-    plan.groups.sort_by(|a, b| {
-        fold(&a.group.name)
-            .cmp(&fold(&b.group.name))
-            .then(a.group.id.cmp(&b.group.id))
-    });
+    plan.groups
+        .sort_by(|a, b| cmp_folded(&a.group.name, &b.group.name).then(a.group.id.cmp(&b.group.id)));
     plan.users.sort_by(|a, b| {
-        fold(&a.user.fields.username)
-            .cmp(&fold(&b.user.fields.username))
-            .then(a.user.id.cmp(&b.user.id))
+        cmp_folded(&a.user.fields.username, &b.user.fields.username).then(a.user.id.cmp(&b.user.id))
     });
     plan.admins.sort_by(|a, b| {
-        fold(&a.admin.email)
-            .cmp(&fold(&b.admin.email))
-            .then(a.admin.id.cmp(&b.admin.id))
+        cmp_folded(&a.admin.email, &b.admin.email).then(a.admin.id.cmp(&b.admin.id))
     });
     plan.errors
         .sort_by(|a, b| a.key.cmp(&b.key).then(a.message.cmp(&b.message)));
@@ -251,8 +255,8 @@ fn resolve_groups(
     plan: &mut Plan,
 ) -> GroupResolution {
     let key = &settings.key;
-    let mut managed: HashMap<&str, &Group> = HashMap::new();
-    let mut by_name: HashMap<String, &Group> = HashMap::new();
+    let mut managed: HashMap<&str, &Group> = HashMap::default();
+    let mut by_name: HashMap<String, &Group> = HashMap::default();
     for g in &snapshot.groups {
         if g.managed_by.as_ref() == Some(key) {
             if let Some(ext) = g.external_id.as_deref() {
@@ -262,11 +266,11 @@ fn resolve_groups(
         by_name.insert(fold(&g.name), g);
     }
     let mut res = GroupResolution {
-        ids: HashMap::new(),
-        names: HashMap::new(),
+        ids: HashMap::default(),
+        names: HashMap::default(),
     };
-    let mut names_taken: HashMap<String, &str> = HashMap::new();
-    let mut claimed: HashSet<&GroupId> = HashSet::new();
+    let mut names_taken: HashMap<String, &str> = HashMap::default();
+    let mut claimed: HashSet<&GroupId> = HashSet::default();
     let mut sorted: Vec<&SourceGroup> = sources.to_vec();
     sorted.sort_by(|a, b| a.external_id.cmp(&b.external_id));
     for src in sorted {
@@ -397,7 +401,33 @@ fn diff(fields: &mut Vec<FieldChange>, field: &str, before: Option<String>, afte
 struct Incoming<'a> {
     source: &'a SourceUser,
     fields: UserFields,
-    groups: Vec<GroupId>,
+    groups: GroupSet<'a>,
+}
+
+/// A user's groups: positions in a sorted list of group ids, sorted and without repeats (so the groups
+/// they name are sorted too, as `User::groups` is).
+#[derive(Clone, Copy)]
+struct GroupSet<'a> {
+    ids: &'a [GroupId],
+    members: &'a [u32],
+}
+
+impl GroupSet<'_> {
+    /// Whether `groups` (sorted) names exactly these groups.
+    fn same_as(&self, groups: &[GroupId]) -> bool {
+        groups.len() == self.members.len()
+            && groups
+                .iter()
+                .zip(self.members)
+                .all(|(g, &i)| self.ids.get(i as usize) == Some(g))
+    }
+
+    fn to_vec(self) -> Vec<GroupId> {
+        self.members
+            .iter()
+            .filter_map(|&i| self.ids.get(i as usize).cloned())
+            .collect()
+    }
 }
 
 struct UserPlanner<'a> {
@@ -413,8 +443,8 @@ struct UserPlanner<'a> {
 
 impl<'a> UserPlanner<'a> {
     fn new(settings: &'a SyncSettings, snapshot: &'a Snapshot, now: Timestamp) -> Self {
-        let mut by_external = HashMap::new();
-        let mut by_username = HashMap::new();
+        let mut by_external = HashMap::default();
+        let mut by_username = HashMap::default();
         for u in &snapshot.users {
             if u.managed_by.as_ref() == Some(&settings.key) {
                 if let Some(ext) = u.external_id.as_deref() {
@@ -430,8 +460,8 @@ impl<'a> UserPlanner<'a> {
             plan: Plan::default(),
             by_external,
             by_username,
-            claimed: HashSet::new(),
-            group_names: HashMap::new(),
+            claimed: HashSet::default(),
+            group_names: HashMap::default(),
         }
     }
 
@@ -460,22 +490,35 @@ impl<'a> UserPlanner<'a> {
         }
         let sources: Vec<&SourceGroup> = batch.groups.iter().collect();
         let res = resolve_groups(self.settings, self.snapshot, &sources, true, &mut self.plan);
-        let mut memberships: HashMap<&str, Vec<GroupId>> = HashMap::new();
+        // Each user's groups as positions in `group_ids` (sorted, so sorted positions are sorted ids):
+        // four bytes a membership, and an unchanged user is compared without building a list.
+        let mut group_ids: Vec<GroupId> = res.ids.values().cloned().collect();
+        group_ids.sort();
+        group_ids.dedup();
+        let mut memberships: HashMap<&str, Vec<u32>> = HashMap::default();
         for g in &batch.groups {
-            if let Some(id) = res.ids.get(&g.external_id) {
-                for m in &g.members {
-                    memberships.entry(m.as_ref()).or_default().push(id.clone());
-                }
+            let Some(id) = res.ids.get(&g.external_id) else {
+                continue;
+            };
+            let Ok(pos) = group_ids.binary_search(id) else {
+                continue;
+            };
+            for m in &g.members {
+                memberships.entry(m.as_ref()).or_default().push(pos as u32);
             }
+        }
+        for groups in memberships.values_mut() {
+            groups.sort_unstable();
+            groups.dedup();
         }
         self.group_names = res.names;
 
         // Pass 1, usernames only: set aside entries without one and entries whose usernames collide.
         // Mapping waits for pass 2, one user at a time, so an unchanged user's mapped fields are dropped
         // as soon as they are compared (a no-change resync of 100,000 users keeps no copy of them).
-        let mut protected_usernames: HashSet<String> = HashSet::new();
-        let mut protected_external: HashSet<&str> = HashSet::new();
-        let mut seen_external: HashSet<&str> = HashSet::new();
+        let mut protected_usernames: HashSet<String> = HashSet::default();
+        let mut protected_external: HashSet<&str> = HashSet::default();
+        let mut seen_external: HashSet<&str> = HashSet::default();
         let username_attr = &self.settings.attributes.username;
         let mut named: Vec<(String, &SourceUser)> = Vec::with_capacity(batch.users.len());
         for su in &batch.users {
@@ -542,16 +585,16 @@ impl<'a> UserPlanner<'a> {
         for su in accepted {
             match map_user(&self.settings.attributes, su) {
                 Ok(fields) => {
-                    let mut groups = memberships
+                    let groups = memberships
                         .get(su.external_id.as_ref())
-                        .cloned()
-                        .unwrap_or_default();
-                    groups.sort();
-                    groups.dedup();
+                        .map_or(&[][..], Vec::as_slice);
                     self.plan_incoming(Incoming {
                         source: su,
                         fields,
-                        groups,
+                        groups: GroupSet {
+                            ids: &group_ids,
+                            members: groups,
+                        },
                     });
                 }
                 Err(e) => {
@@ -582,10 +625,12 @@ impl<'a> UserPlanner<'a> {
             if !self.claimed.insert(&old.id) {
                 continue;
             }
-            let mut groups = groups.clone();
-            groups.sort();
-            groups.dedup();
-            if old.groups != groups && old.status != UserStatus::PendingDeletion {
+            let groups = GroupSet {
+                ids: &group_ids,
+                members: groups,
+            };
+            if !groups.same_as(&old.groups) && old.status != UserStatus::PendingDeletion {
+                let groups = groups.to_vec();
                 let mut fields = Vec::new();
                 diff(
                     &mut fields,
@@ -751,7 +796,7 @@ impl<'a> UserPlanner<'a> {
                 external_id: Some(inc.source.external_id.to_string()),
                 last_directory_sync: Some(self.now),
                 trashed_at: None,
-                groups: inc.groups,
+                groups: inc.groups.to_vec(),
             };
             let reason = match self.names_of(&user.groups) {
                 Some(g) => format!("New member of {g}."),
@@ -770,7 +815,7 @@ impl<'a> UserPlanner<'a> {
         let managed_here = old.managed_by.as_ref() == Some(key);
         if managed_here
             && old.status == status
-            && old.groups == inc.groups
+            && inc.groups.same_as(&old.groups)
             && old.external_id.as_deref() == Some(&*inc.source.external_id)
             && self.same_managed_fields(&old.fields, &inc.fields)
         {
@@ -788,6 +833,7 @@ impl<'a> UserPlanner<'a> {
             Some(status.as_str().into()),
         );
         after.status = status;
+        let new_groups = inc.groups.to_vec();
         let old_groups = if old.managed_by.as_ref() == Some(key) {
             old.groups.clone()
         } else {
@@ -797,9 +843,9 @@ impl<'a> UserPlanner<'a> {
             &mut changes,
             "groups",
             self.names_of(&old_groups),
-            self.names_of(&inc.groups),
+            self.names_of(&new_groups),
         );
-        after.groups = inc.groups;
+        after.groups = new_groups;
         diff(
             &mut changes,
             "external_id",
@@ -964,10 +1010,14 @@ impl<'a> UserPlanner<'a> {
                     .collect();
                 groups.sort();
                 groups.dedup();
+                let all: Vec<u32> = (0..groups.len() as u32).collect();
                 self.plan_incoming(Incoming {
                     source: su,
                     fields,
-                    groups,
+                    groups: GroupSet {
+                        ids: &groups,
+                        members: &all,
+                    },
                 });
             }
             Some((su, Err(e))) => {
@@ -1015,8 +1065,8 @@ struct AdminPlanner<'a> {
 
 impl<'a> AdminPlanner<'a> {
     fn new(settings: &'a SyncSettings, snapshot: &'a Snapshot, now: Timestamp) -> Self {
-        let mut by_external = HashMap::new();
-        let mut by_email = HashMap::new();
+        let mut by_external = HashMap::default();
+        let mut by_email = HashMap::default();
         for a in &snapshot.admins {
             if a.managed_by.as_ref() == Some(&settings.key) {
                 if let Some(ext) = a.external_id.as_deref() {
@@ -1032,7 +1082,7 @@ impl<'a> AdminPlanner<'a> {
             plan: Plan::default(),
             by_external,
             by_email,
-            claimed: HashSet::new(),
+            claimed: HashSet::default(),
         }
     }
 
@@ -1060,7 +1110,7 @@ impl<'a> AdminPlanner<'a> {
                 message: "This role-mapped group was not found in the directory. Its members who are in no other mapped group are disabled. If the group was renamed or moved, map it again.".into(),
             });
         }
-        let mut roles: HashMap<&str, AdminRole> = HashMap::new();
+        let mut roles: HashMap<&str, AdminRole> = HashMap::default();
         for g in &batch.groups {
             let Some(role) = self.role_of(&g.external_id) else {
                 continue;
@@ -1070,7 +1120,7 @@ impl<'a> AdminPlanner<'a> {
                 *e = (*e).min(role); // Ord follows privilege: smaller = more privileged.
             }
         }
-        let mut protected: HashSet<String> = HashSet::new();
+        let mut protected: HashSet<String> = HashSet::default();
         let mut users: Vec<&SourceUser> = batch
             .users
             .iter()
