@@ -158,12 +158,16 @@ impl LdapConnector {
             return self.fetch_full(request).await;
         }
         let group_read = self.start_group_read(&schema, &session.server);
-        let id_attrs = vec![
+        let by_uid = schema.member_attribute.eq_ignore_ascii_case("memberUid");
+        let mut id_attrs = vec![
             schema.id_attribute.to_string(),
             schema.change_attribute.to_string(),
-            "uid".to_string(),
         ];
-        // Stubs: id, uid and DN of every user, with the change mark kept aside per user.
+        if by_uid {
+            id_attrs.push("uid".to_string()); // memberUid groups name their members by uid
+        }
+        // Stubs: id (and uid for memberUid groups) and DN of every user, with the change mark kept aside
+        // per user.
         let mut marks: HashMap<String, String> = HashMap::new();
         let mut names = HashMap::new();
         let mut stubs = Vec::new();
@@ -192,7 +196,6 @@ impl LdapConnector {
             },
         )
         .await?;
-        let by_uid = schema.member_attribute.eq_ignore_ascii_case("memberUid");
         let dn_of: HashMap<Arc<str>, String> = stubs
             .iter()
             .map(|(dn, u)| (u.external_id.clone(), dn.clone()))

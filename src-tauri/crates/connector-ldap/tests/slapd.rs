@@ -177,6 +177,32 @@ async fn paging_reads_more_than_the_size_limit_and_member_uid_groups_resolve() {
         vec!["alice", "dave"],
         "posixGroup members are matched by uid"
     );
+    // Incrementally too: the id scan then reads uid as well, to match memberUid values.
+    let c = connector({
+        let mut s = srv.settings(Transport::Starttls);
+        s.member_attribute = Some("memberUid".into());
+        s.group_object_class = Some("posixGroup".into());
+        s
+    });
+    let mut req = request(&[&ops]);
+    req.since = Some(roster_core::source::Since {
+        cursor: b.cursor.clone().expect("a full fetch returns a cursor"),
+        known: b.users.iter().map(|u| u.external_id.clone()).collect(),
+    });
+    let quiet = c.fetch(&req).await.unwrap();
+    assert!(quiet.incremental);
+    let mut members: Vec<String> = quiet.groups[0]
+        .members
+        .iter()
+        .map(|m| m.to_string())
+        .collect();
+    members.sort();
+    let mut expected: Vec<String> = b.users.iter().map(|u| u.external_id.to_string()).collect();
+    expected.sort();
+    assert_eq!(
+        members, expected,
+        "an incremental fetch resolves memberUid members as the full one did"
+    );
 }
 
 #[tokio::test]

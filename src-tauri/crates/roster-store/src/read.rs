@@ -77,7 +77,11 @@ pub struct AdminRow {
     pub managed_by: Option<String>,
 }
 
-fn decode<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
+fn decode<T: serde::de::DeserializeOwned + Default>(text: &str) -> rusqlite::Result<T> {
+    // Most users have no aliases and no custom attributes: skip the parser for the empty values.
+    if text == "[]" || text == "{}" {
+        return Ok(T::default());
+    }
     serde_json::from_str(text).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
     })
@@ -391,7 +395,7 @@ fn managed_snapshot(tx: &Connection, key: &DirectoryKey) -> Result<Snapshot> {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         // A user's groups as the sync sees them: the groups it manages. Group ids are shared (one
         // allocation per group, not one per membership).
-        let managed: HashMap<&str, &GroupId> = snap
+        let managed: HashMap<&str, &GroupId, foldhash::fast::RandomState> = snap
             .groups
             .iter()
             .filter(|g| g.managed_by.as_ref() == Some(key))
@@ -408,7 +412,10 @@ fn managed_snapshot(tx: &Connection, key: &DirectoryKey) -> Result<Snapshot> {
                 .iter()
                 .filter_map(|g| managed.get(g.as_ref()).map(|&id| id.clone()))
                 .collect();
-            groups.sort();
+            // Stored sorted; sorted again only if a list was written otherwise.
+            if !groups.is_sorted() {
+                groups.sort();
+            }
             groups.dedup();
             user.groups = groups;
             snap.users.push(user);

@@ -914,3 +914,97 @@ fn incremental_batches_keep_unchanged_users_and_apply_membership_changes() {
         "an incremental batch with nothing changed plans nothing"
     );
 }
+
+#[test]
+fn a_large_resync_finds_exactly_what_changed() {
+    // Above the size at which the unchanged users are recognised on several threads.
+    let n = 25_000;
+    let users: Vec<SourceUser> = (0..n)
+        .map(|i| su(&format!("e{i}"), &format!("user{i}")))
+        .collect();
+    let ids =
+        |range: std::ops::Range<usize>| -> Vec<String> { range.map(|i| format!("e{i}")).collect() };
+    let groups_with = |g2: Vec<String>| {
+        let a = ids(0..n);
+        let b = ids(0..n / 2);
+        vec![
+            group(
+                "g1",
+                "Everyone",
+                &a.iter().map(String::as_str).collect::<Vec<_>>(),
+            ),
+            group(
+                "g2",
+                "Half",
+                &g2.iter().map(String::as_str).collect::<Vec<_>>(),
+            ),
+            group(
+                "g3",
+                "First half",
+                &b.iter().map(String::as_str).collect::<Vec<_>>(),
+            ),
+        ]
+    };
+    let first = full(
+        &settings(),
+        &Snapshot::default(),
+        &batch(users.clone(), groups_with(ids(0..n / 2))),
+        NOW,
+    );
+    assert_eq!(first.counts.created, n as u64);
+    let snap = Snapshot {
+        users: first.users.iter().map(|op| op.user.clone()).collect(),
+        groups: first.groups.iter().map(|op| op.group.clone()).collect(),
+        admins: Vec::new(),
+    };
+    let later = Timestamp(NOW.0 + 60);
+    let same = full(
+        &settings(),
+        &snap,
+        &batch(users.clone(), groups_with(ids(0..n / 2))),
+        later,
+    );
+    assert!(
+        same.is_empty(),
+        "nothing changed: {:?}",
+        same.changes().first()
+    );
+    assert_eq!(same.counts.seen, n as u64);
+
+    let mut changed = users.clone();
+    changed[10].attributes[1].1 = "new-mail@example.org".into();
+    changed[20_000].disabled = true;
+    changed[300].attributes[0].1 = "renamed300".into();
+    changed.truncate(n - 1); // e24999 is gone from the directory
+    let mut half = ids(0..n / 2);
+    half.retain(|e| e != "e5"); // e5 leaves "Half"
+    let mut groups = groups_with(half);
+    groups[0].members.retain(|m| m.as_ref() != "e24999");
+    let p = full(&settings(), &snap, &batch(changed, groups), later);
+    let ops: Vec<(String, Action)> = p
+        .users
+        .iter()
+        .map(|op| (op.user.fields.username.clone(), op.action))
+        .collect();
+    assert_eq!(
+        ops,
+        vec![
+            ("renamed300".to_string(), Action::Update),
+            ("user10".to_string(), Action::Update),
+            ("user20000".to_string(), Action::Disable),
+            ("user24999".to_string(), Action::Trash),
+            ("user5".to_string(), Action::Update),
+        ],
+        "exactly the changed users, each once"
+    );
+    assert_eq!(
+        user_op(&p, "user20000").map(|op| op.user.status),
+        Some(UserStatus::Disabled)
+    );
+    assert_eq!(
+        user_op(&p, "user5").map(|op| op.user.groups.len()),
+        Some(2),
+        "user5 keeps Everyone and First half"
+    );
+    assert_eq!(p.counts.seen, (n - 1) as u64);
+}
