@@ -69,8 +69,8 @@ CREATE TABLE users (
     trashed_at INTEGER,
     created_at INTEGER NOT NULL,
     -- The user's groups: a JSON array of group ids, sorted. One row per user, not one per membership: a
-    -- first sync of 100,000 users in 1,000 groups writes 100,000 rows, not 1,100,000. Ids of groups that no
-    -- longer exist may linger until the user is next written; readers join with `groups`.
+    -- first sync of 100,000 users in 1,000 groups writes 100,000 rows, not 1,100,000. Deleting or taking
+    -- over a group removes it from every list in the same transaction (what a foreign key's cascade did).
     group_ids TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX users_managed_by ON users(managed_by);
