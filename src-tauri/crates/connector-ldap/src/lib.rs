@@ -2,8 +2,9 @@
 //!
 //! What it owns: connecting to the configured servers in failover order over clear, STARTTLS or LDAPS
 //! with the connection's CA certificates ([`client`]); paged searches, range retrieval and referral
-//! skipping; and the pure conversion of entries into Roster's source types, including nested groups and
-//! disabled detection ([`map`]).
+//! skipping; reading the groups on a second connection to the same server while the users are read; and
+//! the pure conversion of entries into Roster's source types, including nested groups and disabled
+//! detection ([`map`]).
 //!
 //! What it must not do: touch the store or decide what changes (the planner does); keep the bind password
 //! anywhere but the value passed in; log or return it.
