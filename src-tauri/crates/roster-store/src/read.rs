@@ -254,29 +254,25 @@ impl Store {
             |r| r.get(0),
         )?;
         let mut st = c.prepare_cached(&format!(
-            "SELECT g.id, g.name, g.description, 0, d.name
+            "SELECT g.id, g.name, g.description, d.name
              FROM groups g LEFT JOIN directories d ON d.key = g.managed_by
              WHERE {filter} ORDER BY g.name COLLATE NOCASE LIMIT ?2 OFFSET ?3"
         ))?;
-        let rows = st
+        let mut rows = st
             .query_map(params![pattern, limit, offset], |r| {
                 Ok(GroupRow {
                     group_id: r.get(0)?,
                     name: r.get(1)?,
                     description: r.get(2)?,
-                    member_count: r.get(3)?,
-                    managed_by: r.get(4)?,
+                    member_count: 0, // counted below, for this page's groups only
+                    managed_by: r.get(3)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<GroupRow>>>()?;
         let counts = member_counts(&c, rows.iter().map(|g| g.group_id.as_str()))?;
-        let rows = rows
-            .into_iter()
-            .map(|g| GroupRow {
-                member_count: counts.get(g.group_id.as_str()).copied().unwrap_or(0),
-                ..g
-            })
-            .collect();
+        for g in &mut rows {
+            g.member_count = counts.get(g.group_id.as_str()).copied().unwrap_or(0);
+        }
         Ok(Page { total, rows })
     }
 
