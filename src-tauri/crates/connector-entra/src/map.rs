@@ -136,6 +136,10 @@ pub fn user(u: &Object, id: Arc<str>, names: &mut Names) -> SourceUser {
         external_id: id,
         attributes,
         disabled: u.get("accountEnabled") == Some(&Value::Bool(false)),
+        locator: u
+            .get("userPrincipalName")
+            .and_then(Value::as_str)
+            .map(str::to_string),
     }
 }
 

@@ -243,6 +243,7 @@ pub fn user(u: &User, names: &mut Names) -> SourceUser {
         external_id: Arc::from(u.id.as_str()),
         attributes: attrs,
         disabled: u.suspended || u.archived,
+        locator: Some(u.primary_email.clone()).filter(|e| !e.is_empty()),
     }
 }
 

@@ -327,6 +327,7 @@ pub fn user(
         external_id: external_id.into(),
         attributes,
         disabled,
+        locator: Some(e.dn),
     }
 }
 

@@ -133,10 +133,16 @@ pub fn user(u: OktaUser, names: &mut Names) -> SourceUser {
         let name = names.get(k);
         push_value(&mut attributes, &name, v);
     }
+    let locator = u
+        .profile
+        .get("login")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string);
     SourceUser {
         external_id: Arc::from(u.id.as_str()),
         disabled: is_disabled(&u.status),
         attributes,
+        locator,
     }
 }
 

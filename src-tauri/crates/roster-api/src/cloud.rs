@@ -219,6 +219,13 @@ impl Connector for Watched {
         let r = self.inner.search_groups(query, limit).await;
         self.note(r)
     }
+    async fn groups_named(
+        &self,
+        name: &str,
+    ) -> std::result::Result<Vec<roster_core::source::GroupSummary>, ConnectorError> {
+        let r = self.inner.groups_named(name).await;
+        self.note(r)
+    }
 }
 
 /// The running demo emulators of this process, started on first use.

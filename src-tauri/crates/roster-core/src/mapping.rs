@@ -86,6 +86,7 @@ mod tests {
                 .map(|(a, b)| ((*a).into(), b.to_string()))
                 .collect(),
             disabled: false,
+            locator: None,
         }
     }
 

@@ -54,10 +54,62 @@ pub struct Change {
 /// A source entry that was skipped, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryError {
-    /// The entry's key (username, or external id when there is no username).
+    /// Where to find the entry: its DN (LDAP) or sign-in name (cloud directories); else its username; a
+    /// stable id (entryUUID, objectGUID) only when the directory gave nothing better. Groups: their id.
     pub key: String,
+    /// The entry's display name, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// What is wrong and what to do.
     pub message: String,
+}
+
+impl EntryError {
+    /// An error about the object named `key`.
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+        EntryError {
+            key: key.into(),
+            name: None,
+            message: message.into(),
+        }
+    }
+
+    /// An error about a source entry, named so an admin can find it: by its locator (DN, sign-in name),
+    /// else by `username`, else by its stable id; with its display name from the mapping's `realname`
+    /// attribute (or first and last name).
+    pub fn for_entry(
+        user: &crate::source::SourceUser,
+        map: &crate::model::AttributeMap,
+        username: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
+        let key = user
+            .locator
+            .clone()
+            .filter(|l| !l.trim().is_empty())
+            .or_else(|| username.map(str::to_string))
+            .unwrap_or_else(|| user.external_id.to_string());
+        let name = map
+            .realname
+            .as_deref()
+            .and_then(|a| user.first(a))
+            .map(|n| n.trim().to_string())
+            .or_else(|| {
+                let part =
+                    |a: &Option<String>| a.as_deref().and_then(|a| user.first(a)).map(str::trim);
+                match (part(&map.firstname), part(&map.lastname)) {
+                    (Some(f), Some(l)) => Some(format!("{f} {l}")),
+                    (Some(x), None) | (None, Some(x)) => Some(x.to_string()),
+                    (None, None) => None,
+                }
+            })
+            .filter(|n| !n.is_empty() && Some(n.as_str()) != username);
+        EntryError {
+            key,
+            name,
+            message: message.into(),
+        }
+    }
 }
 
 /// Counts for one run.

@@ -19,6 +19,11 @@ pub struct SourceUser {
     /// Whether the source has the account disabled (AD `userAccountControl` bit 0x2, Entra
     /// `accountEnabled=false`, Google suspended, …).
     pub disabled: bool,
+    /// Where an admin finds the entry in the directory's own tools: the DN for LDAP, the sign-in name
+    /// (UPN, primary email, login) for cloud directories. Reports name skipped entries by it, since the
+    /// stable id (an entryUUID or objectGUID) is something nobody can look up.
+    #[serde(default)]
+    pub locator: Option<String>,
 }
 
 impl SourceUser {
@@ -164,12 +169,26 @@ pub trait Connector: Send + Sync {
         username: &str,
     ) -> Result<SourceLookup, ConnectorError>;
 
-    /// Groups whose name contains `query` (case-insensitive), for the group picker.
+    /// Groups whose name contains `query` (case-insensitive), for the group picker: up to `limit` of
+    /// them, reading as many pages as that takes. An empty query lists groups.
     async fn search_groups(
         &self,
         query: &str,
         limit: usize,
     ) -> Result<Vec<GroupSummary>, ConnectorError>;
+
+    /// Every group whose name is exactly `name` (case-insensitive), however many other groups' names
+    /// merely contain it: how a group given by name is resolved to its id. Connectors answer with a query
+    /// made for an exact name, read to its last page; this default, for sources that have none, filters
+    /// a search.
+    async fn groups_named(&self, name: &str) -> Result<Vec<GroupSummary>, ConnectorError> {
+        Ok(self
+            .search_groups(name, 1000)
+            .await?
+            .into_iter()
+            .filter(|g| g.name.eq_ignore_ascii_case(name))
+            .collect())
+    }
 }
 
 /// Flattens nested groups: every user reachable from `root` through `edges`, each once, in first-seen

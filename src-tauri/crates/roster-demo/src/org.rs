@@ -191,6 +191,8 @@ impl User {
             external_id: self.external_id.as_str().into(),
             attributes,
             disabled: self.disabled,
+            // The demo's usernames are what an admin looks for; no DN is kept for a million people.
+            locator: None,
         }
     }
 }

@@ -75,6 +75,7 @@ fn batch(names: &[&str]) -> SourceBatch {
                     ("mail".into(), format!("{n}@example.org")),
                 ],
                 disabled: false,
+                locator: None,
             })
             .collect(),
         groups: vec![SourceGroup {

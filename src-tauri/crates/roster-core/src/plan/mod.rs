@@ -302,13 +302,13 @@ fn resolve_groups(
     sorted.sort_by(|a, b| a.external_id.cmp(&b.external_id));
     for src in sorted {
         if let Some(other) = names_taken.get(&fold(&src.name)) {
-            plan.errors.push(EntryError {
-                key: src.external_id.clone(),
-                message: format!(
+            plan.errors.push(EntryError::new(
+                src.external_id.clone(),
+                format!(
                     "Skipped: the group name \"{}\" is also used by the selected group {other}. Group names must be unique; rename one of them in the directory.",
                     src.name
                 ),
-            });
+            ));
             plan.counts.skipped += 1;
             continue;
         }
@@ -510,10 +510,10 @@ impl<'a> UserPlanner<'a> {
 
     fn full(&mut self, batch: &SourceBatch) {
         for missing in &batch.missing_groups {
-            self.plan.errors.push(EntryError {
-                key: missing.clone(),
-                message: "This selected group was not found in the directory. Its members who are in no other synced group go to the trash. If the group was renamed or moved, select it again.".into(),
-            });
+            self.plan.errors.push(EntryError::new(
+                missing.clone(),
+                "This selected group was not found in the directory. Its members who are in no other synced group go to the trash. If the group was renamed or moved, select it again.",
+            ));
         }
         let sources: Vec<&SourceGroup> = batch.groups.iter().collect();
         let res = resolve_groups(self.settings, self.snapshot, &sources, true, &mut self.plan);
@@ -564,10 +564,12 @@ impl<'a> UserPlanner<'a> {
                     let e = crate::mapping::MappingError::NoUsername {
                         attribute: username_attr.clone(),
                     };
-                    self.plan.errors.push(EntryError {
-                        key: su.external_id.to_string(),
-                        message: e.message(),
-                    });
+                    self.plan.errors.push(EntryError::for_entry(
+                        su,
+                        &self.settings.attributes,
+                        None,
+                        e.message(),
+                    ));
                 }
             }
         }
@@ -592,14 +594,16 @@ impl<'a> UserPlanner<'a> {
                         .to_string();
                     protected_external.insert(su.external_id.as_ref());
                     self.plan.counts.skipped += 1;
-                    self.plan.errors.push(EntryError {
-                        message: format!(
-                            "Skipped: {} entries in this sync have the username \"{username}\" (this one is {}). Make usernames unique in the directory, or choose another username attribute.",
-                            j - i,
-                            su.external_id
-                        ),
-                        key: username,
-                    });
+                    let message = format!(
+                        "Skipped: {} entries in this sync have the username \"{username}\". Make usernames unique in the directory, or choose another username attribute.",
+                        j - i,
+                    );
+                    self.plan.errors.push(EntryError::for_entry(
+                        su,
+                        &self.settings.attributes,
+                        Some(&username),
+                        message,
+                    ));
                 }
                 protected_usernames.insert(fold(named[i].0 .0));
             }
@@ -637,10 +641,12 @@ impl<'a> UserPlanner<'a> {
                 }
                 Err(e) => {
                     self.plan.counts.skipped += 1;
-                    self.plan.errors.push(EntryError {
-                        key: su.external_id.to_string(),
-                        message: e.message(),
-                    });
+                    self.plan.errors.push(EntryError::for_entry(
+                        su,
+                        &self.settings.attributes,
+                        None,
+                        e.message(),
+                    ));
                 }
             }
         }
@@ -856,13 +862,15 @@ impl<'a> UserPlanner<'a> {
                 // Renamed in the source to a username another Roster user already has.
                 self.claimed.insert(&e.id);
                 self.plan.counts.skipped += 1;
-                self.plan.errors.push(EntryError {
-                    key: inc.fields.username.clone(),
-                    message: format!(
+                self.plan.errors.push(EntryError::for_entry(
+                    inc.source,
+                    &self.settings.attributes,
+                    Some(&inc.fields.username),
+                    format!(
                         "Skipped: this user was renamed from \"{}\" to \"{}\", but another user already has that username. Rename or delete the other user, then sync again.",
                         e.fields.username, inc.fields.username
                     ),
-                });
+                ));
                 return;
             }
             (Some(e), _) => Some(e),
@@ -871,10 +879,12 @@ impl<'a> UserPlanner<'a> {
         if let Some(e) = existing {
             if !self.claimed.insert(&e.id) {
                 self.plan.counts.skipped += 1;
-                self.plan.errors.push(EntryError {
-                    key: inc.fields.username.clone(),
-                    message: "Skipped: another entry in this sync already matched the same Roster user. Make usernames unique in the directory.".into(),
-                });
+                self.plan.errors.push(EntryError::for_entry(
+                    inc.source,
+                    &self.settings.attributes,
+                    Some(&inc.fields.username),
+                    "Skipped: another entry in this sync already matched the same Roster user. Make usernames unique in the directory.",
+                ));
                 return;
             }
         }
@@ -1122,10 +1132,12 @@ impl<'a> UserPlanner<'a> {
             Some((su, Err(e))) => {
                 self.plan.counts.seen = 1;
                 self.plan.counts.skipped += 1;
-                self.plan.errors.push(EntryError {
-                    key: su.external_id.to_string(),
-                    message: e.message(),
-                });
+                self.plan.errors.push(EntryError::for_entry(
+                    su,
+                    &self.settings.attributes,
+                    None,
+                    e.message(),
+                ));
             }
             None => {
                 let existing = self
@@ -1140,12 +1152,12 @@ impl<'a> UserPlanner<'a> {
                         };
                         self.trash_or_purge(u, reason);
                     }
-                    None => self.plan.errors.push(EntryError {
-                        key: key.to_string(),
-                        message: format!(
+                    None => self.plan.errors.push(EntryError::new(
+                        key.to_string(),
+                        format!(
                             "No user with the username \"{key}\" was found in the synced groups, and this sync manages no such user. Check the spelling, and that the user is in a selected group."
                         ),
-                    }),
+                    )),
                 }
             }
         }
@@ -1204,10 +1216,10 @@ impl<'a> AdminPlanner<'a> {
 
     fn full(&mut self, batch: &SourceBatch) {
         for missing in &batch.missing_groups {
-            self.plan.errors.push(EntryError {
-                key: missing.clone(),
-                message: "This role-mapped group was not found in the directory. Its members who are in no other mapped group are disabled. If the group was renamed or moved, map it again.".into(),
-            });
+            self.plan.errors.push(EntryError::new(
+                missing.clone(),
+                "This role-mapped group was not found in the directory. Its members who are in no other mapped group are disabled. If the group was renamed or moved, map it again.",
+            ));
         }
         let mut roles: HashMap<&str, AdminRole> = HashMap::default();
         for g in &batch.groups {
@@ -1321,10 +1333,12 @@ impl<'a> AdminPlanner<'a> {
             .map(|s| s.trim().to_string());
         let Some(email) = email.filter(|e| !e.is_empty()) else {
             self.plan.counts.skipped += 1;
-            self.plan.errors.push(EntryError {
-                key: su.first(&map.username).unwrap_or(&su.external_id).to_string(),
-                message: "Skipped: administrators are matched by email, and this entry has no email. Fill in the email attribute in the directory.".into(),
-            });
+            self.plan.errors.push(EntryError::for_entry(
+                su,
+                map,
+                su.first(&map.username),
+                "Skipped: administrators are matched by email, and this entry has no email. Fill in the email attribute in the directory.",
+            ));
             return None;
         };
         let name = map
@@ -1356,18 +1370,18 @@ impl<'a> AdminPlanner<'a> {
         if let Some(e) = existing {
             if e.role == AdminRole::Owner {
                 self.plan.counts.skipped += 1;
-                self.plan.errors.push(EntryError {
-                    key: email,
-                    message: "Skipped: an Owner already has this email, and Owners are never synced. Manage this Owner by hand, or use another email in the directory.".into(),
-                });
+                self.plan.errors.push(EntryError::new(
+                    email,
+                    "Skipped: an Owner already has this email, and Owners are never synced. Manage this Owner by hand, or use another email in the directory.",
+                ));
                 return Some(folded);
             }
             if !self.claimed.insert(&e.id) {
                 self.plan.counts.skipped += 1;
-                self.plan.errors.push(EntryError {
-                    key: email,
-                    message: "Skipped: another entry in this sync already matched the same administrator. Make emails unique in the directory.".into(),
-                });
+                self.plan.errors.push(EntryError::new(
+                    email,
+                    "Skipped: another entry in this sync already matched the same administrator. Make emails unique in the directory.",
+                ));
                 return Some(folded);
             }
         }
@@ -1494,10 +1508,10 @@ impl<'a> AdminPlanner<'a> {
                     Some(a) => {
                         self.leave(a, "Not in any role-mapped group any more.");
                     }
-                    None => self.plan.errors.push(EntryError {
-                        key: key.to_string(),
-                        message: format!("No administrator with the email \"{key}\" was found in the role-mapped groups. Check the spelling, and that the person is in a mapped group."),
-                    }),
+                    None => self.plan.errors.push(EntryError::new(
+                        key.to_string(),
+                        format!("No administrator with the email \"{key}\" was found in the role-mapped groups. Check the spelling, and that the person is in a mapped group."),
+                    )),
                 }
             }
         }

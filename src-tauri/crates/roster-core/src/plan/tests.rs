@@ -49,6 +49,7 @@ fn su(ext: &str, uid: &str) -> SourceUser {
             ("displayName".into(), format!("User {uid}")),
         ],
         disabled: false,
+        locator: None,
     }
 }
 
@@ -502,6 +503,44 @@ fn entries_without_username_or_with_colliding_usernames_are_skipped_and_protecte
 }
 
 #[test]
+fn skipped_entries_are_named_by_where_to_find_them_and_their_display_name() {
+    let mut nouid = su("8f2c-uuid", "alice");
+    nouid.attributes.retain(|(n, _)| &**n != "uid");
+    nouid.locator = Some("cn=Doe\\, Alice,ou=people,dc=example,dc=org".into());
+    let mut dup1 = su("uuid-2", "dup");
+    dup1.locator = Some("cn=Dup One,ou=people,dc=example,dc=org".into());
+    let dup2 = su("uuid-3", "DUP"); // no locator: named by its username
+    let b = batch(
+        vec![nouid, dup1, dup2],
+        vec![group("g1", "Eng", &["8f2c-uuid", "uuid-2", "uuid-3"])],
+    );
+    let p = full(&settings(), &Snapshot::default(), &b, NOW);
+    let keys: Vec<(&str, Option<&str>)> = p
+        .errors
+        .iter()
+        .map(|e| (e.key.as_str(), e.name.as_deref()))
+        .collect();
+    assert!(
+        keys.contains(&(
+            "cn=Doe\\, Alice,ou=people,dc=example,dc=org",
+            Some("User alice")
+        )),
+        "an entry without a username is named by its DN and display name, never by its entryUUID: {keys:?}"
+    );
+    assert!(
+        keys.contains(&("cn=Dup One,ou=people,dc=example,dc=org", Some("User dup"))),
+        "a colliding entry is named by its DN too: {keys:?}"
+    );
+    assert!(
+        keys.contains(&("DUP", Some("User DUP"))),
+        "without a DN, the username names the entry: {keys:?}"
+    );
+    assert!(
+        p.errors.iter().all(|e| !e.key.contains("uuid")),
+        "no report names an entry by an id nobody can look up: {keys:?}"
+    );
+}
+#[test]
 fn held_when_too_many_would_be_trashed_or_the_source_is_empty() {
     let users: Vec<SourceUser> = (0..20)
         .map(|i| su(&i.to_string(), &format!("u{i}")))
@@ -679,6 +718,7 @@ fn admin_user(ext: &str, email: &str) -> SourceUser {
             ("displayName".into(), format!("Admin {ext}")),
         ],
         disabled: false,
+        locator: None,
     }
 }
 

@@ -2,7 +2,7 @@
 //! 2,000 groups. Prints the time of a full fetch and the API calls it took per 1,000 users, for two
 //! selections: every group, and the one group that reaches everyone through nesting ("All Staff").
 //!
-//! Run: `cargo run --release -p roster-connector-google --example bench [USERS [GROUPS]]`.
+//! Run: `cargo run --release -p roster-connector-google --example google_bench [USERS [GROUPS]]`.
 
 use roster_cloud::{RecordedPause, StaticBearer};
 use roster_connector_google::{GoogleConnector, Settings};

@@ -1,6 +1,6 @@
 //! Benchmark: the Entra connector against the emulated Graph in this process (real HTTP on loopback).
 //!
-//! `cargo run --release -p roster-connector-entra --example bench [USERS] [GROUPS]` (default 50,000 users and
+//! `cargo run --release -p roster-connector-entra --example entra_bench [USERS] [GROUPS]` (default 50,000 users and
 //! 2,000 groups, every group selected): full fetch time, Graph calls per 1,000 users, and the time of an
 //! incremental fetch after 100 changes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Full-sync benchmark: 50,000 users and 2,000 groups served by the Okta emulator in this process.
 //!
-//! `cargo run --release -p roster-connector-okta --example bench [-- USERS GROUPS]`
+//! `cargo run --release -p roster-connector-okta --example okta_bench [-- USERS GROUPS]`
 //!
 //! Prints, per scenario, the wall time of a full fetch, the API calls it made and the calls per 1,000
 //! users. Waits for Okta's rate limit are recorded, not slept (the emulator reports a 600-per-minute
