@@ -61,12 +61,24 @@ pub fn map_user(map: &AttributeMap, user: &SourceUser) -> Result<UserFields, Map
         .iter()
         .filter_map(|(duo, src)| trimmed(user.first(src)).map(|v| (duo.clone(), v)))
         .collect();
+    let firstname = one(&map.firstname);
+    let lastname = one(&map.lastname);
+    // An entry without a display name (Okta profiles often have none; so do some LDAP entries) is named
+    // by its first and last name, as Duo shows such users; only when the display name is mapped at all.
+    let realname = one(&map.realname).or_else(|| {
+        map.realname.as_ref()?;
+        match (&firstname, &lastname) {
+            (Some(f), Some(l)) => Some(format!("{f} {l}")),
+            (Some(x), None) | (None, Some(x)) => Some(x.clone()),
+            (None, None) => None,
+        }
+    });
     Ok(UserFields {
         username,
         aliases,
-        realname: one(&map.realname),
-        firstname: one(&map.firstname),
-        lastname: one(&map.lastname),
+        realname,
+        firstname,
+        lastname,
         email: one(&map.email),
         phones,
         notes: one(&map.notes),
@@ -122,6 +134,54 @@ mod tests {
         assert_eq!(
             f.realname, None,
             "an unmapped or absent attribute gives no value"
+        );
+    }
+
+    #[test]
+    fn without_a_display_name_the_real_name_is_first_and_last_name() {
+        // An Okta profile with no displayName, under Okta's default mapping.
+        let map = AttributeMap {
+            username: "login".into(),
+            realname: Some("displayName".into()),
+            firstname: Some("firstName".into()),
+            lastname: Some("lastName".into()),
+            ..AttributeMap::ldap_default()
+        };
+        let u = user(&[
+            ("login", "ana@example.org"),
+            ("firstName", "Ana"),
+            ("lastName", "Lima"),
+        ]);
+        assert_eq!(
+            map_user(&map, &u).unwrap().realname.as_deref(),
+            Some("Ana Lima"),
+            "a user without a display name is named by first and last name"
+        );
+        let only_first = user(&[("login", "x@example.org"), ("firstName", "Prince")]);
+        assert_eq!(
+            map_user(&map, &only_first).unwrap().realname.as_deref(),
+            Some("Prince"),
+            "one of the two is enough"
+        );
+        let with_display = user(&[
+            ("login", "y@example.org"),
+            ("displayName", "Dr. Ana Lima"),
+            ("firstName", "Ana"),
+            ("lastName", "Lima"),
+        ]);
+        assert_eq!(
+            map_user(&map, &with_display).unwrap().realname.as_deref(),
+            Some("Dr. Ana Lima"),
+            "a display name, when there is one, wins"
+        );
+        let unmapped = AttributeMap {
+            realname: None,
+            ..map.clone()
+        };
+        assert_eq!(
+            map_user(&unmapped, &u).unwrap().realname,
+            None,
+            "an admin who unmapped the real name gets none"
         );
     }
 
