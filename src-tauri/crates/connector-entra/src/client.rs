@@ -175,6 +175,26 @@ impl GraphClient {
         Ok(self.page::<T>(url, headers).await?.value)
     }
 
+    /// At least `want` objects of a collection (or all of it, if it has fewer), following nextLinks: Graph
+    /// may put fewer objects on a page than `$top` asks for, so a short first page does not mean the end.
+    pub async fn up_to<T: DeserializeOwned>(
+        &self,
+        first: &str,
+        headers: &[(&str, &str)],
+        want: usize,
+    ) -> Result<Vec<T>, ConnectorError> {
+        let mut out = Vec::new();
+        let mut url = first.to_string();
+        loop {
+            let p: Page<T> = self.page(&url, headers).await?;
+            out.extend(p.value);
+            match p.next_link {
+                Some(n) if out.len() < want => url = n,
+                _ => return Ok(out),
+            }
+        }
+    }
+
     /// One object, or `None` if Graph says it does not exist (404).
     pub async fn object(&self, url: &str) -> Result<Option<Object>, ConnectorError> {
         match self.api.get_optional(url).await? {

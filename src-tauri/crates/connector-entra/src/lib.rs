@@ -481,11 +481,16 @@ impl Connector for EntraConnector {
         Ok(SourceLookup { user, groups })
     }
 
+    /// Groups whose display name has a word starting with `query` (Graph's `$search`, an advanced query),
+    /// in name order, reading pages until `limit` are found or none are left.
     async fn search_groups(
         &self,
         query: &str,
         limit: usize,
     ) -> Result<Vec<GroupSummary>, ConnectorError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
         let q = query.trim();
         let top = limit.clamp(1, client::PAGE).to_string();
         let search = format!("\"displayName:{}\"", q.replace('"', "\\\""));
@@ -502,17 +507,66 @@ impl Connector for EntraConnector {
                 ],
             )
         };
-        let found: Vec<Object> = self.graph.first(&url, &GraphClient::eventual()).await?;
-        let found: Vec<(String, String)> = found
-            .iter()
-            .filter_map(|g| {
-                Some((
-                    map::id_of(g)?.to_string(),
-                    g.get("displayName")?.as_str()?.to_string(),
-                ))
-            })
-            .take(limit)
+        let found: Vec<Object> = self
+            .graph
+            .up_to(&url, &GraphClient::eventual(), limit)
+            .await?;
+        let mut found = ids_and_names(&found);
+        found.truncate(limit);
+        self.summaries(found).await
+    }
+
+    /// Every group whose display name is `name`, ignoring case: `$filter=displayName eq '…'` with a quote
+    /// in the name doubled, as OData writes it. Unlike `$search`, `eq` on `displayName` is a default query
+    /// for groups (the group resource lists it among the properties' supported filters), so it needs no
+    /// `ConsistencyLevel` header and reads the directory itself rather than a search index that lags. Every
+    /// page is read, so each group of that name comes back however many there are. Graph compares ignoring
+    /// case; the names are compared again here, so that only exact names come back whatever Graph did.
+    async fn groups_named(&self, name: &str) -> Result<Vec<GroupSummary>, ConnectorError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filter = format!("displayName eq {}", literal(name));
+        let top = client::PAGE.to_string();
+        let url = self.graph.url(
+            "groups",
+            &[
+                ("$filter", &filter),
+                ("$select", "id,displayName"),
+                ("$top", &top),
+            ],
+        );
+        let found: Vec<Object> = self.graph.all(&url, &[]).await?;
+        let wanted = name.to_lowercase();
+        let found = ids_and_names(&found)
+            .into_iter()
+            .filter(|(_, n)| n.to_lowercase() == wanted)
             .collect();
+        self.summaries(found).await
+    }
+}
+
+/// The ids and display names of Graph groups (objects without either are skipped).
+fn ids_and_names(groups: &[Object]) -> Vec<(String, String)> {
+    groups
+        .iter()
+        .filter_map(|g| {
+            Some((
+                map::id_of(g)?.to_string(),
+                g.get("displayName")?.as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+impl EntraConnector {
+    /// Groups as the picker shows them, in name order, with their direct member counts (`$count` of each
+    /// group's members, 20 groups a `$batch`); a count Graph does not give is left out.
+    async fn summaries(
+        &self,
+        found: Vec<(String, String)>,
+    ) -> Result<Vec<GroupSummary>, ConnectorError> {
         let requests: Vec<(String, Vec<(&str, &str)>)> = found
             .iter()
             .map(|(id, _)| {

@@ -265,6 +265,15 @@ async fn suspended_deleted_and_restored_people() {
         .filter(|u| u.external_id.as_ref() != suspended)
         .any(|u| !u.disabled));
     assert_eq!(ids(&b.users), expected_members(&r, &all, false));
+    let d = r.state.read();
+    for u in &b.users {
+        let p = d.person(&u.external_id).unwrap();
+        assert_eq!(
+            u.locator.as_deref(),
+            Some(roster_emulator::graph::user_principal_name(p).as_str()),
+            "reports name a user by their sign-in name"
+        );
+    }
 }
 
 #[tokio::test]
@@ -602,4 +611,80 @@ async fn group_search_gives_names_and_member_counts() {
     assert!(c.search_groups("zzz-nothing", 10).await.unwrap().is_empty());
     let any = c.search_groups("", 5).await.unwrap();
     assert_eq!(any.len(), 5);
+}
+
+/// Creates the groups the name tests look for: "Staff 1".."Staff 120" and then "Staff", two groups named
+/// "Twins" in different cases, and "O'Brien Team". Returns the ids of "Staff", the twins and O'Brien's.
+fn look_alikes(r: &Running) -> (String, Vec<String>, String) {
+    let mut d = r.state.write();
+    for i in 1..=120 {
+        d.create_team(&format!("Staff {i}"), "A look-alike");
+    }
+    let staff = d.create_team("Staff", "Everyone on the staff");
+    let twins = vec![d.create_team("Twins", ""), d.create_team("TWINS", "")];
+    let obrien = d.create_team("O'Brien Team", "");
+    (staff, twins, obrien)
+}
+
+#[tokio::test]
+async fn a_group_name_is_resolved_exactly_across_pages() {
+    let r = emulator(60, None).await;
+    let (staff, mut twins, obrien) = look_alikes(&r);
+    // Graph may page shorter than asked: ten groups a page.
+    r.state.knobs.page_cap.store(10, Ordering::SeqCst);
+    let (c, _) = connector(&r, false);
+    let found = c.groups_named("Staff").await.unwrap();
+    let ids: Vec<&str> = found.iter().map(|g| g.external_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        vec![staff.as_str()],
+        "only the exact name, not its 120 look-alikes"
+    );
+    assert_eq!(found[0].name, "Staff");
+    assert_eq!(found[0].member_count, Some(0));
+    assert_eq!(
+        c.api_calls(),
+        2,
+        "one $filter page and one $batch for the member count"
+    );
+
+    let found = c.groups_named("O'Brien Team").await.unwrap();
+    assert_eq!(
+        found.len(),
+        1,
+        "a quote in the name is doubled, as OData writes it"
+    );
+    assert_eq!(found[0].external_id, obrien);
+
+    // One group a page: the second twin is on the second page.
+    r.state.knobs.page_cap.store(1, Ordering::SeqCst);
+    let mut got: Vec<String> = c
+        .groups_named("twins")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.external_id)
+        .collect();
+    got.sort();
+    twins.sort();
+    assert_eq!(
+        got, twins,
+        "an ambiguous name gives every group of that name"
+    );
+    assert!(c.groups_named("Staff 999").await.unwrap().is_empty());
+    assert!(c.groups_named("  ").await.unwrap().is_empty());
+
+    // The picker reads as many pages as its limit takes.
+    r.state.knobs.page_cap.store(10, Ordering::SeqCst);
+    let picks = c.search_groups("Staff", 50).await.unwrap();
+    assert_eq!(picks.len(), 50, "five pages of ten");
+    assert!(picks.iter().all(|g| g
+        .name
+        .to_lowercase()
+        .split(' ')
+        .any(|w| w.starts_with("staff"))));
+    let distinct: HashSet<&str> = picks.iter().map(|g| g.external_id.as_str()).collect();
+    assert_eq!(distinct.len(), 50, "no group twice");
+    let few = c.search_groups("Staff", 5).await.unwrap();
+    assert_eq!(few.len(), 5);
 }

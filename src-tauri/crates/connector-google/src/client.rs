@@ -186,16 +186,21 @@ impl Client {
         self.optional(&url).await
     }
 
-    /// One page of `groups.list`.
+    /// One page of `groups.list`, optionally narrowed by a search `query` (Google's "Search for groups"
+    /// syntax; a search pages like the plain listing).
     pub async fn groups_page(
         &self,
         page_token: Option<&str>,
+        query: Option<&str>,
     ) -> Result<GroupsPage, ConnectorError> {
         let max = GROUPS_PAGE.to_string();
         let mut q = vec![
             (self.scope.0, self.scope.1.as_str()),
             ("maxResults", max.as_str()),
         ];
+        if let Some(text) = query {
+            q.push(("query", text));
+        }
         if let Some(t) = page_token {
             q.push(("pageToken", t));
         }

@@ -288,10 +288,33 @@ pub fn group_matches(g: &Group, query: &str) -> bool {
     q.is_empty() || g.name.to_lowercase().contains(&q) || g.email.to_lowercase().contains(&q)
 }
 
+/// A value for a Directory API search `query`, in single quotes (needed when it has whitespace, and
+/// harmless otherwise). The "Search for groups" guide escapes a quote inside as `\'`; a backslash is
+/// escaped the same way, or a name ending in one would escape the closing quote.
+pub fn search_literal(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if c == '\'' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn search_literals_quote_and_escape() {
+        assert_eq!(search_literal("All Staff"), "'All Staff'");
+        assert_eq!(search_literal("O'Brien Team"), r"'O\'Brien Team'");
+        assert_eq!(search_literal(r"a\"), r"'a\\'");
+    }
 
     fn sample() -> User {
         serde_json::from_value(json!({

@@ -401,6 +401,11 @@ async fn suspended_archived_deleted_and_restored_users() {
         Some(format!("{}@northwind.demo", p.username).as_str())
     );
     assert_eq!(
+        someone.locator.as_deref(),
+        someone.first("primaryEmail"),
+        "reports name a user by their primary email"
+    );
+    assert_eq!(
         someone.first("name.fullName"),
         Some(p.display_name().as_str())
     );
@@ -555,4 +560,80 @@ async fn missing_groups_individual_lookups_and_group_search() {
         .await
         .unwrap()
         .is_empty());
+}
+
+#[tokio::test]
+async fn a_group_name_is_resolved_exactly_across_pages() {
+    let r = emulator(60, None).await;
+    let (staff, mut twins, obrien) = {
+        let mut d = r.state.write();
+        for i in 1..=120 {
+            d.create_team(&format!("Staff {i}"), "A look-alike");
+        }
+        let staff = group_id(&d.create_team("Staff", "Everyone on the staff"));
+        let twins = vec![
+            group_id(&d.create_team("Twins", "")),
+            group_id(&d.create_team("TWINS", "")),
+        ];
+        let obrien = group_id(&d.create_team("O'Brien Team", ""));
+        (staff, twins, obrien)
+    };
+    // Google may page shorter than asked: ten groups a page.
+    r.state.knobs.page_cap.store(10, Ordering::SeqCst);
+    let (c, _) = connector(&r, minted(&r, &READ_SCOPES));
+    let found = c.groups_named("Staff").await.unwrap();
+    let ids: Vec<&str> = found.iter().map(|g| g.external_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        vec![staff.as_str()],
+        "only the exact name, not its 120 look-alikes"
+    );
+    assert_eq!(found[0].member_count, Some(0));
+    assert_eq!(
+        c.api_calls(),
+        1,
+        "one page of an exact search, not a listing of every group"
+    );
+    let found = c.groups_named("O'Brien Team").await.unwrap();
+    assert_eq!(found.len(), 1, "the quote is escaped in the search");
+    assert_eq!(found[0].external_id, obrien);
+
+    // One group a page: the second twin is on the second page.
+    r.state.knobs.page_cap.store(1, Ordering::SeqCst);
+    let mut got: Vec<String> = c
+        .groups_named("twins")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.external_id)
+        .collect();
+    got.sort();
+    twins.sort();
+    assert_eq!(
+        got, twins,
+        "an ambiguous name gives every group of that name"
+    );
+    r.state.knobs.page_cap.store(10, Ordering::SeqCst);
+    assert!(c.groups_named("Staff 999").await.unwrap().is_empty());
+
+    // A group too new for Google's search index is still found, by listing.
+    let fresh = {
+        let at = r.state.read().seq();
+        r.state.knobs.search_index_at.store(at, Ordering::SeqCst);
+        group_id(&r.state.write().create_team("Fresh Team", ""))
+    };
+    let found = c.groups_named("fresh team").await.unwrap();
+    assert_eq!(
+        found
+            .iter()
+            .map(|g| g.external_id.as_str())
+            .collect::<Vec<_>>(),
+        vec![fresh.as_str()]
+    );
+
+    let picks = c.search_groups("staff", 50).await.unwrap();
+    assert_eq!(picks.len(), 50);
+    assert!(picks
+        .iter()
+        .all(|g| g.name.to_lowercase().contains("staff")));
 }

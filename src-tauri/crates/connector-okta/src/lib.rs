@@ -280,8 +280,10 @@ impl Connector for OktaConnector {
         Ok(SourceLookup { user, groups })
     }
 
-    /// Okta's group search (`q=`) matches the start of the name (exact matches first), not any part of
-    /// it; that is what the picker offers. An empty query lists groups from the start.
+    /// Groups whose name starts with `query`, in name order: Okta's `search` with `profile.name sw "…"`,
+    /// sorted by name, read page by page until `limit` are found or none are left. Not `q=`, which Okta
+    /// documents as a type-ahead that cannot be paged (the first 300 at most), so a query matching more
+    /// than that could never show the rest. An empty query lists groups from the start.
     async fn search_groups(
         &self,
         query: &str,
@@ -291,39 +293,73 @@ impl Connector for OktaConnector {
             return Ok(Vec::new());
         }
         let query = query.trim();
-        let summary = |g: map::OktaGroup| GroupSummary {
-            member_count: g
-                .embedded
-                .as_ref()
-                .and_then(|e| e.stats.as_ref())
-                .and_then(|s| s.users_count),
-            external_id: g.id,
-            name: g.profile.name,
+        let page = limit.min(GROUP_PAGE).to_string();
+        let url = if query.is_empty() {
+            self.client
+                .url("/api/v1/groups", &[("limit", &page), ("expand", "stats")])
+        } else {
+            let search = format!("profile.name sw {}", map::quoted(query));
+            self.client.url(
+                "/api/v1/groups",
+                &[
+                    ("search", &search),
+                    ("sortBy", "profile.name"),
+                    ("sortOrder", "asc"),
+                    ("limit", &page),
+                    ("expand", "stats"),
+                ],
+            )
         };
         let mut out = Vec::new();
-        if query.is_empty() {
-            let page = limit.min(GROUP_PAGE).to_string();
-            let url = self
-                .client
-                .url("/api/v1/groups", &[("limit", &page), ("expand", "stats")]);
-            let mut pages = self.client.pages(url);
-            while out.len() < limit {
-                match pages.next::<map::OktaGroup>().await? {
-                    Some(p) => out.extend(p.into_iter().map(summary)),
-                    None => break,
-                }
+        let mut pages = self.client.pages(url);
+        while out.len() < limit {
+            match pages.next::<map::OktaGroup>().await? {
+                Some(p) => out.extend(p.into_iter().map(summary)),
+                None => break,
             }
-        } else {
-            // `q` does not page; Okta returns at most 300.
-            let n = limit.min(300).to_string();
-            let url = self.client.url(
-                "/api/v1/groups",
-                &[("q", query), ("limit", &n), ("expand", "stats")],
-            );
-            let page: Vec<map::OktaGroup> = self.client.get(&url).await?;
-            out.extend(page.into_iter().map(summary));
         }
         out.truncate(limit);
         Ok(out)
+    }
+
+    /// Every group named `name`, ignoring case: Okta's `search` with `profile.name eq "…"` (a quote or
+    /// backslash in the name escaped with a backslash), every page read, so each group of that name comes
+    /// back however many others start with it. Okta compares string values ignoring case; the names are
+    /// compared again here so that only exact names come back whatever the search did.
+    async fn groups_named(&self, name: &str) -> Result<Vec<GroupSummary>, ConnectorError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Ok(Vec::new());
+        }
+        let search = format!("profile.name eq {}", map::quoted(name));
+        let page = GROUP_PAGE.to_string();
+        let url = self.client.url(
+            "/api/v1/groups",
+            &[("search", &search), ("limit", &page), ("expand", "stats")],
+        );
+        let wanted = name.to_lowercase();
+        let mut out = Vec::new();
+        let mut pages = self.client.pages(url);
+        while let Some(p) = pages.next::<map::OktaGroup>().await? {
+            out.extend(
+                p.into_iter()
+                    .filter(|g| g.profile.name.to_lowercase() == wanted)
+                    .map(summary),
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// A group as the picker shows it; the member count comes with `expand=stats`.
+fn summary(g: map::OktaGroup) -> GroupSummary {
+    GroupSummary {
+        member_count: g
+            .embedded
+            .as_ref()
+            .and_then(|e| e.stats.as_ref())
+            .and_then(|s| s.users_count),
+        external_id: g.id,
+        name: g.profile.name,
     }
 }

@@ -8,7 +8,7 @@ use roster_connector_okta::client::JITTER_MAX;
 use roster_connector_okta::{default_attributes, OktaConnector, Settings};
 use roster_core::source::{Connector, ConnectorError, FetchRequest, SourceBatch};
 use roster_emulator::directory::{Member, PersonState};
-use roster_emulator::okta::{group_id, user_id, user_status};
+use roster_emulator::okta::{group_id, has_display_name, user_id, user_status};
 use roster_emulator::tokens::Grant;
 use roster_emulator::{serve, Options, Running, State, Vendor};
 use std::collections::HashSet;
@@ -379,7 +379,7 @@ async fn suspended_deprovisioned_and_restored_users() {
             .find(|t| {
                 t.members.iter().any(|m| {
                     matches!(m, Member::Person(p)
-                    if d.person(p).is_some_and(|p| !p.admin && user_status(p) == "ACTIVE"))
+                    if d.person(p).is_some_and(|p| !p.admin && user_status(p) == "ACTIVE" && has_display_name(p)))
                 })
             })
             .unwrap();
@@ -388,8 +388,9 @@ async fn suspended_deprovisioned_and_restored_users() {
             .iter()
             .find_map(|m| match m {
                 Member::Person(p)
-                    if d.person(p)
-                        .is_some_and(|p| !p.admin && user_status(p) == "ACTIVE") =>
+                    if d.person(p).is_some_and(|p| {
+                        !p.admin && user_status(p) == "ACTIVE" && has_display_name(p)
+                    }) =>
                 {
                     Some(p.clone())
                 }
@@ -423,6 +424,11 @@ async fn suspended_deprovisioned_and_restored_users() {
     }
     let map = default_attributes();
     assert!(u.first(&map.username).unwrap().ends_with("@northwind.demo"));
+    assert_eq!(
+        u.locator.as_deref(),
+        u.first("login"),
+        "reports name a user by their Okta login"
+    );
 
     run.state.write().suspend(&person);
     let b = c.fetch(&request(vec![gid.clone()])).await.unwrap();
@@ -590,4 +596,118 @@ async fn one_user_lookup_and_the_group_picker() {
     let few = c.search_groups("", 3).await.unwrap();
     assert_eq!(few.len(), 3);
     assert!(c.search_groups("zzzz-none", 10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_group_name_is_resolved_exactly_across_pages() {
+    let run = start(60, None).await;
+    let (staff, mut twins, obrien, quoted) = {
+        let mut d = run.state.write();
+        for i in 1..=120 {
+            d.create_team(&format!("Staff {i}"), "A look-alike");
+        }
+        let staff = group_id(&d.create_team("Staff", "Everyone on the staff"));
+        let twins = vec![
+            group_id(&d.create_team("Twins", "")),
+            group_id(&d.create_team("TWINS", "")),
+        ];
+        let obrien = group_id(&d.create_team("O'Brien Team", ""));
+        let quoted = group_id(&d.create_team(r#"The "Quoted" Crew"#, ""));
+        (staff, twins, obrien, quoted)
+    };
+    // Okta may page shorter than asked: ten groups a page.
+    run.state.knobs.page_cap.store(10, Ordering::SeqCst);
+    let (c, _) = connector(&run, minted(&run));
+    let found = c.groups_named("Staff").await.unwrap();
+    let ids: Vec<&str> = found.iter().map(|g| g.external_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        vec![staff.as_str()],
+        "only the exact name, not its 120 look-alikes"
+    );
+    assert_eq!(found[0].name, "Staff");
+    assert_eq!(found[0].member_count, Some(0), "stats come along");
+    assert_eq!(c.api_calls(), 1);
+    assert_eq!(
+        c.groups_named("O'Brien Team").await.unwrap()[0].external_id,
+        obrien
+    );
+    let found = c.groups_named(r#"the "quoted" crew"#).await.unwrap();
+    assert_eq!(
+        found.len(),
+        1,
+        "double quotes are escaped in the search expression"
+    );
+    assert_eq!(found[0].external_id, quoted);
+
+    // One group a page: the second twin is on the second page.
+    run.state.knobs.page_cap.store(1, Ordering::SeqCst);
+    let mut got: Vec<String> = c
+        .groups_named("twins")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.external_id)
+        .collect();
+    got.sort();
+    twins.sort();
+    assert_eq!(
+        got, twins,
+        "an ambiguous name gives every group of that name"
+    );
+    assert!(c.groups_named("Staff 999").await.unwrap().is_empty());
+
+    // The picker pages through a prefix search, in name order, until its limit.
+    run.state.knobs.page_cap.store(10, Ordering::SeqCst);
+    let picks = c.search_groups("staff", 50).await.unwrap();
+    assert_eq!(picks.len(), 50, "five pages of ten");
+    assert!(picks
+        .iter()
+        .all(|g| g.name.to_lowercase().starts_with("staff")));
+    assert_eq!(picks[0].name, "Staff", "the shortest name sorts first");
+    let names: Vec<String> = picks.iter().map(|g| g.name.to_lowercase()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "in name order across pages");
+    let distinct: HashSet<&str> = picks.iter().map(|g| g.external_id.as_str()).collect();
+    assert_eq!(distinct.len(), 50, "no group twice");
+}
+
+#[tokio::test]
+async fn users_without_a_display_name_arrive_with_first_and_last_name() {
+    let run = start(400, None).await;
+    let (c, _) = connector(&run, minted(&run));
+    let b = c
+        .fetch(&request(vec![team(&run, "All Staff")]))
+        .await
+        .unwrap();
+    let d = run.state.read();
+    let mut without = 0;
+    for u in &b.users {
+        let p = d
+            .people()
+            .find(|p| user_id(&p.id) == *u.external_id)
+            .unwrap();
+        if roster_emulator::okta::has_display_name(p) {
+            assert_eq!(u.first("displayName"), Some(p.display_name().as_str()));
+            continue;
+        }
+        without += 1;
+        assert_eq!(
+            u.first("displayName"),
+            None,
+            "no displayName in the profile"
+        );
+        assert_eq!(u.first("firstName"), Some(p.given.as_str()));
+        assert_eq!(u.first("lastName"), Some(p.family.as_str()));
+        assert_eq!(
+            u.locator.as_deref(),
+            Some(roster_emulator::okta::login(p, &d.domain).as_str())
+        );
+    }
+    assert!(
+        without > 0 && without < b.users.len() / 4,
+        "some, not most, have no display name: {without} of {}",
+        b.users.len()
+    );
 }

@@ -482,6 +482,35 @@ impl Directory {
         true
     }
 
+    /// Creates an empty group named `name` and returns its id. Names need not be unique (none of the
+    /// vendors requires it); group emails are, so a taken one gets a number (`staff-2@…`).
+    pub fn create_team(&mut self, name: &str, description: &str) -> String {
+        let seq = self.bump();
+        let id = guid(&format!("team:{name}:{seq}"));
+        let base = team_mail(name, &self.domain);
+        let mut mail = base.clone();
+        let mut k = 2;
+        while self.teams.values().any(|t| t.mail == mail) {
+            let (local, domain) = base.split_once('@').unwrap_or((base.as_str(), ""));
+            mail = format!("{local}-{k}@{domain}");
+            k += 1;
+        }
+        self.teams.insert(
+            id.clone(),
+            Team {
+                id: id.clone(),
+                name: name.to_string(),
+                mail,
+                description: description.to_string(),
+                members: Vec::new(),
+                member_log: Vec::new(),
+                created: seq,
+                changed: seq,
+            },
+        );
+        id
+    }
+
     /// Hires someone into a group; returns their id.
     pub fn hire(&mut self, team_id: &str, given: &str, family: &str) -> Option<String> {
         let team_name = self.teams.get(team_id)?.name.clone();

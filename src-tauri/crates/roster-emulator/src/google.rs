@@ -10,6 +10,12 @@
 //! (except with `showDeleted=true`, which lists only them); errors are
 //! `{"error":{"code","message","errors":[{"message","domain","reason"}],"status"}}`.
 //!
+//! Searches (`query`) follow Google's "Search for groups" and "Search for users" guides: clauses joined by
+//! AND, `field=value` for the whole value and `field:value*` for its start, values with whitespace in
+//! single quotes and a quote inside written `\'`; `groups.list` searches `name` and `email`. A search
+//! pages like any list. Google warns that new group data may take up to 36 hours to reach search results;
+//! [`crate::Knobs::search_index_at`] holds the index back to show it.
+//!
 //! Throttling is Google's: a **403** with reason `userRateLimitExceeded` or `quotaExceeded` (domain
 //! `usageLimits`), or now and then a 429 `rateLimitExceeded`, and never a `Retry-After` header (the
 //! seconds in [`Injected::Throttle`] are ignored: Google gives no hint). Real refusals are 403s too:
@@ -467,7 +473,7 @@ impl Google {
 
     fn list_users(&self, d: &Directory, q: &HashMap<String, String>) -> Result<Value, Failure> {
         scope_of_list(d, q)?;
-        let max = max_results(q, 100, 500)?;
+        let max = self.state.page_size(max_results(q, 100, 500)?);
         let deleted = flag(q, "showDeleted")?;
         let query = match q.get("query") {
             Some(text) => UserQuery::parse(text)?,
@@ -550,7 +556,7 @@ impl Google {
                 None
             }
         };
-        let max = max_results(q, 200, 200)?;
+        let max = self.state.page_size(max_results(q, 200, 200)?);
         let query = match q.get("query") {
             Some(text) => GroupQuery::parse(text)?,
             None => GroupQuery::default(),
@@ -564,7 +570,15 @@ impl Google {
         };
         let descending = q.get("sortOrder").map(String::as_str) == Some("DESCENDING");
         let fingerprint = fingerprint(q, "groups");
-        let rows = self.listing(d, &fingerprint, || {
+        // Searches read Google's search index, which may lag behind (see `Knobs::search_index_at`).
+        let at = self.state.knobs.search_index_at.load(Ordering::SeqCst);
+        let indexed_up_to = if at > 0 && q.contains_key("query") {
+            at
+        } else {
+            u64::MAX
+        };
+        let cache_key = format!("{fingerprint}@{indexed_up_to}");
+        let rows = self.listing(d, &cache_key, || {
             let mine: Option<HashSet<&str>> = member_of.map(|p| {
                 d.teams_of(&p.id)
                     .into_iter()
@@ -574,6 +588,7 @@ impl Google {
             let mut rows: Vec<Row> = d
                 .teams()
                 .filter(|t| mine.as_ref().is_none_or(|m| m.contains(t.id.as_str())))
+                .filter(|t| t.created <= indexed_up_to)
                 .filter(|t| query.matches(t))
                 .map(|t| {
                     let key = if by_email {
@@ -619,7 +634,7 @@ impl Google {
         let team = self
             .find_team(d, key)
             .ok_or_else(|| not_found("groupKey"))?;
-        let max = max_results(q, 200, 200)?;
+        let max = self.state.page_size(max_results(q, 200, 200)?);
         let derived = flag(q, "includeDerivedMembership")?;
         let roles: Option<Vec<String>> = match q.get("roles") {
             None => None,
@@ -831,7 +846,9 @@ enum UserOrder {
     Family,
 }
 
-/// One `field:value` / `field=value` clause of a search query; `*` at the end of a value is a prefix match.
+/// One clause of a search query: `field=value` (the whole value, exactly), `field:value*` (the value's
+/// start), or a free-text word. Google's "Search for groups" and "Search for users" guides compare
+/// without regard to case, which is what this does too.
 #[derive(Debug, Clone)]
 struct Clause {
     field: String,
@@ -850,47 +867,67 @@ impl Clause {
     }
 }
 
-/// Splits a query into clauses: whitespace separates them except inside single or double quotes; a clause
-/// without an operator is a free-text word.
+/// A clause as written: the field and operator (the first `:` or `=` outside quotes) and the value with
+/// its quotes removed and escapes resolved.
+#[derive(Debug, Default)]
+struct Word {
+    field: String,
+    op: Option<char>,
+    value: String,
+}
+
+/// Splits a query into clauses as Google's search guides describe them: whitespace separates clauses
+/// except inside single or double quotes; inside a value `\'` stands for a quote (`name='Valentine\'s
+/// Day'`) and a backslash before any other character stands for that character. A `*` ending a `:` value
+/// asks for a prefix; after `=` it is part of the value. A clause without an operator is a free-text word.
+/// An unclosed quote or a dangling backslash is a 400, as Google answers a query it cannot parse.
 fn clauses(text: &str) -> Result<Vec<Clause>, Failure> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
+    let invalid = || bad_request("Invalid Input: query");
+    let mut words: Vec<Word> = Vec::new();
+    let mut cur: Option<Word> = None;
     let mut quote: Option<char> = None;
-    for c in text.chars() {
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
         match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => cur.push(c),
-            (None, '\'' | '"') => quote = Some(c),
-            (None, c) if c.is_whitespace() => {
-                if !cur.is_empty() {
-                    words.push(std::mem::take(&mut cur));
-                }
+            (_, '\\') => {
+                let escaped = chars.next().ok_or_else(invalid)?;
+                cur.get_or_insert_with(Word::default).value.push(escaped);
             }
-            (None, c) => cur.push(c),
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.get_or_insert_with(Word::default).value.push(c),
+            (None, '\'' | '"') => {
+                cur.get_or_insert_with(Word::default);
+                quote = Some(c);
+            }
+            (None, c) if c.is_whitespace() => words.extend(cur.take()),
+            (None, ':' | '=') if cur.as_ref().is_none_or(|w| w.op.is_none()) => {
+                let w = cur.get_or_insert_with(Word::default);
+                w.field = std::mem::take(&mut w.value);
+                w.op = Some(c);
+            }
+            (None, c) => cur.get_or_insert_with(Word::default).value.push(c),
         }
     }
     if quote.is_some() {
-        return Err(bad_request("Invalid Input: query"));
+        return Err(invalid());
     }
-    if !cur.is_empty() {
-        words.push(cur);
-    }
-    words
+    words.extend(cur);
+    Ok(words
         .into_iter()
         .map(|w| {
-            let (field, value) = match w.find([':', '=']) {
-                Some(i) => (w[..i].to_string(), w[i + 1..].to_string()),
-                None => (String::new(), w),
+            let prefix = w.op != Some('=') && w.value.ends_with('*');
+            let value = if prefix {
+                w.value.trim_end_matches('*')
+            } else {
+                w.value.as_str()
             };
-            let prefix = value.ends_with('*');
-            let value = value.trim_end_matches('*').to_lowercase();
-            Ok(Clause {
-                field: field.to_lowercase(),
-                value,
+            Clause {
+                field: w.field.to_lowercase(),
+                value: value.to_lowercase(),
                 prefix,
-            })
+            }
         })
-        .collect()
+        .collect())
 }
 
 /// A `users.list` query (Google's "Search for users" syntax, the fields Roster and tests use): `email`,
@@ -952,8 +989,8 @@ impl UserQuery {
     }
 }
 
-/// A `groups.list` query: `name`, `email` (each exact, or a prefix with `*`), and `memberKey` (a direct
-/// member's email).
+/// A `groups.list` query: `name` and `email`, each `=` (exactly) or `:` with a trailing `*` (a prefix),
+/// clauses joined by AND; any other field is a 400.
 #[derive(Debug, Clone, Default)]
 struct GroupQuery(Vec<Clause>);
 

@@ -7,7 +7,13 @@
 //!   `in`, `startswith` and `or`; `@odata.nextLink` absolute URLs carrying `$skiptoken`.
 //! - `GET /groups`, `/groups/{id}`, `/groups/{id}/members`, `/groups/{id}/transitiveMembers` (mixed objects
 //!   tagged `@odata.type`), `.../$count` (text); `$search="displayName:.."` and `$count` need the
-//!   `ConsistencyLevel: eventual` header, as on Graph.
+//!   `ConsistencyLevel: eventual` header, as on Graph; `$filter` with `eq`, `in` and `startswith` does
+//!   not (the group resource lists them for `displayName`, and they are default queries). String
+//!   literals are quoted `'…'` with a quote inside doubled (`'O''Brien'`), compared ignoring case.
+//! - `$filter` errors as Graph gives them: a filter that is not valid OData (say an undoubled quote) is 400
+//!   `BadRequest` "Invalid filter clause"; an operator or property the collection does not support is 400
+//!   `Request_UnsupportedQuery`.
+//! - Every listing pages at `$top` (or the default), or fewer when [`crate::Knobs::page_cap`] says so.
 //! - `GET /users/delta`, `/groups/delta`: query options only on the first call (encoded into the tokens);
 //!   pages end in `@odata.nextLink` (`$skiptoken`) and finally `@odata.deltaLink` (`$deltatoken`, the
 //!   directory's change sequence when the round began); later rounds return only what changed since;
@@ -817,18 +823,19 @@ fn matches<F: Fn(&str) -> Value>(clauses: &[Clause], prop: F) -> bool {
     })
 }
 
-/// Resolves the property names in a filter to Graph's spelling; `None` if one is unknown.
-fn canonical_filter(clauses: Vec<Clause>, props: &[&'static str]) -> Option<Vec<Clause>> {
+/// Resolves the property names in a filter to Graph's spelling; `Err` names the first unknown one.
+fn canonical_filter(clauses: Vec<Clause>, props: &[&'static str]) -> Result<Vec<Clause>, String> {
     let fix = |p: &str| {
         props
             .iter()
             .find(|k| k.eq_ignore_ascii_case(p))
             .map(|k| k.to_string())
+            .ok_or_else(|| p.to_string())
     };
     clauses
         .into_iter()
         .map(|c| {
-            Some(match c {
+            Ok(match c {
                 Clause::Eq(p, v) => Clause::Eq(fix(&p)?, v),
                 Clause::In(p, v) => Clause::In(fix(&p)?, v),
                 Clause::StartsWith(p, v) => Clause::StartsWith(fix(&p)?, v),
@@ -837,19 +844,48 @@ fn canonical_filter(clauses: Vec<Clause>, props: &[&'static str]) -> Option<Vec<
         .collect()
 }
 
-fn filter_of(raw: Option<&str>, props: &[&'static str]) -> Result<Option<Vec<Clause>>, Out> {
-    match raw.filter(|f| !f.trim().is_empty()) {
-        None => Ok(None),
-        Some(f) => parse_filter(f)
-            .and_then(|c| canonical_filter(c, props))
-            .map(Some)
-            .ok_or_else(|| {
-                Out::bad_request(
-                    "Request_UnsupportedQuery",
-                    format!("Unsupported or invalid query filter clause specified: '{f}'."),
-                )
-            }),
-    }
+/// Operators and functions OData defines that this tenant does not evaluate (Graph accepts several of them
+/// only as advanced queries, which Roster does not send with `$filter`).
+const UNSUPPORTED_OPERATORS: &[&str] = &[
+    "ne", "not", "gt", "ge", "lt", "le", "and", "endswith", "any", "all", "has", "contains",
+];
+
+/// Parses `$filter` as Graph does, and answers as Graph does when it cannot: a filter that is not valid
+/// OData (an unbalanced quote, say `'O'Brien'` with the quote not doubled) is `400 BadRequest` "Invalid
+/// filter clause"; a valid one using an operator or property the collection does not support is `400
+/// Request_UnsupportedQuery`.
+fn filter_of(
+    raw: Option<&str>,
+    props: &[&'static str],
+    resource: &str,
+) -> Result<Option<Vec<Clause>>, Out> {
+    let Some(f) = raw.filter(|f| !f.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let Some(toks) = tokenize(f) else {
+        return Err(Out::bad_request("BadRequest", "Invalid filter clause"));
+    };
+    let Some(clauses) = parse_filter(f) else {
+        let operator = toks.iter().find_map(|t| match t {
+            Tok::Word(w) => UNSUPPORTED_OPERATORS
+                .iter()
+                .find(|o| o.eq_ignore_ascii_case(w)),
+            _ => None,
+        });
+        return Err(match operator {
+            Some(o) => Out::bad_request(
+                "Request_UnsupportedQuery",
+                format!("Unsupported or invalid query filter clause specified: operator '{o}' in '{f}'."),
+            ),
+            None => Out::bad_request("BadRequest", "Invalid filter clause"),
+        });
+    };
+    canonical_filter(clauses, props).map(Some).map_err(|p| {
+        Out::bad_request(
+            "Request_UnsupportedQuery",
+            format!("Unsupported or invalid query filter clause specified for property '{p}' of resource '{resource}'."),
+        )
+    })
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -865,9 +901,9 @@ fn list_users(st: &State, q: &Params) -> Result<Out, Out> {
                 USER_DEFAULT,
                 "microsoft.graph.user",
             )?;
-            let t = top(q, None)?;
+            let t = st.page_size(top(q, None)?);
             let f = q.get("$filter").map(str::to_string);
-            filter_of(f.as_deref(), USER_PROPS)?;
+            filter_of(f.as_deref(), USER_PROPS, "User")?;
             Token {
                 i: instance(st),
                 k: "users".into(),
@@ -878,7 +914,7 @@ fn list_users(st: &State, q: &Params) -> Result<Out, Out> {
             }
         }
     };
-    let clauses = filter_of(tok.f.as_deref(), USER_PROPS)?;
+    let clauses = filter_of(tok.f.as_deref(), USER_PROPS, "User")?;
     let dir = st.read();
     let mut value = Vec::new();
     let mut next = None;
@@ -962,7 +998,7 @@ fn member_of(st: &State, key: &str, q: &Params) -> Result<Out, Out> {
                 GROUP_DEFAULT,
                 "microsoft.graph.group",
             )?,
-            t: top(q, None)?,
+            t: st.page_size(top(q, None)?),
             f: Some(key.to_string()),
             ..Token::default()
         },
@@ -1042,7 +1078,7 @@ fn list_groups(st: &State, q: &Params, eventual: bool) -> Result<Out, Out> {
                 })?;
             }
             let f = q.get("$filter").map(str::to_string);
-            filter_of(f.as_deref(), GROUP_PROPS)?;
+            filter_of(f.as_deref(), GROUP_PROPS, "Group")?;
             Token {
                 i: instance(st),
                 k: "groups".into(),
@@ -1052,7 +1088,7 @@ fn list_groups(st: &State, q: &Params, eventual: bool) -> Result<Out, Out> {
                     GROUP_DEFAULT,
                     "microsoft.graph.group",
                 )?,
-                t: top(q, None)?,
+                t: st.page_size(top(q, None)?),
                 f,
                 g: search,
                 c: count,
@@ -1060,7 +1096,7 @@ fn list_groups(st: &State, q: &Params, eventual: bool) -> Result<Out, Out> {
             }
         }
     };
-    let clauses = filter_of(tok.f.as_deref(), GROUP_PROPS)?;
+    let clauses = filter_of(tok.f.as_deref(), GROUP_PROPS, "Group")?;
     let search = tok.g.as_deref().and_then(parse_search);
     let dir = st.read();
     let hits: Vec<&Team> = dir
@@ -1165,7 +1201,7 @@ fn members(st: &State, id: &str, transitive: bool, q: &Params) -> Result<Out, Ou
                     USER_DEFAULT,
                     "microsoft.graph.directoryObject",
                 )?,
-                t: top(q, None)?,
+                t: st.page_size(top(q, None)?),
                 f: Some(id.to_string()),
                 ..Token::default()
             }
@@ -1316,7 +1352,7 @@ fn delta(st: &State, kind: Kind, q: &Params, prefer: Option<usize>) -> Result<Ou
             Kind::Groups => (GROUP_PROPS, GROUP_DEFAULT, "microsoft.graph.group"),
         };
         let f = q.get("$filter").map(str::to_string);
-        if let Some(c) = filter_of(f.as_deref(), &["id"])? {
+        if let Some(c) = filter_of(f.as_deref(), &["id"], "directoryObject")? {
             let n: usize = c
                 .iter()
                 .map(|c| match c {
@@ -1343,7 +1379,7 @@ fn delta(st: &State, kind: Kind, q: &Params, prefer: Option<usize>) -> Result<Ou
             ..Token::default()
         }
     };
-    let clauses = filter_of(tok.f.as_deref(), &["id"])?;
+    let clauses = filter_of(tok.f.as_deref(), &["id"], "directoryObject")?;
     let dir = st.read();
     let (value, next) = match kind {
         Kind::Users => users_delta_page(&dir, &tok, clauses.as_deref()),

@@ -118,6 +118,17 @@ pub struct Knobs {
     /// down in `X-Rate-Limit-Remaining`); 0: the vendor's default. Tests set it low to see a client pace
     /// itself when the window runs out.
     pub rate_limit: AtomicU64,
+    /// The most objects one page of a listing holds, whatever page size the client asked for (0: the
+    /// vendor's own sizes). The vendors' page sizes are maxima (Graph may page shorter than `$top`; Okta's
+    /// `limit` and Google's `maxResults` are upper bounds), so a client must follow the next-page link
+    /// rather than count; tests set this low to make a short list span several pages. A listing that
+    /// cannot be paged (Okta's `q=`) is simply cut short.
+    pub page_cap: AtomicU64,
+    /// Google only: the change sequence number the search index has caught up to (0: up to date). Google
+    /// documents that new group data may take up to 36 hours to reach search results, so a `groups.list`
+    /// with a `query` does not find a group created after this point, while a plain listing and
+    /// `groups.get` do.
+    pub search_index_at: AtomicU64,
 }
 
 impl Knobs {
@@ -167,6 +178,14 @@ impl State {
             return Injected::Truncate;
         }
         Injected::Nothing
+    }
+
+    /// `asked` objects a page, or fewer when [`Knobs::page_cap`] says so.
+    pub fn page_size(&self, asked: usize) -> usize {
+        match usize::try_from(self.knobs.page_cap.load(Ordering::SeqCst)) {
+            Ok(0) | Err(_) => asked,
+            Ok(cap) => asked.min(cap),
+        }
     }
 
     /// Reads the organisation.

@@ -8,10 +8,18 @@
 //!   `filter` or `search`, DEPROVISIONED users are left out, as Okta does.
 //! - `GET /api/v1/users/{id}` (an id, or a login, or a login's short name) and
 //!   `GET /api/v1/users/{id}/groups`.
-//! - `GET /api/v1/groups` (`limit` 1..=200; `after`; `filter`; `q=` name prefix search, which does not page,
-//!   default 10 and at most 300 results; `expand=stats` embeds `_embedded.stats.usersCount`),
+//! - `GET /api/v1/groups` (`limit` 1..=200; `after`; `filter` on `id`, `type`, `lastUpdated` and
+//!   `lastMembershipUpdated` only; `search` on those, `created` and any profile property, with `eq`, `sw`
+//!   and the other documented operators, string values compared ignoring case, paged like any listing and
+//!   ordered by `sortBy`/`sortOrder` when given; `q=` name prefix search, exact matches first, which does
+//!   not page, default 10 and at most 300 results; `expand=stats` embeds `_embedded.stats.usersCount`; an
+//!   expression Okta cannot parse, or naming a property the parameter does not take, is 400 `E0000031`),
 //!   `GET /api/v1/groups/{id}`, and `GET /api/v1/groups/{id}/users` (`limit` 1..=1000, the documented
 //!   default, which is also the most this emulator hands out; `after`).
+//!
+//! Users' profiles carry `login`, `email`, `firstName`, `lastName`, phones, `title`, `department` and
+//! `employeeNumber`, and `displayName` for all but about one person in ten ([`has_display_name`]), as in
+//! orgs that never fill in Okta's optional display name.
 //!
 //! Okta groups are flat: a directory group that nests others is shown as one Okta group whose members are
 //! its transitive people (as Okta shows an imported AD group whose members were expanded). Its
@@ -99,6 +107,13 @@ pub fn user_status(p: &Person) -> &'static str {
             }
         }
     }
+}
+
+/// Whether a person's Okta profile has a `displayName`. Okta's base profile makes it optional and many
+/// orgs never fill it in (their users have only `firstName` and `lastName`), so about one person in ten
+/// here has none, chosen from the GUID; never the consenting admin, whose name the consent page shows.
+pub fn has_display_name(p: &Person) -> bool {
+    p.admin || Sha256::digest(format!("okta-display-name:{}", p.id).as_bytes())[0] >= 26
 }
 
 /// A person's Okta login (`username@domain`).
@@ -697,7 +712,7 @@ impl Okta {
             _ => Some((HISTORY_START - spread(&p.id, "login", 30 * 86_400)).max(created + 3600)),
         };
         let self_url = self.url(&format!("/api/v1/users/{id}"), &[]);
-        json!({
+        let mut user = json!({
             "id": id,
             "status": status,
             "created": iso(created),
@@ -724,7 +739,13 @@ impl Okta {
                 "provider": { "type": "OKTA", "name": "OKTA" }
             },
             "_links": { "self": { "href": self_url } }
-        })
+        });
+        if !has_display_name(p) {
+            if let Some(profile) = user.get_mut("profile").and_then(Value::as_object_mut) {
+                profile.remove("displayName");
+            }
+        }
+        user
     }
 
     fn user_field(p: &Person, domain: &str, field: &str) -> Option<String> {
@@ -737,7 +758,7 @@ impl Okta {
             "profile.email" => p.mail.clone(),
             "profile.firstName" => p.given.clone(),
             "profile.lastName" => p.family.clone(),
-            "profile.displayName" => p.display_name(),
+            "profile.displayName" => has_display_name(p).then(|| p.display_name())?,
             "profile.mobilePhone" => p.mobile.clone()?,
             "profile.primaryPhone" => p.phone.clone(),
             "profile.title" => p.title.clone(),
@@ -997,6 +1018,21 @@ async fn user_groups(
     o.finish(&ctx, &Value::Array(groups), &[])
 }
 
+/// Group properties `filter` takes (Okta's reference: "Filtering supports the following limited number of
+/// properties: id, type, lastUpdated, and lastMembershipUpdated").
+const GROUP_FILTER_FIELDS: [&str; 4] = ["id", "type", "lastUpdated", "lastMembershipUpdated"];
+/// Group properties `search` takes: the top-level ones and every profile property (this org's groups have
+/// `name` and `description`). Property names are case-sensitive.
+const GROUP_SEARCH_FIELDS: [&str; 7] = [
+    "id",
+    "type",
+    "created",
+    "lastUpdated",
+    "lastMembershipUpdated",
+    "profile.name",
+    "profile.description",
+];
+
 async fn list_groups(
     axum::extract::State(o): axum::extract::State<Arc<Okta>>,
     headers: HeaderMap,
@@ -1008,9 +1044,9 @@ async fn list_groups(
     };
     let stats = param(&q, "expand").is_some_and(|e| e.split(',').any(|x| x.trim() == "stats"));
     if let Some(prefix) = param(&q, "q") {
-        // A type-ahead: name prefix, exact matches first, no paging.
+        // A type-ahead: name prefix, exact matches first, no paging (a capped page is simply shorter).
         let limit = match parse_limit(&q, Q_DEFAULT, Q_MAX) {
-            Ok(l) => l,
+            Ok(l) => o.state.page_size(l),
             Err(_) => return o.bad_request(&ctx, "E0000001", "Api validation failed: limit"),
         };
         let prefix = prefix.to_lowercase();
@@ -1029,30 +1065,26 @@ async fn list_groups(
         return o.finish(&ctx, &Value::Array(body), &[]);
     }
     let limit = match parse_limit(&q, MAX_LIMIT, MAX_LIMIT) {
-        Ok(l) => l,
+        Ok(l) => o.state.page_size(l),
         Err(_) => return o.bad_request(&ctx, "E0000001", "Api validation failed: limit"),
     };
-    let expr = match param(&q, "search").or(param(&q, "filter")) {
+    let search = param(&q, "search");
+    let (text, fields): (_, &[&str]) = match search {
+        Some(s) => (Some(s), &GROUP_SEARCH_FIELDS),
+        None => (param(&q, "filter"), &GROUP_FILTER_FIELDS),
+    };
+    let expr = match text {
         None => None,
         Some(s) => match Expr::parse(s) {
-            Some(e)
-                if e.fields().all(|f| {
-                    [
-                        "id",
-                        "type",
-                        "lastUpdated",
-                        "lastMembershipUpdated",
-                        "created",
-                        "profile.name",
-                        "profile.description",
-                    ]
-                    .contains(&f)
-                }) =>
-            {
-                Some(e)
-            }
+            Some(e) if e.fields().all(|f| fields.contains(&f)) => Some(e),
             _ => return o.bad_request(&ctx, "E0000031", "Invalid search criteria."),
         },
+    };
+    // `sortBy` (any single property) and `sortOrder` apply to searches only; ties go by id.
+    let sort_by = search.and(param(&q, "sortBy"));
+    let descending = match (sort_by, param(&q, "sortOrder")) {
+        (None, _) | (_, None) => false,
+        (Some(_), Some(o)) => o.eq_ignore_ascii_case("desc"),
     };
     let after = match param(&q, "after") {
         None => None,
@@ -1062,27 +1094,53 @@ async fn list_groups(
         },
     };
     let d = o.state.read();
-    let mut page = Vec::new();
-    let mut more = false;
-    let mut last = None;
-    for t in d
+    // Each group with its place in the listing: directory order, or (sorted value, Okta id) for a sorted
+    // search. The `after` cursor is the last group served, wherever it now sorts.
+    let key = |t: &Team| -> (String, String) {
+        match sort_by {
+            None => (String::new(), t.id.clone()),
+            Some(f) => (
+                Okta::group_field(&d, t, f)
+                    .unwrap_or_default()
+                    .to_lowercase(),
+                group_id(&t.id),
+            ),
+        }
+    };
+    let mut rows: Vec<((String, String), &Team)> = d
         .teams()
-        .skip_while(|t| after.as_ref().is_some_and(|a| t.id.as_str() <= a.as_str()))
-    {
-        if let Some(e) = &expr {
-            if !e.matches(&|f| Okta::group_field(&d, t, f)) {
-                continue;
-            }
-        }
-        if page.len() == limit {
-            more = true;
-            break;
-        }
-        last = Some(group_id(&t.id));
-        page.push(o.group_json(&d, t, stats));
+        .filter(|t| {
+            expr.as_ref()
+                .is_none_or(|e| e.matches(&|f| Okta::group_field(&d, t, f)))
+        })
+        .map(|t| (key(t), t))
+        .collect();
+    if sort_by.is_some() {
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
     }
+    if descending {
+        rows.reverse();
+    }
+    let start = match after.as_deref().and_then(|a| d.team(a)) {
+        None => 0,
+        Some(last) => {
+            let k = key(last);
+            rows.partition_point(|(r, _)| if descending { *r >= k } else { *r <= k })
+        }
+    };
+    let end = (start + limit).min(rows.len());
+    let page: Vec<Value> = rows[start..end]
+        .iter()
+        .map(|(_, t)| o.group_json(&d, t, stats))
+        .collect();
+    let next = (end < rows.len())
+        .then(|| {
+            rows.get(end.saturating_sub(1))
+                .map(|(_, t)| group_id(&t.id))
+        })
+        .flatten();
     drop(d);
-    let links = o.page_links("/api/v1/groups", &q, limit, if more { last } else { None });
+    let links = o.page_links("/api/v1/groups", &q, limit, next);
     o.finish(&ctx, &Value::Array(page), &links)
 }
 

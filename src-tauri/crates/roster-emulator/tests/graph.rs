@@ -394,3 +394,97 @@ async fn batch_answers_each_request() {
         .status();
     assert_eq!(s, 400);
 }
+
+fn groups_url(r: &Running, params: &[(&str, &str)]) -> String {
+    let mut u = url::Url::parse(&format!("{}/v1.0/groups", r.url)).unwrap();
+    u.query_pairs_mut().extend_pairs(params.iter().copied());
+    u.to_string()
+}
+
+#[tokio::test]
+async fn groups_filter_by_exact_display_name_pages_and_rejects_bad_filters() {
+    let (r, t) = start(40, None).await;
+    {
+        let mut d = r.state.write();
+        for i in 1..=20 {
+            d.create_team(&format!("Staff {i}"), "");
+        }
+        for _ in 0..5 {
+            d.create_team("Staff", "");
+        }
+        d.create_team("O'Brien Team", "");
+    }
+    // `eq` on displayName is a default query: no ConsistencyLevel header, a quote doubled, case ignored.
+    let v = json(
+        &t,
+        &groups_url(
+            &r,
+            &[
+                ("$filter", "displayName eq 'o''brien team'"),
+                ("$select", "id,displayName"),
+            ],
+        ),
+    )
+    .await;
+    let found = v["value"].as_array().unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["displayName"], "O'Brien Team");
+
+    // Five of the same name at two a page: three pages through nextLinks, look-alikes left out.
+    let url = groups_url(
+        &r,
+        &[
+            ("$filter", "displayName eq 'Staff'"),
+            ("$select", "id,displayName"),
+            ("$top", "2"),
+        ],
+    );
+    let (items, _, pages) = all_pages(&t, &url).await;
+    assert_eq!((items.len(), pages), (5, 3));
+    assert!(items.iter().all(|g| g["displayName"] == "Staff"));
+    let ids: HashSet<&str> = items.iter().map(|g| g["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 5, "no group twice");
+
+    // The page cap makes the server page shorter than $top asks.
+    r.state.knobs.page_cap.store(2, Ordering::SeqCst);
+    let url = groups_url(
+        &r,
+        &[("$filter", "displayName eq 'Staff'"), ("$top", "999")],
+    );
+    let (items, _, pages) = all_pages(&t, &url).await;
+    assert_eq!((items.len(), pages), (5, 3));
+    r.state.knobs.page_cap.store(0, Ordering::SeqCst);
+
+    let url = groups_url(&r, &[("$filter", "startswith(displayName,'staff ')")]);
+    let (items, _, _) = all_pages(&t, &url).await;
+    assert_eq!(items.len(), 20);
+
+    // A quote not doubled is not OData: Graph's BadRequest.
+    let (s, _, body) = get(
+        &t,
+        &groups_url(&r, &[("$filter", "displayName eq 'O'Brien Team'")]),
+        &[],
+    )
+    .await;
+    assert_eq!(s, 400);
+    let e: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(e["error"]["code"], "BadRequest");
+    assert_eq!(e["error"]["message"], "Invalid filter clause");
+    // Valid OData the collection does not evaluate: Request_UnsupportedQuery.
+    for (filter, says) in [
+        ("displayName ne 'Staff'", "'ne'"),
+        (
+            "nickname eq 'Staff'",
+            "property 'nickname' of resource 'Group'",
+        ),
+    ] {
+        let (s, _, body) = get(&t, &groups_url(&r, &[("$filter", filter)]), &[]).await;
+        assert_eq!(s, 400, "{filter}");
+        let e: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(e["error"]["code"], "Request_UnsupportedQuery", "{filter}");
+        assert!(
+            e["error"]["message"].as_str().unwrap().contains(says),
+            "{body}"
+        );
+    }
+}

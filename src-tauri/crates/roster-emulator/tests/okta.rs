@@ -375,3 +375,163 @@ async fn tokens_and_scopes_are_checked() {
     run.state.tokens.revoke_all();
     assert_eq!(get(&url, &good).await.status, 401);
 }
+
+fn groups_url(run: &Running, params: &[(&str, &str)]) -> String {
+    reqwest::Url::parse_with_params(&format!("{}/api/v1/groups", run.url), params)
+        .unwrap()
+        .to_string()
+}
+
+fn names(groups: &[Value]) -> Vec<String> {
+    groups
+        .iter()
+        .map(|g| g["profile"]["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn group_search_matches_names_exactly_or_by_prefix_and_pages_in_order() {
+    let (run, token) = start(30).await;
+    {
+        let mut d = run.state.write();
+        for i in 1..=25 {
+            d.create_team(&format!("Staff {i}"), "");
+        }
+        d.create_team("Staff", "");
+        d.create_team("STAFF", "");
+        d.create_team(r#"Say "Hi" Club"#, "");
+    }
+    // `eq` compares string values ignoring case, and pages like any listing.
+    let (found, calls) = all(
+        groups_url(
+            &run,
+            &[("search", r#"profile.name eq "staff""#), ("limit", "1")],
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(calls, 2, "one a page");
+    let mut got = names(&found);
+    got.sort();
+    assert_eq!(got, vec!["STAFF", "Staff"]);
+    let (found, _) = all(
+        groups_url(&run, &[("search", r#"profile.name eq "say \"hi\" club""#)]),
+        &token,
+    )
+    .await;
+    assert_eq!(
+        names(&found),
+        vec![r#"Say "Hi" Club"#],
+        "a backslash escapes a quote"
+    );
+
+    // `sw` with sortBy: every page in name order, the search kept in each next link.
+    let first = groups_url(
+        &run,
+        &[
+            ("search", r#"profile.name sw "staff""#),
+            ("sortBy", "profile.name"),
+            ("sortOrder", "asc"),
+            ("limit", "10"),
+        ],
+    );
+    let (found, calls) = all(first, &token).await;
+    assert_eq!((found.len(), calls), (27, 3));
+    let got: Vec<String> = names(&found).iter().map(|n| n.to_lowercase()).collect();
+    let mut sorted = got.clone();
+    sorted.sort();
+    assert_eq!(got, sorted, "in name order across pages");
+    let ids: std::collections::HashSet<&str> =
+        found.iter().map(|g| g["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 27, "no group twice");
+    let (down, _) = all(
+        groups_url(
+            &run,
+            &[
+                ("search", r#"profile.name sw "staff""#),
+                ("sortBy", "profile.name"),
+                ("sortOrder", "desc"),
+                ("limit", "10"),
+            ],
+        ),
+        &token,
+    )
+    .await;
+    let mut reversed: Vec<String> = names(&down).iter().map(|n| n.to_lowercase()).collect();
+    reversed.reverse();
+    assert_eq!(reversed, sorted, "descending is the reverse");
+
+    // The page cap shortens pages (and cuts a `q=` type-ahead, which cannot page).
+    run.state.knobs.page_cap.store(4, Ordering::SeqCst);
+    let (found, calls) = all(
+        groups_url(&run, &[("search", r#"profile.name sw "staff""#)]),
+        &token,
+    )
+    .await;
+    assert_eq!((found.len(), calls), (27, 7));
+    let q = get(
+        &groups_url(&run, &[("q", "staff"), ("limit", "100")]),
+        &token,
+    )
+    .await;
+    assert_eq!(q.json().as_array().unwrap().len(), 4);
+    assert!(q.next().is_none());
+    assert_eq!(
+        q.json()[0]["profile"]["name"]
+            .as_str()
+            .unwrap()
+            .to_lowercase(),
+        "staff",
+        "exact matches first"
+    );
+    run.state.knobs.page_cap.store(0, Ordering::SeqCst);
+
+    // `filter` takes only id, type, lastUpdated and lastMembershipUpdated; property names are
+    // case-sensitive; an expression that does not parse is refused the same way.
+    for (p, v) in [
+        ("filter", r#"profile.name eq "Staff""#),
+        ("search", r#"Profile.Name eq "Staff""#),
+        ("search", r#"profile.name eq "Staff"#),
+        ("search", r#"profile.name like "Staff""#),
+    ] {
+        let bad = get(&groups_url(&run, &[(p, v)]), &token).await;
+        assert_eq!(bad.status, 400, "{p}={v}");
+        assert_eq!(bad.json()["errorCode"], "E0000031", "{p}={v}");
+    }
+    let ok = get(
+        &groups_url(&run, &[("filter", r#"type eq "OKTA_GROUP""#)]),
+        &token,
+    )
+    .await;
+    assert_eq!(ok.status, 200);
+}
+
+#[tokio::test]
+async fn some_users_have_no_display_name() {
+    let (run, token) = start(400).await;
+    let (users, _) = all(format!("{}/api/v1/users", run.url), &token).await;
+    let without: Vec<&Value> = users
+        .iter()
+        .filter(|u| u["profile"].get("displayName").is_none())
+        .collect();
+    assert!(
+        !without.is_empty() && without.len() < users.len() / 4,
+        "some, not most: {} of {}",
+        without.len(),
+        users.len()
+    );
+    for u in &without {
+        assert!(u["profile"]["firstName"].is_string() && u["profile"]["lastName"].is_string());
+    }
+    let admin = run.state.read().admin().unwrap().id.clone();
+    assert!(users
+        .iter()
+        .any(|u| u["id"] == user_id(&admin) && u["profile"]["displayName"].is_string()));
+    let url = reqwest::Url::parse_with_params(
+        &format!("{}/api/v1/users", run.url),
+        &[("search", "profile.displayName pr")],
+    )
+    .unwrap();
+    let (present, _) = all(url.to_string(), &token).await;
+    assert_eq!(present.len(), users.len() - without.len());
+}

@@ -532,3 +532,106 @@ fn ids_and_times_are_google_shaped_and_stable() {
     assert_eq!(rfc3339(BASE_EPOCH), "2024-01-01T00:00:00.000Z");
     assert_eq!(rfc3339(1_709_210_096), "2024-02-29T12:34:56.000Z");
 }
+
+fn groups_path(params: &[(&str, &str)]) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    s.append_pair("customer", "my_customer");
+    s.extend_pairs(params.iter().copied());
+    format!("/admin/directory/v1/groups?{}", s.finish())
+}
+
+/// Every page of a groups listing: the names and the number of calls.
+async fn all_groups(r: &Running, token: &str, params: &[(&str, &str)]) -> (Vec<String>, usize) {
+    let mut names = Vec::new();
+    let mut calls = 0;
+    let mut page_token: Option<String> = None;
+    loop {
+        let mut p = params.to_vec();
+        if let Some(t) = &page_token {
+            p.push(("pageToken", t.as_str()));
+        }
+        let (s, v) = get(r, token, &groups_path(&p)).await;
+        assert_eq!(s, 200, "{v}");
+        calls += 1;
+        names.extend(
+            v["groups"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|g| g["name"].as_str().unwrap_or_default().to_string()),
+        );
+        match v["nextPageToken"].as_str() {
+            Some(t) => page_token = Some(t.to_string()),
+            None => return (names, calls),
+        }
+    }
+}
+
+#[tokio::test]
+async fn group_searches_match_names_exactly_or_by_prefix_and_page() {
+    let r = start(30, None).await;
+    let t = token(&r, &READ_SCOPES);
+    {
+        let mut d = r.state.write();
+        for i in 1..=12 {
+            d.create_team(&format!("Staff {i}"), "");
+        }
+        d.create_team("Staff", "");
+        d.create_team("STAFF", "");
+        d.create_team("Valentine's Day", "");
+        d.create_team("Sale 50*", "");
+    }
+    let (mut exact, calls) =
+        all_groups(&r, &t, &[("query", "name='Staff'"), ("maxResults", "1")]).await;
+    exact.sort();
+    assert_eq!(
+        exact,
+        vec!["STAFF", "Staff"],
+        "`=` is the whole name, ignoring case"
+    );
+    assert_eq!(calls, 2, "a search pages like the listing");
+    let (quoted, _) = all_groups(&r, &t, &[("query", r"name='Valentine\'s Day'")]).await;
+    assert_eq!(quoted, vec!["Valentine's Day"], "a quote is written \\'");
+    let (prefix, calls) =
+        all_groups(&r, &t, &[("query", "name:Staff*"), ("maxResults", "5")]).await;
+    assert_eq!((prefix.len(), calls), (14, 3));
+    let (literal, _) = all_groups(&r, &t, &[("query", "name='Sale 50*'")]).await;
+    assert_eq!(
+        literal,
+        vec!["Sale 50*"],
+        "after `=` a star is part of the name"
+    );
+    let (none, _) = all_groups(&r, &t, &[("query", "name=Staff*")]).await;
+    assert!(none.is_empty());
+    let (s, v) = get(&r, &t, &groups_path(&[("query", "name='O'Brien Team'")])).await;
+    assert_eq!(s, 400, "an unclosed quote does not parse: {v}");
+
+    // The page cap shortens pages whatever maxResults asks.
+    r.state.knobs.page_cap.store(3, Ordering::SeqCst);
+    let (prefix, calls) = all_groups(&r, &t, &[("query", "name:staff*")]).await;
+    assert_eq!((prefix.len(), calls), (14, 5));
+    r.state.knobs.page_cap.store(0, Ordering::SeqCst);
+
+    // A group newer than the search index is listed and read, but not found by a search yet.
+    let at = r.state.read().seq();
+    r.state.knobs.search_index_at.store(at, Ordering::SeqCst);
+    r.state.write().create_team("Fresh Team", "");
+    let (found, _) = all_groups(&r, &t, &[("query", "name='Fresh Team'")]).await;
+    assert!(found.is_empty(), "not in the search index yet");
+    let (listed, _) = all_groups(&r, &t, &[]).await;
+    assert!(listed.iter().any(|n| n == "Fresh Team"));
+    let (s, g) = get(
+        &r,
+        &t,
+        "/admin/directory/v1/groups/fresh-team@northwind.demo",
+    )
+    .await;
+    assert_eq!((s, g["name"].as_str()), (200, Some("Fresh Team")));
+    r.state.knobs.search_index_at.store(0, Ordering::SeqCst);
+    let (found, _) = all_groups(&r, &t, &[("query", "name='Fresh Team'")]).await;
+    assert_eq!(
+        found,
+        vec!["Fresh Team"],
+        "and found once the index catches up"
+    );
+}
