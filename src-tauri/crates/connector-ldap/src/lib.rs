@@ -4,13 +4,14 @@
 //! with the connection's CA certificates ([`client`]); paged searches, range retrieval and referral
 //! skipping; reading the groups on a second connection to the same server while the users are read; and
 //! the pure conversion of entries into Roster's source types, including nested groups and disabled
-//! detection ([`map`]).
+//! detection ([`map`]), with DNs compared by what they name, however they are escaped or spelt ([`dn`]).
 //!
 //! What it must not do: touch the store or decide what changes (the planner does); keep the bind password
 //! anywhere but the value passed in; log or return it.
 
 pub mod client;
 pub mod diagnose;
+pub mod dn;
 pub mod map;
 pub mod settings;
 
