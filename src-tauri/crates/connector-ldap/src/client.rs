@@ -142,22 +142,131 @@ pub fn tls_config(s: &Settings) -> Result<Arc<ClientConfig>, ConnectorError> {
     Ok(Arc::new(config))
 }
 
-/// A plain-English reason for a connection failure.
+/// The TLS library's verdict inside a connection error, if the error is one: rustls reports through
+/// ldap3 directly, or wrapped in the I/O error of the TLS stream (LDAPS and STARTTLS alike).
+fn tls_error(e: &LdapError) -> Option<&rustls::Error> {
+    match e {
+        LdapError::Rustls { source } => Some(source),
+        LdapError::Io { source } => source.get_ref()?.downcast_ref::<rustls::Error>(),
+        _ => None,
+    }
+}
+
+/// The host of an LDAP URL (`ldaps://host:636` is `host`).
+fn url_host(url: &str) -> &str {
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    let rest = rest.split('/').next().unwrap_or(rest);
+    match rest.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => rest,
+    }
+    .trim_matches(['[', ']'])
+}
+
+/// A day as YYYY-MM-DD, from seconds since 1970 (UTC; the civil-from-days algorithm of H. Hinnant).
+fn date(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// A host name or address from the names rustls reports a certificate was issued for (webpki writes them
+/// as `DnsName("ldap.example.org")` and `IpAddress(192.0.2.1)`); other kinds of name are left out.
+fn certificate_name(presented: &str) -> Option<&str> {
+    presented
+        .strip_prefix("DnsName(\"")
+        .and_then(|n| n.strip_suffix("\")"))
+        .or_else(|| {
+            presented
+                .strip_prefix("IpAddress(")
+                .and_then(|n| n.strip_suffix(')'))
+        })
+}
+
+/// What is wrong with the server's certificate and what to do, when a connection failed on it. A
+/// certificate problem is never a network one: these messages send no one to check a firewall.
+pub fn certificate_problem(server: &str, e: &LdapError) -> Option<String> {
+    use rustls::CertificateError as C;
+    let rustls::Error::InvalidCertificate(c) = tls_error(e)? else {
+        return None;
+    };
+    let host = url_host(server);
+    Some(match c {
+        C::UnknownIssuer | C::BadSignature => "the server's certificate is not trusted: it was not issued by a CA certificate this connection trusts. Add the issuing CA's certificate (the CA that signed the server's certificate) to the connection's CA certificates".to_string(),
+        C::NotValidForNameContext { presented, .. }
+            if presented.iter().any(|p| certificate_name(p).is_some()) =>
+        {
+            let names: Vec<&str> = presented.iter().filter_map(|p| certificate_name(p)).collect();
+            format!(
+                "the server's certificate is not valid for the name {host}: it was issued for {}. Connect with one of those names, have the certificate reissued for {host}, or turn off host name verification for this connection",
+                names.join(", ")
+            )
+        }
+        C::NotValidForName | C::NotValidForNameContext { .. } => format!(
+            "the server's certificate is not valid for the name {host}. Connect with a name the certificate lists, have the certificate reissued for {host}, or turn off host name verification for this connection"
+        ),
+        C::ExpiredContext { not_after, .. } => format!(
+            "the server's certificate expired on {}. Renew the certificate on the server, then sync again",
+            date(not_after.as_secs())
+        ),
+        C::Expired => "the server's certificate has expired. Renew the certificate on the server, then sync again".to_string(),
+        C::NotValidYet | C::NotValidYetContext { .. } => "the server's certificate is not valid yet. Check that the clocks of this computer and of the server are right".to_string(),
+        C::Revoked => "the server's certificate has been revoked. Install a new certificate on the server".to_string(),
+        other => format!(
+            "the server's certificate was refused ({other:?}). Check the certificate installed on the server and the connection's CA certificates"
+        ),
+    })
+}
+
+/// A plain-English reason for a connection failure, with what to do.
 pub fn explain(server: &str, e: &LdapError) -> String {
+    if let Some(problem) = certificate_problem(server, e) {
+        return format!("{server}: {problem}");
+    }
     match e {
         LdapError::Io { source } => match source.kind() {
             std::io::ErrorKind::ConnectionRefused => format!("{server}: the connection was refused (is the server running, and is the port right?)"),
             std::io::ErrorKind::TimedOut => format!("{server}: the connection timed out"),
-            _ if source.to_string().contains("certificate") || source.to_string().contains("UnknownIssuer") => {
-                format!("{server}: the server's certificate is not trusted ({source}). Add the issuing CA's certificate to the connection")
-            }
             _ => format!("{server}: {source}"),
         },
         LdapError::Timeout { .. } => format!("{server}: no answer before the timeout"),
-        LdapError::Rustls { source } => format!("{server}: the TLS handshake failed ({source}). If the certificate is not trusted, add the issuing CA's certificate to the connection"),
+        LdapError::Rustls { source } => format!("{server}: the TLS handshake failed ({source}). Check that the server offers TLS on this port (LDAPS usually on 636, STARTTLS on 389)"),
         LdapError::DNSName { .. } => format!("{server}: the host name is not valid for TLS"),
         LdapError::UrlParsing { .. } => format!("{server}: not a valid LDAP address"),
         other => format!("{server}: {other}"),
+    }
+}
+
+/// Why an operation (`what`, e.g. "Searching dc=example,dc=org") failed with `e`, in plain English with
+/// what to do. A connection lost mid-operation (the server stopped, a network drop) shows in ldap3 as a
+/// closed channel or a premature end of the result stream; both say the connection was lost.
+pub fn operation_error(what: &str, e: LdapError) -> ConnectorError {
+    match e {
+        LdapError::LdapResult { result } => result_error(result.rc, &result.text, what),
+        LdapError::ResultRecv { .. }
+        | LdapError::OpSend { .. }
+        | LdapError::IdScrubSend { .. }
+        | LdapError::EndOfStream
+        | LdapError::Io { .. } => ConnectorError::Unreachable(format!(
+            "{what} stopped: the connection to the directory server was lost. Nothing was changed. Check that the server is running, then sync again."
+        )),
+        LdapError::Timeout { .. } => ConnectorError::Unreachable(format!(
+            "{what} stopped: the directory server did not answer in time. Nothing was changed. Check that the server is not overloaded, or raise the search timeout, then sync again."
+        )),
+        LdapError::FilterParsing => ConnectorError::Configuration(format!(
+            "{what} failed: the search filter is not valid LDAP. Check the object classes and attribute names in the connection's settings."
+        )),
+        other => ConnectorError::Protocol(format!(
+            "{what} failed ({other}). Nothing was changed. Check the server's logs, then sync again."
+        )),
     }
 }
 
@@ -170,6 +279,11 @@ pub fn result_error(rc: u32, text: &str, what: &str) -> ConnectorError {
         8 | 13 => ConnectorError::Configuration(
             "The directory requires a secure connection for this bind. Use STARTTLS or LDAPS.".into(),
         ),
+        3 => ConnectorError::Configuration(format!("{what} stopped at the server's time limit before every entry was read. Nothing was changed. Raise the time limit for the bind account on the server, or narrow the base DN.")),
+        4 => ConnectorError::Configuration(format!("{what} stopped at the server's size limit before every entry was read. Nothing was changed. Roster reads in pages, which such a limit should not stop: check that the server allows the paged-results control for the bind account, or raise the bind account's size limit on the server.")),
+        10 => ConnectorError::Configuration(format!("{what}: the server referred Roster to another server for the base DN. Connect to a server that holds the base DN (for Active Directory, a domain controller of that domain).")),
+        11 => ConnectorError::Configuration(format!("{what} was refused under an administrative limit of the server ({text}). If it refuses paged searches, allow the paged-results control for the bind account (in OpenLDAP, a limits rule), or raise the bind account's limits on the server.")),
+        12 => ConnectorError::Configuration(format!("{what}: the server does not support the paged-results control that Roster reads with ({text}). Enable paged results on the server for the bind account.")),
         32 => ConnectorError::Configuration(format!("{what}: the base DN does not exist on the server. Check the base DN.")),
         50 => ConnectorError::Unauthorized(format!("{what}: the bind account may not read this part of the directory. Give it read access.")),
         51..=53 => ConnectorError::Unreachable(format!("{what}: the server is busy or unavailable ({text}).")),
@@ -189,6 +303,7 @@ pub struct Session {
 pub async fn open(s: &Settings, password: Option<&str>) -> Result<Session, ConnectorError> {
     let tls = tls_for(s)?;
     let mut failures = Vec::new();
+    let mut unreachable = 0;
     for server in &s.servers {
         let url = s.url(server);
         match connect(s, &url, tls.clone()).await {
@@ -196,11 +311,35 @@ pub async fn open(s: &Settings, password: Option<&str>) -> Result<Session, Conne
                 bind(&mut ldap, s, password, &url).await?;
                 return Ok(Session { ldap, server: url });
             }
-            Err(e) => failures.push(explain(&url, &e)),
+            Err(e) => {
+                if certificate_problem(&url, &e).is_none() {
+                    unreachable += 1;
+                }
+                failures.push(explain(&url, &e));
+            }
         }
     }
+    if failures.is_empty() {
+        return Err(ConnectorError::Configuration(
+            "No LDAP server is set for this connection. Add the address of at least one server."
+                .into(),
+        ));
+    }
+    // Every server answered but its certificate was refused: a retry cannot help until someone fixes
+    // the certificate or the connection's CA, and the network is not at fault.
+    if unreachable == 0 {
+        return Err(ConnectorError::Configuration(format!(
+            "No LDAP server could be used. {}.",
+            failures.join("; ")
+        )));
+    }
+    let advice = if unreachable == failures.len() {
+        "Check the server addresses, that the servers are running, and that no firewall blocks the port."
+    } else {
+        "For the servers that could not be reached, check their addresses, that they are running, and that no firewall blocks the port."
+    };
     Err(ConnectorError::Unreachable(format!(
-        "No LDAP server could be reached. {}. Check the server addresses, that the servers are running, and the firewall.",
+        "No LDAP server could be reached. {}. {advice}",
         failures.join("; ")
     )))
 }
@@ -278,7 +417,7 @@ async fn bind(
     let res = ldap
         .simple_bind(dn, pw)
         .await
-        .map_err(|e| ConnectorError::Unreachable(format!("The bind did not complete: {e}.")))?;
+        .map_err(|e| operation_error(&format!("Signing in to {url} (bind)"), e))?;
     if res.rc != 0 {
         return Err(result_error(res.rc, &res.text, "Bind"));
     }
@@ -371,7 +510,7 @@ pub async fn search_each(
     let mut stream = ldap
         .streaming_search_with(adapters, base, Scope::Subtree, filter, attrs.to_vec())
         .await
-        .map_err(|e| ConnectorError::Unreachable(format!("{what} failed: {e}.")))?;
+        .map_err(|e| operation_error(&what, e))?;
     loop {
         match stream.next().await {
             Ok(Some(re)) => {
@@ -381,11 +520,7 @@ pub async fn search_each(
                 each(to_entry(re)?);
             }
             Ok(None) => break,
-            Err(e) => {
-                return Err(ConnectorError::Unreachable(format!(
-                    "{what} was interrupted: {e}. Nothing was changed; the next run tries again."
-                )))
-            }
+            Err(e) => return Err(operation_error(&what, e)),
         }
     }
     let res = stream.finish().await;
@@ -393,6 +528,33 @@ pub async fn search_each(
         return Err(result_error(res.rc, &res.text, &what));
     }
     Ok(())
+}
+
+/// A subtree search that asks the server to stop after `limit` entries (the search's size limit, not
+/// paged): for reading a few entries out of many. The server's "size limit exceeded" answer then means
+/// only that more entries matched; the entries before it are returned. Referrals are skipped.
+pub async fn search_at_most(
+    ldap: &mut Ldap,
+    s: &Settings,
+    filter: &str,
+    attrs: &[String],
+    limit: usize,
+) -> Result<Vec<Entry>, ConnectorError> {
+    let what = format!("Searching {}", s.base_dn);
+    let size = i32::try_from(limit).unwrap_or(i32::MAX);
+    let ldap3::SearchResult(rs, res) = ldap
+        .with_search_options(ldap3::SearchOptions::new().sizelimit(size))
+        .with_timeout(Duration::from_secs(s.search_timeout_secs))
+        .search(&s.base_dn, Scope::Subtree, filter, attrs.to_vec())
+        .await
+        .map_err(|e| operation_error(&what, e))?;
+    if res.rc != 0 && res.rc != 4 {
+        return Err(result_error(res.rc, &res.text, &what));
+    }
+    rs.into_iter()
+        .filter(|r| !r.is_ref())
+        .map(to_entry)
+        .collect()
 }
 
 /// Reads the rest of a ranged attribute (`member;range=0-1499`, then `member;range=1500-*`, …), as Active
@@ -430,19 +592,8 @@ pub async fn complete_ranges(
                 vec![want.as_str()],
             )
             .await
-            .map_err(|e| {
-                ConnectorError::Unreachable(format!(
-                    "Reading the members of {} failed: {e}.",
-                    entry.dn
-                ))
-            })?
-            .success()
-            .map_err(|e| {
-                ConnectorError::Protocol(format!(
-                    "Reading the members of {} failed: {e}.",
-                    entry.dn
-                ))
-            })?;
+            .and_then(|r| r.success())
+            .map_err(|e| operation_error(&format!("Reading the members of {}", entry.dn), e))?;
         for re in rs {
             let more = to_entry(re)?;
             entry.attrs.extend(
@@ -466,7 +617,7 @@ pub async fn read_entry(
         .with_timeout(Duration::from_secs(s.search_timeout_secs))
         .search(dn, Scope::Base, filter, attrs.to_vec())
         .await
-        .map_err(|e| ConnectorError::Unreachable(format!("Reading {dn} failed: {e}.")))?;
+        .map_err(|e| operation_error(&format!("Reading {dn}"), e))?;
     match res.success() {
         Ok((rs, _)) => rs
             .into_iter()
@@ -474,19 +625,15 @@ pub async fn read_entry(
             .map(to_entry)
             .transpose(),
         Err(LdapError::LdapResult { result }) if result.rc == 32 => Ok(None), // deleted since the scan
-        Err(e) => Err(ConnectorError::Protocol(format!(
-            "Reading {dn} failed: {e}."
-        ))),
+        Err(e) => Err(operation_error(&format!("Reading {dn}"), e)),
     }
 }
 
 /// The host name in the server's Kerberos service principal: the configured one, else the URL's host.
 pub fn kerberos_host(s: &Settings, url: &str) -> String {
-    s.kerberos_host.clone().unwrap_or_else(|| {
-        let rest = url.split("://").nth(1).unwrap_or(url);
-        let host = rest.rsplit_once(':').map(|(h, _)| h).unwrap_or(rest);
-        host.trim_matches(['[', ']']).to_string()
-    })
+    s.kerberos_host
+        .clone()
+        .unwrap_or_else(|| url_host(url).to_string())
 }
 
 async fn kerberos_bind(ldap: &mut Ldap, s: &Settings, url: &str) -> Result<(), ConnectorError> {
@@ -585,7 +732,102 @@ mod tests {
         );
     }
 
-    use super::{entry_of, normalize_pem, StructureTag};
+    use super::{
+        certificate_name, certificate_problem, date, entry_of, normalize_pem, StructureTag,
+    };
+    use ldap3::LdapError;
+    use rustls::CertificateError;
+
+    fn tls_failure(c: CertificateError) -> LdapError {
+        // As tokio-rustls reports a refused certificate: inside the TLS stream's I/O error.
+        LdapError::Io {
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                rustls::Error::InvalidCertificate(c),
+            ),
+        }
+    }
+
+    #[test]
+    fn certificate_problems_say_what_to_do() {
+        let server = "ldaps://dc1.example.org:636";
+        let said = |c| certificate_problem(server, &tls_failure(c)).unwrap_or_default();
+        assert!(said(CertificateError::UnknownIssuer).contains("Add the issuing CA's certificate"));
+        let name = said(CertificateError::NotValidForNameContext {
+            expected: rustls::pki_types::ServerName::try_from("dc1.example.org")
+                .expect("a name")
+                .to_owned(),
+            presented: vec![
+                "DnsName(\"ldap.example.org\")".into(),
+                "IpAddress(192.0.2.1)".into(),
+                "DirectoryName".into(),
+            ],
+        });
+        assert!(
+            name.contains("not valid for the name dc1.example.org")
+                && name.contains("issued for ldap.example.org, 192.0.2.1."),
+            "{name}"
+        );
+        assert!(said(CertificateError::NotValidForName).contains("reissued for dc1.example.org"));
+        let expired = said(CertificateError::ExpiredContext {
+            time: rustls::pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+                1_800_000_000,
+            )),
+            not_after: rustls::pki_types::UnixTime::since_unix_epoch(
+                std::time::Duration::from_secs(1_700_000_000),
+            ),
+        });
+        assert!(
+            expired.contains("expired on 2023-11-14") && expired.contains("Renew"),
+            "{expired}"
+        );
+        assert!(said(CertificateError::NotValidYet).contains("clocks"));
+        for c in [
+            CertificateError::UnknownIssuer,
+            CertificateError::NotValidForName,
+            CertificateError::Expired,
+        ] {
+            assert!(!said(c).contains("firewall"));
+        }
+        let refused = LdapError::Io {
+            source: std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
+        };
+        assert_eq!(
+            certificate_problem(server, &refused),
+            None,
+            "a refused connection is no certificate problem"
+        );
+        assert_eq!(certificate_name("UniformResourceIdentifier(\"x\")"), None);
+    }
+
+    #[test]
+    fn dates_from_unix_seconds() {
+        assert_eq!(date(0), "1970-01-01");
+        assert_eq!(date(951_782_400), "2000-02-29");
+        assert_eq!(date(1_700_000_000), "2023-11-14");
+        assert_eq!(date(4_107_542_400), "2100-03-01");
+    }
+
+    #[test]
+    fn lost_connections_and_limits_are_plain_sentences() {
+        let lost = super::operation_error("Searching dc=example,dc=org", LdapError::EndOfStream);
+        assert!(
+            lost.is_transient()
+                && lost.to_string()
+                    == "Searching dc=example,dc=org stopped: the connection to the directory server was lost. Nothing was changed. Check that the server is running, then sync again.",
+            "{lost}"
+        );
+        let size = super::result_error(4, "", "Searching dc=example,dc=org").to_string();
+        assert!(
+            size.contains("size limit") && !size.contains("result 4"),
+            "{size}"
+        );
+        let critical = super::result_error(12, "critical extension is unavailable", "Searching x");
+        assert!(
+            critical.to_string().contains("paged-results control"),
+            "{critical}"
+        );
+    }
 
     #[test]
     fn pem_pasted_without_line_breaks_is_repaired() {

@@ -188,7 +188,7 @@ pub async fn diagnose(s: &Settings, password: Option<&str>) -> Vec<Check> {
                     "bind",
                     &url,
                     false,
-                    format!("the bind did not complete ({e})"),
+                    client::operation_error("Signing in (bind)", e).to_string(),
                 ));
                 continue;
             }
@@ -220,7 +220,7 @@ pub async fn diagnose(s: &Settings, password: Option<&str>) -> Vec<Check> {
                 "base_dn",
                 &url,
                 false,
-                format!("reading {} failed ({e})", s.base_dn),
+                client::operation_error(&format!("Reading {}", s.base_dn), e).to_string(),
             )),
         }
     }

@@ -4,13 +4,14 @@
 //! with the connection's CA certificates ([`client`]); paged searches, range retrieval and referral
 //! skipping; reading the groups on a second connection to the same server while the users are read; and
 //! the pure conversion of entries into Roster's source types, including nested groups and disabled
-//! detection ([`map`]).
+//! detection ([`map`]), with DNs compared by what they name, however they are escaped or spelt ([`dn`]).
 //!
 //! What it must not do: touch the store or decide what changes (the planner does); keep the bind password
 //! anywhere but the value passed in; log or return it.
 
 pub mod client;
 pub mod diagnose;
+pub mod dn;
 pub mod map;
 pub mod settings;
 
@@ -338,40 +339,107 @@ impl Connector for LdapConnector {
         })
     }
 
+    /// The group picker: groups whose name contains `query` (every group for an empty query), at most
+    /// `limit` of them, sorted by name.
+    ///
+    /// Only the name and the member values are read, and the server stops after `limit` entries (the
+    /// search's size limit; its "size limit exceeded" answer then only means there were more). Which
+    /// `limit` groups come back is the server's choice when more match: the picker narrows as more is
+    /// typed. Member counts come from the values read; see [`group_summary`] for groups above Active
+    /// Directory's range limit.
     async fn search_groups(
         &self,
         query: &str,
         limit: usize,
     ) -> Result<Vec<GroupSummary>, ConnectorError> {
+        if limit == 0 {
+            return Ok(Vec::new()); // a size limit of 0 would mean "no limit" to the server
+        }
+        let s = &self.settings;
+        let schema = map::Schema::of(self.flavor, s);
+        let query = query.trim();
+        // "(cn=**)" is no filter: an empty query is a presence test.
+        let name = if query.is_empty() {
+            "(cn=*)".to_string()
+        } else {
+            format!("(cn=*{}*)", ldap3::ldap_escape(query))
+        };
+        let filter = format!("(&{}{name})", schema.group_filter);
+        let attrs = ["cn".to_string(), schema.member_attribute.clone()];
+        let mut session = client::open(s, self.password.as_deref()).await?;
+        let entries = client::search_at_most(&mut session.ldap, s, &filter, &attrs, limit).await;
+        let _ = session.ldap.unbind().await;
+        let mut out: Vec<GroupSummary> = entries?
+            .into_iter()
+            .map(|e| group_summary(e, &schema.member_attribute, None))
+            .collect();
+        out.sort_by_cached_key(|g| g.name.to_lowercase());
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// Every group named exactly `name`, compared as the directory compares names (caseIgnoreMatch: any
+    /// case, insignificant spaces), however many others contain it: an equality filter, read to its last
+    /// page.
+    async fn groups_named(&self, name: &str) -> Result<Vec<GroupSummary>, ConnectorError> {
         let s = &self.settings;
         let schema = map::Schema::of(self.flavor, s);
         let filter = format!(
-            "(&{}(cn=*{}*))",
+            "(&{}(cn={}))",
             schema.group_filter,
-            ldap3::ldap_escape(query.trim())
+            ldap3::ldap_escape(name.trim())
         );
+        let attrs = ["cn".to_string(), schema.member_attribute.clone()];
         let mut session = client::open(s, self.password.as_deref()).await?;
-        let entries = client::search(
-            &mut session.ldap,
-            s,
-            &filter,
-            &schema.group_attributes(s.member_range),
-        )
-        .await?;
+        let mut out = Vec::new();
+        let read = client::search_each(&mut session.ldap, s, &filter, &attrs, |e| {
+            out.push(group_summary(e, &schema.member_attribute, Some(name)));
+        })
+        .await;
         let _ = session.ldap.unbind().await;
-        let mut out: Vec<GroupSummary> = entries
-            .into_iter()
-            .map(|e| {
-                let g = map::group(e, &schema.member_attribute);
-                GroupSummary {
-                    external_id: g.dn,
-                    name: g.name,
-                    member_count: Some(g.members.len() as u64),
-                }
-            })
-            .collect();
-        out.sort_by_key(|g| g.name.to_lowercase());
-        out.truncate(limit);
+        read?;
+        out.sort_by(|a, b| a.external_id.cmp(&b.external_id));
         Ok(out)
+    }
+}
+
+/// A group entry (read with only cn and the member attribute) as the picker shows it. The name is the cn
+/// value equal to `named` when given (a group may have several cn values), else the first.
+///
+/// The member count is the number of member values read. Active Directory sends at most its range limit
+/// (MaxValRange, 1,500 by default) of them, as `member;range=0-1499`, when a group has more; counting
+/// those would take a further request per 1,500 members, so such a group's count is left unknown (None)
+/// rather than shown wrong. Groups under the limit, and every OpenLDAP group, are counted exactly.
+fn group_summary(e: map::Entry, member_attribute: &str, named: Option<&str>) -> GroupSummary {
+    let cns = e.values("cn");
+    let name = named
+        .map(str::trim)
+        .and_then(|n| {
+            cns.iter()
+                .find(|c| c.trim().to_lowercase() == n.to_lowercase())
+        })
+        .or_else(|| cns.first())
+        .cloned()
+        .unwrap_or_else(|| e.dn.clone());
+    let mut count = Some(0u64);
+    for (k, vs) in &e.attrs {
+        let n = vs.len() as u64;
+        if k.eq_ignore_ascii_case(member_attribute) {
+            count = count.map(|c| c + n);
+        } else if let Some((base, _, hi)) = map::parse_range(k) {
+            if base.eq_ignore_ascii_case(member_attribute) {
+                // `…;range=0-*` is the whole list; `…;range=0-1499` is its first part only.
+                count = if hi.is_none() {
+                    count.map(|c| c + n)
+                } else {
+                    None
+                };
+            }
+        }
+    }
+    GroupSummary {
+        external_id: e.dn,
+        name,
+        member_count: count,
     }
 }

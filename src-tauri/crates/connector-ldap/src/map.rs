@@ -82,29 +82,25 @@ impl Entry {
     }
 }
 
-/// A DN in a form that compares equal for the same entry: lower case, no spaces around separators.
-/// (Enough for what servers return; not a full RFC 4514 canonicalisation.)
+/// A DN in a form that compares equal for every spelling of the same entry's name (see [`crate::dn`]):
+/// the key of users and groups by DN, and the external id of a user without entryUUID or objectGUID.
 pub fn normalize_dn(dn: &str) -> String {
-    // One pass, one allocation: drop spaces around ',' and '=', lower-case the rest.
-    let mut out = String::with_capacity(dn.len());
-    let mut pending_space = false;
-    for c in dn.trim().chars() {
-        match c {
-            ' ' => pending_space = true,
-            ',' | '=' => {
-                pending_space = false;
-                out.push(c);
-            }
-            _ => {
-                if pending_space && !out.is_empty() && !out.ends_with([',', '=']) {
-                    out.push(' ');
-                }
-                pending_space = false;
-                out.extend(c.to_lowercase());
+    crate::dn::canonical(dn)
+}
+
+/// A member value without the optional unique identifier that a uniqueMember value (nameAndOptionalUID,
+/// RFC 4517) may end with: `cn=x,dc=example#'0101'B` is `cn=x,dc=example`. A '#' elsewhere is part of the
+/// DN (`cn=C# Devs`, `cn=\#1`), so only a `#'…'B` bit string at the very end is cut.
+fn without_unique_id(mut m: String) -> String {
+    if let Some(body) = m.strip_suffix("'B") {
+        if let Some(at) = body.rfind("#'") {
+            let bits = body.get(at + 2..).unwrap_or_default();
+            if bits.bytes().all(|b| b == b'0' || b == b'1') {
+                m.truncate(at);
             }
         }
     }
-    out
+    m
 }
 
 /// Active Directory's objectGUID (16 bytes, mixed endian) in its usual text form.
@@ -397,11 +393,8 @@ impl PendingGroups {
     /// Adds one group entry (its member values are consumed).
     pub fn add(&mut self, g: GroupEntry) {
         let mut members = Vec::with_capacity(g.members.len());
-        for mut m in g.members {
-            // uniqueMember may carry a "#'…'B" unique identifier after the DN.
-            if let Some(cut) = m.find('#') {
-                m.truncate(cut);
-            }
+        for m in g.members {
+            let m = without_unique_id(m);
             let next = self.values.len() as u32;
             let i = match self.values.get(m.as_str()) {
                 Some(&i) => i,
@@ -661,6 +654,69 @@ mod tests {
         assert_eq!(
             normalize_dn("CN=Alice Smith, OU=People ,DC=Example,DC=org"),
             "cn=alice smith,ou=people,dc=example,dc=org"
+        );
+    }
+
+    #[test]
+    fn only_a_trailing_bit_string_is_cut_from_a_member_value() {
+        let cut = |m: &str| without_unique_id(m.to_string());
+        assert_eq!(cut("cn=x,dc=example#'0101'B"), "cn=x,dc=example");
+        assert_eq!(cut("cn=x,dc=example#''B"), "cn=x,dc=example");
+        assert_eq!(cut("cn=C# Devs,dc=example"), "cn=C# Devs,dc=example");
+        assert_eq!(cut("cn=\\#1 C#,dc=example#'1'B"), "cn=\\#1 C#,dc=example");
+        assert_eq!(
+            cut("cn=x#'12'B"),
+            "cn=x#'12'B",
+            "not a bit string: part of the value"
+        );
+    }
+
+    #[test]
+    fn members_spelt_differently_from_the_users_dns_resolve() {
+        let s: Settings = serde_json::from_value(serde_json::json!({
+            "servers": ["ldap://127.0.0.1"], "transport": "starttls", "base_dn": "dc=example,dc=org"
+        }))
+        .expect("settings");
+        let mut names = HashMap::new();
+        let mut user = |dn: &str| {
+            let e = Entry {
+                dn: dn.into(),
+                ..Entry::default()
+            };
+            (dn.to_string(), user(Flavor::Openldap, &s, e, &mut names))
+        };
+        let users = vec![
+            user("cn=Doe\\2C John,ou=people,dc=example,dc=org"),
+            user("cn=Ren\u{e9}e,ou=people,dc=example,dc=org"),
+        ];
+        let group = |dn: &str, members: &[&str]| GroupEntry {
+            dn: dn.into(),
+            key: normalize_dn(dn),
+            name: dn.into(),
+            description: None,
+            members: members.iter().map(|m| m.to_string()).collect(),
+        };
+        let groups = vec![
+            group(
+                "cn=fans,dc=example,dc=org",
+                &[
+                    "CN=Doe\\, John, OU=People,DC=Example,DC=Org",
+                    "cn=sub\\+group,dc=example,dc=org",
+                ],
+            ),
+            group(
+                "cn=Sub\\2Bgroup,dc=example,dc=org",
+                &["cn=REN\\C3\\89E,ou=people,dc=example,dc=org"],
+            ),
+        ];
+        let b = assemble(&["CN=Fans,DC=example,DC=org".into()], groups, users, false);
+        assert!(b.missing_groups.is_empty());
+        assert_eq!(b.groups[0].members.len(), 2, "{:?}", b.groups[0].members);
+        assert_eq!(b.users.len(), 2);
+        assert_eq!(
+            b.users[0].locator.as_deref(),
+            Some("cn=Doe\\2C John,ou=people,dc=example,dc=org"),
+            "the locator is the DN as given"
         );
     }
 }

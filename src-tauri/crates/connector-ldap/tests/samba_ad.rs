@@ -487,4 +487,133 @@ async fn active_directory_through_samba() {
         &moved.external_id, guid,
         "same objectGUID after a rename and a move"
     );
+
+    names_that_need_escaping(&samba).await;
+}
+
+/// Users and a group whose names need RFC 4514 escapes (a comma, a plus, a leading '#' and one inside,
+/// non-ASCII), made over LDAP (samba-tool writes names into DNs unescaped), the group's members added by
+/// other spellings of their DNs and selected by another spelling of its own: every member is in the
+/// fetched group, and the group picker and exact-name lookup find it.
+async fn names_that_need_escaping(samba: &Samba) {
+    use std::collections::HashSet;
+    let s = samba.settings(Transport::Ldaps, "SAMDOM\\Administrator");
+    let mut session = roster_connector_ldap::client::open(&s, Some(ADMIN_PASSWORD))
+        .await
+        .unwrap();
+    let users = format!("CN=Users,{BASE}");
+    for (rdn, sam) in [
+        ("CN=Doe\\, John", "jdoe"),
+        ("CN=Smith\\+Jones", "smithjones"),
+        ("CN=\\#1 Fan C#", "fan"),
+        ("CN=Renée Çağ", "renee"),
+    ] {
+        session
+            .ldap
+            .add(
+                &format!("{rdn},{users}"),
+                vec![
+                    (
+                        "objectClass",
+                        HashSet::from(["top", "person", "organizationalPerson", "user"]),
+                    ),
+                    ("sAMAccountName", HashSet::from([sam])),
+                ],
+            )
+            .await
+            .unwrap()
+            .success()
+            .unwrap_or_else(|e| panic!("adding {rdn}: {e}"));
+    }
+    let fans = format!("CN=Doe\\, Fans,{users}");
+    session
+        .ldap
+        .add(
+            &fans,
+            vec![
+                ("objectClass", HashSet::from(["top", "group"])),
+                ("sAMAccountName", HashSet::from(["doefans"])),
+            ],
+        )
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    let members = HashSet::from([
+        "cn=doe\\2c john,cn=users,dc=samdom,dc=test".to_string(),
+        format!("CN=Smith\\2BJones,{users}"),
+        format!("CN=\\231 Fan C\\23,{users}"),
+        format!("CN=Ren\\C3\\A9e \\C3\\87a\\C4\\9F,{users}"),
+    ]);
+    session
+        .ldap
+        .modify(
+            &fans,
+            vec![ldap3::Mod::Add(
+                "member",
+                members.iter().map(String::as_str).collect(),
+            )],
+        )
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    let _ = session.ldap.unbind().await;
+
+    let c = ad(s);
+    let mut req = request();
+    // The group as the DC spells it, then in another spelling.
+    for selected in [
+        fans.as_str(),
+        "cn=doe\\2C fans, cn=users, dc=samdom, dc=test",
+    ] {
+        req.groups = vec![selected.into()];
+        let b = c.fetch(&req).await.unwrap();
+        assert!(b.missing_groups.is_empty(), "{:?}", b.missing_groups);
+        let mut names: Vec<&str> = b
+            .users
+            .iter()
+            .filter_map(|u| u.first("sAMAccountName"))
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            vec!["fan", "jdoe", "renee", "smithjones"],
+            "every member is kept, whatever the escapes in its DN ({selected})"
+        );
+        assert_eq!(b.groups[0].members.len(), 4);
+    }
+    let b = c.fetch(&req).await.unwrap();
+    let jdoe = b
+        .users
+        .iter()
+        .find(|u| u.first("sAMAccountName") == Some("jdoe"))
+        .unwrap();
+    assert_eq!(
+        jdoe.locator.as_deref(),
+        Some("CN=Doe\\, John,CN=Users,DC=samdom,DC=test"),
+        "the locator is the DN as the server returned it"
+    );
+
+    let picked = c.search_groups("doe, f", 10).await.unwrap();
+    assert_eq!(
+        picked
+            .iter()
+            .map(|g| (g.name.as_str(), g.member_count))
+            .collect::<Vec<_>>(),
+        vec![("Doe, Fans", Some(4))],
+        "the picker finds the group, with its member count"
+    );
+    let all = c.search_groups("", 1000).await.unwrap();
+    assert!(
+        all.iter()
+            .any(|g| g.name == "Staff" && g.member_count == Some(2)),
+        "an empty query lists the groups: {all:?}"
+    );
+    let named = c.groups_named("DOE, FANS").await.unwrap();
+    assert_eq!(
+        named.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+        vec!["Doe, Fans"]
+    );
+    assert_eq!(c.groups_named("Staff").await.unwrap().len(), 1);
 }

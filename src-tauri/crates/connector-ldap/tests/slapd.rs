@@ -6,7 +6,7 @@ mod support;
 
 use roster_connector_ldap::{Flavor, LdapConnector, Settings, Transport};
 use roster_core::source::{Connector, ConnectorError, FetchRequest};
-use support::{free_port, Slapd, BASE, PASSWORD};
+use support::{free_port, Slapd, BASE, ESCAPED_MEMBERS, GROUPS, PASSWORD};
 
 fn request(groups: &[&str]) -> FetchRequest {
     FetchRequest {
@@ -80,6 +80,65 @@ async fn starttls_fetch_resolves_nesting_cycles_disabled_and_non_ascii() {
         "entryUUID is the stable id: {}",
         by("alice").external_id
     );
+    assert_eq!(
+        by("alice").locator.as_deref(),
+        Some("uid=alice,ou=people,dc=example,dc=org"),
+        "a user's locator is its DN, for naming a skipped entry"
+    );
+}
+
+fn uids(b: &roster_core::source::SourceBatch) -> Vec<&str> {
+    let mut uids: Vec<&str> = b.users.iter().filter_map(|u| u.first("uid")).collect();
+    uids.sort();
+    uids
+}
+
+#[tokio::test]
+async fn members_named_in_other_spellings_of_their_dns_are_all_kept() {
+    let Some(srv) = Slapd::start() else { return };
+    let c = connector(srv.settings(Transport::Starttls));
+    // The group is selected by yet another spelling of its DN than slapd returns.
+    let fans = "CN=Doe\\2C Fans\\2BFriends, OU=Groups, DC=Example, DC=Org";
+    let b = c.fetch(&request(&[fans])).await.unwrap();
+    assert!(b.missing_groups.is_empty(), "{:?}", b.missing_groups);
+    assert_eq!(
+        uids(&b),
+        ESCAPED_MEMBERS,
+        "every member value names a user (or the nested group) in an equivalent spelling: none is dropped"
+    );
+    assert_eq!(b.groups[0].members.len(), ESCAPED_MEMBERS.len());
+    let jdoe = b
+        .users
+        .iter()
+        .find(|u| u.first("uid") == Some("jdoe"))
+        .unwrap();
+    assert_eq!(
+        jdoe.locator.as_deref(),
+        Some("cn=Doe\\2C John,ou=people,dc=example,dc=org"),
+        "the locator is the DN as slapd returned it, not a normalised form"
+    );
+
+    // An incremental fetch resolves the members the same way.
+    let mut req = request(&[fans]);
+    req.since = Some(roster_core::source::Since {
+        cursor: b.cursor.clone().expect("a full fetch returns a cursor"),
+        known: b.users.iter().map(|u| u.external_id.clone()).collect(),
+    });
+    let quiet = c.fetch(&req).await.unwrap();
+    assert!(quiet.incremental);
+    assert_eq!(
+        quiet.unchanged.len(),
+        ESCAPED_MEMBERS.len(),
+        "every member is still there"
+    );
+
+    // uniqueMember values: an optional unique identifier (#'0101'B) is cut off, a '#' inside the DN is not.
+    let mut s = srv.settings(Transport::Starttls);
+    s.member_attribute = Some("uniqueMember".into());
+    s.group_object_class = Some("groupOfUniqueNames".into());
+    let unique = format!("cn=unique fans,ou=groups,{BASE}");
+    let b = connector(s).fetch(&request(&[&unique])).await.unwrap();
+    assert_eq!(uids(&b), vec!["fan", "jdoe", "renee"]);
 }
 
 #[tokio::test]
@@ -234,6 +293,193 @@ async fn group_picker_and_individual_lookup() {
         .await
         .unwrap();
     assert!(none.user.is_none());
+}
+
+#[tokio::test]
+async fn the_group_picker_lists_groups_for_an_empty_query() {
+    let Some(srv) = Slapd::start() else { return };
+    let c = connector(srv.settings(Transport::Starttls));
+    let all = c.search_groups("", 5000).await.unwrap();
+    assert_eq!(all.len(), GROUPS, "an empty query lists every group");
+    let count = |name: &str| {
+        all.iter()
+            .find(|g| g.name == name)
+            .and_then(|g| g.member_count)
+    };
+    assert_eq!(count("everyone"), Some(1600));
+    assert_eq!(count("Doe, Fans+Friends"), Some(9));
+    assert_eq!(count("staff"), Some(2));
+    let names: Vec<String> = all.iter().map(|g| g.name.to_lowercase()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "listed by name");
+
+    let few = c.search_groups("  ", 10).await.unwrap();
+    assert_eq!(few.len(), 10, "no more than the limit");
+    for g in &few {
+        assert!(
+            all.iter()
+                .any(|a| a.external_id == g.external_id && a.member_count == g.member_count),
+            "{g:?} is one of the groups, with its member count"
+        );
+    }
+    assert!(c.search_groups("", 0).await.unwrap().is_empty());
+
+    // The server stops at the limit: an account that may read 100 entries lists 50 of the groups (reading
+    // them all would pass its limit), and a limit above the account's shortens the list, not fails it.
+    let mut limited = srv.settings(Transport::Starttls);
+    limited.bind_dn = Some(format!("cn=reader,{BASE}"));
+    let reader = connector(limited);
+    assert_eq!(reader.search_groups("", 50).await.unwrap().len(), 50);
+    assert_eq!(reader.search_groups("", 500).await.unwrap().len(), 100);
+    let fans = c.search_groups(" FANS ", 100).await.unwrap();
+    assert_eq!(
+        fans.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+        vec!["Doe, Fans+Friends", "Unique Fans"],
+        "a query matches inside names, in any case"
+    );
+    assert!(
+        c.search_groups("*", 100).await.unwrap().is_empty(),
+        "a '*' in a query is a character, not a wildcard"
+    );
+}
+
+#[tokio::test]
+async fn groups_named_finds_exactly_the_groups_of_that_name() {
+    let Some(srv) = Slapd::start() else { return };
+    let c = connector(srv.settings(Transport::Starttls));
+    // "Staff" is inside 1,110 other names, 1,050 of which sort before it.
+    let mut found: Vec<String> = c
+        .groups_named("Staff")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.external_id)
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            format!("cn=STAFF,ou=moved,{BASE}"),
+            format!("cn=staff,ou=groups,{BASE}")
+        ],
+        "both groups named exactly Staff (in any case), in two OUs, and no other"
+    );
+    let one = c.groups_named("staff 007").await.unwrap();
+    assert_eq!(
+        one.iter()
+            .map(|g| (g.name.as_str(), g.member_count))
+            .collect::<Vec<_>>(),
+        vec![("Staff 007", Some(1))]
+    );
+    let fans = c.groups_named("doe, fans+friends").await.unwrap();
+    assert_eq!(fans.len(), 1, "names with DN specials are matched as text");
+    assert!(c.groups_named("Staf").await.unwrap().is_empty());
+    assert!(
+        c.groups_named("Staff*").await.unwrap().is_empty(),
+        "a '*' in a name is a character, not a wildcard"
+    );
+}
+
+#[tokio::test]
+async fn size_limits_and_refused_paging_say_what_to_do() {
+    let Some(srv) = Slapd::start() else { return };
+    let everyone = format!("cn=everyone,ou=groups,{BASE}");
+    let mut s = srv.settings(Transport::Starttls);
+    s.bind_dn = Some(format!("cn=reader,{BASE}"));
+    let err = connector(s)
+        .fetch(&request(&[&everyone]))
+        .await
+        .unwrap_err();
+    let m = err.to_string();
+    assert!(
+        matches!(err, ConnectorError::Configuration(_))
+            && m.contains("size limit")
+            && m.contains("paged-results control")
+            && m.contains("raise")
+            && !m.contains("result 4"),
+        "the size limit is named with what to do: {m}"
+    );
+    let mut s = srv.settings(Transport::Starttls);
+    s.bind_dn = Some(format!("cn=nopage,{BASE}"));
+    let err = connector(s)
+        .fetch(&request(&[&everyone]))
+        .await
+        .unwrap_err();
+    let m = err.to_string();
+    assert!(
+        matches!(err, ConnectorError::Configuration(_))
+            && m.contains("paged")
+            && m.contains("bind account"),
+        "a refused paged search says so: {m}"
+    );
+}
+
+#[tokio::test]
+async fn certificate_problems_say_what_to_fix_not_the_firewall() {
+    let Some(mut srv) = Slapd::start() else {
+        return;
+    };
+    let staff = format!("cn=staff,ou=groups,{BASE}");
+    let staff = staff.as_str();
+    let fetch = |s: Settings| async move { connector(s).fetch(&request(&[staff])).await };
+    let tls_detail = |s: Settings| async move {
+        let checks = connector(s).diagnose().await;
+        checks
+            .iter()
+            .find(|c| c.step == "tls" && !c.ok)
+            .map(|c| c.detail.clone())
+            .unwrap_or_else(|| panic!("the TLS step fails: {checks:?}"))
+    };
+
+    for t in [Transport::Ldaps, Transport::Starttls] {
+        let mut untrusted = srv.settings(t);
+        untrusted.ca_pem = Some(srv.ca("other-ca"));
+        let err = fetch(untrusted.clone()).await.unwrap_err();
+        let m = err.to_string();
+        assert!(
+            matches!(err, ConnectorError::Configuration(_))
+                && m.contains("not trusted")
+                && m.contains("issuing CA")
+                && !m.contains("firewall"),
+            "{t:?}: an untrusted certificate asks for the issuing CA's certificate: {m}"
+        );
+        let d = tls_detail(untrusted).await;
+        assert!(d.contains("issuing CA") && !d.contains("firewall"), "{d}");
+    }
+
+    srv.reissue_server_certificate("DNS:ldap.example.test", 30);
+    let err = fetch(srv.settings(Transport::Ldaps)).await.unwrap_err();
+    let m = err.to_string();
+    assert!(
+        matches!(err, ConnectorError::Configuration(_))
+            && m.contains("127.0.0.1")
+            && m.contains("ldap.example.test")
+            && !m.contains("firewall"),
+        "a certificate for another name says which names it has: {m}"
+    );
+    let d = tls_detail(srv.settings(Transport::Ldaps)).await;
+    assert!(
+        d.contains("ldap.example.test") && !d.contains("firewall"),
+        "{d}"
+    );
+    let mut any_name = srv.settings(Transport::Ldaps);
+    any_name.verify_hostname = false;
+    assert!(
+        fetch(any_name).await.is_ok(),
+        "only the name was wrong: without host name verification it connects"
+    );
+
+    srv.reissue_server_certificate(support::SERVER_NAMES, -1);
+    let err = fetch(srv.settings(Transport::Ldaps)).await.unwrap_err();
+    let m = err.to_string();
+    assert!(
+        matches!(err, ConnectorError::Configuration(_))
+            && m.contains("expired")
+            && m.contains("Renew the certificate")
+            && !m.contains("firewall"),
+        "an expired certificate says so: {m}"
+    );
 }
 
 #[tokio::test]
@@ -411,7 +657,7 @@ async fn record_openldap_fixtures() {
     let groups = roster_connector_ldap::client::search(
         &mut session.ldap,
         &s,
-        "(&(|(objectClass=groupOfNames)(objectClass=posixGroup))(!(cn=everyone)))",
+        "(&(|(objectClass=groupOfNames)(objectClass=posixGroup))(!(cn=everyone))(!(cn=*staff 0*)))",
         &["cn", "description", "member", "memberUid", "entryUUID"].map(String::from),
     )
     .await
@@ -443,9 +689,16 @@ async fn a_server_stopped_during_a_paged_search_fails_cleanly() {
     match result {
         Err(e) => {
             eprintln!("stopped mid-search: {e}");
+            let m = e.to_string();
             assert!(
                 e.is_transient(),
                 "a server that went away mid-search is a transient failure: {e}"
+            );
+            assert!(
+                m.contains("connection to the directory server was lost")
+                    && m.contains("Check that the server is running, then sync again")
+                    && !m.contains("channel closed"),
+                "the message says what happened and what to do: {m}"
             );
         }
         Ok(b) => {

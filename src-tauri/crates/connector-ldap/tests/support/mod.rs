@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 pub const BASE: &str = "dc=example,dc=org";
 pub const ADMIN: &str = "cn=admin,dc=example,dc=org";
 pub const PASSWORD: &str = "secret";
+/// The names the server's certificate is issued for (the tests connect to 127.0.0.1).
+pub const SERVER_NAMES: &str = "DNS:localhost,IP:127.0.0.1";
 
 pub struct Slapd {
     pub child: Child,
@@ -74,7 +76,9 @@ fn make_ca(dir: &Path, file: &str, name: &str) -> (PathBuf, PathBuf) {
     (key, crt)
 }
 
-fn make_server_cert(dir: &Path, ca_key: &Path, ca_crt: &Path) {
+/// A server certificate from the CA at `ca_key`/`ca_crt`, for the subject alternative names `names`
+/// (`DNS:…,IP:…`), valid for `days` from now (a negative number gives one that has already expired).
+fn make_server_cert(dir: &Path, ca_key: &Path, ca_crt: &Path, names: &str, days: i32) {
     run(Command::new("openssl")
         .args([
             "req",
@@ -88,9 +92,13 @@ fn make_server_cert(dir: &Path, ca_key: &Path, ca_crt: &Path) {
         .arg(dir.join("server.key"))
         .arg("-out")
         .arg(dir.join("server.csr")));
-    std::fs::write(dir.join("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n").unwrap();
+    std::fs::write(
+        dir.join("ext.cnf"),
+        format!("subjectAltName={names}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n"),
+    )
+    .unwrap();
     run(Command::new("openssl")
-        .args(["x509", "-req", "-days", "30", "-in"])
+        .args(["x509", "-req", "-days", &days.to_string(), "-in"])
         .arg(dir.join("server.csr"))
         .arg("-CA")
         .arg(ca_crt)
@@ -172,8 +180,126 @@ fn ldif() -> String {
             .collect::<Vec<_>>(),
     );
     l += &format!("dn: cn=ops,ou=groups,{BASE}\nobjectClass: posixGroup\ncn: ops\ngidNumber: 5000\nmemberUid: alice\nmemberUid: dave\n\n");
+    l += &escaped_names();
+    l += &staff_names();
+    // Bind accounts with limits (see the `limits` lines in slapd.conf): one stopped at 100 entries even
+    // when paging, one refused the paged-results control.
+    for reader in ["reader", "nopage"] {
+        l += &format!("dn: cn={reader},{BASE}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: {reader}\nuserPassword: {PASSWORD}\n\n");
+    }
     l
 }
+
+/// An entry whose DN and values are written base64 (LDIF's form for non-ASCII text and leading spaces).
+fn entry(dn: &str, lines: &[(&str, &str)]) -> String {
+    let mut e = format!("dn:: {}\n", b64(dn));
+    for (k, v) in lines {
+        e += &format!("{k}:: {}\n", b64(v));
+    }
+    e + "\n"
+}
+
+/// People whose names need RFC 4514 escapes (a comma, a plus, a leading '#' and one inside, quotes, a
+/// backslash, non-ASCII, leading and trailing spaces, a multi-valued RDN), and groups whose member values
+/// name them in other, equivalent spellings than the DNs slapd returns (`\2C` for `\,`, UTF-8 for
+/// `\C3\A9`, …). slapadd -q stores member values as written, as a directory loaded from LDIF has them.
+/// The uids are in ESCAPED_MEMBERS (the people of the "Doe, Fans+Friends" group, through "C# Devs" too).
+fn escaped_names() -> String {
+    let people = format!("ou=people,{BASE}");
+    let mut l = String::new();
+    for (rdn, uid, cn) in [
+        ("cn=Doe\\, John", "jdoe", "Doe, John"),
+        ("cn=Smith\\+Jones", "smithjones", "Smith+Jones"),
+        ("cn=Ann Lee+uid=ann", "ann", "Ann Lee"),
+        ("cn=\\#1 Fan C#", "fan", "#1 Fan C#"),
+        ("cn=Renée Çağ", "renee", "Renée Çağ"),
+        ("cn=\\ Padded Name\\ ", "padded", " Padded Name "),
+        (
+            "cn=James \\\"Jim\\\" Smith\\, III",
+            "jim",
+            "James \"Jim\" Smith, III",
+        ),
+        ("cn=Back\\\\slash", "backslash", "Back\\slash"),
+    ] {
+        l += &entry(
+            &format!("{rdn},{people}"),
+            &[
+                ("objectClass", "inetOrgPerson"),
+                ("uid", uid),
+                ("cn", cn),
+                ("sn", uid),
+                ("mail", &format!("{uid}@example.org")),
+            ],
+        );
+    }
+    l += &entry(
+        &format!("cn=C# Devs,ou=groups,{BASE}"),
+        &[
+            ("objectClass", "groupOfNames"),
+            ("cn", "C# Devs"),
+            ("member", &format!("uid=alice,{people}")),
+        ],
+    );
+    let members = [
+        "CN=Doe\\2C John, OU=People, DC=Example, DC=Org".to_string(),
+        format!("cn = smith\\2bjones , ou=people,{BASE}"),
+        format!("UID=ann+CN=ANN LEE,{people}"),
+        format!("cn=\\#1 FAN C#,{people}"),
+        format!("2.5.4.3=REN\\C3\\89E   \\C3\\87A\\C4\\9E,{people}"),
+        format!("cn=\\20 padded name \\20,{people}"),
+        format!("CommonName=James \\22Jim\\22 Smith\\2C III,{people}"),
+        format!("commonName=back\\5cslash,{people}"),
+        format!("cn=C\\23 Devs,ou=Groups,{BASE}"),
+    ];
+    let mut group = vec![("objectClass", "groupOfNames"), ("cn", "Doe, Fans+Friends")];
+    group.extend(members.iter().map(|m| ("member", m.as_str())));
+    l += &entry(
+        &format!("cn=Doe\\, Fans\\+Friends,ou=groups,{BASE}"),
+        &group,
+    );
+    // uniqueMember values may end in an optional unique identifier (#'0101'B); a '#' inside the DN is not one.
+    let unique = [
+        format!("cn=Doe\\, John,{people}#'0101'B"),
+        format!("cn=\\#1 Fan C#,{people}"),
+        format!("cn=Ren\\C3\\A9e \\C3\\87a\\C4\\9F,{people}#'1'B"),
+    ];
+    let mut group = vec![("objectClass", "groupOfUniqueNames"), ("cn", "Unique Fans")];
+    group.extend(unique.iter().map(|m| ("uniqueMember", m.as_str())));
+    l += &entry(&format!("cn=Unique Fans,ou=groups,{BASE}"), &group);
+    l
+}
+
+/// The uids of the "Doe, Fans+Friends" group's members (alice through the nested "C# Devs").
+pub const ESCAPED_MEMBERS: [&str; 9] = [
+    "alice",
+    "ann",
+    "backslash",
+    "fan",
+    "jdoe",
+    "jim",
+    "padded",
+    "renee",
+    "smithjones",
+];
+
+/// Groups whose names contain "Staff": 60 named "Staff 001" to "Staff 060" and 1,050 named
+/// "All Staff 0001" to "All Staff 1050" (more than a picker's page, and sorting before "Staff"), besides
+/// the "staff" group, and a second group named exactly "STAFF" in another OU.
+fn staff_names() -> String {
+    let mut l = String::new();
+    let alice = format!("uid=alice,ou=people,{BASE}");
+    let names = (1..=60)
+        .map(|i| format!("Staff {i:03}"))
+        .chain((1..=1050).map(|i| format!("All Staff {i:04}")));
+    for name in names {
+        l += &format!("dn: cn={name},ou=groups,{BASE}\nobjectClass: groupOfNames\ncn: {name}\nmember: {alice}\n\n");
+    }
+    l += &format!("dn: cn=STAFF,ou=moved,{BASE}\nobjectClass: groupOfNames\ncn: STAFF\nmember: uid=bob,ou=people,{BASE}\n\n");
+    l
+}
+
+/// How many groups the test directory has.
+pub const GROUPS: usize = 4 + 3 + 60 + 1050 + 1;
 
 fn spawn(slapd: &str, d: &Path, ldap_port: u16, ldaps_port: u16) -> Child {
     let child = Command::new(slapd)
@@ -209,7 +335,7 @@ impl Slapd {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let (ca_key, ca_crt) = make_ca(d, "test-ca", "Roster Test CA");
-        make_server_cert(d, &ca_key, &ca_crt);
+        make_server_cert(d, &ca_key, &ca_crt, SERVER_NAMES, 30);
         make_ca(d, "other-ca", "Someone Else CA");
         std::fs::create_dir_all(d.join("db")).unwrap();
         let conf = format!(
@@ -217,7 +343,9 @@ impl Slapd {
              pidfile {d}/slapd.pid\nargsfile {d}/slapd.args\nmodulepath /usr/lib/ldap\nmoduleload back_mdb\nmoduleload ppolicy\nmoduleload refint\n\
              TLSCACertificateFile {d}/test-ca.crt\nTLSCertificateFile {d}/server.crt\nTLSCertificateKeyFile {d}/server.key\n\
              database mdb\nsuffix \"{BASE}\"\nrootdn \"{ADMIN}\"\nrootpw {PASSWORD}\ndirectory {d}/db\nmaxsize 104857600\n\
-             index objectClass,entryUUID eq\noverlay ppolicy\noverlay refint\nrefint_attributes member uniqueMember\n",
+             index objectClass,entryUUID eq\noverlay ppolicy\noverlay refint\nrefint_attributes member uniqueMember\n\
+             limits dn.exact=\"cn=reader,{BASE}\" size.soft=100 size.hard=100 size.prtotal=100\n\
+             limits dn.exact=\"cn=nopage,{BASE}\" size.soft=100 size.hard=100 size.prtotal=disabled\n",
             d = d.display()
         );
         std::fs::write(d.join("slapd.conf"), conf).unwrap();
@@ -253,6 +381,20 @@ impl Slapd {
             self.ldap_port,
             self.ldaps_port,
         );
+    }
+
+    /// Replaces the server's certificate with one from the same test CA for the names `names`, valid
+    /// for `days` (negative: already expired), and restarts the server to serve it.
+    pub fn reissue_server_certificate(&mut self, names: &str, days: i32) {
+        let d = self.dir.path();
+        make_server_cert(
+            d,
+            &d.join("test-ca.key"),
+            &d.join("test-ca.crt"),
+            names,
+            days,
+        );
+        self.restart();
     }
 
     pub fn ca(&self, name: &str) -> String {
