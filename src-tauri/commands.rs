@@ -38,14 +38,21 @@ pub fn directory_list(state: State<'_, AppState>) -> Res<Vec<json::DirectorySumm
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn directory_add(
+pub async fn directory_add<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
     spec: serde_json::Value,
-) -> Res<serde_json::Value> {
-    let key = state
+) -> Res<json::AddedDirectory> {
+    let mut spec = spec::parse(&spec.to_string())?;
+    spec.read_files()?; // the admin's own machine: a CA certificate file may be named
+    state
         .roster
-        .add_directory(spec::parse(&spec.to_string())?)?;
-    Ok(serde_json::json!({ "directory_key": key }))
+        .add_directory_signed_in(
+            spec,
+            &BrowserPrompt(app),
+            roster_api::DEFAULT_CONSENT_TIMEOUT,
+        )
+        .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -106,7 +113,9 @@ pub fn users_page(
     offset: u64,
     limit: u64,
 ) -> Res<json::Page<json::UserRow>> {
-    state.roster.users_page(&query, offset, limit)
+    state
+        .roster
+        .users_page(&query, roster_api::PageAt::Offset(offset), limit)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -116,7 +125,9 @@ pub fn groups_page(
     offset: u64,
     limit: u64,
 ) -> Res<json::Page<json::GroupRow>> {
-    state.roster.groups_page(&query, offset, limit)
+    state
+        .roster
+        .groups_page(&query, roster_api::PageAt::Offset(offset), limit)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -126,7 +137,9 @@ pub fn admins_page(
     offset: u64,
     limit: u64,
 ) -> Res<json::Page<json::AdminRow>> {
-    state.roster.admins_page(&query, offset, limit)
+    state
+        .roster
+        .admins_page(&query, roster_api::PageAt::Offset(offset), limit)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -136,7 +149,9 @@ pub fn trash_page(
     offset: u64,
     limit: u64,
 ) -> Res<json::Page<json::UserRow>> {
-    state.roster.trash_page(&query, offset, limit)
+    state
+        .roster
+        .trash_page(&query, roster_api::PageAt::Offset(offset), limit)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -211,9 +226,7 @@ pub async fn connection_authorize<R: tauri::Runtime>(
     state: State<'_, AppState>,
     connection: serde_json::Value,
 ) -> Res<json::Connection> {
-    let spec: spec::ConnectionSpec = serde_json::from_value(connection).map_err(|e| {
-        ApiError::validation(format!("The connection settings are not valid: {e}."))
-    })?;
+    let spec = spec::parse_connection(connection, "connection")?;
     state
         .roster
         .authorize_connection(

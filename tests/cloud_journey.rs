@@ -43,11 +43,15 @@ type Shown = (String, String, Option<String>, Option<String>, Vec<String>);
 
 fn state(r: &Roster) -> Vec<Shown> {
     let mut all: Vec<_> = r
-        .users_page("", 0, 100_000)
+        .users_page("", roster_api::PageAt::Offset(0), 100_000)
         .unwrap()
         .rows
         .into_iter()
-        .chain(r.trash_page("", 0, 100_000).unwrap().rows)
+        .chain(
+            r.trash_page("", roster_api::PageAt::Offset(0), 100_000)
+                .unwrap()
+                .rows,
+        )
         .map(|u| (u.username, u.status, u.email, u.realname, u.groups))
         .collect();
     all.sort();
@@ -103,7 +107,8 @@ async fn journey(vendor: Vendor) {
     let key = r
         .add_directory_signed_in(spec_for(&server), &ScriptedAdmin(Decision::Approve), WAIT)
         .await
-        .unwrap();
+        .unwrap()
+        .directory_key;
     let conns = r.list_connections().unwrap();
     assert_eq!(conns.len(), 1);
     let conn = &conns[0];
@@ -183,7 +188,8 @@ async fn journey(vendor: Vendor) {
     let ref_key = r
         .add_directory_signed_in(spec_for(&server), &ScriptedAdmin(Decision::Approve), WAIT)
         .await
-        .unwrap();
+        .unwrap()
+        .directory_key;
     let ref_first = r
         .run_sync(&ref_key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
@@ -321,7 +327,7 @@ async fn journey(vendor: Vendor) {
         let e = added.unwrap_err();
         assert!(e.message.contains("users and groups only"), "{}", e.message);
     } else {
-        let admin_key = added.unwrap();
+        let admin_key = added.unwrap().directory_key;
         let run = r
             .run_sync(
                 &admin_key,
@@ -331,9 +337,11 @@ async fn journey(vendor: Vendor) {
             .await
             .unwrap();
         assert_eq!(run.outcome, "succeeded", "{:?}", run.message);
-        let admins = r.admins_page("", 0, 1000).unwrap();
+        let admins = r
+            .admins_page("", roster_api::PageAt::Offset(0), 1000)
+            .unwrap();
         assert!(
-            admins.total > 0,
+            admins.total > Some(0),
             "the Leadership group's members are administrators"
         );
         assert!(admins.rows.iter().all(|a| a.role == "Administrator"));
@@ -392,7 +400,8 @@ async fn demo_cloud_connections_need_no_settings() {
         let key = r
             .add_directory_signed_in(spec, &ScriptedAdmin(Decision::Approve), WAIT)
             .await
-            .unwrap();
+            .unwrap()
+            .directory_key;
         let run = r
             .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
             .await

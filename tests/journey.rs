@@ -33,7 +33,9 @@ fn demo_spec(users: usize) -> spec::DirectorySpec {
 }
 
 fn user_status(r: &Roster, username: &str) -> Option<String> {
-    let page = r.users_page(username, 0, 50).unwrap();
+    let page = r
+        .users_page(username, roster_api::PageAt::Offset(0), 50)
+        .unwrap();
     page.rows
         .into_iter()
         .find(|u| u.username == username)
@@ -51,7 +53,7 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         t.id, "acme-dental",
         "tenant files are named from the tenant name"
     );
-    let key = r.add_directory(demo_spec(300)).unwrap();
+    let key = r.add_directory(demo_spec(300)).unwrap().directory_key;
 
     // Preview: the plan, nothing applied.
     let preview = r
@@ -64,8 +66,10 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         "a first preview shows every user as created"
     );
     assert_eq!(
-        r.users_page("", 0, 10).unwrap().total,
-        0,
+        r.users_page("", roster_api::PageAt::Offset(0), 10)
+            .unwrap()
+            .total,
+        Some(0),
         "a preview changes nothing"
     );
     assert!(
@@ -86,12 +90,14 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         "one change record per object"
     );
     assert_eq!(
-        r.users_page("", 0, 10).unwrap().total,
-        300,
+        r.users_page("", roster_api::PageAt::Offset(0), 10)
+            .unwrap()
+            .total,
+        Some(300),
         "every user is in the store"
     );
     let disabled_at_start = r
-        .users_page("", 0, 1000)
+        .users_page("", roster_api::PageAt::Offset(0), 1000)
         .unwrap()
         .rows
         .iter()
@@ -133,9 +139,11 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
             c.key
         );
     }
-    let trash = r.trash_page("", 0, 100).unwrap();
+    let trash = r
+        .trash_page("", roster_api::PageAt::Offset(0), 100)
+        .unwrap();
     assert_eq!(
-        trash.total as usize,
+        trash.total.unwrap_or(0) as usize,
         trashed.len(),
         "every leaver is in the trash"
     );
@@ -155,7 +163,9 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
     )
     .unwrap();
     clock.advance(1800);
-    let before = r.users_page("", 0, 1000).unwrap();
+    let before = r
+        .users_page("", roster_api::PageAt::Offset(0), 1000)
+        .unwrap();
     let held = r
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Schedule)
         .await
@@ -173,7 +183,8 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         "a held run lists what it would change, for review"
     );
     assert_eq!(
-        r.users_page("", 0, 1000).unwrap(),
+        r.users_page("", roster_api::PageAt::Offset(0), 1000)
+            .unwrap(),
         before,
         "a held run changes nothing"
     );
@@ -216,7 +227,7 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
     );
     for name in &trashed {
         let still = r
-            .trash_page(name, 0, 10)
+            .trash_page(name, roster_api::PageAt::Offset(0), 10)
             .unwrap()
             .rows
             .iter()
@@ -228,7 +239,12 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
     }
 
     // Individual sync of one user.
-    let someone = r.users_page("", 0, 1).unwrap().rows[0].username.clone();
+    let someone = r
+        .users_page("", roster_api::PageAt::Offset(0), 1)
+        .unwrap()
+        .rows[0]
+        .username
+        .clone();
     let one = r
         .run_sync(&key, RunMode::Individual(someone.clone()), Trigger::Manual)
         .await
@@ -287,9 +303,11 @@ async fn a_new_install_opens_on_a_demo_tenant_with_user_and_admin_syncs() {
         .await
         .unwrap();
     assert_eq!(report.outcome, "succeeded");
-    let admins = r.admins_page("", 0, 100).unwrap();
+    let admins = r
+        .admins_page("", roster_api::PageAt::Offset(0), 100)
+        .unwrap();
     assert!(
-        admins.total >= 5,
+        admins.total >= Some(5),
         "the role groups' members become administrators"
     );
     assert!(
@@ -365,7 +383,7 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
     );
 
     // The username attribute is fixed after the first sync.
-    let key = r.add_directory(demo_spec(20)).unwrap();
+    let key = r.add_directory(demo_spec(20)).unwrap().directory_key;
     r.run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
@@ -401,7 +419,12 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
         key,
         "directory keys survive export and import"
     );
-    assert_eq!(r.users_page("", 0, 1).unwrap().total, 0);
+    assert_eq!(
+        r.users_page("", roster_api::PageAt::Offset(0), 1)
+            .unwrap()
+            .total,
+        Some(0)
+    );
 }
 
 fn rusqlite_like_file(path: &std::path::Path, bytes: &[u8]) {
@@ -411,9 +434,11 @@ fn rusqlite_like_file(path: &std::path::Path, bytes: &[u8]) {
 }
 
 /// The desktop app's synchronous commands run on the UI thread, outside the async runtime: adding a
-/// directory sync there must still schedule it (this once crashed the app).
+/// directory sync there must still schedule it (this once crashed the app). A new sync waits for the
+/// admin's first run (the app says "use Preview, then Sync Now"); one added with `"first_run": "now"`
+/// (the demo tenant of a new install) runs at once.
 #[test]
-fn adding_a_directory_from_outside_the_runtime_schedules_it() {
+fn a_new_sync_waits_for_the_admins_first_run_and_then_runs_on_schedule() {
     let dir = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let r = roster(dir.path(), Arc::new(ManualClock::new(Timestamp(T0))));
@@ -421,24 +446,58 @@ fn adding_a_directory_from_outside_the_runtime_schedules_it() {
     r.use_tenant("Acme").unwrap();
     rt.block_on(async { r.start_scheduler() }).unwrap();
     let r2 = r.clone();
-    let key = std::thread::spawn(move || r2.add_directory(demo_spec(10)))
-        .join()
-        .expect("no panic")
+    let (waiting, at_once) = std::thread::spawn(move || {
+        let waiting = r2.add_directory(demo_spec(10)).unwrap().directory_key;
+        let now = spec::parse(
+            r#"{"name": "Now", "type": "user", "first_run": "now", "connection": {"kind": "demo", "seed": 8, "users": 10}}"#,
+        )
         .unwrap();
-    // The new sync was scheduled and, never having run, runs at once.
+        (waiting, r2.add_directory(now).unwrap().directory_key)
+    })
+    .join()
+    .expect("no panic");
+    let outcome = |key: &str| {
+        r.list_runs(Some(key), 1)
+            .unwrap()
+            .first()
+            .map(|x| x.outcome.clone())
+    };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while r
-        .list_runs(Some(&key), 1)
-        .unwrap()
-        .first()
-        .map(|x| x.outcome.clone())
-        != Some("succeeded".into())
-    {
+    while outcome(&at_once) != Some("succeeded".into()) {
         assert!(
             std::time::Instant::now() < deadline,
-            "the scheduler ran the new directory sync"
+            "the scheduler ran the sync added to run at once"
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(
+        outcome(&waiting),
+        None,
+        "a new sync does not run by itself before the admin's first run"
+    );
+    let schedule = |key: &str| {
+        r.list_directories()
+            .unwrap()
+            .into_iter()
+            .find(|d| d.directory_key == key)
+            .unwrap()
+            .schedule
+    };
+    assert_eq!(schedule(&waiting), "waiting", "and says it waits");
+    rt.block_on(r.run_sync(&waiting, RunMode::Preview, Trigger::Manual))
+        .unwrap();
+    assert_eq!(
+        schedule(&waiting),
+        "waiting",
+        "a preview does not start the schedule"
+    );
+    rt.block_on(r.run_sync(&waiting, RunMode::Full { approve: false }, Trigger::Manual))
+        .unwrap();
+    assert_eq!(
+        schedule(&waiting),
+        "scheduled",
+        "Sync Now starts the schedule"
+    );
     rt.block_on(r.stop_scheduler());
 }

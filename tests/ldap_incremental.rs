@@ -28,11 +28,15 @@ type Shown = (String, String, Option<String>, Option<String>, Vec<String>);
 /// Everything a user list shows, without the per-tenant ids.
 fn state(r: &Roster) -> Vec<Shown> {
     let mut all: Vec<_> = r
-        .users_page("", 0, 1000)
+        .users_page("", roster_api::PageAt::Offset(0), 1000)
         .unwrap()
         .rows
         .into_iter()
-        .chain(r.trash_page("", 0, 1000).unwrap().rows)
+        .chain(
+            r.trash_page("", roster_api::PageAt::Offset(0), 1000)
+                .unwrap()
+                .rows,
+        )
         .map(|u| (u.username, u.status, u.email, u.realname, u.groups))
         .collect();
     all.sort();
@@ -58,7 +62,10 @@ async fn incremental_runs_end_where_full_runs_end() {
     for name in ["Incremental", "Full"] {
         r.create_tenant(name).unwrap();
         r.use_tenant(name).unwrap();
-        let key = r.add_directory(spec::parse(&spec_text).unwrap()).unwrap();
+        let key = r
+            .add_directory(spec::parse(&spec_text).unwrap())
+            .unwrap()
+            .directory_key;
         let first = r
             .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
             .await

@@ -31,7 +31,7 @@ async fn admin(srv: &Slapd) -> ldap3::Ldap {
 }
 
 fn status(r: &Roster, username: &str) -> Option<String> {
-    r.users_page(username, 0, 10)
+    r.users_page(username, roster_api::PageAt::Offset(0), 10)
         .unwrap()
         .rows
         .into_iter()
@@ -100,7 +100,10 @@ async fn openldap_sync_through_the_application_layer() {
         "a wrong password fails at the bind step: {checks:?}"
     );
 
-    let key = r.add_directory(spec::parse(&spec_text).unwrap()).unwrap();
+    let key = r
+        .add_directory(spec::parse(&spec_text).unwrap())
+        .unwrap()
+        .directory_key;
     let conn = r.list_connections().unwrap().remove(0);
     assert_eq!(conn.kind, "openldap");
     assert!(
@@ -164,7 +167,9 @@ async fn openldap_sync_through_the_application_layer() {
 
     // The server stops: the run fails and changes nothing; once it is back the next run succeeds.
     srv.stop();
-    let before = r.users_page("", 0, 100).unwrap();
+    let before = r
+        .users_page("", roster_api::PageAt::Offset(0), 100)
+        .unwrap();
     let failed = r
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Schedule)
         .await
@@ -179,7 +184,8 @@ async fn openldap_sync_through_the_application_layer() {
         failed.message
     );
     assert_eq!(
-        r.users_page("", 0, 100).unwrap(),
+        r.users_page("", roster_api::PageAt::Offset(0), 100)
+            .unwrap(),
         before,
         "a failed run changes nothing"
     );
@@ -207,7 +213,12 @@ async fn openldap_sync_through_the_application_layer() {
     .unwrap()
     .success()
     .unwrap();
-    let zoe_id = r.users_page("zoe", 0, 10).unwrap().rows[0].user_id.clone();
+    let zoe_id = r
+        .users_page("zoe", roster_api::PageAt::Offset(0), 10)
+        .unwrap()
+        .rows[0]
+        .user_id
+        .clone();
     let after = r
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
@@ -218,7 +229,10 @@ async fn openldap_sync_through_the_application_layer() {
         "neither the renamed nor the moved user is lost: {:?}",
         after.changes
     );
-    let renamed = r.users_page("zoe.n", 0, 10).unwrap().rows;
+    let renamed = r
+        .users_page("zoe.n", roster_api::PageAt::Offset(0), 10)
+        .unwrap()
+        .rows;
     assert_eq!(renamed.len(), 1);
     assert_eq!(
         renamed[0].user_id, zoe_id,

@@ -211,7 +211,7 @@ fn prepare(dir: &std::path::Path) -> String {
         spec::parse(r#"{"name": "Demo staff", "type": "user", "paused": true, "connection": {"kind": "demo", "seed": 7, "users": 300}}"#)
             .unwrap(),
     )
-    .unwrap()
+    .unwrap().directory_key
 }
 
 /// A data directory with one empty tenant, and the real app opened on it.

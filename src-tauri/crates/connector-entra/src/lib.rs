@@ -32,6 +32,17 @@ use roster_core::source::{
     SourceLookup, SourceUser,
 };
 pub use settings::{default_attributes, Cloud, Settings};
+
+/// Whether `value` has the shape of a Microsoft Graph object id (a GUID): a group given by such a value
+/// that names no group is taken as an id.
+pub fn is_group_id(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('-').collect();
+    parts.len() == 5
+        && parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
+}
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 

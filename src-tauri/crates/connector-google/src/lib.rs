@@ -25,6 +25,15 @@ use roster_core::source::{
     SourceUser,
 };
 pub use settings::{default_attributes, Settings};
+
+/// Whether `value` has the shape of a Google group id (15 lower-case letters and digits, such as
+/// `03x8tuzt3hqdv5v`): a group given by such a value that names no group is taken as an id.
+pub fn is_group_id(value: &str) -> bool {
+    value.len() == 15
+        && value
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
+}
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 

@@ -50,6 +50,13 @@ impl LdapConnector {
         }
     }
 
+    /// Whether the settings bind with a password (a bind DN and the simple method) that was not given.
+    pub fn needs_password(&self) -> bool {
+        self.settings.bind_dn.is_some()
+            && self.settings.bind_method == BindMethod::Simple
+            && self.password.as_deref().is_none_or(str::is_empty)
+    }
+
     /// "Test connection": name resolution, TCP, TLS (with the certificate's subject, issuer and
     /// fingerprint), bind, and the base DN, for each server until one passes.
     pub async fn diagnose(&self) -> Vec<diagnose::Check> {

@@ -40,6 +40,14 @@ const IDS_PER_LOOKUP: usize = 25;
 /// Above this many selected groups, listing every group is cheaper than looking them up by id.
 const LOOKUP_MAX: usize = 200;
 
+/// Whether `value` has the shape of an Okta group id (`00g` and 17 letters and digits): a group given by
+/// such a value that names no group is taken as an id.
+pub fn is_group_id(value: &str) -> bool {
+    value.len() == 20
+        && value.starts_with("00g")
+        && value.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
 /// The attribute mapping a new Okta directory sync starts with (Okta profile property names).
 pub fn default_attributes() -> AttributeMap {
     AttributeMap {

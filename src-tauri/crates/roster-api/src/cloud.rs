@@ -48,6 +48,22 @@ fn unreadable(kind: &str, e: impl std::fmt::Display) -> ApiError {
     ))
 }
 
+/// Whether connections of this kind sign in through a browser (Entra ID, Google Workspace, Okta).
+pub(crate) fn is_cloud_kind(kind: &str) -> bool {
+    matches!(kind, "entra" | "google" | "okta")
+}
+
+/// Whether `value` has the shape of the vendor's group ids (so a value that names no group may still be
+/// one, given by id).
+pub(crate) fn is_group_id(kind: &str, value: &str) -> bool {
+    match kind {
+        "entra" => roster_connector_entra::is_group_id(value),
+        "google" => roster_connector_google::is_group_id(value),
+        "okta" => roster_connector_okta::is_group_id(value),
+        _ => false,
+    }
+}
+
 /// The vendor's name for messages.
 pub(crate) fn vendor_name(kind: &str) -> &'static str {
     match kind {
@@ -141,7 +157,9 @@ pub(crate) fn validate(kind: &str, c: &CloudSpec) -> Result<()> {
         return Ok(());
     }
     let settings = CloudSettings::parse(kind, &serde_json::Value::Object(c.settings.clone()))?;
-    settings.consent(c.client_secret.clone()).map(|_| ())
+    settings
+        .consent(c.client_secret.as_ref().map(|s| s.expose().to_string()))
+        .map(|_| ())
 }
 
 /// A cloud connection's display name when the spec gives none.
@@ -503,7 +521,7 @@ impl Roster {
         } else {
             (
                 serde_json::Value::Object(c.settings.clone()),
-                c.client_secret.clone(),
+                c.client_secret.as_ref().map(|s| s.expose().to_string()),
             )
         };
         let settings = CloudSettings::parse(kind, &config)?;
@@ -599,66 +617,103 @@ impl Roster {
         mut spec: crate::spec::DirectorySpec,
         prompt: &dyn ConsentPrompt,
         timeout: Duration,
-    ) -> Result<String> {
-        use crate::spec::{ConnectionRef, ConnectionSpec as S};
-        let new_cloud = match &spec.connection {
-            ConnectionRef::New(c) => matches!(**c, S::Entra(_) | S::Google(_) | S::Okta(_)),
-            ConnectionRef::Existing(_) => false,
-        };
-        if !new_cloud {
-            return self.add_directory(spec);
-        }
+    ) -> Result<json::AddedDirectory> {
+        use crate::spec::ConnectionRef;
         let t = self.tenant()?;
+        // What can be checked without the vendor is checked before the browser opens.
+        let name = crate::names::check_name("directory sync", &spec.name)?;
         if t.store
             .directories()?
             .iter()
-            .any(|d| d.name.eq_ignore_ascii_case(spec.name.trim()))
+            .any(|d| d.name.eq_ignore_ascii_case(&name))
         {
             return Err(ApiError::conflict(format!(
-                "A directory sync named \"{}\" already exists in this tenant. Choose another name.",
-                spec.name.trim()
+                "A directory sync named \"{name}\" already exists in this tenant. Choose another name. Nothing was added."
             )));
         }
-        let ConnectionRef::New(c) = &spec.connection else {
-            return self.add_directory(spec);
+        match &spec.connection {
+            ConnectionRef::New(c) if c.is_cloud() => {
+                let conn = self.authorize_connection(c, prompt, timeout).await?;
+                spec.connection = ConnectionRef::Existing(conn.id.clone());
+                let added = async {
+                    self.resolve_group_names(&conn.id, &conn.kind, &mut spec)
+                        .await?;
+                    self.add_directory(spec)
+                }
+                .await;
+                if added.is_err() {
+                    let _ = self.delete_connection(&conn.id);
+                }
+                added
+            }
+            ConnectionRef::Existing(id) => {
+                // Names are resolved the same way for a connection added before.
+                let c = t.store.connection(id)?;
+                if is_cloud_kind(&c.kind) {
+                    self.resolve_group_names(&c.id, &c.kind, &mut spec).await?;
+                }
+                self.add_directory(spec)
+            }
+            ConnectionRef::New(_) => self.add_directory(spec),
+        }
+    }
+
+    /// Replaces the groups (and role-mapped groups) a spec names by the ids of the vendor's groups with
+    /// those exact names; a value that is already a group id stays. An unknown or ambiguous name is
+    /// refused, with what to do.
+    async fn resolve_group_names(
+        &self,
+        connection: &str,
+        kind: &str,
+        spec: &mut crate::spec::DirectorySpec,
+    ) -> Result<()> {
+        let t = self.tenant()?;
+        let c = t.store.connection(connection)?;
+        let (connector, refused) = self.cloud_connector(&t.id, &c).await?;
+        let vendor = vendor_name(kind);
+        let resolve = |given: String| {
+            let connector = &connector;
+            async move {
+                let named = connector
+                    .groups_named(given.trim())
+                    .await
+                    .map_err(|e| ApiError::new(Code::SourceUnreachable, format!("The groups of {vendor} could not be read to find \"{given}\": {e} Nothing was added.")))?;
+                match named.as_slice() {
+                    [one] => Ok(one.external_id.clone()),
+                    [] if is_group_id(kind, given.trim()) => Ok(given.trim().to_string()),
+                    [] => Err(ApiError::validation(format!(
+                        "No group named \"{given}\" was found in {vendor}. Check the spelling (the name must match exactly, in any case), or give the group's id. Nothing was added."
+                    ))),
+                    many => Err(ApiError::validation(format!(
+                        "{} groups in {vendor} are named \"{given}\" ({}). Give the id of the one to sync instead of its name. Nothing was added.",
+                        many.len(),
+                        many.iter().map(|g| g.external_id.as_str()).collect::<Vec<_>>().join(", ")
+                    ))),
+                }
+            }
         };
-        let conn = self.authorize_connection(c, prompt, timeout).await?;
-        spec.connection = ConnectionRef::Existing(conn.id.clone());
-        let added = async {
+        let result = async {
             if let Some(groups) = spec.groups.take() {
                 let mut ids = Vec::new();
                 for g in groups {
-                    ids.push(self.group_id_by_name(&conn.id, &g).await?);
+                    ids.push(resolve(g).await?);
                 }
                 spec.groups = Some(ids);
             }
             if let Some(roles) = spec.roles.take() {
                 let mut by_id = std::collections::BTreeMap::new();
                 for (g, role) in roles {
-                    by_id.insert(self.group_id_by_name(&conn.id, &g).await?, role);
+                    by_id.insert(resolve(g).await?, role);
                 }
                 spec.roles = Some(by_id);
             }
-            self.add_directory(spec)
+            Ok(())
         }
         .await;
-        if added.is_err() {
-            let _ = self.delete_connection(&conn.id);
+        if refused.load(std::sync::atomic::Ordering::SeqCst) {
+            self.mark_needs_reauthorization(connection)?;
         }
-        added
-    }
-
-    /// `group` if it is a group's id; the id of the one group named exactly `group` otherwise.
-    async fn group_id_by_name(&self, connection: &str, group: &str) -> Result<String> {
-        let found = self.search_groups(connection, group, 50).await?;
-        let named: Vec<_> = found
-            .iter()
-            .filter(|g| g.name.eq_ignore_ascii_case(group))
-            .collect();
-        Ok(match named.as_slice() {
-            [one] => one.external_id.clone(),
-            _ => group.to_string(),
-        })
+        result
     }
 
     /// "Test connection" of a cloud connection: the sign-in is still accepted and groups can be read.

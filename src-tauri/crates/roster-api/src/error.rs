@@ -69,11 +69,14 @@ impl From<roster_store::StoreError> for ApiError {
     fn from(e: roster_store::StoreError) -> Self {
         use roster_store::StoreError as S;
         let code = match &e {
-            S::NotADatabase(_) | S::Foreign(_) | S::TooNew(_) | S::Corrupt(_) | S::Decode(_) => {
-                Code::IncompatibleStore
-            }
+            S::NotADatabase(_)
+            | S::Foreign(_)
+            | S::Empty(_)
+            | S::TooNew(_)
+            | S::Corrupt(_)
+            | S::Decode(_) => Code::IncompatibleStore,
             S::NotFound(_) => Code::NotFound,
-            S::Conflict(_) => Code::Conflict,
+            S::Conflict(_) | S::Stale(_) => Code::Conflict,
             S::Sqlite(_) => Code::Unknown,
         };
         ApiError::new(code, e.to_string())

@@ -1,7 +1,7 @@
 //! Transport types at the boundary (src-tauri/ipc-contract.md). Converted from domain and store types here,
 //! so no front door depends on their shape.
 
-use roster_core::{Change, Counts, EntryError, Timestamp};
+use roster_core::{Change, Conflict, Counts, EntryError, Timestamp};
 use serde::Serialize;
 
 fn time(t: Option<Timestamp>) -> Option<String> {
@@ -97,12 +97,36 @@ pub struct RunReport {
     pub counts: Counts,
     /// Summary, failure reason, or hold reason.
     pub message: Option<String>,
-    /// Per-object changes.
+    /// Per-object changes: the first of them when there are many (`changes_total` says how many); the
+    /// rest are read page by page with the run's id.
     pub changes: Vec<Change>,
+    /// How many objects the run changed (or would change).
+    pub changes_total: u64,
     /// Skipped entries.
     pub errors: Vec<EntryError>,
+    /// Users, groups and admins other syncs also find, and which sync keeps each.
+    pub conflicts: Vec<Conflict>,
     /// Why it was held.
     pub held_reason: Option<String>,
+}
+
+/// A page of a run's change log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangePage {
+    /// The changes, in the log's order.
+    pub changes: Vec<Change>,
+    /// Where the next page starts, or `None` after the last.
+    pub next: Option<u64>,
+}
+
+/// A directory sync just added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AddedDirectory {
+    /// Its key.
+    pub directory_key: String,
+    /// Overlaps with the tenant's other syncs found when it was added (groups both select), each saying
+    /// which sync keeps what both find; the first runs report every user and group concerned.
+    pub conflicts: Vec<String>,
 }
 
 /// A directory sync in a list.
@@ -116,7 +140,7 @@ pub struct DirectorySummary {
     pub sync_type: String,
     /// Connection.
     pub connection: ConnectionBrief,
-    /// `scheduled` or `paused`.
+    /// `scheduled`, `paused`, or `waiting` (a new sync: scheduled runs start after the admin's first run).
     pub schedule: String,
     /// Interval.
     pub interval_minutes: u32,
@@ -134,6 +158,11 @@ pub struct DirectorySummary {
     pub deletion_threshold_percent: u8,
     /// The username attribute (fixed after the first sync).
     pub username_attribute: String,
+    /// Place in the order of precedence among the syncs of its type (1 first): what two syncs both find
+    /// belongs to the one that comes first.
+    pub precedence: i64,
+    /// Users, groups and admins that this sync and another both find.
+    pub conflicts: u64,
 }
 
 /// A page of a list: the store's own type, which already has the boundary's shape.
@@ -209,7 +238,9 @@ impl RunReport {
             counts: r.counts,
             message: Some(r.message),
             changes: r.changes,
+            changes_total: r.changes_total,
             errors: r.errors,
+            conflicts: r.conflicts,
             held_reason: r.held_reason,
         }
     }
@@ -217,6 +248,7 @@ impl RunReport {
     pub(crate) fn from_record(
         r: roster_store::RunRecord,
         changes: Vec<Change>,
+        changes_total: u64,
         directory_name: &str,
     ) -> Self {
         let s = RunSummary::from_record(&r, directory_name);
@@ -231,7 +263,9 @@ impl RunReport {
             counts: s.counts,
             message: s.message,
             changes,
+            changes_total,
             errors: r.errors,
+            conflicts: r.conflicts,
             held_reason: r.held_reason,
         }
     }
@@ -240,6 +274,8 @@ impl RunReport {
 /// Progress of a run, as sent to windows (`sync-progress`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProgressEvent {
+    /// The tenant whose run this is: a window shows only the open tenant's runs.
+    pub tenant: String,
     /// Directory key.
     pub directory_key: String,
     /// Run id.
@@ -257,6 +293,7 @@ pub struct ProgressEvent {
 impl From<&roster_engine::Progress> for ProgressEvent {
     fn from(p: &roster_engine::Progress) -> Self {
         ProgressEvent {
+            tenant: p.tenant.clone(),
             directory_key: p.directory_key.clone(),
             run_id: p.run_id,
             phase: p.phase.as_str().to_string(),

@@ -11,6 +11,7 @@
 mod cloud;
 pub mod error;
 pub mod json;
+pub mod names;
 pub mod spec;
 mod sync;
 mod tenants;
@@ -21,7 +22,7 @@ pub use roster_core::clock::{Clock, ManualClock, SystemClock};
 pub use roster_core::edit::UserEdit;
 pub use roster_engine::{Event, EventSink, NoEvents};
 pub use roster_secrets::{MemorySecrets, SecretStore};
-pub use roster_store::Trigger;
+pub use roster_store::{PageAt, Trigger};
 pub use sync::{DirectoryPatch, NewUser, RunMode};
 
 use roster_engine::scheduler::Scheduler;
@@ -87,13 +88,12 @@ impl std::fmt::Debug for Roster {
 impl Roster {
     /// A Roster over `opts.data_dir`. No tenant is open yet: call [`Roster::open_default_tenant`] or
     /// [`Roster::use_tenant`].
+    ///
+    /// Nothing is created on disk until something is written (a read-only command leaves no data
+    /// directory behind); a data directory from an older Roster is made private to its owner (Unix).
     pub fn new(opts: Options) -> Result<Roster> {
-        std::fs::create_dir_all(opts.data_dir.join("tenants")).map_err(|e| {
-            ApiError::validation(format!(
-                "Roster cannot create its data directory {}: {e}. Choose another with --data-dir or {DATA_DIR_ENV}.",
-                opts.data_dir.display()
-            ))
-        })?;
+        private_dir(&opts.data_dir)?;
+        private_dir(&opts.data_dir.join("tenants"))?;
         Ok(Roster {
             data_dir: opts.data_dir,
             secrets: opts.secrets,
@@ -110,6 +110,24 @@ impl Roster {
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// Creates the data directory and its tenants folder if they do not exist, private to their owner.
+    pub(crate) fn ensure_data_dir(&self) -> Result<()> {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(self.data_dir.join("tenants")).map_err(|e| {
+            ApiError::validation(format!(
+                "Roster cannot create its data directory {}: {e}. Choose another with --data-dir or {DATA_DIR_ENV}.",
+                self.data_dir.display()
+            ))
+        })?;
+        private_dir(&self.data_dir)
     }
 
     pub(crate) fn tenant(&self) -> Result<Arc<OpenTenant>> {
@@ -130,4 +148,26 @@ impl Roster {
     pub(crate) fn now(&self) -> roster_core::Timestamp {
         self.clock.now()
     }
+}
+
+/// Makes an existing directory private to its owner (0700 on Unix; on Windows and macOS the user's
+/// profile folder already is, see the README). A missing directory is left missing.
+fn private_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = std::fs::metadata(dir) {
+            if m.is_dir() && m.permissions().mode() & 0o077 != 0 {
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| {
+                    ApiError::validation(format!(
+                        "Roster cannot make its data directory {} private to you: {e}. Check who owns it.",
+                        dir.display()
+                    ))
+                })?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }

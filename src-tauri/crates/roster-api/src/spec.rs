@@ -1,46 +1,86 @@
 //! Directory spec files (`rosterctl directory add --spec FILE.json`, and the desktop app's "Add" forms)
 //! and the typed connection settings they carry. Secrets in a spec go to the keychain, never further.
+//!
+//! A spec is plain data: parsing one never reads a file or the network. A CA certificate given as a file
+//! path is read only when a front door that runs on the admin's own machine asks for it
+//! ([`DirectorySpec::read_files`]); every error names the field it is about (`connection.transport`).
 
 use crate::error::{ApiError, Result};
+use crate::names::check_name;
 use roster_connector_ldap as ldap;
 use roster_core::{AdminRole, AttributeMap, RoleMapping, SyncType};
+use roster_secrets::Sensitive;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// What the README shows as the smallest spec, for error messages.
+const MINIMAL: &str = "A minimal spec is {\"name\": \"Demo\", \"type\": \"user\", \"connection\": {\"kind\": \"demo\", \"seed\": 7, \"users\": 300}}; the README lists every field.";
+
+/// When a new sync's scheduled runs begin.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FirstRun {
+    /// After the admin's first run (Preview, then Sync Now): nothing runs by itself before.
+    #[default]
+    Manual,
+    /// One interval after the sync is added.
+    AfterInterval,
+    /// At once (the demo tenant a new install opens on).
+    Now,
+}
 
 /// A directory sync to add.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct DirectorySpec {
     /// Display name.
     pub name: String,
     /// `user` or `admin`.
-    #[serde(rename = "type")]
     pub sync_type: SyncType,
     /// A new connection, or the id of an existing one.
     pub connection: ConnectionRef,
     /// Selected groups (user syncs). Defaults depend on the connection kind.
-    #[serde(default)]
     pub groups: Option<Vec<String>>,
     /// Attribute mapping; defaults depend on the connection kind.
-    #[serde(default)]
     pub attributes: Option<AttributeMap>,
     /// Admin syncs: group id -> role name.
-    #[serde(default)]
     pub roles: Option<BTreeMap<String, String>>,
     /// Schedule interval in minutes (default 30).
-    #[serde(default)]
     pub interval_minutes: Option<u32>,
     /// Start with scheduled syncs paused.
-    #[serde(default)]
     pub paused: bool,
     /// Safety threshold, percent (default 10).
-    #[serde(default)]
     pub deletion_threshold_percent: Option<u8>,
+    /// When scheduled runs begin (default: after the admin's first run).
+    pub first_run: FirstRun,
+}
+
+/// The fields of a spec other than its connection, as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fields {
+    name: String,
+    #[serde(rename = "type")]
+    sync_type: SyncType,
+    #[serde(default)]
+    groups: Option<Vec<String>>,
+    #[serde(default)]
+    attributes: Option<AttributeMap>,
+    #[serde(default)]
+    roles: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    interval_minutes: Option<u32>,
+    #[serde(default)]
+    paused: bool,
+    #[serde(default)]
+    deletion_threshold_percent: Option<u32>,
+    #[serde(default)]
+    first_run: FirstRun,
 }
 
 /// A connection given inline, or by id.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum ConnectionRef {
     /// An existing connection's id.
     Existing(String),
@@ -49,21 +89,10 @@ pub enum ConnectionRef {
 }
 
 /// A new connection, as written in a spec file. `kind` selects the variant.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub enum ConnectionSpec {
     /// The built-in offline demo directory.
-    Demo {
-        /// Display name.
-        #[serde(default)]
-        name: Option<String>,
-        /// Generator seed.
-        #[serde(default = "default_seed")]
-        seed: u64,
-        /// Number of people.
-        #[serde(default = "default_users")]
-        users: usize,
-    },
+    Demo(DemoSpec),
     /// Active Directory over LDAP.
     ActiveDirectory(LdapSpec),
     /// OpenLDAP.
@@ -78,6 +107,21 @@ pub enum ConnectionSpec {
     Scim(ScimSpec),
 }
 
+/// The demo directory's settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoSpec {
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Generator seed.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Number of people.
+    #[serde(default = "default_users")]
+    pub users: usize,
+}
+
 fn default_seed() -> u64 {
     7
 }
@@ -86,8 +130,9 @@ fn default_users() -> usize {
 }
 
 /// LDAP connection settings (Active Directory and OpenLDAP): the connector's [`ldap::Settings`] plus
-/// what a spec file adds: a display name, the CA certificate as a file path (read when the connection is
-/// saved), and the bind password (moved to the keychain, never stored in the database).
+/// what a spec file adds: a display name, the CA certificate as a file path (read only by
+/// [`DirectorySpec::read_files`]), and the bind password (moved to the keychain, never stored in the
+/// database).
 #[derive(Debug, Clone)]
 pub struct LdapSpec {
     /// Display name.
@@ -95,40 +140,9 @@ pub struct LdapSpec {
     /// The connector settings.
     pub settings: ldap::Settings,
     /// Bind password.
-    pub bind_password: Option<String>,
-}
-
-impl<'de> Deserialize<'de> for LdapSpec {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        use serde::de::Error;
-        let mut v = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
-        let text = |v: Option<serde_json::Value>,
-                    what: &str|
-         -> std::result::Result<Option<String>, D::Error> {
-            match v {
-                None | Some(serde_json::Value::Null) => Ok(None),
-                Some(serde_json::Value::String(s)) => Ok(Some(s)),
-                Some(_) => Err(D::Error::custom(format!("\"{what}\" must be a string"))),
-            }
-        };
-        let name = text(v.remove("name"), "name")?;
-        let bind_password = text(v.remove("bind_password"), "bind_password")?;
-        if let Some(file) = text(v.remove("ca_cert_file"), "ca_cert_file")? {
-            let pem = std::fs::read_to_string(&file).map_err(|e| {
-                D::Error::custom(format!(
-                    "the CA certificate file {file} cannot be read ({e})"
-                ))
-            })?;
-            v.insert("ca_pem".into(), serde_json::Value::String(pem));
-        }
-        let settings =
-            ldap::Settings::deserialize(serde_json::Value::Object(v)).map_err(D::Error::custom)?;
-        Ok(LdapSpec {
-            name,
-            settings,
-            bind_password,
-        })
-    }
+    pub bind_password: Option<Sensitive<String>>,
+    /// A PEM file with the CA certificates, not read yet.
+    pub ca_cert_file: Option<PathBuf>,
 }
 
 /// Cloud connection settings (Entra ID, Google Workspace, Okta), as a spec file gives them: the connector's
@@ -142,38 +156,9 @@ pub struct CloudSpec {
     /// Use the built-in emulator (the offline demo).
     pub demo: bool,
     /// Google's Desktop client secret.
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Sensitive<String>>,
     /// The connector's settings (tenant, client id, endpoints…).
-    pub settings: serde_json::Map<String, serde_json::Value>,
-}
-
-impl<'de> Deserialize<'de> for CloudSpec {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        use serde::de::Error;
-        let mut v = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
-        let text = |v: Option<serde_json::Value>,
-                    what: &str|
-         -> std::result::Result<Option<String>, D::Error> {
-            match v {
-                None | Some(serde_json::Value::Null) => Ok(None),
-                Some(serde_json::Value::String(s)) => Ok(Some(s)),
-                Some(_) => Err(D::Error::custom(format!("\"{what}\" must be a string"))),
-            }
-        };
-        let name = text(v.remove("name"), "name")?;
-        let client_secret = text(v.remove("client_secret"), "client_secret")?;
-        let demo = match v.remove("demo") {
-            None | Some(serde_json::Value::Null) => false,
-            Some(serde_json::Value::Bool(b)) => b,
-            Some(_) => return Err(D::Error::custom("\"demo\" must be true or false")),
-        };
-        Ok(CloudSpec {
-            name,
-            demo,
-            client_secret,
-            settings: v,
-        })
-    }
+    pub settings: serde_json::Map<String, Value>,
 }
 
 /// Inbound SCIM settings.
@@ -187,11 +172,143 @@ pub struct ScimSpec {
     pub flavor: String,
 }
 
+/// A spec error at `path` (a field path such as `connection.transport`; empty for the whole spec).
+fn invalid(path: &str, what: impl std::fmt::Display) -> ApiError {
+    if path.is_empty() {
+        ApiError::validation(format!(
+            "The directory spec is not valid: {what}. {MINIMAL}"
+        ))
+    } else {
+        ApiError::validation(format!(
+            "The directory spec is not valid at \"{path}\": {what}. {MINIMAL}"
+        ))
+    }
+}
+
+/// Deserializes `value`, found at `path`, naming the exact field of any error.
+fn typed<T: serde::de::DeserializeOwned>(path: &str, value: Value) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner = e.path().to_string();
+        let at = match (path.is_empty(), inner.as_str()) {
+            (_, ".") => path.to_string(),
+            (true, p) => p.to_string(),
+            (false, p) => format!("{path}.{p}"),
+        };
+        invalid(&at, e.into_inner())
+    })
+}
+
+/// Takes a text field out of a connection object.
+fn text(o: &mut serde_json::Map<String, Value>, path: &str, field: &str) -> Result<Option<String>> {
+    match o.remove(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(invalid(&format!("{path}.{field}"), "it must be a string")),
+    }
+}
+
+/// Parses a connection object found at `path` (`connection` in a spec).
+pub fn parse_connection(value: Value, path: &str) -> Result<ConnectionSpec> {
+    let Value::Object(mut o) = value else {
+        return Err(invalid(
+            path,
+            "give a new connection (an object with \"kind\") or the id of an existing one (\"conn-…\")",
+        ));
+    };
+    let kinds = "demo, active_directory, openldap, entra, google, okta, scim";
+    let kind = match o.remove("kind") {
+        Some(Value::String(k)) => k,
+        Some(_) => {
+            return Err(invalid(
+                &format!("{path}.kind"),
+                format!("it must be one of: {kinds}"),
+            ))
+        }
+        None => {
+            return Err(invalid(
+                path,
+                format!("\"kind\" is missing; use one of: {kinds}"),
+            ))
+        }
+    };
+    let spec = match kind.as_str() {
+        "demo" => ConnectionSpec::Demo(typed(path, Value::Object(o))?),
+        "active_directory" | "openldap" => {
+            let name = text(&mut o, path, "name")?;
+            let bind_password = text(&mut o, path, "bind_password")?.map(Sensitive);
+            let ca_cert_file = text(&mut o, path, "ca_cert_file")?.map(PathBuf::from);
+            if ca_cert_file.is_some() && o.get("ca_pem").is_some_and(|v| !v.is_null()) {
+                return Err(invalid(
+                    path,
+                    "give the CA certificate either as a file (\"ca_cert_file\") or as PEM text (\"ca_pem\"), not both",
+                ));
+            }
+            let l = LdapSpec {
+                name,
+                settings: typed(path, Value::Object(o))?,
+                bind_password,
+                ca_cert_file,
+            };
+            if kind == "openldap" {
+                ConnectionSpec::Openldap(l)
+            } else {
+                ConnectionSpec::ActiveDirectory(l)
+            }
+        }
+        "entra" | "google" | "okta" => {
+            let name = text(&mut o, path, "name")?;
+            let client_secret = text(&mut o, path, "client_secret")?.map(Sensitive);
+            let demo = match o.remove("demo") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(b)) => b,
+                Some(_) => {
+                    return Err(invalid(&format!("{path}.demo"), "it must be true or false"))
+                }
+            };
+            if demo {
+                let extra = o
+                    .keys()
+                    .next()
+                    .cloned()
+                    .or_else(|| client_secret.as_ref().map(|_| "client_secret".to_string()));
+                if let Some(extra) = extra {
+                    return Err(invalid(
+                        &format!("{path}.{extra}"),
+                        "a demo connection (\"demo\": true) takes only \"name\"; remove the other settings",
+                    ));
+                }
+            }
+            let c = CloudSpec {
+                name,
+                demo,
+                client_secret,
+                settings: o,
+            };
+            match kind.as_str() {
+                "entra" => ConnectionSpec::Entra(c),
+                "google" => ConnectionSpec::Google(c),
+                _ => ConnectionSpec::Okta(c),
+            }
+        }
+        "scim" => ConnectionSpec::Scim(typed(path, Value::Object(o))?),
+        other => {
+            return Err(invalid(
+                &format!("{path}.kind"),
+                format!("\"{other}\" is not a kind of directory Roster knows; use one of: {kinds}"),
+            ))
+        }
+    };
+    if let Some(name) = spec.given_name() {
+        check_name("connection", name).map_err(|e| invalid(&format!("{path}.name"), e.message))?;
+    }
+    Ok(spec)
+}
+
 impl ConnectionSpec {
     /// The stored kind name.
     pub fn kind(&self) -> &'static str {
         match self {
-            ConnectionSpec::Demo { .. } => "demo",
+            ConnectionSpec::Demo(_) => "demo",
             ConnectionSpec::ActiveDirectory(_) => "active_directory",
             ConnectionSpec::Openldap(_) => "openldap",
             ConnectionSpec::Entra(_) => "entra",
@@ -201,19 +318,75 @@ impl ConnectionSpec {
         }
     }
 
+    /// Whether the connection is added by signing in through a browser.
+    pub fn is_cloud(&self) -> bool {
+        matches!(
+            self,
+            ConnectionSpec::Entra(_) | ConnectionSpec::Google(_) | ConnectionSpec::Okta(_)
+        )
+    }
+
+    fn given_name(&self) -> Option<&str> {
+        match self {
+            ConnectionSpec::Demo(d) => d.name.as_deref(),
+            ConnectionSpec::ActiveDirectory(l) | ConnectionSpec::Openldap(l) => l.name.as_deref(),
+            ConnectionSpec::Entra(c) | ConnectionSpec::Google(c) | ConnectionSpec::Okta(c) => {
+                c.name.as_deref()
+            }
+            ConnectionSpec::Scim(s) => s.name.as_deref(),
+        }
+    }
+
+    /// Reads the files the spec names (the CA certificate file): only for front doors on the admin's own
+    /// machine (the desktop app, `rosterctl`). A file that cannot be read, or that holds no certificate,
+    /// is refused now rather than at the first sync.
+    pub fn read_files(&mut self) -> Result<()> {
+        if let ConnectionSpec::ActiveDirectory(l) | ConnectionSpec::Openldap(l) = self {
+            if let Some(file) = l.ca_cert_file.take() {
+                let pem = std::fs::read_to_string(&file).map_err(|e| {
+                    invalid(
+                        "connection.ca_cert_file",
+                        format!("the file {} cannot be read ({e})", file.display()),
+                    )
+                })?;
+                l.settings.ca_pem = Some(pem);
+                ldap::client::tls_config(&l.settings).map_err(|e| {
+                    invalid(
+                        "connection.ca_cert_file",
+                        format!("{} holds no usable CA certificate: {e}", file.display()),
+                    )
+                })?;
+            }
+        }
+        Ok(())
+    }
+
     /// Checks the settings; the error says what to fix.
     pub fn validate(&self) -> Result<()> {
         match self {
-            ConnectionSpec::Demo { users, .. } => {
-                if *users == 0 || *users > 1_000_000 {
+            ConnectionSpec::Demo(d) => {
+                if d.users == 0 || d.users > 1_000_000 {
                     return Err(ApiError::validation(format!(
-                        "The demo directory can have 1 to 1,000,000 people; {users} was asked for."
+                        "The demo directory can have 1 to 1,000,000 people; {} was asked for.",
+                        d.users
                     )));
                 }
                 Ok(())
             }
             ConnectionSpec::ActiveDirectory(l) | ConnectionSpec::Openldap(l) => {
                 l.settings.validate().map_err(ApiError::validation)?;
+                if l.ca_cert_file.is_some() {
+                    return Err(ApiError::validation(
+                        "Roster reads certificate files only from the desktop app and rosterctl. Paste the CA certificate's PEM text as \"ca_pem\" instead of \"ca_cert_file\".",
+                    ));
+                }
+                if l.settings.ca_pem.is_some() {
+                    ldap::client::tls_config(&l.settings).map_err(|e| {
+                        ApiError::validation(format!(
+                            "The CA certificate (\"ca_pem\") cannot be used: {e}"
+                        ))
+                    })?;
+                }
                 if l.settings.transport == ldap::Transport::Clear
                     && l.bind_password.is_some()
                     && !l.settings.allow_clear_password
@@ -246,31 +419,25 @@ impl ConnectionSpec {
 
     /// The display name, defaulting by kind.
     pub fn display_name(&self) -> String {
-        let given = match self {
-            ConnectionSpec::Demo { name, .. } => name.clone(),
-            ConnectionSpec::ActiveDirectory(l) | ConnectionSpec::Openldap(l) => l.name.clone(),
-            ConnectionSpec::Entra(c) | ConnectionSpec::Google(c) | ConnectionSpec::Okta(c) => {
-                c.name.clone()
-            }
-            ConnectionSpec::Scim(s) => s.name.clone(),
-        };
-        given.unwrap_or_else(|| match self {
-            ConnectionSpec::Demo { .. } => "Northwind Traders (demo)".into(),
-            ConnectionSpec::ActiveDirectory(l) | ConnectionSpec::Openldap(l) => {
-                l.settings.servers.first().cloned().unwrap_or_default()
-            }
-            ConnectionSpec::Entra(c) | ConnectionSpec::Google(c) | ConnectionSpec::Okta(c) => {
-                crate::cloud::default_name(self.kind(), c)
-            }
-            ConnectionSpec::Scim(s) => format!("SCIM ({})", s.flavor),
-        })
+        self.given_name()
+            .map(|n| n.trim().to_string())
+            .unwrap_or_else(|| match self {
+                ConnectionSpec::Demo(_) => "Northwind Traders (demo)".into(),
+                ConnectionSpec::ActiveDirectory(l) | ConnectionSpec::Openldap(l) => {
+                    l.settings.servers.first().cloned().unwrap_or_default()
+                }
+                ConnectionSpec::Entra(c) | ConnectionSpec::Google(c) | ConnectionSpec::Okta(c) => {
+                    crate::cloud::default_name(self.kind(), c)
+                }
+                ConnectionSpec::Scim(s) => format!("SCIM ({})", s.flavor),
+            })
     }
 
     /// The settings to store (never secrets) and the secrets to put in the keychain.
-    pub fn split_secrets(&self) -> Result<(serde_json::Value, Vec<(&'static str, String)>)> {
+    pub fn split_secrets(&self) -> Result<(Value, Vec<(&'static str, Sensitive<String>)>)> {
         match self {
-            ConnectionSpec::Demo { seed, users, .. } => Ok((
-                serde_json::json!({"seed": seed, "users": users}),
+            ConnectionSpec::Demo(d) => Ok((
+                serde_json::json!({"seed": d.seed, "users": d.users}),
                 Vec::new(),
             )),
             ConnectionSpec::ActiveDirectory(l) | ConnectionSpec::Openldap(l) => {
@@ -284,62 +451,128 @@ impl ConnectionSpec {
             ConnectionSpec::Entra(c) | ConnectionSpec::Google(c) | ConnectionSpec::Okta(c) => {
                 let mut config = c.settings.clone();
                 if c.demo {
-                    config.insert("demo".into(), serde_json::Value::Bool(true));
+                    config.insert("demo".into(), Value::Bool(true));
                 }
                 let secrets = c
                     .client_secret
                     .iter()
                     .map(|s| ("client_secret", s.clone()))
                     .collect();
-                Ok((serde_json::Value::Object(config), secrets))
+                Ok((Value::Object(config), secrets))
             }
             ConnectionSpec::Scim(s) => Ok((to_json(s)?, Vec::new())),
         }
     }
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value> {
+fn to_json<T: Serialize>(v: &T) -> Result<Value> {
     serde_json::to_value(v).map_err(|e| ApiError::validation(e.to_string()))
 }
 
-/// Parses a spec file's text; errors say where and what to fix.
-pub fn parse(text: &str) -> Result<DirectorySpec> {
-    let spec: DirectorySpec = serde_json::from_str(text).map_err(|e| {
-        ApiError::validation(format!(
-            "The directory spec is not valid: {e}. A minimal spec is {{\"name\": \"Demo\", \"type\": \"user\", \"connection\": {{\"kind\": \"demo\", \"seed\": 7, \"users\": 300}}}}; the README lists every field."
-        ))
-    })?;
-    if spec.name.trim().is_empty() {
-        return Err(ApiError::validation(
-            "Give the directory sync a name (\"name\").",
-        ));
-    }
-    if let Some(a) = &spec.attributes {
-        a.validate().map_err(ApiError::validation)?;
-    }
-    if let Some(t) = spec.deletion_threshold_percent {
-        if t > 100 {
-            return Err(ApiError::validation(
-                "\"deletion_threshold_percent\" is a percentage from 0 to 100.",
-            ));
+impl DirectorySpec {
+    /// Reads the files the spec names (see [`ConnectionSpec::read_files`]).
+    pub fn read_files(&mut self) -> Result<()> {
+        match &mut self.connection {
+            ConnectionRef::New(c) => c.read_files(),
+            ConnectionRef::Existing(_) => Ok(()),
         }
     }
-    if let Some(i) = spec.interval_minutes {
+}
+
+/// Parses a spec file's text; errors say which field is wrong and what to fix. A UTF-8 byte order mark
+/// (Windows editors write one) is accepted.
+pub fn parse(text: &str) -> Result<DirectorySpec> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| invalid("", format!("it is not JSON ({e})")))?;
+    let Value::Object(mut o) = value else {
+        return Err(invalid("", "it must be a JSON object"));
+    };
+    let connection = o.remove("connection");
+    let f: Fields = typed("", Value::Object(o))?;
+    let connection = match connection {
+        None => return Err(invalid("connection", "it is missing")),
+        Some(Value::String(id)) => {
+            if id.trim().is_empty() {
+                return Err(invalid("connection", "give a connection id (\"conn-…\")"));
+            }
+            ConnectionRef::Existing(id.trim().to_string())
+        }
+        Some(v) => ConnectionRef::New(Box::new(parse_connection(v, "connection")?)),
+    };
+    check_name("directory sync", &f.name).map_err(|e| invalid("name", e.message))?;
+    if let Some(a) = &f.attributes {
+        a.validate().map_err(ApiError::validation)?;
+    }
+    let threshold = match f.deletion_threshold_percent {
+        Some(t) if t > 100 => {
+            return Err(ApiError::validation(
+                "\"deletion_threshold_percent\" is a percentage from 0 to 100.",
+            ))
+        }
+        Some(t) => Some(t as u8),
+        None => None,
+    };
+    if let Some(i) = f.interval_minutes {
         if !(5..=1440).contains(&i) {
             return Err(ApiError::validation(
                 "\"interval_minutes\" must be between 5 and 1440 (24 hours).",
             ));
         }
     }
-    if let ConnectionRef::New(c) = &spec.connection {
+    if let ConnectionRef::New(c) = &connection {
         c.validate()?;
+        // Cloud connections open a browser to sign in: everything the sync needs is checked first.
+        if c.is_cloud() && !cloud_demo(c) {
+            match f.sync_type {
+                SyncType::User if f.groups.is_none() => {
+                    return Err(ApiError::validation(
+                        "Give the groups to sync (\"groups\": [\"All Staff\", …], by name or id) before signing in.",
+                    ))
+                }
+                SyncType::Admin if f.roles.is_none() => {
+                    return Err(ApiError::validation(
+                        "Map groups to administrator roles (\"roles\": {\"IT Admins\": \"Administrator\"}) before signing in.",
+                    ))
+                }
+                _ => {}
+            }
+        }
     }
-    if spec.sync_type == SyncType::User && spec.roles.is_some() {
+    if f.sync_type == SyncType::User && f.roles.is_some() {
         return Err(ApiError::validation(
             "\"roles\" is for admin syncs (\"type\": \"admin\"); user syncs select \"groups\".",
         ));
     }
-    Ok(spec)
+    if let Some(g) = &f.groups {
+        if g.is_empty() {
+            return Err(ApiError::validation(
+                "Select at least one group to sync (\"groups\").",
+            ));
+        }
+    }
+    if let Some(r) = &f.roles {
+        parse_roles(r)?;
+    }
+    Ok(DirectorySpec {
+        name: f.name.trim().to_string(),
+        sync_type: f.sync_type,
+        connection,
+        groups: f.groups,
+        attributes: f.attributes,
+        roles: f.roles,
+        interval_minutes: f.interval_minutes,
+        paused: f.paused,
+        deletion_threshold_percent: threshold,
+        first_run: f.first_run,
+    })
+}
+
+fn cloud_demo(c: &ConnectionSpec) -> bool {
+    match c {
+        ConnectionSpec::Entra(c) | ConnectionSpec::Google(c) | ConnectionSpec::Okta(c) => c.demo,
+        _ => false,
+    }
 }
 
 /// Parses the role mapping of an admin sync. Owner is refused: Owners are never synced.
@@ -374,6 +607,11 @@ mod tests {
     fn the_minimal_demo_spec_parses() {
         let s = parse(r#"{"name": "Demo", "type": "user", "connection": {"kind": "demo", "seed": 7, "users": 300}}"#).unwrap();
         assert!(matches!(s.connection, ConnectionRef::New(ref c) if c.kind() == "demo"));
+        assert_eq!(
+            s.first_run,
+            FirstRun::Manual,
+            "a new sync waits for the admin's first run"
+        );
     }
 
     #[test]
@@ -392,11 +630,141 @@ mod tests {
         assert_eq!(e.code, crate::error::Code::Validation);
     }
 
+    fn message(text: &str) -> String {
+        parse(text)
+            .map(|_| String::new())
+            .unwrap_or_else(|e| e.message)
+    }
+
+    #[test]
+    fn errors_inside_a_connection_name_the_field() {
+        let m = message(
+            r#"{"name":"L","type":"user","groups":["g"],"connection":{"kind":"openldap","servers":["ldap://h"],"transport":"tls","base_dn":"dc=x"}}"#,
+        );
+        assert!(
+            m.contains("\"connection.transport\"") && m.contains("tls") && !m.contains("untagged"),
+            "a wrong value names its field: {m}"
+        );
+        let m = message(
+            r#"{"name":"L","type":"user","groups":["g"],"connection":{"kind":"openldap","servers":"ldap://h","base_dn":"dc=x"}}"#,
+        );
+        assert!(
+            m.contains("\"connection.servers\""),
+            "a wrong type names its field: {m}"
+        );
+        let m = message(
+            r#"{"name":"L","type":"user","groups":["g"],"connection":{"kind":"openldap","servers":["ldap://h"],"base_dn":"dc=x","colour":"red"}}"#,
+        );
+        assert!(
+            m.contains("colour"),
+            "an unknown field is refused by name: {m}"
+        );
+        let m = message(r#"{"name":"L","type":"user","connection":42}"#);
+        assert!(m.contains("\"connection\"") && m.contains("conn-"), "{m}");
+        let m = message(r#"{"name":"L","type":"user","connection":{"kind":"ldap"}}"#);
+        assert!(
+            m.contains("\"connection.kind\"") && m.contains("openldap"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_in_cloud_specs_are_refused() {
+        let m = message(
+            r#"{"name":"E","type":"user","groups":["All Staff"],"connection":{"kind":"entra","tenant":"contoso.onmicrosoft.com","client_id":"00000000-0000-0000-0000-000000000000","colour":"red"}}"#,
+        );
+        assert!(m.contains("colour"), "{m}");
+        let m = message(
+            r#"{"name":"E","type":"user","connection":{"kind":"entra","demo":true,"colour":"red"}}"#,
+        );
+        assert!(
+            m.contains("connection.colour"),
+            "a demo connection takes nothing else either: {m}"
+        );
+    }
+
+    #[test]
+    fn a_cloud_spec_without_groups_is_refused_before_signing_in() {
+        let m = message(
+            r#"{"name":"E","type":"user","connection":{"kind":"entra","tenant":"contoso.onmicrosoft.com","client_id":"00000000-0000-0000-0000-000000000000"}}"#,
+        );
+        assert!(
+            m.contains("\"groups\"") && m.contains("before signing in"),
+            "{m}"
+        );
+        let m = message(
+            r#"{"name":"E","type":"admin","connection":{"kind":"okta","org_url":"https://acme.okta.com","client_id":"0oa1"}}"#,
+        );
+        assert!(m.contains("\"roles\""), "{m}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        assert!(parse("\u{feff}{\"name\": \"Demo\", \"type\": \"user\", \"connection\": {\"kind\": \"demo\"}}").is_ok());
+    }
+
+    #[test]
+    fn thresholds_over_100_get_the_same_message_whatever_their_size() {
+        for t in [101, 300, 70000] {
+            let m = message(&format!(
+                r#"{{"name":"D","type":"user","deletion_threshold_percent":{t},"connection":{{"kind":"demo"}}}}"#
+            ));
+            assert!(
+                m.contains("percentage from 0 to 100"),
+                "{t} gets the friendly message: {m}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_ca_certificate_is_given_once_and_must_be_one() {
+        let both = r#"{"name":"L","type":"user","groups":["g"],"connection":{"kind":"openldap","servers":["ldaps://h"],"transport":"ldaps","base_dn":"dc=x","ca_cert_file":"/x.pem","ca_pem":"-----BEGIN CERTIFICATE-----"}}"#;
+        assert!(message(both).contains("not both"), "{}", message(both));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("not-a-cert.pem");
+        std::fs::write(&file, "hello\n").unwrap();
+        let text = format!(
+            r#"{{"name":"L","type":"user","groups":["g"],"connection":{{"kind":"openldap","servers":["ldaps://h"],"transport":"ldaps","base_dn":"dc=x","ca_cert_file":{}}}}}"#,
+            serde_json::to_string(&file).unwrap()
+        );
+        let mut spec = parse(&text).expect("parsing reads no file");
+        let e = spec.read_files().unwrap_err();
+        assert!(
+            e.message.contains("no usable CA certificate"),
+            "a file without a certificate is refused when added: {}",
+            e.message
+        );
+        let unread = parse(&text).unwrap();
+        let ConnectionRef::New(c) = unread.connection else {
+            panic!("inline connection expected")
+        };
+        assert!(
+            c.validate().unwrap_err().message.contains("ca_pem"),
+            "a front door that reads no files says to paste the PEM"
+        );
+    }
+
+    #[test]
+    fn names_are_capped_and_free_of_control_characters() {
+        let long = "x".repeat(crate::names::NAME_MAX + 1);
+        for bad in [long.as_str(), "Tab\there", "nul\u{0}", ""] {
+            let m = message(&format!(
+                r#"{{"name":{},"type":"user","connection":{{"kind":"demo"}}}}"#,
+                serde_json::to_string(bad).unwrap()
+            ));
+            assert!(m.contains("\"name\""), "{bad:?} is refused: {m}");
+        }
+        let m = message(
+            r#"{"name":"D","type":"user","connection":{"kind":"demo","name":"bell\u0007"}}"#,
+        );
+        assert!(m.contains("connection.name"), "{m}");
+    }
+
     #[test]
     fn ldap_password_over_clear_transport_is_refused_unless_allowed() {
         let spec = |allow: bool| {
             format!(
-                r#"{{"name":"L","type":"user","connection":{{"kind":"openldap","servers":["ldap://127.0.0.1:3389"],"transport":"clear","bind_dn":"cn=admin","bind_password":"pw","base_dn":"dc=x","allow_clear_password":{allow}}}}}"#
+                r#"{{"name":"L","type":"user","groups":["g"],"connection":{{"kind":"openldap","servers":["ldap://127.0.0.1:3389"],"transport":"clear","bind_dn":"cn=admin","bind_password":"pw","base_dn":"dc=x","allow_clear_password":{allow}}}}}"#
             )
         };
         assert!(
@@ -416,9 +784,16 @@ mod tests {
             "the stored settings never hold the password: {config}"
         );
         assert_eq!(
-            secrets,
-            vec![("bind_password", "pw".to_string())],
+            secrets
+                .iter()
+                .map(|(n, v)| (*n, v.expose()))
+                .collect::<Vec<_>>(),
+            vec![("bind_password", "pw")],
             "the password goes to the keychain"
+        );
+        assert!(
+            !format!("{c:?}").contains("\"pw\""),
+            "and never reaches Debug output"
         );
     }
 

@@ -2,7 +2,7 @@
 //! scheduler's lifecycle, and the lists the UI shows.
 
 use crate::error::{ApiError, Code, Result};
-use crate::spec::{ConnectionRef, DirectorySpec};
+use crate::spec::{ConnectionRef, DirectorySpec, FirstRun};
 use crate::{json, Roster};
 use async_trait::async_trait;
 use rand::RngCore;
@@ -13,7 +13,7 @@ use roster_core::{
 };
 use roster_engine::scheduler::{RunResult, Schedule, ScheduledRun, Scheduler};
 use roster_engine::{Mode, Outcome, RunRequest};
-use roster_store::{ConnectionRecord, DirectoryRecord, Trigger};
+use roster_store::{ConnectionRecord, DirectoryRecord, PageAt, Trigger};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -58,7 +58,9 @@ pub struct DirectoryPatch {
     /// New interval.
     pub interval_minutes: Option<u32>,
     /// New threshold.
-    pub deletion_threshold_percent: Option<u8>,
+    pub deletion_threshold_percent: Option<u32>,
+    /// New place in the order of precedence among the syncs of its type (1 first).
+    pub precedence: Option<usize>,
 }
 
 struct DemoState {
@@ -87,14 +89,27 @@ fn demo_state(c: &ConnectionRecord) -> Result<DemoState> {
 }
 
 impl Roster {
-    /// Adds a directory sync (and its connection, if the spec gives one inline). Returns its key.
-    pub fn add_directory(&self, spec: DirectorySpec) -> Result<String> {
+    /// Adds a directory sync (and its connection, if the spec gives one inline). All or nothing: every
+    /// check runs before anything is written, the connection and the sync are written in one transaction,
+    /// and a secret written for them is removed again if that fails. Returns its key, and the overlaps
+    /// with other syncs found now (the first runs report every object concerned).
+    pub fn add_directory(&self, spec: DirectorySpec) -> Result<json::AddedDirectory> {
         let t = self.tenant()?;
         let now = self.now();
-        let connection = match &spec.connection {
-            ConnectionRef::Existing(id) => t.store.connection(id)?,
+        let name = crate::names::check_name("directory sync", &spec.name)?;
+        if t.store
+            .directories()?
+            .iter()
+            .any(|d| d.name.eq_ignore_ascii_case(&name))
+        {
+            return Err(ApiError::conflict(format!(
+                "A directory sync named \"{name}\" already exists in this tenant. Choose another name. Nothing was added."
+            )));
+        }
+        let (connection, new_secrets) = match &spec.connection {
+            ConnectionRef::Existing(id) => (t.store.connection(id)?, Vec::new()),
             ConnectionRef::New(c) => {
-                if matches!(c.kind(), "entra" | "google" | "okta") {
+                if c.is_cloud() {
                     return Err(ApiError::validation(format!(
                         "A {} connection is added by signing in: use `rosterctl directory add --spec FILE` (which opens the sign-in page), or add the connection in the app first and give its id as \"connection\". Nothing was added.",
                         crate::cloud::vendor_name(c.kind())
@@ -106,6 +121,7 @@ impl Roster {
                         c.kind()
                     )));
                 }
+                c.validate()?;
                 let (config, secrets) = c.split_secrets()?;
                 let rec = ConnectionRecord {
                     id: format!("conn-{}", random_hex(6)),
@@ -118,19 +134,12 @@ impl Roster {
                     state: serde_json::json!({}),
                     created_at: now,
                 };
-                for (name, value) in secrets {
-                    self.secrets.set(
-                        &Self::secret_key(&t.id, &rec.id, name),
-                        &roster_secrets::Sensitive(value),
-                    )?;
-                }
-                t.store.insert_connection(&rec)?;
-                rec
+                (rec, secrets)
             }
         };
         if connection.kind == "okta" && spec.sync_type == SyncType::Admin {
             return Err(ApiError::validation(
-                "Okta syncs import users and groups only, not administrators (as Duo's do). Add an admin sync from Active Directory, OpenLDAP, Entra ID or Google Workspace instead.",
+                "Okta syncs import users and groups only, not administrators (as Duo's do). Add an admin sync from Active Directory, OpenLDAP, Entra ID or Google Workspace instead. Nothing was added.",
             ));
         }
         let is_demo = connection.kind == "demo";
@@ -160,7 +169,9 @@ impl Roster {
                     .or_else(|| is_demo.then(roster_demo::default_user_groups))
                     .filter(|g| !g.is_empty())
                     .ok_or_else(|| {
-                        ApiError::validation("Select at least one group to sync (\"groups\").")
+                        ApiError::validation(
+                            "Select at least one group to sync (\"groups\"). Nothing was added.",
+                        )
                     })?;
                 (g, Vec::new())
             }
@@ -172,30 +183,34 @@ impl Roster {
                 };
                 if r.is_empty() {
                     return Err(ApiError::validation(
-                        "Map at least one group to an administrator role (\"roles\").",
+                        "Map at least one group to an administrator role (\"roles\"). Nothing was added.",
                     ));
                 }
                 if attributes.email.is_none() {
-                    return Err(ApiError::validation("Admin syncs match administrators by email: map the email attribute (\"attributes\": {\"email\": …})."));
+                    return Err(ApiError::validation("Admin syncs match administrators by email: map the email attribute (\"attributes\": {\"email\": …}). Nothing was added."));
                 }
                 (Vec::new(), r)
             }
         };
-        if t.store
-            .directories()?
-            .iter()
-            .any(|d| d.name.eq_ignore_ascii_case(spec.name.trim()))
-        {
-            return Err(ApiError::conflict(format!(
-                "A directory sync named \"{}\" already exists in this tenant. Choose another name.",
-                spec.name.trim()
-            )));
+        if crate::cloud::is_cloud_kind(&connection.kind) {
+            // Names were resolved to ids by `add_directory_signed_in`; a name reaching here would be stored
+            // as an id that matches nothing.
+            let given = groups.iter().chain(roles.iter().map(|r| &r.group));
+            if let Some(name) = given
+                .into_iter()
+                .find(|g| !crate::cloud::is_group_id(&connection.kind, g))
+            {
+                return Err(ApiError::validation(format!(
+                    "\"{name}\" is not a {} group id. Give groups by id here, or add the sync with `rosterctl directory add` or the app's wizard, which find groups by name. Nothing was added.",
+                    crate::cloud::vendor_name(&connection.kind)
+                )));
+            }
         }
         let mut bytes = [0u8; 16];
         rand::rng().fill_bytes(&mut bytes);
         let d = DirectoryRecord {
             key: DirectoryKey::from_random(bytes),
-            name: spec.name.trim().to_string(),
+            name,
             sync_type: spec.sync_type,
             connection_id: connection.id.clone(),
             groups,
@@ -211,24 +226,123 @@ impl Roster {
                 .unwrap_or(DEFAULT_DELETION_THRESHOLD_PERCENT),
             created_at: now,
             cursor: None,
+            precedence: 0, // the store puts it after every other sync of its type
+            schedule_from: match spec.first_run {
+                FirstRun::Manual => None,
+                FirstRun::AfterInterval => Some(now),
+                // A schedule that started one interval ago is due now, also for a scheduler that
+                // starts only later (the app opens the demo tenant before it starts its scheduler).
+                FirstRun::Now => Some(roster_core::Timestamp(
+                    now.0
+                        - i64::from(spec.interval_minutes.unwrap_or(DEFAULT_INTERVAL_MINUTES)) * 60,
+                )),
+            },
         };
-        t.store.insert_directory(&d)?;
+        let conflicts = self.overlaps(&t, &d, &connection)?;
+        if matches!(spec.connection, ConnectionRef::New(_)) {
+            // Secrets first (a keychain that refuses is the likeliest failure), then both records in one
+            // transaction; if that fails, the secrets go again.
+            let mut written = Vec::new();
+            let mut stored = Ok(());
+            for (secret, value) in &new_secrets {
+                let key = Self::secret_key(&t.id, &connection.id, secret);
+                stored = self.secrets.set(&key, value).map_err(ApiError::from);
+                if stored.is_err() {
+                    break;
+                }
+                written.push(key);
+            }
+            let stored = stored.and_then(|()| {
+                t.store
+                    .insert_connection_and_directory(&connection, &d)
+                    .map_err(ApiError::from)
+            });
+            if let Err(e) = stored {
+                for key in written {
+                    let _ = self.secrets.delete(&key);
+                }
+                return Err(e);
+            }
+        } else {
+            t.store.insert_directory(&d)?;
+        }
         if let Some(s) = self.scheduler_handle() {
+            let d = t.store.directory(d.key.as_str())?;
             s.schedule(self.schedule_of(&d));
         }
-        Ok(d.key.to_string())
+        Ok(json::AddedDirectory {
+            directory_key: d.key.to_string(),
+            conflicts,
+        })
+    }
+
+    /// What a new sync `d` shares with the tenant's other syncs of its type that read the same directory:
+    /// the groups both select. The first runs name every user and group concerned.
+    fn overlaps(
+        &self,
+        t: &crate::OpenTenant,
+        d: &DirectoryRecord,
+        connection: &ConnectionRecord,
+    ) -> Result<Vec<String>> {
+        let selection = |x: &DirectoryRecord| -> Vec<String> {
+            match x.sync_type {
+                SyncType::User => x.groups.iter().map(|g| g.to_lowercase()).collect(),
+                SyncType::Admin => x.roles.iter().map(|r| r.group.to_lowercase()).collect(),
+            }
+        };
+        let mine = selection(d);
+        let connections = t.store.connections()?;
+        let mut out = Vec::new();
+        let mut others = t.store.directories()?;
+        others.sort_by_key(|o| o.precedence);
+        for o in others.iter().filter(|o| o.sync_type == d.sync_type) {
+            let same_directory = o.connection_id == connection.id
+                || connections.iter().any(|c| {
+                    c.id == o.connection_id
+                        && c.kind == connection.kind
+                        && c.config == connection.config
+                });
+            if !same_directory {
+                continue;
+            }
+            let groups: Vec<String> = selection(o)
+                .into_iter()
+                .filter(|g| mine.contains(g))
+                .collect();
+            if groups.is_empty() {
+                continue;
+            }
+            let listed = groups
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            let more = if groups.len() > 3 {
+                format!(" and {} more", groups.len() - 3)
+            } else {
+                String::new()
+            };
+            out.push(format!(
+                "The sync \"{}\" also selects {listed}{more}. It comes first in the order of precedence, so the users and groups both syncs find stay with it and this sync reports them as conflicts. To reverse that, move this sync above \"{}\".",
+                o.name, o.name
+            ));
+        }
+        Ok(out)
     }
 
     /// Every directory sync of the open tenant.
     pub fn list_directories(&self) -> Result<Vec<json::DirectorySummary>> {
         let t = self.tenant()?;
         let counts = t.store.managed_counts()?;
+        let conflicts = t.store.conflict_counts()?;
         let connections = t.store.connections()?;
         let mut out = Vec::new();
         for d in t.store.directories()? {
             let c = connections.iter().find(|c| c.id == d.connection_id);
             let last = t.store.runs(Some(d.key.as_str()), 1)?.into_iter().next();
-            let running = self.is_running(&t.id, d.key.as_str());
+            let running =
+                self.is_running(&t.id, d.key.as_str()) || t.store.run_in_progress(d.key.as_str());
             out.push(json::DirectorySummary {
                 directory_key: d.key.to_string(),
                 name: d.name.clone(),
@@ -240,6 +354,8 @@ impl Roster {
                 },
                 schedule: if d.paused {
                     "paused".into()
+                } else if d.schedule_from.is_none() && d.last_full_sync.is_none() {
+                    "waiting".into()
                 } else {
                     "scheduled".into()
                 },
@@ -264,6 +380,8 @@ impl Roster {
                 },
                 deletion_threshold_percent: d.deletion_threshold_percent,
                 username_attribute: d.attributes.username.clone(),
+                precedence: d.precedence,
+                conflicts: conflicts.get(d.key.as_str()).copied().unwrap_or(0),
             });
         }
         Ok(out)
@@ -338,10 +456,17 @@ impl Roster {
         let t = self.tenant()?;
         let mut d = t.store.directory(key)?;
         if let Some(n) = patch.name {
-            if n.trim().is_empty() {
-                return Err(ApiError::validation("A directory sync needs a name."));
+            let n = crate::names::check_name("directory sync", &n)?;
+            if t.store
+                .directories()?
+                .iter()
+                .any(|o| o.key != d.key && o.name.eq_ignore_ascii_case(&n))
+            {
+                return Err(ApiError::conflict(format!(
+                    "A directory sync named \"{n}\" already exists in this tenant. Choose another name."
+                )));
             }
-            d.name = n.trim().to_string();
+            d.name = n;
         }
         if let Some(g) = patch.groups {
             if g.is_empty() {
@@ -378,16 +503,19 @@ impl Roster {
                     "The threshold is a percentage from 0 to 100.",
                 ));
             }
-            d.deletion_threshold_percent = p;
+            d.deletion_threshold_percent = p as u8;
         }
         t.store.update_directory_config(&d)?;
+        if let Some(position) = patch.precedence {
+            t.store.set_precedence(key, position)?;
+        }
         self.summary_of(key)
     }
 
     /// Deletes a directory sync. Its users and groups stay, no longer managed by a sync.
     pub fn delete_directory(&self, key: &str) -> Result<()> {
         let t = self.tenant()?;
-        if self.is_running(&t.id, key) {
+        if self.is_running(&t.id, key) || t.store.run_in_progress(key) {
             return Err(ApiError::conflict(
                 "This directory sync is running. Wait for the run to finish, then delete it.",
             ));
@@ -423,7 +551,16 @@ impl Roster {
                 let next = serde_json::json!({"epoch": s.epoch + 1});
                 Ok((Box::new(roster_demo::DemoConnector::new(s.seed, s.users, s.epoch)), Some(next), never()))
             }
-            "active_directory" | "openldap" => Ok((Box::new(self.ldap_connector(tenant, c)?), None, never())),
+            "active_directory" | "openldap" => {
+                let ldap = self.ldap_connector(tenant, c)?;
+                if ldap.needs_password() {
+                    // Every call fails with what to do, so the run is recorded as failed and says it.
+                    let message = self.missing_secret(c, "bind_password");
+                    t_mark_needs_credentials(self, c)?;
+                    return Ok((Box::new(MissingSecret(message)), None, never()));
+                }
+                Ok((Box::new(ldap), None, never()))
+            }
             "entra" | "google" | "okta" => {
                 let (connector, refused) = self.cloud_connector(tenant, c).await?;
                 Ok((connector, None, refused))
@@ -491,10 +628,12 @@ impl Roster {
                 ));
             }
         }
+        let mode_started = mode.clone();
         let conn = t.store.connection(&d.connection_id)?;
         let (connector, next_state, refused) = self.connector(&t.id, &conn).await?;
         let retention = t.store.tenant()?.pending_deletion_days;
         let req = RunRequest {
+            tenant: &t.id,
             directory: d,
             trigger,
             mode: match mode {
@@ -516,6 +655,19 @@ impl Roster {
         .await?;
         if refused.load(std::sync::atomic::Ordering::SeqCst) {
             self.mark_needs_reauthorization(&conn.id)?;
+        }
+        // A new sync's schedule starts with the first full run the admin starts (Sync Now), whatever its
+        // outcome; a preview or one user is not that run.
+        if trigger != Trigger::Schedule
+            && matches!(mode_started, RunMode::Full { .. })
+            && d.schedule_from.is_none()
+            && report.run_id.is_some()
+        {
+            t.store.start_schedule(d.key.as_str(), report.started_at)?;
+            if let Some(s) = self.scheduler_handle() {
+                let d = t.store.directory(d.key.as_str())?;
+                s.schedule(self.schedule_of(&d));
+            }
         }
         let transient = report.transient;
         Ok((json::RunReport::from_engine(report, &d.name), transient))
@@ -548,52 +700,65 @@ impl Roster {
             .collect())
     }
 
-    /// One run with its per-object changes.
+    /// One run with the first of its per-object changes (all of them, page by page, with
+    /// [`Roster::run_changes`]).
     pub fn run_detail(&self, run_id: i64) -> Result<json::RunReport> {
         let t = self.tenant()?;
-        let (rec, changes) = t.store.run(run_id)?;
+        let rec = t.store.run(run_id)?;
+        let (changes, _) =
+            t.store
+                .run_changes(run_id, 0, roster_engine::run::REPORT_CHANGES as u64)?;
+        let total = t.store.run_change_count(run_id)?;
         let name = t
             .store
             .directory(rec.directory_key.as_str())
             .map(|d| d.name)
             .unwrap_or_default();
-        Ok(json::RunReport::from_record(rec, changes, &name))
+        Ok(json::RunReport::from_record(rec, changes, total, &name))
     }
 
-    /// A page of users (outside the trash).
+    /// A page of a run's change log, from position `from` (0 first).
+    pub fn run_changes(&self, run_id: i64, from: u64, limit: u64) -> Result<json::ChangePage> {
+        let t = self.tenant()?;
+        t.store.run(run_id)?;
+        let (changes, next) = t.store.run_changes(run_id, from, limit.clamp(1, 5000))?;
+        Ok(json::ChangePage { changes, next })
+    }
+
+    /// A page of users (outside the trash), by username: at a position (the window's lists), or after
+    /// a username (reading the whole list, each page costing the same).
     pub fn users_page(
         &self,
         query: &str,
-        offset: u64,
+        at: PageAt<'_>,
         limit: u64,
     ) -> Result<json::Page<json::UserRow>> {
-        self.user_rows(query, false, offset, limit)
+        self.user_rows(query, false, at, limit)
     }
 
     /// A page of users in the trash.
     pub fn trash_page(
         &self,
         query: &str,
-        offset: u64,
+        at: PageAt<'_>,
         limit: u64,
     ) -> Result<json::Page<json::UserRow>> {
-        self.user_rows(query, true, offset, limit)
+        self.user_rows(query, true, at, limit)
     }
 
     fn user_rows(
         &self,
         query: &str,
         trash: bool,
-        offset: u64,
+        at: PageAt<'_>,
         limit: u64,
     ) -> Result<json::Page<json::UserRow>> {
         let t = self.tenant()?;
         let days = t.store.tenant()?.pending_deletion_days;
-        let p = t
-            .store
-            .users_page(query, trash, offset, limit.clamp(1, 1000))?;
+        let p = t.store.users_page(query, trash, at, limit.clamp(1, 1000))?;
         Ok(json::Page {
             total: p.total,
+            next: p.next,
             rows: p
                 .rows
                 .into_iter()
@@ -606,26 +771,26 @@ impl Roster {
     pub fn groups_page(
         &self,
         query: &str,
-        offset: u64,
+        at: PageAt<'_>,
         limit: u64,
     ) -> Result<json::Page<json::GroupRow>> {
         Ok(self
             .tenant()?
             .store
-            .groups_page(query, offset, limit.clamp(1, 1000))?)
+            .groups_page(query, at, limit.clamp(1, 1000))?)
     }
 
     /// A page of administrators.
     pub fn admins_page(
         &self,
         query: &str,
-        offset: u64,
+        at: PageAt<'_>,
         limit: u64,
     ) -> Result<json::Page<json::AdminRow>> {
         Ok(self
             .tenant()?
             .store
-            .admins_page(query, offset, limit.clamp(1, 1000))?)
+            .admins_page(query, at, limit.clamp(1, 1000))?)
     }
 
     /// Deletes for good the users whose time in the trash has run out. Returns how many.
@@ -655,15 +820,19 @@ impl Roster {
             .clone()
     }
 
+    /// When a sync runs next: one interval after its last full sync, or after its schedule started; a new
+    /// sync whose schedule has not started (no run by the admin yet) waits.
     fn schedule_of(&self, d: &DirectoryRecord) -> Schedule {
         let interval = Duration::from_secs(u64::from(d.interval_minutes) * 60);
-        let first_in = match d.last_full_sync {
-            None => Duration::ZERO,
-            Some(last) => {
-                let due = last.0 + i64::from(d.interval_minutes) * 60;
-                Duration::from_secs(u64::try_from(due - self.now().0).unwrap_or(0))
-            }
+        let base = match (d.last_full_sync, d.schedule_from) {
+            (Some(a), Some(b)) => Some(a.0.max(b.0)),
+            (Some(a), None) | (None, Some(a)) => Some(a.0),
+            (None, None) => None,
         };
+        let first_in = base.map(|base| {
+            let due = base + i64::from(d.interval_minutes) * 60;
+            Duration::from_secs(u64::try_from(due - self.now().0).unwrap_or(0))
+        });
         Schedule {
             key: d.key.to_string(),
             interval,
@@ -763,7 +932,9 @@ impl Roster {
         let t = self.tenant()?;
         let days = t.store.tenant()?.pending_deletion_days;
         for trash in [false, true] {
-            let page = t.store.users_page(username, trash, 0, 1000)?;
+            let page = t
+                .store
+                .users_page(username, trash, PageAt::After(""), 1000)?;
             if let Some(r) = page
                 .rows
                 .into_iter()
@@ -780,11 +951,9 @@ impl Roster {
     /// Adds a user by hand.
     pub fn add_user(&self, new: NewUser) -> Result<json::UserRow> {
         let t = self.tenant()?;
-        let username = new.username.trim().to_string();
-        if username.is_empty() || username.len() > 100 {
-            return Err(ApiError::validation(
-                "A username must have 1 to 100 characters.",
-            ));
+        let username = crate::names::check_name("user", &new.username)?;
+        if let Some(r) = &new.realname {
+            crate::names::check_name("display", r)?;
         }
         let mut b = [0u8; 16];
         rand::rng().fill_bytes(&mut b);
@@ -880,6 +1049,61 @@ impl Roster {
         ))
     }
 
+    /// What to say when a connection's secret is not in the secret store (after a tenant import, or when
+    /// it was removed from the keychain): which store, and how to enter it again.
+    pub(crate) fn missing_secret(&self, c: &ConnectionRecord, secret: &str) -> String {
+        let store = match self.secrets.kind() {
+            "keychain" => "the OS keychain",
+            "encrypted file" => "Roster's encrypted secrets file",
+            _ => "the secret store",
+        };
+        let what = match secret {
+            "client_secret" => "client secret",
+            _ => "bind password",
+        };
+        format!(
+            "The {what} of the connection \"{}\" is not in {store} (a tenant import never carries secrets, or it was removed). Nothing was changed. Enter it again: in the app, Connections → Enter {what}; or run `rosterctl connection set-secret {}`.",
+            c.name, c.id
+        )
+    }
+
+    /// Enters a connection's secret again (the LDAP bind password, or a Google client secret): it goes to
+    /// the secret store, and a connection that needed it is ready again.
+    pub fn set_connection_secret(
+        &self,
+        id: &str,
+        value: roster_secrets::Sensitive<String>,
+    ) -> Result<json::Connection> {
+        let t = self.tenant()?;
+        let c = t.store.connection(id)?;
+        let secret = match c.kind.as_str() {
+            "active_directory" | "openldap" => "bind_password",
+            "google" => crate::cloud::CLIENT_SECRET,
+            other => {
+                return Err(ApiError::validation(format!(
+                    "A {} connection keeps no secret to enter: {}",
+                    crate::cloud::vendor_name(other),
+                    if crate::cloud::is_cloud_kind(other) {
+                        "sign in again with Reauthorize."
+                    } else {
+                        "it needs none."
+                    }
+                )))
+            }
+        };
+        if value.expose().is_empty() {
+            return Err(ApiError::validation(
+                "The secret is empty. Type it, or paste it, again.",
+            ));
+        }
+        self.secrets
+            .set(&Self::secret_key(&t.id, &c.id, secret), &value)?;
+        if c.status == "needs_credentials" {
+            t.store.set_connection_status(&c.id, "ready")?;
+        }
+        self.connection_json(&c.id)
+    }
+
     /// "Test connection": each step with what was found and what to do. The demo directory always passes.
     pub async fn test_connection(&self, id: &str) -> Result<Vec<json::ConnectionCheck>> {
         let t = self.tenant()?;
@@ -896,6 +1120,14 @@ impl Roster {
             return self.test_cloud_connection(&c).await;
         }
         let ldap = self.ldap_connector(&t.id, &c)?;
+        if ldap.needs_password() {
+            return Ok(vec![json::ConnectionCheck {
+                step: "bind".into(),
+                server: c.name.clone(),
+                ok: false,
+                detail: self.missing_secret(&c, "bind_password"),
+            }]);
+        }
         Ok(ldap
             .diagnose()
             .await
@@ -936,10 +1168,7 @@ impl Roster {
     fn draft_connector(
         connection: serde_json::Value,
     ) -> Result<roster_connector_ldap::LdapConnector> {
-        let spec: crate::spec::ConnectionSpec =
-            serde_json::from_value(connection).map_err(|e| {
-                ApiError::validation(format!("The connection settings are not valid: {e}."))
-            })?;
+        let spec = crate::spec::parse_connection(connection, "connection")?;
         // Testing before saving: the password is required only if a bind DN is given, as when saving.
         spec.validate()?;
         match spec {
@@ -947,14 +1176,14 @@ impl Roster {
                 Ok(roster_connector_ldap::LdapConnector::new(
                     roster_connector_ldap::Flavor::ActiveDirectory,
                     l.settings,
-                    l.bind_password,
+                    l.bind_password.map(|p| p.0),
                 ))
             }
             crate::spec::ConnectionSpec::Openldap(l) => {
                 Ok(roster_connector_ldap::LdapConnector::new(
                     roster_connector_ldap::Flavor::Openldap,
                     l.settings,
-                    l.bind_password,
+                    l.bind_password.map(|p| p.0),
                 ))
             }
             ref other => Err(ApiError::validation(format!(
@@ -1026,4 +1255,54 @@ fn config_digest(c: &ConnectionRecord, d: &DirectoryRecord) -> String {
         .take(12)
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Marks a connection whose secret is missing as needing credentials (what the window shows).
+fn t_mark_needs_credentials(roster: &Roster, c: &ConnectionRecord) -> Result<()> {
+    if c.status != "needs_credentials" {
+        roster
+            .tenant()?
+            .store
+            .set_connection_status(&c.id, "needs_credentials")?;
+    }
+    Ok(())
+}
+
+/// A connection that cannot work until a secret is entered again: every call says so.
+struct MissingSecret(String);
+
+#[async_trait]
+impl Connector for MissingSecret {
+    async fn fetch(
+        &self,
+        _: &roster_core::source::FetchRequest,
+    ) -> std::result::Result<roster_core::source::SourceBatch, roster_core::source::ConnectorError>
+    {
+        Err(roster_core::source::ConnectorError::Unauthorized(
+            self.0.clone(),
+        ))
+    }
+    async fn fetch_user(
+        &self,
+        _: &roster_core::source::FetchRequest,
+        _: &str,
+        _: &str,
+    ) -> std::result::Result<roster_core::source::SourceLookup, roster_core::source::ConnectorError>
+    {
+        Err(roster_core::source::ConnectorError::Unauthorized(
+            self.0.clone(),
+        ))
+    }
+    async fn search_groups(
+        &self,
+        _: &str,
+        _: usize,
+    ) -> std::result::Result<
+        Vec<roster_core::source::GroupSummary>,
+        roster_core::source::ConnectorError,
+    > {
+        Err(roster_core::source::ConnectorError::Unauthorized(
+            self.0.clone(),
+        ))
+    }
 }

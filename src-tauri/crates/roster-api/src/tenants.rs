@@ -95,6 +95,7 @@ impl Roster {
     }
 
     fn save_settings(&self, s: &Settings) -> Result<()> {
+        self.ensure_data_dir()?;
         let text = serde_json::to_string_pretty(s)
             .map_err(|e| ApiError::new(crate::Code::Unknown, e.to_string()))?;
         std::fs::write(self.data_dir.join("settings.json"), text).map_err(|e| {
@@ -109,6 +110,9 @@ impl Roster {
     pub fn list_tenants(&self) -> Result<Vec<json::Tenant>> {
         let current = self.tenant().ok().map(|t| t.id.clone());
         let mut out = Vec::new();
+        if !self.tenants_dir().exists() {
+            return Ok(out); // nothing created yet
+        }
         let entries = std::fs::read_dir(self.tenants_dir()).map_err(|e| {
             ApiError::new(
                 crate::Code::Unknown,
@@ -127,7 +131,12 @@ impl Roster {
             else {
                 continue;
             };
+            let empty = std::fs::metadata(&path).is_ok_and(|m| m.len() == 0);
             let (name, created) = match tenant_name(&path) {
+                _ if empty => (
+                    format!("{id} (empty file: it holds no tenant)"),
+                    roster_core::Timestamp(0),
+                ),
                 Ok((n, c)) => (n, roster_core::Timestamp(c)),
                 Err(e) => (
                     format!("{id} (cannot be opened: {e})"),
@@ -167,12 +176,9 @@ impl Roster {
 
     /// Creates a tenant (does not open it).
     pub fn create_tenant(&self, name: &str) -> Result<json::Tenant> {
-        let name = name.trim();
-        if name.is_empty() || name.len() > 100 {
-            return Err(ApiError::validation(
-                "A tenant name must have 1 to 100 characters.",
-            ));
-        }
+        let name = crate::names::check_name("tenant", name)?;
+        let name = name.as_str();
+        self.ensure_data_dir()?;
         let existing = self.list_tenants()?;
         if existing.iter().any(|t| t.name.eq_ignore_ascii_case(name)) {
             return Err(ApiError::conflict(format!(
@@ -199,8 +205,9 @@ impl Roster {
     /// Opens a tenant for this process only (what `rosterctl --tenant` does).
     pub fn use_tenant(&self, id_or_name: &str) -> Result<json::Tenant> {
         let t = self.find_tenant(id_or_name)?;
+        // Opening writes nothing (runs left by a process that is gone read as interrupted, and are
+        // recorded so by the next run), so it never waits for a sync applying in another process.
         let store = Store::open(&self.tenant_path(&t.id), None)?;
-        store.mark_interrupted_runs(self.now())?;
         self.set_current(Some(Arc::new(OpenTenant {
             id: t.id.clone(),
             store,
@@ -245,12 +252,14 @@ impl Roster {
             current_tenant: Some(t.id.clone()),
         })?;
         let user = crate::spec::parse(
-            r#"{"name": "Northwind staff", "type": "user", "connection": {"kind": "demo", "name": "Northwind Traders (demo)", "seed": 7, "users": 300}}"#,
+            r#"{"name": "Northwind staff", "type": "user", "first_run": "now", "connection": {"kind": "demo", "name": "Northwind Traders (demo)", "seed": 7, "users": 300}}"#,
         )?;
-        let key = self.add_directory(user)?;
+        let key = self.add_directory(user)?.directory_key;
         let conn = self.tenant()?.store.directory(&key)?.connection_id;
+        // The demo tenant a new install opens on syncs at once: there is something to look at straight
+        // away, and the syncs' pages say they have synced.
         let admin = crate::spec::parse(&format!(
-            r#"{{"name": "Northwind admins", "type": "admin", "connection": "{conn}"}}"#
+            r#"{{"name": "Northwind admins", "type": "admin", "first_run": "now", "connection": "{conn}"}}"#
         ))?;
         self.add_directory(admin)?;
         Ok(t)
@@ -258,12 +267,8 @@ impl Roster {
 
     /// Renames a tenant.
     pub fn rename_tenant(&self, id: &str, name: &str) -> Result<json::Tenant> {
-        let name = name.trim();
-        if name.is_empty() || name.len() > 100 {
-            return Err(ApiError::validation(
-                "A tenant name must have 1 to 100 characters.",
-            ));
-        }
+        let name = crate::names::check_name("tenant", name)?;
+        let name = name.as_str();
         let t = self.find_tenant(id)?;
         if self
             .list_tenants()?
@@ -311,6 +316,8 @@ impl Roster {
                 })?;
             }
         }
+        // The run locks beside it (see roster-store's `RunLease`).
+        let _ = std::fs::remove_dir_all(format!("{}.runs", path.display()));
         Ok(())
     }
 
@@ -342,6 +349,10 @@ impl Roster {
                     d.last_full_sync = None;
                     d.status = "never_synced".into();
                     d.revision = 0;
+                    d.cursor = None;
+                    // An imported sync waits for its first run by the admin (its secrets must be entered
+                    // again first).
+                    d.schedule_from = None;
                     d
                 })
                 .collect(),
@@ -377,7 +388,12 @@ impl Roster {
                     created_at: now,
                 })?;
             }
-            for d in &export.directories {
+            // Added in their order of precedence, which the store gives them again.
+            let mut directories: Vec<&roster_store::DirectoryRecord> =
+                export.directories.iter().collect();
+            directories.sort_by_key(|d| d.precedence);
+            for d in directories {
+                crate::names::check_name("directory sync", &d.name)?;
                 store.insert_directory(&roster_store::DirectoryRecord {
                     created_at: now,
                     ..d.clone()

@@ -164,6 +164,7 @@ async fn sync(
         store,
         connector,
         RunRequest {
+            tenant: "bench",
             directory: &d,
             trigger,
             mode: Mode::Full { approve: false },
@@ -276,7 +277,7 @@ pub async fn bench(users: usize, groups: usize) -> Res<()> {
             .await?;
             println!(
                 "  100-change incremental sync: {inc:>6.2} s, {} changes recorded, {} API calls",
-                r.changes.len(),
+                r.changes_total,
                 (built.calls)() - before
             );
             inc_secs = Some((inc, per_k));

@@ -27,4 +27,4 @@ pub mod source;
 pub use clock::{Clock, SystemClock, Timestamp};
 pub use ids::{AdminId, DirectoryKey, GroupId, UserId};
 pub use model::*;
-pub use report::{Change, Counts, EntryError, FieldChange, ObjectKind};
+pub use report::{Change, Conflict, Counts, EntryError, FieldChange, ObjectKind};

@@ -435,7 +435,23 @@ pub struct SyncSettings {
     pub deletion_threshold_percent: u8,
     /// Days a user stays in the trash (and a departed admin stays disabled) before removal.
     pub retention_days: u32,
+    /// The tenant's other syncs of the same type, with whether each takes precedence over this one.
+    pub others: Others,
 }
+
+/// Another directory sync, as the planner sees it when two syncs find the same user, group or admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherSync {
+    /// Its display name, for reports.
+    pub name: String,
+    /// Whether it comes before this sync in the tenant's order of precedence: what it manages, this sync
+    /// leaves to it (and reports as a conflict) instead of taking it over.
+    pub takes_precedence: bool,
+}
+
+/// The tenant's other syncs, by key. A key that is not here (a sync deleted since) ranks below every
+/// sync, as an object nobody manages does.
+pub type Others = std::collections::BTreeMap<crate::DirectoryKey, OtherSync>;
 
 /// The default trash retention, in days (Duo's default).
 pub const DEFAULT_RETENTION_DAYS: u32 = 7;

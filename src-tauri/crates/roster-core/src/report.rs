@@ -142,4 +142,27 @@ pub struct Counts {
     pub groups_deleted: u64,
     /// Source entries skipped with an error.
     pub skipped: u64,
+    /// Users, groups or admins that another sync also finds (see [`Conflict`]).
+    pub conflicts: u64,
+    /// Users another sync manages whose membership of this sync's groups changed.
+    pub memberships: u64,
+}
+
+/// A user, group or administrator that two directory syncs both find. The one that comes first in the
+/// tenant's order of precedence manages it; the other leaves it alone (it still adds the user to its own
+/// groups), and both report the overlap, instead of taking it from each other on every run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// Object kind.
+    pub object: ObjectKind,
+    /// Username, group name or admin email.
+    pub key: String,
+    /// The other sync's key.
+    pub other: String,
+    /// The other sync's name.
+    pub other_name: String,
+    /// Whether the sync reporting it keeps the object (it takes precedence over the other).
+    pub kept: bool,
+    /// What happened and what to do, in plain English.
+    pub message: String,
 }

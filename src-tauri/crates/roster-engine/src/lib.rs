@@ -19,6 +19,8 @@ use phase::Phase;
 /// Progress of a run, for progress bars.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Progress {
+    /// The tenant whose sync this is: a window shows only its open tenant's runs.
+    pub tenant: String,
     /// The directory sync.
     pub directory_key: String,
     /// The run, once recorded (previews have none).

@@ -4,7 +4,9 @@ use crate::phase::Phase;
 use crate::{Event, EventSink, Progress};
 use roster_core::plan::{plan, Plan, Scope};
 use roster_core::source::{Connector, FetchRequest};
-use roster_core::{Change, Clock, Counts, EntryError, SyncSettings, SyncType, Timestamp};
+use roster_core::{
+    Change, Clock, Conflict, Counts, EntryError, OtherSync, SyncSettings, SyncType, Timestamp,
+};
 use roster_store::{ApplyOptions, Candidates, DirectoryRecord, Store, Trigger};
 
 /// What kind of run.
@@ -46,6 +48,13 @@ impl Outcome {
     }
 }
 
+/// How many of a run's changes its report carries; the rest are in the store's change log, which front
+/// doors page through (a first sync of a million users changes a million objects).
+pub const REPORT_CHANGES: usize = 1000;
+
+/// How many times a run makes its plan again when something else wrote the tenant while it planned.
+const REPLANS: u32 = 5;
+
 /// Everything a run reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunReport {
@@ -63,10 +72,15 @@ pub struct RunReport {
     pub finished_at: Timestamp,
     /// Counts.
     pub counts: Counts,
-    /// One record per object changed (or that would change, for previews and held runs).
+    /// The first [`REPORT_CHANGES`] records of the objects changed (or that would change, for previews
+    /// and held runs), in the change log's order.
     pub changes: Vec<Change>,
+    /// How many objects changed in all (`changes` may hold only the first of them).
+    pub changes_total: u64,
     /// Skipped entries.
     pub errors: Vec<EntryError>,
+    /// Users, groups and admins other syncs also find.
+    pub conflicts: Vec<Conflict>,
     /// Why it was held.
     pub held_reason: Option<String>,
     /// Summary or failure reason, plain English.
@@ -77,6 +91,8 @@ pub struct RunReport {
 
 /// What to run.
 pub struct RunRequest<'a> {
+    /// The tenant, named in progress events (a window shows only its open tenant's runs).
+    pub tenant: &'a str,
     /// The directory sync, as read before the run.
     pub directory: &'a DirectoryRecord,
     /// Trigger.
@@ -96,8 +112,8 @@ pub struct RunRequest<'a> {
 /// A full sync is forced at least this often, even when incremental fetches are possible.
 pub const FULL_SYNC_EVERY_SECS: i64 = 86_400;
 
-/// The settings the planner needs, from a directory record.
-pub fn settings(d: &DirectoryRecord, retention_days: u32) -> SyncSettings {
+/// The settings the planner needs: a directory record, and the tenant's syncs (for precedence).
+pub fn settings(d: &DirectoryRecord, retention_days: u32, all: &[DirectoryRecord]) -> SyncSettings {
     SyncSettings {
         key: d.key.clone(),
         name: d.name.clone(),
@@ -106,6 +122,19 @@ pub fn settings(d: &DirectoryRecord, retention_days: u32) -> SyncSettings {
         roles: d.roles.clone(),
         deletion_threshold_percent: d.deletion_threshold_percent,
         retention_days,
+        others: all
+            .iter()
+            .filter(|o| o.sync_type == d.sync_type && o.key != d.key)
+            .map(|o| {
+                (
+                    o.key.clone(),
+                    OtherSync {
+                        name: o.name.clone(),
+                        takes_precedence: (o.precedence, &o.key) < (d.precedence, &d.key),
+                    },
+                )
+            })
+            .collect(),
     }
 }
 
@@ -128,7 +157,9 @@ fn summary(counts: &Counts) -> String {
         counts.groups_created + counts.groups_updated + counts.groups_deleted,
         "group changes",
     );
+    add(counts.memberships, "memberships of other syncs' users");
     add(counts.skipped, "skipped");
+    add(counts.conflicts, "found by other syncs too");
     if parts.is_empty() {
         format!("{} seen; no changes.", counts.seen)
     } else {
@@ -138,6 +169,7 @@ fn summary(counts: &Counts) -> String {
 
 struct Emitter<'a> {
     sink: &'a dyn EventSink,
+    tenant: String,
     key: String,
     run_id: Option<i64>,
 }
@@ -145,6 +177,7 @@ struct Emitter<'a> {
 impl Emitter<'_> {
     fn emit(&self, phase: Phase, done: u64, total: u64, message: impl Into<String>) {
         self.sink.emit(Event::Progress(Progress {
+            tenant: self.tenant.clone(),
             directory_key: self.key.clone(),
             run_id: self.run_id,
             phase,
@@ -156,7 +189,7 @@ impl Emitter<'_> {
 }
 
 /// Runs one sync. A failed or held run is an `Ok` report with that outcome; `Err` only when the store
-/// itself cannot record the run.
+/// itself cannot record the run, or another run of the same sync is in progress (in any process).
 pub async fn run_sync(
     store: &Store,
     connector: &dyn Connector,
@@ -167,17 +200,21 @@ pub async fn run_sync(
     let d = req.directory;
     let started = clock.now();
     let preview = req.mode == Mode::Preview;
-    let run_id = if preview {
-        None
+    // Held until the run record is finished: another process sees the run as alive, and cannot start the
+    // same sync meanwhile.
+    let (run_id, _lease) = if preview {
+        (None, None)
     } else {
         let trigger = match req.mode {
             Mode::Individual(_) => Trigger::Individual,
             _ => req.trigger,
         };
-        Some(store.begin_run(&d.key, trigger, started)?)
+        let (id, lease) = store.begin_run(&d.key, trigger, started)?;
+        (Some(id), Some(lease))
     };
     let em = Emitter {
         sink: events,
+        tenant: req.tenant.to_string(),
         key: d.key.to_string(),
         run_id,
     };
@@ -194,7 +231,9 @@ pub async fn run_sync(
         finished_at: started,
         counts: Counts::default(),
         changes: Vec::new(),
+        changes_total: 0,
         errors: Vec::new(),
+        conflicts: Vec::new(),
         held_reason: None,
         message: String::new(),
         transient: false,
@@ -210,8 +249,8 @@ pub async fn run_sync(
             fill(&mut report, p);
             em.emit(
                 Phase::Done,
-                report.changes.len() as u64,
-                report.changes.len() as u64,
+                report.changes_total,
+                report.changes_total,
                 report.message.clone(),
             );
         }
@@ -219,7 +258,6 @@ pub async fn run_sync(
             report.outcome = Outcome::Held;
             report.held_reason = p.plan.hold.clone();
             report.message = p.plan.hold.clone().unwrap_or_default();
-            fill(&mut report, p);
             report.finished_at = clock.now();
             if let Some(id) = run_id {
                 store.hold_run(
@@ -227,12 +265,14 @@ pub async fn run_sync(
                     report.finished_at,
                     &roster_store::HeldRun {
                         reason: &report.message,
-                        counts: &report.counts,
-                        errors: &report.errors,
-                        changes: &report.changes,
+                        counts: &p.plan.counts,
+                        errors: &p.plan.errors,
+                        plan: &p.plan,
+                        conflicts: &p.conflicts,
                     },
                 )?;
             }
+            fill(&mut report, p);
             em.emit(Phase::Held, 0, 0, report.message.clone());
         }
         Ok(Executed::Applied(p)) => {
@@ -242,8 +282,8 @@ pub async fn run_sync(
             report.finished_at = clock.now();
             em.emit(
                 Phase::Done,
-                report.changes.len() as u64,
-                report.changes.len() as u64,
+                report.changes_total,
+                report.changes_total,
                 report.message.clone(),
             );
         }
@@ -263,14 +303,16 @@ pub async fn run_sync(
 
 fn fill(report: &mut RunReport, p: Planned) {
     report.counts = p.plan.counts;
-    report.changes = p.changes;
+    report.changes_total = p.plan.change_count() as u64;
+    report.changes = p.plan.changes_iter().take(REPORT_CHANGES).collect();
     report.errors = p.plan.errors;
+    report.conflicts = p.conflicts;
 }
 
-/// A plan and its change log, computed once (at 100,000 users the log is tens of megabytes).
+/// A plan, and the conflicts its run reports (the plan's own, and what other syncs left to this one).
 struct Planned {
     plan: Plan,
-    changes: Vec<Change>,
+    conflicts: Vec<Conflict>,
 }
 
 enum Executed {
@@ -286,12 +328,24 @@ struct Failure {
 
 impl From<roster_store::StoreError> for Failure {
     fn from(e: roster_store::StoreError) -> Self {
-        let transient = matches!(e, roster_store::StoreError::Conflict(_));
+        let transient = matches!(
+            e,
+            roster_store::StoreError::Conflict(_) | roster_store::StoreError::Stale(_)
+        );
         Failure {
             message: e.to_string(),
             transient,
         }
     }
+}
+
+/// What a run read from the directory, kept while the plan is made (again, if it must be).
+enum Read {
+    All(roster_core::source::SourceBatch),
+    One {
+        key: String,
+        lookup: roster_core::source::SourceLookup,
+    },
 }
 
 async fn execute(
@@ -317,7 +371,6 @@ async fn execute(
         });
     }
     em.emit(Phase::Fetching, 0, 0, "Reading the directory…");
-    let settings = settings(d, req.retention_days);
     let source_err = |e: roster_core::source::ConnectorError| Failure {
         transient: e.is_transient(),
         message: format!("The sync failed and nothing was changed: {e}"),
@@ -337,7 +390,8 @@ async fn execute(
         }
     }
     let mut next_cursor: Option<String> = None;
-    let (plan, full) = match &req.mode {
+    let mut full = false;
+    let (read, cands, mut snapshot) = match &req.mode {
         Mode::Individual(key) => {
             let attr = match d.sync_type {
                 SyncType::User => d.attributes.username.clone(),
@@ -348,26 +402,18 @@ async fn execute(
                 .await
                 .map_err(source_err)?;
             let cands = candidates(d, lookup.user.iter());
-            let snap = store.snapshot(&d.key, &cands)?;
-            em.emit(Phase::Planning, 0, 1, "Working out the changes…");
-            (
-                plan(
-                    &settings,
-                    &snap,
-                    &Scope::Individual {
-                        key,
-                        lookup: &lookup,
-                    },
-                    clock.now(),
-                ),
-                false,
-            )
+            let snapshot = store.snapshot(&d.key, &cands)?;
+            let read = Read::One {
+                key: key.clone(),
+                lookup,
+            };
+            (read, cands, snapshot)
         }
         Mode::Preview | Mode::Full { .. } => {
             // What the sync manages is read on a thread of its own while the directory is fetched (the
             // two take about as long as each other on a large directory); what the directory returned
-            // then adds the users it would take over. The plan is still checked against the
-            // directory's revision when it is applied.
+            // then adds the users it would take over. Should anything write the tenant in between, the
+            // apply notices (the data revision is the one of this first read) and the plan is made again.
             let (tx, managed) = tokio::sync::oneshot::channel();
             let (path, key) = (store.path().to_path_buf(), d.key.clone());
             std::thread::spawn(move || {
@@ -382,88 +428,141 @@ async fn execute(
                 format!("Read {n} entries; working out the changes…"),
             );
             let cands = candidates(d, batch.users.iter());
-            let mut snap = match managed.await {
+            let (mut snap, revision) = match managed.await {
                 Ok(read) => read?,
                 // The reading thread could not run to the end: read here instead.
                 Err(_) => roster_store::Store::managed_snapshot_at(store.path(), &d.key)?,
             };
             store.add_candidates(&d.key, &mut snap, &cands)?;
             next_cursor = batch.cursor.take();
-            let planned = plan(&settings, &snap, &Scope::Full(&batch), clock.now());
-            let full = !batch.incremental;
-            // Freeing what was read and the snapshot (hundreds of thousands of allocations on a large
-            // directory) takes tens of milliseconds; the run goes on without waiting for it.
-            std::thread::spawn(move || drop((snap, batch)));
-            (planned, full)
+            full = !batch.incremental;
+            (Read::All(batch), cands, (snap, revision))
         }
     };
-    if let Mode::Individual(key) = &req.mode {
-        if plan.is_empty() && plan.counts.seen == 0 {
-            let why = plan
-                .errors
-                .first()
-                .map(|e| e.message.clone())
-                .unwrap_or_else(|| format!("Nothing was found for \"{key}\"."));
-            return Err(Failure {
-                message: why,
-                transient: false,
-            });
+    let mut attempt = 0;
+    let result = loop {
+        attempt += 1;
+        let (snap, revision) = &snapshot;
+        // Read again on every attempt: the order of precedence may have changed in between.
+        let all = store.directories()?;
+        let current = all.iter().find(|x| x.key == d.key).unwrap_or(d);
+        let settings = settings(current, req.retention_days, &all);
+        let plan = match &read {
+            Read::All(batch) => plan(&settings, snap, &Scope::Full(batch), clock.now()),
+            Read::One { key, lookup } => {
+                em.emit(Phase::Planning, 0, 1, "Working out the changes…");
+                plan(
+                    &settings,
+                    snap,
+                    &Scope::Individual { key, lookup },
+                    clock.now(),
+                )
+            }
+        };
+        if let Read::One { key, .. } = &read {
+            if plan.is_empty() && plan.counts.seen == 0 {
+                let why = plan
+                    .errors
+                    .first()
+                    .map(|e| e.message.clone())
+                    .unwrap_or_else(|| format!("Nothing was found for \"{key}\"."));
+                break Err(Failure {
+                    message: why,
+                    transient: false,
+                });
+            }
         }
-    }
-    let changes = plan.changes();
-    if req.mode == Mode::Preview {
-        return Ok(Executed::Preview(Planned { plan, changes }));
-    }
-    let approve = matches!(req.mode, Mode::Full { approve: true });
-    if plan.hold.is_some() && !approve {
-        return Ok(Executed::Held(Planned { plan, changes }));
-    }
-    let total = (plan.users.len() + plan.groups.len() + plan.admins.len()) as u64;
-    em.emit(
-        Phase::Applying,
-        0,
-        total,
-        format!("Applying {total} changes…"),
-    );
-    let approves = if approve {
-        store
-            .runs(Some(d.key.as_str()), 50)?
-            .into_iter()
-            .find(|r| r.outcome == "held")
-            .map(|r| r.id)
-    } else {
-        None
+        let complete = matches!(read, Read::All(_));
+        let mut conflicts = plan.conflicts.clone();
+        if complete {
+            // What other syncs found and left to this one: the overlap is reported on both sides.
+            for won in store.conflicts_won(&d.key)? {
+                let dup = conflicts
+                    .iter()
+                    .any(|c| c.object == won.object && c.key == won.key && c.other == won.other);
+                if !dup {
+                    conflicts.push(won);
+                }
+            }
+        }
+        if req.mode == Mode::Preview {
+            break Ok(Executed::Preview(Planned { plan, conflicts }));
+        }
+        let approve = matches!(req.mode, Mode::Full { approve: true });
+        if plan.hold.is_some() && !approve {
+            break Ok(Executed::Held(Planned { plan, conflicts }));
+        }
+        let total = plan.change_count() as u64;
+        em.emit(
+            Phase::Applying,
+            0,
+            total,
+            format!("Applying {total} changes…"),
+        );
+        let approves = if approve {
+            store
+                .runs(Some(d.key.as_str()), 50)?
+                .into_iter()
+                .find(|r| r.outcome == "held")
+                .map(|r| r.id)
+        } else {
+            None
+        };
+        let message = summary(&plan.counts);
+        let cursor = match (&next_cursor, &req.incremental) {
+            (Some(c), Some(basis)) => Some((c.as_str(), basis.as_str())),
+            _ => None,
+        };
+        let state = if full {
+            req.next_connection_state
+                .as_ref()
+                .map(|s| (d.connection_id.as_str(), s))
+        } else {
+            None
+        };
+        let applied = store.apply(
+            &plan,
+            &ApplyOptions {
+                run_id: em.run_id.unwrap_or_default(),
+                key: &d.key,
+                expected_data_revision: *revision,
+                conflicts: &conflicts,
+                complete,
+                full,
+                now: clock.now(),
+                connection_state: state,
+                outcome: "succeeded",
+                approves,
+                message: &message,
+                cursor,
+            },
+        );
+        match applied {
+            Ok(()) => break Ok(Executed::Applied(Planned { plan, conflicts })),
+            Err(roster_store::StoreError::Stale(_)) if attempt < REPLANS => {
+                // Another run (or an edit) wrote the tenant while this one planned: plan again on what is
+                // there now, with what the directory returned.
+                em.emit(
+                    Phase::Planning,
+                    0,
+                    0,
+                    "Another sync changed this tenant meanwhile; working out the changes again…",
+                );
+                snapshot = store.snapshot(&d.key, &cands)?;
+            }
+            Err(roster_store::StoreError::Stale(_)) => {
+                break Err(Failure {
+                    message: format!("The sync failed and nothing was changed: other syncs or edits kept changing this tenant while it worked out its changes ({REPLANS} times). It will try again at its next scheduled time; or run it again now."),
+                    transient: true,
+                })
+            }
+            Err(e) => break Err(e.into()),
+        }
     };
-    let run_id = em.run_id.unwrap_or_default();
-    let message = summary(&plan.counts);
-    let cursor = match (&next_cursor, &req.incremental) {
-        (Some(c), Some(basis)) => Some((c.as_str(), basis.as_str())),
-        _ => None,
-    };
-    let state = if full {
-        req.next_connection_state
-            .as_ref()
-            .map(|s| (d.connection_id.as_str(), s))
-    } else {
-        None
-    };
-    store.apply(
-        &plan,
-        &changes,
-        &ApplyOptions {
-            run_id,
-            key: &d.key,
-            expected_revision: d.revision,
-            full,
-            now: clock.now(),
-            connection_state: state,
-            outcome: "succeeded",
-            approves,
-            message: &message,
-            cursor,
-        },
-    )?;
-    Ok(Executed::Applied(Planned { plan, changes }))
+    // Freeing what was read and the snapshot (hundreds of thousands of allocations on a large
+    // directory) takes tens of milliseconds; the run goes on without waiting for it.
+    std::thread::spawn(move || drop((snapshot, read)));
+    result
 }
 
 fn wanted_attributes(d: &DirectoryRecord) -> Vec<String> {

@@ -60,8 +60,9 @@ pub struct Schedule {
     pub interval: Duration,
     /// Paused.
     pub paused: bool,
-    /// Delay before the first run (0 when a sync is overdue or has never run).
-    pub first_in: Duration,
+    /// Delay before the first run (0 when a sync is overdue); `None` for a new sync whose schedule has
+    /// not started: it waits for a run-now or for a new schedule.
+    pub first_in: Option<Duration>,
 }
 
 enum Command {
@@ -211,7 +212,9 @@ async fn task(
     let mut interval = s.interval.max(Duration::from_secs(60));
     let mut paused = s.paused;
     let mut attempt = 0u32;
-    let mut next = Instant::now() + s.first_in;
+    // A schedule that has not started ticks never (until a run-now starts it).
+    let mut waiting = s.first_in.is_none();
+    let mut next = Instant::now() + s.first_in.unwrap_or(interval);
     set_state(
         &states,
         &key,
@@ -239,13 +242,15 @@ async fn task(
                 }
                 Some(Command::Stop) | None => break,
             },
-            _ = sleep_until(next), if !paused => run = true,
+            _ = sleep_until(next), if !paused && !waiting => run = true,
         }
         if !run {
             continue;
         }
         set_state(&states, &key, TaskState::Running);
         let result = runner.run(&key).await;
+        waiting = false; // a schedule starts with its first run
+
         let now = Instant::now();
         match result {
             RunResult::TransientFailure => {
@@ -322,13 +327,39 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_new_sync_waits_for_its_first_run_then_runs_every_interval() {
+        let (c, s) = sched(0);
+        s.schedule(Schedule {
+            key: "new".into(),
+            interval: Duration::from_secs(30 * MIN),
+            paused: false,
+            first_in: None,
+        });
+        advance(3 * 60 * MIN).await;
+        assert_eq!(
+            c.runs.load(Ordering::SeqCst),
+            0,
+            "a sync whose schedule has not started never runs by itself"
+        );
+        assert!(s.run_now("new"));
+        advance(10).await;
+        assert_eq!(c.runs.load(Ordering::SeqCst), 1, "the first run starts it");
+        advance(30 * MIN + 10).await;
+        assert_eq!(
+            c.runs.load(Ordering::SeqCst),
+            2,
+            "and from then on it runs every interval"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn runs_every_interval_and_skips_missed_ticks() {
         let (c, s) = sched(0);
         s.schedule(Schedule {
             key: "k".into(),
             interval: Duration::from_secs(30 * MIN),
             paused: false,
-            first_in: Duration::ZERO,
+            first_in: Some(Duration::ZERO),
         });
         advance(10).await;
         assert_eq!(
@@ -354,7 +385,7 @@ mod tests {
             key: "k".into(),
             interval: Duration::from_secs(30 * MIN),
             paused: true,
-            first_in: Duration::ZERO,
+            first_in: Some(Duration::ZERO),
         });
         advance(2 * 30 * MIN).await;
         assert_eq!(
@@ -387,7 +418,7 @@ mod tests {
             key: "k".into(),
             interval: Duration::from_secs(30 * MIN),
             paused: false,
-            first_in: Duration::ZERO,
+            first_in: Some(Duration::ZERO),
         });
         advance(10).await;
         assert_eq!(c.runs.load(Ordering::SeqCst), 1);
@@ -429,7 +460,7 @@ mod tests {
             key: "k".into(),
             interval: Duration::from_secs(30 * MIN),
             paused: false,
-            first_in: Duration::ZERO,
+            first_in: Some(Duration::ZERO),
         });
         tokio::time::advance(Duration::from_millis(10)).await;
         for _ in 0..10 {

@@ -2,8 +2,8 @@
 
 use crate::{Result, Store, StoreError};
 use roster_core::plan::{Action, Plan};
-use roster_core::{Change, DirectoryKey, Timestamp};
-use rusqlite::{params, Transaction};
+use roster_core::{Change, Conflict, DirectoryKey, Timestamp};
+use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::{HashMap, HashSet};
 
 /// What else an apply records besides the plan's objects.
@@ -13,9 +13,15 @@ pub struct ApplyOptions<'a> {
     pub run_id: i64,
     /// The directory sync.
     pub key: &'a DirectoryKey,
-    /// The directory's revision when its snapshot was read; a different revision now means another run
-    /// applied in between, and this plan is refused as stale.
-    pub expected_revision: i64,
+    /// The tenant's data revision when the plan's snapshot was read; a different revision now means
+    /// something wrote users, groups or admins in between (another run, an edit), and the plan is refused
+    /// as stale ([`StoreError::Stale`]) so that it is made again.
+    pub expected_data_revision: i64,
+    /// What other syncs also found, for the run record.
+    pub conflicts: &'a [Conflict],
+    /// Whether the run covered everything the sync selects (not one user): then the conflicts it left to
+    /// other syncs replace the ones its previous runs recorded.
+    pub complete: bool,
     /// A full sync moves `last_full_sync` forward; an individual sync does not.
     pub full: bool,
     /// Now.
@@ -33,11 +39,15 @@ pub struct ApplyOptions<'a> {
     pub cursor: Option<(&'a str, &'a str)>,
 }
 
-pub(crate) fn insert_changes(tx: &Transaction<'_>, run_id: i64, changes: &[Change]) -> Result<()> {
+pub(crate) fn insert_changes(
+    tx: &Transaction<'_>,
+    run_id: i64,
+    changes: impl Iterator<Item = Change>,
+) -> Result<()> {
     let mut st = tx.prepare_cached(
         "INSERT INTO run_changes (run_id, seq, object, key, action, fields, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
-    for (seq, c) in changes.iter().enumerate() {
+    for (seq, c) in changes.enumerate() {
         let fields = if c.fields.is_empty() {
             "[]".to_string()
         } else {
@@ -57,22 +67,35 @@ pub(crate) fn insert_changes(tx: &Transaction<'_>, run_id: i64, changes: &[Chang
 }
 
 impl Store {
-    /// Applies `plan` and finishes the run with `changes` (the plan's change log, computed once by the
-    /// caller), all in one transaction. On any error nothing is written.
-    pub fn apply(&self, plan: &Plan, changes: &[Change], opts: &ApplyOptions<'_>) -> Result<()> {
+    /// Applies `plan` and finishes the run with the plan's change log, all in one transaction. On any
+    /// error nothing is written.
+    pub fn apply(&self, plan: &Plan, opts: &ApplyOptions<'_>) -> Result<()> {
         let mut c = self.writer();
         let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let revision: i64 = tx.query_row(
-            "SELECT revision FROM directories WHERE key = ?1",
-            [&opts.key.0],
-            |r| r.get(0),
-        )?;
-        if revision != opts.expected_revision {
-            return Err(StoreError::Conflict(
-                "Another run changed this directory sync while this one was planning. Nothing was applied; run the sync again.".into(),
+        let revision: i64 =
+            tx.query_row("SELECT data_revision FROM tenant WHERE id = 1", [], |r| {
+                r.get(0)
+            })?;
+        if revision != opts.expected_data_revision {
+            return Err(StoreError::Stale(
+                "Another sync or an edit changed this tenant's users, groups or administrators while this run was working out its changes. Nothing was applied; the run works them out again.".into(),
             ));
         }
-        apply_objects(&tx, plan, opts.now)?;
+        apply_objects(&tx, plan, opts.key, opts.now)?;
+        crate::records::bump_data_revision(&tx)?;
+        if opts.complete {
+            tx.execute(
+                "DELETE FROM sync_conflicts WHERE directory_key = ?1",
+                [&opts.key.0],
+            )?;
+            let mut st = tx.prepare_cached(
+                "INSERT OR IGNORE INTO sync_conflicts (directory_key, winner, object, key)
+                 SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM directories WHERE key = ?2)",
+            )?;
+            for c in opts.conflicts.iter().filter(|c| !c.kept) {
+                st.execute(params![opts.key.0, c.other, c.object.as_str(), c.key])?;
+            }
+        }
         tx.execute(
             "UPDATE directories SET revision = revision + 1, status = 'ok',
              last_full_sync = CASE WHEN ?2 THEN ?3 ELSE last_full_sync END WHERE key = ?1",
@@ -91,7 +114,7 @@ impl Store {
             )?;
         }
         tx.execute(
-            "UPDATE sync_runs SET outcome = ?2, finished_at = ?3, counts = ?4, message = ?5, errors = ?6, approved_run_id = ?7 WHERE id = ?1",
+            "UPDATE sync_runs SET outcome = ?2, finished_at = ?3, counts = ?4, message = ?5, errors = ?6, approved_run_id = ?7, conflicts = ?8 WHERE id = ?1",
             params![
                 opts.run_id,
                 opts.outcome,
@@ -99,7 +122,8 @@ impl Store {
                 serde_json::to_string(&plan.counts)?,
                 opts.message,
                 serde_json::to_string(&plan.errors)?,
-                opts.approves
+                opts.approves,
+                serde_json::to_string(opts.conflicts)?
             ],
         )?;
         if let Some(held) = opts.approves {
@@ -108,7 +132,7 @@ impl Store {
                 params![held, format!("Approved; applied by run {}.", opts.run_id)],
             )?;
         }
-        insert_changes(&tx, opts.run_id, changes)?;
+        insert_changes(&tx, opts.run_id, plan.changes_iter())?;
         tx.commit()?;
         Ok(())
     }
@@ -122,10 +146,14 @@ impl Store {
             [],
             |r| r.get(0),
         )?;
-        Ok(c.execute(
+        let n = c.execute(
             "DELETE FROM users WHERE status = 'pending deletion' AND trashed_at IS NOT NULL AND trashed_at + ?1 * 86400 <= ?2",
             params![days, now.0],
-        )?)
+        )?;
+        if n > 0 {
+            crate::records::bump_data_revision(&c)?;
+        }
+        Ok(n)
     }
 
     /// Moves a user to the trash by hand.
@@ -140,6 +168,7 @@ impl Store {
                 "There is no user \"{username}\" outside the trash."
             )));
         }
+        crate::records::bump_data_revision(&c)?;
         Ok(())
     }
 
@@ -156,11 +185,17 @@ impl Store {
                 "There is no user \"{username}\" in the trash."
             )));
         }
+        crate::records::bump_data_revision(&c)?;
         Ok(())
     }
 }
 
-fn apply_objects(tx: &Transaction<'_>, plan: &Plan, now: Timestamp) -> Result<()> {
+fn apply_objects(
+    tx: &Transaction<'_>,
+    plan: &Plan,
+    key: &DirectoryKey,
+    now: Timestamp,
+) -> Result<()> {
     // Groups whose members go: deleted groups, and groups a sync takes over (a synced group replaces the
     // members of the group it takes over).
     let mut emptied: HashSet<&str> = HashSet::new();
@@ -262,26 +297,14 @@ fn apply_objects(tx: &Transaction<'_>, plan: &Plan, now: Timestamp) -> Result<()
                     groups
                 ])?;
             } else {
-                // The plan's list replaces the user's groups managed by the user's sync; memberships in
-                // other groups that still exist are kept.
+                // The plan's list replaces the user's groups managed by this sync; memberships in other
+                // groups that still exist are kept (their syncs write them).
                 let owners = match &mut group_owner {
                     Some(o) => o,
                     None => group_owner.insert(group_owners(tx)?),
                 };
                 let old: String = old_groups.query_row([u.id.as_str()], |r| r.get(0))?;
-                let old = decode_groups(&old)?;
-                let mut ids: Vec<&str> = old
-                    .iter()
-                    .map(|g| g.as_ref())
-                    .filter(|g| {
-                        owners
-                            .get(*g)
-                            .is_some_and(|owner| owner.as_deref() != managed_by)
-                    })
-                    .chain(u.groups.iter().map(|g| g.as_str()))
-                    .collect();
-                ids.sort_unstable();
-                ids.dedup();
+                let groups = merge_groups(&old, owners, key, &u.groups)?;
                 update.execute(params![
                     u.id.as_str(),
                     f.username,
@@ -298,9 +321,25 @@ fn apply_objects(tx: &Transaction<'_>, plan: &Plan, now: Timestamp) -> Result<()
                     u.external_id,
                     u.last_directory_sync.map(|t| t.0),
                     u.trashed_at.map(|t| t.0),
-                    encode_groups(ids.into_iter())?
+                    groups
                 ])?;
             }
+        }
+        // Users another sync manages: only their membership of this sync's groups changes.
+        let mut set_groups = tx.prepare_cached("UPDATE users SET group_ids = ?2 WHERE id = ?1")?;
+        for op in &plan.memberships {
+            let owners = match &mut group_owner {
+                Some(o) => o,
+                None => group_owner.insert(group_owners(tx)?),
+            };
+            let Some(old) = old_groups
+                .query_row([op.user.as_str()], |r| r.get::<_, String>(0))
+                .optional()?
+            else {
+                continue; // deleted since the snapshot: nothing to add it to
+            };
+            let groups = merge_groups(&old, owners, key, &op.groups)?;
+            set_groups.execute(params![op.user.as_str(), groups])?;
         }
     }
     {
@@ -334,6 +373,30 @@ fn apply_objects(tx: &Transaction<'_>, plan: &Plan, now: Timestamp) -> Result<()
         }
     }
     Ok(())
+}
+
+/// A user's stored group list with the groups `key` manages replaced by `mine` (sorted): memberships of
+/// groups other syncs manage, or nobody, are kept as long as the group exists.
+fn merge_groups(
+    old: &str,
+    owners: &HashMap<String, Option<String>>,
+    key: &DirectoryKey,
+    mine: &[roster_core::GroupId],
+) -> Result<String> {
+    let old = decode_groups(old)?;
+    let mut ids: Vec<&str> = old
+        .iter()
+        .map(|g| g.as_ref())
+        .filter(|g| {
+            owners
+                .get(*g)
+                .is_some_and(|owner| owner.as_deref() != Some(key.as_str()))
+        })
+        .chain(mine.iter().map(|g| g.as_str()))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    encode_groups(ids.into_iter())
 }
 
 /// Which sync manages each group (`None`: nobody).
@@ -418,7 +481,8 @@ impl Store {
     pub fn insert_user(&self, u: &roster_core::User, now: Timestamp) -> Result<()> {
         let [aliases, phones, custom] = user_params(u)?;
         let f = &u.fields;
-        self.writer()
+        let c = self.writer();
+        c
             .execute(
                 "INSERT INTO users (id, username, aliases, realname, firstname, lastname, email, phones, notes, custom, status,
                  managed_by, external_id, last_directory_sync, trashed_at, created_at)
@@ -426,6 +490,7 @@ impl Store {
                 params![u.id.as_str(), f.username, aliases, f.realname, f.firstname, f.lastname, f.email, phones, f.notes, custom, u.status.as_str(), now.0],
             )
             .map_err(|e| unique(e, &f.username))?;
+        crate::records::bump_data_revision(&c)?;
         Ok(())
     }
 
@@ -433,8 +498,8 @@ impl Store {
     pub fn save_user_edit(&self, u: &roster_core::User) -> Result<()> {
         let [aliases, phones, custom] = user_params(u)?;
         let f = &u.fields;
-        let n = self
-            .writer()
+        let c = self.writer();
+        let n = c
             .execute(
                 "UPDATE users SET username = ?2, aliases = ?3, realname = ?4, firstname = ?5, lastname = ?6, email = ?7,
                  phones = ?8, notes = ?9, custom = ?10, status = ?11 WHERE id = ?1",
@@ -447,6 +512,7 @@ impl Store {
                 f.username
             )));
         }
+        crate::records::bump_data_revision(&c)?;
         Ok(())
     }
 }

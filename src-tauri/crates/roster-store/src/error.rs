@@ -9,6 +9,13 @@ pub enum StoreError {
     /// A SQLite database that is not a Roster tenant.
     #[error("{0}")]
     Foreign(String),
+    /// The tenant file is empty (0 bytes).
+    #[error("{0}")]
+    Empty(String),
+    /// Something was written to the tenant's users, groups or admins after the plan's snapshot was read;
+    /// nothing was applied, and the plan must be made again.
+    #[error("{0}")]
+    Stale(String),
     /// Written by a newer Roster.
     #[error("{0}")]
     TooNew(String),

@@ -10,20 +10,29 @@
 //! - a file is a Roster tenant only if its `application_id` is [`schema::APPLICATION_ID`]; any other SQLite
 //!   file, a non-SQLite file, or a database newer than this build is refused before anything is written;
 //! - migrations run in one `IMMEDIATE` transaction: a database is either fully at the new version or untouched;
-//! - [`Store::apply`] writes a plan, the directory's new state and the run record in one transaction.
+//! - [`Store::apply`] writes a plan, the directory's new state and the run record in one transaction, and
+//!   only if nothing was written to users, groups or admins since the plan's snapshot was read (the
+//!   tenant's data revision); otherwise it refuses with [`StoreError::Stale`] and the caller plans again;
+//! - opening a tenant that is up to date writes nothing, so it never waits for a sync applying in another
+//!   process, and readers (WAL) never wait for writers;
+//! - a run in progress holds an OS lock on a file beside the tenant ([`RunLease`]): a run recorded as
+//!   running whose lock nobody holds was left by a process that is gone, and is shown as interrupted;
+//! - on Unix the tenant file (and SQLite's files beside it) is readable by its owner only (0600).
 //!
 //! How to add a table: add it to `schema::CURRENT`, bump `schema::VERSION`, add the step to
 //! `schema::upgrade_from`, and extend `tests/store.rs`'s upgrade test.
 
 mod apply;
 mod error;
+mod lease;
 mod read;
 mod records;
 pub mod schema;
 
 pub use apply::ApplyOptions;
 pub use error::StoreError;
-pub use read::{AdminRow, Candidates, GroupRow, Page, UserRow};
+pub use lease::RunLease;
+pub use read::{AdminRow, Candidates, GroupRow, Page, PageAt, UserRow};
 pub use records::*;
 
 use roster_core::Timestamp;
@@ -62,6 +71,50 @@ fn prepare(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Makes a tenant file and SQLite's files beside it readable by their owner only (Unix; elsewhere the
+/// user's profile directory protects them, see the README).
+fn private_file(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let p = PathBuf::from(format!("{}{suffix}", path.display()));
+            match std::fs::metadata(&p) {
+                Ok(m) if m.permissions().mode() & 0o077 != 0 => {
+                    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).map_err(
+                        |e| {
+                            StoreError::NotFound(format!(
+                                "Roster cannot make {} private to you: {e}. Check who owns the file.",
+                                p.display()
+                            ))
+                        },
+                    )?;
+                }
+                _ => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+fn create_private(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map(drop).map_err(|e| {
+        StoreError::NotFound(format!(
+            "Roster cannot create the tenant file {}: {e}. Check that its folder exists and is writable.",
+            path.display()
+        ))
+    })
+}
+
 impl Store {
     /// Opens (or, with `create`, creates) the tenant database at `path`. A new database gets the current
     /// schema and the tenant row named `name`; an older one is migrated; anything else is refused.
@@ -74,7 +127,12 @@ impl Store {
             )));
         }
         if exists {
-            schema::check_header(path)?;
+            schema::check_header(path, create.is_some())?;
+            private_file(path)?;
+        } else {
+            // Created empty and private before SQLite writes anything: SQLite gives its journal files
+            // the database file's permissions.
+            create_private(path)?;
         }
         let flags = if create.is_some() {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE

@@ -1,23 +1,61 @@
 //! Reading users, groups and administrators: the planner's snapshot, and pages for the lists.
 
 use crate::{Result, Store, StoreError};
-use roster_core::plan::Snapshot;
+use roster_core::plan::{ForeignMember, Snapshot};
 use roster_core::{
     Admin, AdminId, AdminRole, AdminStatus, DirectoryKey, Group, GroupId, Timestamp, User,
     UserFields, UserId, UserStatus,
 };
-use rusqlite::{params, Connection, OpenFlags, Row};
+use rusqlite::{Connection, OpenFlags, Row};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-/// A page of a list, with the total matching the query.
+/// A page of a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Page<T> {
-    /// Rows matching the query, in all pages.
-    pub total: u64,
+    /// Rows matching the query, in all pages: counted for pages asked for by position (the windows'
+    /// lists jump to any position), not for pages that follow a key (counting a million rows for each of
+    /// a thousand pages is what made reading a whole list quadratic).
+    pub total: Option<u64>,
     /// This page.
     pub rows: Vec<T>,
+    /// Where the next page starts (pass it as [`PageAt::After`]), or `None` after the last page.
+    pub next: Option<String>,
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageAt<'a> {
+    /// At a position (0 first): for lists that jump (a scroll bar). Costs a walk to the position.
+    Offset(u64),
+    /// After the row with this key (a username, group name or admin email, as a page's `next` gives
+    /// it): for reading a whole list page by page, each page costing the same.
+    After(&'a str),
+}
+
+impl PageAt<'_> {
+    /// The SQL that places a page: a key condition (`?key` is bound) and an OFFSET.
+    fn placement(self, column: &str) -> (String, i64) {
+        match self {
+            PageAt::Offset(n) => ("1".into(), i64::try_from(n).unwrap_or(i64::MAX)),
+            PageAt::After(_) => (format!("{column} > :after COLLATE NOCASE"), 0),
+        }
+    }
+
+    fn after(self) -> Option<String> {
+        match self {
+            PageAt::Offset(_) => None,
+            PageAt::After(k) => Some(k.to_string()),
+        }
+    }
+}
+
+/// The `next` of a page whose rows end with `last`: more may follow only if the page is full.
+fn next_key(rows: usize, limit: u64, last: Option<&str>) -> Option<String> {
+    (rows as u64 >= limit)
+        .then(|| last.map(str::to_string))
+        .flatten()
 }
 
 /// A user in a list.
@@ -163,26 +201,38 @@ fn like(query: &str) -> String {
 impl Store {
     /// What the planner needs for a sync: everything it manages, plus the users (by username), groups (by
     /// name) and admins (by email) from `candidates` that it would take over. One consistent read.
-    pub fn snapshot(&self, key: &DirectoryKey, candidates: &Candidates) -> Result<Snapshot> {
+    ///
+    /// Also returns the tenant's data revision as of the read, for [`crate::ApplyOptions`].
+    pub fn snapshot(&self, key: &DirectoryKey, candidates: &Candidates) -> Result<(Snapshot, i64)> {
         let c = self.reader();
         let tx = c.unchecked_transaction()?; // one consistent read
+        let revision = data_revision(&tx)?;
         let mut snap = managed_snapshot(&tx, key)?;
         add_candidates(&tx, key, &mut snap, candidates)?;
         tx.finish()?;
-        Ok(snap)
+        Ok((snap, revision))
     }
 
     /// The part of [`Store::snapshot`] that does not depend on what the directory returned (what the sync
     /// manages, and every group), read on a connection of its own so that it can run on another thread
     /// while the directory is fetched. Complete it with [`Store::add_candidates`].
-    pub fn managed_snapshot_at(path: &Path, key: &DirectoryKey) -> Result<Snapshot> {
+    ///
+    /// Also returns the tenant's data revision as of this read: the earlier of the two reads, so a write
+    /// between them makes the plan stale rather than wrong.
+    pub fn managed_snapshot_at(path: &Path, key: &DirectoryKey) -> Result<(Snapshot, i64)> {
         let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| StoreError::at(path, e))?;
         c.busy_timeout(std::time::Duration::from_secs(10))?;
         let tx = c.unchecked_transaction()?;
+        let revision = data_revision(&tx)?;
         let snap = managed_snapshot(&tx, key)?;
         tx.finish()?;
-        Ok(snap)
+        Ok((snap, revision))
+    }
+
+    /// The tenant's data revision now.
+    pub fn data_revision(&self) -> Result<i64> {
+        data_revision(&self.reader())
     }
 
     /// Adds to a snapshot the users and admins from `candidates` that the sync would take over.
@@ -196,32 +246,46 @@ impl Store {
         add_candidates(&c, key, snap, candidates)
     }
 
-    /// A page of users; `trash` selects the users in the trash instead of the others.
+    /// A page of users, by username; `trash` selects the users in the trash instead of the others.
     pub fn users_page(
         &self,
         query: &str,
         trash: bool,
-        offset: u64,
+        at: PageAt<'_>,
         limit: u64,
     ) -> Result<Page<UserRow>> {
         let c = self.reader();
         let pattern = like(query);
-        let filter = "(?1 = '%%' OR u.username LIKE ?1 ESCAPE '\\' OR u.realname LIKE ?1 ESCAPE '\\' OR u.email LIKE ?1 ESCAPE '\\')
-             AND ((?2 = 1) = (u.status = 'pending deletion'))";
-        let total: u64 = c.query_row(
-            &format!("SELECT count(*) FROM users u WHERE {filter}"),
-            params![pattern, trash],
-            |r| r.get(0),
-        )?;
+        let filter = "(:pattern = '%%' OR u.username LIKE :pattern ESCAPE '\\' OR u.realname LIKE :pattern ESCAPE '\\' OR u.email LIKE :pattern ESCAPE '\\')
+             AND ((:trash = 1) = (u.status = 'pending deletion'))";
+        let total = match at {
+            PageAt::Offset(_) => Some(c.query_row(
+                &format!("SELECT count(*) FROM users u WHERE {filter}"),
+                rusqlite::named_params! {":pattern": pattern, ":trash": trash},
+                |r| r.get(0),
+            )?),
+            PageAt::After(_) => None,
+        };
+        let (place, offset) = at.placement("u.username");
+        let after = at.after();
         let mut st = c.prepare_cached(&format!(
             "SELECT u.id, u.username, u.realname, u.email, u.status, d.name, u.managed_by, u.last_directory_sync, u.trashed_at,
                     (SELECT group_concat(name, char(31)) FROM (SELECT g.name FROM json_each(u.group_ids) j JOIN groups g ON g.id = j.value
                       ORDER BY g.name COLLATE NOCASE))
              FROM users u LEFT JOIN directories d ON d.key = u.managed_by
-             WHERE {filter} ORDER BY u.username COLLATE NOCASE LIMIT ?3 OFFSET ?4"
+             WHERE {filter} AND {place} ORDER BY u.username COLLATE NOCASE LIMIT :limit OFFSET :offset"
         ))?;
+        let mut params: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
+            (":pattern", &pattern),
+            (":trash", &trash),
+            (":limit", &limit),
+            (":offset", &offset),
+        ];
+        if let Some(a) = &after {
+            params.push((":after", a));
+        }
         let rows = st
-            .query_map(params![pattern, trash, limit, offset], |r| {
+            .query_map(params.as_slice(), |r| {
                 let groups: Option<String> = r.get(9)?;
                 Ok(UserRow {
                     user_id: r.get(0)?,
@@ -239,27 +303,41 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(Page { total, rows })
+        let next = next_key(rows.len(), limit, rows.last().map(|r| r.username.as_str()));
+        Ok(Page { total, rows, next })
     }
 
-    /// A page of groups.
-    pub fn groups_page(&self, query: &str, offset: u64, limit: u64) -> Result<Page<GroupRow>> {
+    /// A page of groups, by name.
+    pub fn groups_page(&self, query: &str, at: PageAt<'_>, limit: u64) -> Result<Page<GroupRow>> {
         let c = self.reader();
         let pattern = like(query);
         let filter =
-            "(?1 = '%%' OR g.name LIKE ?1 ESCAPE '\\' OR g.description LIKE ?1 ESCAPE '\\')";
-        let total: u64 = c.query_row(
-            &format!("SELECT count(*) FROM groups g WHERE {filter}"),
-            [&pattern],
-            |r| r.get(0),
-        )?;
+            "(:pattern = '%%' OR g.name LIKE :pattern ESCAPE '\\' OR g.description LIKE :pattern ESCAPE '\\')";
+        let total = match at {
+            PageAt::Offset(_) => Some(c.query_row(
+                &format!("SELECT count(*) FROM groups g WHERE {filter}"),
+                rusqlite::named_params! {":pattern": pattern},
+                |r| r.get(0),
+            )?),
+            PageAt::After(_) => None,
+        };
+        let (place, offset) = at.placement("g.name");
+        let after = at.after();
         let mut st = c.prepare_cached(&format!(
             "SELECT g.id, g.name, g.description, d.name
              FROM groups g LEFT JOIN directories d ON d.key = g.managed_by
-             WHERE {filter} ORDER BY g.name COLLATE NOCASE LIMIT ?2 OFFSET ?3"
+             WHERE {filter} AND {place} ORDER BY g.name COLLATE NOCASE LIMIT :limit OFFSET :offset"
         ))?;
+        let mut params: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
+            (":pattern", &pattern),
+            (":limit", &limit),
+            (":offset", &offset),
+        ];
+        if let Some(a) = &after {
+            params.push((":after", a));
+        }
         let mut rows = st
-            .query_map(params![pattern, limit, offset], |r| {
+            .query_map(params.as_slice(), |r| {
                 Ok(GroupRow {
                     group_id: r.get(0)?,
                     name: r.get(1)?,
@@ -273,25 +351,39 @@ impl Store {
         for g in &mut rows {
             g.member_count = counts.get(g.group_id.as_str()).copied().unwrap_or(0);
         }
-        Ok(Page { total, rows })
+        let next = next_key(rows.len(), limit, rows.last().map(|r| r.name.as_str()));
+        Ok(Page { total, rows, next })
     }
 
-    /// A page of administrators.
-    pub fn admins_page(&self, query: &str, offset: u64, limit: u64) -> Result<Page<AdminRow>> {
+    /// A page of administrators, by email.
+    pub fn admins_page(&self, query: &str, at: PageAt<'_>, limit: u64) -> Result<Page<AdminRow>> {
         let c = self.reader();
         let pattern = like(query);
-        let filter = "(?1 = '%%' OR a.name LIKE ?1 ESCAPE '\\' OR a.email LIKE ?1 ESCAPE '\\')";
-        let total: u64 = c.query_row(
-            &format!("SELECT count(*) FROM admins a WHERE {filter}"),
-            [&pattern],
-            |r| r.get(0),
-        )?;
+        let filter = "(:pattern = '%%' OR a.name LIKE :pattern ESCAPE '\\' OR a.email LIKE :pattern ESCAPE '\\')";
+        let total = match at {
+            PageAt::Offset(_) => Some(c.query_row(
+                &format!("SELECT count(*) FROM admins a WHERE {filter}"),
+                rusqlite::named_params! {":pattern": pattern},
+                |r| r.get(0),
+            )?),
+            PageAt::After(_) => None,
+        };
+        let (place, offset) = at.placement("a.email");
+        let after = at.after();
         let mut st = c.prepare_cached(&format!(
             "SELECT a.id, a.name, a.email, a.role, a.status, d.name FROM admins a LEFT JOIN directories d ON d.key = a.managed_by
-             WHERE {filter} ORDER BY a.email COLLATE NOCASE LIMIT ?2 OFFSET ?3"
+             WHERE {filter} AND {place} ORDER BY a.email COLLATE NOCASE LIMIT :limit OFFSET :offset"
         ))?;
+        let mut params: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
+            (":pattern", &pattern),
+            (":limit", &limit),
+            (":offset", &offset),
+        ];
+        if let Some(a) = &after {
+            params.push((":after", a));
+        }
         let rows = st
-            .query_map(params![pattern, limit, offset], |r| {
+            .query_map(params.as_slice(), |r| {
                 Ok(AdminRow {
                     admin_id: r.get(0)?,
                     name: r.get(1)?,
@@ -302,7 +394,8 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(Page { total, rows })
+        let next = next_key(rows.len(), limit, rows.last().map(|r| r.email.as_str()));
+        Ok(Page { total, rows, next })
     }
 
     /// External ids of the users a sync manages outside the trash (what an incremental fetch may skip).
@@ -423,8 +516,47 @@ fn managed_snapshot(tx: &Connection, key: &DirectoryKey) -> Result<Snapshot> {
         snap.admins = st
             .query_map([&key.0], admin_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        // Members of the sync's groups that other syncs (or nobody) manage: their membership of these
+        // groups is this sync's to write. The same three index ranges as for take-over candidates, so a
+        // tenant with one sync reads nothing here.
+        if !managed.is_empty() {
+            let mut st = tx.prepare(
+                "SELECT id, username, group_ids FROM users WHERE managed_by IS NULL AND group_ids != '[]'
+                 UNION ALL SELECT id, username, group_ids FROM users WHERE managed_by < ?1 AND group_ids != '[]'
+                 UNION ALL SELECT id, username, group_ids FROM users WHERE managed_by > ?1 AND group_ids != '[]'",
+            )?;
+            let mut rows = st.query([&key.0])?;
+            let mut foreign = Vec::new();
+            while let Some(row) = rows.next()? {
+                let list = row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
+                let mut groups: Vec<GroupId> = crate::apply::decode_groups(list)?
+                    .iter()
+                    .filter_map(|g| managed.get(g.as_ref()).map(|&id| id.clone()))
+                    .collect();
+                if groups.is_empty() {
+                    continue;
+                }
+                groups.sort();
+                groups.dedup();
+                foreign.push(ForeignMember {
+                    id: UserId(row.get(0)?),
+                    username: row.get(1)?,
+                    groups,
+                });
+            }
+            drop(rows);
+            snap.foreign = foreign;
+        }
     }
     Ok(snap)
+}
+
+fn data_revision(c: &Connection) -> Result<i64> {
+    Ok(
+        c.query_row("SELECT data_revision FROM tenant WHERE id = 1", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 /// The users (by username) and admins (by email) in `candidates` that another sync or nobody manages.

@@ -2,7 +2,8 @@
 
 use crate::{Result, Store, StoreError};
 use roster_core::{
-    AttributeMap, Change, Counts, DirectoryKey, EntryError, RoleMapping, SyncType, Timestamp,
+    AttributeMap, Change, Conflict, Counts, DirectoryKey, EntryError, ObjectKind, RoleMapping,
+    SyncType, Timestamp,
 };
 use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
@@ -75,6 +76,13 @@ pub struct DirectoryRecord {
     /// Where the next incremental fetch starts, and the configuration digest it was made under.
     #[serde(default)]
     pub cursor: Option<(String, String)>,
+    /// Place in the order of precedence among the tenant's syncs of the same type (1 comes first).
+    /// Assigned by the store when the sync is added: after every other sync of its type.
+    #[serde(default)]
+    pub precedence: i64,
+    /// When scheduled runs start counting; `None` until the admin starts the first run.
+    #[serde(default)]
+    pub schedule_from: Option<Timestamp>,
 }
 
 /// How a run started.
@@ -115,8 +123,10 @@ pub struct HeldRun<'a> {
     pub counts: &'a Counts,
     /// Skipped entries.
     pub errors: &'a [EntryError],
-    /// The changes it would make.
-    pub changes: &'a [Change],
+    /// The plan it would apply (its change log is recorded for review).
+    pub plan: &'a roster_core::plan::Plan,
+    /// What other syncs also found.
+    pub conflicts: &'a [Conflict],
 }
 
 /// A run as recorded.
@@ -144,6 +154,9 @@ pub struct RunRecord {
     pub held_reason: Option<String>,
     /// For an approving run: the held run it approved.
     pub approved_run_id: Option<i64>,
+    /// What other syncs also found.
+    #[serde(default)]
+    pub conflicts: Vec<Conflict>,
 }
 
 fn ts(v: Option<i64>) -> Option<Timestamp> {
@@ -173,7 +186,7 @@ fn connection_row(r: &Row<'_>) -> rusqlite::Result<ConnectionRecord> {
     })
 }
 
-const DIRECTORY_COLUMNS: &str = "key, name, sync_type, connection_id, selected_groups, attributes, roles, paused, interval_minutes, last_full_sync, status, revision, deletion_threshold_percent, created_at, sync_cursor, cursor_basis";
+const DIRECTORY_COLUMNS: &str = "key, name, sync_type, connection_id, selected_groups, attributes, roles, paused, interval_minutes, last_full_sync, status, revision, deletion_threshold_percent, created_at, sync_cursor, cursor_basis, precedence, schedule_from";
 
 fn directory_row(r: &Row<'_>) -> rusqlite::Result<DirectoryRecord> {
     let sync_type: String = r.get(2)?;
@@ -203,10 +216,12 @@ fn directory_row(r: &Row<'_>) -> rusqlite::Result<DirectoryRecord> {
             (Some(c), Some(b)) => Some((c, b)),
             _ => None,
         },
+        precedence: r.get(16)?,
+        schedule_from: ts(r.get(17)?),
     })
 }
 
-const RUN_COLUMNS: &str = "id, directory_key, trigger, outcome, started_at, finished_at, counts, message, errors, held_reason, approved_run_id";
+const RUN_COLUMNS: &str = "id, directory_key, trigger, outcome, started_at, finished_at, counts, message, errors, held_reason, approved_run_id, conflicts";
 
 pub(crate) fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
     Ok(RunRecord {
@@ -221,7 +236,28 @@ pub(crate) fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
         errors: json(r.get(8)?)?,
         held_reason: r.get(9)?,
         approved_run_id: r.get(10)?,
+        conflicts: json(r.get(11)?)?,
     })
+}
+
+/// What a run left by a process that is gone says.
+const INTERRUPTED: &str = "Roster stopped before this run finished. Nothing from it was applied.";
+
+fn object_kind(s: &str) -> ObjectKind {
+    match s {
+        "group" => ObjectKind::Group,
+        "admin" => ObjectKind::Admin,
+        _ => ObjectKind::User,
+    }
+}
+
+/// Bumps the tenant's data revision: plans made from snapshots read before this write are made again.
+pub(crate) fn bump_data_revision(c: &rusqlite::Connection) -> Result<()> {
+    c.execute(
+        "UPDATE tenant SET data_revision = data_revision + 1 WHERE id = 1",
+        [],
+    )?;
+    Ok(())
 }
 
 impl Store {
@@ -259,21 +295,7 @@ impl Store {
 
     /// Adds a connection.
     pub fn insert_connection(&self, c: &ConnectionRecord) -> Result<()> {
-        self.writer().execute(
-            &format!("INSERT INTO connections ({CONNECTION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
-            params![
-                c.id,
-                c.kind,
-                c.name,
-                c.config.to_string(),
-                c.status,
-                c.authorized_by,
-                c.authorized_at.map(|t| t.0),
-                c.state.to_string(),
-                c.created_at.0
-            ],
-        )?;
-        Ok(())
+        insert_connection(&self.writer(), c)
     }
 
     /// One connection.
@@ -365,10 +387,152 @@ impl Store {
         Ok(())
     }
 
-    /// Adds a directory sync.
+    /// Adds a directory sync, last in the order of precedence among the syncs of its type.
     pub fn insert_directory(&self, d: &DirectoryRecord) -> Result<()> {
+        let mut c = self.writer();
+        let tx = c.transaction()?;
+        insert_directory(&tx, d)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Adds a connection and a directory sync that uses it, both or neither.
+    pub fn insert_connection_and_directory(
+        &self,
+        connection: &ConnectionRecord,
+        d: &DirectoryRecord,
+    ) -> Result<()> {
+        let mut c = self.writer();
+        let tx = c.transaction()?;
+        insert_connection(&tx, connection)?;
+        insert_directory(&tx, d)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Moves a directory sync to `position` (1 = first) in the order of precedence among the syncs of its
+    /// type; the others keep their order. Conflicts recorded under the old order are forgotten (the next
+    /// runs report them again), and plans in progress are made again.
+    pub fn set_precedence(&self, key: &str, position: usize) -> Result<()> {
+        let mut c = self.writer();
+        let tx = c.transaction()?;
+        let sync_type: String = tx
+            .query_row(
+                "SELECT sync_type FROM directories WHERE key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("There is no directory sync {key} in this tenant."))
+            })?;
+        let mut order: Vec<String> = {
+            let mut st = tx.prepare(
+                "SELECT key FROM directories WHERE sync_type = ?1 ORDER BY precedence, created_at, key",
+            )?;
+            let v = st
+                .query_map([&sync_type], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            v
+        };
+        if position == 0 || position > order.len() {
+            return Err(StoreError::Conflict(format!(
+                "There are {} syncs of this type: the position must be between 1 and {}.",
+                order.len(),
+                order.len()
+            )));
+        }
+        order.retain(|k| k != key);
+        order.insert(position - 1, key.to_string());
+        {
+            let mut st = tx.prepare("UPDATE directories SET precedence = ?2 WHERE key = ?1")?;
+            for (i, k) in order.iter().enumerate() {
+                st.execute(params![k, i as i64 + 1])?;
+            }
+        }
+        tx.execute(
+            "DELETE FROM sync_conflicts WHERE directory_key IN (SELECT key FROM directories WHERE sync_type = ?1)",
+            [&sync_type],
+        )?;
+        bump_data_revision(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Starts a sync's schedule at `at`, if it has not started yet (the admin's first run).
+    pub fn start_schedule(&self, key: &str, at: Timestamp) -> Result<()> {
         self.writer().execute(
-            &format!("INSERT INTO directories ({DIRECTORY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
+            "UPDATE directories SET schedule_from = ?2 WHERE key = ?1 AND schedule_from IS NULL",
+            params![key, at.0],
+        )?;
+        Ok(())
+    }
+
+    /// Conflicts other syncs reported against `key` (what they found and left to it), as of their last
+    /// complete runs.
+    pub fn conflicts_won(&self, key: &DirectoryKey) -> Result<Vec<Conflict>> {
+        let c = self.reader();
+        let mut st = c.prepare_cached(
+            "SELECT c.object, c.key, c.directory_key, d.name FROM sync_conflicts c JOIN directories d ON d.key = c.directory_key
+             WHERE c.winner = ?1 ORDER BY c.object, c.key, c.directory_key",
+        )?;
+        let rows = st
+            .query_map([&key.0], |r| {
+                let object: String = r.get(0)?;
+                let other_name: String = r.get(3)?;
+                Ok(Conflict {
+                    object: object_kind(&object),
+                    key: r.get(1)?,
+                    other: r.get(2)?,
+                    message: format!(
+                        "The sync \"{other_name}\" also finds this {object}; this sync comes first in the order of precedence, so it keeps it."
+                    ),
+                    other_name,
+                    kept: true,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// How many conflicts each directory sync has with others (either side), by key.
+    pub fn conflict_counts(&self) -> Result<std::collections::HashMap<String, u64>> {
+        let c = self.reader();
+        let mut st = c.prepare_cached(
+            "SELECT directory_key, count(*) FROM sync_conflicts GROUP BY directory_key
+             UNION ALL SELECT winner, count(*) FROM sync_conflicts GROUP BY winner",
+        )?;
+        let mut out = std::collections::HashMap::new();
+        for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))? {
+            let (k, n) = row?;
+            *out.entry(k).or_insert(0) += n;
+        }
+        Ok(out)
+    }
+}
+
+fn insert_connection(c: &rusqlite::Connection, rec: &ConnectionRecord) -> Result<()> {
+    c.execute(
+        &format!("INSERT INTO connections ({CONNECTION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+        params![
+            rec.id,
+            rec.kind,
+            rec.name,
+            rec.config.to_string(),
+            rec.status,
+            rec.authorized_by,
+            rec.authorized_at.map(|t| t.0),
+            rec.state.to_string(),
+            rec.created_at.0
+        ],
+    )?;
+    Ok(())
+}
+
+fn insert_directory(c: &rusqlite::Connection, d: &DirectoryRecord) -> Result<()> {
+    c.execute(
+            &format!("INSERT INTO directories ({DIRECTORY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                (SELECT COALESCE(MAX(precedence), 0) + 1 FROM directories WHERE sync_type = ?3), ?17)"),
             params![
                 d.key.0,
                 d.name,
@@ -385,12 +549,14 @@ impl Store {
                 d.deletion_threshold_percent,
                 d.created_at.0,
                 d.cursor.as_ref().map(|c| c.0.as_str()),
-                d.cursor.as_ref().map(|c| c.1.as_str())
+                d.cursor.as_ref().map(|c| c.1.as_str()),
+                d.schedule_from.map(|t| t.0)
             ],
         )?;
-        Ok(())
-    }
+    Ok(())
+}
 
+impl Store {
     /// One directory sync.
     pub fn directory(&self, key: &str) -> Result<DirectoryRecord> {
         let c = self.reader();
@@ -440,32 +606,111 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes a directory sync. Its users, groups and admins stay, no longer managed by a sync.
+    /// Deletes a directory sync. Its users, groups and admins stay, no longer managed by a sync; the syncs
+    /// after it in the order of precedence move up.
     pub fn delete_directory(&self, key: &str) -> Result<()> {
-        let n = self
-            .writer()
-            .execute("DELETE FROM directories WHERE key = ?1", [key])?;
-        if n == 0 {
+        let mut c = self.writer();
+        let tx = c.transaction()?;
+        let found: Option<(String, i64)> = tx
+            .query_row(
+                "SELECT sync_type, precedence FROM directories WHERE key = ?1",
+                [key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((sync_type, precedence)) = found else {
             return Err(StoreError::NotFound(format!(
                 "There is no directory sync {key} in this tenant."
             )));
-        }
+        };
+        tx.execute("DELETE FROM directories WHERE key = ?1", [key])?;
+        tx.execute(
+            "UPDATE directories SET precedence = precedence - 1 WHERE sync_type = ?1 AND precedence > ?2",
+            params![sync_type, precedence],
+        )?;
+        bump_data_revision(&tx)?;
+        tx.commit()?;
         Ok(())
     }
 
-    /// Records that a run started; returns its id.
-    pub fn begin_run(&self, key: &DirectoryKey, trigger: Trigger, now: Timestamp) -> Result<i64> {
-        let c = self.writer();
-        c.execute(
+    /// Records that a run started; returns its id and the lease it holds until it is finished (another
+    /// run of the same sync, in any process, is refused meanwhile). Runs that processes left behind are
+    /// recorded as interrupted at the same time.
+    pub fn begin_run(
+        &self,
+        key: &DirectoryKey,
+        trigger: Trigger,
+        now: Timestamp,
+    ) -> Result<(i64, crate::RunLease)> {
+        let lease = crate::lease::acquire(self.path(), &key.0)?;
+        let mut c = self.writer();
+        let tx = c.transaction()?;
+        self.mark_interrupted(&tx, now, Some(&key.0))?;
+        tx.execute(
             "INSERT INTO sync_runs (directory_key, trigger, outcome, started_at) VALUES (?1, ?2, 'running', ?3)",
             params![key.0, trigger.as_str(), now.0],
         )?;
-        Ok(c.last_insert_rowid())
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok((id, lease))
+    }
+
+    /// Whether a run of directory sync `key` is in progress, in this process or another.
+    pub fn run_in_progress(&self, key: &str) -> bool {
+        crate::lease::in_progress(self.path(), key)
+    }
+
+    /// Marks the runs recorded as running whose process is gone (nobody holds their lease) interrupted.
+    /// `leased` is a sync whose lease the caller holds: its recorded runs are all dead.
+    fn mark_interrupted(
+        &self,
+        c: &rusqlite::Connection,
+        now: Timestamp,
+        leased: Option<&str>,
+    ) -> Result<usize> {
+        let running: Vec<(i64, String)> = {
+            let mut st = c.prepare_cached(
+                "SELECT id, directory_key FROM sync_runs WHERE outcome = 'running'",
+            )?;
+            let v = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            v
+        };
+        let mut n = 0;
+        for (id, key) in running {
+            if leased == Some(key.as_str()) || !self.run_in_progress(&key) {
+                n += c.execute(
+                    "UPDATE sync_runs SET outcome = 'interrupted', finished_at = ?2, message = ?3 WHERE id = ?1",
+                    params![id, now.0, INTERRUPTED],
+                )?;
+            }
+        }
+        Ok(n)
+    }
+
+    /// A run read back: one recorded as running whose process is gone is shown as interrupted (it is
+    /// recorded so by the next run; reading writes nothing).
+    fn as_seen(&self, mut run: RunRecord) -> RunRecord {
+        if run.outcome == "running" && !self.run_in_progress(&run.directory_key.0) {
+            run.outcome = "interrupted".into();
+            run.message = Some(INTERRUPTED.into());
+        }
+        run
     }
 
     /// Records a failed run: nothing was applied; `message` says why and what to do.
     pub fn fail_run(&self, run_id: i64, now: Timestamp, message: &str) -> Result<()> {
-        self.finish_unapplied(run_id, "failed", now, &Counts::default(), message, &[], &[])
+        self.finish_unapplied(
+            run_id,
+            "failed",
+            now,
+            &Counts::default(),
+            message,
+            &[],
+            std::iter::empty(),
+            &[],
+        )
     }
 
     /// Records a held run with the changes it would make, for review; nothing was applied.
@@ -477,7 +722,8 @@ impl Store {
             held.counts,
             held.reason,
             held.errors,
-            held.changes,
+            held.plan.changes_iter(),
+            held.conflicts,
         )
     }
 
@@ -490,14 +736,15 @@ impl Store {
         counts: &Counts,
         message: &str,
         errors: &[EntryError],
-        changes: &[Change],
+        changes: impl Iterator<Item = Change>,
+        conflicts: &[Conflict],
     ) -> Result<()> {
         let mut c = self.writer();
         let tx = c.transaction()?;
         let held = (outcome == "held").then_some(message);
         tx.execute(
-            "UPDATE sync_runs SET outcome = ?2, finished_at = ?3, counts = ?4, message = ?5, errors = ?6, held_reason = ?7 WHERE id = ?1",
-            params![run_id, outcome, now.0, serde_json::to_string(counts)?, message, serde_json::to_string(errors)?, held],
+            "UPDATE sync_runs SET outcome = ?2, finished_at = ?3, counts = ?4, message = ?5, errors = ?6, held_reason = ?7, conflicts = ?8 WHERE id = ?1",
+            params![run_id, outcome, now.0, serde_json::to_string(counts)?, message, serde_json::to_string(errors)?, held, serde_json::to_string(conflicts)?],
         )?;
         crate::apply::insert_changes(&tx, run_id, changes)?;
         tx.execute(
@@ -511,15 +758,12 @@ impl Store {
         Ok(())
     }
 
-    /// Marks runs left `running` by a process that ended mid-run as `interrupted`. Their changes were
-    /// never committed: the apply transaction is all or nothing.
+    /// Records runs left `running` by a process that ended mid-run as `interrupted` (runs still in
+    /// progress in another process are left alone). Their changes were never committed: the apply
+    /// transaction is all or nothing.
     pub fn mark_interrupted_runs(&self, now: Timestamp) -> Result<usize> {
-        Ok(self.writer().execute(
-            "UPDATE sync_runs SET outcome = 'interrupted', finished_at = ?1,
-             message = 'Roster stopped before this run finished. Nothing from it was applied.'
-             WHERE outcome = 'running'",
-            [now.0],
-        )?)
+        let c = self.writer();
+        self.mark_interrupted(&c, now, None)
     }
 
     /// Runs, newest first; of one directory or all.
@@ -531,11 +775,11 @@ impl Store {
         let rows = st
             .query_map(params![key, limit], run_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        Ok(rows.into_iter().map(|r| self.as_seen(r)).collect())
     }
 
-    /// One run with its change records.
-    pub fn run(&self, id: i64) -> Result<(RunRecord, Vec<Change>)> {
+    /// One run.
+    pub fn run(&self, id: i64) -> Result<RunRecord> {
         let c = self.reader();
         let run = c
             .query_row(
@@ -547,23 +791,56 @@ impl Store {
             .ok_or_else(|| {
                 StoreError::NotFound(format!("There is no sync run {id} in this tenant."))
             })?;
-        let mut st = c.prepare("SELECT object, key, action, fields, reason FROM run_changes WHERE run_id = ?1 ORDER BY seq")?;
+        Ok(self.as_seen(run))
+    }
+
+    /// A page of a run's change log: up to `limit` records from position `from` (0 first), and where the
+    /// next page starts (`None` after the last).
+    pub fn run_changes(
+        &self,
+        id: i64,
+        from: u64,
+        limit: u64,
+    ) -> Result<(Vec<Change>, Option<u64>)> {
+        let c = self.reader();
+        let mut st = c.prepare_cached(
+            "SELECT seq, object, key, action, fields, reason FROM run_changes WHERE run_id = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3",
+        )?;
+        let mut last = None;
         let changes = st
-            .query_map([id], |r| {
-                let object: String = r.get(0)?;
-                Ok(Change {
-                    object: match object.as_str() {
-                        "group" => roster_core::ObjectKind::Group,
-                        "admin" => roster_core::ObjectKind::Admin,
-                        _ => roster_core::ObjectKind::User,
+            .query_map(params![id, from, limit], |r| {
+                let object: String = r.get(1)?;
+                Ok((
+                    r.get::<_, u64>(0)?,
+                    Change {
+                        object: object_kind(&object),
+                        key: r.get(2)?,
+                        action: r.get(3)?,
+                        fields: json(r.get(4)?)?,
+                        reason: r.get(5)?,
                     },
-                    key: r.get(1)?,
-                    action: r.get(2)?,
-                    fields: json(r.get(3)?)?,
-                    reason: r.get(4)?,
-                })
+                ))
             })?
+            .map(|row| {
+                row.map(|(seq, change)| {
+                    last = Some(seq);
+                    change
+                })
+            })
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok((run, changes))
+        let next = match last {
+            Some(seq) if changes.len() as u64 >= limit => Some(seq + 1),
+            _ => None,
+        };
+        Ok((changes, next))
+    }
+
+    /// How many records a run's change log has.
+    pub fn run_change_count(&self, id: i64) -> Result<u64> {
+        Ok(self.reader().query_row(
+            "SELECT count(*) FROM run_changes WHERE run_id = ?1",
+            [id],
+            |r| r.get(0),
+        )?)
     }
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 pub const APPLICATION_ID: i32 = 0x5253_5452;
 
 /// The schema version this build writes.
-pub const VERSION: i32 = 4;
+pub const VERSION: i32 = 5;
 
 /// The current schema, for new databases.
 pub const CURRENT: &str = r#"
@@ -20,7 +20,10 @@ CREATE TABLE tenant (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     name TEXT NOT NULL,
     created_at INTEGER NOT NULL,
-    pending_deletion_days INTEGER NOT NULL DEFAULT 7
+    pending_deletion_days INTEGER NOT NULL DEFAULT 7,
+    -- Bumped by every write to users, groups and admins (and by anything that changes what a plan would
+    -- be, such as the order of precedence): a plan made from an older snapshot is made again.
+    data_revision INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE connections (
     id TEXT PRIMARY KEY,
@@ -49,7 +52,13 @@ CREATE TABLE directories (
     created_at INTEGER NOT NULL,
     deletion_threshold_percent INTEGER NOT NULL DEFAULT 10,
     sync_cursor TEXT,                     -- where the next incremental fetch starts (connector-defined)
-    cursor_basis TEXT                     -- digest of the configuration the cursor was made under
+    cursor_basis TEXT,                    -- digest of the configuration the cursor was made under
+    -- Order of precedence among the syncs of the same type (1 first): what two syncs both find belongs
+    -- to the one that comes first.
+    precedence INTEGER NOT NULL DEFAULT 0,
+    -- When scheduled runs start counting: NULL until the admin starts the first run (a new sync waits
+    -- for Preview and Sync Now), or the time the admin asked for scheduled runs to begin.
+    schedule_from INTEGER
 );
 CREATE TABLE users (
     id TEXT PRIMARY KEY,
@@ -108,7 +117,8 @@ CREATE TABLE sync_runs (
     message TEXT,
     errors TEXT NOT NULL DEFAULT '[]',
     held_reason TEXT,
-    approved_run_id INTEGER REFERENCES sync_runs(id) ON DELETE SET NULL
+    approved_run_id INTEGER REFERENCES sync_runs(id) ON DELETE SET NULL,
+    conflicts TEXT NOT NULL DEFAULT '[]'  -- JSON array of Conflict: what other syncs also found
 );
 CREATE INDEX sync_runs_directory ON sync_runs(directory_key, id);
 CREATE TABLE run_changes (
@@ -121,6 +131,16 @@ CREATE TABLE run_changes (
     reason TEXT NOT NULL,
     PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
+-- What each sync left to a sync that comes first in the order of precedence, as of its last complete
+-- run: so the sync that keeps an object can report the overlap too.
+CREATE TABLE sync_conflicts (
+    directory_key TEXT NOT NULL REFERENCES directories(key) ON DELETE CASCADE,
+    winner TEXT NOT NULL REFERENCES directories(key) ON DELETE CASCADE,
+    object TEXT NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (directory_key, object, key, winner)
+) WITHOUT ROWID;
+CREATE INDEX sync_conflicts_winner ON sync_conflicts(winner);
 "#;
 
 /// The first shipped schema (version 1). Frozen.
@@ -263,14 +283,40 @@ fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Result<()> {
             )?;
             Ok(())
         }
+        4 => {
+            // Version 5: an order of precedence between syncs (oldest first, per type), the conflicts it
+            // settles, a tenant-wide data revision (a plan made from an older snapshot is made again),
+            // and a schedule that waits for the admin's first run. Existing syncs keep their schedule.
+            tx.execute_batch(
+                "ALTER TABLE tenant ADD COLUMN data_revision INTEGER NOT NULL DEFAULT 0;
+                 ALTER TABLE directories ADD COLUMN precedence INTEGER NOT NULL DEFAULT 0;
+                 ALTER TABLE directories ADD COLUMN schedule_from INTEGER;
+                 UPDATE directories SET schedule_from = created_at,
+                     precedence = 1 + (SELECT count(*) FROM directories d WHERE d.sync_type = directories.sync_type
+                         AND (d.created_at < directories.created_at
+                              OR (d.created_at = directories.created_at AND d.key < directories.key)));
+                 ALTER TABLE sync_runs ADD COLUMN conflicts TEXT NOT NULL DEFAULT '[]';
+                 CREATE TABLE sync_conflicts (
+                     directory_key TEXT NOT NULL REFERENCES directories(key) ON DELETE CASCADE,
+                     winner TEXT NOT NULL REFERENCES directories(key) ON DELETE CASCADE,
+                     object TEXT NOT NULL,
+                     key TEXT NOT NULL,
+                     PRIMARY KEY (directory_key, object, key, winner)
+                 ) WITHOUT ROWID;
+                 CREATE INDEX sync_conflicts_winner ON sync_conflicts(winner);",
+            )?;
+            Ok(())
+        }
         other => Err(StoreError::TooNew(format!(
             "No upgrade is known from schema version {other}."
         ))),
     }
 }
 
-/// Refuses files that are not SQLite databases, by their 16-byte header.
-pub(crate) fn check_header(path: &Path) -> Result<()> {
+/// Refuses files that are not SQLite databases, by their 16-byte header. An empty file is a database
+/// SQLite has not written yet only when it is being created; opened as a tenant, it is reported as empty
+/// and left as it is.
+pub(crate) fn check_header(path: &Path, creating: bool) -> Result<()> {
     let mut header = [0u8; 16];
     let mut file = std::fs::File::open(path).map_err(|e| {
         StoreError::NotFound(format!(
@@ -280,7 +326,13 @@ pub(crate) fn check_header(path: &Path) -> Result<()> {
     })?;
     let n = file.read(&mut header).unwrap_or(0);
     if n == 0 {
-        return Ok(()); // An empty file is a database SQLite has not written yet.
+        if creating {
+            return Ok(());
+        }
+        return Err(StoreError::Empty(format!(
+            "The tenant file {} is empty (0 bytes): it holds no tenant. Nothing was changed. Restore it from a backup, or delete the file.",
+            path.display()
+        )));
     }
     if n < 16 || &header != b"SQLite format 3\0" {
         return Err(StoreError::NotADatabase(format!(
@@ -322,6 +374,11 @@ pub(crate) fn migrate(
     create: Option<(&str, Timestamp)>,
     path: &Path,
 ) -> Result<()> {
+    // Up to date: nothing to write, so nothing to wait for (another process may be applying a sync).
+    let current: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current == VERSION {
+        return Ok(());
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version == 0 {

@@ -7,7 +7,7 @@ use roster_core::source::{SourceBatch, SourceGroup, SourceUser};
 use roster_core::{AttributeMap, DirectoryKey, SyncSettings, SyncType, Timestamp};
 use roster_store::schema;
 use roster_store::{
-    ApplyOptions, Candidates, ConnectionRecord, DirectoryRecord, Store, StoreError, Trigger,
+    ApplyOptions, Candidates, ConnectionRecord, DirectoryRecord, PageAt, Store, StoreError, Trigger,
 };
 use std::path::Path;
 
@@ -47,6 +47,8 @@ fn add_directory(store: &Store) -> DirectoryRecord {
         deletion_threshold_percent: 10,
         created_at: NOW,
         cursor: None,
+        precedence: 0,
+        schedule_from: None,
     };
     store.insert_directory(&d).unwrap();
     d
@@ -61,6 +63,7 @@ fn settings(d: &DirectoryRecord) -> SyncSettings {
         roles: Vec::new(),
         deletion_threshold_percent: 10,
         retention_days: 7,
+        others: Default::default(),
     }
 }
 
@@ -102,17 +105,17 @@ fn sync_batch(
         usernames: names.iter().map(|s| s.to_string()).collect(),
         emails: Vec::new(),
     };
-    let snap = store.snapshot(&d.key, &cands)?;
+    let (snap, rev) = store.snapshot(&d.key, &cands)?;
     let p = plan(&settings(d), &snap, &Scope::Full(b), NOW);
-    let run = store.begin_run(&d.key, Trigger::Manual, NOW)?;
-    let rev = store.directory(d.key.as_str())?.revision;
+    let (run, _lease) = store.begin_run(&d.key, Trigger::Manual, NOW)?;
     store.apply(
         &p,
-        &p.changes(),
         &ApplyOptions {
             run_id: run,
             key: &d.key,
-            expected_revision: rev,
+            expected_data_revision: rev,
+            conflicts: &p.conflicts,
+            complete: true,
             full: true,
             now: NOW,
             connection_state: None,
@@ -221,7 +224,7 @@ fn upgrades_from_the_first_schema_keep_data_and_match_a_new_database() {
         )
         .unwrap();
     let store = Store::open(&old, None).unwrap();
-    let users = store.users_page("", false, 0, 10).unwrap();
+    let users = store.users_page("", false, PageAt::Offset(0), 10).unwrap();
     assert_eq!(
         users
             .rows
@@ -234,7 +237,7 @@ fn upgrades_from_the_first_schema_keep_data_and_match_a_new_database() {
         ],
         "version 4 moves each user's memberships onto the user's row"
     );
-    let groups = store.groups_page("", 0, 10).unwrap();
+    let groups = store.groups_page("", PageAt::Offset(0), 10).unwrap();
     assert_eq!(
         groups
             .rows
@@ -244,7 +247,7 @@ fn upgrades_from_the_first_schema_keep_data_and_match_a_new_database() {
         vec![1, 1],
         "member counts survive the upgrade"
     );
-    let snap = store
+    let (snap, _) = store
         .snapshot(
             &roster_core::DirectoryKey("DSAAAAAAAAAAAAAAAAAA".into()),
             &Default::default(),
@@ -268,6 +271,11 @@ fn upgrades_from_the_first_schema_keep_data_and_match_a_new_database() {
     assert_eq!(
         d.deletion_threshold_percent, 10,
         "version 2's new column gets its default for old rows"
+    );
+    assert_eq!(
+        (d.precedence, d.schedule_from),
+        (1, Some(Timestamp(1))),
+        "version 5 orders existing syncs by age and keeps their schedule running"
     );
     drop(store);
     drop(new_store(dir.path()));
@@ -321,8 +329,8 @@ fn apply_writes_users_groups_memberships_and_the_run_log() {
     let store = new_store(dir.path());
     let d = add_directory(&store);
     let run = sync(&store, &d, &["alice", "bob"]).unwrap();
-    let page = store.users_page("", false, 0, 10).unwrap();
-    assert_eq!(page.total, 2);
+    let page = store.users_page("", false, PageAt::Offset(0), 10).unwrap();
+    assert_eq!(page.total, Some(2));
     assert_eq!(
         page.rows[0].groups,
         vec!["Staff"],
@@ -333,14 +341,24 @@ fn apply_writes_users_groups_memberships_and_the_run_log() {
         Some("Staff"),
         "the managing sync's name is listed"
     );
-    let (rec, changes) = store.run(run).unwrap();
+    let rec = store.run(run).unwrap();
     assert_eq!(rec.outcome, "succeeded");
     assert_eq!(rec.counts.created, 2);
+    let (changes, next) = store.run_changes(run, 0, 1000).unwrap();
     assert_eq!(
-        changes.len(),
-        3,
+        (changes.len(), next),
+        (3, None),
         "one change record per object: one group and two users"
     );
+    assert_eq!(store.run_change_count(run).unwrap(), 3);
+    let (first, next) = store.run_changes(run, 0, 2).unwrap();
+    let (rest, end) = store.run_changes(run, next.unwrap(), 2).unwrap();
+    assert_eq!(
+        (first.len(), rest.len(), end),
+        (2, 1, None),
+        "the change log reads page by page"
+    );
+    assert_eq!([first, rest].concat(), changes);
     let d2 = store.directory(d.key.as_str()).unwrap();
     assert_eq!(
         d2.last_full_sync,
@@ -364,7 +382,7 @@ fn a_group_taken_over_or_deleted_keeps_no_members_from_before() {
     )
     .unwrap();
     sync(&store, &d, &["alice", "bob"]).unwrap();
-    let groups = store.groups_page("", 0, 10).unwrap();
+    let groups = store.groups_page("", PageAt::Offset(0), 10).unwrap();
     assert_eq!(
         groups
             .rows
@@ -374,7 +392,9 @@ fn a_group_taken_over_or_deleted_keeps_no_members_from_before() {
         vec![("Staff", 2)],
         "the synced group replaces the members of the group it takes over"
     );
-    let carol = store.users_page("carol", false, 0, 10).unwrap();
+    let carol = store
+        .users_page("carol", false, PageAt::Offset(0), 10)
+        .unwrap();
     assert!(
         carol.rows[0].groups.is_empty(),
         "{:?}",
@@ -400,7 +420,7 @@ fn a_group_taken_over_or_deleted_keeps_no_members_from_before() {
         )
         .unwrap();
     assert_eq!(left, "[]", "a deleted group leaves no member lists behind");
-    let users = store.users_page("", false, 0, 10).unwrap();
+    let users = store.users_page("", false, PageAt::Offset(0), 10).unwrap();
     assert_eq!(
         users
             .rows
@@ -425,15 +445,16 @@ fn a_failing_apply_changes_nothing() {
     let b = batch(&["carol", "dave"]);
     let mut p = plan(&settings(&d), &Snapshot::default(), &Scope::Full(&b), NOW);
     p.users[1].user.fields.username = "ALICE".into();
-    let run = store.begin_run(&d.key, Trigger::Manual, NOW).unwrap();
+    let (run, _lease) = store.begin_run(&d.key, Trigger::Manual, NOW).unwrap();
     let err = store
         .apply(
             &p,
-            &p.changes(),
             &ApplyOptions {
                 run_id: run,
                 key: &d.key,
-                expected_revision: 1,
+                expected_data_revision: store.data_revision().unwrap(),
+                conflicts: &[],
+                complete: true,
                 full: true,
                 now: NOW,
                 connection_state: None,
@@ -448,9 +469,10 @@ fn a_failing_apply_changes_nothing() {
         matches!(err, StoreError::Sqlite(_)),
         "the duplicate username must fail: {err}"
     );
-    let users = store.users_page("", false, 0, 10).unwrap();
+    let users = store.users_page("", false, PageAt::Offset(0), 10).unwrap();
     assert_eq!(
-        users.total, 1,
+        users.total,
+        Some(1),
         "carol, written before the failure, must have been rolled back"
     );
     assert_eq!(
@@ -472,16 +494,33 @@ fn a_stale_plan_is_refused() {
     let d = add_directory(&store);
     sync(&store, &d, &["alice"]).unwrap();
     let b = batch(&["alice", "bob"]);
-    let p = plan(&settings(&d), &Snapshot::default(), &Scope::Full(&b), NOW);
-    let run = store.begin_run(&d.key, Trigger::Manual, NOW).unwrap();
+    let (snap, stale) = store.snapshot(&d.key, &Candidates::default()).unwrap();
+    let p = plan(&settings(&d), &snap, &Scope::Full(&b), NOW);
+    // Someone adds a user by hand while the plan is made.
+    let dave = roster_core::User {
+        id: roster_core::UserId("DUDAVE00000000000000".into()),
+        fields: roster_core::UserFields {
+            username: "dave".into(),
+            ..Default::default()
+        },
+        status: roster_core::UserStatus::Active,
+        managed_by: None,
+        external_id: None,
+        last_directory_sync: None,
+        trashed_at: None,
+        groups: Vec::new(),
+    };
+    store.insert_user(&dave, NOW).unwrap();
+    let (run, _lease) = store.begin_run(&d.key, Trigger::Manual, NOW).unwrap();
     let err = store
         .apply(
             &p,
-            &p.changes(),
             &ApplyOptions {
                 run_id: run,
                 key: &d.key,
-                expected_revision: 0,
+                expected_data_revision: stale,
+                conflicts: &[],
+                complete: true,
                 full: true,
                 now: NOW,
                 connection_state: None,
@@ -493,8 +532,16 @@ fn a_stale_plan_is_refused() {
         )
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict(_)),
-        "a plan made before another run applied must be refused: {err}"
+        matches!(err, StoreError::Stale(_)),
+        "a plan made before something else wrote users must be refused as stale: {err}"
+    );
+    assert_eq!(
+        store
+            .users_page("", false, PageAt::Offset(0), 10)
+            .unwrap()
+            .total,
+        Some(2),
+        "and nothing of it was applied (alice and dave only)"
     );
 }
 
@@ -520,8 +567,11 @@ fn expired_trash_is_purged_and_search_pages() {
     sync(&store, &d, &["alice", "bob", "carol"]).unwrap();
     store.trash_user("BOB", NOW).unwrap();
     assert_eq!(
-        store.users_page("", true, 0, 10).unwrap().total,
-        1,
+        store
+            .users_page("", true, PageAt::Offset(0), 10)
+            .unwrap()
+            .total,
+        Some(1),
         "bob is in the trash"
     );
     assert_eq!(
@@ -538,7 +588,9 @@ fn expired_trash_is_purged_and_search_pages() {
         1,
         "deleted for good after it"
     );
-    let page = store.users_page("CAR", false, 0, 10).unwrap();
+    let page = store
+        .users_page("CAR", false, PageAt::Offset(0), 10)
+        .unwrap();
     assert_eq!(
         page.rows
             .iter()
@@ -547,30 +599,66 @@ fn expired_trash_is_purged_and_search_pages() {
         vec!["carol"],
         "search is case-insensitive"
     );
-    let page = store.users_page("", false, 1, 1).unwrap();
+    let page = store.users_page("", false, PageAt::Offset(1), 1).unwrap();
     assert_eq!(
         (page.total, page.rows[0].username.as_str()),
-        (2, "carol"),
+        (Some(2), "carol"),
         "pages are sorted by username"
     );
     assert_eq!(
-        store.users_page("50%_", false, 0, 10).unwrap().total,
-        0,
+        store
+            .users_page("50%_", false, PageAt::Offset(0), 10)
+            .unwrap()
+            .total,
+        Some(0),
         "LIKE wildcards in a query are matched literally"
     );
 }
 
 #[test]
-fn interrupted_runs_are_marked() {
+fn only_runs_whose_process_is_gone_are_interrupted() {
     let dir = tempfile::tempdir().unwrap();
     let store = new_store(dir.path());
     let d = add_directory(&store);
-    store.begin_run(&d.key, Trigger::Schedule, NOW).unwrap();
-    assert_eq!(store.mark_interrupted_runs(NOW).unwrap(), 1);
+    let (_, lease) = store.begin_run(&d.key, Trigger::Schedule, NOW).unwrap();
+    // Another process (rosterctl beside the app) opens the tenant while the run is in progress.
+    let other = Store::open(store.path(), None).unwrap();
     assert_eq!(
-        store.runs(None, 1).unwrap()[0].outcome,
+        other.runs(None, 1).unwrap()[0].outcome,
+        "running",
+        "a live run is shown as running, not interrupted"
+    );
+    assert_eq!(
+        other.mark_interrupted_runs(NOW).unwrap(),
+        0,
+        "and is not marked"
+    );
+    assert!(
+        matches!(
+            other.begin_run(&d.key, Trigger::Manual, NOW),
+            Err(StoreError::Conflict(_))
+        ),
+        "a second run of the same sync, from another process, is refused while the first runs"
+    );
+    drop(lease); // the process running it ends
+    assert_eq!(
+        other.runs(None, 1).unwrap()[0].outcome,
         "interrupted",
-        "a run left running by a dead process is marked"
+        "a run whose process is gone reads as interrupted"
+    );
+    let before = std::fs::read(store.path()).unwrap();
+    let _ = other.runs(None, 10).unwrap();
+    assert_eq!(
+        std::fs::read(store.path()).unwrap(),
+        before,
+        "reading the runs writes nothing"
+    );
+    let (_, _lease) = other.begin_run(&d.key, Trigger::Manual, NOW).unwrap();
+    let runs = other.runs(None, 2).unwrap();
+    assert_eq!(
+        (runs[0].outcome.as_str(), runs[1].outcome.as_str()),
+        ("running", "interrupted"),
+        "the next run records the dead one as interrupted"
     );
 }
 
@@ -599,10 +687,10 @@ fn a_snapshot_read_in_two_parts_equals_the_one_read() {
         usernames: vec!["alice".into(), "bob".into(), "carol".into()],
         emails: Vec::new(),
     };
-    let whole = store.snapshot(&d.key, &cands).unwrap();
+    let (whole, _) = store.snapshot(&d.key, &cands).unwrap();
     // The managed part is read on a connection of its own (the engine reads it on another thread while
     // the directory is fetched), then completed with the candidates.
-    let mut parts = Store::managed_snapshot_at(store.path(), &d.key).unwrap();
+    let (mut parts, _) = Store::managed_snapshot_at(store.path(), &d.key).unwrap();
     assert_eq!(parts.users.len(), 2, "alice and bob, with their groups");
     assert!(parts.users.iter().all(|u| !u.groups.is_empty()));
     store.add_candidates(&d.key, &mut parts, &cands).unwrap();
@@ -612,4 +700,242 @@ fn a_snapshot_read_in_two_parts_equals_the_one_read() {
         "carol, unmanaged, would be taken over"
     );
     assert_eq!(parts, whole);
+}
+
+#[test]
+fn opening_a_tenant_writes_nothing_and_reads_never_wait_for_a_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_directory(&store);
+    sync(&store, &d, &["alice", "bob"]).unwrap();
+    // Another process is in the middle of applying a large sync: it holds the write lock.
+    let writer = rusqlite::Connection::open(store.path()).unwrap();
+    writer
+        .execute_batch("BEGIN IMMEDIATE; UPDATE users SET notes = 'x';")
+        .unwrap();
+    let started = std::time::Instant::now();
+    let reader = Store::open(store.path(), None).expect("opening must not need the write lock");
+    let page = reader
+        .users_page("", false, PageAt::Offset(0), 10)
+        .expect("reading must not wait for the writer");
+    assert_eq!(page.total, Some(2));
+    assert!(
+        reader.runs(None, 10).is_ok(),
+        "the run list reads too (it writes nothing)"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "nothing waited for the writer's lock (the busy timeout is 10 s): {:?}",
+        started.elapsed()
+    );
+    writer.execute_batch("ROLLBACK").unwrap();
+}
+
+#[test]
+fn an_empty_tenant_file_is_reported_and_left_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.sqlite3");
+    std::fs::write(&path, b"").unwrap();
+    let err = Store::open(&path, None).unwrap_err();
+    assert!(
+        matches!(err, StoreError::Empty(_)) && err.to_string().contains("empty"),
+        "a zero-byte tenant file is reported as empty: {err}"
+    );
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        0,
+        "and is left unchanged (not turned into a database)"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn tenant_files_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_directory(&store);
+    sync(&store, &d, &["alice"]).unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let wal = dir.path().join("t.sqlite3-wal");
+    assert_eq!(mode(store.path()), 0o600, "a new tenant file is 0600");
+    assert_eq!(mode(&wal), 0o600, "and so is SQLite's journal beside it");
+    drop(store); // the last connection removes the journal
+                 // A file from an older Roster, created under a usual umask.
+    std::fs::set_permissions(
+        dir.path().join("t.sqlite3"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let store = Store::open(&dir.path().join("t.sqlite3"), None).unwrap();
+    assert_eq!(
+        mode(store.path()),
+        0o600,
+        "opening an older file makes it private"
+    );
+    sync(&store, &d, &["alice", "bob"]).unwrap();
+    assert_eq!(mode(&wal), 0o600, "and its new journal too");
+}
+
+#[test]
+fn a_whole_list_is_read_page_by_page_after_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_directory(&store);
+    let names: Vec<String> = (0..250).map(|i| format!("User{i:03}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    sync(&store, &d, &refs).unwrap();
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let at = match &after {
+            Some(k) => PageAt::After(k),
+            None => PageAt::Offset(0),
+        };
+        let page = store.users_page("", false, at, 100).unwrap();
+        if after.is_some() {
+            assert_eq!(page.total, None, "pages after a key are not counted again");
+        }
+        pages += 1;
+        seen.extend(page.rows.iter().map(|r| r.username.clone()));
+        match page.next {
+            Some(k) => after = Some(k),
+            None => break,
+        }
+    }
+    assert_eq!(seen, names, "every user once, in order");
+    assert_eq!(pages, 3, "250 users in pages of 100");
+    let groups = store.groups_page("", PageAt::After("Staff"), 10).unwrap();
+    assert!(
+        groups.rows.is_empty() && groups.next.is_none(),
+        "nothing after the last group"
+    );
+    let groups = store.groups_page("", PageAt::After("STA"), 10).unwrap();
+    assert_eq!(
+        groups.rows.len(),
+        1,
+        "keys compare case-insensitively, as the lists sort"
+    );
+}
+
+#[test]
+fn a_sync_writes_its_groups_members_whoever_manages_them_and_records_its_conflicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let first = add_directory(&store);
+    let second = DirectoryRecord {
+        key: DirectoryKey::from_random([4; 16]),
+        name: "Engineering".into(),
+        groups: vec!["g2".into()],
+        created_at: Timestamp(NOW.0 + 1),
+        ..first.clone()
+    };
+    store.insert_directory(&second).unwrap();
+    let dirs = store.directories().unwrap();
+    let rank = |k: &DirectoryKey| dirs.iter().find(|d| &d.key == k).unwrap().precedence;
+    assert_eq!(
+        (rank(&first.key), rank(&second.key)),
+        (1, 2),
+        "syncs come in the order they were added"
+    );
+    sync(&store, &first, &["alice", "bob"]).unwrap();
+    // The second sync finds alice too, in its own group "Eng".
+    let b = SourceBatch {
+        users: batch(&["alice", "carol"]).users,
+        groups: vec![SourceGroup {
+            external_id: "g2".into(),
+            name: "Eng".into(),
+            description: None,
+            members: vec!["ext-alice".into(), "ext-carol".into()],
+        }],
+        ..Default::default()
+    };
+    let s2 = SyncSettings {
+        others: [(
+            first.key.clone(),
+            roster_core::OtherSync {
+                name: first.name.clone(),
+                takes_precedence: true,
+            },
+        )]
+        .into_iter()
+        .collect(),
+        ..settings(&second)
+    };
+    let cands = Candidates {
+        usernames: vec!["alice".into(), "carol".into()],
+        emails: Vec::new(),
+    };
+    let (snap, rev) = store.snapshot(&second.key, &cands).unwrap();
+    let p = plan(&s2, &snap, &Scope::Full(&b), NOW);
+    assert_eq!(
+        p.memberships.len(),
+        1,
+        "alice joins Eng: {:?}",
+        p.memberships
+    );
+    let (run, _lease) = store.begin_run(&second.key, Trigger::Manual, NOW).unwrap();
+    store
+        .apply(
+            &p,
+            &ApplyOptions {
+                run_id: run,
+                key: &second.key,
+                expected_data_revision: rev,
+                conflicts: &p.conflicts,
+                complete: true,
+                full: true,
+                now: NOW,
+                connection_state: None,
+                outcome: "succeeded",
+                approves: None,
+                message: "ok",
+                cursor: None,
+            },
+        )
+        .unwrap();
+    let alice = store
+        .users_page("alice", false, PageAt::Offset(0), 10)
+        .unwrap()
+        .rows
+        .remove(0);
+    assert_eq!(
+        (alice.groups, alice.managed_by.as_deref()),
+        (vec!["Eng".to_string(), "Staff".to_string()], Some("Staff")),
+        "alice stays the first sync's and is in both syncs' groups"
+    );
+    let won = store.conflicts_won(&first.key).unwrap();
+    assert_eq!(
+        won.iter()
+            .map(|c| (c.key.as_str(), c.other_name.as_str(), c.kept))
+            .collect::<Vec<_>>(),
+        vec![("alice", "Engineering", true)],
+        "the first sync can report what the second left to it"
+    );
+    assert_eq!(
+        store.runs(Some(second.key.as_str()), 1).unwrap()[0]
+            .conflicts
+            .len(),
+        1,
+        "the second sync's run records the conflict"
+    );
+    assert_eq!(
+        store.conflict_counts().unwrap().get(first.key.as_str()),
+        Some(&1)
+    );
+    // Reordering forgets conflicts recorded under the old order and makes plans in progress stale.
+    let before = store.data_revision().unwrap();
+    store.set_precedence(second.key.as_str(), 1).unwrap();
+    let dirs = store.directories().unwrap();
+    let rank = |k: &DirectoryKey| dirs.iter().find(|d| &d.key == k).unwrap().precedence;
+    assert_eq!((rank(&second.key), rank(&first.key)), (1, 2));
+    assert!(store.conflicts_won(&first.key).unwrap().is_empty());
+    assert!(store.data_revision().unwrap() > before);
+    store.delete_directory(second.key.as_str()).unwrap();
+    assert_eq!(
+        store.directory(first.key.as_str()).unwrap().precedence,
+        1,
+        "the syncs after a deleted one move up"
+    );
 }

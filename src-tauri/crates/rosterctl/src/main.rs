@@ -4,6 +4,14 @@
 
 use clap::{Parser, Subcommand};
 
+/// `println!` that stops quietly when the reader has gone (`| head`) instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)?;
+    }};
+}
+
 /// The same allocator as the desktop app (see `src-tauri/main.rs`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -168,7 +176,11 @@ enum DirectoryCmd {
         #[arg(long)]
         interval_minutes: Option<u32>,
         #[arg(long)]
-        deletion_threshold_percent: Option<u8>,
+        deletion_threshold_percent: Option<u32>,
+        /// Place in the order of precedence among the syncs of its type (1 first): what two syncs both
+        /// find belongs to the one that comes first.
+        #[arg(long)]
+        precedence: Option<usize>,
     },
     /// Delete a directory sync (its users stay, unmanaged).
     Delete { key: String },
@@ -183,6 +195,10 @@ enum ConnectionCmd {
     },
     /// Delete a connection no directory sync uses.
     Delete { id: String },
+    /// Enter a connection's secret again (an LDAP bind password, a Google client secret), after a tenant
+    /// import or when it was lost. Read from the terminal without echo, or from the first line of standard
+    /// input; it goes to the secret store only.
+    SetSecret { id: String },
     /// Sign in again to a cloud connection whose consent was revoked or expired (its syncs are kept).
     Reauthorize {
         id: String,
@@ -302,8 +318,14 @@ enum RunsCmd {
         #[arg(long)]
         json: bool,
     },
-    /// One run with its per-object changes.
+    /// One run with its first per-object changes.
     Show {
+        run_id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every per-object change of a run, page by page.
+    Changes {
         run_id: i64,
         #[arg(long)]
         json: bool,
@@ -320,6 +342,8 @@ enum Failure {
     Api(ApiError),
     Held(String),
     RunFailed(String),
+    /// Whoever read the output stopped (`rosterctl … | head`): not an error.
+    Closed,
 }
 
 impl From<ApiError> for Failure {
@@ -328,10 +352,71 @@ impl From<ApiError> for Failure {
     }
 }
 
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Failure::Closed
+        } else {
+            Failure::Api(ApiError::new(
+                roster_api::Code::Unknown,
+                format!("The output could not be written: {e}."),
+            ))
+        }
+    }
+}
+
+impl From<serde_json::Error> for Failure {
+    fn from(e: serde_json::Error) -> Self {
+        match e.io_error_kind() {
+            Some(kind) => std::io::Error::from(kind).into(),
+            None => Failure::Api(ApiError::new(roster_api::Code::Unknown, e.to_string())),
+        }
+    }
+}
+
 fn print_json<T: serde::Serialize>(v: &T) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(v)
-        .map_err(|e| ApiError::new(roster_api::Code::Unknown, e.to_string()))?;
-    println!("{text}");
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes a whole list, page by page after the last key (each page costs the same, and only one page is
+/// ever in memory): as a JSON array, one element per line, or as text lines.
+fn stream<T: serde::Serialize>(
+    mut page: impl FnMut(Option<&str>) -> roster_api::Result<json::Page<T>>,
+    as_json: bool,
+    mut line: impl FnMut(&T) -> String,
+) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut after: Option<String> = None;
+    let mut first = true;
+    if as_json {
+        out.write_all(b"[")?;
+    }
+    loop {
+        let p = page(after.as_deref())?;
+        for row in &p.rows {
+            if as_json {
+                out.write_all(if first { b"\n" } else { b",\n" })?;
+                serde_json::to_writer(&mut out, row)?;
+            } else {
+                writeln!(out, "{}", line(row))?;
+            }
+            first = false;
+        }
+        match p.next {
+            Some(k) => after = Some(k),
+            None => break,
+        }
+    }
+    if as_json {
+        out.write_all(b"\n]\n")?;
+    }
+    out.flush()?;
     Ok(())
 }
 
@@ -344,17 +429,11 @@ fn read(path: &PathBuf) -> Result<String, Failure> {
     })
 }
 
-fn all_pages<T>(
-    mut page: impl FnMut(u64) -> roster_api::Result<json::Page<T>>,
-) -> roster_api::Result<Vec<T>> {
-    let mut out = Vec::new();
-    loop {
-        let p = page(out.len() as u64)?;
-        let n = p.rows.len();
-        out.extend(p.rows);
-        if n == 0 || out.len() as u64 >= p.total {
-            return Ok(out);
-        }
+/// The first page of a list, or the page after `after`.
+fn at(after: Option<&str>) -> roster_api::PageAt<'_> {
+    match after {
+        Some(k) => roster_api::PageAt::After(k),
+        None => roster_api::PageAt::After(""),
     }
 }
 
@@ -362,7 +441,7 @@ fn report(r: &json::RunReport, as_json: bool) -> Result<(), Failure> {
     if as_json {
         print_json(r)?;
     } else {
-        println!(
+        say!(
             "{} ({}): {}",
             r.directory_name,
             r.outcome,
@@ -381,7 +460,7 @@ fn report(r: &json::RunReport, as_json: bool) -> Result<(), Failure> {
                     )
                 })
                 .collect();
-            println!(
+            say!(
                 "  {:<6} {:<10} {}  {}",
                 c.object.as_str(),
                 c.action,
@@ -389,14 +468,30 @@ fn report(r: &json::RunReport, as_json: bool) -> Result<(), Failure> {
                 fields.join("; ")
             );
         }
-        if r.changes.len() > 200 {
-            println!(
-                "  … and {} more changes (use --json for all)",
-                r.changes.len() - 200
-            );
+        let shown = r.changes.len().min(200) as u64;
+        if r.changes_total > shown {
+            match r.run_id {
+                Some(id) => say!(
+                    "  … and {} more changes (all of them: rosterctl runs changes {id})",
+                    r.changes_total - shown
+                ),
+                None => say!("  … and {} more changes", r.changes_total - shown),
+            }
         }
         for e in &r.errors {
-            println!("  skipped {}: {}", e.key, e.message);
+            match &e.name {
+                Some(name) => say!("  skipped {} ({name}): {}", e.key, e.message),
+                None => say!("  skipped {}: {}", e.key, e.message),
+            }
+        }
+        for c in &r.conflicts {
+            say!(
+                "  {} {} also found by \"{}\": {}",
+                c.object.as_str(),
+                c.key,
+                c.other_name,
+                if c.kept { "kept here" } else { "left to it" }
+            );
         }
     }
     match r.outcome.as_str() {
@@ -444,7 +539,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 if json {
                     print_json(&t)?
                 } else {
-                    println!("Created tenant \"{}\" ({}).", t.name, t.id)
+                    say!("Created tenant \"{}\" ({}).", t.name, t.id)
                 }
             }
             TenantCmd::List { json } => {
@@ -458,7 +553,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     print_json(&all)?
                 } else {
                     for t in all {
-                        println!(
+                        say!(
                             "{} {:<30} {}",
                             if t.current { "*" } else { " " },
                             t.name,
@@ -469,16 +564,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             TenantCmd::Switch { name } => {
                 let t = roster.switch_tenant(&name).await?;
-                println!("Opened tenant \"{}\".", t.name);
+                say!("Opened tenant \"{}\".", t.name);
             }
             TenantCmd::Rename { tenant, name } => {
                 let t = roster.rename_tenant(&tenant, &name)?;
-                println!("Renamed tenant {} to \"{}\".", t.id, t.name);
+                say!("Renamed tenant {} to \"{}\".", t.id, t.name);
             }
             TenantCmd::Delete { tenant } => {
                 let _ = roster.open_default_tenant(false);
                 roster.delete_tenant(&tenant)?;
-                println!("Deleted tenant \"{tenant}\".");
+                say!("Deleted tenant \"{tenant}\".");
             }
             TenantCmd::Export => {
                 open(&roster)?;
@@ -492,7 +587,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     ))
                 })?;
                 let t = roster.import_tenant(&name, &export)?;
-                println!(
+                say!(
                     "Created tenant \"{}\" ({}) from {}.",
                     t.name,
                     t.id,
@@ -507,8 +602,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     spec: path,
                     consent,
                 } => {
-                    let spec = spec::parse(&read(&path)?)?;
-                    let key = roster
+                    let mut spec = spec::parse(&read(&path)?)?;
+                    spec.read_files()?;
+                    let added = roster
                         .add_directory_signed_in(
                             spec,
                             &Prompt {
@@ -517,7 +613,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                             std::time::Duration::from_secs(consent.consent_timeout),
                         )
                         .await?;
-                    print_json(&serde_json::json!({ "directory_key": key }))?;
+                    for c in &added.conflicts {
+                        eprintln!("rosterctl: note: {c}");
+                    }
+                    print_json(&added)?;
                 }
                 DirectoryCmd::List { json } => {
                     let all = roster.list_directories()?;
@@ -525,31 +624,38 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                         print_json(&all)?
                     } else {
                         for d in all {
-                            println!(
-                                "{}  {:<28} {:<5} {:<9} last full sync: {}  status: {}",
+                            say!(
+                                "{}  {:<28} {:<5} #{} {:<9} last full sync: {}  status: {}{}",
                                 d.directory_key,
                                 d.name,
                                 d.sync_type,
+                                d.precedence,
                                 d.schedule,
                                 d.last_full_sync.as_deref().unwrap_or("never"),
-                                d.status
+                                d.status,
+                                if d.conflicts > 0 {
+                                    format!("  conflicts with other syncs: {}", d.conflicts)
+                                } else {
+                                    String::new()
+                                }
                             );
                         }
                     }
                 }
                 DirectoryCmd::Pause { key } => {
                     roster.set_paused(&key, true)?;
-                    println!("Scheduled syncs of {key} are paused.");
+                    say!("Scheduled syncs of {key} are paused.");
                 }
                 DirectoryCmd::Resume { key } => {
                     roster.set_paused(&key, false)?;
-                    println!("Scheduled syncs of {key} are resumed.");
+                    say!("Scheduled syncs of {key} are resumed.");
                 }
                 DirectoryCmd::Set {
                     key,
                     name,
                     interval_minutes,
                     deletion_threshold_percent,
+                    precedence,
                 } => {
                     let d = roster.update_directory(
                         &key,
@@ -557,6 +663,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                             name,
                             interval_minutes,
                             deletion_threshold_percent,
+                            precedence,
                             ..Default::default()
                         },
                     )?;
@@ -564,7 +671,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 }
                 DirectoryCmd::Delete { key } => {
                     roster.delete_directory(&key)?;
-                    println!("Deleted directory sync {key}. Its users stay, no longer managed by a sync.");
+                    say!("Deleted directory sync {key}. Its users stay, no longer managed by a sync.");
                 }
             }
         }
@@ -577,7 +684,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                         print_json(&all)?
                     } else {
                         for c in all {
-                            println!(
+                            say!(
                                 "{}  {:<16} {:<30} used by: {}",
                                 c.id,
                                 c.kind,
@@ -589,7 +696,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 }
                 ConnectionCmd::Delete { id } => {
                     roster.delete_connection(&id)?;
-                    println!("Deleted connection {id}.");
+                    say!("Deleted connection {id}.");
+                }
+                ConnectionCmd::SetSecret { id } => {
+                    let secret = read_secret(&id)?;
+                    let c = roster.set_connection_secret(&id, secret)?;
+                    say!(
+                        "The secret of the connection \"{}\" is saved ({}).",
+                        c.name,
+                        c.status
+                    );
                 }
                 ConnectionCmd::Reauthorize { id, consent } => {
                     let c = roster
@@ -609,7 +725,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                         print_json(&checks)?;
                     } else {
                         for c in &checks {
-                            println!(
+                            say!(
                                 "{} {:<8} {}  {}",
                                 if c.ok { "ok  " } else { "FAIL" },
                                 c.step,
@@ -643,7 +759,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                         print_json(&groups)?;
                     } else {
                         for g in groups {
-                            println!(
+                            say!(
                                 "{:<30} {:>6} members  {}",
                                 g.name,
                                 g.member_count.map(|n| n.to_string()).unwrap_or_default(),
@@ -695,22 +811,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Users(cmd) => {
             open(&roster)?;
             match cmd {
-                UsersCmd::List { query, json } => {
-                    let rows = all_pages(|o| roster.users_page(&query, o, 1000))?;
-                    if json {
-                        print_json(&rows)?
-                    } else {
-                        for u in rows {
-                            println!(
-                                "{:<32} {:<36} {:<16} {}",
-                                u.username,
-                                u.email.unwrap_or_default(),
-                                u.status,
-                                u.groups.join(", ")
-                            );
-                        }
-                    }
-                }
+                UsersCmd::List { query, json } => stream(
+                    |after| roster.users_page(&query, at(after), 1000),
+                    json,
+                    |u| {
+                        format!(
+                            "{:<32} {:<36} {:<16} {}",
+                            u.username,
+                            u.email.as_deref().unwrap_or_default(),
+                            u.status,
+                            u.groups.join(", ")
+                        )
+                    },
+                )?,
                 UsersCmd::Add {
                     username,
                     email,
@@ -740,58 +853,51 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 }
                 UsersCmd::Trash { username } => {
                     roster.trash_user(&username)?;
-                    println!("Moved {username} to the trash.");
+                    say!("Moved {username} to the trash.");
                 }
             }
         }
         Command::Groups(ListCmd::List { query, json }) => {
             open(&roster)?;
-            let rows = all_pages(|o| roster.groups_page(&query, o, 1000))?;
-            if json {
-                print_json(&rows)?
-            } else {
-                for g in rows {
-                    println!(
+            stream(
+                |after| roster.groups_page(&query, at(after), 1000),
+                json,
+                |g| {
+                    format!(
                         "{:<32} {:>6} members  {}",
                         g.name,
                         g.member_count,
-                        g.managed_by.unwrap_or_default()
-                    );
-                }
-            }
+                        g.managed_by.as_deref().unwrap_or_default()
+                    )
+                },
+            )?;
         }
         Command::Admins(ListCmd::List { query, json }) => {
             open(&roster)?;
-            let rows = all_pages(|o| roster.admins_page(&query, o, 1000))?;
-            if json {
-                print_json(&rows)?
-            } else {
-                for a in rows {
-                    println!("{:<36} {:<28} {:<20} {}", a.email, a.name, a.role, a.status);
-                }
-            }
+            stream(
+                |after| roster.admins_page(&query, at(after), 1000),
+                json,
+                |a| format!("{:<36} {:<28} {:<20} {}", a.email, a.name, a.role, a.status),
+            )?;
         }
         Command::Trash(cmd) => {
             open(&roster)?;
             match cmd {
-                TrashCmd::List { query, json } => {
-                    let rows = all_pages(|o| roster.trash_page(&query, o, 1000))?;
-                    if json {
-                        print_json(&rows)?
-                    } else {
-                        for u in rows {
-                            println!(
-                                "{:<32} deleted for good on {}",
-                                u.username,
-                                u.purge_at.unwrap_or_default()
-                            );
-                        }
-                    }
-                }
-                TrashCmd::Purge => println!("Deleted {} users for good.", roster.purge_trash()?),
+                TrashCmd::List { query, json } => stream(
+                    |after| roster.trash_page(&query, at(after), 1000),
+                    json,
+                    |u| {
+                        format!(
+                            "{:<32} deleted for good on {}",
+                            u.username,
+                            u.purge_at.as_deref().unwrap_or_default()
+                        )
+                    },
+                )?,
+                TrashCmd::Purge => say!("Deleted {} users for good.", roster.purge_trash()?),
                 TrashCmd::Restore { username } => {
                     roster.restore_user(&username)?;
-                    println!("Restored {username} from the trash.");
+                    say!("Restored {username} from the trash.");
                 }
             }
         }
@@ -804,7 +910,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                         print_json(&runs)?
                     } else {
                         for r in runs {
-                            println!(
+                            say!(
                                 "{:>6}  {}  {:<10} {:<11} {}",
                                 r.run_id,
                                 r.started_at,
@@ -820,15 +926,51 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     if json {
                         print_json(&r)?
                     } else {
-                        let _ = report(&r, false);
+                        match report(&r, false) {
+                            Err(Failure::Closed) => return Err(Failure::Closed),
+                            _ => {} // a held or failed run shown later is not this command failing
+                        }
                     }
+                }
+                RunsCmd::Changes { run_id, json } => {
+                    use std::io::Write;
+                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                    let mut from = Some(0u64);
+                    let mut first = true;
+                    if json {
+                        out.write_all(b"[")?;
+                    }
+                    while let Some(f) = from {
+                        let page = roster.run_changes(run_id, f, 1000)?;
+                        for c in &page.changes {
+                            if json {
+                                out.write_all(if first { b"\n" } else { b",\n" })?;
+                                serde_json::to_writer(&mut out, c)?;
+                            } else {
+                                writeln!(
+                                    out,
+                                    "{:<6} {:<10} {}  {}",
+                                    c.object.as_str(),
+                                    c.action,
+                                    c.key,
+                                    c.reason
+                                )?;
+                            }
+                            first = false;
+                        }
+                        from = page.next;
+                    }
+                    if json {
+                        out.write_all(b"\n]\n")?;
+                    }
+                    out.flush()?;
                 }
             }
         }
         Command::Settings(SettingsCmd::Retention { days }) => {
             open(&roster)?;
             roster.set_retention_days(days)?;
-            println!("Users now stay {days} days in the trash.");
+            say!("Users now stay {days} days in the trash.");
         }
         Command::Serve => {
             open(&roster)?;
@@ -895,12 +1037,30 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A secret typed at the terminal (not echoed), or the first line of standard input.
+fn read_secret(id: &str) -> Result<roster_secrets::Sensitive<String>, Failure> {
+    use std::io::IsTerminal;
+    let text = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("Secret for the connection {id}: "))?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line
+    };
+    Ok(roster_secrets::Sensitive(
+        text.trim_end_matches(['\r', '\n']).to_string(),
+    ))
+}
+
 fn main() -> ExitCode {
+    // Errors reach the admin as one plain line each (below); libraries' own log lines (ldap3 warns on
+    // every dropped connection) are off unless asked for with ROSTER_LOG, and never in colour codes.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(false)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ROSTER_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off")),
         )
         .init();
     let cli = Cli::parse();
@@ -928,5 +1088,6 @@ fn main() -> ExitCode {
             eprintln!("rosterctl: held: {m}");
             ExitCode::from(3)
         }
+        Err(Failure::Closed) => ExitCode::SUCCESS,
     }
 }

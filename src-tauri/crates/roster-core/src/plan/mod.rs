@@ -9,7 +9,13 @@
 //! - a user the sync manages who is in no selected group any more (removed, or deleted in the source) goes to
 //!   the trash as `pending deletion`; it is restored if it comes back; it is purged once it has been in the
 //!   trash for the retention;
-//! - an existing user with the same username (case-insensitive) is taken over, whoever managed it;
+//! - an existing user with the same username (case-insensitive) is taken over, unless another sync that
+//!   comes first in the tenant's order of precedence manages it: then this sync leaves the user (and, the
+//!   same way, a group or an admin) to that sync and reports a conflict, so two syncs that find the same
+//!   people never take them from each other run after run. A user in the trash is released: any sync that
+//!   still finds it takes it over;
+//! - a group's members are written by the sync that manages the group, whoever manages each member: a sync
+//!   adds the users another sync manages to its own groups (and takes them out again), never to others';
 //! - admin syncs: role = the most privileged role among the mapped groups the admin is in; Owners are never
 //!   synced; admins in no mapped group are disabled, then removed after the retention;
 //! - a run that would trash more than the sync's threshold share of its users, or whose source returned no
@@ -19,12 +25,14 @@
 //! input always gives the same plan.
 
 use crate::clock::Timestamp;
+use crate::ids::DirectoryKey;
 use crate::ids::{AdminId, GroupId, UserId};
 use crate::mapping::map_user;
 use crate::model::{
-    Admin, AdminRole, AdminStatus, Group, SyncSettings, SyncType, User, UserFields, UserStatus,
+    Admin, AdminRole, AdminStatus, Group, OtherSync, SyncSettings, SyncType, User, UserFields,
+    UserStatus,
 };
-use crate::report::{Change, Counts, EntryError, FieldChange, ObjectKind};
+use crate::report::{Change, Conflict, Counts, EntryError, FieldChange, ObjectKind};
 use crate::source::{SourceBatch, SourceGroup, SourceLookup, SourceUser};
 /// The planner looks ids and names up a few hundred thousand times in a large run: foldhash is several
 /// times faster than the default SipHash for these short keys. Nothing depends on iteration order (the plan
@@ -114,8 +122,36 @@ pub struct AdminOp {
     pub reason: String,
 }
 
+/// A planned change to which of this sync's groups a user that another sync manages is in. Nothing else of
+/// the user changes: its fields, status and other groups belong to the sync that manages it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipOp {
+    /// The user.
+    pub user: UserId,
+    /// Its username, for reports.
+    pub username: String,
+    /// This sync's groups the user is in after the change (sorted); empty takes it out of all of them.
+    pub groups: Vec<GroupId>,
+    /// The `groups` field before and after.
+    pub fields: Vec<FieldChange>,
+    /// Why.
+    pub reason: String,
+}
+
+/// A user that another sync manages and that is in at least one of this sync's groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignMember {
+    /// The user.
+    pub id: UserId,
+    /// Its username, for reports.
+    pub username: String,
+    /// This sync's groups the user is in (sorted).
+    pub groups: Vec<GroupId>,
+}
+
 /// What the store holds that a sync's plan may touch: the objects the sync manages, plus objects with the
-/// same username/name/email that it would take over.
+/// same username/name/email that it would take over (or leave to a sync that takes precedence), and the
+/// members of its groups that other syncs manage.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Snapshot {
     /// Users.
@@ -124,6 +160,8 @@ pub struct Snapshot {
     pub groups: Vec<Group>,
     /// Administrators.
     pub admins: Vec<Admin>,
+    /// Users other syncs manage that are in this sync's groups.
+    pub foreign: Vec<ForeignMember>,
 }
 
 /// A complete plan.
@@ -135,6 +173,10 @@ pub struct Plan {
     pub users: Vec<UserOp>,
     /// Admin changes, sorted by email.
     pub admins: Vec<AdminOp>,
+    /// Changes to the membership of this sync's groups of users other syncs manage, sorted by username.
+    pub memberships: Vec<MembershipOp>,
+    /// Objects another sync also finds, sorted by kind and key.
+    pub conflicts: Vec<Conflict>,
     /// Source entries that were skipped.
     pub errors: Vec<EntryError>,
     /// Counts.
@@ -146,11 +188,25 @@ pub struct Plan {
 impl Plan {
     /// Whether the plan changes nothing.
     pub fn is_empty(&self) -> bool {
-        self.groups.is_empty() && self.users.is_empty() && self.admins.is_empty()
+        self.groups.is_empty()
+            && self.users.is_empty()
+            && self.admins.is_empty()
+            && self.memberships.is_empty()
     }
 
     /// The run's change log, one record per object.
     pub fn changes(&self) -> Vec<Change> {
+        self.changes_iter().collect()
+    }
+
+    /// How many records the change log has.
+    pub fn change_count(&self) -> usize {
+        self.groups.len() + self.users.len() + self.memberships.len() + self.admins.len()
+    }
+
+    /// The run's change log, one record at a time (a first sync of a million users has a million
+    /// records: written to the store as they are made, never all in memory at once).
+    pub fn changes_iter(&self) -> impl Iterator<Item = Change> + '_ {
         let g = self.groups.iter().map(|op| Change {
             object: ObjectKind::Group,
             key: op.group.name.clone(),
@@ -165,6 +221,13 @@ impl Plan {
             fields: op.fields.clone(),
             reason: op.reason.clone(),
         });
+        let m = self.memberships.iter().map(|op| Change {
+            object: ObjectKind::User,
+            key: op.username.clone(),
+            action: Action::Update.as_str().into(),
+            fields: op.fields.clone(),
+            reason: op.reason.clone(),
+        });
         let a = self.admins.iter().map(|op| Change {
             object: ObjectKind::Admin,
             key: op.admin.email.clone(),
@@ -172,7 +235,7 @@ impl Plan {
             fields: op.fields.clone(),
             reason: op.reason.clone(),
         });
-        g.chain(u).chain(a).collect()
+        g.chain(u).chain(m).chain(a)
     }
 }
 
@@ -261,9 +324,43 @@ pub fn plan(
     plan.admins.sort_by(|a, b| {
         cmp_folded(&a.admin.email, &b.admin.email).then(a.admin.id.cmp(&b.admin.id))
     });
+    plan.memberships
+        .sort_by(|a, b| cmp_folded(&a.username, &b.username).then(a.user.cmp(&b.user)));
+    plan.conflicts.sort_by(|a, b| {
+        (a.object, &a.key, &a.other)
+            .cmp(&(b.object, &b.key, &b.other))
+            .then(a.kept.cmp(&b.kept))
+    });
     plan.errors
         .sort_by(|a, b| a.key.cmp(&b.key).then(a.message.cmp(&b.message)));
     plan
+}
+
+/// The sync that manages an object, if it comes before this one in the order of precedence.
+fn precedes<'s>(
+    settings: &'s SyncSettings,
+    owner: Option<&DirectoryKey>,
+) -> Option<(&'s DirectoryKey, &'s OtherSync)> {
+    let owner = owner.filter(|k| **k != settings.key)?;
+    settings
+        .others
+        .get_key_value(owner)
+        .filter(|(_, o)| o.takes_precedence)
+}
+
+/// The key and name of the sync that manages an object this sync takes over, when it is another sync
+/// (one that comes after this one, or no longer exists).
+fn previous_owner(
+    settings: &SyncSettings,
+    owner: Option<&DirectoryKey>,
+) -> Option<(String, String)> {
+    let owner = owner.filter(|k| **k != settings.key)?;
+    let name = settings
+        .others
+        .get(owner)
+        .map(|o| o.name.clone())
+        .unwrap_or_else(|| owner.to_string());
+    Some((owner.to_string(), name))
 }
 
 /// The groups part, shared by user and admin syncs: selected groups become Roster groups (user syncs only).
@@ -272,6 +369,9 @@ struct GroupResolution {
     ids: HashMap<String, GroupId>,
     /// Roster group id -> name, for reports.
     names: HashMap<GroupId, String>,
+    /// Selected groups (external ids) left to a sync that takes precedence: their members are still in
+    /// this sync's scope, but the group is not this sync's to write.
+    yielded: HashSet<String>,
 }
 
 fn resolve_groups(
@@ -295,6 +395,7 @@ fn resolve_groups(
     let mut res = GroupResolution {
         ids: HashMap::default(),
         names: HashMap::default(),
+        yielded: HashSet::default(),
     };
     let mut names_taken: HashMap<String, &str> = HashMap::default();
     let mut claimed: HashSet<&GroupId> = HashSet::default();
@@ -318,6 +419,24 @@ fn resolve_groups(
             .copied()
             .or_else(|| by_name.get(&fold(&src.name)).copied())
             .filter(|g| !claimed.contains(&g.id));
+        if let Some((owner, other)) =
+            existing.and_then(|g| precedes(settings, g.managed_by.as_ref()))
+        {
+            plan.counts.conflicts += 1;
+            plan.conflicts.push(Conflict {
+                object: ObjectKind::Group,
+                key: src.name.clone(),
+                other: owner.to_string(),
+                other_name: other.name.clone(),
+                kept: false,
+                message: format!(
+                    "The sync \"{}\" manages the group \"{}\" and comes first in the order of precedence, so this sync leaves the group to it; its members are still synced here. To manage the group from this sync, move this sync above \"{}\".",
+                    other.name, src.name, other.name
+                ),
+            });
+            res.yielded.insert(src.external_id.clone());
+            continue;
+        }
         let desired = Group {
             id: existing
                 .map(|g| g.id.clone())
@@ -361,11 +480,29 @@ fn resolve_groups(
                         Some(key.to_string()),
                     );
                     plan.counts.groups_updated += 1;
+                    let reason = match previous_owner(settings, old.managed_by.as_ref()) {
+                        Some((other, other_name)) => {
+                            plan.counts.conflicts += 1;
+                            plan.conflicts.push(Conflict {
+                                object: ObjectKind::Group,
+                                key: src.name.clone(),
+                                other,
+                                other_name: other_name.clone(),
+                                kept: true,
+                                message: format!(
+                                    "The sync \"{other_name}\" also selects the group \"{}\"; this sync comes first in the order of precedence, so it manages the group.",
+                                    src.name
+                                ),
+                            });
+                            format!("The sync \"{other_name}\" managed this group; this sync comes first in the order of precedence, so it manages the group now and replaces its members.")
+                        }
+                        None => "A group with this name already existed; this sync manages it now and replaces its members.".into(),
+                    };
                     plan.groups.push(GroupOp {
                         action: Action::TakeOver,
                         group: desired.clone(),
                         fields,
-                        reason: "A group with this name already existed; this sync manages it now and replaces its members.".into(),
+                        reason,
                     });
                 } else if !fields.is_empty() || old.external_id != desired.external_id {
                     plan.counts.groups_updated += 1;
@@ -466,6 +603,9 @@ struct UserPlanner<'a> {
     by_username: HashMap<Folded<'a>, &'a User>,
     claimed: HashSet<&'a UserId>,
     group_names: HashMap<GroupId, String>,
+    /// Users this sync finds but leaves to a sync that takes precedence, with this sync's groups they are
+    /// in (whose membership this sync still writes).
+    yielded: Vec<(&'a User, Vec<GroupId>)>,
 }
 
 impl<'a> UserPlanner<'a> {
@@ -489,6 +629,7 @@ impl<'a> UserPlanner<'a> {
             by_username,
             claimed: HashSet::default(),
             group_names: HashMap::default(),
+            yielded: Vec::new(),
         }
     }
 
@@ -524,6 +665,13 @@ impl<'a> UserPlanner<'a> {
         group_ids.dedup();
         let mut memberships: HashMap<&str, Vec<u32>> = HashMap::default();
         for g in &batch.groups {
+            if res.yielded.contains(&g.external_id) {
+                // Another sync writes this group; its members are still in this sync's scope.
+                for m in &g.members {
+                    memberships.entry(m.as_ref()).or_default();
+                }
+                continue;
+            }
             let Some(id) = res.ids.get(&g.external_id) else {
                 continue;
             };
@@ -695,6 +843,8 @@ impl<'a> UserPlanner<'a> {
             }
         }
 
+        self.plan_memberships(&protected_usernames);
+
         // Managed users who were not seen: trash, or purge after the retention.
         let mut managed_active = 0u64;
         let mut trashed = 0u64;
@@ -731,6 +881,55 @@ impl<'a> UserPlanner<'a> {
                 "This run would move {trashed} of {managed_active} users to the trash, more than the {}% safety threshold. Nothing was changed. Review the changes, then approve the run to apply them.",
                 self.settings.deletion_threshold_percent
             ));
+        }
+    }
+
+    /// Membership of this sync's groups for the users other syncs manage: the users it left to a sync that
+    /// takes precedence are added to the groups they are in here, and members it no longer finds are taken
+    /// out. A username that collided in this sync's own entries is left as it is (its entries were skipped).
+    fn plan_memberships(&mut self, protected_usernames: &HashSet<String>) {
+        let mut current: HashMap<&UserId, &'a ForeignMember> =
+            self.snapshot.foreign.iter().map(|f| (&f.id, f)).collect();
+        let mut desired: Vec<(&UserId, &str, Vec<GroupId>)> = Vec::new();
+        for (user, groups) in std::mem::take(&mut self.yielded) {
+            current.remove(&user.id);
+            desired.push((&user.id, &user.fields.username, groups));
+        }
+        for f in current.into_values() {
+            if !protected_usernames.contains(&fold(&f.username)) {
+                desired.push((&f.id, &f.username, Vec::new()));
+            }
+        }
+        let before: HashMap<&UserId, &[GroupId]> = self
+            .snapshot
+            .foreign
+            .iter()
+            .map(|f| (&f.id, f.groups.as_slice()))
+            .collect();
+        for (id, username, groups) in desired {
+            let old = before.get(id).copied().unwrap_or(&[]);
+            if old == groups.as_slice() {
+                continue;
+            }
+            let mut fields = Vec::new();
+            diff(
+                &mut fields,
+                "groups",
+                self.names_of(old),
+                self.names_of(&groups),
+            );
+            self.plan.counts.memberships += 1;
+            self.plan.memberships.push(MembershipOp {
+                user: id.clone(),
+                username: username.to_string(),
+                reason: if groups.is_empty() {
+                    "No longer in this sync's groups in the directory (another sync manages the user).".into()
+                } else {
+                    "Membership of this sync's groups changed in the directory (another sync manages the user).".into()
+                },
+                groups,
+                fields,
+            });
         }
     }
 
@@ -877,6 +1076,24 @@ impl<'a> UserPlanner<'a> {
             (None, n) => n,
         };
         if let Some(e) = existing {
+            if e.status != UserStatus::PendingDeletion {
+                if let Some((owner, other)) = precedes(self.settings, e.managed_by.as_ref()) {
+                    self.plan.counts.conflicts += 1;
+                    self.plan.conflicts.push(Conflict {
+                        object: ObjectKind::User,
+                        key: e.fields.username.clone(),
+                        other: owner.to_string(),
+                        other_name: other.name.clone(),
+                        kept: false,
+                        message: format!(
+                            "The sync \"{}\" manages this user and comes first in the order of precedence, so this sync leaves the user's fields and status to it and only keeps its own groups' membership. To manage the user from this sync, move this sync above \"{}\", or select groups that do not overlap.",
+                            other.name, other.name
+                        ),
+                    });
+                    self.yielded.push((e, inc.groups.to_vec()));
+                    return;
+                }
+            }
             if !self.claimed.insert(&e.id) {
                 self.plan.counts.skipped += 1;
                 self.plan.errors.push(EntryError::for_entry(
@@ -973,10 +1190,31 @@ impl<'a> UserPlanner<'a> {
             );
             after.managed_by = Some(key.clone());
             self.plan.counts.taken_over += 1;
-            (Action::TakeOver, format!(
-                "A user with the username \"{}\" already existed; the sync \"{}\" manages it now and overwrites its synced fields.",
-                after.fields.username, self.settings.name
-            ))
+            match previous_owner(self.settings, old.managed_by.as_ref()) {
+                Some((other, other_name)) if old.status != UserStatus::PendingDeletion => {
+                    self.plan.counts.conflicts += 1;
+                    self.plan.conflicts.push(Conflict {
+                        object: ObjectKind::User,
+                        key: after.fields.username.clone(),
+                        other,
+                        other_name: other_name.clone(),
+                        kept: true,
+                        message: format!("The sync \"{other_name}\" also finds this user; this sync comes first in the order of precedence, so it manages the user."),
+                    });
+                    (Action::TakeOver, format!(
+                        "The sync \"{other_name}\" managed this user; the sync \"{}\" comes first in the order of precedence, so it manages the user now and overwrites its synced fields.",
+                        self.settings.name
+                    ))
+                }
+                Some((_, other_name)) => (Action::TakeOver, format!(
+                    "The sync \"{other_name}\" had moved this user to the trash; the sync \"{}\" still finds the user, so it manages the user now and restores it.",
+                    self.settings.name
+                )),
+                None => (Action::TakeOver, format!(
+                    "A user with the username \"{}\" already existed; the sync \"{}\" manages it now and overwrites its synced fields.",
+                    after.fields.username, self.settings.name
+                )),
+            }
         } else if old.status == UserStatus::PendingDeletion {
             self.plan.counts.restored += 1;
             (
@@ -1368,6 +1606,23 @@ impl<'a> AdminPlanner<'a> {
             .copied()
             .or_else(|| self.by_email.get(&folded).copied());
         if let Some(e) = existing {
+            if e.left_at.is_none() {
+                if let Some((owner, other)) = precedes(self.settings, e.managed_by.as_ref()) {
+                    self.plan.counts.conflicts += 1;
+                    self.plan.conflicts.push(Conflict {
+                        object: ObjectKind::Admin,
+                        key: e.email.clone(),
+                        other: owner.to_string(),
+                        other_name: other.name.clone(),
+                        kept: false,
+                        message: format!(
+                            "The sync \"{}\" manages this administrator and comes first in the order of precedence, so this sync leaves the administrator to it. To manage the administrator from this sync, move this sync above \"{}\".",
+                            other.name, other.name
+                        ),
+                    });
+                    return Some(folded);
+                }
+            }
             if e.role == AdminRole::Owner {
                 self.plan.counts.skipped += 1;
                 self.plan.errors.push(EntryError::new(
@@ -1454,11 +1709,28 @@ impl<'a> AdminPlanner<'a> {
                 Some(key.to_string()),
             );
             self.plan.counts.taken_over += 1;
-            (
-                Action::TakeOver,
-                "An administrator with this email already existed; this sync manages it now."
-                    .to_string(),
-            )
+            match previous_owner(self.settings, old.managed_by.as_ref()) {
+                Some((other, other_name)) if old.left_at.is_none() => {
+                    self.plan.counts.conflicts += 1;
+                    self.plan.conflicts.push(Conflict {
+                        object: ObjectKind::Admin,
+                        key: desired.email.clone(),
+                        other,
+                        other_name: other_name.clone(),
+                        kept: true,
+                        message: format!("The sync \"{other_name}\" also finds this administrator; this sync comes first in the order of precedence, so it manages the administrator."),
+                    });
+                    (
+                        Action::TakeOver,
+                        format!("The sync \"{other_name}\" managed this administrator; this sync comes first in the order of precedence, so it manages the administrator now."),
+                    )
+                }
+                _ => (
+                    Action::TakeOver,
+                    "An administrator with this email already existed; this sync manages it now."
+                        .to_string(),
+                ),
+            }
         } else if old.left_at.is_some() && !su.disabled {
             self.plan.counts.enabled += 1;
             (Action::Enable, "Back in a role-mapped group.".to_string())

@@ -20,6 +20,7 @@ fn settings() -> SyncSettings {
         roles: Vec::new(),
         deletion_threshold_percent: 10,
         retention_days: 7,
+        others: Default::default(),
     }
 }
 
@@ -996,6 +997,7 @@ fn a_large_resync_finds_exactly_what_changed() {
         users: first.users.iter().map(|op| op.user.clone()).collect(),
         groups: first.groups.iter().map(|op| op.group.clone()).collect(),
         admins: Vec::new(),
+        foreign: Vec::new(),
     };
     let later = Timestamp(NOW.0 + 60);
     let same = full(
@@ -1047,4 +1049,422 @@ fn a_large_resync_finds_exactly_what_changed() {
         "user5 keeps Everyone and First half"
     );
     assert_eq!(p.counts.seen, (n - 1) as u64);
+}
+
+/// A tenant with several syncs, kept the way the store keeps it: each user's groups are all its groups,
+/// whoever manages them. `snapshot_for` reads what the store reads for one sync, and `apply_for` writes a
+/// plan the way the store does (a sync replaces only the memberships of the groups it manages).
+#[derive(Default)]
+struct World {
+    users: Vec<User>,
+    groups: Vec<Group>,
+    admins: Vec<Admin>,
+}
+
+impl World {
+    fn owned_groups(&self, key: &DirectoryKey) -> HashSet<GroupId> {
+        self.groups
+            .iter()
+            .filter(|g| g.managed_by.as_ref() == Some(key))
+            .map(|g| g.id.clone())
+            .collect()
+    }
+
+    fn snapshot_for(&self, key: &DirectoryKey) -> Snapshot {
+        let mine = self.owned_groups(key);
+        let keep = |groups: &[GroupId]| -> Vec<GroupId> {
+            let mut g: Vec<GroupId> = groups
+                .iter()
+                .filter(|g| mine.contains(*g))
+                .cloned()
+                .collect();
+            g.sort();
+            g
+        };
+        Snapshot {
+            // Every user (the store reads only the ones the directory's usernames match; more is harmless).
+            users: self
+                .users
+                .iter()
+                .map(|u| User {
+                    groups: keep(&u.groups),
+                    ..u.clone()
+                })
+                .collect(),
+            groups: self.groups.clone(),
+            admins: self.admins.clone(),
+            foreign: self
+                .users
+                .iter()
+                .filter(|u| u.managed_by.as_ref() != Some(key))
+                .map(|u| ForeignMember {
+                    id: u.id.clone(),
+                    username: u.fields.username.clone(),
+                    groups: keep(&u.groups),
+                })
+                .filter(|f| !f.groups.is_empty())
+                .collect(),
+        }
+    }
+
+    fn apply_for(&mut self, key: &DirectoryKey, plan: &Plan) {
+        let mut emptied: HashSet<GroupId> = HashSet::default();
+        for op in &plan.groups {
+            self.groups.retain(|g| g.id != op.group.id);
+            if op.action != Action::Delete {
+                self.groups.push(op.group.clone());
+            }
+            if matches!(op.action, Action::Delete | Action::TakeOver) {
+                emptied.insert(op.group.id.clone());
+            }
+        }
+        for u in &mut self.users {
+            u.groups.retain(|g| !emptied.contains(g));
+        }
+        let mine = self.owned_groups(key);
+        let merge = |old: &[GroupId], new: &[GroupId]| -> Vec<GroupId> {
+            let mut g: Vec<GroupId> = old
+                .iter()
+                .filter(|g| !mine.contains(*g))
+                .chain(new.iter())
+                .cloned()
+                .collect();
+            g.sort();
+            g.dedup();
+            g
+        };
+        for op in &plan.users {
+            let old = self.users.iter().position(|u| u.id == op.user.id);
+            let old_groups = old
+                .map(|i| self.users[i].groups.clone())
+                .unwrap_or_default();
+            if let Some(i) = old {
+                self.users.remove(i);
+            }
+            if op.action != Action::Purge {
+                let mut u = op.user.clone();
+                u.groups = merge(&old_groups, &op.user.groups);
+                self.users.push(u);
+            }
+        }
+        for op in &plan.memberships {
+            if let Some(u) = self.users.iter_mut().find(|u| u.id == op.user) {
+                u.groups = merge(&u.groups, &op.groups);
+            }
+        }
+        for op in &plan.admins {
+            self.admins.retain(|a| a.id != op.admin.id);
+            if op.action != Action::Purge {
+                self.admins.push(op.admin.clone());
+            }
+        }
+    }
+
+    fn run(&mut self, s: &SyncSettings, b: &SourceBatch, now: Timestamp) -> Plan {
+        let p = full(s, &self.snapshot_for(&s.key), b, now);
+        self.apply_for(&s.key, &p);
+        p
+    }
+
+    fn user(&self, username: &str) -> &User {
+        self.users
+            .iter()
+            .find(|u| u.fields.username == username)
+            .unwrap_or_else(|| panic!("no user {username}"))
+    }
+
+    fn group_names_of(&self, username: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .user(username)
+            .groups
+            .iter()
+            .filter_map(|g| self.groups.iter().find(|x| &x.id == g))
+            .map(|g| g.name.clone())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// Two user syncs, `first` before `second` in the order of precedence.
+fn two_syncs() -> (SyncSettings, SyncSettings) {
+    let a = DirectoryKey::from_random([10; 16]);
+    let b = DirectoryKey::from_random([20; 16]);
+    let first = SyncSettings {
+        key: a.clone(),
+        name: "All staff".into(),
+        others: [(
+            b.clone(),
+            OtherSync {
+                name: "Engineering".into(),
+                takes_precedence: false,
+            },
+        )]
+        .into_iter()
+        .collect(),
+        ..settings()
+    };
+    let second = SyncSettings {
+        key: b,
+        name: "Engineering".into(),
+        others: [(
+            a,
+            OtherSync {
+                name: "All staff".into(),
+                takes_precedence: true,
+            },
+        )]
+        .into_iter()
+        .collect(),
+        ..settings()
+    };
+    (first, second)
+}
+
+#[test]
+fn two_syncs_that_find_the_same_users_do_not_take_them_from_each_other() {
+    let (first, second) = two_syncs();
+    // The same people in two directories (or two selections of one): first selects "Staff", second
+    // selects "Eng" (alice and bob are in both).
+    let staff = batch(
+        vec![su("1", "alice"), su("2", "bob"), su("3", "carol")],
+        vec![group("s", "Staff", &["1", "2", "3"])],
+    );
+    let eng = batch(
+        vec![su("e1", "alice"), su("e2", "bob"), su("e4", "dave")],
+        vec![group("e", "Eng", &["e1", "e2", "e4"])],
+    );
+    let mut w = World::default();
+    // The second sync happens to run first: it creates alice, bob and dave.
+    w.run(&second, &eng, NOW);
+    assert_eq!(w.user("alice").managed_by.as_ref(), Some(&second.key));
+    // The first sync comes first in precedence: it takes alice and bob over, and says so.
+    let p = w.run(&first, &staff, NOW);
+    assert_eq!(
+        p.counts.taken_over, 2,
+        "the sync that takes precedence takes over what both find"
+    );
+    assert!(
+        p.conflicts
+            .iter()
+            .any(|c| c.key == "alice" && c.kept && c.other_name == "Engineering"),
+        "and reports the overlap as a conflict it keeps: {:?}",
+        p.conflicts
+    );
+    assert!(
+        user_op(&p, "alice").is_some_and(|op| op.reason.contains("Engineering")),
+        "the take-over names the sync it took the user from"
+    );
+    // From now on nobody flips: round after round, the second sync leaves alice and bob alone.
+    for round in 0..3 {
+        let p2 = w.run(&second, &eng, NOW);
+        assert_eq!(
+            p2.counts.taken_over, 0,
+            "round {round}: the second sync never takes them back"
+        );
+        assert_eq!(
+            p2.conflicts.iter().filter(|c| !c.kept).count(),
+            2,
+            "round {round}: it reports each user it leaves to the first sync: {:?}",
+            p2.conflicts
+        );
+        let p1 = w.run(&first, &staff, NOW);
+        assert!(
+            p1.is_empty() && p1.counts.taken_over == 0,
+            "round {round}: the first sync has nothing to change: {:?}",
+            p1.users
+        );
+        assert_eq!(w.user("alice").managed_by.as_ref(), Some(&first.key));
+        assert_eq!(
+            w.group_names_of("alice"),
+            vec!["Eng".to_string(), "Staff".to_string()],
+            "round {round}: alice keeps both groups: each sync writes its own group's members"
+        );
+    }
+    assert_eq!(
+        w.user("dave").managed_by.as_ref(),
+        Some(&second.key),
+        "what only the second finds is its own"
+    );
+    let again = w.run(&second, &eng, NOW);
+    assert!(
+        again.is_empty(),
+        "a settled pair of syncs plans nothing: {:?} {:?}",
+        again.users,
+        again.memberships
+    );
+}
+
+#[test]
+fn the_sync_that_comes_second_adds_and_removes_the_others_users_in_its_groups() {
+    let (first, second) = two_syncs();
+    let staff = batch(
+        vec![su("1", "alice"), su("2", "bob")],
+        vec![group("s", "Staff", &["1", "2"])],
+    );
+    let mut w = World::default();
+    w.run(&first, &staff, NOW);
+    let eng = batch(vec![su("e1", "alice")], vec![group("e", "Eng", &["e1"])]);
+    let p = w.run(&second, &eng, NOW);
+    assert_eq!(
+        p.counts.created, 0,
+        "alice exists and belongs to the first sync"
+    );
+    assert_eq!(
+        p.memberships.len(),
+        1,
+        "alice joins the second sync's group"
+    );
+    assert_eq!(
+        w.group_names_of("alice"),
+        vec!["Eng".to_string(), "Staff".to_string()]
+    );
+    // bob joins Eng in the directory; alice leaves it.
+    let eng2 = batch(vec![su("e2", "bob")], vec![group("e", "Eng", &["e2"])]);
+    let p = w.run(&second, &eng2, NOW);
+    let changed: Vec<(&str, usize)> = p
+        .memberships
+        .iter()
+        .map(|m| (m.username.as_str(), m.groups.len()))
+        .collect();
+    assert_eq!(
+        changed,
+        vec![("alice", 0), ("bob", 1)],
+        "a member the directory no longer lists is taken out; a new one is added"
+    );
+    assert_eq!(
+        w.group_names_of("alice"),
+        vec!["Staff".to_string()],
+        "alice keeps the first sync's group"
+    );
+    assert_eq!(
+        w.user("alice").status,
+        UserStatus::Active,
+        "and is not trashed by the second sync"
+    );
+    assert!(
+        p.users.is_empty(),
+        "the second sync never writes the fields or status of the first sync's users"
+    );
+}
+
+#[test]
+fn a_group_both_syncs_select_stays_with_the_sync_that_comes_first() {
+    let (first, second) = two_syncs();
+    let a = batch(
+        vec![su("1", "alice")],
+        vec![group("a-eng", "Engineering", &["1"])],
+    );
+    let b = batch(
+        vec![su("b1", "bob")],
+        vec![group("b-eng", "engineering", &["b1"])],
+    );
+    let mut w = World::default();
+    w.run(&first, &a, NOW);
+    let p = w.run(&second, &b, NOW);
+    assert!(
+        p.groups.is_empty(),
+        "the second sync does not take the group over"
+    );
+    assert!(
+        p.conflicts
+            .iter()
+            .any(|c| c.object == ObjectKind::Group && !c.kept && c.message.contains("All staff")),
+        "it reports the group it leaves, naming the sync that keeps it: {:?}",
+        p.conflicts
+    );
+    assert_eq!(
+        user_op(&p, "bob").map(|op| op.action),
+        Some(Action::Create),
+        "the group's members are still in the second sync's scope"
+    );
+    for _ in 0..2 {
+        let p1 = w.run(&first, &a, NOW);
+        let p2 = w.run(&second, &b, NOW);
+        assert!(
+            p1.groups.is_empty() && p2.groups.is_empty(),
+            "nobody takes the group from anybody"
+        );
+        assert!(p2.users.is_empty(), "bob stays as he is: {:?}", p2.users);
+    }
+    let g = w
+        .groups
+        .iter()
+        .find(|g| g.name.eq_ignore_ascii_case("engineering"))
+        .unwrap();
+    assert_eq!(g.managed_by.as_ref(), Some(&first.key));
+}
+
+#[test]
+fn a_user_the_first_sync_moved_to_the_trash_is_released_to_the_second() {
+    let (first, second) = two_syncs();
+    let mut w = World::default();
+    w.run(
+        &first,
+        &batch(vec![su("1", "alice")], vec![group("s", "Staff", &["1"])]),
+        NOW,
+    );
+    let eng = batch(vec![su("e1", "alice")], vec![group("e", "Eng", &["e1"])]);
+    w.run(&second, &eng, NOW);
+    // alice leaves Staff: the first sync trashes her.
+    let p = w.run(&first, &batch(vec![], vec![group("s", "Staff", &[])]), NOW);
+    assert!(
+        p.hold.is_some(),
+        "the first sync's only user leaving is held (an empty source)"
+    );
+    let s = SyncSettings {
+        deletion_threshold_percent: 100,
+        ..first.clone()
+    };
+    let p = full(
+        &s,
+        &w.snapshot_for(&s.key),
+        &batch(vec![su("2", "zed")], vec![group("s", "Staff", &["2"])]),
+        NOW,
+    );
+    w.apply_for(&s.key, &p);
+    assert_eq!(w.user("alice").status, UserStatus::PendingDeletion);
+    // The second sync still finds her: it takes her over and restores her.
+    let p = w.run(&second, &eng, NOW);
+    assert_eq!(
+        user_op(&p, "alice").map(|op| op.action),
+        Some(Action::TakeOver),
+        "a user in the trash is released to a sync that still finds it"
+    );
+    assert_eq!(w.user("alice").status, UserStatus::Active);
+    assert_eq!(w.user("alice").managed_by.as_ref(), Some(&second.key));
+}
+
+#[test]
+fn an_admin_two_admin_syncs_find_stays_with_the_first() {
+    let (first, second) = two_syncs();
+    let first = SyncSettings {
+        sync_type: SyncType::Admin,
+        roles: admin_settings().roles,
+        ..first
+    };
+    let second = SyncSettings {
+        sync_type: SyncType::Admin,
+        roles: admin_settings().roles,
+        ..second
+    };
+    let b = batch(
+        vec![admin_user("1", "a@x.org")],
+        vec![group("g-admins", "Admins", &["1"])],
+    );
+    let mut w = World::default();
+    w.run(&first, &b, NOW);
+    for _ in 0..2 {
+        let p = w.run(&second, &b, NOW);
+        assert!(
+            p.admins.is_empty(),
+            "the second admin sync leaves the admin alone: {:?}",
+            p.admins
+        );
+        assert_eq!(p.conflicts.len(), 1, "and reports it");
+        assert!(
+            w.run(&first, &b, NOW).admins.is_empty(),
+            "the first one has nothing to do"
+        );
+    }
 }
