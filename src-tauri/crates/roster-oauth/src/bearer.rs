@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use roster_cloud::{Bearer, ConsentConfig};
 use roster_core::clock::Clock;
 use roster_core::source::ConnectorError;
-use roster_secrets::{SecretStore, Sensitive};
+use roster_secrets::{KeyLock, SecretStore, Sensitive};
 use std::sync::Arc;
 
 /// Refresh when the access token expires within this many seconds.
@@ -55,7 +55,10 @@ impl TokenSet {
         })
     }
 
-    /// Stores the tokens under `key`, replacing what was there.
+    /// Stores the tokens under `key`, replacing what was there. A caller replacing tokens that a
+    /// [`StoredBearer`] of another process may be refreshing (a reauthorization) should hold
+    /// [`SecretStore::lock_key`] for `key` around this; otherwise a refresh finishing just after may put
+    /// tokens of the earlier consent back.
     pub fn save(&self, secrets: &dyn SecretStore, key: &str) -> Result<(), OAuthError> {
         let json = serde_json::to_string(self)
             .map_err(|_| OAuthError::Secrets("the tokens could not be encoded".into()))?;
@@ -82,9 +85,17 @@ impl TokenSet {
 }
 
 /// The access token of one connection, from the secret store, refreshed before it expires and when an API
-/// rejects it. Rotated refresh tokens are saved. Concurrent callers wait for one refresh (a tokio mutex
-/// held across the refresh) rather than each redeeming the refresh token, which would fail once the
-/// vendor rotates it.
+/// rejects it. Rotated refresh tokens are saved.
+///
+/// Vendors that rotate refresh tokens refuse one that was already redeemed (`invalid_grant`, which reads
+/// as a revoked consent), so a refresh token must be redeemed exactly once, by whoever holds the newest.
+/// Invariant: a refresh happens only while holding the secret store's lock on the connection's key
+/// ([`SecretStore::lock_key`], across processes for the encrypted file and the keychain as the app and
+/// `rosterctl` set them up), after reading the tokens again under that lock, and the new tokens are saved
+/// before it is released. So when the app and `rosterctl serve` both find the token about to expire, the
+/// second waits for the first, then finds and uses its fresh tokens, and tokens are never saved from an
+/// older set than the stored one. Within one bearer, concurrent callers first wait on a tokio mutex, so
+/// that one of them takes the store's lock and the others reuse its result.
 pub struct StoredBearer {
     secrets: Arc<dyn SecretStore>,
     key: String,
@@ -126,11 +137,36 @@ impl StoredBearer {
         })
     }
 
-    async fn renew(&self, old: &TokenSet) -> Result<String, OAuthError> {
+    /// Takes the store's lock on this connection's key (see the type's invariant). Waiting for it blocks a
+    /// thread, possibly for as long as another process's refresh takes (bounded by the token request's
+    /// timeout), so it waits on a blocking thread rather than on the async runtime's.
+    async fn lock_key(&self) -> Result<KeyLock, OAuthError> {
+        let secrets = self.secrets.clone();
+        let key = self.key.clone();
+        tokio::task::spawn_blocking(move || secrets.lock_key(&key))
+            .await
+            .map_err(|_| {
+                OAuthError::Secrets(
+                    "waiting for another renewal of this connection's access was interrupted; try again"
+                        .into(),
+                )
+            })?
+            .map_err(|e| OAuthError::Secrets(e.to_string()))
+    }
+
+    /// Refreshes the tokens unless, read again under the key's lock, they already `serve` (another process
+    /// refreshed them while this one waited), and saves the new ones before releasing the lock.
+    async fn renew_unless(&self, serve: impl Fn(&TokenSet) -> bool) -> Result<String, OAuthError> {
+        let _held = self.lock_key().await?;
+        let current = self.stored()?;
+        if serve(&current) {
+            tracing::debug!(vendor = %self.config.vendor, "access token refreshed by another process");
+            return Ok(current.access_token);
+        }
         // A client per refresh (about once an hour): building one fails only if TLS cannot be set up, and
         // that is then reported as the refresh's error.
         let http = TokenHttp::new()?;
-        let fresh = exchange::refresh(&self.config, &http, old, self.clock.now().0).await?;
+        let fresh = exchange::refresh(&self.config, &http, &current, self.clock.now().0).await?;
         fresh.save(self.secrets.as_ref(), &self.key)?;
         tracing::debug!(vendor = %self.config.vendor, "access token refreshed");
         Ok(fresh.access_token)
@@ -139,11 +175,12 @@ impl StoredBearer {
     /// A current access token (see [`Bearer::token`]), as an [`OAuthError`].
     pub async fn current(&self) -> Result<String, OAuthError> {
         let _one = self.gate.lock().await;
+        let now = self.clock.now().0;
         let t = self.stored()?;
-        if t.expires_soon(self.clock.now().0) {
-            return self.renew(&t).await;
+        if !t.expires_soon(now) {
+            return Ok(t.access_token);
         }
-        Ok(t.access_token)
+        self.renew_unless(|t| !t.expires_soon(now)).await
     }
 
     /// A token to replace the rejected `token` (see [`Bearer::rejected`]), as an [`OAuthError`].
@@ -154,7 +191,7 @@ impl StoredBearer {
             // Another caller refreshed while this one waited for the gate.
             return Ok(t.access_token);
         }
-        self.renew(&t).await
+        self.renew_unless(|t| t.access_token != token).await
     }
 }
 

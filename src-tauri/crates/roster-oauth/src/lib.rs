@@ -6,8 +6,9 @@
 //!   `openid` is asked), the browser's return checked against that state, a result page for the browser,
 //!   the code exchange, and who authorized (from the ID token, or the userinfo endpoint) — [`Consent`];
 //! - the tokens: [`TokenSet`], kept as JSON in a [`roster_secrets::SecretStore`] under the caller's key, and
-//!   [`StoredBearer`], the [`roster_cloud::Bearer`] that refreshes them before they expire and turns a revoked
-//!   consent into "needs reauthorization".
+//!   [`StoredBearer`], the [`roster_cloud::Bearer`] that refreshes them before they expire (one refresh at a
+//!   time per connection, across processes sharing the secret store, so that a rotated refresh token is
+//!   redeemed once) and turns a revoked consent into "needs reauthorization".
 //!
 //! What it must not do: open the browser itself (the caller passes an [`OpenUrl`]: the app's system
 //! browser, the CLI's printer, a test's HTTP client), know any vendor's endpoints (they come in a

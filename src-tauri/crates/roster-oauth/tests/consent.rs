@@ -8,7 +8,7 @@ use roster_core::source::ConnectorError;
 use roster_emulator::auth::{Browser, Decision, Visit};
 use roster_emulator::{serve, Options, Running, Vendor};
 use roster_oauth::{consent, Authorized, Consent, OAuthError, OpenUrl, StoredBearer, TokenSet};
-use roster_secrets::{MemorySecrets, SecretStore};
+use roster_secrets::{EncryptedFile, MemorySecrets, SecretStore, Sensitive};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -558,4 +558,106 @@ async fn no_tokens_means_not_authorized_yet_and_outages_are_transient() {
     );
     let shown = format!("{bearer:?} {cfg:?}");
     assert!(!shown.contains(&a.tokens.access_token));
+}
+
+/// The app and `rosterctl serve` refreshing the same connection's tokens at once, against a vendor that
+/// rotates refresh tokens and refuses one already redeemed. Two bearers over two handles on one encrypted
+/// secrets file, as two processes have (the file's locks belong to the open file, not to the process).
+/// Neither may end up with `invalid_grant` ("needs reauthorization"), and the stored refresh token must be
+/// the newest, the only one the vendor still accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_refreshing_at_once_share_one_rotation() {
+    let r = serve(Vendor::Okta, Options::demo(Vendor::Okta))
+        .await
+        .unwrap();
+    r.state.tokens.set_lifetime(900);
+    let clock = Arc::new(ManualClock::new(Timestamp(now())));
+    let b = TestBrowser::new(Decision::Approve);
+    let c = Consent::start(&config(&r))
+        .unwrap()
+        .with_clock(clock.clone());
+    b.open(c.authorization_url()).unwrap();
+    let a = c.finish(Duration::from_secs(20), never()).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secrets.enc.json");
+    let open = || -> Arc<dyn SecretStore> {
+        Arc::new(EncryptedFile::new(
+            &path,
+            Sensitive("test passphrase".into()),
+        ))
+    };
+    a.tokens.save(open().as_ref(), KEY).unwrap();
+    let bearer = |secrets| {
+        Arc::new(StoredBearer::new(
+            secrets,
+            KEY.into(),
+            config(&r),
+            clock.clone(),
+        ))
+    };
+    let (app, cli) = (bearer(open()), bearer(open()));
+
+    let mut before = a.tokens.clone();
+    for round in ["expiring soon", "rejected by the API"] {
+        let (x, y) = if round == "expiring soon" {
+            clock.advance(601);
+            let (p, q) = (app.clone(), cli.clone());
+            tokio::join!(
+                tokio::spawn(async move { p.token().await }),
+                tokio::spawn(async move { q.token().await })
+            )
+        } else {
+            r.state.tokens.expire_access();
+            let (p, q) = (app.clone(), cli.clone());
+            let (old_p, old_q) = (before.access_token.clone(), before.access_token.clone());
+            tokio::join!(
+                tokio::spawn(async move { p.rejected(&old_p).await }),
+                tokio::spawn(async move { q.rejected(&old_q).await })
+            )
+        };
+        let (x, y) = (x.unwrap(), y.unwrap());
+        // Only errors are shown: the tokens stay out of the test's output.
+        assert!(
+            x.is_ok() && y.is_ok(),
+            "{round}: neither process may fail to refresh: {:?} / {:?}",
+            x.as_ref().err(),
+            y.as_ref().err()
+        );
+        let (x, y) = (x.unwrap(), y.unwrap());
+        assert!(x == y, "{round}: one refresh served both processes");
+        assert!(x != before.access_token, "{round}: a new access token");
+        assert!(
+            r.state.tokens.check(&x).is_ok(),
+            "{round}: which the API accepts"
+        );
+        let stored = TokenSet::load(open().as_ref(), KEY).unwrap().unwrap();
+        assert!(
+            stored.access_token == x,
+            "{round}: the stored access token is the one in use"
+        );
+        assert!(
+            stored.refresh_token.is_some() && stored.refresh_token != before.refresh_token,
+            "{round}: the rotated refresh token was saved"
+        );
+        before = stored;
+    }
+    let newest = before.refresh_token.clone().unwrap();
+    assert!(
+        r.state
+            .tokens
+            .refresh(&newest, &r.state.options.client_id)
+            .is_ok(),
+        "the stored refresh token is the newest: the vendor still accepts it"
+    );
+    assert!(
+        r.state
+            .tokens
+            .refresh(
+                a.tokens.refresh_token.as_deref().unwrap(),
+                &r.state.options.client_id
+            )
+            .is_err(),
+        "(the vendor does refuse a redeemed one)"
+    );
 }

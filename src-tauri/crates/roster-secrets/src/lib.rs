@@ -5,16 +5,24 @@
 //! in-memory store for tests ([`MemorySecrets`]), and an explicit opt-in for machines without a keychain
 //! ([`EncryptedFile`]: Argon2id + ChaCha20-Poly1305, passphrase from the environment).
 //!
+//! Secrets that are read, changed and written back by more than one process (a rotated OAuth refresh
+//! token: the app and `rosterctl serve` both refresh it) are changed under [`SecretStore::lock_key`], which
+//! holds other Roster processes off where the store can ([`EncryptedFile`], and [`Keychain`] given a
+//! folder for its lock files; see [`KeyLock`]).
+//!
 //! What it must not do: fall back silently. If the keychain is missing, callers get
 //! [`SecretError::KeychainUnavailable`], whose message explains the opt-in; secrets never go to SQLite,
 //! logs, events or error messages, and [`Sensitive`] keeps them out of `Debug` output and serialisation.
 
 mod file;
+mod lock;
 
 pub use file::EncryptedFile;
+pub use lock::KeyLock;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// The keychain service name all Roster secrets live under.
@@ -81,11 +89,43 @@ pub trait SecretStore: Send + Sync {
     fn delete(&self, key: &str) -> Result<(), SecretError>;
     /// A short name for messages (`keychain`, `encrypted file`, `memory`).
     fn kind(&self) -> &'static str;
+    /// Waits until no one else holds `key`'s lock, then holds it until the returned [`KeyLock`] is
+    /// dropped. For a read, change and write back of one secret that must not interleave with another's,
+    /// such as redeeming a refresh token the vendor rotates: hold the lock, read the secret again, change
+    /// it, write it, drop the lock. It holds off only other `lock_key` callers for the same key, not plain
+    /// [`get`](Self::get)/[`set`](Self::set)/[`delete`](Self::delete) calls (each of which is atomic on its
+    /// own), and it is not re-entrant.
+    ///
+    /// It blocks: from async code call it on a blocking thread (`tokio::task::spawn_blocking`). Holders
+    /// must not wait on anything unbounded while holding it.
+    ///
+    /// The default holds off other threads of this process only ([`KeyLock::in_process`]); stores that
+    /// other processes share should lock across processes, as [`EncryptedFile`] does.
+    fn lock_key(&self, key: &str) -> Result<KeyLock, SecretError> {
+        KeyLock::in_process(key)
+    }
 }
 
 /// The OS keychain.
-#[derive(Debug, Default)]
-pub struct Keychain;
+///
+/// Keychain entries have no compare-and-swap, so [`SecretStore::lock_key`] uses lock files in a folder
+/// given with [`Keychain::with_lock_dir`], shared by every Roster process of the user (the app and
+/// `rosterctl`, which both use the data folder). Without one ([`Keychain::default`]), key locks hold off
+/// other threads of this process only.
+#[derive(Debug, Default, Clone)]
+pub struct Keychain {
+    lock_dir: Option<PathBuf>,
+}
+
+impl Keychain {
+    /// The keychain, with the lock files of [`SecretStore::lock_key`] kept in `dir` (created when first
+    /// needed).
+    pub fn with_lock_dir(dir: &Path) -> Keychain {
+        Keychain {
+            lock_dir: Some(dir.to_path_buf()),
+        }
+    }
+}
 
 fn keychain_error(e: keyring::Error) -> SecretError {
     match e {
@@ -122,6 +162,12 @@ impl SecretStore for Keychain {
     fn kind(&self) -> &'static str {
         "keychain"
     }
+    fn lock_key(&self, key: &str) -> Result<KeyLock, SecretError> {
+        match &self.lock_dir {
+            Some(dir) => KeyLock::in_dir(dir, key),
+            None => KeyLock::in_process(key),
+        }
+    }
 }
 
 /// Secrets in memory, gone when the process ends. For tests.
@@ -157,15 +203,23 @@ impl SecretStore for MemorySecrets {
     }
 }
 
+/// The folder, next to the encrypted file's place, of the keychain's key lock files.
+pub const KEYCHAIN_LOCK_DIR: &str = "keychain.key-locks";
+
 /// The secret store chosen by the environment: the keychain unless [`STORE_ENV`] opts in to the encrypted
-/// file (kept at `file_path`). An unknown value is an error, not a fallback.
+/// file (kept at `file_path`). An unknown value is an error, not a fallback. The keychain keeps its key
+/// lock files in [`KEYCHAIN_LOCK_DIR`] in `file_path`'s folder, so that every process given the same
+/// `file_path` (the app and `rosterctl` on one data folder) shares them.
 pub fn from_env(
     store: Option<&str>,
     passphrase: Option<String>,
-    file_path: &std::path::Path,
+    file_path: &Path,
 ) -> Result<Box<dyn SecretStore>, SecretError> {
     match store.map(str::trim) {
-        None | Some("") | Some("keychain") => Ok(Box::new(Keychain)),
+        None | Some("") | Some("keychain") => Ok(Box::new(match file_path.parent() {
+            Some(dir) => Keychain::with_lock_dir(&dir.join(KEYCHAIN_LOCK_DIR)),
+            None => Keychain::default(),
+        })),
         Some("encrypted-file") => {
             let pass = passphrase.filter(|p| !p.is_empty()).ok_or_else(|| {
                 SecretError::Configuration(format!(
@@ -229,6 +283,36 @@ mod tests {
         );
     }
 
+    /// The keychain's key locks are files in the data folder, shared by the processes that use it, so that
+    /// the app and `rosterctl` refresh a connection's tokens one at a time. No keychain is touched.
+    #[test]
+    fn keychain_key_locks_live_in_the_data_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = from_env(None, None, &dir.path().join("secrets.enc.json")).unwrap();
+        assert_eq!(store.kind(), "keychain");
+        let held = store.lock_key("tenant/conn/oauth").unwrap();
+        let lock_dir = dir.path().join(KEYCHAIN_LOCK_DIR);
+        assert!(
+            lock::key_lock_path(&lock_dir, "tenant/conn/oauth").is_file(),
+            "the lock is a file in the data folder, which other processes see"
+        );
+        let other = Keychain::with_lock_dir(&lock_dir);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(other.lock_key("tenant/conn/oauth").map(|_| ()));
+        });
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_millis(300))
+                .is_err(),
+            "another handle on the same folder waits"
+        );
+        drop(held);
+        assert!(matches!(
+            rx.recv_timeout(std::time::Duration::from_secs(10)),
+            Ok(Ok(()))
+        ));
+    }
+
     /// The real OS keychain. Runs only where one exists: set ROSTER_TEST_KEYCHAIN=1 (CI runs this inside a
     /// D-Bus session with gnome-keyring unlocked).
     #[test]
@@ -239,7 +323,7 @@ mod tests {
             );
             return;
         }
-        let k = Keychain;
+        let k = Keychain::default();
         let key = format!("test/{}/pw", std::process::id());
         k.set(&key, &Sensitive("s3cret".into())).unwrap();
         assert_eq!(
