@@ -100,10 +100,9 @@ async fn openldap_sync_through_the_application_layer() {
         "a wrong password fails at the bind step: {checks:?}"
     );
 
-    let key = r
-        .add_directory(spec::parse(&spec_text).unwrap())
-        .unwrap()
-        .directory_key;
+    let mut spec = spec::parse(&spec_text).unwrap();
+    spec.read_files().unwrap(); // what rosterctl and the app do: the CA file is read on this machine
+    let key = r.add_directory(spec).unwrap().directory_key;
     let conn = r.list_connections().unwrap().remove(0);
     assert_eq!(conn.kind, "openldap");
     assert!(
@@ -213,6 +212,31 @@ async fn openldap_sync_through_the_application_layer() {
     .unwrap()
     .success()
     .unwrap();
+    // slapd's refint overlay rewrites the groups' member values after the move returns, in the
+    // background; wait for it, as a later sync would.
+    let moved = format!("uid=alice,ou=moved,{BASE}");
+    for attempt in 0.. {
+        let (entries, _) = ldap
+            .search(
+                &format!("cn=staff,ou=groups,{BASE}"),
+                ldap3::Scope::Base,
+                "(objectClass=*)",
+                vec!["member"],
+            )
+            .await
+            .unwrap()
+            .success()
+            .unwrap();
+        let members = ldap3::SearchEntry::construct(entries[0].clone())
+            .attrs
+            .remove("member")
+            .unwrap_or_default();
+        if members.iter().any(|m| m.eq_ignore_ascii_case(&moved)) {
+            break;
+        }
+        assert!(attempt < 100, "slapd's refint never updated the group");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let zoe_id = r
         .users_page("zoe", roster_api::PageAt::Offset(0), 10)
         .unwrap()

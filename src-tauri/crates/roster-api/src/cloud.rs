@@ -589,10 +589,11 @@ impl Roster {
     fn save_tokens(&self, tenant: &str, id: &str, tokens: &roster_oauth::TokenSet) -> Result<()> {
         let text = serde_json::to_string(tokens)
             .map_err(|e| ApiError::new(Code::Unknown, format!("Tokens could not be saved: {e}")))?;
-        self.secrets.set(
-            &Self::secret_key(tenant, id, TOKENS),
-            &roster_secrets::Sensitive(text),
-        )?;
+        let key = Self::secret_key(tenant, id, TOKENS);
+        // Held as a refresh holds it (roster-oauth's StoredBearer): another process that is refreshing
+        // the same connection's tokens right now cannot put the previous consent's tokens back after us.
+        let _lock = self.secrets.lock_key(&key)?;
+        self.secrets.set(&key, &roster_secrets::Sensitive(text))?;
         Ok(())
     }
 

@@ -361,6 +361,21 @@ impl ConnectionSpec {
         Ok(())
     }
 
+    /// Refuses a connection whose files were not read ([`ConnectionSpec::read_files`]): a front door that
+    /// reads no files (one reachable over the network) asks for their contents instead.
+    pub fn check_files_read(&self) -> Result<()> {
+        match self {
+            ConnectionSpec::ActiveDirectory(l) | ConnectionSpec::Openldap(l)
+                if l.ca_cert_file.is_some() =>
+            {
+                Err(ApiError::validation(
+                    "Roster reads certificate files only from the desktop app and rosterctl. Paste the CA certificate's PEM text as \"ca_pem\" instead of \"ca_cert_file\". Nothing was added.",
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Checks the settings; the error says what to fix.
     pub fn validate(&self) -> Result<()> {
         match self {
@@ -375,11 +390,6 @@ impl ConnectionSpec {
             }
             ConnectionSpec::ActiveDirectory(l) | ConnectionSpec::Openldap(l) => {
                 l.settings.validate().map_err(ApiError::validation)?;
-                if l.ca_cert_file.is_some() {
-                    return Err(ApiError::validation(
-                        "Roster reads certificate files only from the desktop app and rosterctl. Paste the CA certificate's PEM text as \"ca_pem\" instead of \"ca_cert_file\".",
-                    ));
-                }
                 if l.settings.ca_pem.is_some() {
                     ldap::client::tls_config(&l.settings).map_err(|e| {
                         ApiError::validation(format!(
@@ -434,7 +444,7 @@ impl ConnectionSpec {
     }
 
     /// The settings to store (never secrets) and the secrets to put in the keychain.
-    pub fn split_secrets(&self) -> Result<(Value, Vec<(&'static str, Sensitive<String>)>)> {
+    pub fn split_secrets(&self) -> Result<(Value, Secrets)> {
         match self {
             ConnectionSpec::Demo(d) => Ok((
                 serde_json::json!({"seed": d.seed, "users": d.users}),
@@ -464,6 +474,9 @@ impl ConnectionSpec {
         }
     }
 }
+
+/// Secrets by name (`bind_password`, `client_secret`), bound for the secret store.
+pub type Secrets = Vec<(&'static str, Sensitive<String>)>;
 
 fn to_json<T: Serialize>(v: &T) -> Result<Value> {
     serde_json::to_value(v).map_err(|e| ApiError::validation(e.to_string()))
@@ -739,7 +752,7 @@ mod tests {
             panic!("inline connection expected")
         };
         assert!(
-            c.validate().unwrap_err().message.contains("ca_pem"),
+            c.check_files_read().unwrap_err().message.contains("ca_pem"),
             "a front door that reads no files says to paste the PEM"
         );
     }

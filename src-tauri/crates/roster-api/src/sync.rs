@@ -122,6 +122,7 @@ impl Roster {
                     )));
                 }
                 c.validate()?;
+                c.check_files_read()?;
                 let (config, secrets) = c.split_secrets()?;
                 let rec = ConnectionRecord {
                     id: format!("conn-{}", random_hex(6)),

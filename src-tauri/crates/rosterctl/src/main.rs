@@ -926,9 +926,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     if json {
                         print_json(&r)?
                     } else {
-                        match report(&r, false) {
-                            Err(Failure::Closed) => return Err(Failure::Closed),
-                            _ => {} // a held or failed run shown later is not this command failing
+                        // A held or failed run, shown later, is not this command failing.
+                        if let Err(Failure::Closed) = report(&r, false) {
+                            return Err(Failure::Closed);
                         }
                     }
                 }
