@@ -1063,7 +1063,7 @@ impl Roster {
             _ => "bind password",
         };
         format!(
-            "The {what} of the connection \"{}\" is not in {store} (a tenant import never carries secrets, or it was removed). Nothing was changed. Enter it again: in the app, Connections → Enter {what}; or run `rosterctl connection set-secret {}`.",
+            "The {what} of the connection \"{}\" is not in {store} (a tenant import never carries secrets, or it was removed). Enter it again: in the app, Connections → Enter {what}; or run `rosterctl connection set-secret {}`.",
             c.name, c.id
         )
     }
