@@ -155,6 +155,60 @@ async fn journey(vendor: Vendor) {
         .unwrap();
     assert_eq!(d.connection.kind, vendor.kind());
 
+    // A second sync reusing the connection names its groups the same way: resolved now, or refused now.
+    let reuse = |groups: serde_json::Value, name: &str| {
+        spec::parse(
+            &serde_json::json!({"name": name, "type": "user", "connection": conn.id, "groups": groups})
+                .to_string(),
+        )
+        .unwrap()
+    };
+    server.state.write().create_team("Twins", "one");
+    server.state.write().create_team("TWINS", "two");
+    for (groups, says) in [
+        (serde_json::json!(["Nonexistent Team"]), "No group named"),
+        (serde_json::json!(["Twins"]), "2 groups"),
+    ] {
+        let err = r
+            .add_directory_signed_in(reuse(groups, "Again"), &ScriptedAdmin(Decision::Deny), WAIT)
+            .await
+            .unwrap_err();
+        assert!(
+            err.message.contains(says) && err.message.contains("Nothing was added"),
+            "an unknown or ambiguous name is refused when the sync is added: {}",
+            err.message
+        );
+    }
+    let again = r
+        .add_directory_signed_in(
+            reuse(serde_json::json!(["Leadership"]), "Leaders"),
+            &ScriptedAdmin(Decision::Deny), // no sign-in: the connection exists
+            WAIT,
+        )
+        .await
+        .unwrap()
+        .directory_key;
+    let leaders = r
+        .list_directories()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.directory_key == again)
+        .unwrap();
+    assert!(
+        leaders.groups.len() == 1 && leaders.groups[0] != "Leadership",
+        "the name was resolved to the group's id, not stored as one: {:?}",
+        leaders.groups
+    );
+    let err = r
+        .add_directory(reuse(serde_json::json!(["Leadership"]), "Sync door"))
+        .unwrap_err();
+    assert!(
+        err.message.contains("not a"),
+        "the synchronous door never stores a name as an id: {}",
+        err.message
+    );
+    r.delete_directory(&again).unwrap();
+
     let first = r
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
@@ -172,6 +226,14 @@ async fn journey(vendor: Vendor) {
         "nearly everyone is in All Staff: {} of {live}",
         listed.len()
     );
+    // Some Okta profiles have no displayName (the emulator leaves it out of about one in ten): they are
+    // named by first and last name, as for every other directory.
+    let unnamed: Vec<&str> = listed
+        .iter()
+        .filter(|u| u.3.as_deref().is_none_or(str::is_empty))
+        .map(|u| u.0.as_str())
+        .collect();
+    assert!(unnamed.is_empty(), "everyone gets a real name: {unnamed:?}");
     let bytes = std::fs::read_dir(dir.path().join("tenants"))
         .unwrap()
         .map(|e| e.unwrap().path())

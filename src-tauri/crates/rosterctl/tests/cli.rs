@@ -256,3 +256,198 @@ fn the_command_line_journey_with_exit_codes() {
         "the broken file is untouched"
     );
 }
+
+fn demo_spec_file(dir: &Path, name: &str, users: usize, groups: &str) -> String {
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"name": "{name}", "type": "user", "deletion_threshold_percent": 100, "groups": {groups},
+                "connection": {{"kind": "demo", "seed": 7, "users": {users}}}}}"#
+        ),
+    )
+    .unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn two_processes_syncing_overlapping_groups_at_once_both_succeed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert!(ctl(dir, &["tenant", "create", "Acme"]).status.success());
+    let staff = r#"["cn=All Staff,ou=Groups,dc=northwind,dc=demo", "cn=Engineering,ou=Groups,dc=northwind,dc=demo"]"#;
+    let mut keys = Vec::new();
+    for name in ["First", "Second"] {
+        let spec = demo_spec_file(dir, name, 20_000, staff);
+        let added = ok_json(dir, &["--tenant", "Acme", "directory", "add", "--spec", &spec]);
+        keys.push(added["directory_key"].as_str().unwrap().to_string());
+    }
+    // Both start at once: both plan from an empty tenant, both create the same groups and users.
+    let runs: Vec<_> = keys
+        .iter()
+        .map(|k| {
+            Command::new(env!("CARGO_BIN_EXE_rosterctl"))
+                .arg("--data-dir")
+                .arg(dir)
+                .args(["--tenant", "Acme", "sync", "run", k, "--json"])
+                .env_remove("ROSTER_DATA_DIR")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for run in runs {
+        let out = run.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "a run must not fail on the other one: {}",
+            stderr(&out)
+        );
+        assert!(!stderr(&out).contains("UNIQUE"), "{}", stderr(&out));
+    }
+    let users = ok_json(dir, &["--tenant", "Acme", "users", "list", "--json"]);
+    assert_eq!(users.as_array().unwrap().len(), 20_000, "everyone once");
+}
+
+#[test]
+fn lists_stream_whole_and_a_closed_pipe_ends_quietly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert!(ctl(dir, &["tenant", "create", "Acme"]).status.success());
+    let spec = demo_spec_file(dir, "Staff", 2_500, r#"["cn=All Staff,ou=Groups,dc=northwind,dc=demo"]"#);
+    ok_json(dir, &["--tenant", "Acme", "directory", "add", "--spec", &spec]);
+    let out = ctl(dir, &["--tenant", "Acme", "sync", "run", "--json", &{
+        let d = ok_json(dir, &["--tenant", "Acme", "directory", "list", "--json"]);
+        d[0]["directory_key"].as_str().unwrap().to_string()
+    }]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let users = ok_json(dir, &["--tenant", "Acme", "users", "list", "--json"]);
+    let names: Vec<&str> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2_500, "every user, over three pages of 1,000");
+    let mut sorted = names.clone();
+    sorted.sort_by_key(|n| n.to_lowercase());
+    sorted.dedup();
+    assert_eq!(sorted, names, "in order, each once");
+    // `rosterctl … | head`: the reader goes away after a few lines.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rosterctl"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["--tenant", "Acme", "users", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 64];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success() && !stderr(&out).contains("panicked"),
+        "a closed pipe ends the command quietly: {:?} {}",
+        out.status,
+        stderr(&out)
+    );
+}
+
+#[test]
+fn read_only_commands_create_nothing_and_an_empty_tenant_file_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("never-created");
+    let out = ctl(&dir, &["tenant", "list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ctl(&dir, &["users", "list"]);
+    assert_eq!(out.status.code(), Some(1), "no tenant yet");
+    assert!(!dir.exists(), "read-only commands leave no data directory behind");
+    let dir = tmp.path().join("data");
+    std::fs::create_dir_all(dir.join("tenants")).unwrap();
+    std::fs::write(dir.join("tenants/empty.sqlite3"), b"").unwrap();
+    let out = ctl(&dir, &["--tenant", "empty", "users", "list"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("empty (0 bytes)"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::metadata(dir.join("tenants/empty.sqlite3")).unwrap().len(),
+        0,
+        "the empty file is left as it was"
+    );
+    let listed = ok_json(&dir, &["tenant", "list", "--json"]);
+    assert!(
+        listed[0]["name"].as_str().unwrap().contains("empty file"),
+        "{listed}"
+    );
+}
+
+#[test]
+fn a_secret_is_entered_again_from_standard_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let with_file_store = |args: &[&str], input: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rosterctl"));
+        cmd.arg("--data-dir")
+            .arg(dir)
+            .args(args)
+            .env("ROSTER_SECRET_STORE", "encrypted-file")
+            .env("ROSTER_SECRETS_PASSPHRASE", "correct horse")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        if let Some(text) = input {
+            std::io::Write::write_all(child.stdin.as_mut().unwrap(), text.as_bytes()).unwrap();
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().unwrap()
+    };
+    assert!(with_file_store(&["tenant", "create", "Acme"], None).status.success());
+    let spec = dir.join("ldap.json");
+    std::fs::write(
+        &spec,
+        r#"{"name": "Staff", "type": "user", "groups": ["cn=staff,dc=example,dc=org"],
+            "connection": {"kind": "openldap", "servers": ["ldaps://127.0.0.1:1"], "transport": "ldaps",
+                           "bind_dn": "cn=admin,dc=example,dc=org", "bind_password": "first-pw", "base_dn": "dc=example,dc=org"}}"#,
+    )
+    .unwrap();
+    let out = with_file_store(&["--tenant", "Acme", "directory", "add", "--spec", spec.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let export = with_file_store(&["--tenant", "Acme", "tenant", "export"], None);
+    std::fs::write(dir.join("export.json"), &export.stdout).unwrap();
+    let out = with_file_store(&["tenant", "import", "Copy", dir.join("export.json").to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let conns: Value = serde_json::from_slice(
+        &with_file_store(&["--tenant", "Copy", "connection", "list", "--json"], None).stdout,
+    )
+    .unwrap();
+    let id = conns[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(conns[0]["status"], "needs_credentials");
+    let out = with_file_store(&["--tenant", "Copy", "connection", "test", &id], None);
+    let said = String::from_utf8_lossy(&out.stdout).to_string() + &stderr(&out);
+    assert!(
+        said.contains("encrypted secrets file") && said.contains("set-secret"),
+        "the message names the store in use and the command: {said}"
+    );
+    let out = with_file_store(&["--tenant", "Copy", "connection", "set-secret", &id], Some("second-pw\n"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("second-pw"),
+        "the secret is never printed"
+    );
+    let conns: Value = serde_json::from_slice(
+        &with_file_store(&["--tenant", "Copy", "connection", "list", "--json"], None).stdout,
+    )
+    .unwrap();
+    assert_eq!(conns[0]["status"], "ready");
+    // The server is not there: one plain line on stderr, no library log lines, no colour codes.
+    let out = with_file_store(&["--tenant", "Copy", "connection", "test", &id], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.trim().lines().count(), 1, "one line per error: {err}");
+    assert!(!err.contains('\u{1b}') && !err.contains("WARN"), "{err}");
+    let file = std::fs::read_to_string(dir.join("secrets.enc.json")).unwrap();
+    assert!(!file.contains("second-pw"), "stored encrypted");
+}
