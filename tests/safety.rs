@@ -90,9 +90,19 @@ fn a_failed_add_leaves_no_connection_and_no_secret() {
     let r = roster_with(dir.path(), secrets.clone(), Arc::new(roster_api::NoEvents));
     r.create_tenant("Acme").unwrap();
     r.use_tenant("Acme").unwrap();
-    r.add_directory(spec::parse(&ldap_spec("Staff", r#""groups": ["cn=staff,dc=example,dc=org"],"#)).unwrap())
-        .unwrap();
-    assert_eq!(secrets.1.lock().unwrap().len(), 1, "the first add keeps its password");
+    r.add_directory(
+        spec::parse(&ldap_spec(
+            "Staff",
+            r#""groups": ["cn=staff,dc=example,dc=org"],"#,
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        secrets.1.lock().unwrap().len(),
+        1,
+        "the first add keeps its password"
+    );
     let failing = [
         // A duplicate name.
         ldap_spec("staff", r#""groups": ["cn=staff,dc=example,dc=org"],"#),
@@ -141,7 +151,11 @@ fn the_data_directory_and_tenant_files_are_private_and_reads_create_nothing() {
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&data), 0o700, "the data directory is private");
     assert_eq!(mode(&data.join("tenants")), 0o700);
-    assert_eq!(mode(&data.join("tenants/acme.sqlite3")), 0o600, "tenant files hold personal data");
+    assert_eq!(
+        mode(&data.join("tenants/acme.sqlite3")),
+        0o600,
+        "tenant files hold personal data"
+    );
     // A data directory from an older Roster, created under a usual umask.
     drop(r);
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -166,13 +180,22 @@ async fn a_secret_missing_after_an_import_is_entered_again() {
     );
     r.create_tenant("Acme").unwrap();
     r.use_tenant("Acme").unwrap();
-    r.add_directory(spec::parse(&ldap_spec("Staff", r#""groups": ["cn=staff,dc=example,dc=org"],"#)).unwrap())
-        .unwrap();
+    r.add_directory(
+        spec::parse(&ldap_spec(
+            "Staff",
+            r#""groups": ["cn=staff,dc=example,dc=org"],"#,
+        ))
+        .unwrap(),
+    )
+    .unwrap();
     let export = r.export_tenant().unwrap();
     r.import_tenant("Copy", &export).unwrap();
     r.use_tenant("Copy").unwrap();
     let c = r.list_connections().unwrap().remove(0);
-    assert_eq!(c.status, "needs_credentials", "an import never carries secrets");
+    assert_eq!(
+        c.status, "needs_credentials",
+        "an import never carries secrets"
+    );
     let key = r.list_directories().unwrap().remove(0).directory_key;
     let run = r
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
@@ -195,7 +218,9 @@ async fn a_secret_missing_after_an_import_is_entered_again() {
     assert_eq!(c.status, "ready", "entering it makes the connection ready");
     let checks = r.test_connection(&c.id).await.unwrap();
     assert!(
-        checks.iter().all(|k| !k.detail.contains("not in the OS keychain")),
+        checks
+            .iter()
+            .all(|k| !k.detail.contains("not in the OS keychain")),
         "the password is found now (the unreachable test server fails later steps): {checks:?}"
     );
 }
@@ -274,7 +299,9 @@ async fn two_syncs_of_overlapping_directories_settle_instead_of_flipping() {
         let b = run(second.directory_key.clone()).await;
         assert_eq!(b.counts.taken_over, 0, "round {round}: nothing flips back");
         assert!(
-            b.conflicts.iter().any(|c| !c.kept && c.other_name == "All staff"),
+            b.conflicts
+                .iter()
+                .any(|c| !c.kept && c.other_name == "All staff"),
             "round {round}: the second sync reports what it leaves to the first"
         );
         let created_by_second: Vec<&str> = b
@@ -295,7 +322,9 @@ async fn two_syncs_of_overlapping_directories_settle_instead_of_flipping() {
             "round {round}: the first sync takes over only new hires the second saw first: {taken:?}"
         );
         assert!(
-            a.conflicts.iter().any(|c| c.kept && c.other_name == "Engineering"),
+            a.conflicts
+                .iter()
+                .any(|c| c.kept && c.other_name == "Engineering"),
             "round {round}: the first sync reports the overlap too"
         );
         let after = owners(&r);
@@ -336,7 +365,11 @@ async fn two_syncs_of_overlapping_directories_settle_instead_of_flipping() {
     )
     .unwrap();
     let b = run(second.directory_key.clone()).await;
-    assert!(b.counts.taken_over > 0, "the sync moved first takes them: {:?}", b.counts);
+    assert!(
+        b.counts.taken_over > 0,
+        "the sync moved first takes them: {:?}",
+        b.counts
+    );
     let a = run(first.directory_key.clone()).await;
     assert!(
         a.changes
@@ -360,7 +393,11 @@ async fn a_run_reports_its_progress_under_its_own_tenant() {
     r.create_tenant("Globex").unwrap();
     r.use_tenant("Acme").unwrap();
     let key = r
-        .add_directory(demo("Staff", 7, r#"["cn=All Staff,ou=Groups,dc=northwind,dc=demo"]"#))
+        .add_directory(demo(
+            "Staff",
+            7,
+            r#"["cn=All Staff,ou=Groups,dc=northwind,dc=demo"]"#,
+        ))
         .unwrap()
         .directory_key;
     r.run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
@@ -371,7 +408,10 @@ async fn a_run_reports_its_progress_under_its_own_tenant() {
     for e in kept.iter() {
         let Event::Progress(p) = e;
         let sent = json::ProgressEvent::from(p);
-        assert_eq!(sent.tenant, "acme", "every event names the tenant of its run");
+        assert_eq!(
+            sent.tenant, "acme",
+            "every event names the tenant of its run"
+        );
     }
 }
 
@@ -381,8 +421,12 @@ fn opening_a_tenant_writes_nothing() {
     let r = roster(dir.path());
     r.create_tenant("Acme").unwrap();
     r.use_tenant("Acme").unwrap();
-    r.add_directory(demo("Staff", 7, r#"["cn=All Staff,ou=Groups,dc=northwind,dc=demo"]"#))
-        .unwrap();
+    r.add_directory(demo(
+        "Staff",
+        7,
+        r#"["cn=All Staff,ou=Groups,dc=northwind,dc=demo"]"#,
+    ))
+    .unwrap();
     drop(r);
     let file = dir.path().join("tenants/acme.sqlite3");
     let before = std::fs::read(&file).unwrap();
@@ -392,11 +436,21 @@ fn opening_a_tenant_writes_nothing() {
     let _ = r.list_runs(None, 10).unwrap();
     let _ = r.list_directories().unwrap();
     drop(r);
-    assert_eq!(std::fs::read(&file).unwrap(), before, "opening and reading changed nothing");
-    assert_eq!(std::fs::metadata(&file).unwrap().modified().unwrap(), modified);
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "opening and reading changed nothing"
+    );
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().modified().unwrap(),
+        modified
+    );
     assert!(
         !dir.path().join("tenants/acme.sqlite3-wal").exists()
-            || std::fs::metadata(dir.path().join("tenants/acme.sqlite3-wal")).unwrap().len() == 0,
+            || std::fs::metadata(dir.path().join("tenants/acme.sqlite3-wal"))
+                .unwrap()
+                .len()
+                == 0,
         "nor wrote a journal"
     );
 }

@@ -547,7 +547,11 @@ mod tests {
             vec!["ana.lima3", "ana.lima5", "ana.lima6", "ana.lima7"],
             "the smallest free name each time"
         );
-        assert_eq!(names.unique("Cy", "Ng"), "cy.ng", "a free base is used as is");
+        assert_eq!(
+            names.unique("Cy", "Ng"),
+            "cy.ng",
+            "a free base is used as is"
+        );
         // Many people with one name pair: each name is found in at most two tries (the base, then the next
         // number), where rescanning from 2 tries about n²/2 names.
         let mut one = Names::new(HashSet::new());

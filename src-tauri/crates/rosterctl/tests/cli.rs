@@ -279,7 +279,10 @@ fn two_processes_syncing_overlapping_groups_at_once_both_succeed() {
     let mut keys = Vec::new();
     for name in ["First", "Second"] {
         let spec = demo_spec_file(dir, name, 20_000, staff);
-        let added = ok_json(dir, &["--tenant", "Acme", "directory", "add", "--spec", &spec]);
+        let added = ok_json(
+            dir,
+            &["--tenant", "Acme", "directory", "add", "--spec", &spec],
+        );
         keys.push(added["directory_key"].as_str().unwrap().to_string());
     }
     // Both start at once: both plan from an empty tenant, both create the same groups and users.
@@ -315,12 +318,23 @@ fn lists_stream_whole_and_a_closed_pipe_ends_quietly() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     assert!(ctl(dir, &["tenant", "create", "Acme"]).status.success());
-    let spec = demo_spec_file(dir, "Staff", 2_500, r#"["cn=All Staff,ou=Groups,dc=northwind,dc=demo"]"#);
-    ok_json(dir, &["--tenant", "Acme", "directory", "add", "--spec", &spec]);
-    let out = ctl(dir, &["--tenant", "Acme", "sync", "run", "--json", &{
-        let d = ok_json(dir, &["--tenant", "Acme", "directory", "list", "--json"]);
-        d[0]["directory_key"].as_str().unwrap().to_string()
-    }]);
+    let spec = demo_spec_file(
+        dir,
+        "Staff",
+        2_500,
+        r#"["cn=All Staff,ou=Groups,dc=northwind,dc=demo"]"#,
+    );
+    ok_json(
+        dir,
+        &["--tenant", "Acme", "directory", "add", "--spec", &spec],
+    );
+    let out = ctl(
+        dir,
+        &["--tenant", "Acme", "sync", "run", "--json", &{
+            let d = ok_json(dir, &["--tenant", "Acme", "directory", "list", "--json"]);
+            d[0]["directory_key"].as_str().unwrap().to_string()
+        }],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let users = ok_json(dir, &["--tenant", "Acme", "users", "list", "--json"]);
     let names: Vec<&str> = users
@@ -364,7 +378,10 @@ fn read_only_commands_create_nothing_and_an_empty_tenant_file_is_reported() {
     assert!(out.status.success(), "{}", stderr(&out));
     let out = ctl(&dir, &["users", "list"]);
     assert_eq!(out.status.code(), Some(1), "no tenant yet");
-    assert!(!dir.exists(), "read-only commands leave no data directory behind");
+    assert!(
+        !dir.exists(),
+        "read-only commands leave no data directory behind"
+    );
     let dir = tmp.path().join("data");
     std::fs::create_dir_all(dir.join("tenants")).unwrap();
     std::fs::write(dir.join("tenants/empty.sqlite3"), b"").unwrap();
@@ -372,7 +389,9 @@ fn read_only_commands_create_nothing_and_an_empty_tenant_file_is_reported() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("empty (0 bytes)"), "{}", stderr(&out));
     assert_eq!(
-        std::fs::metadata(dir.join("tenants/empty.sqlite3")).unwrap().len(),
+        std::fs::metadata(dir.join("tenants/empty.sqlite3"))
+            .unwrap()
+            .len(),
         0,
         "the empty file is left as it was"
     );
@@ -404,7 +423,9 @@ fn a_secret_is_entered_again_from_standard_input() {
         drop(child.stdin.take());
         child.wait_with_output().unwrap()
     };
-    assert!(with_file_store(&["tenant", "create", "Acme"], None).status.success());
+    assert!(with_file_store(&["tenant", "create", "Acme"], None)
+        .status
+        .success());
     let spec = dir.join("ldap.json");
     std::fs::write(
         &spec,
@@ -413,11 +434,29 @@ fn a_secret_is_entered_again_from_standard_input() {
                            "bind_dn": "cn=admin,dc=example,dc=org", "bind_password": "first-pw", "base_dn": "dc=example,dc=org"}}"#,
     )
     .unwrap();
-    let out = with_file_store(&["--tenant", "Acme", "directory", "add", "--spec", spec.to_str().unwrap()], None);
+    let out = with_file_store(
+        &[
+            "--tenant",
+            "Acme",
+            "directory",
+            "add",
+            "--spec",
+            spec.to_str().unwrap(),
+        ],
+        None,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let export = with_file_store(&["--tenant", "Acme", "tenant", "export"], None);
     std::fs::write(dir.join("export.json"), &export.stdout).unwrap();
-    let out = with_file_store(&["tenant", "import", "Copy", dir.join("export.json").to_str().unwrap()], None);
+    let out = with_file_store(
+        &[
+            "tenant",
+            "import",
+            "Copy",
+            dir.join("export.json").to_str().unwrap(),
+        ],
+        None,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let conns: Value = serde_json::from_slice(
         &with_file_store(&["--tenant", "Copy", "connection", "list", "--json"], None).stdout,
@@ -431,7 +470,10 @@ fn a_secret_is_entered_again_from_standard_input() {
         said.contains("encrypted secrets file") && said.contains("set-secret"),
         "the message names the store in use and the command: {said}"
     );
-    let out = with_file_store(&["--tenant", "Copy", "connection", "set-secret", &id], Some("second-pw\n"));
+    let out = with_file_store(
+        &["--tenant", "Copy", "connection", "set-secret", &id],
+        Some("second-pw\n"),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         !String::from_utf8_lossy(&out.stdout).contains("second-pw"),
