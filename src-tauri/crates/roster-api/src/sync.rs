@@ -557,7 +557,7 @@ impl Roster {
                 if ldap.needs_password() {
                     // Every call fails with what to do, so the run is recorded as failed and says it.
                     let message = self.missing_secret(c, "bind_password");
-                    t_mark_needs_credentials(self, c)?;
+                    self.mark_needs_credentials(c)?;
                     return Ok((Box::new(MissingSecret(message)), None, never()));
                 }
                 Ok((Box::new(ldap), None, never()))
@@ -1258,15 +1258,16 @@ fn config_digest(c: &ConnectionRecord, d: &DirectoryRecord) -> String {
         .collect()
 }
 
-/// Marks a connection whose secret is missing as needing credentials (what the window shows).
-fn t_mark_needs_credentials(roster: &Roster, c: &ConnectionRecord) -> Result<()> {
-    if c.status != "needs_credentials" {
-        roster
-            .tenant()?
-            .store
-            .set_connection_status(&c.id, "needs_credentials")?;
+impl Roster {
+    /// Marks a connection whose secret is missing as needing credentials (what the window shows).
+    fn mark_needs_credentials(&self, c: &ConnectionRecord) -> Result<()> {
+        if c.status != "needs_credentials" {
+            self.tenant()?
+                .store
+                .set_connection_status(&c.id, "needs_credentials")?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// A connection that cannot work until a secret is entered again: every call says so.
