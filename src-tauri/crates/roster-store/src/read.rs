@@ -58,6 +58,64 @@ fn next_key(rows: usize, limit: u64, last: Option<&str>) -> Option<String> {
         .flatten()
 }
 
+/// One of the lists the windows page through: what it reads, how a search filters it, and the unique,
+/// case-insensitive column that orders it (a page after a key continues from that column's value).
+struct List {
+    /// The table, for counting.
+    counted: &'static str,
+    /// The table with what its rows show (joins).
+    from: &'static str,
+    columns: &'static str,
+    /// A condition on `:pattern` (the search, as LIKE) and the list's own parameters.
+    filter: &'static str,
+    key: &'static str,
+}
+
+impl List {
+    #[allow(clippy::too_many_arguments)] // one private door for three lists
+    fn page<T>(
+        &self,
+        c: &Connection,
+        query: &str,
+        own: &[(&str, &dyn rusqlite::ToSql)],
+        at: PageAt<'_>,
+        limit: u64,
+        row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+        key_of: impl Fn(&T) -> &str,
+    ) -> Result<Page<T>> {
+        let pattern = like(query);
+        let mut params: Vec<(&str, &dyn rusqlite::ToSql)> = vec![(":pattern", &pattern)];
+        params.extend_from_slice(own);
+        let total = match at {
+            PageAt::Offset(_) => Some(c.query_row(
+                &format!(
+                    "SELECT count(*) FROM {} WHERE {}",
+                    self.counted, self.filter
+                ),
+                params.as_slice(),
+                |r| r.get(0),
+            )?),
+            PageAt::After(_) => None,
+        };
+        let (place, offset) = at.placement(self.key);
+        let after = at.after();
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {} FROM {} WHERE {} AND {place} ORDER BY {} COLLATE NOCASE LIMIT :limit OFFSET :offset",
+            self.columns, self.from, self.filter, self.key
+        ))?;
+        params.push((":limit", &limit));
+        params.push((":offset", &offset));
+        if let Some(a) = &after {
+            params.push((":after", a));
+        }
+        let rows = st
+            .query_map(params.as_slice(), row)?
+            .collect::<rusqlite::Result<Vec<T>>>()?;
+        let next = next_key(rows.len(), limit, rows.last().map(key_of));
+        Ok(Page { total, rows, next })
+    }
+}
+
 /// A user in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UserRow {
@@ -254,38 +312,23 @@ impl Store {
         at: PageAt<'_>,
         limit: u64,
     ) -> Result<Page<UserRow>> {
-        let c = self.reader();
-        let pattern = like(query);
-        let filter = "(:pattern = '%%' OR u.username LIKE :pattern ESCAPE '\\' OR u.realname LIKE :pattern ESCAPE '\\' OR u.email LIKE :pattern ESCAPE '\\')
-             AND ((:trash = 1) = (u.status = 'pending deletion'))";
-        let total = match at {
-            PageAt::Offset(_) => Some(c.query_row(
-                &format!("SELECT count(*) FROM users u WHERE {filter}"),
-                rusqlite::named_params! {":pattern": pattern, ":trash": trash},
-                |r| r.get(0),
-            )?),
-            PageAt::After(_) => None,
+        let list = List {
+            counted: "users u",
+            from: "users u LEFT JOIN directories d ON d.key = u.managed_by",
+            columns: "u.id, u.username, u.realname, u.email, u.status, d.name, u.managed_by, u.last_directory_sync, u.trashed_at,
+                (SELECT group_concat(name, char(31)) FROM (SELECT g.name FROM json_each(u.group_ids) j JOIN groups g ON g.id = j.value
+                  ORDER BY g.name COLLATE NOCASE))",
+            filter: "(:pattern = '%%' OR u.username LIKE :pattern ESCAPE '\\' OR u.realname LIKE :pattern ESCAPE '\\' OR u.email LIKE :pattern ESCAPE '\\')
+                AND ((:trash = 1) = (u.status = 'pending deletion'))",
+            key: "u.username",
         };
-        let (place, offset) = at.placement("u.username");
-        let after = at.after();
-        let mut st = c.prepare_cached(&format!(
-            "SELECT u.id, u.username, u.realname, u.email, u.status, d.name, u.managed_by, u.last_directory_sync, u.trashed_at,
-                    (SELECT group_concat(name, char(31)) FROM (SELECT g.name FROM json_each(u.group_ids) j JOIN groups g ON g.id = j.value
-                      ORDER BY g.name COLLATE NOCASE))
-             FROM users u LEFT JOIN directories d ON d.key = u.managed_by
-             WHERE {filter} AND {place} ORDER BY u.username COLLATE NOCASE LIMIT :limit OFFSET :offset"
-        ))?;
-        let mut params: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
-            (":pattern", &pattern),
-            (":trash", &trash),
-            (":limit", &limit),
-            (":offset", &offset),
-        ];
-        if let Some(a) = &after {
-            params.push((":after", a));
-        }
-        let rows = st
-            .query_map(params.as_slice(), |r| {
+        list.page(
+            &self.reader(),
+            query,
+            &[(":trash", &trash)],
+            at,
+            limit,
+            |r| {
                 let groups: Option<String> = r.get(9)?;
                 Ok(UserRow {
                     user_id: r.get(0)?,
@@ -301,43 +344,28 @@ impl Store {
                         .map(|g| g.split('\u{1f}').map(str::to_owned).collect())
                         .unwrap_or_default(),
                 })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let next = next_key(rows.len(), limit, rows.last().map(|r| r.username.as_str()));
-        Ok(Page { total, rows, next })
+            },
+            |u| &u.username,
+        )
     }
 
     /// A page of groups, by name.
     pub fn groups_page(&self, query: &str, at: PageAt<'_>, limit: u64) -> Result<Page<GroupRow>> {
-        let c = self.reader();
-        let pattern = like(query);
-        let filter =
-            "(:pattern = '%%' OR g.name LIKE :pattern ESCAPE '\\' OR g.description LIKE :pattern ESCAPE '\\')";
-        let total = match at {
-            PageAt::Offset(_) => Some(c.query_row(
-                &format!("SELECT count(*) FROM groups g WHERE {filter}"),
-                rusqlite::named_params! {":pattern": pattern},
-                |r| r.get(0),
-            )?),
-            PageAt::After(_) => None,
+        let list = List {
+            counted: "groups g",
+            from: "groups g LEFT JOIN directories d ON d.key = g.managed_by",
+            columns: "g.id, g.name, g.description, d.name",
+            filter: "(:pattern = '%%' OR g.name LIKE :pattern ESCAPE '\\' OR g.description LIKE :pattern ESCAPE '\\')",
+            key: "g.name",
         };
-        let (place, offset) = at.placement("g.name");
-        let after = at.after();
-        let mut st = c.prepare_cached(&format!(
-            "SELECT g.id, g.name, g.description, d.name
-             FROM groups g LEFT JOIN directories d ON d.key = g.managed_by
-             WHERE {filter} AND {place} ORDER BY g.name COLLATE NOCASE LIMIT :limit OFFSET :offset"
-        ))?;
-        let mut params: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
-            (":pattern", &pattern),
-            (":limit", &limit),
-            (":offset", &offset),
-        ];
-        if let Some(a) = &after {
-            params.push((":after", a));
-        }
-        let mut rows = st
-            .query_map(params.as_slice(), |r| {
+        let c = self.reader();
+        let mut page = list.page(
+            &c,
+            query,
+            &[],
+            at,
+            limit,
+            |r| {
                 Ok(GroupRow {
                     group_id: r.get(0)?,
                     name: r.get(1)?,
@@ -345,45 +373,32 @@ impl Store {
                     member_count: 0, // counted below, for this page's groups only
                     managed_by: r.get(3)?,
                 })
-            })?
-            .collect::<rusqlite::Result<Vec<GroupRow>>>()?;
-        let counts = member_counts(&c, rows.iter().map(|g| g.group_id.as_str()))?;
-        for g in &mut rows {
+            },
+            |g| &g.name,
+        )?;
+        let counts = member_counts(&c, page.rows.iter().map(|g| g.group_id.as_str()))?;
+        for g in &mut page.rows {
             g.member_count = counts.get(g.group_id.as_str()).copied().unwrap_or(0);
         }
-        let next = next_key(rows.len(), limit, rows.last().map(|r| r.name.as_str()));
-        Ok(Page { total, rows, next })
+        Ok(page)
     }
 
     /// A page of administrators, by email.
     pub fn admins_page(&self, query: &str, at: PageAt<'_>, limit: u64) -> Result<Page<AdminRow>> {
-        let c = self.reader();
-        let pattern = like(query);
-        let filter = "(:pattern = '%%' OR a.name LIKE :pattern ESCAPE '\\' OR a.email LIKE :pattern ESCAPE '\\')";
-        let total = match at {
-            PageAt::Offset(_) => Some(c.query_row(
-                &format!("SELECT count(*) FROM admins a WHERE {filter}"),
-                rusqlite::named_params! {":pattern": pattern},
-                |r| r.get(0),
-            )?),
-            PageAt::After(_) => None,
+        let list = List {
+            counted: "admins a",
+            from: "admins a LEFT JOIN directories d ON d.key = a.managed_by",
+            columns: "a.id, a.name, a.email, a.role, a.status, d.name",
+            filter: "(:pattern = '%%' OR a.name LIKE :pattern ESCAPE '\\' OR a.email LIKE :pattern ESCAPE '\\')",
+            key: "a.email",
         };
-        let (place, offset) = at.placement("a.email");
-        let after = at.after();
-        let mut st = c.prepare_cached(&format!(
-            "SELECT a.id, a.name, a.email, a.role, a.status, d.name FROM admins a LEFT JOIN directories d ON d.key = a.managed_by
-             WHERE {filter} AND {place} ORDER BY a.email COLLATE NOCASE LIMIT :limit OFFSET :offset"
-        ))?;
-        let mut params: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
-            (":pattern", &pattern),
-            (":limit", &limit),
-            (":offset", &offset),
-        ];
-        if let Some(a) = &after {
-            params.push((":after", a));
-        }
-        let rows = st
-            .query_map(params.as_slice(), |r| {
+        list.page(
+            &self.reader(),
+            query,
+            &[],
+            at,
+            limit,
+            |r| {
                 Ok(AdminRow {
                     admin_id: r.get(0)?,
                     name: r.get(1)?,
@@ -392,10 +407,9 @@ impl Store {
                     status: r.get(4)?,
                     managed_by: r.get(5)?,
                 })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let next = next_key(rows.len(), limit, rows.last().map(|r| r.email.as_str()));
-        Ok(Page { total, rows, next })
+            },
+            |a| &a.email,
+        )
     }
 
     /// External ids of the users a sync manages outside the trash (what an incremental fetch may skip).

@@ -91,6 +91,29 @@ fn batch(names: &[&str]) -> SourceBatch {
     }
 }
 
+/// How the tests apply a plan: a complete, successful full run at NOW.
+fn opts<'a>(
+    run_id: i64,
+    key: &'a DirectoryKey,
+    expected_data_revision: i64,
+    conflicts: &'a [roster_core::Conflict],
+) -> ApplyOptions<'a> {
+    ApplyOptions {
+        run_id,
+        key,
+        expected_data_revision,
+        conflicts,
+        complete: true,
+        full: true,
+        now: NOW,
+        connection_state: None,
+        outcome: "succeeded",
+        approves: None,
+        message: "ok",
+        cursor: None,
+    }
+}
+
 fn sync(store: &Store, d: &DirectoryRecord, names: &[&str]) -> Result<i64, StoreError> {
     sync_batch(store, d, names, &batch(names))
 }
@@ -108,23 +131,7 @@ fn sync_batch(
     let (snap, rev) = store.snapshot(&d.key, &cands)?;
     let p = plan(&settings(d), &snap, &Scope::Full(b), NOW);
     let (run, _lease) = store.begin_run(&d.key, Trigger::Manual, NOW)?;
-    store.apply(
-        &p,
-        &ApplyOptions {
-            run_id: run,
-            key: &d.key,
-            expected_data_revision: rev,
-            conflicts: &p.conflicts,
-            complete: true,
-            full: true,
-            now: NOW,
-            connection_state: None,
-            outcome: "succeeded",
-            approves: None,
-            message: "ok",
-            cursor: None,
-        },
-    )?;
+    store.apply(&p, &opts(run, &d.key, rev, &p.conflicts))?;
     Ok(run)
 }
 
@@ -447,23 +454,7 @@ fn a_failing_apply_changes_nothing() {
     p.users[1].user.fields.username = "ALICE".into();
     let (run, _lease) = store.begin_run(&d.key, Trigger::Manual, NOW).unwrap();
     let err = store
-        .apply(
-            &p,
-            &ApplyOptions {
-                run_id: run,
-                key: &d.key,
-                expected_data_revision: store.data_revision().unwrap(),
-                conflicts: &[],
-                complete: true,
-                full: true,
-                now: NOW,
-                connection_state: None,
-                outcome: "succeeded",
-                approves: None,
-                message: "",
-                cursor: None,
-            },
-        )
+        .apply(&p, &opts(run, &d.key, store.data_revision().unwrap(), &[]))
         .unwrap_err();
     assert!(
         matches!(err, StoreError::Sqlite(_)),
@@ -512,25 +503,7 @@ fn a_stale_plan_is_refused() {
     };
     store.insert_user(&dave, NOW).unwrap();
     let (run, _lease) = store.begin_run(&d.key, Trigger::Manual, NOW).unwrap();
-    let err = store
-        .apply(
-            &p,
-            &ApplyOptions {
-                run_id: run,
-                key: &d.key,
-                expected_data_revision: stale,
-                conflicts: &[],
-                complete: true,
-                full: true,
-                now: NOW,
-                connection_state: None,
-                outcome: "succeeded",
-                approves: None,
-                message: "",
-                cursor: None,
-            },
-        )
-        .unwrap_err();
+    let err = store.apply(&p, &opts(run, &d.key, stale, &[])).unwrap_err();
     assert!(
         matches!(err, StoreError::Stale(_)),
         "a plan made before something else wrote users must be refused as stale: {err}"
@@ -877,23 +850,7 @@ fn a_sync_writes_its_groups_members_whoever_manages_them_and_records_its_conflic
     );
     let (run, _lease) = store.begin_run(&second.key, Trigger::Manual, NOW).unwrap();
     store
-        .apply(
-            &p,
-            &ApplyOptions {
-                run_id: run,
-                key: &second.key,
-                expected_data_revision: rev,
-                conflicts: &p.conflicts,
-                complete: true,
-                full: true,
-                now: NOW,
-                connection_state: None,
-                outcome: "succeeded",
-                approves: None,
-                message: "ok",
-                cursor: None,
-            },
-        )
+        .apply(&p, &opts(run, &second.key, rev, &p.conflicts))
         .unwrap();
     let alice = store
         .users_page("alice", false, PageAt::Offset(0), 10)

@@ -209,8 +209,7 @@ impl<'a> AdminPlanner<'a> {
         if let Some(e) = existing {
             if e.left_at.is_none() {
                 if let Some((owner, other)) = precedes(self.settings, e.managed_by.as_ref()) {
-                    self.plan.counts.conflicts += 1;
-                    self.plan.conflicts.push(Conflict {
+                    self.plan.conflict(Conflict {
                         object: ObjectKind::Admin,
                         key: e.email.clone(),
                         other: owner.to_string(),
@@ -312,8 +311,7 @@ impl<'a> AdminPlanner<'a> {
             self.plan.counts.taken_over += 1;
             match previous_owner(self.settings, old.managed_by.as_ref()) {
                 Some((other, other_name)) if old.left_at.is_none() => {
-                    self.plan.counts.conflicts += 1;
-                    self.plan.conflicts.push(Conflict {
+                    self.plan.conflict(Conflict {
                         object: ObjectKind::Admin,
                         key: desired.email.clone(),
                         other,

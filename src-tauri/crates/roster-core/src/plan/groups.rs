@@ -62,8 +62,7 @@ pub(super) fn resolve_groups(
         if let Some((owner, other)) =
             existing.and_then(|g| precedes(settings, g.managed_by.as_ref()))
         {
-            plan.counts.conflicts += 1;
-            plan.conflicts.push(Conflict {
+            plan.conflict(Conflict {
                 object: ObjectKind::Group,
                 key: src.name.clone(),
                 other: owner.to_string(),
@@ -122,8 +121,7 @@ pub(super) fn resolve_groups(
                     plan.counts.groups_updated += 1;
                     let reason = match previous_owner(settings, old.managed_by.as_ref()) {
                         Some((other, other_name)) => {
-                            plan.counts.conflicts += 1;
-                            plan.conflicts.push(Conflict {
+                            plan.conflict(Conflict {
                                 object: ObjectKind::Group,
                                 key: src.name.clone(),
                                 other,

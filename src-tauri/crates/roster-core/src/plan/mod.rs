@@ -205,6 +205,12 @@ impl Plan {
         self.changes_iter().collect()
     }
 
+    /// Records an object another sync also finds (and counts it).
+    fn conflict(&mut self, c: Conflict) {
+        self.counts.conflicts += 1;
+        self.conflicts.push(c);
+    }
+
     /// How many records the change log has.
     pub fn change_count(&self) -> usize {
         self.groups.len() + self.users.len() + self.memberships.len() + self.admins.len()

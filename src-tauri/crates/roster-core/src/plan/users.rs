@@ -521,8 +521,7 @@ impl<'a> UserPlanner<'a> {
         if let Some(e) = existing {
             if e.status != UserStatus::PendingDeletion {
                 if let Some((owner, other)) = precedes(self.settings, e.managed_by.as_ref()) {
-                    self.plan.counts.conflicts += 1;
-                    self.plan.conflicts.push(Conflict {
+                    self.plan.conflict(Conflict {
                         object: ObjectKind::User,
                         key: e.fields.username.clone(),
                         other: owner.to_string(),
@@ -635,8 +634,7 @@ impl<'a> UserPlanner<'a> {
             self.plan.counts.taken_over += 1;
             match previous_owner(self.settings, old.managed_by.as_ref()) {
                 Some((other, other_name)) if old.status != UserStatus::PendingDeletion => {
-                    self.plan.counts.conflicts += 1;
-                    self.plan.conflicts.push(Conflict {
+                    self.plan.conflict(Conflict {
                         object: ObjectKind::User,
                         key: after.fields.username.clone(),
                         other,
