@@ -193,7 +193,10 @@ impl Roster {
             n += 1;
         }
         let now = self.now();
-        Store::open(&self.tenant_path(&id), Some((name, now)))?;
+        Store::open(
+            &self.tenant_path(&id),
+            Some(&roster_store::NewTenant::named(name, now)),
+        )?;
         Ok(json::Tenant {
             id,
             name: name.to_string(),

@@ -73,7 +73,7 @@ pub(crate) fn bench_store(
     attributes: AttributeMap,
 ) -> Result<(Store, DirectoryRecord), Box<dyn std::error::Error>> {
     let at = Timestamp(1_800_000_000);
-    let store = Store::open(path, Some(("Bench", at)))?;
+    let store = Store::open(path, Some(&roster_store::NewTenant::named("Bench", at)))?;
     store.insert_connection(&ConnectionRecord {
         id: "conn-bench".into(),
         kind: kind.into(),

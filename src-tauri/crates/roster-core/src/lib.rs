@@ -15,6 +15,7 @@
 //! and add a planner test whose assertion message says why the rule must hold.
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod clock;
 pub mod edit;
 pub mod ids;

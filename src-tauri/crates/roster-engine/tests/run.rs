@@ -37,7 +37,11 @@ impl Connector for Stopped {
 
 fn setup(dir: &std::path::Path) -> (Store, DirectoryKey) {
     let now = Timestamp(1_800_000_000);
-    let store = Store::open(&dir.join("t.sqlite3"), Some(("T", now))).unwrap();
+    let store = Store::open(
+        &dir.join("t.sqlite3"),
+        Some(&roster_store::NewTenant::named("T", now)),
+    )
+    .unwrap();
     store
         .insert_connection(&ConnectionRecord {
             id: "c".into(),

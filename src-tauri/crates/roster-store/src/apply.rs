@@ -347,7 +347,7 @@ fn apply_objects(
             "INSERT INTO admins (id, name, email, phone, role, status, managed_by, external_id, last_directory_sync, left_at, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT(id) DO UPDATE SET name = excluded.name, email = excluded.email, phone = excluded.phone,
-             role = excluded.role, status = excluded.status, managed_by = excluded.managed_by,
+             role = excluded.role, status = excluded.status, managed_by = excluded.managed_by, custom_role = NULL,
              external_id = excluded.external_id, last_directory_sync = excluded.last_directory_sync, left_at = excluded.left_at",
         )?;
         let mut delete = tx.prepare_cached("DELETE FROM admins WHERE id = ?1")?;

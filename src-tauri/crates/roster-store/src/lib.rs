@@ -25,6 +25,7 @@
 mod apply;
 mod error;
 mod lease;
+mod operators;
 mod read;
 mod records;
 pub mod schema;
@@ -32,6 +33,7 @@ pub mod schema;
 pub use apply::ApplyOptions;
 pub use error::StoreError;
 pub use lease::RunLease;
+pub use operators::Operator;
 pub use read::{AdminRow, Candidates, GroupRow, Page, PageAt, UserRow};
 pub use records::*;
 
@@ -69,6 +71,31 @@ fn prepare(conn: &Connection) -> Result<()> {
         "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
     )?;
     Ok(())
+}
+
+/// A tenant to create: its name, and its Owner (the person creating it).
+#[derive(Debug, Clone, Copy)]
+pub struct NewTenant<'a> {
+    /// The tenant's name.
+    pub name: &'a str,
+    /// When.
+    pub created_at: Timestamp,
+    /// The Owner's email (its key as an operator).
+    pub owner_email: &'a str,
+    /// The Owner's name.
+    pub owner_name: &'a str,
+}
+
+impl<'a> NewTenant<'a> {
+    /// A tenant whose Owner is the person using this copy of Roster, with no email given.
+    pub fn named(name: &'a str, created_at: Timestamp) -> Self {
+        NewTenant {
+            name,
+            created_at,
+            owner_email: schema::DEFAULT_OWNER_EMAIL,
+            owner_name: "Owner",
+        }
+    }
 }
 
 /// Makes a tenant file and SQLite's files beside it readable by their owner only (Unix; elsewhere the
@@ -118,7 +145,7 @@ fn create_private(path: &Path) -> Result<()> {
 impl Store {
     /// Opens (or, with `create`, creates) the tenant database at `path`. A new database gets the current
     /// schema and the tenant row named `name`; an older one is migrated; anything else is refused.
-    pub fn open(path: &Path, create: Option<(&str, Timestamp)>) -> Result<Store> {
+    pub fn open(path: &Path, create: Option<&NewTenant<'_>>) -> Result<Store> {
         let exists = path.exists();
         if !exists && create.is_none() {
             return Err(StoreError::NotFound(format!(

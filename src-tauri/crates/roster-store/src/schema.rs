@@ -12,7 +12,7 @@ use std::path::Path;
 pub const APPLICATION_ID: i32 = 0x5253_5452;
 
 /// The schema version this build writes.
-pub const VERSION: i32 = 5;
+pub const VERSION: i32 = 6;
 
 /// The current schema, for new databases.
 pub const CURRENT: &str = r#"
@@ -103,7 +103,9 @@ CREATE TABLE admins (
     external_id TEXT,
     last_directory_sync INTEGER,
     left_at INTEGER,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    -- An operator acting with a custom role instead of one of Duo's (`role` is then Read-only).
+    custom_role TEXT REFERENCES roles(name) ON DELETE RESTRICT
 );
 CREATE INDEX admins_managed_by ON admins(managed_by);
 CREATE TABLE sync_runs (
@@ -141,7 +143,19 @@ CREATE TABLE sync_conflicts (
     PRIMARY KEY (directory_key, object, key, winner)
 ) WITHOUT ROWID;
 CREATE INDEX sync_conflicts_winner ON sync_conflicts(winner);
+-- Custom administrator roles, with the seed's two directory permissions.
+CREATE TABLE roles (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    directory_config TEXT NOT NULL CHECK (directory_config IN ('all', 'none')),
+    run_syncs TEXT NOT NULL CHECK (run_syncs IN ('all', 'individual', 'none')),
+    created_at INTEGER NOT NULL
+);
 "#;
+
+/// The id of the Owner a tenant is created with.
+pub const OWNER_ID: &str = "DEOWNER0000000000000";
+/// The Owner's email when nobody gave one: the person using this copy of Roster.
+pub const DEFAULT_OWNER_EMAIL: &str = "owner@localhost";
 
 /// The first shipped schema (version 1). Frozen.
 pub const V1: &str = r#"
@@ -307,6 +321,24 @@ fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Result<()> {
             )?;
             Ok(())
         }
+        5 => {
+            // Version 6: operators. Custom roles, an administrator acting with one, and an Owner for every
+            // tenant (a tenant from before operators gets one that stands for the person using Roster).
+            tx.execute_batch(&format!(
+                "CREATE TABLE roles (
+                     name TEXT PRIMARY KEY COLLATE NOCASE,
+                     directory_config TEXT NOT NULL CHECK (directory_config IN ('all', 'none')),
+                     run_syncs TEXT NOT NULL CHECK (run_syncs IN ('all', 'individual', 'none')),
+                     created_at INTEGER NOT NULL
+                 );
+                 ALTER TABLE admins ADD COLUMN custom_role TEXT REFERENCES roles(name) ON DELETE RESTRICT;
+                 INSERT INTO admins (id, name, email, role, status, created_at)
+                     SELECT '{OWNER_ID}', 'Owner', '{DEFAULT_OWNER_EMAIL}', 'Owner', 'Active', created_at FROM tenant
+                     WHERE NOT EXISTS (SELECT 1 FROM admins WHERE role = 'Owner')
+                       AND NOT EXISTS (SELECT 1 FROM admins WHERE email = '{DEFAULT_OWNER_EMAIL}');"
+            ))?;
+            Ok(())
+        }
         other => Err(StoreError::TooNew(format!(
             "No upgrade is known from schema version {other}."
         ))),
@@ -371,7 +403,7 @@ pub(crate) fn check_identity(conn: &Connection, path: &Path) -> Result<()> {
 /// the ladder. All in one IMMEDIATE transaction.
 pub(crate) fn migrate(
     conn: &mut Connection,
-    create: Option<(&str, Timestamp)>,
+    create: Option<&crate::NewTenant<'_>>,
     path: &Path,
 ) -> Result<()> {
     // Up to date: nothing to write, so nothing to wait for (another process may be applying a sync).
@@ -382,7 +414,7 @@ pub(crate) fn migrate(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version == 0 {
-        let Some((name, now)) = create else {
+        let Some(new) = create else {
             return Err(StoreError::Foreign(format!(
                 "{} is an empty database, not a Roster tenant. Nothing was changed.",
                 path.display()
@@ -391,7 +423,11 @@ pub(crate) fn migrate(
         tx.execute_batch(CURRENT)?;
         tx.execute(
             "INSERT INTO tenant (id, name, created_at) VALUES (1, ?1, ?2)",
-            rusqlite::params![name, now.0],
+            rusqlite::params![new.name, new.created_at.0],
+        )?;
+        tx.execute(
+            "INSERT INTO admins (id, name, email, role, status, created_at) VALUES (?1, ?2, ?3, 'Owner', 'Active', ?4)",
+            rusqlite::params![OWNER_ID, new.owner_name, new.owner_email, new.created_at.0],
         )?;
         tx.execute_batch(&format!(
             "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {VERSION};"

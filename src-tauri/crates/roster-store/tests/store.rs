@@ -14,7 +14,11 @@ use std::path::Path;
 const NOW: Timestamp = Timestamp(1_800_000_000);
 
 fn new_store(dir: &Path) -> Store {
-    Store::open(&dir.join("t.sqlite3"), Some(("Acme", NOW))).unwrap()
+    Store::open(
+        &dir.join("t.sqlite3"),
+        Some(&roster_store::NewTenant::named("Acme", NOW)),
+    )
+    .unwrap()
 }
 
 fn add_directory(store: &Store) -> DirectoryRecord {
@@ -283,6 +287,11 @@ fn upgrades_from_the_first_schema_keep_data_and_match_a_new_database() {
         (d.precedence, d.schedule_from),
         (1, Some(Timestamp(1))),
         "version 5 orders existing syncs by age and keeps their schedule running"
+    );
+    assert_eq!(
+        store.first_owner().unwrap().map(|o| o.admin.email),
+        Some(schema::DEFAULT_OWNER_EMAIL.to_string()),
+        "version 6 gives a tenant from before operators its Owner"
     );
     drop(store);
     drop(new_store(dir.path()));
@@ -895,4 +904,101 @@ fn a_sync_writes_its_groups_members_whoever_manages_them_and_records_its_conflic
         1,
         "the syncs after a deleted one move up"
     );
+}
+
+#[test]
+fn operators_keep_an_owner_and_leave_synced_administrators_to_their_sync() {
+    use roster_core::access::{Authority, CustomRole, DirectoryConfig, RunSyncs};
+    use roster_core::{Admin, AdminId, AdminRole, AdminStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(
+        &dir.path().join("t.sqlite3"),
+        Some(&roster_store::NewTenant {
+            name: "Acme",
+            created_at: NOW,
+            owner_email: "olivia@acme.test",
+            owner_name: "Olivia",
+        }),
+    )
+    .unwrap();
+    let owner = store.first_owner().unwrap().unwrap();
+    assert_eq!(
+        (owner.admin.email.as_str(), &owner.authority),
+        (
+            "olivia@acme.test",
+            &Authority::Role {
+                role: AdminRole::Owner
+            }
+        ),
+        "a new tenant has its Owner"
+    );
+    let admin = |email: &str, role: AdminRole| Admin {
+        id: AdminId(format!("DE{:0>18}", email.len())),
+        name: email.into(),
+        email: email.into(),
+        phone: None,
+        role,
+        status: AdminStatus::Active,
+        managed_by: None,
+        external_id: None,
+        last_directory_sync: None,
+        left_at: None,
+    };
+    assert!(
+        matches!(
+            store.remove_operator("OLIVIA@acme.test"),
+            Err(StoreError::Conflict(_))
+        ),
+        "the only Owner cannot be removed"
+    );
+    assert!(
+        store
+            .set_operator_role("olivia@acme.test", AdminRole::ReadOnly, None)
+            .is_err(),
+        "nor demoted"
+    );
+    let syncer = CustomRole {
+        name: "Sync runners".into(),
+        directory_config: DirectoryConfig::None,
+        run_syncs: RunSyncs::Individual,
+    };
+    store.add_role(&syncer, NOW).unwrap();
+    assert!(matches!(
+        store.add_role(&syncer, NOW),
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .add_operator(
+            &admin("sam@acme.test", AdminRole::ReadOnly),
+            Some("sync runners"),
+            NOW,
+        )
+        .unwrap();
+    assert_eq!(
+        store.operator("Sam@Acme.test").unwrap().unwrap().authority,
+        Authority::Custom(syncer.clone()),
+        "an operator acts with its custom role; emails compare case-insensitively"
+    );
+    assert!(
+        store
+            .add_operator(
+                &admin("x@acme.test", AdminRole::ReadOnly),
+                Some("No such role"),
+                NOW
+            )
+            .is_err(),
+        "a custom role must exist"
+    );
+    store
+        .set_operator_role("sam@acme.test", AdminRole::Owner, None)
+        .unwrap();
+    store
+        .set_operator_role("olivia@acme.test", AdminRole::Administrator, None)
+        .unwrap();
+    assert_eq!(
+        store.first_owner().unwrap().unwrap().admin.email,
+        "sam@acme.test",
+        "with another Owner, the first one may step down"
+    );
+    assert_eq!(store.operators().unwrap().len(), 2);
 }
