@@ -1,11 +1,17 @@
 //! Tauri commands: extraction plus one call into the application layer each. Arguments are snake_case
-//! (src-tauri/ipc-contract.md); errors cross as `{code, message}`.
+//! (src-tauri/ipc-contract.md); errors cross as `{code, message}`. Every command about a tenant names it
+//! (`tenant`): which tenant the window shows is the window's state, never the application layer's.
 
 use crate::AppState;
-use roster_api::{json, spec, ApiError, RunMode, Trigger};
+use roster_api::{json, spec, ApiError, RunMode, Session, Trigger};
 use tauri::State;
 
 type Res<T> = Result<T, ApiError>;
+
+/// The session of a command: the tenant it names, acting as the person at this computer.
+fn session<'a>(state: &'a AppState, tenant: &str) -> Res<Session<'a>> {
+    state.roster.session(tenant, &state.caller)
+}
 
 #[tauri::command(rename_all = "snake_case")]
 pub fn tenant_list(state: State<'_, AppState>) -> Res<Vec<json::Tenant>> {
@@ -14,39 +20,42 @@ pub fn tenant_list(state: State<'_, AppState>) -> Res<Vec<json::Tenant>> {
 
 #[tauri::command(rename_all = "snake_case")]
 pub fn tenant_create(state: State<'_, AppState>, name: String) -> Res<json::Tenant> {
-    state.roster.create_tenant(&name)
+    state.roster.create_tenant(&name, None)
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn tenant_switch(state: State<'_, AppState>, id: String) -> Res<json::Tenant> {
-    state.roster.switch_tenant(&id).await
+pub fn tenant_switch(state: State<'_, AppState>, id: String) -> Res<json::Tenant> {
+    state.roster.remember_tenant(&id)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub fn tenant_rename(state: State<'_, AppState>, id: String, name: String) -> Res<json::Tenant> {
-    state.roster.rename_tenant(&id, &name)
+    session(&state, &id)?.rename_tenant(&name)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub fn tenant_delete(state: State<'_, AppState>, id: String) -> Res<()> {
-    state.roster.delete_tenant(&id)
+    session(&state, &id)?.delete_tenant()
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn directory_list(state: State<'_, AppState>) -> Res<Vec<json::DirectorySummary>> {
-    state.roster.list_directories()
+pub fn directory_list(
+    state: State<'_, AppState>,
+    tenant: String,
+) -> Res<Vec<json::DirectorySummary>> {
+    session(&state, &tenant)?.list_directories()
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn directory_add<R: tauri::Runtime>(
     app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
+    tenant: String,
     spec: serde_json::Value,
 ) -> Res<json::AddedDirectory> {
     let mut spec = spec::parse(&spec.to_string())?;
     spec.read_files()?; // the admin's own machine: a CA certificate file may be named
-    state
-        .roster
+    session(&state, &tenant)?
         .add_directory_signed_in(
             spec,
             &BrowserPrompt(app),
@@ -56,18 +65,27 @@ pub async fn directory_add<R: tauri::Runtime>(
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn directory_pause(state: State<'_, AppState>, key: String) -> Res<json::DirectorySummary> {
-    state.roster.set_paused(&key, true)
+pub fn directory_pause(
+    state: State<'_, AppState>,
+    tenant: String,
+    key: String,
+) -> Res<json::DirectorySummary> {
+    session(&state, &tenant)?.set_paused(&key, true)
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn directory_resume(state: State<'_, AppState>, key: String) -> Res<json::DirectorySummary> {
-    state.roster.set_paused(&key, false)
+pub fn directory_resume(
+    state: State<'_, AppState>,
+    tenant: String,
+    key: String,
+) -> Res<json::DirectorySummary> {
+    session(&state, &tenant)?.set_paused(&key, false)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn sync_run(
     state: State<'_, AppState>,
+    tenant: String,
     key: String,
     dry_run: bool,
     approve: bool,
@@ -77,17 +95,19 @@ pub async fn sync_run(
     } else {
         RunMode::Full { approve }
     };
-    state.roster.run_sync(&key, mode, Trigger::Manual).await
+    session(&state, &tenant)?
+        .run_sync(&key, mode, Trigger::Manual)
+        .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn sync_user(
     state: State<'_, AppState>,
+    tenant: String,
     key: String,
     username: String,
 ) -> Res<json::RunReport> {
-    state
-        .roster
+    session(&state, &tenant)?
         .run_sync(&key, RunMode::Individual(username), Trigger::Manual)
         .await
 }
@@ -95,105 +115,109 @@ pub async fn sync_user(
 #[tauri::command(rename_all = "snake_case")]
 pub fn runs_list(
     state: State<'_, AppState>,
+    tenant: String,
     key: Option<String>,
     limit: u32,
 ) -> Res<Vec<json::RunSummary>> {
-    state.roster.list_runs(key.as_deref(), limit)
+    session(&state, &tenant)?.list_runs(key.as_deref(), limit)
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn run_detail(state: State<'_, AppState>, run_id: i64) -> Res<json::RunReport> {
-    state.roster.run_detail(run_id)
+pub fn run_detail(state: State<'_, AppState>, tenant: String, run_id: i64) -> Res<json::RunReport> {
+    session(&state, &tenant)?.run_detail(run_id)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub fn users_page(
     state: State<'_, AppState>,
+    tenant: String,
     query: String,
     offset: u64,
     limit: u64,
 ) -> Res<json::Page<json::UserRow>> {
-    state
-        .roster
-        .users_page(&query, roster_api::PageAt::Offset(offset), limit)
+    session(&state, &tenant)?.users_page(&query, roster_api::PageAt::Offset(offset), limit)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub fn groups_page(
     state: State<'_, AppState>,
+    tenant: String,
     query: String,
     offset: u64,
     limit: u64,
 ) -> Res<json::Page<json::GroupRow>> {
-    state
-        .roster
-        .groups_page(&query, roster_api::PageAt::Offset(offset), limit)
+    session(&state, &tenant)?.groups_page(&query, roster_api::PageAt::Offset(offset), limit)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub fn admins_page(
     state: State<'_, AppState>,
+    tenant: String,
     query: String,
     offset: u64,
     limit: u64,
 ) -> Res<json::Page<json::AdminRow>> {
-    state
-        .roster
-        .admins_page(&query, roster_api::PageAt::Offset(offset), limit)
+    session(&state, &tenant)?.admins_page(&query, roster_api::PageAt::Offset(offset), limit)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub fn trash_page(
     state: State<'_, AppState>,
+    tenant: String,
     query: String,
     offset: u64,
     limit: u64,
 ) -> Res<json::Page<json::UserRow>> {
-    state
-        .roster
-        .trash_page(&query, roster_api::PageAt::Offset(offset), limit)
+    session(&state, &tenant)?.trash_page(&query, roster_api::PageAt::Offset(offset), limit)
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub fn connection_list(state: State<'_, AppState>) -> Res<Vec<json::Connection>> {
-    state.roster.list_connections()
+pub fn connection_list(state: State<'_, AppState>, tenant: String) -> Res<Vec<json::Connection>> {
+    session(&state, &tenant)?.list_connections()
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn connection_test(
     state: State<'_, AppState>,
+    tenant: String,
     id: String,
 ) -> Res<Vec<json::ConnectionCheck>> {
-    state.roster.test_connection(&id).await
+    session(&state, &tenant)?.test_connection(&id).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn connection_groups(
     state: State<'_, AppState>,
+    tenant: String,
     id: String,
     query: String,
     limit: usize,
 ) -> Res<Vec<roster_core::source::GroupSummary>> {
-    state.roster.search_groups(&id, &query, limit).await
+    session(&state, &tenant)?
+        .search_groups(&id, &query, limit)
+        .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn connection_test_draft(
     state: State<'_, AppState>,
+    tenant: String,
     connection: serde_json::Value,
 ) -> Res<Vec<json::ConnectionCheck>> {
-    state.roster.test_connection_draft(connection).await
+    session(&state, &tenant)?
+        .test_connection_draft(connection)
+        .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn connection_groups_draft(
     state: State<'_, AppState>,
+    tenant: String,
     connection: serde_json::Value,
     query: String,
     limit: usize,
 ) -> Res<Vec<roster_core::source::GroupSummary>> {
-    state
-        .roster
+    session(&state, &tenant)?
         .search_groups_draft(connection, &query, limit)
         .await
 }
@@ -224,11 +248,11 @@ impl<R: tauri::Runtime> roster_api::ConsentPrompt for BrowserPrompt<R> {
 pub async fn connection_authorize<R: tauri::Runtime>(
     app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
+    tenant: String,
     connection: serde_json::Value,
 ) -> Res<json::Connection> {
     let spec = spec::parse_connection(connection, "connection")?;
-    state
-        .roster
+    session(&state, &tenant)?
         .authorize_connection(
             &spec,
             &BrowserPrompt(app),
@@ -241,10 +265,10 @@ pub async fn connection_authorize<R: tauri::Runtime>(
 pub async fn connection_reauthorize<R: tauri::Runtime>(
     app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
+    tenant: String,
     id: String,
 ) -> Res<json::Connection> {
-    state
-        .roster
+    session(&state, &tenant)?
         .reauthorize_connection(
             &id,
             &BrowserPrompt(app),

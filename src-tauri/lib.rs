@@ -20,6 +20,8 @@ use tauri::{Manager, Runtime};
 pub struct AppState {
     /// The application.
     pub roster: Arc<Roster>,
+    /// Who the window acts as in every tenant: the person at this computer.
+    pub caller: roster_api::Caller,
 }
 
 /// `--data-dir DIR` from the command line, if given.
@@ -53,7 +55,7 @@ pub fn desktop_roster<R: Runtime>(
         clock: Arc::new(roster_api::SystemClock),
         events: Arc::new(events::WindowEvents(handle)),
     })?);
-    roster.open_default_tenant(true)?;
+    roster.default_tenant(true)?;
     Ok(roster)
 }
 
@@ -110,7 +112,10 @@ pub fn run() {
                     tracing::error!("scheduled syncs could not start: {}", e.message);
                 }
             });
-            app.manage(AppState { roster });
+            app.manage(AppState {
+                roster,
+                caller: roster_api::Caller::Local,
+            });
             Ok(())
         })
         .build(tauri::generate_context!());

@@ -42,8 +42,11 @@ fn commands_cross_the_ipc_boundary_with_progress_events_and_coded_errors() {
         })
         .unwrap(),
     );
-    roster.open_default_tenant(true).unwrap();
-    app.manage(AppState { roster });
+    roster.default_tenant(true).unwrap();
+    app.manage(AppState {
+        roster,
+        caller: roster_api::Caller::Local,
+    });
     let progress = Arc::new(AtomicUsize::new(0));
     let seen = progress.clone();
     app.listen("sync-progress", move |_| {
@@ -60,7 +63,7 @@ fn commands_cross_the_ipc_boundary_with_progress_events_and_coded_errors() {
     );
     assert_eq!(tenants[0]["current"], true);
 
-    let dirs = invoke(&w, "directory_list", serde_json::json!({})).unwrap();
+    let dirs = invoke(&w, "directory_list", serde_json::json!({"tenant": "demo"})).unwrap();
     let user_sync = dirs
         .as_array()
         .unwrap()
@@ -73,14 +76,14 @@ fn commands_cross_the_ipc_boundary_with_progress_events_and_coded_errors() {
     let preview = invoke(
         &w,
         "sync_run",
-        serde_json::json!({"key": key, "dry_run": true, "approve": false}),
+        serde_json::json!({"tenant": "demo", "key": key, "dry_run": true, "approve": false}),
     )
     .unwrap();
     assert_eq!(preview["outcome"], "preview");
     let report = invoke(
         &w,
         "sync_run",
-        serde_json::json!({"key": key, "dry_run": false, "approve": false}),
+        serde_json::json!({"tenant": "demo", "key": key, "dry_run": false, "approve": false}),
     )
     .unwrap();
     assert_eq!(report["outcome"], "succeeded", "{report}");
@@ -93,7 +96,7 @@ fn commands_cross_the_ipc_boundary_with_progress_events_and_coded_errors() {
     let users = invoke(
         &w,
         "users_page",
-        serde_json::json!({"query": "", "offset": 0, "limit": 5}),
+        serde_json::json!({"tenant": "demo", "query": "", "offset": 0, "limit": 5}),
     )
     .unwrap();
     assert_eq!(users["total"], 300);
@@ -105,11 +108,16 @@ fn commands_cross_the_ipc_boundary_with_progress_events_and_coded_errors() {
     let runs = invoke(
         &w,
         "runs_list",
-        serde_json::json!({"key": key, "limit": 10}),
+        serde_json::json!({"tenant": "demo", "key": key, "limit": 10}),
     )
     .unwrap();
     let run_id = runs[0]["run_id"].as_i64().unwrap();
-    let detail = invoke(&w, "run_detail", serde_json::json!({"run_id": run_id})).unwrap();
+    let detail = invoke(
+        &w,
+        "run_detail",
+        serde_json::json!({"tenant": "demo", "run_id": run_id}),
+    )
+    .unwrap();
     assert!(
         detail["changes"].as_array().unwrap().len() >= 300,
         "the run keeps one change per object"
@@ -118,7 +126,7 @@ fn commands_cross_the_ipc_boundary_with_progress_events_and_coded_errors() {
     let err = invoke(
         &w,
         "sync_run",
-        serde_json::json!({"key": "DSNOPE", "dry_run": false, "approve": false}),
+        serde_json::json!({"tenant": "demo", "key": "DSNOPE", "dry_run": false, "approve": false}),
     )
     .unwrap_err();
     assert_eq!(
@@ -129,7 +137,7 @@ fn commands_cross_the_ipc_boundary_with_progress_events_and_coded_errors() {
     let err = invoke(
         &w,
         "directory_add",
-        serde_json::json!({"spec": {"name": "x"}}),
+        serde_json::json!({"tenant": "demo", "spec": {"name": "x"}}),
     )
     .unwrap_err();
     assert_eq!(err["code"], "validation", "{err}");

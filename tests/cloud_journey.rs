@@ -6,7 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use roster_api::{
-    spec, ConsentPrompt, ManualClock, MemorySecrets, Options, Roster, RunMode, Trigger,
+    spec, Caller, ConsentPrompt, ManualClock, MemorySecrets, Options, Roster, RunMode, Session,
+    Trigger,
 };
 use roster_core::Timestamp;
 use roster_emulator::auth::{Browser, Decision};
@@ -41,14 +42,14 @@ fn roster(dir: &std::path::Path, secrets: Arc<MemorySecrets>, clock: Arc<ManualC
 
 type Shown = (String, String, Option<String>, Option<String>, Vec<String>);
 
-fn state(r: &Roster) -> Vec<Shown> {
-    let mut all: Vec<_> = r
+fn state(s: &Session<'_>) -> Vec<Shown> {
+    let mut all: Vec<_> = s
         .users_page("", roster_api::PageAt::Offset(0), 100_000)
         .unwrap()
         .rows
         .into_iter()
         .chain(
-            r.trash_page("", roster_api::PageAt::Offset(0), 100_000)
+            s.trash_page("", roster_api::PageAt::Offset(0), 100_000)
                 .unwrap()
                 .rows,
         )
@@ -82,11 +83,11 @@ async fn journey(vendor: Vendor) {
     let secrets = Arc::new(MemorySecrets::default());
     let clock = Arc::new(ManualClock::new(Timestamp(1_800_000_000)));
     let r = roster(dir.path(), secrets.clone(), clock.clone());
-    r.create_tenant("Customer").unwrap();
-    r.use_tenant("Customer").unwrap();
+    r.create_tenant("Customer", None).unwrap();
+    let s = r.session("Customer", &Caller::Local).unwrap();
 
     // Denied consent: an error that says so, and nothing saved.
-    let denied = r
+    let denied = s
         .add_directory_signed_in(spec_for(&server), &ScriptedAdmin(Decision::Deny), WAIT)
         .await
         .unwrap_err();
@@ -98,18 +99,18 @@ async fn journey(vendor: Vendor) {
     );
     assert!(denied.message.contains("declined"), "{}", denied.message);
     assert!(
-        r.list_connections().unwrap().is_empty(),
+        s.list_connections().unwrap().is_empty(),
         "a denied consent saves nothing"
     );
-    assert!(r.list_directories().unwrap().is_empty());
+    assert!(s.list_directories().unwrap().is_empty());
 
     // Approved: the connection records who authorized it; tokens are in the secret store only.
-    let key = r
+    let key = s
         .add_directory_signed_in(spec_for(&server), &ScriptedAdmin(Decision::Approve), WAIT)
         .await
         .unwrap()
         .directory_key;
-    let conns = r.list_connections().unwrap();
+    let conns = s.list_connections().unwrap();
     assert_eq!(conns.len(), 1);
     let conn = &conns[0];
     assert_eq!(conn.status, "ready");
@@ -125,7 +126,7 @@ async fn journey(vendor: Vendor) {
         .list_tenants()
         .unwrap()
         .into_iter()
-        .find(|t| t.current)
+        .find(|t| t.name == "Customer")
         .unwrap();
     let token_key = format!("{}/{}/oauth_tokens", tenant.id, conn.id);
     let tokens = secrets
@@ -147,13 +148,13 @@ async fn journey(vendor: Vendor) {
     }
 
     // The groups were given by name and stored by id.
-    let d = r
+    let d = s
         .list_directories()
         .unwrap()
         .into_iter()
         .find(|d| d.directory_key == key)
         .unwrap();
-    assert_eq!(d.connection.kind, vendor.kind());
+    assert_eq!(d.connection.kind.as_str(), vendor.kind());
 
     // A second sync reusing the connection names its groups the same way: resolved now, or refused now.
     let reuse = |groups: serde_json::Value, name: &str| {
@@ -169,7 +170,7 @@ async fn journey(vendor: Vendor) {
         (serde_json::json!(["Nonexistent Team"]), "No group named"),
         (serde_json::json!(["Twins"]), "2 groups"),
     ] {
-        let err = r
+        let err = s
             .add_directory_signed_in(reuse(groups, "Again"), &ScriptedAdmin(Decision::Deny), WAIT)
             .await
             .unwrap_err();
@@ -179,7 +180,7 @@ async fn journey(vendor: Vendor) {
             err.message
         );
     }
-    let again = r
+    let again = s
         .add_directory_signed_in(
             reuse(serde_json::json!(["Leadership"]), "Leaders"),
             &ScriptedAdmin(Decision::Deny), // no sign-in: the connection exists
@@ -188,7 +189,7 @@ async fn journey(vendor: Vendor) {
         .await
         .unwrap()
         .directory_key;
-    let leaders = r
+    let leaders = s
         .list_directories()
         .unwrap()
         .into_iter()
@@ -199,7 +200,7 @@ async fn journey(vendor: Vendor) {
         "the name was resolved to the group's id, not stored as one: {:?}",
         leaders.groups
     );
-    let err = r
+    let err = s
         .add_directory(reuse(serde_json::json!(["Leadership"]), "Sync door"))
         .unwrap_err();
     assert!(
@@ -207,14 +208,14 @@ async fn journey(vendor: Vendor) {
         "the synchronous door never stores a name as an id: {}",
         err.message
     );
-    r.delete_directory(&again).unwrap();
+    s.delete_directory(&again).unwrap();
 
-    let first = r
+    let first = s
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
     assert_eq!(first.outcome, "succeeded", "{:?}", first.message);
-    let listed = state(&r);
+    let listed = state(&s);
     let live = server
         .state
         .read()
@@ -247,14 +248,14 @@ async fn journey(vendor: Vendor) {
     );
 
     // A second tenant follows the same directory with full runs only (the reference).
-    r.create_tenant("Reference").unwrap();
-    r.use_tenant("Reference").unwrap();
-    let ref_key = r
+    r.create_tenant("Reference", None).unwrap();
+    let s = r.session("Reference", &Caller::Local).unwrap();
+    let ref_key = s
         .add_directory_signed_in(spec_for(&server), &ScriptedAdmin(Decision::Approve), WAIT)
         .await
         .unwrap()
         .directory_key;
-    let ref_first = r
+    let ref_first = s
         .run_sync(&ref_key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
@@ -279,21 +280,21 @@ async fn journey(vendor: Vendor) {
         d.person(&victim).unwrap().clone()
     };
     clock.advance(1800);
-    r.use_tenant("Customer").unwrap();
-    let scheduled = r
+    let s = r.session("Customer", &Caller::Local).unwrap();
+    let scheduled = s
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Schedule)
         .await
         .unwrap();
     assert_eq!(scheduled.outcome, "succeeded", "{:?}", scheduled.message);
     assert!(scheduled.counts.updated + scheduled.counts.created + scheduled.counts.disabled > 0);
-    let incremental_state = state(&r);
-    r.use_tenant("Reference").unwrap();
-    let full = r
+    let incremental_state = state(&s);
+    let s = r.session("Reference", &Caller::Local).unwrap();
+    let full = s
         .run_sync(&ref_key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
     assert_eq!(full.outcome, "succeeded", "{:?}", full.message);
-    let reference = state(&r);
+    let reference = state(&s);
     let only_inc: Vec<_> = incremental_state
         .iter()
         .filter(|u| !reference.contains(u))
@@ -318,15 +319,15 @@ async fn journey(vendor: Vendor) {
 
     // A truncated answer (a dropped connection, a broken proxy): the run fails with a clear message and
     // applies nothing; the connection stays ready.
-    r.use_tenant("Customer").unwrap();
+    let s = r.session("Customer", &Caller::Local).unwrap();
     server.state.write().churn(5);
-    let before_cut = state(&r);
+    let before_cut = state(&s);
     server
         .state
         .knobs
         .truncate_next
         .store(1, std::sync::atomic::Ordering::SeqCst);
-    let cut = r
+    let cut = s
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
@@ -336,15 +337,15 @@ async fn journey(vendor: Vendor) {
         msg.contains("could not read") && msg.contains("Nothing was changed"),
         "{msg}"
     );
-    assert_eq!(state(&r), before_cut, "a failed run changes nothing");
-    assert_eq!(r.list_connections().unwrap()[0].status, "ready");
+    assert_eq!(state(&s), before_cut, "a failed run changes nothing");
+    assert_eq!(s.list_connections().unwrap()[0].status, "ready");
 
     // Consent revoked: the run fails, nothing changes, and the connection needs reauthorization.
-    r.use_tenant("Customer").unwrap();
+    let s = r.session("Customer", &Caller::Local).unwrap();
     server.state.tokens.revoke_all();
     server.state.write().churn(10);
-    let before = state(&r);
-    let refused = r
+    let before = state(&s);
+    let refused = s
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
@@ -355,28 +356,28 @@ async fn journey(vendor: Vendor) {
         "the failure says what to do: {msg}"
     );
     assert!(!msg.contains(&access), "no token in messages");
-    assert_eq!(state(&r), before, "a failed run changes nothing");
-    let conn = r.list_connections().unwrap().remove(0);
+    assert_eq!(state(&s), before, "a failed run changes nothing");
+    let conn = s.list_connections().unwrap().remove(0);
     assert_eq!(conn.status, "needs_reauthorization");
 
     // Reauthorize: same connection, same sync, syncing again.
-    let again = r
+    let again = s
         .reauthorize_connection(&conn.id, &ScriptedAdmin(Decision::Approve), WAIT)
         .await
         .unwrap();
     assert_eq!(again.status, "ready");
     assert_eq!(again.used_by, vec!["Staff".to_string()], "the sync is kept");
-    let after = r
+    let after = s
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
     assert_eq!(after.outcome, "succeeded", "{:?}", after.message);
-    assert_ne!(state(&r), before, "the changes made meanwhile arrive");
+    assert_ne!(state(&s), before, "the changes made meanwhile arrive");
 
     // Test connection and the group picker work over the saved sign-in.
-    let checks = r.test_connection(&conn.id).await.unwrap();
+    let checks = s.test_connection(&conn.id).await.unwrap();
     assert!(checks.iter().all(|c| c.ok), "{checks:?}");
-    let groups = r.search_groups(&conn.id, "lead", 10).await.unwrap();
+    let groups = s.search_groups(&conn.id, "lead", 10).await.unwrap();
     assert!(groups.iter().any(|g| g.name == "Leadership"), "{groups:?}");
 
     // An admin sync over the same connection (Entra ID and Google; Okta syncs users only).
@@ -386,13 +387,13 @@ async fn journey(vendor: Vendor) {
         "connection": conn.id,
         "roles": {groups.iter().find(|g| g.name == "Leadership").unwrap().external_id.clone(): "Administrator"},
     });
-    let added = r.add_directory(spec::parse(&admin_spec.to_string()).unwrap());
+    let added = s.add_directory(spec::parse(&admin_spec.to_string()).unwrap());
     if vendor == Vendor::Okta {
         let e = added.unwrap_err();
         assert!(e.message.contains("users and groups only"), "{}", e.message);
     } else {
         let admin_key = added.unwrap().directory_key;
-        let run = r
+        let run = s
             .run_sync(
                 &admin_key,
                 RunMode::Full { approve: false },
@@ -401,20 +402,24 @@ async fn journey(vendor: Vendor) {
             .await
             .unwrap();
         assert_eq!(run.outcome, "succeeded", "{:?}", run.message);
-        let admins = r
+        let admins = s
             .admins_page("", roster_api::PageAt::Offset(0), 1000)
             .unwrap();
         assert!(
             admins.total > Some(0),
             "the Leadership group's members are administrators"
         );
-        assert!(admins.rows.iter().all(|a| a.role == "Administrator"));
-        r.delete_directory(&admin_key).unwrap();
+        assert!(admins
+            .rows
+            .iter()
+            .filter(|a| a.managed_by.is_some())
+            .all(|a| a.role == "Administrator"));
+        s.delete_directory(&admin_key).unwrap();
     }
 
     // Deleting the connection's sync and the connection removes its secrets.
-    r.delete_directory(&key).unwrap();
-    r.delete_connection(&conn.id).unwrap();
+    s.delete_directory(&key).unwrap();
+    s.delete_connection(&conn.id).unwrap();
     assert!(
         secrets.get(&token_key).unwrap().is_none(),
         "the tokens go with the connection"
@@ -449,8 +454,8 @@ async fn demo_cloud_connections_need_no_settings() {
     );
     for kind in ["entra", "google", "okta"] {
         // A tenant each: the three demo organisations share their people's email addresses.
-        r.create_tenant(kind).unwrap();
-        r.use_tenant(kind).unwrap();
+        r.create_tenant(kind, None).unwrap();
+        let s = r.session(kind, &Caller::Local).unwrap();
         let spec = spec::parse(
             &serde_json::json!({
                 "name": format!("{kind} demo"),
@@ -461,26 +466,26 @@ async fn demo_cloud_connections_need_no_settings() {
             .to_string(),
         )
         .unwrap();
-        let key = r
+        let key = s
             .add_directory_signed_in(spec, &ScriptedAdmin(Decision::Approve), WAIT)
             .await
             .unwrap()
             .directory_key;
-        let run = r
+        let run = s
             .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
             .await
             .unwrap();
         assert_eq!(run.outcome, "succeeded", "{kind}: {:?}", run.message);
         assert!(run.counts.created > 100, "{kind}: {:?}", run.counts);
-        let conns = r.list_connections().unwrap();
+        let conns = s.list_connections().unwrap();
         assert_eq!(conns.len(), 1);
         assert!(
             conns[0].config["demo"] == true && conns[0].status == "ready",
             "{conns:?}"
         );
     }
-    r.use_tenant("entra").unwrap();
-    assert_eq!(r.list_connections().unwrap()[0].name, "Entra ID (demo)");
+    let s = r.session("entra", &Caller::Local).unwrap();
+    assert_eq!(s.list_connections().unwrap()[0].name, "Entra ID (demo)");
 
     // The app restarts: new emulators on new ports, which still honour the consents given before (as
     // the real vendors do), so the demo syncs go on without signing in again.
@@ -491,10 +496,10 @@ async fn demo_cloud_connections_need_no_settings() {
         Arc::new(ManualClock::new(Timestamp(1_800_003_600))),
     );
     for kind in ["entra", "google", "okta"] {
-        r.use_tenant(kind).unwrap();
-        let before = r.list_connections().unwrap().remove(0).config;
-        let key = r.list_directories().unwrap().remove(0).directory_key;
-        let run = r
+        let s = r.session(kind, &Caller::Local).unwrap();
+        let before = s.list_connections().unwrap().remove(0).config;
+        let key = s.list_directories().unwrap().remove(0).directory_key;
+        let run = s
             .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
             .await
             .unwrap();
@@ -503,7 +508,7 @@ async fn demo_cloud_connections_need_no_settings() {
             "{kind} after a restart: {:?}",
             run.message
         );
-        let conn = r.list_connections().unwrap().remove(0);
+        let conn = s.list_connections().unwrap().remove(0);
         assert_eq!(conn.status, "ready");
         assert_ne!(
             conn.config, before,

@@ -5,7 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use roster_api::{
-    spec, ApiError, Code, ManualClock, MemorySecrets, Options, Roster, RunMode, Trigger,
+    spec, ApiError, Caller, Code, ManualClock, MemorySecrets, Options, Roster, RunMode, Session,
+    Trigger,
 };
 use roster_core::Timestamp;
 use std::sync::Arc;
@@ -32,8 +33,8 @@ fn demo_spec(users: usize) -> spec::DirectorySpec {
     .unwrap()
 }
 
-fn user_status(r: &Roster, username: &str) -> Option<String> {
-    let page = r
+fn user_status(s: &Session<'_>, username: &str) -> Option<String> {
+    let page = s
         .users_page(username, roster_api::PageAt::Offset(0), 50)
         .unwrap();
     page.rows
@@ -47,16 +48,16 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(Timestamp(T0)));
     let r = roster(dir.path(), clock.clone());
-    let t = r.create_tenant("Acme Dental").unwrap();
-    r.use_tenant("acme dental").unwrap();
+    let t = r.create_tenant("Acme Dental", None).unwrap();
+    let s = r.session("acme dental", &Caller::Local).unwrap();
     assert_eq!(
         t.id, "acme-dental",
         "tenant files are named from the tenant name"
     );
-    let key = r.add_directory(demo_spec(300)).unwrap().directory_key;
+    let key = s.add_directory(demo_spec(300)).unwrap().directory_key;
 
     // Preview: the plan, nothing applied.
-    let preview = r
+    let preview = s
         .run_sync(&key, RunMode::Preview, Trigger::Manual)
         .await
         .unwrap();
@@ -66,19 +67,19 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         "a first preview shows every user as created"
     );
     assert_eq!(
-        r.users_page("", roster_api::PageAt::Offset(0), 10)
+        s.users_page("", roster_api::PageAt::Offset(0), 10)
             .unwrap()
             .total,
         Some(0),
         "a preview changes nothing"
     );
     assert!(
-        r.list_runs(Some(&key), 10).unwrap().is_empty(),
+        s.list_runs(Some(&key), 10).unwrap().is_empty(),
         "a preview leaves no run record"
     );
 
     // First sync.
-    let first = r
+    let first = s
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
@@ -90,13 +91,13 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         "one change record per object"
     );
     assert_eq!(
-        r.users_page("", roster_api::PageAt::Offset(0), 10)
+        s.users_page("", roster_api::PageAt::Offset(0), 10)
             .unwrap()
             .total,
         Some(300),
         "every user is in the store"
     );
-    let disabled_at_start = r
+    let disabled_at_start = s
         .users_page("", roster_api::PageAt::Offset(0), 1000)
         .unwrap()
         .rows
@@ -107,7 +108,7 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         disabled_at_start > 0,
         "the demo organisation has disabled accounts, synced as disabled"
     );
-    let dirs = r.list_directories().unwrap();
+    let dirs = s.list_directories().unwrap();
     assert_eq!(
         dirs[0].last_full_sync.as_deref(),
         Some(Timestamp(T0).to_rfc3339().as_str())
@@ -115,7 +116,7 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
 
     // The organisation changes; the second sync shows real changes and applies them.
     clock.advance(1800);
-    let second = r
+    let second = s
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Schedule)
         .await
         .unwrap();
@@ -133,13 +134,13 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         .collect();
     for c in second.changes.iter().filter(|c| c.action == "disable") {
         assert_eq!(
-            user_status(&r, &c.key).as_deref(),
+            user_status(&s, &c.key).as_deref(),
             Some("disabled"),
             "{} was disabled in the source",
             c.key
         );
     }
-    let trash = r
+    let trash = s
         .trash_page("", roster_api::PageAt::Offset(0), 100)
         .unwrap();
     assert_eq!(
@@ -154,7 +155,7 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
     );
 
     // A held run: with a 0% threshold any leaver holds the run, and nothing is applied.
-    r.update_directory(
+    s.update_directory(
         &key,
         roster_api::DirectoryPatch {
             deletion_threshold_percent: Some(0),
@@ -163,10 +164,10 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
     )
     .unwrap();
     clock.advance(1800);
-    let before = r
+    let before = s
         .users_page("", roster_api::PageAt::Offset(0), 1000)
         .unwrap();
-    let held = r
+    let held = s
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Schedule)
         .await
         .unwrap();
@@ -183,31 +184,31 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         "a held run lists what it would change, for review"
     );
     assert_eq!(
-        r.users_page("", roster_api::PageAt::Offset(0), 1000)
+        s.users_page("", roster_api::PageAt::Offset(0), 1000)
             .unwrap(),
         before,
         "a held run changes nothing"
     );
     let held_id = held.run_id.unwrap();
     assert_eq!(
-        r.run_detail(held_id).unwrap().changes,
+        s.run_detail(held_id).unwrap().changes,
         held.changes,
         "the held run's changes are kept for review"
     );
-    let approved = r
+    let approved = s
         .run_sync(&key, RunMode::Full { approve: true }, Trigger::Manual)
         .await
         .unwrap();
     assert_eq!(approved.outcome, "succeeded");
     assert!(approved.counts.trashed > 0);
     assert_eq!(
-        r.run_detail(held_id).unwrap().outcome,
+        s.run_detail(held_id).unwrap().outcome,
         "approved",
         "approving marks the held run"
     );
 
     // After the retention the first leavers are purged.
-    r.update_directory(
+    s.update_directory(
         &key,
         roster_api::DirectoryPatch {
             deletion_threshold_percent: Some(100),
@@ -216,7 +217,7 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
     )
     .unwrap();
     clock.advance(7 * DAY);
-    let later = r
+    let later = s
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Schedule)
         .await
         .unwrap();
@@ -226,7 +227,7 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         later.counts
     );
     for name in &trashed {
-        let still = r
+        let still = s
             .trash_page(name, roster_api::PageAt::Offset(0), 10)
             .unwrap()
             .rows
@@ -239,13 +240,13 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
     }
 
     // Individual sync of one user.
-    let someone = r
+    let someone = s
         .users_page("", roster_api::PageAt::Offset(0), 1)
         .unwrap()
         .rows[0]
         .username
         .clone();
-    let one = r
+    let one = s
         .run_sync(&key, RunMode::Individual(someone.clone()), Trigger::Manual)
         .await
         .unwrap();
@@ -253,7 +254,7 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         one.changes.iter().all(|c| c.key == someone),
         "an individual sync touches only that user"
     );
-    let missing = r
+    let missing = s
         .run_sync(
             &key,
             RunMode::Individual("no.such.person".into()),
@@ -270,7 +271,7 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         .as_deref()
         .is_some_and(|m| m.contains("no.such.person")));
 
-    let runs = r.list_runs(Some(&key), 50).unwrap();
+    let runs = s.list_runs(Some(&key), 50).unwrap();
     assert!(
         runs.iter().any(|x| x.trigger == "individual"),
         "individual runs are recorded with their trigger"
@@ -285,16 +286,17 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
 async fn a_new_install_opens_on_a_demo_tenant_with_user_and_admin_syncs() {
     let dir = tempfile::tempdir().unwrap();
     let r = roster(dir.path(), Arc::new(ManualClock::new(Timestamp(T0))));
-    let t = r.open_default_tenant(true).unwrap();
+    let t = r.default_tenant(true).unwrap();
     assert_eq!(t.name, "Demo");
-    let dirs = r.list_directories().unwrap();
+    let s = r.session(&t.id, &Caller::Local).unwrap();
+    let dirs = s.list_directories().unwrap();
     assert_eq!(dirs.len(), 2, "a user sync and an admin sync");
     assert_eq!(
         dirs[0].connection.id, dirs[1].connection.id,
         "one connection serves both syncs"
     );
     let admin = dirs.iter().find(|d| d.sync_type == "admin").unwrap();
-    let report = r
+    let report = s
         .run_sync(
             &admin.directory_key,
             RunMode::Full { approve: false },
@@ -303,7 +305,7 @@ async fn a_new_install_opens_on_a_demo_tenant_with_user_and_admin_syncs() {
         .await
         .unwrap();
     assert_eq!(report.outcome, "succeeded");
-    let admins = r
+    let admins = s
         .admins_page("", roster_api::PageAt::Offset(0), 100)
         .unwrap();
     assert!(
@@ -315,16 +317,32 @@ async fn a_new_install_opens_on_a_demo_tenant_with_user_and_admin_syncs() {
             && admins.rows.iter().any(|a| a.role == "Help Desk")
     );
     assert!(
-        admins.rows.iter().all(|a| a.role != "Owner"),
+        admins
+            .rows
+            .iter()
+            .filter(|a| a.managed_by.is_some())
+            .all(|a| a.role != "Owner"),
         "Owners are never synced"
     );
+    assert!(
+        admins
+            .rows
+            .iter()
+            .any(|a| a.role == "Owner" && a.managed_by.is_none()),
+        "the tenant's own Owner (the person at this computer) is an administrator by hand"
+    );
     // Reopening uses the same tenant; it does not create another.
+    drop(s);
     drop(r);
     let again = roster(dir.path(), Arc::new(ManualClock::new(Timestamp(T0))));
-    again.open_default_tenant(true).unwrap();
+    let t = again.default_tenant(true).unwrap();
     assert_eq!(again.list_tenants().unwrap().len(), 1);
     // A connection in use cannot be deleted.
-    let err = again.delete_connection(&dirs[0].connection.id).unwrap_err();
+    let err = again
+        .session(&t.id, &Caller::Local)
+        .unwrap()
+        .delete_connection(&dirs[0].connection.id)
+        .unwrap_err();
     assert_eq!(err.code, Code::Conflict);
 }
 
@@ -332,8 +350,8 @@ async fn a_new_install_opens_on_a_demo_tenant_with_user_and_admin_syncs() {
 async fn bad_input_gets_clear_errors_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let r = roster(dir.path(), Arc::new(ManualClock::new(Timestamp(T0))));
-    r.create_tenant("Acme").unwrap();
-    r.use_tenant("Acme").unwrap();
+    r.create_tenant("Acme", None).unwrap();
+    let s = r.session("Acme", &Caller::Local).unwrap();
     let err: ApiError = spec::parse(
         r#"{"name": "x", "type": "user", "connection": {"kind": "demo", "users": "many"}}"#,
     )
@@ -344,7 +362,7 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
         "the message points at the documentation: {}",
         err.message
     );
-    let err = r
+    let err = s
         .run_sync(
             "DSNOTAKEY",
             RunMode::Full { approve: false },
@@ -359,7 +377,7 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
         err.message
     );
     assert!(
-        r.list_directories().unwrap().is_empty(),
+        s.list_directories().unwrap().is_empty(),
         "nothing was added"
     );
 
@@ -367,7 +385,7 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
     let foreign = dir.path().join("tenants/foreign.sqlite3");
     rusqlite_like_file(&foreign, b"SQLite format 3\0garbage garbage garbage");
     let before = std::fs::read(&foreign).unwrap();
-    let err = r.use_tenant("foreign").unwrap_err();
+    let err = r.tenant("foreign").unwrap_err();
     assert_eq!(err.code, Code::IncompatibleStore, "{}", err.message);
     assert_eq!(
         std::fs::read(&foreign).unwrap(),
@@ -383,13 +401,13 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
     );
 
     // The username attribute is fixed after the first sync.
-    let key = r.add_directory(demo_spec(20)).unwrap().directory_key;
-    r.run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
+    let key = s.add_directory(demo_spec(20)).unwrap().directory_key;
+    s.run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
     let mut attrs = roster_core::AttributeMap::ldap_default();
     attrs.username = "mail".into();
-    let err = r
+    let err = s
         .update_directory(
             &key,
             roster_api::DirectoryPatch {
@@ -406,21 +424,21 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
     );
 
     // Export carries configuration and no users; import makes a working copy.
-    let export = r.export_tenant().unwrap();
+    let export = s.export_tenant().unwrap();
     let text = serde_json::to_string(&export).unwrap();
     assert!(
         !text.contains("northwind.demo"),
         "an export carries no user data"
     );
     let copy = r.import_tenant("Acme copy", &export).unwrap();
-    r.use_tenant(&copy.id).unwrap();
+    let s = r.session(&copy.id, &Caller::Local).unwrap();
     assert_eq!(
-        r.list_directories().unwrap()[0].directory_key,
+        s.list_directories().unwrap()[0].directory_key,
         key,
         "directory keys survive export and import"
     );
     assert_eq!(
-        r.users_page("", roster_api::PageAt::Offset(0), 1)
+        s.users_page("", roster_api::PageAt::Offset(0), 1)
             .unwrap()
             .total,
         Some(0)
@@ -442,22 +460,23 @@ fn a_new_sync_waits_for_the_admins_first_run_and_then_runs_on_schedule() {
     let dir = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let r = roster(dir.path(), Arc::new(ManualClock::new(Timestamp(T0))));
-    r.create_tenant("Acme").unwrap();
-    r.use_tenant("Acme").unwrap();
+    r.create_tenant("Acme", None).unwrap();
     rt.block_on(async { r.start_scheduler() }).unwrap();
     let r2 = r.clone();
     let (waiting, at_once) = std::thread::spawn(move || {
-        let waiting = r2.add_directory(demo_spec(10)).unwrap().directory_key;
+        let s = r2.session("Acme", &Caller::Local).unwrap();
+        let waiting = s.add_directory(demo_spec(10)).unwrap().directory_key;
         let now = spec::parse(
             r#"{"name": "Now", "type": "user", "first_run": "now", "connection": {"kind": "demo", "seed": 8, "users": 10}}"#,
         )
         .unwrap();
-        (waiting, r2.add_directory(now).unwrap().directory_key)
+        (waiting, s.add_directory(now).unwrap().directory_key)
     })
     .join()
     .expect("no panic");
+    let s = r.session("Acme", &Caller::Local).unwrap();
     let outcome = |key: &str| {
-        r.list_runs(Some(key), 1)
+        s.list_runs(Some(key), 1)
             .unwrap()
             .first()
             .map(|x| x.outcome.clone())
@@ -477,7 +496,7 @@ fn a_new_sync_waits_for_the_admins_first_run_and_then_runs_on_schedule() {
         "a new sync does not run by itself before the admin's first run"
     );
     let schedule = |key: &str| {
-        r.list_directories()
+        s.list_directories()
             .unwrap()
             .into_iter()
             .find(|d| d.directory_key == key)
@@ -485,14 +504,14 @@ fn a_new_sync_waits_for_the_admins_first_run_and_then_runs_on_schedule() {
             .schedule
     };
     assert_eq!(schedule(&waiting), "waiting", "and says it waits");
-    rt.block_on(r.run_sync(&waiting, RunMode::Preview, Trigger::Manual))
+    rt.block_on(s.run_sync(&waiting, RunMode::Preview, Trigger::Manual))
         .unwrap();
     assert_eq!(
         schedule(&waiting),
         "waiting",
         "a preview does not start the schedule"
     );
-    rt.block_on(r.run_sync(&waiting, RunMode::Full { approve: false }, Trigger::Manual))
+    rt.block_on(s.run_sync(&waiting, RunMode::Full { approve: false }, Trigger::Manual))
         .unwrap();
     assert_eq!(
         schedule(&waiting),

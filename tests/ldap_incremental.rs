@@ -6,7 +6,9 @@
 #[path = "../src-tauri/crates/connector-ldap/tests/support/mod.rs"]
 mod slapd;
 
-use roster_api::{spec, ManualClock, MemorySecrets, Options, Roster, RunMode, Trigger};
+use roster_api::{
+    spec, Caller, ManualClock, MemorySecrets, Options, Roster, RunMode, Session, Trigger,
+};
 use roster_core::Timestamp;
 use slapd::{Slapd, ADMIN, BASE, PASSWORD};
 use std::collections::HashSet;
@@ -26,14 +28,14 @@ fn roster(dir: &std::path::Path, clock: Arc<ManualClock>) -> Roster {
 type Shown = (String, String, Option<String>, Option<String>, Vec<String>);
 
 /// Everything a user list shows, without the per-tenant ids.
-fn state(r: &Roster) -> Vec<Shown> {
-    let mut all: Vec<_> = r
+fn state(s: &Session<'_>) -> Vec<Shown> {
+    let mut all: Vec<_> = s
         .users_page("", roster_api::PageAt::Offset(0), 1000)
         .unwrap()
         .rows
         .into_iter()
         .chain(
-            r.trash_page("", roster_api::PageAt::Offset(0), 1000)
+            s.trash_page("", roster_api::PageAt::Offset(0), 1000)
                 .unwrap()
                 .rows,
         )
@@ -60,13 +62,13 @@ async fn incremental_runs_end_where_full_runs_end() {
     );
     let mut keys = Vec::new();
     for name in ["Incremental", "Full"] {
-        r.create_tenant(name).unwrap();
-        r.use_tenant(name).unwrap();
-        let key = r
+        r.create_tenant(name, None).unwrap();
+        let s = r.session(name, &Caller::Local).unwrap();
+        let key = s
             .add_directory(spec::parse(&spec_text).unwrap())
             .unwrap()
             .directory_key;
-        let first = r
+        let first = s
             .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
             .await
             .unwrap();
@@ -150,8 +152,8 @@ async fn incremental_runs_end_where_full_runs_end() {
         .unwrap();
 
     clock.advance(1800);
-    r.use_tenant("Incremental").unwrap();
-    let inc = r
+    let s = r.session("Incremental", &Caller::Local).unwrap();
+    let inc = s
         .run_sync(
             &keys[0],
             RunMode::Full { approve: false },
@@ -160,26 +162,26 @@ async fn incremental_runs_end_where_full_runs_end() {
         .await
         .unwrap();
     assert_eq!(inc.outcome, "succeeded", "{:?}", inc.message);
-    let inc_dir = r.list_directories().unwrap().remove(0);
+    let inc_dir = s.list_directories().unwrap().remove(0);
     assert_eq!(
         inc_dir.last_full_sync.as_deref(),
         Some(Timestamp(1_800_000_000).to_rfc3339().as_str()),
         "the scheduled run was incremental (it did not move the last full sync)"
     );
-    let inc_state = state(&r);
+    let inc_state = state(&s);
     let inc_changes: Vec<(String, String)> = inc
         .changes
         .iter()
         .map(|c| (c.key.clone(), c.action.clone()))
         .collect();
 
-    r.use_tenant("Full").unwrap();
-    let full = r
+    let s = r.session("Full", &Caller::Local).unwrap();
+    let full = s
         .run_sync(&keys[1], RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
     assert_eq!(full.outcome, "succeeded", "{:?}", full.message);
-    let full_state = state(&r);
+    let full_state = state(&s);
     let full_changes: Vec<(String, String)> = full
         .changes
         .iter()
@@ -207,8 +209,8 @@ async fn incremental_runs_end_where_full_runs_end() {
 
     // A day later, or after a configuration change, a scheduled run reads everything again.
     clock.advance(86_400);
-    r.use_tenant("Incremental").unwrap();
-    let daily = r
+    let s = r.session("Incremental", &Caller::Local).unwrap();
+    let daily = s
         .run_sync(
             &keys[0],
             RunMode::Full { approve: false },
@@ -217,7 +219,7 @@ async fn incremental_runs_end_where_full_runs_end() {
         .await
         .unwrap();
     assert_eq!(daily.outcome, "succeeded");
-    let moved = r.list_directories().unwrap().remove(0).last_full_sync;
+    let moved = s.list_directories().unwrap().remove(0).last_full_sync;
     assert_eq!(
         moved.as_deref(),
         Some(

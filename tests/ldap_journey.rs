@@ -8,7 +8,8 @@
 mod slapd;
 
 use roster_api::{
-    spec, ManualClock, MemorySecrets, Options, Roster, RunMode, SecretStore, Trigger,
+    spec, Caller, ManualClock, MemorySecrets, Options, Roster, RunMode, SecretStore, Session,
+    Trigger,
 };
 use roster_core::Timestamp;
 use slapd::{Slapd, ADMIN, BASE, PASSWORD};
@@ -30,8 +31,8 @@ async fn admin(srv: &Slapd) -> ldap3::Ldap {
     ldap
 }
 
-fn status(r: &Roster, username: &str) -> Option<String> {
-    r.users_page(username, roster_api::PageAt::Offset(0), 10)
+fn status(s: &Session<'_>, username: &str) -> Option<String> {
+    s.users_page(username, roster_api::PageAt::Offset(0), 10)
         .unwrap()
         .rows
         .into_iter()
@@ -53,8 +54,8 @@ async fn openldap_sync_through_the_application_layer() {
         events: Arc::new(roster_api::NoEvents),
     })
     .unwrap();
-    r.create_tenant("Acme").unwrap();
-    r.use_tenant("Acme").unwrap();
+    r.create_tenant("Acme", None).unwrap();
+    let s = r.session("Acme", &Caller::Local).unwrap();
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, srv.ca("test-ca")).unwrap();
     let spec_text = format!(
@@ -74,12 +75,12 @@ async fn openldap_sync_through_the_application_layer() {
     let mut draft = draft;
     draft["ca_pem"] = serde_json::Value::String(srv.ca("test-ca"));
     draft.as_object_mut().unwrap().remove("ca_cert_file");
-    let checks = r.test_connection_draft(draft.clone()).await.unwrap();
+    let checks = s.test_connection_draft(draft.clone()).await.unwrap();
     assert!(
         checks.last().is_some_and(|c| c.ok && c.step == "base_dn"),
         "an unsaved connection can be tested: {checks:?}"
     );
-    let groups = r
+    let groups = s
         .search_groups_draft(draft.clone(), "sta", 10)
         .await
         .unwrap();
@@ -89,12 +90,12 @@ async fn openldap_sync_through_the_application_layer() {
         "and its groups picked by name"
     );
     assert!(
-        r.list_connections().unwrap().is_empty(),
+        s.list_connections().unwrap().is_empty(),
         "testing saves nothing"
     );
     let mut bad = draft;
     bad["bind_password"] = serde_json::Value::String("wrong".into());
-    let checks = r.test_connection_draft(bad).await.unwrap();
+    let checks = s.test_connection_draft(bad).await.unwrap();
     assert!(
         checks.iter().any(|c| c.step == "bind" && !c.ok),
         "a wrong password fails at the bind step: {checks:?}"
@@ -102,9 +103,9 @@ async fn openldap_sync_through_the_application_layer() {
 
     let mut spec = spec::parse(&spec_text).unwrap();
     spec.read_files().unwrap(); // what rosterctl and the app do: the CA file is read on this machine
-    let key = r.add_directory(spec).unwrap().directory_key;
-    let conn = r.list_connections().unwrap().remove(0);
-    assert_eq!(conn.kind, "openldap");
+    let key = s.add_directory(spec).unwrap().directory_key;
+    let conn = s.list_connections().unwrap().remove(0);
+    assert_eq!(conn.kind.as_str(), "openldap");
     assert!(
         conn.config.get("ca_pem").is_some(),
         "the CA certificate is kept with the connection"
@@ -129,19 +130,19 @@ async fn openldap_sync_through_the_application_layer() {
         );
     }
 
-    let checks = r.test_connection(&conn.id).await.unwrap();
+    let checks = s.test_connection(&conn.id).await.unwrap();
     assert!(
         checks.len() == 5 && checks.iter().all(|c| c.ok),
         "Test connection passes every step: {checks:?}"
     );
-    let picked = r.search_groups(&conn.id, "eng", 10).await.unwrap();
+    let picked = s.search_groups(&conn.id, "eng", 10).await.unwrap();
     assert_eq!(
         picked.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
         vec!["engineering"],
         "the group picker searches by name"
     );
 
-    let first = r
+    let first = s
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
@@ -160,16 +161,16 @@ async fn openldap_sync_through_the_application_layer() {
         "{:?}",
         first.errors
     );
-    assert_eq!(status(&r, "bob").as_deref(), Some("disabled"));
-    assert_eq!(status(&r, "frank").as_deref(), Some("disabled"));
-    assert_eq!(status(&r, "alice").as_deref(), Some("active"));
+    assert_eq!(status(&s, "bob").as_deref(), Some("disabled"));
+    assert_eq!(status(&s, "frank").as_deref(), Some("disabled"));
+    assert_eq!(status(&s, "alice").as_deref(), Some("active"));
 
     // The server stops: the run fails and changes nothing; once it is back the next run succeeds.
     srv.stop();
-    let before = r
+    let before = s
         .users_page("", roster_api::PageAt::Offset(0), 100)
         .unwrap();
-    let failed = r
+    let failed = s
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Schedule)
         .await
         .unwrap();
@@ -183,7 +184,7 @@ async fn openldap_sync_through_the_application_layer() {
         failed.message
     );
     assert_eq!(
-        r.users_page("", roster_api::PageAt::Offset(0), 100)
+        s.users_page("", roster_api::PageAt::Offset(0), 100)
             .unwrap(),
         before,
         "a failed run changes nothing"
@@ -237,13 +238,13 @@ async fn openldap_sync_through_the_application_layer() {
         assert!(attempt < 100, "slapd's refint never updated the group");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let zoe_id = r
+    let zoe_id = s
         .users_page("zoe", roster_api::PageAt::Offset(0), 10)
         .unwrap()
         .rows[0]
         .user_id
         .clone();
-    let after = r
+    let after = s
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
@@ -253,7 +254,7 @@ async fn openldap_sync_through_the_application_layer() {
         "neither the renamed nor the moved user is lost: {:?}",
         after.changes
     );
-    let renamed = r
+    let renamed = s
         .users_page("zoe.n", roster_api::PageAt::Offset(0), 10)
         .unwrap()
         .rows;
@@ -263,7 +264,7 @@ async fn openldap_sync_through_the_application_layer() {
         "the rename kept the user (entryUUID)"
     );
     assert_eq!(
-        status(&r, "alice").as_deref(),
+        status(&s, "alice").as_deref(),
         Some("active"),
         "the move kept alice in her groups"
     );
@@ -277,7 +278,7 @@ async fn openldap_sync_through_the_application_layer() {
         .unwrap()
         .success()
         .unwrap();
-    let removed = r
+    let removed = s
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
@@ -295,7 +296,7 @@ async fn openldap_sync_through_the_application_layer() {
         .unwrap()
         .success()
         .unwrap();
-    let back = r
+    let back = s
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
@@ -306,7 +307,7 @@ async fn openldap_sync_through_the_application_layer() {
         "{:?}",
         back.changes
     );
-    let one = r
+    let one = s
         .run_sync(&key, RunMode::Individual("zoe.n".into()), Trigger::Manual)
         .await
         .unwrap();

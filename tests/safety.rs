@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use roster_api::{
-    json, spec, Code, Event, EventSink, ManualClock, MemorySecrets, Options, PageAt, Roster,
-    RunMode, SecretStore, Trigger,
+    json, spec, Caller, Code, Event, EventSink, ManualClock, MemorySecrets, Options, PageAt,
+    Roster, RunMode, SecretStore, Session, Trigger,
 };
 use roster_core::Timestamp;
 use std::sync::{Arc, Mutex};
@@ -88,9 +88,9 @@ fn a_failed_add_leaves_no_connection_and_no_secret() {
     let dir = tempfile::tempdir().unwrap();
     let secrets = Arc::new(Counted::default());
     let r = roster_with(dir.path(), secrets.clone(), Arc::new(roster_api::NoEvents));
-    r.create_tenant("Acme").unwrap();
-    r.use_tenant("Acme").unwrap();
-    r.add_directory(
+    r.create_tenant("Acme", None).unwrap();
+    let s = r.session("Acme", &Caller::Local).unwrap();
+    s.add_directory(
         spec::parse(&ldap_spec(
             "Staff",
             r#""groups": ["cn=staff,dc=example,dc=org"],"#,
@@ -111,7 +111,7 @@ fn a_failed_add_leaves_no_connection_and_no_secret() {
     ];
     for text in &failing {
         let spec = spec::parse(text).unwrap();
-        let err = r.add_directory(spec).unwrap_err();
+        let err = s.add_directory(spec).unwrap_err();
         assert!(err.message.contains("Nothing was added"), "{}", err.message);
     }
     // An Owner role and an unknown role are refused when the spec is read, before anything is written.
@@ -124,7 +124,7 @@ fn a_failed_add_leaves_no_connection_and_no_secret() {
         assert!(spec::parse(&text).is_err(), "{role} is refused");
     }
     assert_eq!(
-        r.list_connections().unwrap().len(),
+        s.list_connections().unwrap().len(),
         1,
         "failed adds leave no connection behind"
     );
@@ -147,7 +147,7 @@ fn the_data_directory_and_tenant_files_are_private_and_reads_create_nothing() {
         !data.exists(),
         "listing tenants (a read-only command) does not create the data directory"
     );
-    r.create_tenant("Acme").unwrap();
+    r.create_tenant("Acme", None).unwrap();
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&data), 0o700, "the data directory is private");
     assert_eq!(mode(&data.join("tenants")), 0o700);
@@ -165,7 +165,7 @@ fn the_data_directory_and_tenant_files_are_private_and_reads_create_nothing() {
     )
     .unwrap();
     let r = roster(&data);
-    r.use_tenant("Acme").unwrap();
+    r.session("Acme", &Caller::Local).unwrap();
     assert_eq!(mode(&data), 0o700, "made private when opened");
     assert_eq!(mode(&data.join("tenants/acme.sqlite3")), 0o600);
 }
@@ -178,9 +178,9 @@ async fn a_secret_missing_after_an_import_is_entered_again() {
         Arc::new(Counted::default()),
         Arc::new(roster_api::NoEvents),
     );
-    r.create_tenant("Acme").unwrap();
-    r.use_tenant("Acme").unwrap();
-    r.add_directory(
+    r.create_tenant("Acme", None).unwrap();
+    let s = r.session("Acme", &Caller::Local).unwrap();
+    s.add_directory(
         spec::parse(&ldap_spec(
             "Staff",
             r#""groups": ["cn=staff,dc=example,dc=org"],"#,
@@ -188,16 +188,16 @@ async fn a_secret_missing_after_an_import_is_entered_again() {
         .unwrap(),
     )
     .unwrap();
-    let export = r.export_tenant().unwrap();
+    let export = s.export_tenant().unwrap();
     r.import_tenant("Copy", &export).unwrap();
-    r.use_tenant("Copy").unwrap();
-    let c = r.list_connections().unwrap().remove(0);
+    let s = r.session("Copy", &Caller::Local).unwrap();
+    let c = s.list_connections().unwrap().remove(0);
     assert_eq!(
         c.status, "needs_credentials",
         "an import never carries secrets"
     );
-    let key = r.list_directories().unwrap().remove(0).directory_key;
-    let run = r
+    let key = s.list_directories().unwrap().remove(0).directory_key;
+    let run = s
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
@@ -208,15 +208,15 @@ async fn a_secret_missing_after_an_import_is_entered_again() {
             && message.contains(&format!("rosterctl connection set-secret {}", c.id)),
         "the failure names the store in use and how to enter the password again: {message}"
     );
-    let err = r
+    let err = s
         .set_connection_secret(&c.id, roster_secrets::Sensitive(String::new()))
         .unwrap_err();
     assert_eq!(err.code, Code::Validation, "an empty secret is refused");
-    let c = r
+    let c = s
         .set_connection_secret(&c.id, roster_secrets::Sensitive("s3cret-pw".into()))
         .unwrap();
     assert_eq!(c.status, "ready", "entering it makes the connection ready");
-    let checks = r.test_connection(&c.id).await.unwrap();
+    let checks = s.test_connection(&c.id).await.unwrap();
     assert!(
         checks
             .iter()
@@ -233,11 +233,11 @@ fn demo(name: &str, seed: u64, groups: &str) -> spec::DirectorySpec {
     .unwrap()
 }
 
-fn owners(r: &Roster) -> std::collections::BTreeMap<String, Option<String>> {
+fn owners(s: &Session<'_>) -> std::collections::BTreeMap<String, Option<String>> {
     let mut out = std::collections::BTreeMap::new();
     let mut after = String::new();
     loop {
-        let page = r.users_page("", PageAt::After(&after), 500).unwrap();
+        let page = s.users_page("", PageAt::After(&after), 500).unwrap();
         for u in &page.rows {
             out.insert(u.username.clone(), u.managed_by.clone());
         }
@@ -252,11 +252,11 @@ fn owners(r: &Roster) -> std::collections::BTreeMap<String, Option<String>> {
 async fn two_syncs_of_overlapping_directories_settle_instead_of_flipping() {
     let dir = tempfile::tempdir().unwrap();
     let r = roster(dir.path());
-    r.create_tenant("Acme").unwrap();
-    r.use_tenant("Acme").unwrap();
+    r.create_tenant("Acme", None).unwrap();
+    let s = r.session("Acme", &Caller::Local).unwrap();
     // Two connections to the same demo directory: "All staff" selects everyone, "Engineering" one
     // division, so every engineer is found by both; both select Leadership.
-    let first = r
+    let first = s
         .add_directory(demo(
             "All staff",
             7,
@@ -264,7 +264,7 @@ async fn two_syncs_of_overlapping_directories_settle_instead_of_flipping() {
         ))
         .unwrap();
     assert!(first.conflicts.is_empty());
-    let second = r
+    let second = s
         .add_directory(demo(
             "Engineering",
             7,
@@ -280,9 +280,9 @@ async fn two_syncs_of_overlapping_directories_settle_instead_of_flipping() {
         second.conflicts
     );
     let run = |key: String| {
-        let r = r.clone();
+        let s = &s;
         async move {
-            r.run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
+            s.run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
                 .await
                 .unwrap()
         }
@@ -295,7 +295,7 @@ async fn two_syncs_of_overlapping_directories_settle_instead_of_flipping() {
     // The demo directory changes a little at every run (hires, leavers), so a new hire may be created by
     // the second sync and then taken by the first; what must never happen is a user going back.
     for round in 0..3 {
-        let before = owners(&r);
+        let before = owners(&s);
         let b = run(second.directory_key.clone()).await;
         assert_eq!(b.counts.taken_over, 0, "round {round}: nothing flips back");
         assert!(
@@ -327,7 +327,7 @@ async fn two_syncs_of_overlapping_directories_settle_instead_of_flipping() {
                 .any(|c| c.kept && c.other_name == "Engineering"),
             "round {round}: the first sync reports the overlap too"
         );
-        let after = owners(&r);
+        let after = owners(&s);
         for (user, owner) in &before {
             if let Some(now) = after.get(user) {
                 assert!(
@@ -338,7 +338,7 @@ async fn two_syncs_of_overlapping_directories_settle_instead_of_flipping() {
         }
     }
     // Engineers are in both syncs' groups.
-    let eng = r
+    let eng = s
         .users_page("", PageAt::Offset(0), 1000)
         .unwrap()
         .rows
@@ -350,13 +350,13 @@ async fn two_syncs_of_overlapping_directories_settle_instead_of_flipping() {
         "an engineer keeps both groups: {:?}",
         eng.groups
     );
-    let summaries = r.list_directories().unwrap();
+    let summaries = s.list_directories().unwrap();
     assert!(
         summaries.iter().all(|d| d.conflicts > 0),
         "each sync shows its conflicts"
     );
     // Reordering hands the engineers to the second sync, once, and they settle again.
-    r.update_directory(
+    s.update_directory(
         &second.directory_key,
         roster_api::DirectoryPatch {
             precedence: Some(1),
@@ -389,10 +389,10 @@ async fn a_run_reports_its_progress_under_its_own_tenant() {
         Arc::new(MemorySecrets::default()),
         events.clone(),
     );
-    r.create_tenant("Acme").unwrap();
-    r.create_tenant("Globex").unwrap();
-    r.use_tenant("Acme").unwrap();
-    let key = r
+    r.create_tenant("Acme", None).unwrap();
+    r.create_tenant("Globex", None).unwrap();
+    let s = r.session("Acme", &Caller::Local).unwrap();
+    let key = s
         .add_directory(demo(
             "Staff",
             7,
@@ -400,7 +400,7 @@ async fn a_run_reports_its_progress_under_its_own_tenant() {
         ))
         .unwrap()
         .directory_key;
-    r.run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
+    s.run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
     let kept = events.0.lock().unwrap();
@@ -419,22 +419,24 @@ async fn a_run_reports_its_progress_under_its_own_tenant() {
 fn opening_a_tenant_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let r = roster(dir.path());
-    r.create_tenant("Acme").unwrap();
-    r.use_tenant("Acme").unwrap();
-    r.add_directory(demo(
+    r.create_tenant("Acme", None).unwrap();
+    let s = r.session("Acme", &Caller::Local).unwrap();
+    s.add_directory(demo(
         "Staff",
         7,
         r#"["cn=All Staff,ou=Groups,dc=northwind,dc=demo"]"#,
     ))
     .unwrap();
+    drop(s);
     drop(r);
     let file = dir.path().join("tenants/acme.sqlite3");
     let before = std::fs::read(&file).unwrap();
     let modified = std::fs::metadata(&file).unwrap().modified().unwrap();
     let r = roster(dir.path());
-    r.use_tenant("Acme").unwrap();
-    let _ = r.list_runs(None, 10).unwrap();
-    let _ = r.list_directories().unwrap();
+    let s = r.session("Acme", &Caller::Local).unwrap();
+    let _ = s.list_runs(None, 10).unwrap();
+    let _ = s.list_directories().unwrap();
+    drop(s);
     drop(r);
     assert_eq!(
         std::fs::read(&file).unwrap(),

@@ -205,9 +205,10 @@ fn prepare(dir: &std::path::Path) -> String {
         events: Arc::new(roster_api::NoEvents),
     })
     .unwrap();
-    r.create_tenant("E2E").unwrap();
-    r.use_tenant("E2E").unwrap();
-    r.add_directory(
+    r.create_tenant("E2E", None).unwrap();
+    r.session("E2E", &roster_api::Caller::Local)
+        .unwrap()
+        .add_directory(
         spec::parse(r#"{"name": "Demo staff", "type": "user", "paused": true, "connection": {"kind": "demo", "seed": 7, "users": 300}}"#)
             .unwrap(),
     )
@@ -224,7 +225,7 @@ fn app_with_empty_tenant(name: &str) -> (tempfile::TempDir, Driver) {
         events: Arc::new(roster_api::NoEvents),
     })
     .unwrap();
-    r.create_tenant(name).unwrap();
+    r.create_tenant(name, None).unwrap();
     drop(r);
     let mut d = Driver::start();
     d.open(env!("CARGO_BIN_EXE_roster"), dir.path().to_str().unwrap());

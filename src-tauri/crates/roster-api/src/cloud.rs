@@ -1,38 +1,18 @@
-//! Cloud connections (Entra ID, Google Workspace, Okta): their settings, OAuth consent in the system
-//! browser (and again, "Reauthorize"), the connectors built over keychain-held tokens, and the built-in
-//! emulators that stand in for the vendors in the offline demo.
+//! Cloud connections (Entra ID, Google Workspace, Okta): their settings, and the connectors built over
+//! keychain-held tokens. Signing in lives in `consent`, the offline emulators in `demo`.
 //!
-//! Invariants: tokens and client secrets live only in the [`crate::SecretStore`]; a connection is saved
-//! only after consent succeeded (a cancelled or failed consent leaves nothing behind); a run refused by the
-//! vendor (consent revoked or expired) marks the connection `needs_reauthorization`, and reauthorizing keeps
-//! its directory syncs.
+//! Invariants: tokens and client secrets live only in the [`crate::SecretStore`]; a run refused by the
+//! vendor (consent revoked or expired) marks the connection `needs_reauthorization`.
 
 use crate::error::{ApiError, Code, Result};
+use crate::kinds::{ConnectionKind, Vendor, CLIENT_SECRET, TOKENS};
+use crate::session::Session;
 use crate::spec::CloudSpec;
 use crate::{json, Roster};
 use roster_cloud::{Bearer, ConsentConfig, Pause, RealPause};
 use roster_core::source::{Connector, ConnectorError};
-use roster_core::AttributeMap;
-use roster_emulator::Vendor;
 use roster_store::ConnectionRecord;
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// Default time to wait for the admin to approve in the browser.
-pub const DEFAULT_CONSENT_TIMEOUT: Duration = Duration::from_secs(300);
-
-/// How often the demo organisations change while the app runs.
-const DEMO_CHURN_EVERY: Duration = Duration::from_secs(600);
-
-/// How a front door shows the vendor's sign-in page to the admin: the desktop app opens the system browser
-/// and tells the UI (which offers the link too, in case no browser opened); `rosterctl --no-browser`
-/// prints the URL.
-pub trait ConsentPrompt: Send + Sync {
-    /// Shows `url`, the sign-in and consent page of `vendor`. An error means the page could not be shown
-    /// (no browser); the consent is then abandoned with that message.
-    fn present(&self, vendor: &str, url: &str) -> std::result::Result<(), String>;
-}
 
 /// A cloud connection's parsed settings.
 pub(crate) enum CloudSettings {
@@ -41,67 +21,40 @@ pub(crate) enum CloudSettings {
     Okta(roster_connector_okta::Settings),
 }
 
-fn unreadable(kind: &str, e: impl std::fmt::Display) -> ApiError {
+fn unreadable(kind: ConnectionKind, e: impl std::fmt::Display) -> ApiError {
     ApiError::validation(format!(
-        "The {} connection settings are not valid: {e}. The README lists every field of a {kind} connection.",
-        vendor_name(kind)
+        "The {} connection settings are not valid: {e}. The README lists every field of a {} connection.",
+        kind.info().name,
+        kind.as_str()
     ))
 }
 
-/// Whether connections of this kind sign in through a browser (Entra ID, Google Workspace, Okta).
-pub(crate) fn is_cloud_kind(kind: &str) -> bool {
-    matches!(kind, "entra" | "google" | "okta")
-}
-
-/// Whether `value` has the shape of the vendor's group ids (so a value that names no group may still be
-/// one, given by id).
-pub(crate) fn is_group_id(kind: &str, value: &str) -> bool {
-    match kind {
-        "entra" => roster_connector_entra::is_group_id(value),
-        "google" => roster_connector_google::is_group_id(value),
-        "okta" => roster_connector_okta::is_group_id(value),
-        _ => false,
-    }
-}
-
-/// The vendor's name for messages.
-pub(crate) fn vendor_name(kind: &str) -> &'static str {
-    match kind {
-        "entra" => "Microsoft Entra ID",
-        "google" => "Google Workspace",
-        "okta" => "Okta",
-        _ => "cloud",
-    }
-}
-
-fn vendor_of(kind: &str) -> Result<Vendor> {
-    match kind {
-        "entra" => Ok(Vendor::Entra),
-        "google" => Ok(Vendor::Google),
-        "okta" => Ok(Vendor::Okta),
-        other => Err(ApiError::validation(format!(
-            "A {other} connection does not sign in through a browser; only Entra ID, Google Workspace and Okta connections do."
-        ))),
-    }
+/// The vendor of a cloud connection's kind, or what to do instead.
+pub(crate) fn vendor_of(kind: ConnectionKind) -> Result<Vendor> {
+    kind.vendor().ok_or_else(|| {
+        ApiError::validation(format!(
+            "A {} connection does not sign in through a browser; only Entra ID, Google Workspace and Okta connections do.",
+            kind.info().name
+        ))
+    })
 }
 
 impl CloudSettings {
-    pub(crate) fn parse(kind: &str, config: &serde_json::Value) -> Result<CloudSettings> {
+    pub(crate) fn parse(kind: ConnectionKind, config: &serde_json::Value) -> Result<CloudSettings> {
         let mut config = config.clone();
         if let Some(o) = config.as_object_mut() {
             o.remove("demo");
         }
-        let s = match kind {
-            "entra" => CloudSettings::Entra(
+        let s = match vendor_of(kind)? {
+            Vendor::Entra => CloudSettings::Entra(
                 serde_json::from_value(config).map_err(|e| unreadable(kind, e))?,
             ),
-            "google" => CloudSettings::Google(
+            Vendor::Google => CloudSettings::Google(
                 serde_json::from_value(config).map_err(|e| unreadable(kind, e))?,
             ),
-            "okta" => CloudSettings::Okta(
+            Vendor::Okta => CloudSettings::Okta(
                 serde_json::from_value(config).map_err(|e| unreadable(kind, e))?,
             ),
-            other => return Err(unreadable(other, "this is not a cloud connection")),
         };
         let checked = match &s {
             CloudSettings::Entra(x) => x.validate(),
@@ -141,18 +94,8 @@ impl CloudSettings {
     }
 }
 
-/// The attribute mapping a new directory sync of this kind starts with.
-pub(crate) fn default_attributes(kind: &str) -> Option<AttributeMap> {
-    match kind {
-        "entra" => Some(roster_connector_entra::default_attributes()),
-        "google" => Some(roster_connector_google::default_attributes()),
-        "okta" => Some(roster_connector_okta::default_attributes()),
-        _ => None,
-    }
-}
-
 /// Checks a spec's cloud connection; the error says what to fix.
-pub(crate) fn validate(kind: &str, c: &CloudSpec) -> Result<()> {
+pub(crate) fn validate(kind: ConnectionKind, c: &CloudSpec) -> Result<()> {
     if c.demo {
         return Ok(());
     }
@@ -163,16 +106,9 @@ pub(crate) fn validate(kind: &str, c: &CloudSpec) -> Result<()> {
 }
 
 /// A cloud connection's display name when the spec gives none.
-pub(crate) fn default_name(kind: &str, c: &CloudSpec) -> String {
+pub(crate) fn default_name(kind: ConnectionKind, c: &CloudSpec) -> String {
     if c.demo {
-        return format!(
-            "{} (demo)",
-            match kind {
-                "entra" => "Entra ID",
-                "google" => "Google Workspace",
-                _ => "Okta",
-            }
-        );
+        return format!("{} (demo)", kind.info().short_name);
     }
     let s = |k: &str| {
         c.settings
@@ -180,12 +116,13 @@ pub(crate) fn default_name(kind: &str, c: &CloudSpec) -> String {
             .and_then(|v| v.as_str())
             .map(str::to_string)
     };
-    let given = match kind {
-        "entra" => s("tenant"),
-        "google" => s("domain"),
-        _ => s("org_url"),
+    let given = match kind.vendor() {
+        Some(Vendor::Entra) => s("tenant"),
+        Some(Vendor::Google) => s("domain"),
+        Some(Vendor::Okta) => s("org_url"),
+        None => None,
     };
-    given.unwrap_or_else(|| vendor_name(kind).to_string())
+    given.unwrap_or_else(|| kind.info().name.to_string())
 }
 
 /// A connector wrapper that notices when the vendor refused our sign-in, so the connection can be marked
@@ -246,23 +183,7 @@ impl Connector for Watched {
     }
 }
 
-/// The running demo emulators of this process, started on first use.
-#[derive(Default)]
-pub(crate) struct DemoServers {
-    running: tokio::sync::Mutex<HashMap<Vendor, roster_emulator::Running>>,
-}
-
-impl std::fmt::Debug for DemoServers {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DemoServers")
-    }
-}
-
-/// Keys of a cloud connection's secrets.
-pub(crate) const TOKENS: &str = "oauth_tokens";
-pub(crate) const CLIENT_SECRET: &str = "client_secret";
-
-fn oauth_error(e: roster_oauth::OAuthError) -> ApiError {
+pub(crate) fn oauth_error(e: roster_oauth::OAuthError) -> ApiError {
     use roster_oauth::OAuthError as O;
     let code = match &e {
         O::Cancelled => Code::Cancelled,
@@ -275,125 +196,47 @@ fn oauth_error(e: roster_oauth::OAuthError) -> ApiError {
     ApiError::new(code, e.to_string())
 }
 
-impl Roster {
-    /// The demo emulator of `vendor`, started if it is not running; returns its connection settings
-    /// (endpoints on 127.0.0.1) and the Google demo client's secret.
-    async fn demo_settings(
-        &self,
-        vendor: Vendor,
-    ) -> Result<(serde_json::Map<String, serde_json::Value>, Option<String>)> {
-        let mut running = self.demo_servers.running.lock().await;
-        let server = match running.entry(vendor) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                let mut options = roster_emulator::Options::demo(vendor);
-                options.users = 500;
-                let server = roster_emulator::serve(vendor, options).await.map_err(|e| {
-                ApiError::new(
-                    Code::Unknown,
-                    format!("The offline demo of {} could not start ({e}). Close other copies of Roster and try again.", vendor_name(vendor.kind())),
-                )
-            })?;
-                // The demo organisation changes over time, as a real one does: a few changes every few
-                // minutes, so scheduled syncs have something to show. The task ends with the server.
-                let state = Arc::downgrade(&server.state);
-                tokio::spawn(async move {
-                    loop {
-                        tokio::time::sleep(DEMO_CHURN_EVERY).await;
-                        match state.upgrade() {
-                            Some(s) => {
-                                s.write().churn(3);
-                            }
-                            None => break,
-                        }
-                    }
-                });
-                e.insert(server)
-            }
-        };
-        let mut spec = match server.connection_spec() {
-            serde_json::Value::Object(o) => o,
-            _ => serde_json::Map::new(),
-        };
-        spec.remove("kind");
-        spec.remove("name");
-        let secret = spec
-            .remove("client_secret")
-            .and_then(|v| v.as_str().map(str::to_string));
-        Ok((spec, secret))
-    }
-
-    /// Lets the demo emulator honour the consent a demo connection was given before, by an emulator of an
-    /// earlier start of the app (the real vendors remember consents; an emulator that forgot them on every
-    /// start would make the demo ask again each time). `scopes` are those the consent asked for, used when
-    /// the token response did not list the granted ones.
-    async fn demo_remember(
-        &self,
-        vendor: Vendor,
-        tokens: &roster_oauth::TokenSet,
-        scopes: &[String],
-    ) {
-        let running = self.demo_servers.running.lock().await;
-        if let (Some(server), Some(refresh)) = (running.get(&vendor), tokens.refresh_token.as_ref())
-        {
-            let admin = server
-                .state
-                .read()
-                .admin()
-                .map(|p| p.id.clone())
-                .unwrap_or_default();
-            server.state.tokens.adopt_refresh(
-                refresh,
-                roster_emulator::tokens::Grant {
-                    client_id: server.state.options.client_id.clone(),
-                    subject: admin,
-                    scopes: match &tokens.scope {
-                        Some(granted) => granted.split_whitespace().map(str::to_string).collect(),
-                        None => scopes.to_vec(),
-                    },
-                },
-            );
-        }
-    }
-
+impl Session<'_> {
     /// A connection's current settings: for demo connections, the running emulator's endpoints (saved
     /// again if they moved since the last start), plus the client secret.
-    async fn cloud_settings_of(
+    pub(crate) async fn cloud_settings_of(
         &self,
         tenant: &str,
         c: &ConnectionRecord,
     ) -> Result<(CloudSettings, Option<String>)> {
+        let kind = crate::connections::kind_of(c)?;
         let demo = c
             .config
             .get("demo")
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
-        let secret_key = Self::secret_key(tenant, &c.id, CLIENT_SECRET);
+        let secret_key = Roster::secret_key(tenant, &c.id, CLIENT_SECRET);
         if demo {
-            let vendor = vendor_of(&c.kind)?;
-            let (mut settings, secret) = self.demo_settings(vendor).await?;
+            let vendor = vendor_of(kind)?;
+            let (mut settings, secret) = self.roster.demo_settings(vendor).await?;
             settings.insert("demo".into(), serde_json::Value::Bool(true));
             let config = serde_json::Value::Object(settings);
             if config != c.config {
-                let t = self.tenant()?;
+                let t = self.tenant.clone();
                 t.store.update_connection_config(&c.id, &config)?;
             }
-            let parsed = CloudSettings::parse(&c.kind, &config)?;
+            let parsed = CloudSettings::parse(kind, &config)?;
             // Every time, not only when the emulator starts: several tenants may each have a demo
             // connection to it, and the stored refresh token is always the current one.
             if let Some(tokens) = self.stored_tokens(tenant, &c.id)? {
                 let asked = parsed.consent(secret.clone())?.scopes;
-                self.demo_remember(vendor, &tokens, &asked).await;
+                self.roster.demo_remember(vendor, &tokens, &asked).await;
             }
             return Ok((parsed, secret));
         }
-        let secret = self.secrets.get(&secret_key)?.map(|s| s.0);
-        Ok((CloudSettings::parse(&c.kind, &c.config)?, secret))
+        let secret = self.roster.secrets.get(&secret_key)?.map(|s| s.0);
+        Ok((CloudSettings::parse(kind, &c.config)?, secret))
     }
 
     fn stored_tokens(&self, tenant: &str, id: &str) -> Result<Option<roster_oauth::TokenSet>> {
-        let key = Self::secret_key(tenant, id, TOKENS);
+        let key = Roster::secret_key(tenant, id, TOKENS);
         Ok(self
+            .roster
             .secrets
             .get(&key)?
             .and_then(|s| serde_json::from_str(s.expose()).ok()))
@@ -409,10 +252,10 @@ impl Roster {
         let (settings, secret) = self.cloud_settings_of(tenant, c).await?;
         let config = settings.consent(secret)?;
         let bearer = Arc::new(roster_oauth::StoredBearer::new(
-            self.secrets.clone(),
-            Self::secret_key(tenant, &c.id, TOKENS),
+            self.roster.secrets.clone(),
+            Roster::secret_key(tenant, &c.id, TOKENS),
             config,
-            self.clock.clone(),
+            self.roster.clock.clone(),
         ));
         let connector = settings
             .connector(bearer, Arc::new(RealPause))
@@ -429,292 +272,9 @@ impl Roster {
 
     /// Marks a connection as needing reauthorization (the vendor refused its sign-in).
     pub(crate) fn mark_needs_reauthorization(&self, id: &str) -> Result<()> {
-        let t = self.tenant()?;
+        let t = self.tenant.clone();
         t.store.set_connection_status(id, "needs_reauthorization")?;
         Ok(())
-    }
-
-    /// Runs a consent; `keep` (saving what it gave) runs before the browser is told the result, so the
-    /// page says "connected" only once the connection is saved.
-    async fn run_consent<T>(
-        &self,
-        config: &ConsentConfig,
-        prompt: &dyn ConsentPrompt,
-        timeout: Duration,
-        keep: impl FnOnce(roster_oauth::Authorized) -> Result<T> + Send,
-    ) -> Result<T> {
-        let consent = roster_oauth::Consent::start(config)
-            .map_err(oauth_error)?
-            .with_clock(self.clock.clone());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        {
-            let mut slot = self
-                .consent_cancel
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if slot.as_ref().is_some_and(|s| !s.is_closed()) {
-                return Err(ApiError::conflict(
-                    "Another sign-in is already waiting in the browser. Finish or cancel it first.",
-                ));
-            }
-            *slot = Some(tx);
-        }
-        let shown = prompt.present(&config.vendor, consent.authorization_url());
-        let result = match shown {
-            Err(e) => Err(ApiError::new(
-                Code::Unknown,
-                format!("Roster could not open the browser ({e}). Open the sign-in link by hand, or run `rosterctl … --no-browser` and open the printed link."),
-            )),
-            Ok(()) => consent
-                .finish_then(
-                    timeout,
-                    async {
-                        let _ = rx.await;
-                    },
-                    keep,
-                )
-                .await
-                .map_err(oauth_error)
-                .and_then(|kept| kept),
-        };
-        self.consent_cancel
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        result
-    }
-
-    /// Cancels the sign-in waiting in the browser, if any. Returns whether one was waiting.
-    pub fn cancel_consent(&self) -> bool {
-        self.consent_cancel
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-            .map(|tx| tx.send(()).is_ok())
-            .unwrap_or(false)
-    }
-
-    /// Adds a cloud connection: runs the vendor's consent in the browser (through `prompt`), then saves
-    /// the connection with its tokens in the keychain. Nothing is saved unless consent succeeds.
-    pub async fn authorize_connection(
-        &self,
-        spec: &crate::spec::ConnectionSpec,
-        prompt: &dyn ConsentPrompt,
-        timeout: Duration,
-    ) -> Result<json::Connection> {
-        use crate::spec::ConnectionSpec as S;
-        let t = self.tenant()?;
-        spec.validate()?;
-        let kind = spec.kind();
-        let c = match spec {
-            S::Entra(c) | S::Google(c) | S::Okta(c) => c,
-            _ => {
-                return Err(ApiError::validation(format!(
-                    "A {kind} connection does not sign in through a browser; add it with its directory sync."
-                )))
-            }
-        };
-        let (config, secret) = if c.demo {
-            let (mut settings, secret) = self.demo_settings(vendor_of(kind)?).await?;
-            settings.insert("demo".into(), serde_json::Value::Bool(true));
-            (serde_json::Value::Object(settings), secret)
-        } else {
-            (
-                serde_json::Value::Object(c.settings.clone()),
-                c.client_secret.as_ref().map(|s| s.expose().to_string()),
-            )
-        };
-        let settings = CloudSettings::parse(kind, &config)?;
-        let consent = settings.consent(secret.clone())?;
-        let id = format!("conn-{}", crate::sync::random_hex(6));
-        let name = spec.display_name();
-        let keep = |authorized: roster_oauth::Authorized| -> Result<()> {
-            self.save_tokens(&t.id, &id, &authorized.tokens)?;
-            if let Some(s) = &secret {
-                self.secrets.set(
-                    &Self::secret_key(&t.id, &id, CLIENT_SECRET),
-                    &roster_secrets::Sensitive(s.clone()),
-                )?;
-            }
-            let now = self.now();
-            let rec = ConnectionRecord {
-                id: id.clone(),
-                kind: kind.to_string(),
-                name,
-                config,
-                status: "ready".into(),
-                authorized_by: authorized.authorized_by.clone(),
-                authorized_at: Some(now),
-                state: serde_json::json!({}),
-                created_at: now,
-            };
-            if let Err(e) = t.store.insert_connection(&rec) {
-                // Nothing half-saved: the tokens go with the connection that failed to be written.
-                let _ = self.delete_secrets(&t.id, &id);
-                return Err(e.into());
-            }
-            Ok(())
-        };
-        self.run_consent(&consent, prompt, timeout, keep).await?;
-        self.connection_json(&id)
-    }
-
-    /// Runs consent again for a saved cloud connection (its sign-in was revoked or expired, or the admin
-    /// wants another account to authorize it). Its directory syncs are kept.
-    pub async fn reauthorize_connection(
-        &self,
-        id: &str,
-        prompt: &dyn ConsentPrompt,
-        timeout: Duration,
-    ) -> Result<json::Connection> {
-        let t = self.tenant()?;
-        let c = t.store.connection(id)?;
-        vendor_of(&c.kind)?;
-        let (settings, secret) = self.cloud_settings_of(&t.id, &c).await?;
-        let consent = settings.consent(secret)?;
-        let keep = |authorized: roster_oauth::Authorized| -> Result<()> {
-            self.save_tokens(&t.id, id, &authorized.tokens)?;
-            t.store.set_connection_authorized(
-                id,
-                authorized.authorized_by.as_deref(),
-                self.now(),
-                None,
-            )?;
-            Ok(())
-        };
-        self.run_consent(&consent, prompt, timeout, keep).await?;
-        self.connection_json(id)
-    }
-
-    fn save_tokens(&self, tenant: &str, id: &str, tokens: &roster_oauth::TokenSet) -> Result<()> {
-        let text = serde_json::to_string(tokens)
-            .map_err(|e| ApiError::new(Code::Unknown, format!("Tokens could not be saved: {e}")))?;
-        let key = Self::secret_key(tenant, id, TOKENS);
-        // Held as a refresh holds it (roster-oauth's StoredBearer): another process that is refreshing
-        // the same connection's tokens right now cannot put the previous consent's tokens back after us.
-        let _lock = self.secrets.lock_key(&key)?;
-        self.secrets.set(&key, &roster_secrets::Sensitive(text))?;
-        Ok(())
-    }
-
-    /// One connection as the boundary shows it.
-    pub fn connection_json(&self, id: &str) -> Result<json::Connection> {
-        self.list_connections()?
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| {
-                ApiError::not_found(format!("There is no connection {id} in this tenant."))
-            })
-    }
-}
-
-impl Roster {
-    /// Adds a directory sync whose spec may carry a new cloud connection: consent runs first (through
-    /// `prompt`), then the sync is added. Groups (and role-mapped groups) may be given by name: a name that
-    /// matches exactly one of the vendor's groups becomes that group's id. If adding the sync fails after
-    /// consent, the new connection is removed again, so nothing is left half-added.
-    pub async fn add_directory_signed_in(
-        &self,
-        mut spec: crate::spec::DirectorySpec,
-        prompt: &dyn ConsentPrompt,
-        timeout: Duration,
-    ) -> Result<json::AddedDirectory> {
-        use crate::spec::ConnectionRef;
-        let t = self.tenant()?;
-        // What can be checked without the vendor is checked before the browser opens.
-        let name = crate::names::check_name("directory sync", &spec.name)?;
-        if t.store
-            .directories()?
-            .iter()
-            .any(|d| d.name.eq_ignore_ascii_case(&name))
-        {
-            return Err(ApiError::conflict(format!(
-                "A directory sync named \"{name}\" already exists in this tenant. Choose another name. Nothing was added."
-            )));
-        }
-        match &spec.connection {
-            ConnectionRef::New(c) if c.is_cloud() => {
-                let conn = self.authorize_connection(c, prompt, timeout).await?;
-                spec.connection = ConnectionRef::Existing(conn.id.clone());
-                let added = async {
-                    self.resolve_group_names(&conn.id, &conn.kind, &mut spec)
-                        .await?;
-                    self.add_directory(spec)
-                }
-                .await;
-                if added.is_err() {
-                    let _ = self.delete_connection(&conn.id);
-                }
-                added
-            }
-            ConnectionRef::Existing(id) => {
-                // Names are resolved the same way for a connection added before.
-                let c = t.store.connection(id)?;
-                if is_cloud_kind(&c.kind) {
-                    self.resolve_group_names(&c.id, &c.kind, &mut spec).await?;
-                }
-                self.add_directory(spec)
-            }
-            ConnectionRef::New(_) => self.add_directory(spec),
-        }
-    }
-
-    /// Replaces the groups (and role-mapped groups) a spec names by the ids of the vendor's groups with
-    /// those exact names; a value that is already a group id stays. An unknown or ambiguous name is
-    /// refused, with what to do.
-    async fn resolve_group_names(
-        &self,
-        connection: &str,
-        kind: &str,
-        spec: &mut crate::spec::DirectorySpec,
-    ) -> Result<()> {
-        let t = self.tenant()?;
-        let c = t.store.connection(connection)?;
-        let (connector, refused) = self.cloud_connector(&t.id, &c).await?;
-        let vendor = vendor_name(kind);
-        let resolve = |given: String| {
-            let connector = &connector;
-            async move {
-                let named = connector
-                    .groups_named(given.trim())
-                    .await
-                    .map_err(|e| ApiError::new(Code::SourceUnreachable, format!("The groups of {vendor} could not be read to find \"{given}\": {e} Nothing was added.")))?;
-                match named.as_slice() {
-                    [one] => Ok(one.external_id.clone()),
-                    [] if is_group_id(kind, given.trim()) => Ok(given.trim().to_string()),
-                    [] => Err(ApiError::validation(format!(
-                        "No group named \"{given}\" was found in {vendor}. Check the spelling (the name must match exactly, in any case), or give the group's id. Nothing was added."
-                    ))),
-                    many => Err(ApiError::validation(format!(
-                        "{} groups in {vendor} are named \"{given}\" ({}). Give the id of the one to sync instead of its name. Nothing was added.",
-                        many.len(),
-                        many.iter().map(|g| g.external_id.as_str()).collect::<Vec<_>>().join(", ")
-                    ))),
-                }
-            }
-        };
-        let result = async {
-            if let Some(groups) = spec.groups.take() {
-                let mut ids = Vec::new();
-                for g in groups {
-                    ids.push(resolve(g).await?);
-                }
-                spec.groups = Some(ids);
-            }
-            if let Some(roles) = spec.roles.take() {
-                let mut by_id = std::collections::BTreeMap::new();
-                for (g, role) in roles {
-                    by_id.insert(resolve(g).await?, role);
-                }
-                spec.roles = Some(by_id);
-            }
-            Ok(())
-        }
-        .await;
-        if refused.load(std::sync::atomic::Ordering::SeqCst) {
-            self.mark_needs_reauthorization(connection)?;
-        }
-        result
     }
 
     /// "Test connection" of a cloud connection: the sign-in is still accepted and groups can be read.
@@ -722,14 +282,14 @@ impl Roster {
         &self,
         c: &ConnectionRecord,
     ) -> Result<Vec<json::ConnectionCheck>> {
-        let vendor = vendor_name(&c.kind).to_string();
+        let vendor = crate::connections::kind_of(c)?.info().name.to_string();
         let check = |step: &str, ok: bool, detail: String| json::ConnectionCheck {
             step: step.into(),
             server: vendor.clone(),
             ok,
             detail,
         };
-        let t = self.tenant()?;
+        let t = self.tenant.clone();
         let (connector, refused) = match self.cloud_connector(&t.id, c).await {
             Ok(x) => x,
             Err(e) => return Ok(vec![check("settings", false, e.message)]),
@@ -765,4 +325,19 @@ impl Roster {
             Err(e) => vec![check("read_groups", false, e.to_string())],
         })
     }
+}
+
+/// Without the `demo` feature, a demo connection says what is missing.
+#[cfg(not(feature = "demo"))]
+impl Roster {
+    pub(crate) async fn demo_settings(
+        &self,
+        _: Vendor,
+    ) -> Result<(serde_json::Map<String, serde_json::Value>, Option<String>)> {
+        Err(ApiError::validation(
+            "This build of Roster has no offline demo of the cloud directories. Use the desktop app or rosterctl, which have it.",
+        ))
+    }
+
+    pub(crate) async fn demo_remember(&self, _: Vendor, _: &roster_oauth::TokenSet, _: &[String]) {}
 }

@@ -10,6 +10,8 @@ pub enum Code {
     Validation,
     /// The thing asked for does not exist.
     NotFound,
+    /// The caller's role does not allow it; the message names the role needed.
+    Forbidden,
     /// The action conflicts with the current state (a run in progress, a name taken, a connection in use).
     Conflict,
     /// The run was held for approval.

@@ -21,13 +21,78 @@ pub struct Tenant {
     pub created_at: String,
 }
 
+/// Who a session acts as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActingAs {
+    /// Email, when an operator acts (the schedule has none).
+    pub email: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Role, as shown ("Owner", "Sync operators (custom role)").
+    pub role: String,
+}
+
+/// An operator of a tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Operator {
+    /// Email: the operator's key.
+    pub email: String,
+    /// Name.
+    pub name: String,
+    /// Role, as shown.
+    pub role: String,
+    /// The custom role's name, for operators with one.
+    pub custom_role: Option<String>,
+    /// `Active`, `Disabled`, …
+    pub status: String,
+    /// The sync that manages it, if one does (its name, role and status come from the directory).
+    pub managed_by: Option<String>,
+}
+
+/// A kind of connection, as the window offers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectionKindInfo {
+    /// The kind.
+    pub kind: crate::kinds::ConnectionKind,
+    /// Its name in sentences.
+    pub name: String,
+    /// Its short name in lists.
+    pub short_name: String,
+    /// Whether adding a connection signs in through the browser.
+    pub signs_in: bool,
+    /// Whether its connections are LDAP servers (a bind password, Test connection, a certificate).
+    pub ldap: bool,
+    /// Whether it has user syncs.
+    pub user_syncs: bool,
+    /// Whether it has admin syncs.
+    pub admin_syncs: bool,
+    /// Whether this version of Roster can add it.
+    pub available: bool,
+}
+
+impl From<crate::kinds::ConnectionKind> for ConnectionKindInfo {
+    fn from(k: crate::kinds::ConnectionKind) -> Self {
+        let i = k.info();
+        ConnectionKindInfo {
+            kind: k,
+            name: i.name.into(),
+            short_name: i.short_name.into(),
+            signs_in: matches!(i.access, crate::kinds::Access::Cloud(_)),
+            ldap: matches!(i.access, crate::kinds::Access::Ldap(_)),
+            user_syncs: i.user_syncs,
+            admin_syncs: i.admin_syncs,
+            available: i.available,
+        }
+    }
+}
+
 /// A connection, in short.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConnectionBrief {
     /// Id.
     pub id: String,
     /// Kind.
-    pub kind: String,
+    pub kind: crate::kinds::ConnectionKind,
     /// Name.
     pub name: String,
 }
@@ -38,7 +103,7 @@ pub struct Connection {
     /// Id.
     pub id: String,
     /// Kind.
-    pub kind: String,
+    pub kind: crate::kinds::ConnectionKind,
     /// Name.
     pub name: String,
     /// Settings.

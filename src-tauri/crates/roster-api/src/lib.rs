@@ -1,34 +1,60 @@
 //! Roster's application layer: the one way in for every front door (the desktop app's commands,
-//! `rosterctl`, and later the SCIM server and the Admin API).
+//! `rosterctl`, the SCIM server and the Admin API).
 //!
-//! What it owns: tenants (one SQLite file each under the data directory), adding and configuring directory
-//! syncs from specs, building connectors, running syncs (one at a time per sync), the scheduler's
-//! lifecycle, lists for the UI, and the boundary types ([`json`]) and error ([`ApiError`]).
+//! What it owns: tenants (one SQLite file each under the data directory) and who may act in them
+//! ([`session`]: every tenant operation is a method of a [`Session`] for one tenant and one caller, and
+//! checks its permission first), adding and configuring directory syncs from specs, the registry of
+//! connection kinds ([`kinds`]), building connectors, running syncs (one at a time per sync), the
+//! scheduler of every tenant, lists for the window, and the boundary types ([`json`]) and error
+//! ([`ApiError`]).
 //!
-//! What it must not do: depend on Tauri or HTTP, or put secrets anywhere but the [`SecretStore`].
-//! Randomness (ids and keys) is drawn here, at the boundary; time comes from the injected [`Clock`].
+//! What it must not do: depend on Tauri or HTTP, run SQL (the store does), read files a front door did not
+//! ask it to read, or put secrets anywhere but the [`SecretStore`]. Randomness (ids and keys) is drawn
+//! here, at the boundary; time comes from the injected [`Clock`].
+//!
+//! Modules by subject: `tenants`, `operators`, `directories`, `connections`, `runs`, `lists`, `users`,
+//! `schedule`, `cloud` (signing in), `demo` (the offline emulators); none imports another's internals
+//! except through `Session` and `Roster`.
 
 mod cloud;
+mod connections;
+mod consent;
+#[cfg(feature = "demo")]
+mod demo;
+mod directories;
 pub mod error;
 pub mod json;
+pub mod kinds;
+mod lists;
 pub mod names;
+mod operators;
+mod runs;
+mod schedule;
+pub mod session;
 pub mod spec;
-mod sync;
 mod tenants;
+mod users;
 
-pub use cloud::{ConsentPrompt, DEFAULT_CONSENT_TIMEOUT};
+pub use consent::{ConsentPrompt, DEFAULT_CONSENT_TIMEOUT};
+pub use directories::DirectoryPatch;
 pub use error::{ApiError, Code, Result};
+pub use kinds::ConnectionKind;
+pub use roster_core::access::{Authority, CustomRole, DirectoryConfig, Permission, RunSyncs};
 pub use roster_core::clock::{Clock, ManualClock, SystemClock};
 pub use roster_core::edit::UserEdit;
 pub use roster_engine::{Event, EventSink, NoEvents};
 pub use roster_secrets::{MemorySecrets, SecretStore};
 pub use roster_store::{PageAt, Trigger};
-pub use sync::{DirectoryPatch, NewUser, RunMode};
+pub use runs::RunMode;
+pub use schedule::MAX_CONCURRENT_RUNS;
+pub use session::{Caller, Session, TenantHandle};
+pub use tenants::{NewTenantOwner, TenantExport};
+pub use users::NewUser;
 
 use roster_engine::scheduler::Scheduler;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
 /// Environment variable that overrides the data directory.
 pub const DATA_DIR_ENV: &str = "ROSTER_DATA_DIR";
@@ -42,7 +68,7 @@ pub fn data_dir(explicit: Option<&Path>) -> Result<PathBuf> {
     if let Some(p) = std::env::var_os(DATA_DIR_ENV).filter(|p| !p.is_empty()) {
         return Ok(PathBuf::from(p));
     }
-    directories::ProjectDirs::from("app", "roster", "Roster")
+    ::directories::ProjectDirs::from("app", "roster", "Roster")
         .map(|d| d.data_dir().to_path_buf())
         .ok_or_else(|| ApiError::validation(format!("No home directory was found for Roster's data. Set {DATA_DIR_ENV} or pass --data-dir.")))
 }
@@ -70,11 +96,19 @@ pub struct Roster {
     secrets: Arc<dyn SecretStore>,
     clock: Arc<dyn Clock>,
     events: Arc<dyn EventSink>,
-    current: RwLock<Option<Arc<OpenTenant>>>,
+    /// Tenants opened so far in this process, by id: every front door shares one store per tenant.
+    open: Mutex<HashMap<String, Arc<OpenTenant>>>,
     running: Mutex<HashSet<(String, String)>>,
     scheduler: Mutex<Option<Arc<Scheduler>>>,
-    demo_servers: cloud::DemoServers,
+    #[cfg(feature = "demo")]
+    demo_servers: demo::DemoServers,
     consent_cancel: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+}
+
+impl std::fmt::Debug for OpenTenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenTenant").field("id", &self.id).finish()
+    }
 }
 
 impl std::fmt::Debug for Roster {
@@ -86,8 +120,7 @@ impl std::fmt::Debug for Roster {
 }
 
 impl Roster {
-    /// A Roster over `opts.data_dir`. No tenant is open yet: call [`Roster::open_default_tenant`] or
-    /// [`Roster::use_tenant`].
+    /// A Roster over `opts.data_dir`. Tenants are opened as they are named ([`Roster::tenant`]).
     ///
     /// Nothing is created on disk until something is written (a read-only command leaves no data
     /// directory behind); a data directory from an older Roster is made private to its owner (Unix).
@@ -99,10 +132,11 @@ impl Roster {
             secrets: opts.secrets,
             clock: opts.clock,
             events: opts.events,
-            current: RwLock::new(None),
+            open: Mutex::new(HashMap::new()),
             running: Mutex::new(HashSet::new()),
             scheduler: Mutex::new(None),
-            demo_servers: cloud::DemoServers::default(),
+            #[cfg(feature = "demo")]
+            demo_servers: demo::DemoServers::default(),
             consent_cancel: Mutex::new(None),
         })
     }
@@ -130,24 +164,25 @@ impl Roster {
         private_dir(&self.data_dir)
     }
 
-    pub(crate) fn tenant(&self) -> Result<Arc<OpenTenant>> {
-        self.current
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-            .ok_or_else(|| ApiError::conflict("No tenant is open. Create one with `rosterctl tenant create NAME`, or pick one with --tenant."))
-    }
-
-    pub(crate) fn set_current(&self, t: Option<Arc<OpenTenant>>) {
-        *self
-            .current
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = t;
-    }
-
     pub(crate) fn now(&self) -> roster_core::Timestamp {
         self.clock.now()
     }
+
+    /// Whether a run of this sync is in progress in this process.
+    pub(crate) fn is_running(&self, tenant: &str, key: &str) -> bool {
+        self.running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(&(tenant.to_string(), key.to_string()))
+    }
+}
+
+/// Random hex for connection ids.
+pub(crate) fn random_hex(n: usize) -> String {
+    use rand::RngCore;
+    let mut b = vec![0u8; n];
+    rand::rng().fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Makes an existing directory private to its owner (0700 on Unix; on Windows and macOS the user's

@@ -6,6 +6,7 @@
 //! ([`DirectorySpec::read_files`]); every error names the field it is about (`connection.transport`).
 
 use crate::error::{ApiError, Result};
+use crate::kinds::ConnectionKind;
 use crate::names::check_name;
 use roster_connector_ldap as ldap;
 use roster_core::{AdminRole, AttributeMap, RoleMapping, SyncType};
@@ -215,7 +216,7 @@ pub fn parse_connection(value: Value, path: &str) -> Result<ConnectionSpec> {
             "give a new connection (an object with \"kind\") or the id of an existing one (\"conn-…\")",
         ));
     };
-    let kinds = "demo, active_directory, openldap, entra, google, okta, scim";
+    let kinds = ConnectionKind::names();
     let kind = match o.remove("kind") {
         Some(Value::String(k)) => k,
         Some(_) => {
@@ -231,9 +232,16 @@ pub fn parse_connection(value: Value, path: &str) -> Result<ConnectionSpec> {
             ))
         }
     };
-    let spec = match kind.as_str() {
-        "demo" => ConnectionSpec::Demo(typed(path, Value::Object(o))?),
-        "active_directory" | "openldap" => {
+    let Some(parsed) = ConnectionKind::parse(&kind) else {
+        return Err(invalid(
+            &format!("{path}.kind"),
+            format!("\"{kind}\" is not a kind of directory Roster knows; use one of: {kinds}"),
+        ));
+    };
+    // How each kind's settings are written: the connector's own settings, plus what a spec adds.
+    let spec = match parsed {
+        ConnectionKind::Demo => ConnectionSpec::Demo(typed(path, Value::Object(o))?),
+        ConnectionKind::ActiveDirectory | ConnectionKind::Openldap => {
             let name = text(&mut o, path, "name")?;
             let bind_password = text(&mut o, path, "bind_password")?.map(Sensitive);
             let ca_cert_file = text(&mut o, path, "ca_cert_file")?.map(PathBuf::from);
@@ -249,13 +257,13 @@ pub fn parse_connection(value: Value, path: &str) -> Result<ConnectionSpec> {
                 bind_password,
                 ca_cert_file,
             };
-            if kind == "openldap" {
+            if parsed == ConnectionKind::Openldap {
                 ConnectionSpec::Openldap(l)
             } else {
                 ConnectionSpec::ActiveDirectory(l)
             }
         }
-        "entra" | "google" | "okta" => {
+        ConnectionKind::Entra | ConnectionKind::Google | ConnectionKind::Okta => {
             let name = text(&mut o, path, "name")?;
             let client_secret = text(&mut o, path, "client_secret")?.map(Sensitive);
             let demo = match o.remove("demo") {
@@ -284,19 +292,13 @@ pub fn parse_connection(value: Value, path: &str) -> Result<ConnectionSpec> {
                 client_secret,
                 settings: o,
             };
-            match kind.as_str() {
-                "entra" => ConnectionSpec::Entra(c),
-                "google" => ConnectionSpec::Google(c),
+            match parsed {
+                ConnectionKind::Entra => ConnectionSpec::Entra(c),
+                ConnectionKind::Google => ConnectionSpec::Google(c),
                 _ => ConnectionSpec::Okta(c),
             }
         }
-        "scim" => ConnectionSpec::Scim(typed(path, Value::Object(o))?),
-        other => {
-            return Err(invalid(
-                &format!("{path}.kind"),
-                format!("\"{other}\" is not a kind of directory Roster knows; use one of: {kinds}"),
-            ))
-        }
+        ConnectionKind::Scim => ConnectionSpec::Scim(typed(path, Value::Object(o))?),
     };
     if let Some(name) = spec.given_name() {
         check_name("connection", name).map_err(|e| invalid(&format!("{path}.name"), e.message))?;
@@ -305,16 +307,16 @@ pub fn parse_connection(value: Value, path: &str) -> Result<ConnectionSpec> {
 }
 
 impl ConnectionSpec {
-    /// The stored kind name.
-    pub fn kind(&self) -> &'static str {
+    /// Its kind.
+    pub fn kind(&self) -> ConnectionKind {
         match self {
-            ConnectionSpec::Demo(_) => "demo",
-            ConnectionSpec::ActiveDirectory(_) => "active_directory",
-            ConnectionSpec::Openldap(_) => "openldap",
-            ConnectionSpec::Entra(_) => "entra",
-            ConnectionSpec::Google(_) => "google",
-            ConnectionSpec::Okta(_) => "okta",
-            ConnectionSpec::Scim(_) => "scim",
+            ConnectionSpec::Demo(_) => ConnectionKind::Demo,
+            ConnectionSpec::ActiveDirectory(_) => ConnectionKind::ActiveDirectory,
+            ConnectionSpec::Openldap(_) => ConnectionKind::Openldap,
+            ConnectionSpec::Entra(_) => ConnectionKind::Entra,
+            ConnectionSpec::Google(_) => ConnectionKind::Google,
+            ConnectionSpec::Okta(_) => ConnectionKind::Okta,
+            ConnectionSpec::Scim(_) => ConnectionKind::Scim,
         }
     }
 
@@ -619,7 +621,9 @@ mod tests {
     #[test]
     fn the_minimal_demo_spec_parses() {
         let s = parse(r#"{"name": "Demo", "type": "user", "connection": {"kind": "demo", "seed": 7, "users": 300}}"#).unwrap();
-        assert!(matches!(s.connection, ConnectionRef::New(ref c) if c.kind() == "demo"));
+        assert!(
+            matches!(s.connection, ConnectionRef::New(ref c) if c.kind() == ConnectionKind::Demo)
+        );
         assert_eq!(
             s.first_run,
             FirstRun::Manual,

@@ -183,6 +183,22 @@ impl Store {
         Ok(store)
     }
 
+    /// A tenant file's name and creation time, read without opening it as a store (nothing is written,
+    /// nothing is migrated): for listing tenants.
+    pub fn peek(path: &Path) -> Result<(String, Timestamp)> {
+        if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+            return Err(StoreError::Empty("empty file: it holds no tenant".into()));
+        }
+        let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| StoreError::at(path, e))?;
+        let row = c.query_row(
+            "SELECT name, created_at FROM tenant WHERE id = 1",
+            [],
+            |r| Ok((r.get::<_, String>(0)?, Timestamp(r.get(1)?))),
+        )?;
+        Ok(row)
+    }
+
     /// The file this store lives in.
     pub fn path(&self) -> &Path {
         &self.path

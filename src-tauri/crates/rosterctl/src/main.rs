@@ -16,7 +16,7 @@ macro_rules! say {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use roster_api::spec;
-use roster_api::{json, ApiError, Options, Roster, RunMode};
+use roster_api::{json, ApiError, Caller, Options, Roster, RunMode};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -34,6 +34,10 @@ struct Cli {
     /// The tenant to work on (name or id; default: the one opened last).
     #[arg(long, global = true)]
     tenant: Option<String>,
+    /// Act as this operator of the tenant (their email) instead of its Owner: what they may do is what
+    /// their role allows.
+    #[arg(long = "as", global = true, value_name = "EMAIL")]
+    as_operator: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -75,6 +79,71 @@ enum Command {
     /// The offline demo of the cloud directories.
     #[command(subcommand)]
     Demo(DemoCmd),
+    /// The tenant's operators: its administrators, with Duo's roles or custom roles.
+    #[command(subcommand)]
+    Operator(OperatorCmd),
+    /// Custom roles.
+    #[command(subcommand)]
+    Role(RoleCmd),
+}
+
+#[derive(Subcommand)]
+enum OperatorCmd {
+    /// Add an operator by hand.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// One of Duo's roles (Owner, Administrator, User Manager, Help Desk, Read-only, …) or a custom role.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List operators.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give an operator added by hand another role.
+    SetRole { email: String, role: String },
+    /// Remove an operator added by hand.
+    Remove { email: String },
+}
+
+#[derive(Subcommand)]
+enum RoleCmd {
+    /// Create a custom role with the seed's two directory permissions.
+    Create {
+        name: String,
+        /// External directory configuration.
+        #[arg(long, value_enum)]
+        directory_config: DirectoryConfigArg,
+        /// Run user directory syncs.
+        #[arg(long, value_enum)]
+        run_syncs: RunSyncsArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List custom roles.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DirectoryConfigArg {
+    All,
+    None,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RunSyncsArg {
+    All,
+    Individual,
+    None,
 }
 
 #[derive(Subcommand)]
@@ -126,9 +195,13 @@ impl roster_api::ConsentPrompt for Prompt {
 
 #[derive(Subcommand)]
 enum TenantCmd {
-    /// Create a tenant.
+    /// Create a tenant. You are its Owner (by default without an email; give yours to be known by it).
     Create {
         name: String,
+        #[arg(long)]
+        owner_email: Option<String>,
+        #[arg(long)]
+        owner_name: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -523,19 +596,40 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         clock: Arc::new(roster_api::SystemClock),
         events: Arc::new(roster_api::NoEvents),
     })?);
-    let open = |r: &Roster| -> Result<(), Failure> {
-        match &cli.tenant {
-            Some(t) => r.use_tenant(t).map(|_| ()).map_err(Failure::from),
-            None => r
-                .open_default_tenant(false)
-                .map(|_| ())
-                .map_err(Failure::from),
-        }
+    let caller = match &cli.as_operator {
+        Some(email) => Caller::As(email.clone()),
+        None => Caller::Local,
     };
+    // The tenant named with --tenant, else the one the app showed last, else the first.
+    let tenant_id = |r: &Roster| -> Result<String, Failure> {
+        Ok(match &cli.tenant {
+            Some(t) => r.tenant(t)?.id().to_string(),
+            None => r.default_tenant(false)?.id,
+        })
+    };
+
     match cli.command {
         Command::Tenant(cmd) => match cmd {
-            TenantCmd::Create { name, json } => {
-                let t = roster.create_tenant(&name)?;
+            TenantCmd::Create {
+                name,
+                owner_email,
+                owner_name,
+                json,
+            } => {
+                let owner = match (owner_email, owner_name) {
+                    (Some(email), name) => Some(roster_api::NewTenantOwner {
+                        name: name.unwrap_or_else(|| email.clone()),
+                        email,
+                    }),
+                    (None, Some(_)) => {
+                        return Err(ApiError::validation(
+                            "Give the Owner's email (--owner-email) with their name.",
+                        )
+                        .into())
+                    }
+                    (None, None) => None,
+                };
+                let t = roster.create_tenant(&name, owner.as_ref())?;
                 if json {
                     print_json(&t)?
                 } else {
@@ -543,11 +637,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 }
             }
             TenantCmd::List { json } => {
-                if cli.tenant.is_some() {
-                    open(&roster)?;
-                } else {
-                    let _ = roster.open_default_tenant(false);
-                }
                 let all = roster.list_tenants()?;
                 if json {
                     print_json(&all)?
@@ -563,21 +652,21 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 }
             }
             TenantCmd::Switch { name } => {
-                let t = roster.switch_tenant(&name).await?;
+                let t = roster.remember_tenant(&name)?;
                 say!("Opened tenant \"{}\".", t.name);
             }
             TenantCmd::Rename { tenant, name } => {
-                let t = roster.rename_tenant(&tenant, &name)?;
+                let t = roster.session(&tenant, &caller)?.rename_tenant(&name)?;
                 say!("Renamed tenant {} to \"{}\".", t.id, t.name);
             }
             TenantCmd::Delete { tenant } => {
-                let _ = roster.open_default_tenant(false);
-                roster.delete_tenant(&tenant)?;
+                roster.session(&tenant, &caller)?.delete_tenant()?;
                 say!("Deleted tenant \"{tenant}\".");
             }
             TenantCmd::Export => {
-                open(&roster)?;
-                print_json(&roster.export_tenant()?)?;
+                let id = tenant_id(&roster)?;
+                let s = roster.session(&id, &caller)?;
+                print_json(&s.export_tenant()?)?;
             }
             TenantCmd::Import { name, file } => {
                 let export = serde_json::from_str(&read(&file)?).map_err(|e| {
@@ -596,7 +685,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
         },
         Command::Directory(cmd) => {
-            open(&roster)?;
+            let id = tenant_id(&roster)?;
+            let s = roster.session(&id, &caller)?;
             match cmd {
                 DirectoryCmd::Add {
                     spec: path,
@@ -604,7 +694,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 } => {
                     let mut spec = spec::parse(&read(&path)?)?;
                     spec.read_files()?;
-                    let added = roster
+                    let added = s
                         .add_directory_signed_in(
                             spec,
                             &Prompt {
@@ -619,7 +709,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     print_json(&added)?;
                 }
                 DirectoryCmd::List { json } => {
-                    let all = roster.list_directories()?;
+                    let all = s.list_directories()?;
                     if json {
                         print_json(&all)?
                     } else {
@@ -643,11 +733,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     }
                 }
                 DirectoryCmd::Pause { key } => {
-                    roster.set_paused(&key, true)?;
+                    s.set_paused(&key, true)?;
                     say!("Scheduled syncs of {key} are paused.");
                 }
                 DirectoryCmd::Resume { key } => {
-                    roster.set_paused(&key, false)?;
+                    s.set_paused(&key, false)?;
                     say!("Scheduled syncs of {key} are resumed.");
                 }
                 DirectoryCmd::Set {
@@ -657,7 +747,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     deletion_threshold_percent,
                     precedence,
                 } => {
-                    let d = roster.update_directory(
+                    let d = s.update_directory(
                         &key,
                         roster_api::DirectoryPatch {
                             name,
@@ -670,16 +760,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     print_json(&d)?;
                 }
                 DirectoryCmd::Delete { key } => {
-                    roster.delete_directory(&key)?;
+                    s.delete_directory(&key)?;
                     say!("Deleted directory sync {key}. Its users stay, no longer managed by a sync.");
                 }
             }
         }
         Command::Connection(cmd) => {
-            open(&roster)?;
+            let id = tenant_id(&roster)?;
+            let s = roster.session(&id, &caller)?;
             match cmd {
                 ConnectionCmd::List { json } => {
-                    let all = roster.list_connections()?;
+                    let all = s.list_connections()?;
                     if json {
                         print_json(&all)?
                     } else {
@@ -687,7 +778,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                             say!(
                                 "{}  {:<16} {:<30} used by: {}",
                                 c.id,
-                                c.kind,
+                                c.kind.as_str(),
                                 c.name,
                                 c.used_by.join(", ")
                             );
@@ -695,12 +786,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     }
                 }
                 ConnectionCmd::Delete { id } => {
-                    roster.delete_connection(&id)?;
+                    s.delete_connection(&id)?;
                     say!("Deleted connection {id}.");
                 }
                 ConnectionCmd::SetSecret { id } => {
                     let secret = read_secret(&id)?;
-                    let c = roster.set_connection_secret(&id, secret)?;
+                    let c = s.set_connection_secret(&id, secret)?;
                     say!(
                         "The secret of the connection \"{}\" is saved ({}).",
                         c.name,
@@ -708,7 +799,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     );
                 }
                 ConnectionCmd::Reauthorize { id, consent } => {
-                    let c = roster
+                    let c = s
                         .reauthorize_connection(
                             &id,
                             &Prompt {
@@ -720,7 +811,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     print_json(&c)?;
                 }
                 ConnectionCmd::Test { id, json } => {
-                    let checks = roster.test_connection(&id).await?;
+                    let checks = s.test_connection(&id).await?;
                     if json {
                         print_json(&checks)?;
                     } else {
@@ -754,7 +845,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     limit,
                     json,
                 } => {
-                    let groups = roster.search_groups(&id, &query, limit).await?;
+                    let groups = s.search_groups(&id, &query, limit).await?;
                     if json {
                         print_json(&groups)?;
                     } else {
@@ -771,7 +862,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::Sync(cmd) => {
-            open(&roster)?;
+            let id = tenant_id(&roster)?;
+            let s = roster.session(&id, &caller)?;
             match cmd {
                 SyncCmd::Run {
                     key,
@@ -787,9 +879,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     } else {
                         RunMode::Full { approve }
                     };
-                    let r = roster
-                        .run_sync(&key, mode, roster_api::Trigger::Manual)
-                        .await?;
+                    let r = s.run_sync(&key, mode, roster_api::Trigger::Manual).await?;
                     report(&r, json)?;
                 }
                 SyncCmd::User {
@@ -797,7 +887,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     username,
                     json,
                 } => {
-                    let r = roster
+                    let r = s
                         .run_sync(
                             &key,
                             RunMode::Individual(username),
@@ -809,10 +899,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::Users(cmd) => {
-            open(&roster)?;
+            let id = tenant_id(&roster)?;
+            let s = roster.session(&id, &caller)?;
             match cmd {
                 UsersCmd::List { query, json } => stream(
-                    |after| roster.users_page(&query, at(after), 1000),
+                    |after| s.users_page(&query, at(after), 1000),
                     json,
                     |u| {
                         format!(
@@ -829,7 +920,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     email,
                     realname,
                 } => {
-                    print_json(&roster.add_user(roster_api::NewUser {
+                    print_json(&s.add_user(roster_api::NewUser {
                         username,
                         email,
                         realname,
@@ -849,18 +940,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                         status,
                         ..Default::default()
                     };
-                    print_json(&roster.update_user(&username, edit)?)?;
+                    print_json(&s.update_user(&username, edit)?)?;
                 }
                 UsersCmd::Trash { username } => {
-                    roster.trash_user(&username)?;
+                    s.trash_user(&username)?;
                     say!("Moved {username} to the trash.");
                 }
             }
         }
         Command::Groups(ListCmd::List { query, json }) => {
-            open(&roster)?;
+            let id = tenant_id(&roster)?;
+            let s = roster.session(&id, &caller)?;
             stream(
-                |after| roster.groups_page(&query, at(after), 1000),
+                |after| s.groups_page(&query, at(after), 1000),
                 json,
                 |g| {
                     format!(
@@ -873,18 +965,20 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             )?;
         }
         Command::Admins(ListCmd::List { query, json }) => {
-            open(&roster)?;
+            let id = tenant_id(&roster)?;
+            let s = roster.session(&id, &caller)?;
             stream(
-                |after| roster.admins_page(&query, at(after), 1000),
+                |after| s.admins_page(&query, at(after), 1000),
                 json,
                 |a| format!("{:<36} {:<28} {:<20} {}", a.email, a.name, a.role, a.status),
             )?;
         }
         Command::Trash(cmd) => {
-            open(&roster)?;
+            let id = tenant_id(&roster)?;
+            let s = roster.session(&id, &caller)?;
             match cmd {
                 TrashCmd::List { query, json } => stream(
-                    |after| roster.trash_page(&query, at(after), 1000),
+                    |after| s.trash_page(&query, at(after), 1000),
                     json,
                     |u| {
                         format!(
@@ -894,18 +988,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                         )
                     },
                 )?,
-                TrashCmd::Purge => say!("Deleted {} users for good.", roster.purge_trash()?),
+                TrashCmd::Purge => say!("Deleted {} users for good.", s.purge_trash()?),
                 TrashCmd::Restore { username } => {
-                    roster.restore_user(&username)?;
+                    s.restore_user(&username)?;
                     say!("Restored {username} from the trash.");
                 }
             }
         }
         Command::Runs(cmd) => {
-            open(&roster)?;
+            let id = tenant_id(&roster)?;
+            let s = roster.session(&id, &caller)?;
             match cmd {
                 RunsCmd::List { key, limit, json } => {
-                    let runs = roster.list_runs(Some(&key), limit)?;
+                    let runs = s.list_runs(Some(&key), limit)?;
                     if json {
                         print_json(&runs)?
                     } else {
@@ -922,7 +1017,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     }
                 }
                 RunsCmd::Show { run_id, json } => {
-                    let r = roster.run_detail(run_id)?;
+                    let r = s.run_detail(run_id)?;
                     if json {
                         print_json(&r)?
                     } else {
@@ -941,7 +1036,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                         out.write_all(b"[")?;
                     }
                     while let Some(f) = from {
-                        let page = roster.run_changes(run_id, f, 1000)?;
+                        let page = s.run_changes(run_id, f, 1000)?;
                         for c in &page.changes {
                             if json {
                                 out.write_all(if first { b"\n" } else { b",\n" })?;
@@ -968,15 +1063,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::Settings(SettingsCmd::Retention { days }) => {
-            open(&roster)?;
-            roster.set_retention_days(days)?;
+            let id = tenant_id(&roster)?;
+            let s = roster.session(&id, &caller)?;
+            s.set_retention_days(days)?;
             say!("Users now stay {days} days in the trash.");
         }
         Command::Serve => {
-            open(&roster)?;
             roster.start_scheduler()?;
-            let n = roster.list_directories()?.len();
-            eprintln!("Roster is running scheduled syncs for {n} directory sync(s). Press Ctrl+C to stop.");
+            let n = roster.list_tenants()?.len();
+            eprintln!(
+                "Roster is running the scheduled syncs of {n} tenant(s). Press Ctrl+C to stop."
+            );
             tokio::signal::ctrl_c().await.map_err(|e| {
                 ApiError::new(
                     roster_api::Code::Unknown,
@@ -985,6 +1082,97 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             })?;
             eprintln!("Stopping…");
             roster.stop_scheduler().await;
+        }
+        Command::Operator(cmd) => {
+            let id = tenant_id(&roster)?;
+            let s = roster.session(&id, &caller)?;
+            match cmd {
+                OperatorCmd::Add {
+                    email,
+                    name,
+                    role,
+                    json,
+                } => {
+                    let o = s.add_operator(&email, &name, &role)?;
+                    if json {
+                        print_json(&o)?
+                    } else {
+                        say!("Added {} ({}) as {}.", o.name, o.email, o.role);
+                    }
+                }
+                OperatorCmd::List { json } => {
+                    let all = s.list_operators()?;
+                    if json {
+                        print_json(&all)?
+                    } else {
+                        for o in all {
+                            say!(
+                                "{:<36} {:<28} {:<28} {}{}",
+                                o.email,
+                                o.name,
+                                o.role,
+                                o.status,
+                                o.managed_by
+                                    .map(|m| format!("  (synced by {m})"))
+                                    .unwrap_or_default()
+                            );
+                        }
+                    }
+                }
+                OperatorCmd::SetRole { email, role } => {
+                    let o = s.set_operator_role(&email, &role)?;
+                    say!("{} is now {}.", o.email, o.role);
+                }
+                OperatorCmd::Remove { email } => {
+                    s.remove_operator(&email)?;
+                    say!("Removed {email}.");
+                }
+            }
+        }
+        Command::Role(cmd) => {
+            let id = tenant_id(&roster)?;
+            let s = roster.session(&id, &caller)?;
+            match cmd {
+                RoleCmd::Create {
+                    name,
+                    directory_config,
+                    run_syncs,
+                    json,
+                } => {
+                    let r = s.create_role(
+                        &name,
+                        match directory_config {
+                            DirectoryConfigArg::All => roster_api::DirectoryConfig::All,
+                            DirectoryConfigArg::None => roster_api::DirectoryConfig::None,
+                        },
+                        match run_syncs {
+                            RunSyncsArg::All => roster_api::RunSyncs::All,
+                            RunSyncsArg::Individual => roster_api::RunSyncs::Individual,
+                            RunSyncsArg::None => roster_api::RunSyncs::None,
+                        },
+                    )?;
+                    if json {
+                        print_json(&r)?
+                    } else {
+                        say!("Created the custom role \"{}\".", r.name);
+                    }
+                }
+                RoleCmd::List { json } => {
+                    let all = s.list_roles()?;
+                    if json {
+                        print_json(&all)?
+                    } else {
+                        for r in all {
+                            say!(
+                                "{:<30} directory configuration: {:?}  run syncs: {:?}",
+                                r.name,
+                                r.directory_config,
+                                r.run_syncs
+                            );
+                        }
+                    }
+                }
+            }
         }
         Command::Demo(DemoCmd::Serve { users, groups }) => {
             let mut specs = serde_json::Map::new();

@@ -1,0 +1,446 @@
+//! Directory syncs: adding them from specs (all or nothing), changing, pausing, ordering by precedence,
+//! deleting, and listing them.
+
+use crate::connections::kind_of;
+use crate::error::{ApiError, Result};
+use crate::json;
+use crate::kinds::{Access, ConnectionKind};
+use crate::session::Session;
+use crate::spec::{ConnectionRef, DirectorySpec, FirstRun};
+use crate::Roster;
+use rand::RngCore;
+use roster_core::access::Permission;
+use roster_core::{
+    AttributeMap, DirectoryKey, SyncType, DEFAULT_DELETION_THRESHOLD_PERCENT,
+    DEFAULT_INTERVAL_MINUTES,
+};
+use roster_store::{ConnectionRecord, DirectoryRecord};
+
+/// What a sync of this type needs to be configured.
+pub(crate) fn configure_permission(t: SyncType) -> Permission {
+    match t {
+        SyncType::User => Permission::ConfigureUserSyncs,
+        SyncType::Admin => Permission::AdminSyncs,
+    }
+}
+
+/// Options a directory sync can change after it is added.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New selected groups.
+    pub groups: Option<Vec<String>>,
+    /// New attribute mapping (the username attribute is fixed after the first sync).
+    pub attributes: Option<AttributeMap>,
+    /// New interval.
+    pub interval_minutes: Option<u32>,
+    /// New threshold.
+    pub deletion_threshold_percent: Option<u32>,
+    /// New place in the order of precedence among the syncs of its type (1 first).
+    pub precedence: Option<usize>,
+}
+
+impl Session<'_> {
+    /// Adds a directory sync (and its connection, if the spec gives one inline). All or nothing: every
+    /// check runs before anything is written, the connection and the sync are written in one transaction,
+    /// and a secret written for them is removed again if that fails. Returns its key, and the overlaps
+    /// with other syncs found now (the first runs report every object concerned).
+    pub fn add_directory(&self, spec: DirectorySpec) -> Result<json::AddedDirectory> {
+        self.require(configure_permission(spec.sync_type))?;
+        let t = self.tenant.clone();
+        let now = self.now();
+        let name = crate::names::check_name("directory sync", &spec.name)?;
+        if t.store
+            .directories()?
+            .iter()
+            .any(|d| d.name.eq_ignore_ascii_case(&name))
+        {
+            return Err(ApiError::conflict(format!(
+                "A directory sync named \"{name}\" already exists in this tenant. Choose another name. Nothing was added."
+            )));
+        }
+        let (connection, new_secrets) = match &spec.connection {
+            ConnectionRef::Existing(id) => (t.store.connection(id)?, Vec::new()),
+            ConnectionRef::New(c) => {
+                let info = c.kind().info();
+                if c.is_cloud() {
+                    return Err(ApiError::validation(format!(
+                        "A {} connection is added by signing in: use `rosterctl directory add --spec FILE` (which opens the sign-in page), or add the connection in the app first and give its id as \"connection\". Nothing was added.",
+                        info.name
+                    )));
+                }
+                if !info.available || info.access == Access::Inbound {
+                    return Err(ApiError::validation(format!(
+                        "Syncing {} is not available in this version of Roster yet. Nothing was added.",
+                        info.name
+                    )));
+                }
+                c.validate()?;
+                c.check_files_read()?;
+                let (config, secrets) = c.split_secrets()?;
+                let rec = ConnectionRecord {
+                    id: format!("conn-{}", crate::random_hex(6)),
+                    kind: c.kind().as_str().to_string(),
+                    name: c.display_name(),
+                    config,
+                    status: "ready".into(),
+                    authorized_by: None,
+                    authorized_at: None,
+                    state: serde_json::json!({}),
+                    created_at: now,
+                };
+                (rec, secrets)
+            }
+        };
+        let kind = kind_of(&connection)?;
+        if spec.sync_type == SyncType::Admin && !kind.info().admin_syncs {
+            return Err(ApiError::validation(format!(
+                "{} syncs import users and groups only, not administrators (as Duo's do). Add an admin sync from Active Directory, OpenLDAP, Entra ID or Google Workspace instead. Nothing was added.",
+                kind.info().short_name
+            )));
+        }
+        let is_demo = kind == ConnectionKind::Demo;
+        let mut attributes: AttributeMap = spec
+            .attributes
+            .clone()
+            .unwrap_or_else(|| kind.default_attributes());
+        if spec.attributes.is_none() && is_demo {
+            attributes
+                .custom
+                .insert("department".into(), "department".into());
+            attributes.custom.insert("title".into(), "title".into());
+            attributes
+                .custom
+                .insert("employee_id".into(), "employeeID".into());
+        }
+        let (groups, roles) = match spec.sync_type {
+            SyncType::User => {
+                // Absent means the demo's defaults (other sources have none); empty is never valid.
+                let g = spec
+                    .groups
+                    .clone()
+                    .or_else(|| is_demo.then(roster_demo::default_user_groups))
+                    .filter(|g| !g.is_empty())
+                    .ok_or_else(|| {
+                        ApiError::validation(
+                            "Select at least one group to sync (\"groups\"). Nothing was added.",
+                        )
+                    })?;
+                (g, Vec::new())
+            }
+            SyncType::Admin => {
+                let r = match &spec.roles {
+                    Some(r) => crate::spec::parse_roles(r)?,
+                    None if is_demo => roster_demo::default_roles(),
+                    None => Vec::new(),
+                };
+                if r.is_empty() {
+                    return Err(ApiError::validation(
+                        "Map at least one group to an administrator role (\"roles\"). Nothing was added.",
+                    ));
+                }
+                if attributes.email.is_none() {
+                    return Err(ApiError::validation("Admin syncs match administrators by email: map the email attribute (\"attributes\": {\"email\": …}). Nothing was added."));
+                }
+                (Vec::new(), r)
+            }
+        };
+        if kind.vendor().is_some() {
+            // Names were resolved to ids by `add_directory_signed_in`; a name reaching here would be stored
+            // as an id that matches nothing.
+            let given = groups.iter().chain(roles.iter().map(|r| &r.group));
+            if let Some(name) = given.into_iter().find(|g| !kind.is_group_id(g)) {
+                return Err(ApiError::validation(format!(
+                    "\"{name}\" is not a {} group id. Give groups by id here, or add the sync with `rosterctl directory add` or the app's wizard, which find groups by name. Nothing was added.",
+                    kind.info().name
+                )));
+            }
+        }
+        let mut bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut bytes);
+        let d = DirectoryRecord {
+            key: DirectoryKey::from_random(bytes),
+            name,
+            sync_type: spec.sync_type,
+            connection_id: connection.id.clone(),
+            groups,
+            attributes,
+            roles,
+            paused: spec.paused,
+            interval_minutes: spec.interval_minutes.unwrap_or(DEFAULT_INTERVAL_MINUTES),
+            last_full_sync: None,
+            status: "never_synced".into(),
+            revision: 0,
+            deletion_threshold_percent: spec
+                .deletion_threshold_percent
+                .unwrap_or(DEFAULT_DELETION_THRESHOLD_PERCENT),
+            created_at: now,
+            cursor: None,
+            precedence: 0, // the store puts it after every other sync of its type
+            schedule_from: match spec.first_run {
+                FirstRun::Manual => None,
+                FirstRun::AfterInterval => Some(now),
+                // A schedule that started one interval ago is due now, also for a scheduler that
+                // starts only later (the app opens the demo tenant before it starts its scheduler).
+                FirstRun::Now => Some(roster_core::Timestamp(
+                    now.0
+                        - i64::from(spec.interval_minutes.unwrap_or(DEFAULT_INTERVAL_MINUTES)) * 60,
+                )),
+            },
+        };
+        let conflicts = self.overlaps(&t, &d, &connection)?;
+        if matches!(spec.connection, ConnectionRef::New(_)) {
+            // Secrets first (a keychain that refuses is the likeliest failure), then both records in one
+            // transaction; if that fails, the secrets go again.
+            let mut written = Vec::new();
+            let mut stored = Ok(());
+            for (secret, value) in &new_secrets {
+                let key = Roster::secret_key(&t.id, &connection.id, secret);
+                stored = self.roster.secrets.set(&key, value).map_err(ApiError::from);
+                if stored.is_err() {
+                    break;
+                }
+                written.push(key);
+            }
+            let stored = stored.and_then(|()| {
+                t.store
+                    .insert_connection_and_directory(&connection, &d)
+                    .map_err(ApiError::from)
+            });
+            if let Err(e) = stored {
+                for key in written {
+                    let _ = self.roster.secrets.delete(&key);
+                }
+                return Err(e);
+            }
+        } else {
+            t.store.insert_directory(&d)?;
+        }
+        self.roster
+            .reschedule(&t.id, &t.store.directory(d.key.as_str())?);
+        Ok(json::AddedDirectory {
+            directory_key: d.key.to_string(),
+            conflicts,
+        })
+    }
+
+    /// What a new sync `d` shares with the tenant's other syncs of its type that read the same directory:
+    /// the groups both select. The first runs name every user and group concerned.
+    fn overlaps(
+        &self,
+        t: &crate::OpenTenant,
+        d: &DirectoryRecord,
+        connection: &ConnectionRecord,
+    ) -> Result<Vec<String>> {
+        let selection = |x: &DirectoryRecord| -> Vec<String> {
+            match x.sync_type {
+                SyncType::User => x.groups.iter().map(|g| g.to_lowercase()).collect(),
+                SyncType::Admin => x.roles.iter().map(|r| r.group.to_lowercase()).collect(),
+            }
+        };
+        let mine = selection(d);
+        let connections = t.store.connections()?;
+        let mut out = Vec::new();
+        let mut others = t.store.directories()?;
+        others.sort_by_key(|o| o.precedence);
+        for o in others.iter().filter(|o| o.sync_type == d.sync_type) {
+            let same_directory = o.connection_id == connection.id
+                || connections.iter().any(|c| {
+                    c.id == o.connection_id
+                        && c.kind == connection.kind
+                        && c.config == connection.config
+                });
+            if !same_directory {
+                continue;
+            }
+            let groups: Vec<String> = selection(o)
+                .into_iter()
+                .filter(|g| mine.contains(g))
+                .collect();
+            if groups.is_empty() {
+                continue;
+            }
+            let listed = groups
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            let more = if groups.len() > 3 {
+                format!(" and {} more", groups.len() - 3)
+            } else {
+                String::new()
+            };
+            out.push(format!(
+                "The sync \"{}\" also selects {listed}{more}. It comes first in the order of precedence, so the users and groups both syncs find stay with it and this sync reports them as conflicts. To reverse that, move this sync above \"{}\".",
+                o.name, o.name
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Every directory sync of the tenant.
+    pub fn list_directories(&self) -> Result<Vec<json::DirectorySummary>> {
+        self.require(Permission::View)?;
+        let t = self.tenant.clone();
+        let counts = t.store.managed_counts()?;
+        let conflicts = t.store.conflict_counts()?;
+        let connections = t.store.connections()?;
+        let mut out = Vec::new();
+        for d in t.store.directories()? {
+            let c = connections
+                .iter()
+                .find(|c| c.id == d.connection_id)
+                .ok_or_else(|| {
+                    ApiError::not_found(format!(
+                        "The connection of the directory sync \"{}\" is missing.",
+                        d.name
+                    ))
+                })?;
+            let last = t.store.runs(Some(d.key.as_str()), 1)?.into_iter().next();
+            let running = self.roster.is_running(&t.id, d.key.as_str())
+                || t.store.run_in_progress(d.key.as_str());
+            out.push(json::DirectorySummary {
+                directory_key: d.key.to_string(),
+                name: d.name.clone(),
+                sync_type: d.sync_type.as_str().into(),
+                connection: json::ConnectionBrief {
+                    id: d.connection_id.clone(),
+                    kind: kind_of(c)?,
+                    name: c.name.clone(),
+                },
+                schedule: if d.paused {
+                    "paused".into()
+                } else if d.schedule_from.is_none() && d.last_full_sync.is_none() {
+                    "waiting".into()
+                } else {
+                    "scheduled".into()
+                },
+                interval_minutes: d.interval_minutes,
+                last_full_sync: d.last_full_sync.map(roster_core::Timestamp::to_rfc3339),
+                status: if running {
+                    "running".into()
+                } else {
+                    d.status.clone()
+                },
+                last_run: last
+                    .as_ref()
+                    .map(|r| json::RunSummary::from_record(r, &d.name)),
+                user_count: counts.get(d.key.as_str()).copied().unwrap_or(0),
+                groups: match d.sync_type {
+                    SyncType::User => d.groups.clone(),
+                    SyncType::Admin => d
+                        .roles
+                        .iter()
+                        .map(|r| format!("{} → {}", r.group, r.role.as_str()))
+                        .collect(),
+                },
+                deletion_threshold_percent: d.deletion_threshold_percent,
+                username_attribute: d.attributes.username.clone(),
+                precedence: d.precedence,
+                conflicts: conflicts.get(d.key.as_str()).copied().unwrap_or(0),
+            });
+        }
+        Ok(out)
+    }
+
+    fn summary_of(&self, key: &str) -> Result<json::DirectorySummary> {
+        self.list_directories()?
+            .into_iter()
+            .find(|d| d.directory_key == key)
+            .ok_or_else(|| {
+                ApiError::not_found(format!("There is no directory sync with the key {key}."))
+            })
+    }
+
+    /// Pauses or resumes scheduled runs.
+    pub fn set_paused(&self, key: &str, paused: bool) -> Result<json::DirectorySummary> {
+        let t = self.tenant.clone();
+        let mut d = t.store.directory(key)?;
+        self.require(configure_permission(d.sync_type))?;
+        d.paused = paused;
+        t.store.update_directory_config(&d)?;
+        self.roster.pause_schedule(&t.id, key, paused);
+        self.summary_of(key)
+    }
+
+    /// Changes a directory sync's settings.
+    pub fn update_directory(
+        &self,
+        key: &str,
+        patch: DirectoryPatch,
+    ) -> Result<json::DirectorySummary> {
+        let t = self.tenant.clone();
+        let mut d = t.store.directory(key)?;
+        self.require(configure_permission(d.sync_type))?;
+        if let Some(n) = patch.name {
+            let n = crate::names::check_name("directory sync", &n)?;
+            if t.store
+                .directories()?
+                .iter()
+                .any(|o| o.key != d.key && o.name.eq_ignore_ascii_case(&n))
+            {
+                return Err(ApiError::conflict(format!(
+                    "A directory sync named \"{n}\" already exists in this tenant. Choose another name."
+                )));
+            }
+            d.name = n;
+        }
+        if let Some(g) = patch.groups {
+            if g.is_empty() {
+                return Err(ApiError::validation("Select at least one group to sync."));
+            }
+            d.groups = g;
+        }
+        if let Some(a) = patch.attributes {
+            a.validate().map_err(ApiError::validation)?;
+            if d.last_full_sync.is_some()
+                && !a.username.eq_ignore_ascii_case(&d.attributes.username)
+            {
+                return Err(ApiError::validation(format!(
+                    "The username attribute is \"{}\" and cannot be changed after the first sync: usernames would no longer match. Create a new directory sync to use another username attribute.",
+                    d.attributes.username
+                )));
+            }
+            d.attributes = a;
+        }
+        if let Some(i) = patch.interval_minutes {
+            if !(5..=1440).contains(&i) {
+                return Err(ApiError::validation(
+                    "The interval must be between 5 and 1440 minutes.",
+                ));
+            }
+            d.interval_minutes = i;
+            self.roster.set_schedule_interval(&t.id, key, i);
+        }
+        if let Some(p) = patch.deletion_threshold_percent {
+            if p > 100 {
+                return Err(ApiError::validation(
+                    "The threshold is a percentage from 0 to 100.",
+                ));
+            }
+            d.deletion_threshold_percent = p as u8;
+        }
+        t.store.update_directory_config(&d)?;
+        if let Some(position) = patch.precedence {
+            t.store.set_precedence(key, position)?;
+        }
+        self.summary_of(key)
+    }
+
+    /// Deletes a directory sync. Its users and groups stay, no longer managed by a sync.
+    pub fn delete_directory(&self, key: &str) -> Result<()> {
+        let t = self.tenant.clone();
+        self.require(configure_permission(t.store.directory(key)?.sync_type))?;
+        if self.roster.is_running(&t.id, key) || t.store.run_in_progress(key) {
+            return Err(ApiError::conflict(
+                "This directory sync is running. Wait for the run to finish, then delete it.",
+            ));
+        }
+        t.store.delete_directory(key)?;
+        self.roster.unschedule(&t.id, key);
+        Ok(())
+    }
+}

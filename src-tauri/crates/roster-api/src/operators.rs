@@ -1,0 +1,159 @@
+//! A tenant's operators (its administrators, synced or added by hand, with Duo's roles) and its custom
+//! roles. Only the Owner manages them; anyone may list them.
+
+use crate::error::{ApiError, Result};
+use crate::json;
+use crate::session::Session;
+use rand::RngCore;
+use roster_core::access::{Authority, CustomRole, DirectoryConfig, Permission, RunSyncs};
+use roster_core::{Admin, AdminId, AdminRole, AdminStatus};
+
+/// Checks an operator's email: its key in the tenant.
+pub(crate) fn check_email(email: &str) -> Result<String> {
+    let e = email.trim();
+    let ok = e.len() <= 256
+        && e.split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !ok {
+        return Err(ApiError::validation(format!(
+            "\"{e}\" is not an email address. An administrator is known by their email, such as ana@example.org."
+        )));
+    }
+    Ok(e.to_string())
+}
+
+/// A role given as text: one of Duo's role names (case-sensitive, as in Duo), else a custom role's name.
+fn role_of(session: &Session<'_>, text: &str) -> Result<(AdminRole, Option<String>)> {
+    if let Some(r) = AdminRole::parse(text.trim()) {
+        return Ok((r, None));
+    }
+    let custom = session.tenant.store.roles()?;
+    match custom
+        .into_iter()
+        .find(|c| c.name.eq_ignore_ascii_case(text.trim()))
+    {
+        Some(c) => Ok((AdminRole::ReadOnly, Some(c.name))),
+        None => {
+            let names: Vec<&str> = AdminRole::ALL.iter().map(|r| r.as_str()).collect();
+            Err(ApiError::validation(format!(
+                "\"{text}\" is neither one of Duo's roles ({}) nor a custom role of this tenant. Create custom roles with `rosterctl role create`.",
+                names.join(", ")
+            )))
+        }
+    }
+}
+
+fn operator_json(o: roster_store::Operator) -> json::Operator {
+    json::Operator {
+        role: o.authority.name(),
+        custom_role: match &o.authority {
+            Authority::Custom(c) => Some(c.name.clone()),
+            Authority::Role { .. } => None,
+        },
+        email: o.admin.email,
+        name: o.admin.name,
+        status: o.admin.status.as_str().to_string(),
+        managed_by: o.managed_by_name,
+    }
+}
+
+impl Session<'_> {
+    /// The tenant's operators, by email.
+    pub fn list_operators(&self) -> Result<Vec<json::Operator>> {
+        self.require(Permission::View)?;
+        Ok(self
+            .tenant
+            .store
+            .operators()?
+            .into_iter()
+            .map(operator_json)
+            .collect())
+    }
+
+    /// Adds an operator by hand, with one of Duo's roles or a custom role.
+    pub fn add_operator(&self, email: &str, name: &str, role: &str) -> Result<json::Operator> {
+        self.require(Permission::ManageOperators)?;
+        let email = check_email(email)?;
+        let name = crate::names::check_name("administrator", name)?;
+        let (role, custom) = role_of(self, role)?;
+        let mut b = [0u8; 16];
+        rand::rng().fill_bytes(&mut b);
+        let admin = Admin {
+            id: AdminId::derive(&roster_core::DirectoryKey::from_random(b), &email),
+            name,
+            email: email.clone(),
+            phone: None,
+            role,
+            status: AdminStatus::Active,
+            managed_by: None,
+            external_id: None,
+            last_directory_sync: None,
+            left_at: None,
+        };
+        self.tenant
+            .store
+            .add_operator(&admin, custom.as_deref(), self.now())?;
+        self.operator(&email)
+    }
+
+    /// Gives an operator added by hand another role.
+    pub fn set_operator_role(&self, email: &str, role: &str) -> Result<json::Operator> {
+        self.require(Permission::ManageOperators)?;
+        let (role, custom) = role_of(self, role)?;
+        self.tenant
+            .store
+            .set_operator_role(email, role, custom.as_deref())?;
+        self.operator(email)
+    }
+
+    /// Removes an operator added by hand.
+    pub fn remove_operator(&self, email: &str) -> Result<()> {
+        self.require(Permission::ManageOperators)?;
+        Ok(self.tenant.store.remove_operator(email)?)
+    }
+
+    fn operator(&self, email: &str) -> Result<json::Operator> {
+        self.tenant
+            .store
+            .operator(email)?
+            .map(operator_json)
+            .ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "There is no administrator with the email {email} in this tenant."
+                ))
+            })
+    }
+
+    /// The tenant's custom roles.
+    pub fn list_roles(&self) -> Result<Vec<CustomRole>> {
+        self.require(Permission::View)?;
+        Ok(self.tenant.store.roles()?)
+    }
+
+    /// Creates a custom role with the seed's two directory permissions.
+    pub fn create_role(
+        &self,
+        name: &str,
+        directory_config: DirectoryConfig,
+        run_syncs: RunSyncs,
+    ) -> Result<CustomRole> {
+        self.require(Permission::ManageOperators)?;
+        let name = crate::names::check_name("role", name)?;
+        if AdminRole::ALL
+            .iter()
+            .any(|r| r.as_str().eq_ignore_ascii_case(&name))
+        {
+            return Err(ApiError::validation(format!(
+                "\"{name}\" is one of Duo's roles. Give the custom role another name."
+            )));
+        }
+        let role = CustomRole {
+            name,
+            directory_config,
+            run_syncs,
+        };
+        self.tenant.store.add_role(&role, self.now())?;
+        Ok(role)
+    }
+}

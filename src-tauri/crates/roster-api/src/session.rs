@@ -1,0 +1,158 @@
+//! Who asks, in which tenant: every operation goes through a [`Session`] for one tenant and one caller,
+//! and checks its permission (roster-core's `access` table) before doing anything, whichever front door
+//! asked. Nothing depends on which tenant a window happens to show: a front door names its tenant on every
+//! call.
+//!
+//! `roster.tenant("acme")?.as_caller(&Caller::Local)?.list_directories()`
+
+use crate::error::{ApiError, Code, Result};
+use crate::{json, OpenTenant, Roster};
+use roster_core::access::{Authority, Permission};
+use roster_core::AdminRole;
+use std::sync::Arc;
+
+/// Who asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// The person at this computer (the desktop app, `rosterctl`): acts as the tenant's first Owner.
+    Local,
+    /// The person at this computer acting as another of the tenant's operators, by email (`rosterctl
+    /// --as EMAIL`, the window's "view as").
+    As(String),
+    /// The scheduler, running a sync's scheduled runs.
+    Scheduler,
+}
+
+/// One tenant, open.
+#[derive(Debug)]
+pub struct TenantHandle<'r> {
+    pub(crate) roster: &'r Roster,
+    pub(crate) tenant: Arc<OpenTenant>,
+}
+
+/// Who a session acts as.
+#[derive(Debug, Clone)]
+pub(crate) struct Acting {
+    pub(crate) email: Option<String>,
+    pub(crate) name: String,
+    pub(crate) authority: Authority,
+}
+
+/// One tenant and one caller: every tenant operation is a method of a session.
+#[derive(Debug)]
+pub struct Session<'r> {
+    pub(crate) roster: &'r Roster,
+    pub(crate) tenant: Arc<OpenTenant>,
+    pub(crate) acting: Acting,
+}
+
+impl Roster {
+    /// A session in the tenant `id_or_name` acting as `caller`: `tenant(id)?.as_caller(caller)` in one.
+    pub fn session(&self, id_or_name: &str, caller: &Caller) -> Result<Session<'_>> {
+        self.tenant(id_or_name)?.as_caller(caller)
+    }
+}
+
+impl<'r> TenantHandle<'r> {
+    /// The tenant's id.
+    pub fn id(&self) -> &str {
+        &self.tenant.id
+    }
+
+    /// A session acting as `caller`. An operator who does not exist, or is disabled, cannot act.
+    pub fn as_caller(&self, caller: &Caller) -> Result<Session<'r>> {
+        let store = &self.tenant.store;
+        let acting = match caller {
+            Caller::Scheduler => Acting {
+                email: None,
+                name: "the schedule".into(),
+                authority: Authority::Role {
+                    role: AdminRole::Owner,
+                },
+            },
+            Caller::Local => {
+                let owner = store.first_owner()?.ok_or_else(|| {
+                    ApiError::new(
+                        Code::Forbidden,
+                        format!(
+                            "The tenant \"{}\" has no active Owner, so nobody can act for this computer. Restore an Owner with `rosterctl --as EMAIL operator set-role EMAIL Owner` as an Owner, or import the tenant's configuration again.",
+                            self.tenant.id
+                        ),
+                    )
+                })?;
+                Acting {
+                    email: Some(owner.admin.email),
+                    name: owner.admin.name,
+                    authority: owner.authority,
+                }
+            }
+            Caller::As(email) => {
+                let op = store.operator(email)?.ok_or_else(|| {
+                    ApiError::not_found(format!(
+                        "There is no administrator with the email {email} in the tenant \"{}\". List them with `rosterctl operator list`.",
+                        self.tenant.id
+                    ))
+                })?;
+                if op.admin.status != roster_core::AdminStatus::Active {
+                    return Err(ApiError::new(
+                        Code::Forbidden,
+                        format!(
+                            "{email} is {} in this tenant and cannot act. An Owner can activate the account.",
+                            op.admin.status.as_str().to_lowercase()
+                        ),
+                    ));
+                }
+                Acting {
+                    email: Some(op.admin.email),
+                    name: op.admin.name,
+                    authority: op.authority,
+                }
+            }
+        };
+        Ok(Session {
+            roster: self.roster,
+            tenant: self.tenant.clone(),
+            acting,
+        })
+    }
+}
+
+impl<'r> Session<'r> {
+    /// The tenant's id.
+    pub fn tenant_id(&self) -> &str {
+        &self.tenant.id
+    }
+
+    /// Refuses, saying which role is needed, unless the caller may do `p`.
+    pub fn require(&self, p: Permission) -> Result<()> {
+        if self.acting.authority.allows(p) {
+            return Ok(());
+        }
+        let who = match &self.acting.email {
+            Some(e) => format!("{} ({e})", self.acting.authority.name()),
+            None => self.acting.authority.name(),
+        };
+        Err(ApiError::new(
+            Code::Forbidden,
+            format!(
+                "{} needs {}. You act as {who} in this tenant; ask an Owner.",
+                p.action(),
+                p.needs()
+            ),
+        ))
+    }
+
+    /// Who the session acts as.
+    pub fn acting_as(&self) -> json::ActingAs {
+        json::ActingAs {
+            email: self.acting.email.clone(),
+            name: self.acting.name.clone(),
+            role: self.acting.authority.name(),
+        }
+    }
+
+    /// The clock's now.
+    pub(crate) fn now(&self) -> roster_core::Timestamp {
+        self.roster.now()
+    }
+}
