@@ -2,10 +2,24 @@
 //! (src-tauri/ipc-contract.md); errors cross as `{code, message}`.
 
 use crate::AppState;
-use roster_api::{json, spec, ApiError, RunMode, Trigger};
+use roster_api::{json, spec, ApiError, DirectoryPatch, RunMode, Trigger};
 use tauri::State;
 
 type Res<T> = Result<T, ApiError>;
+
+/// Limits the window's forms share with the backend, so they never offer more than it accepts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AppLimits {
+    /// The longest tenant, directory sync or connection name, in characters.
+    pub name_max: usize,
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn app_limits() -> AppLimits {
+    AppLimits {
+        name_max: roster_api::names::NAME_MAX,
+    }
+}
 
 #[tauri::command(rename_all = "snake_case")]
 pub fn tenant_list(state: State<'_, AppState>) -> Res<Vec<json::Tenant>> {
@@ -53,6 +67,17 @@ pub async fn directory_add<R: tauri::Runtime>(
             roster_api::DEFAULT_CONSENT_TIMEOUT,
         )
         .await
+}
+
+/// Changes a directory sync's settings (name, groups, attributes, interval, threshold, or its place in
+/// the order of precedence among the syncs of its type).
+#[tauri::command(rename_all = "snake_case")]
+pub fn directory_update(
+    state: State<'_, AppState>,
+    key: String,
+    patch: DirectoryPatch,
+) -> Res<json::DirectorySummary> {
+    state.roster.update_directory(&key, patch)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -106,6 +131,17 @@ pub fn run_detail(state: State<'_, AppState>, run_id: i64) -> Res<json::RunRepor
     state.roster.run_detail(run_id)
 }
 
+/// A page of a run's change log, from position `from` (0 first): what `run_detail` left out.
+#[tauri::command(rename_all = "snake_case")]
+pub fn run_changes(
+    state: State<'_, AppState>,
+    run_id: i64,
+    from: u64,
+    limit: u64,
+) -> Res<json::ChangePage> {
+    state.roster.run_changes(run_id, from, limit)
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub fn users_page(
     state: State<'_, AppState>,
@@ -157,6 +193,19 @@ pub fn trash_page(
 #[tauri::command(rename_all = "snake_case")]
 pub fn connection_list(state: State<'_, AppState>) -> Res<Vec<json::Connection>> {
     state.roster.list_connections()
+}
+
+/// Enters a connection's secret again (an LDAP bind password, a Google client secret). The secret goes
+/// straight to the secret store; it is never logged, echoed or kept here.
+#[tauri::command(rename_all = "snake_case")]
+pub fn connection_set_secret(
+    state: State<'_, AppState>,
+    id: String,
+    secret: String,
+) -> Res<json::Connection> {
+    state
+        .roster
+        .set_connection_secret(&id, roster_secrets::Sensitive(secret))
 }
 
 #[tauri::command(rename_all = "snake_case")]
