@@ -71,3 +71,19 @@ describe('TauriBackend cloud connection commands', () => {
     expect(seen).toEqual([{ state: 'waiting', authorization_url: 'http://127.0.0.1:5000/consent', vendor: 'Okta (demo)' }]);
   });
 });
+
+describe('TauriBackend commands added in issue 9', () => {
+  it('invokes them with the contract\'s names and snake_case argument objects', async () => {
+    const b = new TauriBackend();
+    await b.app_limits();
+    await b.directory_update({ key: 'DS1', patch: { precedence: 2 } });
+    await b.run_changes({ run_id: 7, from: 1000, limit: 1000 });
+    await b.connection_set_secret({ id: 'conn-1', secret: 's3cret' });
+    expect(calls).toEqual([
+      ['app_limits', {}],
+      ['directory_update', { key: 'DS1', patch: { precedence: 2 } }],
+      ['run_changes', { run_id: 7, from: 1000, limit: 1000 }],
+      ['connection_set_secret', { id: 'conn-1', secret: 's3cret' }],
+    ]);
+  });
+});

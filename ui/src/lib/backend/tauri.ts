@@ -4,12 +4,16 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
+  AddedDirectory,
   AdminRow,
+  AppLimits,
   Backend,
+  ChangePage,
   CloudConnectionSpec,
   ConnectionCheck,
   ConnectionInfo,
   ConsentProgress,
+  DirectoryPatch,
   DirectorySpec,
   DirectorySummary,
   GroupRow,
@@ -29,6 +33,10 @@ export const SYNC_PROGRESS_EVENT = 'sync-progress';
 export const CONSENT_PROGRESS_EVENT = 'consent-progress';
 
 export class TauriBackend implements Backend {
+  app_limits(): Promise<AppLimits> {
+    return invoke('app_limits', {});
+  }
+
   tenant_list(): Promise<Tenant[]> {
     return invoke('tenant_list', {});
   }
@@ -48,8 +56,11 @@ export class TauriBackend implements Backend {
   directory_list(): Promise<DirectorySummary[]> {
     return invoke('directory_list', {});
   }
-  directory_add(args: { spec: DirectorySpec }): Promise<{ directory_key: string }> {
+  directory_add(args: { spec: DirectorySpec }): Promise<AddedDirectory> {
     return invoke('directory_add', args);
+  }
+  directory_update(args: { key: string; patch: DirectoryPatch }): Promise<DirectorySummary> {
+    return invoke('directory_update', args);
   }
   directory_pause(args: { key: string }): Promise<DirectorySummary> {
     return invoke('directory_pause', args);
@@ -60,6 +71,9 @@ export class TauriBackend implements Backend {
 
   connection_list(): Promise<ConnectionInfo[]> {
     return invoke('connection_list', {});
+  }
+  connection_set_secret(args: { id: string; secret: string }): Promise<ConnectionInfo> {
+    return invoke('connection_set_secret', args);
   }
   connection_test(args: { id: string }): Promise<ConnectionCheck[]> {
     return invoke('connection_test', args);
@@ -94,6 +108,9 @@ export class TauriBackend implements Backend {
   }
   run_detail(args: { run_id: number }): Promise<RunReport> {
     return invoke('run_detail', args);
+  }
+  run_changes(args: { run_id: number; from: number; limit: number }): Promise<ChangePage> {
+    return invoke('run_changes', args);
   }
 
   users_page(args: PageArgs): Promise<Page<UserRow>> {
