@@ -3,7 +3,7 @@
 //! (`tenant`): which tenant the window shows is the window's state, never the application layer's.
 
 use crate::AppState;
-use roster_api::{json, spec, ApiError, RunMode, Session, Trigger};
+use roster_api::{json, spec, ApiError, DirectoryPatch, RunMode, Session, Trigger};
 use tauri::State;
 
 type Res<T> = Result<T, ApiError>;
@@ -11,6 +11,20 @@ type Res<T> = Result<T, ApiError>;
 /// The session of a command: the tenant it names, acting as the person at this computer.
 fn session<'a>(state: &'a AppState, tenant: &str) -> Res<Session<'a>> {
     state.roster.session(tenant, &state.caller)
+}
+
+/// Limits the window's forms share with the backend, so they never offer more than it accepts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AppLimits {
+    /// The longest tenant, directory sync or connection name, in characters.
+    pub name_max: usize,
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn app_limits() -> AppLimits {
+    AppLimits {
+        name_max: roster_api::names::NAME_MAX,
+    }
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -62,6 +76,18 @@ pub async fn directory_add<R: tauri::Runtime>(
             roster_api::DEFAULT_CONSENT_TIMEOUT,
         )
         .await
+}
+
+/// Changes a directory sync's settings (name, groups, attributes, interval, threshold, or its place in
+/// the order of precedence among the syncs of its type).
+#[tauri::command(rename_all = "snake_case")]
+pub fn directory_update(
+    state: State<'_, AppState>,
+    tenant: String,
+    key: String,
+    patch: DirectoryPatch,
+) -> Res<json::DirectorySummary> {
+    session(&state, &tenant)?.update_directory(&key, patch)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -127,6 +153,18 @@ pub fn run_detail(state: State<'_, AppState>, tenant: String, run_id: i64) -> Re
     session(&state, &tenant)?.run_detail(run_id)
 }
 
+/// A page of a run's change log, from position `from` (0 first): what `run_detail` left out.
+#[tauri::command(rename_all = "snake_case")]
+pub fn run_changes(
+    state: State<'_, AppState>,
+    tenant: String,
+    run_id: i64,
+    from: u64,
+    limit: u64,
+) -> Res<json::ChangePage> {
+    session(&state, &tenant)?.run_changes(run_id, from, limit)
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub fn users_page(
     state: State<'_, AppState>,
@@ -174,6 +212,18 @@ pub fn trash_page(
 #[tauri::command(rename_all = "snake_case")]
 pub fn connection_list(state: State<'_, AppState>, tenant: String) -> Res<Vec<json::Connection>> {
     session(&state, &tenant)?.list_connections()
+}
+
+/// Enters a connection's secret again (an LDAP bind password, a Google client secret). The secret goes
+/// straight to the secret store; it is never logged, echoed or kept here.
+#[tauri::command(rename_all = "snake_case")]
+pub fn connection_set_secret(
+    state: State<'_, AppState>,
+    tenant: String,
+    id: String,
+    secret: String,
+) -> Res<json::Connection> {
+    session(&state, &tenant)?.set_connection_secret(&id, roster_secrets::Sensitive(secret))
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -62,6 +62,7 @@ pub fn desktop_roster<R: Runtime>(
 /// The commands, shared by the real app and the mock-runtime tests.
 pub fn builder<R: Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
     b.invoke_handler(tauri::generate_handler![
+        commands::app_limits,
         commands::tenant_list,
         commands::tenant_create,
         commands::tenant_switch,
@@ -69,17 +70,20 @@ pub fn builder<R: Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::tenant_delete,
         commands::directory_list,
         commands::directory_add,
+        commands::directory_update,
         commands::directory_pause,
         commands::directory_resume,
         commands::sync_run,
         commands::sync_user,
         commands::runs_list,
         commands::run_detail,
+        commands::run_changes,
         commands::users_page,
         commands::groups_page,
         commands::admins_page,
         commands::trash_page,
         commands::connection_list,
+        commands::connection_set_secret,
         commands::connection_test,
         commands::connection_groups,
         commands::connection_test_draft,

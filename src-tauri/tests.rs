@@ -142,3 +142,240 @@ fn commands_cross_the_ipc_boundary_with_progress_events_and_coded_errors() {
     .unwrap_err();
     assert_eq!(err["code"], "validation", "{err}");
 }
+
+/// A mock app on a fresh data directory with the demo tenant open, and its main window.
+fn demo_app() -> (
+    tempfile::TempDir,
+    Arc<Roster>,
+    tauri::App<tauri::test::MockRuntime>,
+    tauri::WebviewWindow<tauri::test::MockRuntime>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = builder(mock_builder())
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let roster = Arc::new(
+        Roster::new(Options {
+            data_dir: dir.path().to_path_buf(),
+            secrets: Arc::new(roster_api::MemorySecrets::default()),
+            clock: Arc::new(roster_api::SystemClock),
+            events: Arc::new(events::WindowEvents(app.handle().clone())),
+        })
+        .unwrap(),
+    );
+    roster.default_tenant(true).unwrap();
+    app.manage(AppState {
+        roster: roster.clone(),
+        caller: roster_api::Caller::Local,
+    });
+    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    (dir, roster, app, w)
+}
+
+#[test]
+fn limits_precedence_change_pages_and_secret_reentry_cross_the_ipc_boundary() {
+    let (_dir, roster, _app, w) = demo_app();
+    let tenant = roster.default_tenant(false).unwrap().id;
+
+    let limits = invoke(&w, "app_limits", serde_json::json!({})).unwrap();
+    assert_eq!(
+        limits,
+        serde_json::json!({"name_max": roster_api::names::NAME_MAX}),
+        "the window's forms get the backend's own name cap"
+    );
+    let err = invoke(
+        &w,
+        "tenant_create",
+        serde_json::json!({"name": "x".repeat(roster_api::names::NAME_MAX + 1)}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "validation", "{err}");
+
+    // A second user sync over the demo sync's own connection selects the same groups: adding it says so.
+    let dirs = invoke(&w, "directory_list", serde_json::json!({"tenant": tenant})).unwrap();
+    let first = dirs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["sync_type"] == "user")
+        .unwrap()
+        .clone();
+    assert_eq!(first["precedence"], 1, "{first}");
+    assert_eq!(first["conflicts"], 0, "{first}");
+    let added = invoke(
+        &w,
+        "directory_add",
+        serde_json::json!({"tenant": tenant, "spec": {"name": "Second", "type": "user", "connection": first["connection"]["id"]}}),
+    )
+    .unwrap();
+    let second = added["directory_key"].as_str().unwrap().to_string();
+    let overlaps = added["conflicts"].as_array().unwrap();
+    assert_eq!(overlaps.len(), 1, "{added}");
+    assert!(
+        overlaps[0].as_str().unwrap().contains("Northwind staff"),
+        "the overlap names the other sync: {added}"
+    );
+    let listed = invoke(&w, "directory_list", serde_json::json!({"tenant": tenant})).unwrap();
+    let new = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["directory_key"] == second.as_str())
+        .unwrap();
+    assert_eq!(
+        new["schedule"], "waiting",
+        "a new sync waits for its first run: {new}"
+    );
+    assert_eq!(new["precedence"], 2);
+
+    // Moving it first in the order of precedence.
+    let moved = invoke(
+        &w,
+        "directory_update",
+        serde_json::json!({"tenant": tenant, "key": second, "patch": {"precedence": 1}}),
+    )
+    .unwrap();
+    assert_eq!(moved["precedence"], 1, "{moved}");
+    let listed = invoke(&w, "directory_list", serde_json::json!({"tenant": tenant})).unwrap();
+    let old = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["directory_key"] == first["directory_key"])
+        .unwrap();
+    assert_eq!(old["precedence"], 2, "the other sync moved down: {old}");
+    let err = invoke(
+        &w,
+        "directory_update",
+        serde_json::json!({"tenant": tenant, "key": second, "patch": {"precedence": 1, "colour": "red"}}),
+    )
+    .unwrap_err();
+    assert!(
+        err.as_str()
+            .is_some_and(|m| m.contains("unknown field `colour`")),
+        "an unknown patch field is refused (by Tauri, as a plain string): {err}"
+    );
+
+    // A run's change log, page by page, after the report's first changes.
+    let report = invoke(
+        &w,
+        "sync_run",
+        serde_json::json!({"tenant": tenant, "key": second, "dry_run": false, "approve": false}),
+    )
+    .unwrap();
+    assert_eq!(report["outcome"], "succeeded", "{report}");
+    let total = report["changes_total"].as_u64().unwrap();
+    assert!(total >= 300, "{total}");
+    assert_eq!(report["changes"].as_array().unwrap().len() as u64, total);
+    let run_id = report["run_id"].as_i64().unwrap();
+    let page = invoke(
+        &w,
+        "run_changes",
+        serde_json::json!({"tenant": tenant, "run_id": run_id, "from": 100, "limit": 50}),
+    )
+    .unwrap();
+    assert_eq!(page["changes"].as_array().unwrap().len(), 50);
+    assert_eq!(page["next"], 150);
+    assert_eq!(
+        page["changes"][0], report["changes"][100],
+        "pages continue the report's list"
+    );
+    let last = invoke(
+        &w,
+        "run_changes",
+        serde_json::json!({"tenant": tenant, "run_id": run_id, "from": total - 10, "limit": 50}),
+    )
+    .unwrap();
+    assert_eq!(last["changes"].as_array().unwrap().len(), 10);
+    assert!(last["next"].is_null(), "{last}");
+
+    // Secrets entered again: an imported LDAP connection needs its bind password.
+    invoke(
+        &w,
+        "directory_add",
+        serde_json::json!({"tenant": tenant, "spec": {"name": "Staff LDAP", "type": "user", "groups": ["cn=staff,dc=example,dc=org"],
+            "connection": {"kind": "openldap", "servers": ["ldap://127.0.0.1:1"], "transport": "starttls",
+                "bind_dn": "cn=admin,dc=example,dc=org", "bind_password": "old", "base_dn": "dc=example,dc=org"}}}),
+    )
+    .unwrap();
+    let export = roster
+        .session(&tenant, &roster_api::Caller::Local)
+        .unwrap()
+        .export_tenant()
+        .unwrap();
+    let imported = roster.import_tenant("Imported", &export).unwrap();
+    invoke(&w, "tenant_switch", serde_json::json!({"id": imported.id})).unwrap();
+    let tenant = imported.id.clone();
+    let connections = invoke(&w, "connection_list", serde_json::json!({"tenant": tenant})).unwrap();
+    let ldap = connections
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "openldap")
+        .unwrap();
+    assert_eq!(ldap["status"], "needs_credentials", "{ldap}");
+    let id = ldap["id"].as_str().unwrap().to_string();
+    let err = invoke(
+        &w,
+        "connection_set_secret",
+        serde_json::json!({"tenant": tenant, "id": id, "secret": ""}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "validation", "{err}");
+    let updated = invoke(
+        &w,
+        "connection_set_secret",
+        serde_json::json!({"tenant": tenant, "id": id, "secret": "n3w-bind-secret"}),
+    )
+    .unwrap();
+    assert_eq!(updated["status"], "ready", "{updated}");
+    assert!(
+        !updated.to_string().contains("n3w-bind-secret"),
+        "the secret never comes back: {updated}"
+    );
+    let demo = connections
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "demo")
+        .unwrap();
+    let err = invoke(
+        &w,
+        "connection_set_secret",
+        serde_json::json!({"tenant": tenant, "id": demo["id"], "secret": "x"}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "validation", "a demo keeps no secret: {err}");
+}
+
+#[test]
+fn progress_events_name_their_tenant() {
+    let (_dir, _roster, app, w) = demo_app();
+    let tenants = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = tenants.clone();
+    app.listen("sync-progress", move |e| {
+        let v: serde_json::Value = serde_json::from_str(e.payload()).unwrap();
+        seen.lock()
+            .unwrap()
+            .push(v["tenant"].as_str().unwrap_or_default().to_string());
+    });
+    let open = invoke(&w, "tenant_list", serde_json::json!({})).unwrap();
+    let id = open[0]["id"].as_str().unwrap().to_string();
+    let tenant = id.clone();
+    let dirs = invoke(&w, "directory_list", serde_json::json!({"tenant": tenant})).unwrap();
+    let key = dirs[0]["directory_key"].clone();
+    invoke(
+        &w,
+        "sync_run",
+        serde_json::json!({"tenant": tenant, "key": key, "dry_run": true, "approve": false}),
+    )
+    .unwrap();
+    let tenants = tenants.lock().unwrap();
+    assert!(!tenants.is_empty());
+    assert!(
+        tenants.iter().all(|t| *t == id),
+        "every event names the open tenant {id}: {tenants:?}"
+    );
+}

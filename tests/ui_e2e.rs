@@ -184,6 +184,42 @@ impl Driver {
         .map(str::to_string)
     }
 
+    /// Runs `script` (a function body; `arguments` holds `args`) in the page and returns its result.
+    fn execute(&self, script: &str, args: Value) -> Value {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
+    fn text(&self, element: &str) -> String {
+        self.cmd(
+            reqwest::Method::GET,
+            &format!("/element/{element}/text"),
+            None,
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
+    fn clear(&self, element: &str) {
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{element}/clear"),
+            Some(json!({})),
+        );
+    }
+
+    /// The text of the first element matching `css`, or "" when there is none.
+    fn text_of(&self, css: &str) -> String {
+        self.find_all(css)
+            .first()
+            .map(|e| self.text(e))
+            .unwrap_or_default()
+    }
+
     fn screenshot(&self, path: &std::path::Path) {
         use base64::Engine;
         let v = self.cmd(reqwest::Method::GET, "/screenshot", None);
@@ -232,8 +268,32 @@ fn app_with_empty_tenant(name: &str) -> (tempfile::TempDir, Driver) {
     (dir, d)
 }
 
-/// How many users the Users screen lists once the scheduler has synced a new directory sync (it runs a
-/// sync that never ran at once); 0 if none appear within two minutes.
+/// Clicks Sync Now on the only directory sync of the list (a new sync waits for this first run: its schedule
+/// starts only after it), and waits for its report.
+fn sync_new_directory(d: &Driver, t: Duration) -> String {
+    let row = d.wait_for("[data-testid='directory-row']", t);
+    assert_eq!(
+        d.attribute(&row, "data-schedule").as_deref(),
+        Some("waiting"),
+        "a new sync waits for its first run"
+    );
+    let detail = d.text_of("[data-testid='directory-schedule-detail']");
+    assert_eq!(
+        detail,
+        "Scheduled runs start after its first run: use Preview, then Sync Now."
+    );
+    let key = d.attribute(&row, "data-key").unwrap();
+    d.click(&d.wait_for(&format!("[data-testid='sync-now-{key}']"), t));
+    let report = d.wait_for(
+        &format!("[data-testid='run-report'][data-key='{key}'][data-outcome]"),
+        Duration::from_secs(120),
+    );
+    let outcome = d.attribute(&report, "data-outcome").unwrap_or_default();
+    assert_eq!(outcome, "succeeded", "{}", d.text(&report));
+    key
+}
+
+/// How many users the Users screen lists after a sync; 0 if none appear within two minutes.
 fn users_listed(d: &Driver, t: Duration) -> u64 {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
@@ -385,6 +445,8 @@ fn the_add_directory_wizard_connects_to_a_real_slapd() {
     );
     d.click(&d.wait_for("[data-testid='ldap-next']", t));
 
+    // The picker lists groups before anything is typed (an empty search is no filter error).
+    d.wait_for("[data-testid='ldap-group-result']", Duration::from_secs(60));
     d.type_text(&d.wait_for("[data-testid='ldap-group-search']", t), "staff");
     let staff = d.wait_for(
         "[data-testid='ldap-group-result'][data-dn^='cn=staff'] input",
@@ -398,9 +460,8 @@ fn the_add_directory_wizard_connects_to_a_real_slapd() {
     );
     d.click(&d.wait_for("[data-testid='ldap-save']", t));
 
-    // The new directory sync is listed, and the scheduler syncs it at once (it has never run). Wait
-    // for its users to appear.
-    d.wait_for("[data-testid='directory-row']", Duration::from_secs(30));
+    // The new directory sync is listed, waiting for its first run: Sync Now, then its users appear.
+    sync_new_directory(&d, Duration::from_secs(30));
     let n = users_listed(&d, t);
     assert_eq!(
         n, 5,
@@ -475,10 +536,10 @@ fn the_cloud_wizard_signs_in_through_the_consent_page() {
     // Back in the app: the connection was saved before the browser was told so; it shows who authorized it.
     d.cmd(reqwest::Method::POST, "/url", Some(json!({"url": app_url})));
     let conn = d.wait_for(
-        "[data-testid='cloud-connection'][data-status='ready']",
+        "[data-testid='connection'][data-kind='entra'][data-status='ready']",
         Duration::from_secs(10),
     );
-    let by = d.wait_for("[data-testid='cloud-connection-authorized']", t);
+    let by = d.wait_for("[data-testid='connection-detail']", t);
     let by_text = d.cmd(reqwest::Method::GET, &format!("/element/{by}/text"), None);
     assert!(
         by_text
@@ -534,8 +595,8 @@ fn the_cloud_wizard_signs_in_through_the_consent_page() {
     d.type_text(&name, "Entra staff");
     d.click(&d.wait_for("[data-testid='cloud-save']", t));
 
-    // The scheduler syncs the new sync at once (it has never run); its users appear.
-    d.wait_for("[data-testid='directory-row']", t);
+    // The new sync waits for its first run: Sync Now, then its users appear.
+    sync_new_directory(&d, t);
     let n = users_listed(&d, t);
     assert!(n > 400, "the demo tenant's staff are listed: {n}");
     let managed = d.wait_for("[data-testid='user-row'] .vcell:last-child", t);
@@ -551,4 +612,418 @@ fn the_cloud_wizard_signs_in_through_the_consent_page() {
         "Entra usernames are user principal names: {first:?}"
     );
     d.screenshot(&std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-e2e-cloud.png"));
+}
+
+/// How wide the page and its scrolling main area are, against the window.
+const WIDTHS: &str = "const d = document.documentElement, m = document.querySelector('main');
+return {doc: d.scrollWidth, inner: window.innerWidth, main: m.scrollWidth, main_client: m.clientWidth};";
+
+/// Every visible button of the rows matching `arguments[0]`, with the window's width and the part of its
+/// scrolling card that shows (a button scrolled out of the card is as cut off as one off the window).
+const ROW_BUTTONS: &str = "const out = [];
+for (const row of document.querySelectorAll(arguments[0])) {
+  const card = row.closest('.card') || document.documentElement;
+  const c = card.getBoundingClientRect();
+  for (const b of row.querySelectorAll('button')) {
+    const r = b.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    out.push({label: b.getAttribute('aria-label') || b.textContent.trim(), left: r.left, right: r.right,
+              card_left: c.left, card_right: c.right});
+  }
+}
+return {inner: window.innerWidth, height: window.innerHeight, buttons: out};";
+
+/// Problems found on the page's width: the page or its main area wider than the window.
+fn width_problems(d: &Driver, when: &str) -> Vec<String> {
+    let w = d.execute(WIDTHS, json!([]));
+    let (doc, inner, main, client) = (
+        w["doc"].as_f64().unwrap_or(f64::MAX),
+        w["inner"].as_f64().unwrap_or(0.0),
+        w["main"].as_f64().unwrap_or(f64::MAX),
+        w["main_client"].as_f64().unwrap_or(0.0),
+    );
+    let mut out = Vec::new();
+    if doc > inner {
+        out.push(format!(
+            "{when}: the page is {doc} px wide in a {inner} px window"
+        ));
+    }
+    if main > client + 1.0 {
+        out.push(format!(
+            "{when}: the main area scrolls sideways ({main} px of content in {client} px)"
+        ));
+    }
+    out
+}
+
+/// Problems found with the rows' buttons: cut off by the window or by their card.
+fn button_problems(d: &Driver, rows: &str, when: &str) -> Vec<String> {
+    let v = d.execute(ROW_BUTTONS, json!([rows]));
+    let inner = v["inner"].as_f64().unwrap_or(0.0);
+    let buttons = v["buttons"].as_array().cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    if buttons.is_empty() {
+        out.push(format!("{when}: no buttons found in {rows}"));
+    }
+    for b in buttons {
+        let (left, right) = (
+            b["left"].as_f64().unwrap_or(-1.0),
+            b["right"].as_f64().unwrap_or(f64::MAX),
+        );
+        let (cl, cr) = (
+            b["card_left"].as_f64().unwrap_or(0.0),
+            b["card_right"].as_f64().unwrap_or(inner),
+        );
+        if left < 0.0 || right > inner + 0.5 || left < cl - 0.5 || right > cr + 0.5 {
+            out.push(format!(
+                "{when}: the button {} is cut off ({left:.0}–{right:.0} px; window 0–{inner} px, card {cl:.0}–{cr:.0} px)",
+                b["label"]
+            ));
+        }
+    }
+    out
+}
+
+/// Waits until `ok` holds, up to `t`; false if it never did.
+fn eventually(t: Duration, mut ok: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + t;
+    loop {
+        if ok() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Issue 9, item 21: long values and the smallest window keep the layout; stale messages go (a failed
+/// "Sync one…", a cancelled sign-in of another vendor); deleting a tenant names it. Every check runs and the
+/// test lists every problem found.
+#[test]
+fn the_window_keeps_its_layout_and_drops_stale_messages() {
+    let Some(_turn) = ui_turn() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let key = prepare(dir.path());
+    {
+        let r = Roster::new(Options {
+            data_dir: dir.path().to_path_buf(),
+            secrets: Arc::new(MemorySecrets::default()),
+            clock: Arc::new(SystemClock),
+            events: Arc::new(roster_api::NoEvents),
+        })
+        .unwrap();
+        r.create_tenant("Zeta old", None).unwrap();
+    }
+    let mut d = Driver::start();
+    d.open(env!("CARGO_BIN_EXE_roster"), dir.path().to_str().unwrap());
+    let t = Duration::from_secs(30);
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let mut problems: Vec<String> = Vec::new();
+    let long = "x".repeat(2000);
+    let one = format!("[data-testid='sync-one-result-{key}']");
+
+    // A failed "Sync one…" message goes when the input changes, and when another action runs.
+    d.click(&d.wait_for(
+        &format!("[data-testid='sync-one-{key}']"),
+        Duration::from_secs(60),
+    ));
+    let input = d.wait_for(&format!("[data-testid='sync-one-input-{key}']"), t);
+    d.type_text(&input, "nobody.here");
+    d.click(&d.wait_for(&format!("[data-testid='sync-one-submit-{key}']"), t));
+    if !eventually(t, || d.text_of(&one).contains("nobody.here")) {
+        problems.push("a failed Sync one… shows no message".into());
+    }
+    d.type_text(&input, "2");
+    if !eventually(Duration::from_secs(3), || d.text_of(&one).is_empty()) {
+        problems.push(format!(
+            "the failed Sync one… message stays after the input changed: {:?}",
+            d.text_of(&one)
+        ));
+    }
+    d.click(&d.wait_for(&format!("[data-testid='sync-one-submit-{key}']"), t));
+    eventually(t, || d.text_of(&one).contains("nobody.here2"));
+    d.click(&d.wait_for(&format!("[data-testid='preview-{key}']"), t));
+    if !eventually(Duration::from_secs(10), || d.text_of(&one).is_empty()) {
+        problems.push(format!(
+            "the failed Sync one… message stays after Preview ran: {:?}",
+            d.text_of(&one)
+        ));
+    }
+    eventually(t, || {
+        d.find_all("[data-testid='run-report'][data-outcome='preview']")
+            .len()
+            == 1
+    });
+
+    // A 2,000-character value in "Sync one…" and in a search box keeps the page as wide as the window.
+    d.clear(&input);
+    d.type_text(&input, &long);
+    d.click(&d.wait_for(&format!("[data-testid='sync-one-submit-{key}']"), t));
+    eventually(t, || d.text_of(&one).contains("xxxxxxxxxx"));
+    eventually(t, || {
+        d.find_all("[data-testid='run-report'][data-outcome='failed']")
+            .len()
+            == 1
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    problems.extend(width_problems(&d, "after a long Sync one…"));
+    d.screenshot(&shots.join("ui-e2e-long-sync-one.png"));
+    d.click(&d.wait_for("[data-testid='nav-users']", t));
+    let search = d.wait_for("[data-testid='list-search']", t);
+    d.type_text(&search, &long);
+    eventually(Duration::from_secs(5), || {
+        d.text_of("[data-testid='users-total']")
+            .contains("xxxxxxxxxx")
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    problems.extend(width_problems(&d, "after a long search"));
+    d.screenshot(&shots.join("ui-e2e-long-search.png"));
+
+    // The smallest window (tauri.conf.json: 900 × 560): every row's buttons show.
+    d.cmd(
+        reqwest::Method::POST,
+        "/window/rect",
+        Some(json!({"width": 900, "height": 560})),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let size = d.execute("return [window.innerWidth, window.innerHeight];", json!([]));
+    eprintln!("smallest window: {size}");
+    d.click(&d.wait_for("[data-testid='nav-directories']", t));
+    d.wait_for("[data-testid='directory-row']", t);
+    std::thread::sleep(Duration::from_millis(300));
+    problems.extend(button_problems(
+        &d,
+        "[data-testid='directory-row']",
+        "smallest window",
+    ));
+    problems.extend(width_problems(&d, "smallest window"));
+    d.screenshot(&shots.join("ui-e2e-smallest.png"));
+    d.cmd(
+        reqwest::Method::POST,
+        "/window/rect",
+        Some(json!({"width": 1280, "height": 820})),
+    );
+
+    // Deleting a tenant names it, and asks before it goes.
+    d.click(&d.wait_for("[data-testid='tenant-delete']", t));
+    let dialog = d.wait_for("[data-testid='tenant-dialog']", t);
+    let said = d.text(&dialog);
+    let button = d.text_of("[data-testid='tenant-dialog'] button[type='submit']");
+    if !said.contains("Delete the tenant “Zeta old” and everything in it? This cannot be undone.")
+    {
+        problems.push(format!(
+            "the delete dialog does not name the tenant: {said:?}"
+        ));
+    }
+    if !button.contains("Zeta old") {
+        problems.push(format!(
+            "the delete button does not name the tenant: {button:?}"
+        ));
+    }
+    d.click(&d.wait_for("[data-testid='tenant-dialog'] button[type='submit']", t));
+    let gone = eventually(t, || {
+        d.find_all("[data-testid='tenant-select'] option")
+            .iter()
+            .all(|o| d.text(o) != "Zeta old")
+    });
+    if !gone {
+        problems.push("the tenant was not deleted".into());
+    }
+
+    // A cancelled sign-in of one vendor is not shown after choosing another.
+    d.click(&d.wait_for("[data-testid='add-cloud']", t));
+    d.click(&d.wait_for("[data-testid='cloud-choice-entra-demo']", t));
+    d.click(&d.wait_for("[data-testid='cloud-next']", t));
+    d.click(&d.wait_for("[data-testid='cloud-sign-in']", t));
+    d.click(&d.wait_for("[data-testid='cloud-consent-cancel']", t));
+    d.wait_for(
+        "[data-testid='cloud-consent-failure'][data-phase='cancelled']",
+        t,
+    );
+    d.click(&d.wait_for("[data-testid='cloud-back']", t));
+    d.click(&d.wait_for("[data-testid='cloud-choice-okta-demo']", t));
+    d.click(&d.wait_for("[data-testid='cloud-next']", t));
+    d.wait_for("[data-testid='cloud-sign-in']", t);
+    let stale = d.text_of("[data-testid='cloud-consent-failure']");
+    if !stale.is_empty() {
+        problems.push(format!(
+            "Okta's sign-in step shows Entra's cancelled sign-in: {stale:?}"
+        ));
+    }
+    d.screenshot(&shots.join("ui-e2e-window.png"));
+
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// A new sync over the same demo source says what it shares with the first, moves up the order of
+/// precedence, and then keeps what both find (the other sync's report lists the conflicts); an LDAP sync
+/// whose bind password is not in the keychain fails saying what to do, and the Connections list takes the
+/// password again.
+#[test]
+fn precedence_conflicts_and_a_bind_password_entered_again() {
+    let Some(_turn) = ui_turn() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let first = prepare(dir.path());
+    {
+        // The password goes to this in-memory store, which the app does not have: as after a move.
+        let r = Roster::new(Options {
+            data_dir: dir.path().to_path_buf(),
+            secrets: Arc::new(MemorySecrets::default()),
+            clock: Arc::new(SystemClock),
+            events: Arc::new(roster_api::NoEvents),
+        })
+        .unwrap();
+        r.session("E2E", &roster_api::Caller::Local)
+            .unwrap()
+            .add_directory(
+            spec::parse(r#"{"name": "Staff LDAP", "type": "user", "paused": true, "groups": ["cn=staff,ou=groups,dc=example,dc=org"],
+                "connection": {"kind": "openldap", "servers": ["ldap://127.0.0.1:1"], "transport": "starttls",
+                "bind_dn": "cn=admin,dc=example,dc=org", "bind_password": "old", "base_dn": "dc=example,dc=org"}}"#)
+            .unwrap(),
+        )
+        .unwrap();
+    }
+    let mut d = Driver::start();
+    d.open(env!("CARGO_BIN_EXE_roster"), dir.path().to_str().unwrap());
+    let t = Duration::from_secs(30);
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let precedence = |key: &str| {
+        d.find_all(&format!("[data-testid='directory-row'][data-key='{key}']"))
+            .first()
+            .and_then(|r| d.attribute(r, "data-precedence"))
+            .unwrap_or_default()
+    };
+
+    // Adding a demo directory over the same demo source names the overlap.
+    d.click(&d.wait_for("[data-testid='add-demo']", Duration::from_secs(60)));
+    let name = d.wait_for("[data-testid='demo-name']", t);
+    assert_eq!(
+        d.attribute(&name, "maxlength").as_deref(),
+        Some("100"),
+        "the name input is capped by the backend's limit"
+    );
+    d.clear(&name);
+    d.type_text(&name, "Demo copy");
+    d.click(&d.wait_for("[data-testid='demo-submit']", t));
+    let notice = d.wait_for("[data-testid='directory-added']", t);
+    assert_eq!(d.attribute(&notice, "data-conflicts").as_deref(), Some("1"));
+    let overlap = d.text_of("[data-testid='added-conflict']");
+    assert!(
+        overlap.contains("\"Demo staff\"") && overlap.contains("move this sync above"),
+        "{overlap}"
+    );
+    let rows = d.find_all("[data-testid='directory-row']");
+    let copy = rows
+        .iter()
+        .find(|r| d.text(r).contains("Demo copy"))
+        .and_then(|r| d.attribute(r, "data-key"))
+        .unwrap();
+    assert_eq!(precedence(&copy), "3", "a new sync comes last");
+
+    // Moved up twice, it comes first; the others make room.
+    for _ in 0..2 {
+        let before = precedence(&copy);
+        d.click(&d.wait_for(&format!("[data-testid='move-up-{copy}']"), t));
+        assert!(eventually(t, || precedence(&copy) != before));
+    }
+    assert_eq!(precedence(&copy), "1");
+    assert_eq!(precedence(&first), "2");
+    let up = d.wait_for(&format!("[data-testid='move-up-{copy}']"), t);
+    assert!(
+        d.attribute(&up, "disabled").is_some(),
+        "the first sync cannot move up"
+    );
+
+    // Demo copy syncs first; Demo staff then leaves every user to it and says so.
+    d.click(&d.wait_for(&format!("[data-testid='sync-now-{copy}']"), t));
+    d.wait_for(
+        &format!("[data-testid='run-report'][data-key='{copy}'][data-outcome='succeeded']"),
+        Duration::from_secs(120),
+    );
+    d.click(&d.wait_for(&format!("[data-testid='sync-now-{first}']"), t));
+    d.wait_for(
+        &format!("[data-testid='run-report'][data-key='{first}'][data-outcome='succeeded']"),
+        Duration::from_secs(120),
+    );
+    let conflicts = d.find_all("[data-testid='run-conflict'][data-kept='false']");
+    assert!(
+        conflicts.len() >= 300,
+        "every user both find is listed: {}",
+        conflicts.len()
+    );
+    let c = d.text(&conflicts[0]);
+    assert!(
+        c.contains("Left to “Demo copy”") && c.contains("comes first in the order of precedence"),
+        "{c}"
+    );
+    let count = d.wait_for(
+        &format!(
+            "[data-testid='directory-row'][data-key='{first}'] [data-testid='directory-conflicts']"
+        ),
+        t,
+    );
+    assert!(
+        d.text(&count).contains("conflicts with other syncs"),
+        "{}",
+        d.text(&count)
+    );
+    d.screenshot(&shots.join("ui-e2e-precedence.png"));
+
+    // The LDAP sync's bind password is not in this app's keychain: its run fails saying what to do.
+    let ldap_row = d
+        .find_all("[data-testid='directory-row']")
+        .into_iter()
+        .find(|r| d.text(r).contains("Staff LDAP"))
+        .unwrap();
+    let ldap = d.attribute(&ldap_row, "data-key").unwrap();
+    d.click(&d.wait_for(&format!("[data-testid='sync-now-{ldap}']"), t));
+    let failed = d.wait_for(
+        &format!("[data-testid='run-report'][data-key='{ldap}'][data-outcome='failed']"),
+        Duration::from_secs(60),
+    );
+    assert!(
+        d.text(&failed)
+            .contains("Enter it again: in the app, Connections → Enter bind password"),
+        "{}",
+        d.text(&failed)
+    );
+    let card = d.wait_for(
+        "[data-testid='connection'][data-kind='openldap'][data-status='needs_credentials']",
+        t,
+    );
+    let id = d.attribute(&card, "data-id").unwrap();
+    let field = d.wait_for(&format!("[data-testid='connection-secret-{id}']"), t);
+    assert_eq!(d.attribute(&field, "type").as_deref(), Some("password"));
+    d.execute(
+        "arguments[0].scrollIntoView({block: 'center'});",
+        json!([{ ELEMENT: card }]),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    d.screenshot(&shots.join("ui-e2e-needs-password.png"));
+    d.type_text(&field, "n3w-bind-secret");
+    d.click(&d.wait_for(&format!("[data-testid='connection-secret-save-{id}']"), t));
+    d.wait_for(
+        &format!("[data-testid='connection'][data-id='{id}'][data-status='ready']"),
+        t,
+    );
+    let note = d.text_of("[data-testid='connection-note']");
+    assert!(note.starts_with("Saved the bind password"), "{note}");
+    let page = d.cmd(reqwest::Method::GET, "/source", None);
+    assert!(
+        !page
+            .as_str()
+            .unwrap_or_default()
+            .contains("n3w-bind-secret"),
+        "the password is nowhere in the page once sent"
+    );
+    // A ready LDAP connection with a bind DN can take its password again at any time.
+    d.click(&d.wait_for(&format!("[data-testid='enter-secret-{id}']"), t));
+    d.wait_for(&format!("[data-testid='connection-secret-{id}']"), t);
 }

@@ -53,7 +53,11 @@ export interface Tenant {
 
 export type SyncType = 'user' | 'admin';
 export type ConnectionKind = 'demo' | 'active_directory' | 'openldap' | 'entra' | 'google' | 'okta' | 'scim';
-export type Schedule = 'scheduled' | 'paused';
+/**
+ * `scheduled`: runs by itself every interval. `paused`: runs only when started. `waiting`: a new sync whose
+ * scheduled runs start only after the admin's first full run (Preview, then Sync Now).
+ */
+export type Schedule = 'scheduled' | 'paused' | 'waiting';
 export type DirectoryStatus = 'never_synced' | 'ok' | 'failed' | 'held' | 'running';
 
 export interface Connection {
@@ -79,6 +83,37 @@ export interface DirectorySummary {
   deletion_threshold_percent: number;
   /** Fixed after the first sync. */
   username_attribute: string;
+  /**
+   * Place in the order of precedence among the syncs of its type (1 first): what two syncs both find
+   * belongs to the one that comes first.
+   */
+  precedence: number;
+  /** Users, groups and admins that this sync and another both find. */
+  conflicts: number;
+}
+
+/** What `directory_add` returns. */
+export interface AddedDirectory {
+  directory_key: string;
+  /** Plain sentences about overlaps with the tenant's other syncs found when adding (empty: none). */
+  conflicts: string[];
+}
+
+/** What `directory_update` changes; absent fields stay as they are. */
+export interface DirectoryPatch {
+  name?: string;
+  groups?: string[];
+  attributes?: Record<string, unknown>;
+  interval_minutes?: number;
+  deletion_threshold_percent?: number;
+  /** New place in the order of precedence among the syncs of its type (1 first). */
+  precedence?: number;
+}
+
+/** What the forms share with the backend, so they never offer more than it accepts (`app_limits`). */
+export interface AppLimits {
+  /** The longest tenant, directory sync or connection name, in characters. */
+  name_max: number;
 }
 
 /** The spec accepted by `directory_add` (the same JSON as `rosterctl directory add --spec`). */
@@ -290,6 +325,10 @@ export interface Counts {
   groups_updated: number;
   groups_deleted: number;
   skipped: number;
+  /** Users, groups or admins that another sync also finds. */
+  conflicts: number;
+  /** Users another sync manages whose membership of this sync's groups changed. */
+  memberships: number;
 }
 
 export type Trigger = 'schedule' | 'manual' | 'individual' | 'api' | 'scim' | 'preview';
@@ -333,21 +372,52 @@ export interface Change {
   reason: string;
 }
 
+/** A skipped entry: `key` is its DN (LDAP) or sign-in name (cloud directories), `name` its display name. */
 export interface EntryError {
   key: string;
+  name?: string;
   message: string;
 }
 
-export interface RunReport extends RunSummary {
+/** A user, group or admin that this sync and another both find, and which of the two keeps it. */
+export interface Conflict {
+  object: ChangeObject;
+  /** Username, group name or admin email. */
+  key: string;
+  /** The other sync's key. */
+  other: string;
+  other_name: string;
+  /** Whether the sync of this report keeps the object (it comes first in the order of precedence). */
+  kept: boolean;
+  /** What happened and what to do, in plain English. */
+  message: string;
+}
+
+export interface RunReport extends Omit<RunSummary, 'run_id'> {
+  /** Null for previews (they are never recorded). */
+  run_id: number | null;
+  /** The first changes (up to 1,000); the rest are read with `run_changes`. */
   changes: Change[];
+  /** How many objects the run changed (or would change). */
+  changes_total: number;
   errors: EntryError[];
+  conflicts: Conflict[];
   held_reason: string | null;
+}
+
+/** A page of a run's change log (`run_changes`). */
+export interface ChangePage {
+  changes: Change[];
+  /** Where the next page starts, or null after the last. */
+  next: number | null;
 }
 
 export type ProgressPhase = 'fetching' | 'planning' | 'applying' | 'done' | 'failed' | 'held';
 
 /** Payload of the `sync-progress` event. */
 export interface SyncProgress {
+  /** The tenant whose run this is: a window shows only its open tenant's runs. */
+  tenant: string;
   directory_key: string;
   run_id: number | null;
   phase: ProgressPhase;
@@ -394,8 +464,11 @@ export interface AdminRow {
 }
 
 export interface Page<T> {
-  total: number;
+  /** Rows matching the query, in all pages. The window asks by offset, and those pages are always counted. */
+  total: number | null;
   rows: T[];
+  /** Where the next page starts (for reading a whole list by key), or null after the last page. */
+  next: string | null;
 }
 
 // A type alias (not an interface) so it is assignable to invoke()'s Record<string, unknown> argument.
@@ -409,6 +482,8 @@ export type Unlisten = () => void;
 
 /** Everything the UI asks of the Rust shell. */
 export interface Backend {
+  app_limits(): Promise<AppLimits>;
+
   tenant_list(): Promise<Tenant[]>;
   tenant_create(args: { name: string }): Promise<Tenant>;
   tenant_switch(args: { id: string }): Promise<Tenant>;
@@ -416,11 +491,17 @@ export interface Backend {
   tenant_delete(args: { id: string }): Promise<null>;
 
   directory_list(): Promise<DirectorySummary[]>;
-  directory_add(args: { spec: DirectorySpec }): Promise<{ directory_key: string }>;
+  directory_add(args: { spec: DirectorySpec }): Promise<AddedDirectory>;
+  directory_update(args: { key: string; patch: DirectoryPatch }): Promise<DirectorySummary>;
   directory_pause(args: { key: string }): Promise<DirectorySummary>;
   directory_resume(args: { key: string }): Promise<DirectorySummary>;
 
   connection_list(): Promise<ConnectionInfo[]>;
+  /**
+   * Enters a connection's secret again (an LDAP bind password, a Google client secret); it goes to the OS
+   * keychain and a connection that needed it is ready again. The secret is only ever this argument.
+   */
+  connection_set_secret(args: { id: string; secret: string }): Promise<ConnectionInfo>;
   connection_test(args: { id: string }): Promise<ConnectionCheck[]>;
   connection_groups(args: { id: string; query: string; limit: number }): Promise<GroupSummary[]>;
   /** "Test connection" for settings that are not saved yet; nothing is stored. */
@@ -442,6 +523,8 @@ export interface Backend {
   sync_user(args: { key: string; username: string }): Promise<RunReport>;
   runs_list(args: { key: string | null; limit: number }): Promise<RunSummary[]>;
   run_detail(args: { run_id: number }): Promise<RunReport>;
+  /** A page of a run's change log from position `from` (0 first). */
+  run_changes(args: { run_id: number; from: number; limit: number }): Promise<ChangePage>;
 
   users_page(args: PageArgs): Promise<Page<UserRow>>;
   groups_page(args: PageArgs): Promise<Page<GroupRow>>;
@@ -469,5 +552,7 @@ export function emptyCounts(): Counts {
     groups_updated: 0,
     groups_deleted: 0,
     skipped: 0,
+    conflicts: 0,
+    memberships: 0,
   };
 }

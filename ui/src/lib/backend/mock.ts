@@ -6,7 +6,12 @@
 
 import {
   emptyCounts,
+  type AddedDirectory,
   type AdminRow,
+  type AppLimits,
+  type ChangePage,
+  type Conflict,
+  type DirectoryPatch,
   type AdminStatus,
   type Backend,
   type Change,
@@ -67,6 +72,7 @@ import {
   searchGroups,
   SPEC_FIELDS,
 } from './mockLdap';
+import { checkName, NAME_MAX } from './mockNames';
 
 export interface MockOptions {
   /** Delay before every command answers, in ms (0 in tests). */
@@ -94,6 +100,8 @@ export const TRASH_SAFETY_LIMIT = 0.1;
 export const TRASH_DAYS = 7;
 
 const MAX_DEMO_USERS = 200_000;
+/** How many changes a report carries; the rest are read page by page (the engine's REPORT_CHANGES). */
+export const REPORT_CHANGES = 1000;
 
 // ---------- deterministic data ----------
 
@@ -213,6 +221,20 @@ interface MDirectory {
   /** The connection's stored settings (never secrets) and, for LDAP, the password "in the keychain". */
   config?: Record<string, unknown>;
   secret?: string;
+  /** Place in the order of precedence among the syncs of its type (1 first). */
+  precedence: number;
+  /** Whether its schedule has started (the admin's first full run, or `first_run` in the spec). */
+  scheduleStarted: boolean;
+  /** The connection's status, for LDAP connections (cloud ones keep theirs on MCloudConnection). */
+  connectionStatus?: ConnectionStatus;
+}
+
+/** An object two syncs both find: the loser reported it, the winner keeps it (store's sync_conflicts). */
+interface MConflict {
+  object: Change['object'];
+  key: string;
+  loser: string;
+  winner: string;
 }
 
 /** A saved cloud connection: settings (never secrets), the stand-in "keychain" spec and the sign-in state. */
@@ -235,12 +257,18 @@ interface TenantState {
   users: MUser[];
   groups: MGroup[];
   admins: MAdmin[];
-  runs: RunReport[];
+  runs: Recorded[];
+  /** Every change of each recorded run (its report carries only the first REPORT_CHANGES). */
+  changeLogs: Map<number, Change[]>;
+  conflicts: MConflict[];
   nextRunId: number;
   nextId: number;
   version: number;
   cache: { version: number; lists: Map<string, unknown[]> };
 }
+
+/** A run the history keeps (previews are never recorded). */
+type Recorded = RunReport & { run_id: number };
 
 interface PlannedOp {
   /** null for bookkeeping that is not a visible change (e.g. stamping last_directory_sync). */
@@ -260,6 +288,8 @@ interface Plan {
   managed: number;
   trashing: number;
   errors: { key: string; message: string }[];
+  /** Objects another sync that comes first manages: left to it. */
+  conflicts: Conflict[];
 }
 
 function fail(code: Code, message: string): CommandError {
@@ -322,6 +352,11 @@ export class MockBackend implements Backend {
     }
   }
 
+  async app_limits(): Promise<AppLimits> {
+    await this.delay();
+    return { name_max: NAME_MAX };
+  }
+
   // ---------- tenants ----------
 
   async tenant_list(): Promise<Tenant[]> {
@@ -370,7 +405,7 @@ export class MockBackend implements Backend {
     return st.directories.map((d) => this.directoryDto(st, d));
   }
 
-  async directory_add({ spec }: { spec: DirectorySpec }): Promise<{ directory_key: string }> {
+  async directory_add({ spec }: { spec: DirectorySpec }): Promise<AddedDirectory> {
     await this.delay();
     const st = this.state();
     const s = spec as Record<string, unknown>;
@@ -378,9 +413,7 @@ export class MockBackend implements Backend {
     if (typeof s.connection === 'string') return this.addCloud(st, s, s.connection);
     const conn = (s.connection ?? {}) as Record<string, unknown>;
     if (conn.kind === 'active_directory' || conn.kind === 'openldap') return this.addLdap(st, s, conn);
-    const name = typeof s.name === 'string' ? s.name.trim() : '';
-    if (!name) throw fail('validation', 'Give the directory sync a name.');
-    if (name.length > 80) throw fail('validation', 'The name is too long. Use at most 80 characters.');
+    const name = checkName('directory sync', s.name);
     const type = s.type ?? 'user';
     if (type !== 'user' && type !== 'admin') {
       throw fail('validation', 'The sync type must be "user" or "admin".');
@@ -400,7 +433,7 @@ export class MockBackend implements Backend {
       throw fail('validation', 'The seed must be a whole number.');
     }
     if (st.directories.some((d) => d.name.toLowerCase() === name.toLowerCase())) {
-      throw fail('conflict', `A directory sync named "${name}" already exists. Choose another name.`);
+      throw fail('conflict', `A directory sync named "${name}" already exists in this tenant. Choose another name. Nothing was added.`);
     }
     const key = this.newKey(st, name);
     const dir: MDirectory = {
@@ -408,7 +441,7 @@ export class MockBackend implements Backend {
       name,
       sync_type: type,
       connection: { id: `conn-${key}`, kind: 'demo', name: `Demo source (seed ${seed})` },
-      schedule: 'scheduled',
+      ...this.newSchedule(st, type, s),
       interval_minutes: 60,
       last_full_sync: null,
       status: 'never_synced',
@@ -420,8 +453,99 @@ export class MockBackend implements Backend {
       scenario: 'normal',
       running: false,
     };
-    st.directories.push(dir);
-    return { directory_key: key };
+    return this.added(st, dir);
+  }
+
+  /** Where a new sync goes: last in its type's order of precedence; paused, or waiting for its first run. */
+  private newSchedule(
+    st: TenantState,
+    type: SyncType,
+    s: Record<string, unknown>,
+  ): Pick<MDirectory, 'schedule' | 'precedence' | 'scheduleStarted' | 'interval_minutes'> {
+    const interval = typeof s.interval_minutes === 'number' ? s.interval_minutes : 30;
+    return {
+      schedule: s.paused === true ? 'paused' : 'scheduled',
+      precedence: st.directories.filter((d) => d.sync_type === type).length + 1,
+      scheduleStarted: s.first_run === 'after_interval' || s.first_run === 'now',
+      interval_minutes: interval,
+    };
+  }
+
+  /** Saves a new sync and says what it shares with the tenant's other syncs (as the backend's `overlaps`). */
+  private added(st: TenantState, d: MDirectory): AddedDirectory {
+    const mine = new Set(this.selection(d).map((g) => g.toLowerCase()));
+    const config = JSON.stringify(this.configOf(d));
+    const conflicts: string[] = [];
+    for (const o of [...st.directories].sort((a, b) => a.precedence - b.precedence)) {
+      if (o.sync_type !== d.sync_type) continue;
+      const sameDirectory =
+        o.connection.id === d.connection.id ||
+        (o.connection.kind === d.connection.kind && JSON.stringify(this.configOf(o)) === config);
+      if (!sameDirectory) continue;
+      const groups = this.selection(o).filter((g) => mine.has(g.toLowerCase()));
+      if (groups.length === 0) continue;
+      const listed = groups.slice(0, 3).join(', ') + (groups.length > 3 ? ` and ${groups.length - 3} more` : '');
+      conflicts.push(
+        `The sync "${o.name}" also selects ${listed}. It comes first in the order of precedence, so the users and groups ` +
+          `both syncs find stay with it and this sync reports them as conflicts. To reverse that, move this sync above "${o.name}".`,
+      );
+    }
+    st.directories.push(d);
+    this.touch(st);
+    return { directory_key: d.directory_key, conflicts };
+  }
+
+  /** The groups a sync selects (admin syncs: the role-mapped groups). */
+  private selection(d: MDirectory): string[] {
+    return this.groupsOf(d).map((g) => g.split(' → ')[0]);
+  }
+
+  private groupsOf(d: MDirectory): string[] {
+    if (d.groups) return [...d.groups];
+    return d.sync_type === 'user' ? ['All Staff', 'Engineering', 'Sales'] : ['Roster Administrators → Administrator'];
+  }
+
+  async directory_update({ key, patch }: { key: string; patch: DirectoryPatch }): Promise<DirectorySummary> {
+    await this.delay();
+    const st = this.state();
+    const d = this.findDirectory(st, key);
+    const known = new Set(['name', 'groups', 'attributes', 'interval_minutes', 'deletion_threshold_percent', 'precedence']);
+    const unknown = Object.keys(patch ?? {}).find((k) => !known.has(k));
+    if (unknown) throw `invalid args \`patch\` for command \`directory_update\`: unknown field \`${unknown}\``;
+    let name = d.name;
+    if (patch.name !== undefined) {
+      name = checkName('directory sync', patch.name);
+      if (st.directories.some((o) => o !== d && o.name.toLowerCase() === name.toLowerCase())) {
+        throw fail('conflict', `A directory sync named "${name}" already exists in this tenant. Choose another name.`);
+      }
+    }
+    if (patch.groups !== undefined && patch.groups.length === 0) throw fail('validation', 'Select at least one group to sync.');
+    if (patch.interval_minutes !== undefined && !(patch.interval_minutes >= 5 && patch.interval_minutes <= 1440)) {
+      throw fail('validation', 'The interval must be between 5 and 1440 minutes.');
+    }
+    if (patch.deletion_threshold_percent !== undefined && patch.deletion_threshold_percent > 100) {
+      throw fail('validation', 'The threshold is a percentage from 0 to 100.');
+    }
+    const order = st.directories.filter((o) => o.sync_type === d.sync_type).sort((a, b) => a.precedence - b.precedence);
+    if (patch.precedence !== undefined && (patch.precedence < 1 || patch.precedence > order.length)) {
+      throw fail(
+        'conflict',
+        `There are ${order.length} syncs of this type: the position must be between 1 and ${order.length}.`,
+      );
+    }
+    d.name = name;
+    if (patch.groups !== undefined) d.groups = [...patch.groups];
+    if (patch.interval_minutes !== undefined) d.interval_minutes = patch.interval_minutes;
+    if (patch.precedence !== undefined) {
+      const rest = order.filter((o) => o !== d);
+      rest.splice(patch.precedence - 1, 0, d);
+      rest.forEach((o, i) => (o.precedence = i + 1));
+      // As the store does: who keeps what is decided again by the next runs.
+      const keys = new Set(rest.map((o) => o.directory_key));
+      st.conflicts = st.conflicts.filter((c) => !keys.has(c.loser));
+    }
+    this.touch(st);
+    return this.directoryDto(st, d);
   }
 
   /**
@@ -429,7 +553,7 @@ export class MockBackend implements Backend {
    * connection settings, groups or roles, the email attribute of admin syncs, then the name's uniqueness).
    * The password goes to a stand-in "keychain"; the stored settings never hold it.
    */
-  private addLdap(st: TenantState, s: Record<string, unknown>, conn: Record<string, unknown>): { directory_key: string } {
+  private addLdap(st: TenantState, s: Record<string, unknown>, conn: Record<string, unknown>): AddedDirectory {
     for (const k of Object.keys(s)) {
       if (!SPEC_FIELDS.has(k)) {
         throw fail('validation', `The directory spec is not valid: unknown field \`${k}\`. The README lists every field.`);
@@ -444,9 +568,7 @@ export class MockBackend implements Backend {
       );
     }
     const type: SyncType = s.type;
-    const name = typeof s.name === 'string' ? s.name.trim() : '';
-    if (!name) throw fail('validation', 'Give the directory sync a name ("name").');
-    if (name.length > 80) throw fail('validation', 'The name is too long. Use at most 80 characters.');
+    const name = checkName('directory sync', s.name);
     const attributes = checkAttributes(s.attributes);
     const c = checkSpecConnection(conn);
     if (type === 'user' && s.roles !== undefined && s.roles !== null) {
@@ -484,13 +606,12 @@ export class MockBackend implements Backend {
     const dns = type === 'user' ? groups : Object.keys(s.roles as Record<string, string>);
     const members = dns.reduce((sum, dn) => sum + (memberCountOf(c, dn) ?? 25), 0);
     const size = type === 'user' ? Math.min(2000, Math.max(5, members)) : Math.min(40, Math.max(2, members));
-    st.directories.push({
+    return this.added(st, {
       directory_key: key,
       name,
       sync_type: type,
       connection: { id: `conn-${st.nextId++}-${key}`, kind: c.kind, name: connName?.trim() || c.servers[0] },
-      schedule: 'scheduled',
-      interval_minutes: 30,
+      ...this.newSchedule(st, type, s),
       last_full_sync: null,
       status: 'never_synced',
       last_run: null,
@@ -504,16 +625,15 @@ export class MockBackend implements Backend {
       usernameAttribute: attributes?.username.trim() ?? (c.kind === 'active_directory' ? 'sAMAccountName' : 'uid'),
       config,
       secret: bind_password,
+      connectionStatus: 'ready',
     });
-    this.touch(st);
-    return { directory_key: key };
   }
 
   /**
    * A sync over a saved cloud connection: `{name, type, connection: "<connection id>", groups | roles}`.
    * Groups are the connection's opaque group ids (checked against the vendor's groups).
    */
-  private addCloud(st: TenantState, s: Record<string, unknown>, connectionId: string): { directory_key: string } {
+  private addCloud(st: TenantState, s: Record<string, unknown>, connectionId: string): AddedDirectory {
     for (const k of Object.keys(s)) {
       if (!SPEC_FIELDS.has(k)) {
         throw fail('validation', `The directory spec is not valid: unknown field \`${k}\`. The README lists every field.`);
@@ -523,9 +643,7 @@ export class MockBackend implements Backend {
       throw fail('validation', 'The directory spec is not valid: "type" must be "user" or "admin".');
     }
     const type: SyncType = s.type;
-    const name = typeof s.name === 'string' ? s.name.trim() : '';
-    if (!name) throw fail('validation', 'Give the directory sync a name ("name").');
-    if (name.length > 80) throw fail('validation', 'The name is too long. Use at most 80 characters.');
+    const name = checkName('directory sync', s.name);
     const c = st.cloud.find((x) => x.id === connectionId);
     if (!c) {
       throw fail('not_found', `There is no saved connection with the id ${connectionId}. Sign in again to create it.`);
@@ -566,13 +684,12 @@ export class MockBackend implements Backend {
       throw fail('conflict', `A directory sync named "${name}" already exists in this tenant. Choose another name.`);
     }
     const key = this.newKey(st, name);
-    st.directories.push({
+    return this.added(st, {
       directory_key: key,
       name,
       sync_type: type,
       connection: { id: c.id, kind: c.kind, name: c.name },
-      schedule: 'scheduled',
-      interval_minutes: 30,
+      ...this.newSchedule(st, type, s),
       last_full_sync: null,
       status: 'never_synced',
       last_run: null,
@@ -585,8 +702,6 @@ export class MockBackend implements Backend {
       groups,
       usernameAttribute: c.kind === 'entra' ? 'userPrincipalName' : c.kind === 'google' ? 'primaryEmail' : 'login',
     });
-    this.touch(st);
-    return { directory_key: key };
   }
 
   private newKey(st: TenantState, name: string): string {
@@ -613,7 +728,7 @@ export class MockBackend implements Backend {
         kind: d.connection.kind,
         name: d.connection.name,
         config: this.configOf(d),
-        status: 'ready',
+        status: d.connectionStatus ?? 'ready',
         authorized_by: null,
         authorized_at: null,
         used_by: [d.name],
@@ -622,6 +737,37 @@ export class MockBackend implements Backend {
     // Cloud connections signed in to but not used by any sync yet.
     for (const c of st.cloud) if (!byId.has(c.id)) byId.set(c.id, this.cloudDto(st, c));
     return [...byId.values()];
+  }
+
+  async connection_set_secret({ id, secret }: { id: string; secret: string }): Promise<ConnectionInfo> {
+    await this.delay();
+    const st = this.state();
+    const cloud = st.cloud.find((c) => c.id === id);
+    const d = cloud ? undefined : this.findConnection(id);
+    const kind = cloud?.kind ?? d?.connection.kind;
+    if (kind !== 'google' && kind !== 'active_directory' && kind !== 'openldap') {
+      const cloudKind = kind === 'entra' || kind === 'okta';
+      throw fail(
+        'validation',
+        `A ${cloud ? vendorName(cloud.spec) : kind === 'demo' ? 'demo directory' : kind} connection keeps no secret to enter: ` +
+          (cloudKind ? 'sign in again with Reauthorize.' : 'it needs none.'),
+      );
+    }
+    if (!secret) throw fail('validation', 'The secret is empty. Type it, or paste it, again.');
+    if (cloud) {
+      cloud.spec = { ...cloud.spec, client_secret: secret } as CloudConnectionSpec;
+      if (cloud.status === 'needs_credentials') cloud.status = 'ready';
+    } else if (d) {
+      for (const o of st.directories) {
+        if (o.connection.id !== id) continue;
+        o.secret = secret;
+        if (o.connectionStatus === 'needs_credentials') o.connectionStatus = 'ready';
+      }
+    }
+    this.touch(st);
+    const listed = (await this.connection_list()).find((c) => c.id === id);
+    if (!listed) throw fail('not_found', `There is no connection with the id ${id}. It may belong to another tenant.`);
+    return listed;
   }
 
   async connection_authorize({ connection }: { connection: CloudConnectionSpec }): Promise<ConnectionInfo> {
@@ -869,6 +1015,18 @@ export class MockBackend implements Backend {
     return clone(r);
   }
 
+  async run_changes({ run_id, from, limit }: { run_id: number; from: number; limit: number }): Promise<ChangePage> {
+    await this.delay();
+    const st = this.state();
+    if (!st.runs.some((x) => x.run_id === run_id)) {
+      throw fail('not_found', `Run ${run_id} was not found. It may belong to another tenant.`);
+    }
+    const all = st.changeLogs.get(run_id) ?? [];
+    const n = Math.min(5000, Math.max(1, limit));
+    const changes = clone(all.slice(from, from + n));
+    return { changes, next: changes.length >= n ? from + changes.length : null };
+  }
+
   // ---------- directory contents ----------
 
   async users_page(args: PageArgs): Promise<Page<UserRow>> {
@@ -877,7 +1035,7 @@ export class MockBackend implements Backend {
     return this.page(args, this.cached(st, `users:${norm(args.query)}`, () => {
       const q = norm(args.query);
       return this.sortedUsers(st).filter((u) => u.status !== 'pending deletion' && matchUser(u, q));
-    }) as MUser[], toUserRow);
+    }) as MUser[], toUserRow, (u) => u.username);
   }
 
   async trash_page(args: PageArgs): Promise<Page<UserRow>> {
@@ -886,7 +1044,7 @@ export class MockBackend implements Backend {
     return this.page(args, this.cached(st, `trash:${norm(args.query)}`, () => {
       const q = norm(args.query);
       return this.sortedUsers(st).filter((u) => u.status === 'pending deletion' && matchUser(u, q));
-    }) as MUser[], toUserRow);
+    }) as MUser[], toUserRow, (u) => u.username);
   }
 
   async groups_page(args: PageArgs): Promise<Page<GroupRow>> {
@@ -912,7 +1070,7 @@ export class MockBackend implements Backend {
           }),
         );
     }) as GroupRow[];
-    return this.page(args, rows, (g) => ({ ...g }));
+    return this.page(args, rows, (g) => ({ ...g }), (g) => g.name);
   }
 
   async admins_page(args: PageArgs): Promise<Page<AdminRow>> {
@@ -924,7 +1082,7 @@ export class MockBackend implements Backend {
         .filter((a) => !q || a.name.toLowerCase().includes(q) || a.email.toLowerCase().includes(q))
         .sort((a, b) => a.name.localeCompare(b.name));
     }) as MAdmin[];
-    return this.page(args, rows, toAdminRow);
+    return this.page(args, rows, toAdminRow, (a) => a.email);
   }
 
   async onSyncProgress(handler: (progress: SyncProgress) => void): Promise<Unlisten> {
@@ -1013,9 +1171,7 @@ export class MockBackend implements Backend {
   }
 
   private checkTenantName(name: string, selfId: string | null): string {
-    const clean = (name ?? '').trim();
-    if (!clean) throw fail('validation', 'Give the tenant a name.');
-    if (clean.length > 60) throw fail('validation', 'The tenant name is too long. Use at most 60 characters.');
+    const clean = checkName('tenant', name);
     if (this.tenants.some((t) => t.tenant.id !== selfId && t.tenant.name.toLowerCase() === clean.toLowerCase())) {
       throw fail('conflict', `A tenant named "${clean}" already exists. Choose another name.`);
     }
@@ -1031,6 +1187,8 @@ export class MockBackend implements Backend {
       groups: [],
       admins: [],
       runs: [],
+      changeLogs: new Map(),
+      conflicts: [],
       nextRunId: 1,
       nextId: 1,
       version: 0,
@@ -1054,23 +1212,22 @@ export class MockBackend implements Backend {
       name: d.name,
       sync_type: d.sync_type,
       connection: { ...d.connection },
-      schedule: d.schedule,
+      // As the backend words it: a sync whose schedule has not started waits for the admin's first run.
+      schedule: d.schedule === 'paused' ? 'paused' : !d.scheduleStarted && !d.last_full_sync ? 'waiting' : 'scheduled',
       interval_minutes: d.interval_minutes,
       last_full_sync: d.last_full_sync,
       status: d.status,
       last_run: d.last_run ? clone(d.last_run) : null,
       user_count,
-      groups: d.groups
-        ? [...d.groups]
-        : d.sync_type === 'user'
-          ? ['All Staff', 'Engineering', 'Sales']
-          : ['Roster Administrators → Administrator'],
+      groups: this.groupsOf(d),
       deletion_threshold_percent: 10,
       username_attribute: d.usernameAttribute ?? (d.connection.kind === 'active_directory' ? 'sAMAccountName' : 'uid'),
+      precedence: d.precedence,
+      conflicts: st.conflicts.filter((c) => c.loser === d.directory_key || c.winner === d.directory_key).length,
     };
   }
 
-  private summaryOf(r: RunReport): RunSummary {
+  private summaryOf(r: Recorded): RunSummary {
     return {
       run_id: r.run_id,
       directory_key: r.directory_key,
@@ -1107,13 +1264,15 @@ export class MockBackend implements Backend {
     ) as MUser[];
   }
 
-  private page<S, T>(args: PageArgs, rows: S[], map: (row: S) => T): Page<T> {
+  private page<S, T>(args: PageArgs, rows: S[], map: (row: S) => T, keyOf: (row: S) => string): Page<T> {
     const { offset, limit } = args;
     if (!Number.isInteger(offset) || offset < 0) throw fail('validation', 'The offset must be zero or more.');
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
       throw fail('validation', 'The page size must be from 1 to 1,000 rows.');
     }
-    return { total: rows.length, rows: rows.slice(offset, offset + limit).map(map) };
+    const slice = rows.slice(offset, offset + limit);
+    const last = slice[slice.length - 1];
+    return { total: rows.length, rows: slice.map(map), next: offset + limit < rows.length && last ? keyOf(last) : null };
   }
 
   // ---------- internals: the sync engine ----------
@@ -1179,6 +1338,7 @@ export class MockBackend implements Backend {
     const counts = emptyCounts();
     const ops: PlannedOp[] = [];
     const errors: Plan['errors'] = [];
+    const conflicts: Conflict[] = [];
     const byName = new Map(st.users.map((u) => [u.username, u]));
     const inSource = new Set<string>();
     const stamp = iso(at);
@@ -1221,11 +1381,19 @@ export class MockBackend implements Backend {
         });
         continue;
       }
-      if (u.directory_key !== null && u.directory_key !== d.directory_key) {
-        counts.skipped++;
-        errors.push({
+      const owner = this.precedingOwner(st, d, u.directory_key);
+      if (owner && u.status !== 'pending deletion') {
+        counts.conflicts++;
+        conflicts.push({
+          object: 'user',
           key: s.username,
-          message: `Skipped: "${s.username}" is managed by ${u.managed_by ?? 'another directory sync'}.`,
+          other: owner.directory_key,
+          other_name: owner.name,
+          kept: false,
+          message:
+            `The sync "${owner.name}" manages this user and comes first in the order of precedence, so this sync leaves the ` +
+            `user's fields and status to it and only keeps its own groups' membership. To manage the user from this sync, ` +
+            `move this sync above "${owner.name}", or select groups that do not overlap.`,
         });
         continue;
       }
@@ -1239,11 +1407,14 @@ export class MockBackend implements Backend {
       let action: Change['action'] | null = null;
       let reason = '';
       let newStatus: UserStatus = u.status;
-      if (u.directory_key === null) {
+      if (u.directory_key !== d.directory_key) {
         action = 'take_over';
         counts.taken_over++;
-        reason = 'A user with the same username already existed; this sync now manages it.';
-        fields.push(field('managed_by', null, d.name));
+        reason =
+          u.managed_by === null
+            ? 'A user with the same username already existed; this sync now manages it.'
+            : `This sync comes first in the order of precedence, so it now manages the user (it was managed by "${u.managed_by}").`;
+        fields.push(field('managed_by', u.managed_by, d.name));
         if (s.status === 'disabled' && u.status !== 'disabled') newStatus = 'disabled';
       } else if (u.status === 'pending deletion') {
         action = 'restore';
@@ -1374,7 +1545,14 @@ export class MockBackend implements Backend {
         }
       }
     }
-    return { ops, counts, managed: managed.length, trashing, errors };
+    return { ops, counts, managed: managed.length, trashing, errors, conflicts };
+  }
+
+  /** The other sync of `d`'s type that manages an object and comes first in the order of precedence, if any. */
+  private precedingOwner(st: TenantState, d: MDirectory, owner: string | null): MDirectory | null {
+    if (owner === null || owner === d.directory_key) return null;
+    const o = st.directories.find((x) => x.directory_key === owner);
+    return o && o.sync_type === d.sync_type && o.precedence < d.precedence ? o : null;
   }
 
   private planAdmins(st: TenantState, d: MDirectory, source: SourceAdmin[], onlyEmail: string | null = null): Plan {
@@ -1385,6 +1563,7 @@ export class MockBackend implements Backend {
     const inSource = new Set<string>();
     const managed = st.admins.filter((a) => a.directory_key === d.directory_key);
     const errors: Plan['errors'] = [];
+    const conflicts: Conflict[] = [];
     for (const s of source) {
       if (only !== null && s.email.toLowerCase() !== only) continue;
       counts.seen++;
@@ -1414,11 +1593,18 @@ export class MockBackend implements Backend {
         });
         continue;
       }
-      if (a.directory_key !== null && a.directory_key !== d.directory_key) {
-        counts.skipped++;
-        errors.push({
+      const owner = this.precedingOwner(st, d, a.directory_key);
+      if (owner) {
+        counts.conflicts++;
+        conflicts.push({
+          object: 'admin',
           key: s.email,
-          message: `Skipped: "${s.email}" is managed by ${a.managed_by ?? 'another directory sync'}.`,
+          other: owner.directory_key,
+          other_name: owner.name,
+          kept: false,
+          message:
+            `The sync "${owner.name}" manages this administrator and comes first in the order of precedence, so this sync ` +
+            `leaves them to it. To manage them from this sync, move this sync above "${owner.name}".`,
         });
         continue;
       }
@@ -1426,16 +1612,19 @@ export class MockBackend implements Backend {
       if (a.name !== s.name) fields.push(field('name', a.name, s.name));
       if (a.role !== s.role) fields.push(field('role', a.role, s.role));
       const target = a;
-      if (a.directory_key === null) {
+      if (a.directory_key !== d.directory_key) {
         counts.taken_over++;
-        fields.push(field('managed_by', null, d.name));
+        fields.push(field('managed_by', a.managed_by, d.name));
         ops.push({
           change: {
             object: 'admin',
             key: s.email,
             action: 'take_over',
             fields,
-            reason: 'An administrator with the same email already existed; this sync now manages it.',
+            reason:
+              a.managed_by === null
+                ? 'An administrator with the same email already existed; this sync now manages it.'
+                : `This sync comes first in the order of precedence, so it now manages the administrator (it was managed by "${a.managed_by}").`,
           },
           apply: () => Object.assign(target, { name: s.name, role: s.role, directory_key: d.directory_key, managed_by: d.name }),
         });
@@ -1467,7 +1656,7 @@ export class MockBackend implements Backend {
         },
       });
     }
-    return { ops, counts, managed: managed.length, trashing, errors };
+    return { ops, counts, managed: managed.length, trashing, errors, conflicts };
   }
 
   private async run(
@@ -1479,7 +1668,8 @@ export class MockBackend implements Backend {
       throw fail('conflict', `"${d.name}" is already syncing. Wait for that run to finish, then try again.`);
     }
     const started = this.now();
-    const run_id = st.nextRunId++;
+    // Previews are never recorded: they have no run id, and the history does not list them.
+    const run_id = opts.dryRun ? null : st.nextRunId++;
     const report: RunReport = {
       run_id,
       directory_key: d.directory_key,
@@ -1491,24 +1681,38 @@ export class MockBackend implements Backend {
       counts: emptyCounts(),
       message: null,
       changes: [],
+      changes_total: 0,
       errors: [],
+      conflicts: [],
       held_reason: null,
     };
-    st.runs.push(report);
+    const recorded = run_id === null ? null : { ...report, run_id };
+    if (recorded) st.runs.push(recorded);
+    /** Every change of the run; the report carries the first REPORT_CHANGES. */
+    let log: Change[] = [];
     const previousStatus = d.status;
     const individual = opts.username !== null;
     d.running = true;
     d.status = 'running';
-    d.last_run = this.summaryOf(report);
+    if (recorded) d.last_run = this.summaryOf(recorded);
+    const tenant = st.tenant.id;
     const progress = (phase: ProgressPhase, done: number, total: number, message: string) =>
-      this.emit({ directory_key: d.directory_key, run_id, phase, done, total, message });
+      this.emit({ tenant, directory_key: d.directory_key, run_id, phase, done, total, message });
 
     const finish = (outcome: Outcome, message: string | null): RunReport => {
       report.outcome = outcome;
       report.message = message;
       report.finished_at = iso(this.now());
+      report.changes_total = log.length;
+      report.changes = log.slice(0, REPORT_CHANGES);
       d.running = false;
-      d.last_run = this.summaryOf(report);
+      // A new sync's schedule starts with the first full run, whatever its outcome (not a preview or one user).
+      if (!opts.dryRun && opts.username === null) d.scheduleStarted = true;
+      if (recorded) {
+        Object.assign(recorded, clone(report), { run_id: recorded.run_id });
+        st.changeLogs.set(recorded.run_id, log);
+        d.last_run = this.summaryOf(recorded);
+      }
       // As in the real store, any recorded run (individual ones too) sets the directory's status.
       if (outcome === 'preview') d.status = previousStatus;
       else if (outcome === 'failed') d.status = 'failed';
@@ -1530,6 +1734,15 @@ export class MockBackend implements Backend {
       const cloud = st.cloud.find((c) => c.id === d.connection.id);
       if (cloud && cloud.status === 'needs_reauthorization') {
         const message = this.reauthorizationError(cloud).message;
+        progress('failed', 0, total, message);
+        return finish('failed', message);
+      }
+      if (d.connectionStatus === 'needs_credentials') {
+        // As the backend says it when the bind password is not in the keychain.
+        const message =
+          `The bind password of the connection "${d.connection.name}" is not in the OS keychain (a tenant import never ` +
+          `carries secrets, or it was removed). Nothing was changed. Enter it again: in the app, Connections → Enter bind ` +
+          `password; or run \`rosterctl connection set-secret ${d.connection.id}\`.`;
         progress('failed', 0, total, message);
         return finish('failed', message);
       }
@@ -1565,8 +1778,9 @@ export class MockBackend implements Backend {
       progress('planning', plan.counts.seen, plan.counts.seen, 'Comparing with the local store…');
       await this.step();
       report.counts = plan.counts;
-      report.changes = changesOf(plan.ops);
+      log = changesOf(plan.ops);
       report.errors = plan.errors;
+      report.conflicts = [...plan.conflicts, ...this.conflictsWon(st, d)];
 
       const overLimit =
         plan.trashing >= 3 && plan.managed > 0 && plan.trashing / plan.managed > TRASH_SAFETY_LIMIT;
@@ -1587,11 +1801,11 @@ export class MockBackend implements Backend {
         return finish('preview', 'Preview only: nothing was changed.');
       }
       if (overLimit && !opts.approve) {
-        progress('held', 0, report.changes.length, 'Held for approval.');
+        progress('held', 0, log.length, 'Held for approval.');
         return finish('held', 'Held for approval: too many users would be removed.');
       }
       const ops = plan.ops;
-      const changed = report.changes.length;
+      const changed = log.length;
       const stepSize = Math.max(1, Math.ceil(ops.length / 10));
       let applied = 0;
       progress('applying', 0, changed, 'Applying changes…');
@@ -1606,6 +1820,11 @@ export class MockBackend implements Backend {
       if (opts.username === null) {
         d.step = nextStep;
         d.last_full_sync = iso(this.now());
+        // The conflicts it left to others are recorded.
+        st.conflicts = [
+          ...st.conflicts.filter((c) => c.loser !== d.directory_key),
+          ...plan.conflicts.map((c) => ({ object: c.object, key: c.key, loser: d.directory_key, winner: c.other })),
+        ];
       }
       const outcome: Outcome = overLimit && opts.approve ? 'approved' : 'succeeded';
       if (outcome === 'approved') {
@@ -1624,10 +1843,33 @@ export class MockBackend implements Backend {
         d.status = 'failed';
         report.outcome = 'failed';
         report.finished_at = iso(this.now());
-        d.last_run = this.summaryOf(report);
+        if (recorded) {
+          Object.assign(recorded, clone(report), { run_id: recorded.run_id });
+          d.last_run = this.summaryOf(recorded);
+        }
       }
       throw e;
     }
+  }
+
+  /** What other syncs found and left to `d` (they come after it), as the store's `conflicts_won`. */
+  private conflictsWon(st: TenantState, d: MDirectory): Conflict[] {
+    return st.conflicts
+      .filter((c) => c.winner === d.directory_key)
+      .flatMap((c) => {
+        const other = st.directories.find((o) => o.directory_key === c.loser);
+        if (!other) return [];
+        return [
+          {
+            object: c.object,
+            key: c.key,
+            other: other.directory_key,
+            other_name: other.name,
+            kept: true,
+            message: `The sync "${other.name}" also finds this ${c.object}; this sync comes first in the order of precedence, so it keeps it.`,
+          },
+        ];
+      });
   }
 
   // ---------- sample data ----------
@@ -1655,6 +1897,8 @@ export class MockBackend implements Backend {
       step: 0,
       scenario: 'shrinks',
       running: false,
+      precedence: 1,
+      scheduleStarted: true,
     };
     const okta: MDirectory = {
       directory_key: 'okta-admins',
@@ -1672,6 +1916,8 @@ export class MockBackend implements Backend {
       step: 0,
       scenario: 'normal',
       running: false,
+      precedence: 1,
+      scheduleStarted: true,
     };
     const entra: MDirectory = {
       directory_key: 'entra-contractors',
@@ -1689,6 +1935,8 @@ export class MockBackend implements Backend {
       step: 0,
       scenario: 'unreachable',
       running: false,
+      precedence: 2,
+      scheduleStarted: true,
     };
     // A Google Workspace sync whose sign-in was revoked: it fails until the connection is reauthorized.
     const google: MDirectory = {
@@ -1707,6 +1955,8 @@ export class MockBackend implements Backend {
       step: 0,
       scenario: 'normal',
       running: false,
+      precedence: 3,
+      scheduleStarted: true,
       groups: ['London office', 'Support'],
       usernameAttribute: 'primaryEmail',
     };
@@ -1797,7 +2047,7 @@ export class MockBackend implements Backend {
     acme.runs.push(this.pastFailure(acme, entra, ago(40)));
     entra.status = 'failed';
     entra.last_run = this.summaryOf(acme.runs[acme.runs.length - 1]);
-    const revoked: RunReport = {
+    const revoked: Recorded = {
       ...this.pastFailure(acme, google, ago(55)),
       message: this.reauthorizationError(acme.cloud[2]).message,
     };
@@ -1838,6 +2088,10 @@ export class MockBackend implements Backend {
       step: 0,
       scenario: 'normal',
       running: false,
+      precedence: 1,
+      scheduleStarted: false,
+      // Imported from another computer: its bind password must be entered again.
+      connectionStatus: 'needs_credentials',
     });
     this.touch(acme);
   }
@@ -1850,7 +2104,7 @@ export class MockBackend implements Backend {
         : this.planAdmins(st, d, this.sourceAdmins(d, step));
     for (const op of plan.ops) op.apply();
     const changes = changesOf(plan.ops);
-    const report: RunReport = {
+    const report: Recorded = {
       run_id: st.nextRunId++,
       directory_key: d.directory_key,
       directory_name: d.name,
@@ -1862,17 +2116,20 @@ export class MockBackend implements Backend {
       message: changes.length
         ? `${changes.length.toLocaleString('en-US')} ${changes.length === 1 ? 'change' : 'changes'} applied.`
         : 'Everything was already up to date.',
-      changes,
+      changes: changes.slice(0, REPORT_CHANGES),
+      changes_total: changes.length,
       errors: plan.errors,
+      conflicts: plan.conflicts,
       held_reason: null,
     };
     st.runs.push(report);
+    st.changeLogs.set(report.run_id, changes);
     d.status = 'ok';
     d.last_full_sync = report.finished_at;
     d.last_run = this.summaryOf(report);
   }
 
-  private pastFailure(st: TenantState, d: MDirectory, at: Date): RunReport {
+  private pastFailure(st: TenantState, d: MDirectory, at: Date): Recorded {
     return {
       run_id: st.nextRunId++,
       directory_key: d.directory_key,
@@ -1884,7 +2141,9 @@ export class MockBackend implements Backend {
       counts: emptyCounts(),
       message: `Could not reach ${d.connection.name}: the connection timed out. Check that the server is running and reachable from this computer, then sync again.`,
       changes: [],
+      changes_total: 0,
       errors: [],
+      conflicts: [],
       held_reason: null,
     };
   }

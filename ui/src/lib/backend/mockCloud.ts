@@ -8,6 +8,7 @@
 // the consent delay. Demo connections need nothing else and always approve.
 
 import type { CloudConnectionSpec, CloudKind, CommandError, EntraCloud, GroupSummary } from './backend';
+import { checkName } from './mockNames';
 
 type Json = Record<string, unknown>;
 
@@ -91,7 +92,7 @@ export function checkCloudSpec(connection: unknown): CloudConnectionSpec {
     throw fail('validation', 'The connection settings are not valid: "demo" must be true or false.');
   }
   const name = str(c, 'name');
-  if (name !== undefined && name.length > 80) throw fail('validation', 'The connection name ("name") is too long. Use at most 80 characters.');
+  if (name !== undefined) checkName('connection', name);
   if (c.demo === true) return { ...(c as unknown as CloudConnectionSpec) };
 
   if (kind === 'entra') {

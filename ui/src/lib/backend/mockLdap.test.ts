@@ -236,7 +236,7 @@ describe('mock directory_add with an LDAP spec', () => {
       await msg(spec({ type: 'admin', groups: undefined, roles: { 'cn=x': 'Help Desk' }, attributes: { username: 'uid' } })),
     ).toMatch(/^Admin syncs match administrators by email/);
     expect(await msg(spec({ roles: { 'cn=x': 'Help Desk' } }))).toMatch(/"roles" is for admin syncs/);
-    expect(await msg(spec({ name: ' ' }))).toMatch(/Give the directory sync a name/);
+    expect(await msg(spec({ name: ' ' }))).toMatch(/A directory sync name must have 1 to 100 characters; this one has 0/);
     expect(await msg(spec({ attributes: { username: ' ' } }))).toMatch(/The username attribute is empty/);
     expect(await msg(spec({ connection: ad({ base_dn: '' }) }))).toMatch(/Give the base DN/);
     expect(await msg({ ...spec(), extra: 1 })).toMatch(/unknown field `extra`/);

@@ -49,6 +49,7 @@ export const SPEC_FIELDS = new Set([
   'interval_minutes',
   'paused',
   'deletion_threshold_percent',
+  'first_run',
 ]);
 const ATTRIBUTE_FIELDS = new Set(['username', 'aliases', 'email', 'realname', 'firstname', 'lastname', 'phones', 'notes', 'custom']);
 

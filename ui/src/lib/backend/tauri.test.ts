@@ -4,6 +4,13 @@ const calls: [string, unknown][] = [];
 vi.mock('@tauri-apps/api/core', () => ({
   invoke: vi.fn(async (cmd: string, args: unknown) => {
     calls.push([cmd, args]);
+    if (cmd === 'tenant_list') {
+      return [
+        { id: 'demo', name: 'Demo', current: true },
+        { id: 'acme', name: 'Acme', current: false },
+      ];
+    }
+    if (cmd === 'tenant_switch') return { id: (args as { id: string }).id, name: 'Acme', current: true };
     return [];
   }),
 }));
@@ -38,11 +45,12 @@ describe('TauriBackend connection commands', () => {
     await b.connection_test_draft({ connection });
     await b.connection_groups_draft({ connection, query: 'eng', limit: 50 });
     expect(calls).toEqual([
-      ['connection_list', {}],
-      ['connection_test', { id: 'conn-1' }],
-      ['connection_groups', { id: 'conn-1', query: 'eng', limit: 50 }],
-      ['connection_test_draft', { connection }],
-      ['connection_groups_draft', { connection, query: 'eng', limit: 50 }],
+      ['tenant_list', {}],
+      ['connection_list', { tenant: 'demo' }],
+      ['connection_test', { tenant: 'demo',  id: 'conn-1' }],
+      ['connection_groups', { tenant: 'demo',  id: 'conn-1', query: 'eng', limit: 50 }],
+      ['connection_test_draft', { tenant: 'demo',  connection }],
+      ['connection_groups_draft', { tenant: 'demo',  connection, query: 'eng', limit: 50 }],
     ]);
   });
 });
@@ -56,9 +64,10 @@ describe('TauriBackend cloud connection commands', () => {
     await b.connection_reauthorize({ id: 'conn-7' });
     await b.consent_cancel();
     expect(calls).toEqual([
-      ['connection_authorize', { connection }],
-      ['connection_authorize', { connection: { kind: 'okta', demo: true } }],
-      ['connection_reauthorize', { id: 'conn-7' }],
+      ['tenant_list', {}],
+      ['connection_authorize', { tenant: 'demo',  connection }],
+      ['connection_authorize', { tenant: 'demo',  connection: { kind: 'okta', demo: true } }],
+      ['connection_reauthorize', { tenant: 'demo',  id: 'conn-7' }],
       ['consent_cancel', {}],
     ]);
   });
@@ -69,5 +78,44 @@ describe('TauriBackend cloud connection commands', () => {
     await b.onConsentProgress((p) => seen.push(p));
     expect(listened).toEqual(['consent-progress']);
     expect(seen).toEqual([{ state: 'waiting', authorization_url: 'http://127.0.0.1:5000/consent', vendor: 'Okta (demo)' }]);
+  });
+});
+
+describe('TauriBackend commands added in issue 9', () => {
+  it('invokes them with the contract\'s names and snake_case argument objects', async () => {
+    const b = new TauriBackend();
+    await b.app_limits();
+    await b.directory_update({ key: 'DS1', patch: { precedence: 2 } });
+    await b.run_changes({ run_id: 7, from: 1000, limit: 1000 });
+    await b.connection_set_secret({ id: 'conn-1', secret: 's3cret' });
+    expect(calls).toEqual([
+      ['app_limits', {}],
+      ['tenant_list', {}],
+      ['directory_update', { tenant: 'demo',  key: 'DS1', patch: { precedence: 2 } }],
+      ['run_changes', { tenant: 'demo',  run_id: 7, from: 1000, limit: 1000 }],
+      ['connection_set_secret', { tenant: 'demo',  id: 'conn-1', secret: 's3cret' }],
+    ]);
+  });
+});
+
+describe('TauriBackend and the open tenant', () => {
+  it('names the tenant the window shows in every tenant command, and follows a switch', async () => {
+    const b = new TauriBackend();
+    await b.directory_list();
+    const switched = await b.tenant_switch({ id: 'acme' });
+    expect(switched.id).toBe('acme');
+    await b.users_page({ query: '', offset: 0, limit: 10 });
+    const listed = await b.tenant_list();
+    await b.tenant_create({ name: 'Other' });
+    expect(calls).toEqual([
+      ['tenant_list', {}],
+      ['directory_list', { tenant: 'demo' }],
+      ['tenant_switch', { id: 'acme' }],
+      ['users_page', { tenant: 'acme', query: '', offset: 0, limit: 10 }],
+      ['tenant_list', {}],
+      ['tenant_create', { name: 'Other' }],
+    ]);
+    // The backend still remembers "demo" in this fake; the window's own choice wins for this window.
+    expect(listed.find((t) => t.current)?.id).toBe('acme');
   });
 });

@@ -4,12 +4,16 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
+  AddedDirectory,
   AdminRow,
+  AppLimits,
   Backend,
+  ChangePage,
   CloudConnectionSpec,
   ConnectionCheck,
   ConnectionInfo,
   ConsentProgress,
+  DirectoryPatch,
   DirectorySpec,
   DirectorySummary,
   GroupRow,
@@ -29,14 +33,35 @@ export const SYNC_PROGRESS_EVENT = 'sync-progress';
 export const CONSENT_PROGRESS_EVENT = 'consent-progress';
 
 export class TauriBackend implements Backend {
-  tenant_list(): Promise<Tenant[]> {
-    return invoke('tenant_list', {});
+  /**
+   * The tenant this window shows. It is the window's state, not the backend's: every command about a tenant
+   * names it, so another window, the SCIM server or the Admin API are never redirected by a switch here.
+   */
+  private tenant: string | null = null;
+
+  /** Invokes a tenant's command, naming the open tenant (the remembered one until the window switches). */
+  private async scoped<T>(cmd: string, args: object): Promise<T> {
+    if (this.tenant === null) await this.tenant_list();
+    return invoke(cmd, { tenant: this.tenant, ...args });
+  }
+
+  app_limits(): Promise<AppLimits> {
+    return invoke('app_limits', {});
+  }
+
+  async tenant_list(): Promise<Tenant[]> {
+    const tenants = await invoke<Tenant[]>('tenant_list', {});
+    const shown = tenants.find((t) => t.id === this.tenant);
+    if (!shown) this.tenant = tenants.find((t) => t.current)?.id ?? null;
+    return tenants.map((t) => ({ ...t, current: t.id === this.tenant }));
   }
   tenant_create(args: { name: string }): Promise<Tenant> {
     return invoke('tenant_create', args);
   }
-  tenant_switch(args: { id: string }): Promise<Tenant> {
-    return invoke('tenant_switch', args);
+  async tenant_switch(args: { id: string }): Promise<Tenant> {
+    const tenant = await invoke<Tenant>('tenant_switch', args);
+    this.tenant = tenant.id;
+    return tenant;
   }
   tenant_rename(args: { id: string; name: string }): Promise<Tenant> {
     return invoke('tenant_rename', args);
@@ -46,67 +71,76 @@ export class TauriBackend implements Backend {
   }
 
   directory_list(): Promise<DirectorySummary[]> {
-    return invoke('directory_list', {});
+    return this.scoped('directory_list', {});
   }
-  directory_add(args: { spec: DirectorySpec }): Promise<{ directory_key: string }> {
-    return invoke('directory_add', args);
+  directory_add(args: { spec: DirectorySpec }): Promise<AddedDirectory> {
+    return this.scoped('directory_add', args);
+  }
+  directory_update(args: { key: string; patch: DirectoryPatch }): Promise<DirectorySummary> {
+    return this.scoped('directory_update', args);
   }
   directory_pause(args: { key: string }): Promise<DirectorySummary> {
-    return invoke('directory_pause', args);
+    return this.scoped('directory_pause', args);
   }
   directory_resume(args: { key: string }): Promise<DirectorySummary> {
-    return invoke('directory_resume', args);
+    return this.scoped('directory_resume', args);
   }
 
   connection_list(): Promise<ConnectionInfo[]> {
-    return invoke('connection_list', {});
+    return this.scoped('connection_list', {});
+  }
+  connection_set_secret(args: { id: string; secret: string }): Promise<ConnectionInfo> {
+    return this.scoped('connection_set_secret', args);
   }
   connection_test(args: { id: string }): Promise<ConnectionCheck[]> {
-    return invoke('connection_test', args);
+    return this.scoped('connection_test', args);
   }
   connection_groups(args: { id: string; query: string; limit: number }): Promise<GroupSummary[]> {
-    return invoke('connection_groups', args);
+    return this.scoped('connection_groups', args);
   }
   connection_test_draft(args: { connection: LdapConnectionSpec }): Promise<ConnectionCheck[]> {
-    return invoke('connection_test_draft', args);
+    return this.scoped('connection_test_draft', args);
   }
   connection_groups_draft(args: { connection: LdapConnectionSpec; query: string; limit: number }): Promise<GroupSummary[]> {
-    return invoke('connection_groups_draft', args);
+    return this.scoped('connection_groups_draft', args);
   }
   connection_authorize(args: { connection: CloudConnectionSpec }): Promise<ConnectionInfo> {
-    return invoke('connection_authorize', args);
+    return this.scoped('connection_authorize', args);
   }
   connection_reauthorize(args: { id: string }): Promise<ConnectionInfo> {
-    return invoke('connection_reauthorize', args);
+    return this.scoped('connection_reauthorize', args);
   }
   consent_cancel(): Promise<null> {
     return invoke('consent_cancel', {});
   }
 
   sync_run(args: { key: string; dry_run: boolean; approve: boolean }): Promise<RunReport> {
-    return invoke('sync_run', args);
+    return this.scoped('sync_run', args);
   }
   sync_user(args: { key: string; username: string }): Promise<RunReport> {
-    return invoke('sync_user', args);
+    return this.scoped('sync_user', args);
   }
   runs_list(args: { key: string | null; limit: number }): Promise<RunSummary[]> {
-    return invoke('runs_list', args);
+    return this.scoped('runs_list', args);
   }
   run_detail(args: { run_id: number }): Promise<RunReport> {
-    return invoke('run_detail', args);
+    return this.scoped('run_detail', args);
+  }
+  run_changes(args: { run_id: number; from: number; limit: number }): Promise<ChangePage> {
+    return this.scoped('run_changes', args);
   }
 
   users_page(args: PageArgs): Promise<Page<UserRow>> {
-    return invoke('users_page', args);
+    return this.scoped('users_page', args);
   }
   groups_page(args: PageArgs): Promise<Page<GroupRow>> {
-    return invoke('groups_page', args);
+    return this.scoped('groups_page', args);
   }
   admins_page(args: PageArgs): Promise<Page<AdminRow>> {
-    return invoke('admins_page', args);
+    return this.scoped('admins_page', args);
   }
   trash_page(args: PageArgs): Promise<Page<UserRow>> {
-    return invoke('trash_page', args);
+    return this.scoped('trash_page', args);
   }
 
   async onSyncProgress(handler: (progress: SyncProgress) => void): Promise<Unlisten> {

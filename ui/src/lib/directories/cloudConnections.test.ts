@@ -3,8 +3,14 @@ import type { ConnectionInfo } from '../backend/backend';
 import { MockBackend } from '../backend/mock';
 import { toUserError } from '../error/userError';
 import {
+  enterSecret,
   isCloudConnection,
   loadCloudConnections,
+  loadConnections,
+  secretOf,
+  toConnectionView,
+  noteAfter,
+  noteFor,
   replaceConnection,
   toCloudConnectionView,
   type CloudConnectionInfo,
@@ -29,6 +35,21 @@ function conn(over: Partial<CloudConnectionInfo> = {}): CloudConnectionInfo {
     ...over,
   };
 }
+
+describe('notes about a connection', () => {
+  it('belong to the state the action left it in: a later change of state drops them', () => {
+    const reauthorized = conn({ status: 'ready', authorized_at: '2026-11-28T20:00:00Z' });
+    const note = noteAfter(reauthorized, 'Reauthorized.');
+    expect(noteFor(note, reauthorized)).toBe('Reauthorized.');
+    expect(noteFor(note, { ...reauthorized, used_by: ['Another sync'] })).toBe('Reauthorized.');
+    // Revoked again (a run found the sign-in refused): the card needs reauthorization, and says only that.
+    expect(noteFor(note, conn({ status: 'needs_reauthorization', authorized_at: '2026-11-28T20:00:00Z' }))).toBeNull();
+    // Someone reauthorized it again elsewhere: not this window's note any more.
+    expect(noteFor(note, conn({ status: 'ready', authorized_at: '2026-11-29T08:00:00Z' }))).toBeNull();
+    expect(noteFor(note, conn({ id: 'conn-other' }))).toBeNull();
+    expect(noteFor(null, reauthorized)).toBeNull();
+  });
+});
 
 describe('cloud connection views', () => {
   it('says who authorized it and when', () => {
@@ -56,7 +77,7 @@ describe('cloud connection views', () => {
       'The sign-in to Google Workspace was revoked or has expired. The directory sync “Google staff” will fail until you ' +
         'reauthorize: choose Reauthorize and approve Roster again in your browser, as an administrator.',
     );
-    expect(toCloudConnectionView(conn({ status: 'needs_credentials' })).explanation).toMatch(/OS keychain/);
+    expect(toCloudConnectionView(conn({ status: 'needs_credentials' })).explanation).toMatch(/a tenant import never carries secrets/);
   });
 
   it('loads only cloud connections, those needing attention first', async () => {
@@ -151,5 +172,72 @@ describe('cloud connections in the mock backend', () => {
     const e = await backend.connection_reauthorize({ id: 'conn-ad' }).catch((x: unknown) => toUserError(x));
     expect(e).toMatchObject({ code: 'validation' });
     expect(await backend.consent_cancel()).toBeNull();
+  });
+});
+
+describe('the Connections list', () => {
+  it('lists cloud and LDAP connections, those needing attention first, and no demo directories', async () => {
+    await backend.tenant_switch({ id: (await backend.tenant_list()).find((t) => t.name === 'Globex')!.id });
+    const globex = await loadConnections(backend);
+    expect(globex.map((c) => [c.kind, c.status])).toEqual([['openldap', 'needs_credentials']]);
+    const acme = (await backend.tenant_list()).find((t) => t.name === 'Acme Corp')!;
+    await backend.tenant_switch({ id: acme.id });
+    const list = await loadConnections(backend);
+    expect(list[0]).toMatchObject({ id: 'conn-google', status: 'needs_reauthorization' });
+    expect(list.map((c) => c.kind).sort()).toEqual(['active_directory', 'entra', 'google', 'okta']);
+  });
+
+  it('offers the secret the backend can take again: a bind password with a bind DN, a Google client secret', () => {
+    const ldap = (config: Record<string, unknown>, status: ConnectionInfo['status'] = 'ready'): ConnectionInfo => ({
+      id: 'conn-ldap',
+      kind: 'openldap',
+      name: 'ldap.example.org',
+      config,
+      status,
+      authorized_by: null,
+      authorized_at: null,
+      used_by: ['Staff'],
+    });
+    expect(secretOf(ldap({ bind_dn: 'cn=roster,dc=example,dc=org' }))).toBe('bind password');
+    expect(secretOf(ldap({}))).toBeNull(); // anonymous bind
+    expect(secretOf(ldap({ bind_dn: 'cn=x', bind_method: 'kerberos' }))).toBeNull();
+    expect(secretOf(conn({ kind: 'google', config: {} }))).toBe('client secret');
+    expect(secretOf(conn({ kind: 'google', config: { demo: true } }))).toBeNull();
+    expect(secretOf(conn({ kind: 'okta' }))).toBeNull();
+
+    const ready = toConnectionView(ldap({ bind_dn: 'cn=roster,dc=example,dc=org' }));
+    expect(ready).toMatchObject({
+      vendor: 'OpenLDAP',
+      detail: 'Signs in as cn=roster,dc=example,dc=org',
+      badge: { label: 'Ready', tone: 'green' },
+      secret: 'bind password',
+      secretNeeded: false,
+      explanation: null,
+    });
+    const needs = toConnectionView(ldap({ bind_dn: 'cn=roster,dc=example,dc=org' }, 'needs_credentials'));
+    expect(needs).toMatchObject({ badge: { label: 'Needs bind password', tone: 'orange' }, attention: true, secretNeeded: true });
+    expect(needs.explanation).toBe(
+      "Roster doesn't have this connection's bind password (a tenant import never carries secrets, or it was removed from " +
+        'the keychain). The directory sync “Staff” will fail until you enter it again below.',
+    );
+    // A Google connection offers its client secret only when it needs it; a ready one signs in as it is.
+    expect(toConnectionView(conn({ kind: 'google', config: {} })).secret).toBeNull();
+    expect(toConnectionView(conn({ kind: 'google', config: {}, status: 'needs_credentials' }))).toMatchObject({
+      secret: 'client secret',
+      secretNeeded: true,
+    });
+  });
+
+  it('enters a bind password again: the connection is ready, and a run works again', async () => {
+    await backend.tenant_switch({ id: (await backend.tenant_list()).find((t) => t.name === 'Globex')!.id });
+    const failed = await backend.sync_run({ key: 'globex-ldap', dry_run: false, approve: false });
+    expect(failed.outcome).toBe('failed');
+    expect(failed.message).toMatch(/Enter it again: in the app, Connections → Enter bind password/);
+    await expect(enterSecret(backend, 'conn-ldap', '')).rejects.toMatchObject({ code: 'validation' });
+    const updated = await enterSecret(backend, 'conn-ldap', 'n3w-secret');
+    expect(updated.status).toBe('ready');
+    expect(JSON.stringify(updated)).not.toContain('n3w-secret');
+    const ok = await backend.sync_run({ key: 'globex-ldap', dry_run: false, approve: false });
+    expect(ok.outcome).toBe('succeeded');
   });
 });

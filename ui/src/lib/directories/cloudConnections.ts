@@ -61,8 +61,8 @@ export function toCloudConnectionView(c: CloudConnectionInfo, timeZone?: string)
       'choose Reauthorize and approve Roster again in your browser, as an administrator.';
   } else if (c.status === 'needs_credentials') {
     explanation =
-      `Roster can't find this connection's saved sign-in in the OS keychain (for example after moving to another computer). ` +
-      `${syncsText(c.used_by)} will fail until you reauthorize it.`;
+      `Roster doesn't have this connection's saved sign-in (a tenant import never carries secrets, or it was removed ` +
+      `from the keychain). ${syncsText(c.used_by)} will fail until you reauthorize it.`;
   }
   return {
     id: c.id,
@@ -91,4 +91,141 @@ export async function loadCloudConnections(backend: Backend): Promise<CloudConne
 /** Replaces one connection (after reauthorizing) without reloading the list. */
 export function replaceConnection(list: CloudConnectionInfo[], updated: ConnectionInfo): CloudConnectionInfo[] {
   return list.map((c) => (c.id === updated.id && isCloudConnection(updated) ? updated : c));
+}
+
+/** A note about something just done to a connection ("Reauthorized…"), and the state it left it in. */
+export interface ConnectionNote {
+  id: string;
+  status: ConnectionStatus;
+  authorized_at: string | null;
+  text: string;
+}
+
+/** The note for a connection as an action left it. */
+export function noteAfter(c: ConnectionInfo, text: string): ConnectionNote {
+  return { id: c.id, status: c.status, authorized_at: c.authorized_at, text };
+}
+
+/**
+ * The note's text, while the connection is still as the action left it: once its status or sign-in changed
+ * (revoked again, reauthorized elsewhere), the note would contradict the card, so it goes.
+ */
+export function noteFor(note: ConnectionNote | null, c: ConnectionInfo): string | null {
+  if (!note || note.id !== c.id || note.status !== c.status || note.authorized_at !== c.authorized_at) return null;
+  return note.text;
+}
+
+// ---------- the Connections list: cloud and LDAP connections ----------
+
+/** Connections the list shows: those with a sign-in or a secret to look after (not demo directories or SCIM). */
+export function isListedConnection(c: ConnectionInfo): boolean {
+  return isCloudKind(c.kind) || c.kind === 'active_directory' || c.kind === 'openldap';
+}
+
+/** The secret the admin can enter again for a connection: an LDAP bind password, a Google client secret. */
+export type SecretKind = 'bind password' | 'client secret';
+
+/**
+ * Which secret a connection keeps that the admin can enter again, if any: the bind password of an LDAP
+ * connection that binds with a DN and password (not anonymous or Kerberos), the client secret of a Google
+ * Workspace connection (not the offline demo). The backend's `connection_set_secret` takes the same two.
+ */
+export function secretOf(c: ConnectionInfo): SecretKind | null {
+  if (c.kind === 'active_directory' || c.kind === 'openldap') {
+    const dn = typeof c.config?.bind_dn === 'string' ? c.config.bind_dn.trim() : '';
+    return dn && c.config?.bind_method !== 'kerberos' ? 'bind password' : null;
+  }
+  if (c.kind === 'google' && !isDemoConnection(c)) return 'client secret';
+  return null;
+}
+
+export interface ConnectionView {
+  id: string;
+  /** "Okta", "Entra ID (demo)", "Active Directory". */
+  vendor: string;
+  name: string;
+  cloud: boolean;
+  /** Cloud: who authorized it and when. LDAP: how it signs in. */
+  detail: string;
+  detailTitle: string | null;
+  badge: { label: string; tone: Tone };
+  attention: boolean;
+  /** Why it needs attention, and what to do (null when it is fine). */
+  explanation: string | null;
+  usedBy: string;
+  /** The secret that can be entered again here, if any. */
+  secret: SecretKind | null;
+  /** The secret field shows without asking: the connection can't work without it. */
+  secretNeeded: boolean;
+}
+
+export function toConnectionView(c: ConnectionInfo, timeZone?: string): ConnectionView {
+  const secret = secretOf(c);
+  if (isCloudConnection(c)) {
+    const v = toCloudConnectionView(c, timeZone);
+    const secretNeeded = secret !== null && c.status === 'needs_credentials';
+    return {
+      id: v.id,
+      vendor: v.vendor,
+      name: v.name,
+      cloud: true,
+      detail: v.authorized,
+      detailTitle: v.authorizedTitle,
+      badge: v.badge,
+      attention: v.attention,
+      explanation: secretNeeded
+        ? `Roster doesn't have this connection's client secret or sign-in (a tenant import never carries secrets, or ` +
+          `they were removed from the keychain). ${syncsText(c.used_by)} will fail until you enter the client secret ` +
+          'below and then choose Reauthorize.'
+        : v.explanation,
+      usedBy: v.usedBy,
+      secret: secretNeeded ? secret : null,
+      secretNeeded,
+    };
+  }
+  const dn = typeof c.config?.bind_dn === 'string' ? c.config.bind_dn : '';
+  const detail =
+    c.config?.bind_method === 'kerberos' ? 'Signs in with Kerberos' : dn ? `Signs in as ${dn}` : 'Anonymous bind';
+  const needs = c.status === 'needs_credentials';
+  return {
+    id: c.id,
+    vendor: CONNECTION_KIND_LABELS[c.kind] ?? c.kind,
+    name: c.name,
+    cloud: false,
+    detail,
+    detailTitle: null,
+    badge: needs ? { label: 'Needs bind password', tone: 'orange' } : c.status === 'ready' ? { label: 'Ready', tone: 'green' } : (CONNECTION_STATUS_BADGES[c.status] ?? { label: c.status, tone: 'grey' }),
+    attention: c.status !== 'ready',
+    explanation: needs
+      ? `Roster doesn't have this connection's bind password (a tenant import never carries secrets, or it was removed ` +
+        `from the keychain). ${syncsText(c.used_by)} will fail until you enter it again below.`
+      : null,
+    usedBy: c.used_by.length ? `Used by ${truncateList(c.used_by)}` : 'Not used by any directory sync yet',
+    secret,
+    secretNeeded: needs && secret !== null,
+  };
+}
+
+const CONNECTION_KIND_LABELS: Partial<Record<string, string>> = {
+  active_directory: 'Active Directory',
+  openldap: 'OpenLDAP',
+};
+
+/** The connections of the list, those needing attention first, then by kind and name. */
+export async function loadConnections(backend: Backend): Promise<ConnectionInfo[]> {
+  const list = (await backend.connection_list()).filter(isListedConnection);
+  return list.sort(
+    (a, b) =>
+      Number(b.status !== 'ready') - Number(a.status !== 'ready') ||
+      a.kind.localeCompare(b.kind) ||
+      a.name.localeCompare(b.name),
+  );
+}
+
+/**
+ * Sends a connection's secret to the backend (to the OS keychain) and returns the updated connection. The
+ * secret is only this call's argument: the caller clears its field before calling.
+ */
+export function enterSecret(backend: Backend, id: string, secret: string): Promise<ConnectionInfo> {
+  return backend.connection_set_secret({ id, secret });
 }

@@ -16,7 +16,7 @@ import type {
   OktaConnectionSpec,
   SyncType,
 } from '../backend/backend';
-import { ADMIN_ROLES, MAX_NAME_LENGTH } from './ldapForm';
+import { ADMIN_ROLES } from './ldapForm';
 
 // ---------- vendors ----------
 
@@ -361,9 +361,6 @@ function oktaProblems(f: OktaForm, add: (field: string, message: string) => void
 export function connectionProblems(form: CloudForm): CloudProblem[] {
   const out: CloudProblem[] = [];
   const add = (field: string, message: string) => out.push({ field, message });
-  if (form.connectionName.trim().length > MAX_NAME_LENGTH) {
-    add('connectionName', `The connection name is too long. Use at most ${MAX_NAME_LENGTH} characters.`);
-  }
   if (form.demo) return out;
   if (form.kind === 'entra') entraProblems(form.entra, add);
   else if (form.kind === 'google') googleProblems(form.google, add);
@@ -550,7 +547,6 @@ export function groupsProblems(type: SyncType, groups: readonly PickedCloudGroup
 export function nameProblems(name: string): CloudProblem[] {
   const n = name.trim();
   if (!n) return [{ field: 'name', message: 'Enter a name for the directory sync.' }];
-  if (n.length > MAX_NAME_LENGTH) return [{ field: 'name', message: `The name is too long. Use at most ${MAX_NAME_LENGTH} characters.` }];
   return [];
 }
 

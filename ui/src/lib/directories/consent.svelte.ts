@@ -83,6 +83,19 @@ export class ConsentFlow {
     }
   }
 
+  /** What the sign-in is for, as last followed (a vendor choice in the wizard). */
+  private scope: string | null = null;
+
+  /**
+   * Follows what the sign-in is for (the wizard's vendor choice). When that changes, how the last sign-in
+   * ended (cancelled, denied…) is about another vendor and is forgotten.
+   */
+  follow(scope: string): void {
+    if (scope === this.scope) return;
+    this.scope = scope;
+    this.reset();
+  }
+
   /** Back to idle (e.g. to try again with other settings). */
   reset(): void {
     if (this.busy) return;

@@ -138,4 +138,21 @@ describe('consentFailure', () => {
       message: 'Something went wrong: socket closed',
     });
   });
+
+  it('forgets how the last sign-in ended once it is for something else (another vendor)', async () => {
+    const backend = new MockBackend({ consentDelayMs: 5_000 });
+    const flow = new ConsentFlow(() => backend);
+    flow.follow('new:entra:demo');
+    const pending = flow.authorize({ kind: 'entra', demo: true });
+    await waiting(flow);
+    await flow.cancel();
+    await pending;
+    expect(flow.phase).toBe('cancelled');
+    flow.follow('new:entra:demo');
+    expect(flow.phase).toBe('cancelled'); // the same choice: still worth saying
+    flow.follow('new:okta:demo');
+    expect(flow.phase).toBe('idle');
+    expect(flow.failure).toBeNull();
+    expect(flow.url).toBeNull();
+  });
 });

@@ -114,7 +114,6 @@ export const ADMIN_ROLES: readonly AdminRoleName[] = [
 
 export const MEMBER_ATTRIBUTES: readonly MemberAttribute[] = ['member', 'uniqueMember', 'memberUid'];
 
-export const MAX_NAME_LENGTH = 80;
 
 export function newConnectionForm(kind: LdapKind = 'active_directory'): ConnectionForm {
   return {
@@ -428,7 +427,6 @@ export function attributesProblems(type: SyncType, a: AttributesForm, name: stri
   }
   const n = name.trim();
   if (!n) add('name', 'Enter a name for the directory sync.');
-  else if (n.length > MAX_NAME_LENGTH) add('name', `The name is too long. Use at most ${MAX_NAME_LENGTH} characters.`);
   return out;
 }
 

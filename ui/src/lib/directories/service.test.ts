@@ -8,8 +8,10 @@ import {
   demoSpec,
   intervalText,
   loadDirectories,
+  moveDirectory,
   replaceDirectory,
   setPaused,
+  syncsOfType,
   toDirectoryView,
 } from './service';
 
@@ -35,6 +37,8 @@ function summary(over: Partial<DirectorySummary> = {}): DirectorySummary {
     groups: ['cn=hr,ou=groups,dc=example,dc=org'],
     deletion_threshold_percent: 10,
     username_attribute: 'sAMAccountName',
+    precedence: 1,
+    conflicts: 0,
     ...over,
   };
 }
@@ -86,14 +90,60 @@ describe('directory view mapping', () => {
     expect(intervalText(1440)).toBe('every day');
   });
 
-  it('maps the mock directories', async () => {
+  it('maps the mock directories: user syncs, then admin syncs, each in their order of precedence', async () => {
     const views = (await loadDirectories(backend)).map((d) => toDirectoryView(d, now));
-    expect(views.map((v) => v.name)).toEqual(['Corporate AD', 'Okta admins', 'Entra contractors', 'Google staff']);
+    expect(views.map((v) => v.name)).toEqual(['Corporate AD', 'Entra contractors', 'Google staff', 'Okta admins']);
     expect(views[0].managed).toBe('250 users');
-    expect(views[1]).toMatchObject({ syncType: 'Admin sync', schedule: 'Paused', connectionKind: 'Okta' });
-    expect(views[2].status.label).toBe('Failed');
-    expect(views[3]).toMatchObject({ connectionKind: 'Google Workspace', status: { label: 'Failed', tone: 'red' } });
-    expect(views[3].lastRunMessage).toMatch(/revoked or has expired/);
+    expect(views[3]).toMatchObject({ syncType: 'Admin sync', schedule: 'Paused', connectionKind: 'Okta' });
+    expect(views[1].status.label).toBe('Failed');
+    expect(views[2]).toMatchObject({ connectionKind: 'Google Workspace', status: { label: 'Failed', tone: 'red' } });
+    expect(views[2].lastRunMessage).toMatch(/revoked or has expired/);
+  });
+
+  it('says when a sync runs by itself: waiting for its first run, due after it was added, or every interval', () => {
+    const waiting = toDirectoryView(summary({ schedule: 'waiting', last_full_sync: null, status: 'never_synced' }), now);
+    expect(waiting.schedule).toBe('Waiting for its first run');
+    expect(waiting.scheduleDetail).toBe('Scheduled runs start after its first run: use Preview, then Sync Now.');
+    const due = toDirectoryView(summary({ schedule: 'scheduled', last_full_sync: null, status: 'never_synced', interval_minutes: 30 }), now);
+    expect(due.schedule).toBe('Scheduled');
+    expect(due.scheduleDetail).toBe('Runs every 30 minutes; the first run is due 30 minutes after it was added (or use Sync Now).');
+    expect(toDirectoryView(summary({ interval_minutes: 60 }), now).scheduleDetail).toBe('Every hour');
+    expect(toDirectoryView(summary({ schedule: 'paused' }), now).scheduleDetail).toBe('On demand only');
+    expect(toDirectoryView(summary({ conflicts: 36 }), now).conflicts).toBe('36 conflicts with other syncs');
+    expect(toDirectoryView(summary({ conflicts: 0 }), now).conflicts).toBeNull();
+  });
+});
+
+describe('order of precedence', () => {
+  it('moves a sync up and down among the syncs of its type, and the others make room', async () => {
+    const place = async () =>
+      Object.fromEntries((await loadDirectories(backend)).map((d) => [d.directory_key, d.precedence]));
+    expect(await place()).toEqual({ 'corporate-ad': 1, 'entra-contractors': 2, 'google-staff': 3, 'okta-admins': 1 });
+    const google = (await loadDirectories(backend)).find((d) => d.directory_key === 'google-staff')!;
+    const list = await moveDirectory(backend, google, -1);
+    expect(list.map((d) => d.directory_key)).toEqual(['corporate-ad', 'google-staff', 'entra-contractors', 'okta-admins']);
+    expect(await place()).toEqual({ 'corporate-ad': 1, 'google-staff': 2, 'entra-contractors': 3, 'okta-admins': 1 });
+    const okta = list.find((d) => d.directory_key === 'okta-admins')!;
+    expect(syncsOfType(list, 'admin')).toBe(1);
+    await expect(moveDirectory(backend, okta, 1)).rejects.toMatchObject({
+      code: 'conflict',
+      message: 'There are 1 syncs of this type: the position must be between 1 and 1.',
+    });
+  });
+
+  it('puts what two syncs both find with the one that comes first, and reports it on both sides', async () => {
+    // Corporate AD comes first; a second sync over the same users leaves them to it.
+    const { directory_key: key } = await backend.directory_add({
+      spec: { name: 'Second AD', type: 'user', connection: { kind: 'demo', seed: 42, users: 250 } },
+    });
+    const second = await backend.sync_run({ key, dry_run: false, approve: false });
+    expect(second.counts.conflicts).toBeGreaterThan(200);
+    expect(second.conflicts.every((c) => !c.kept && c.other_name === 'Corporate AD')).toBe(true);
+    expect(second.conflicts[0].message).toMatch(/^The sync "Corporate AD" manages this user and comes first/);
+    const first = await backend.sync_run({ key: 'corporate-ad', dry_run: true, approve: false });
+    expect(first.conflicts.filter((c) => c.kept)).toHaveLength(second.counts.conflicts);
+    const listed = (await loadDirectories(backend)).find((d) => d.directory_key === key)!;
+    expect(listed.conflicts).toBe(second.counts.conflicts);
   });
 });
 
@@ -109,16 +159,20 @@ describe('demo directories', () => {
   });
 
   it('adds a demo directory that then syncs its users', async () => {
-    const key = await addDemoDirectory(backend, { name: 'Demo directory', users: 300 });
+    const { directory_key: key, conflicts } = await addDemoDirectory(backend, { name: 'Demo directory', users: 300 });
+    expect(conflicts).toEqual([]); // its own demo source: no other sync reads it
     const list = await loadDirectories(backend);
     const added = list.find((d) => d.directory_key === key)!;
-    expect(added).toMatchObject({ name: 'Demo directory', status: 'never_synced', user_count: 0 });
+    expect(added).toMatchObject({ name: 'Demo directory', status: 'never_synced', user_count: 0, schedule: 'waiting', precedence: 4 });
     expect(added.connection.kind).toBe('demo');
     const report = await backend.sync_run({ key, dry_run: false, approve: false });
     expect(report.outcome).toBe('succeeded');
     const after = (await loadDirectories(backend)).find((d) => d.directory_key === key)!;
-    expect(after.status).toBe('ok');
-    expect(after.user_count + report.counts.skipped).toBe(300);
+    expect(after).toMatchObject({ status: 'ok', schedule: 'scheduled' });
+    // Users Corporate AD (first in the order of precedence) already manages stay with it: conflicts, not skips.
+    expect(after.user_count + report.counts.conflicts).toBe(300);
+    expect(report.conflicts).toHaveLength(report.counts.conflicts);
+    expect(after.conflicts).toBe(report.counts.conflicts);
   });
 
   it('rejects a duplicate name with a readable conflict', async () => {

@@ -1,6 +1,7 @@
 // Directory syncs: turning DirectorySummary into what the table shows, and the demo-directory form.
 
 import type {
+  AddedDirectory,
   Backend,
   ConnectionKind,
   DemoDirectorySpec,
@@ -39,9 +40,13 @@ export interface DirectoryView {
   syncType: string;
   connectionKind: string;
   connectionName: string;
-  schedule: 'Scheduled' | 'Paused';
+  schedule: 'Scheduled' | 'Paused' | 'Waiting for its first run';
   paused: boolean;
   interval: string;
+  /** When it runs by itself, in a sentence (or that it doesn't). */
+  scheduleDetail: string;
+  /** "36 conflicts with other syncs", or null. */
+  conflicts: string | null;
   lastFullSync: { relative: string; absolute: string; short: string; iso: string } | null;
   status: { label: string; tone: Tone };
   managed: string;
@@ -54,6 +59,25 @@ export function intervalText(minutes: number): string {
   return minutes === 1 ? 'every minute' : `every ${minutes} minutes`;
 }
 
+/** "30 minutes", "1 hour", "2 days". */
+export function durationText(minutes: number): string {
+  if (minutes > 0 && minutes % 1440 === 0) return plural(minutes / 1440, 'day');
+  if (minutes > 0 && minutes % 60 === 0) return plural(minutes / 60, 'hour');
+  return plural(minutes, 'minute');
+}
+
+/** When a sync runs by itself, as the backend's schedule says. */
+export function scheduleDetail(d: DirectorySummary): string {
+  if (d.schedule === 'paused') return 'On demand only';
+  if (d.schedule === 'waiting') return 'Scheduled runs start after its first run: use Preview, then Sync Now.';
+  if (!d.last_full_sync && !d.last_run) {
+    // Added to start on its own (first_run after_interval): the schedule began when it was added.
+    return `Runs ${intervalText(d.interval_minutes)}; the first run is due ${durationText(d.interval_minutes)} after it was added (or use Sync Now).`;
+  }
+  const every = intervalText(d.interval_minutes);
+  return every.charAt(0).toUpperCase() + every.slice(1);
+}
+
 export function toDirectoryView(d: DirectorySummary, now: Date = new Date()): DirectoryView {
   return {
     key: d.directory_key,
@@ -61,9 +85,11 @@ export function toDirectoryView(d: DirectorySummary, now: Date = new Date()): Di
     syncType: SYNC_TYPE_LABELS[d.sync_type] ?? d.sync_type,
     connectionKind: CONNECTION_LABELS[d.connection.kind] ?? d.connection.kind,
     connectionName: d.connection.name,
-    schedule: d.schedule === 'paused' ? 'Paused' : 'Scheduled',
+    schedule: d.schedule === 'paused' ? 'Paused' : d.schedule === 'waiting' ? 'Waiting for its first run' : 'Scheduled',
     paused: d.schedule === 'paused',
     interval: intervalText(d.interval_minutes),
+    scheduleDetail: scheduleDetail(d),
+    conflicts: d.conflicts > 0 ? `${plural(d.conflicts, 'conflict')} with other syncs` : null,
     lastFullSync: d.last_full_sync
       ? {
           relative: formatRelative(d.last_full_sync, now),
@@ -78,8 +104,28 @@ export function toDirectoryView(d: DirectorySummary, now: Date = new Date()): Di
   };
 }
 
+/** The syncs in the table's order: user syncs, then admin syncs, each in their order of precedence. */
 export async function loadDirectories(backend: Backend): Promise<DirectorySummary[]> {
-  return backend.directory_list();
+  return orderDirectories(await backend.directory_list());
+}
+
+export function orderDirectories(list: DirectorySummary[]): DirectorySummary[] {
+  const type = (d: DirectorySummary) => (d.sync_type === 'user' ? 0 : 1);
+  return [...list].sort((a, b) => type(a) - type(b) || a.precedence - b.precedence || a.name.localeCompare(b.name));
+}
+
+/** How many syncs of each type there are (a sync's place runs from 1 to that). */
+export function syncsOfType(list: readonly DirectorySummary[], type: SyncType): number {
+  return list.filter((d) => d.sync_type === type).length;
+}
+
+/**
+ * Moves a sync one place up (-1) or down (+1) in the order of precedence among the syncs of its type, and
+ * returns the list again (the other syncs' places change too). The backend refuses a place out of range.
+ */
+export async function moveDirectory(backend: Backend, d: DirectorySummary, by: -1 | 1): Promise<DirectorySummary[]> {
+  await backend.directory_update({ key: d.directory_key, patch: { precedence: d.precedence + by } });
+  return loadDirectories(backend);
 }
 
 export const DEMO_MAX_USERS = 200_000;
@@ -107,11 +153,10 @@ export function demoSpec(form: DemoForm): { spec: DemoDirectorySpec } | { proble
 }
 
 /** Adds a demo directory; throws {code:'validation'} for a bad form without calling the backend. */
-export async function addDemoDirectory(backend: Backend, form: DemoForm): Promise<string> {
+export async function addDemoDirectory(backend: Backend, form: DemoForm): Promise<AddedDirectory> {
   const built = demoSpec(form);
   if ('problem' in built) throw { code: 'validation', message: built.problem };
-  const { directory_key } = await backend.directory_add({ spec: built.spec });
-  return directory_key;
+  return backend.directory_add({ spec: built.spec });
 }
 
 /** Pauses or resumes the schedule and returns the updated summary. */

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MockBackend } from '../backend/mock';
 import { debounce, Pager, visibleRange, type PageResult } from './pager';
+import { usersFetcher } from './service';
 
 interface Call {
   query: string;
@@ -164,7 +165,7 @@ describe('Pager', () => {
     const key = (await backend.directory_add({ spec: { name: 'Big', type: 'user', connection: { kind: 'demo', seed: 3, users: 100_000 } } })).directory_key;
     const report = await backend.sync_run({ key, dry_run: false, approve: false });
     const expected = 310 + report.counts.created; // 310 users existed before; taken-over ones are counted once
-    const pager = new Pager((query, offset, limit) => backend.users_page({ query, offset, limit }));
+    const pager = new Pager(usersFetcher(backend));
     await pager.ensure(50_000, 50_030);
     expect(pager.total).toBe(expected);
     expect(expected).toBeGreaterThan(99_000);

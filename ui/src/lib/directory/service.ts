@@ -1,8 +1,8 @@
 // Users / Groups / Administrators / Trash lists: fetchers for the pager and row display strings.
 
-import type { AdminRow, AdminStatus, Backend, GroupRow, UserRow, UserStatus } from '../backend/backend';
+import type { AdminRow, AdminStatus, Backend, GroupRow, Page, UserRow, UserStatus } from '../backend/backend';
 import { formatAbsolute, formatRelative, plural, truncateList, type Tone } from '../format';
-import type { PageFetcher } from './pager';
+import type { PageFetcher, PageResult } from './pager';
 
 export type ListKind = 'users' | 'groups' | 'admins' | 'trash';
 
@@ -110,18 +110,27 @@ export function purgeText(purgeAt: string | null, now: Date = new Date(), timeZo
 
 // ---------- fetchers ----------
 
+/**
+ * A page as the pager keeps it. The lists ask by offset, and the backend counts those pages, so `total` is
+ * always a number here; should it ever be missing, the rows known so far (and one more if a next page
+ * exists) stand in, so the list still grows as it scrolls.
+ */
+export function counted<T>(page: Page<T>, offset: number): PageResult<T> {
+  return { total: page.total ?? offset + page.rows.length + (page.next === null ? 0 : 1), rows: page.rows };
+}
+
 export function usersFetcher(backend: Backend): PageFetcher<UserRow> {
-  return (query, offset, limit) => backend.users_page({ query, offset, limit });
+  return async (query, offset, limit) => counted(await backend.users_page({ query, offset, limit }), offset);
 }
 
 export function trashFetcher(backend: Backend): PageFetcher<UserRow> {
-  return (query, offset, limit) => backend.trash_page({ query, offset, limit });
+  return async (query, offset, limit) => counted(await backend.trash_page({ query, offset, limit }), offset);
 }
 
 export function groupsFetcher(backend: Backend): PageFetcher<GroupRow> {
-  return (query, offset, limit) => backend.groups_page({ query, offset, limit });
+  return async (query, offset, limit) => counted(await backend.groups_page({ query, offset, limit }), offset);
 }
 
 export function adminsFetcher(backend: Backend): PageFetcher<AdminRow> {
-  return (query, offset, limit) => backend.admins_page({ query, offset, limit });
+  return async (query, offset, limit) => counted(await backend.admins_page({ query, offset, limit }), offset);
 }

@@ -43,10 +43,12 @@ function report(over: Partial<RunReport> = {}): RunReport {
       },
       { object: 'group', key: 'Old team', action: 'delete', fields: [{ field: 'description', before: 'Old', after: null }], reason: 'Gone.' },
     ],
+    changes_total: 3,
     errors: [
       { key: 'cn=nouser', message: 'Skipped: the entry has no value for the username attribute "sAMAccountName".' },
       { key: 'dup', message: 'Skipped: another entry in this sync already matched the same Roster user.' },
     ],
+    conflicts: [],
     held_reason: null,
     ...over,
   };
@@ -124,5 +126,54 @@ describe('RunReportPanel', () => {
     expect(pieces(body, 'role="alert"', 'div')).toEqual([message]);
     expect(pieces(body, 'data-testid="no-changes"', 'p')).toEqual(['Nothing was changed.']);
     expect(t).not.toContain('everything was already up to date');
+  });
+
+  it('lists conflicts with who keeps each, and names skipped entries by DN and display name', () => {
+    const r = report({
+      counts: { ...emptyCounts(), seen: 3, conflicts: 2 },
+      errors: [{ key: 'uid=ada,ou=people,dc=example,dc=org', name: 'Ada Chen', message: 'Skipped: no email.' }],
+      conflicts: [
+        {
+          object: 'user',
+          key: 'ben.okafor',
+          other: 'DSOTHER',
+          other_name: 'Contractors',
+          kept: false,
+          message: 'The sync "Contractors" manages this user and comes first in the order of precedence, so this sync leaves the user to it.',
+        },
+        {
+          object: 'group',
+          key: 'Sales',
+          other: 'DSLATER',
+          other_name: 'Later sync',
+          kept: true,
+          message: 'The sync "Later sync" also finds this group; this sync comes first in the order of precedence, so it keeps it.',
+        },
+      ],
+    });
+    const { body } = render(RunReportPanel, { props: { report: r, now } });
+    expect(pieces(body, 'data-testid="run-conflict"', 'li')).toEqual([
+      'User ben.okafor Left to “Contractors” The sync "Contractors" manages this user and comes first in the order of precedence, so this sync leaves the user to it.',
+      'Group Sales Kept by this sync The sync "Later sync" also finds this group; this sync comes first in the order of precedence, so it keeps it.',
+    ]);
+    expect(text(body)).toContain('2 conflicts with other syncs: this sync keeps 1 and leaves 1 to syncs that come first');
+    expect(pieces(body, 'data-testid="run-error"', 'li')).toEqual([
+      'uid=ada,ou=people,dc=example,dc=org (Ada Chen) — Skipped: no email.',
+    ]);
+  });
+
+  it('says how many more changes there are than the report carries, and offers to read them', () => {
+    const many = report({ changes_total: 4321 });
+    const { body } = render(RunReportPanel, { props: { report: many, now, backend: { run_changes: async () => ({ changes: [], next: null }) } } });
+    expect(pieces(body, 'data-testid="more-changes"', 'div')[0]).toMatch(/^…and 4,318 more changes\. Load 1,000 more$/);
+    expect(text(body)).toContain('Changes (4,321)');
+    // A preview is never recorded: there is nothing to read further, and it says where to find them all.
+    const preview = report({ run_id: null, outcome: 'preview', trigger: 'preview', changes_total: 1500 });
+    const p = render(RunReportPanel, { props: { report: preview, now, backend: { run_changes: async () => ({ changes: [], next: null }) } } }).body;
+    expect(pieces(p, 'data-testid="more-changes"', 'div')[0]).toBe(
+      '…and 1,497 more changes. A preview lists the first 3; after Sync Now, the run in Sync History lists them all.',
+    );
+    expect(p).not.toContain('load-more-changes');
+    expect(render(RunReportPanel, { props: { report: report(), now } }).body).not.toContain('more-changes');
   });
 });

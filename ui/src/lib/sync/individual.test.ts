@@ -11,6 +11,7 @@ import {
   syncOne,
   syncOneLabel,
 } from './service';
+import { SyncOneForm } from './syncOne.svelte';
 import { SyncState } from './syncState.svelte';
 
 let backend: MockBackend;
@@ -41,7 +42,9 @@ function report(over: Partial<RunReport> = {}): RunReport {
     counts: emptyCounts(),
     message: null,
     changes: [],
+    changes_total: 0,
     errors: [],
+    conflicts: [],
     held_reason: null,
     ...over,
   };
@@ -128,7 +131,7 @@ describe('syncOne', () => {
     expect(result.report.counts.trashed).toBe(1);
     expect(result.summary).toEqual({ tone: 'ok', text: `Moved user "${leaver.key}" to the trash.` });
     expect(reportTitle(result.report)).toBe('Individual sync finished');
-    expect((await backend.users_page({ query: '', offset: 0, limit: 1 })).total).toBe(total - 1);
+    expect((await backend.users_page({ query: '', offset: 0, limit: 1 })).total).toBe(total! - 1);
     const dir = (await backend.directory_list()).find((d) => d.directory_key === 'corporate-ad')!;
     expect(dir.status).toBe('ok');
     // An individual sync does not count as a full sync.
@@ -282,5 +285,42 @@ describe('SyncState.syncUser', () => {
     const result = await state.syncUser('okta-admins', 'x@acme.example', 'admin');
     expect(result).toMatchObject({ kind: 'problem', code: 'conflict' });
     expect((await full)?.outcome).toBe('succeeded');
+  });
+});
+
+describe('the "Sync one…" form', () => {
+  it('drops a failed message when the input changes, when another action runs, and after a successful run', async () => {
+    const state = new SyncState(backend, { onerror: () => {}, ondatachanged: () => {} });
+    const form = new SyncOneForm(state);
+    expect(form.toggle('corporate-ad')).toBe(true);
+    form.input('nobody.here');
+    await form.submit('corporate-ad', 'user');
+    expect(form.result('corporate-ad')).toEqual({ tone: 'error', text: UNKNOWN_USER });
+
+    // Typing again: the message was about what was sent before.
+    form.input('nobody.her');
+    expect(form.result('corporate-ad')).toBeUndefined();
+
+    // Another action (Sync Now, Preview, Pause…) runs.
+    form.input('nobody.here');
+    await form.submit('corporate-ad', 'user');
+    expect(form.result('corporate-ad')?.tone).toBe('error');
+    form.actionStarted();
+    expect(form.result('corporate-ad')).toBeUndefined();
+
+    // A successful run of a known user replaces it.
+    await form.submit('corporate-ad', 'user');
+    expect(form.result('corporate-ad')?.tone).toBe('error');
+    const { managed } = await corporateAd();
+    form.input(managed[0]);
+    await form.submit('corporate-ad', 'user');
+    expect(form.result('corporate-ad')?.tone).toBe('ok');
+    expect(form.result('corporate-ad')?.text).not.toContain('nobody');
+
+    // Closing and opening another row leaves no message behind either.
+    form.input('nobody.here');
+    await form.submit('corporate-ad', 'user');
+    form.toggle('okta-admins');
+    expect(form.result('corporate-ad')).toBeUndefined();
   });
 });

@@ -69,14 +69,14 @@ describe('running syncs against the mock', () => {
 
     const approved = await runSync(backend, 'corporate-ad', 'approve');
     expect(approved.outcome).toBe('approved');
-    expect((await backend.users_page({ query: '', offset: 0, limit: 1 })).total).toBe(before.total - 40);
+    expect((await backend.users_page({ query: '', offset: 0, limit: 1 })).total).toBe(before.total! - 40);
     const trash = await backend.trash_page({ query: '', offset: 0, limit: 1 });
     expect(trash.total).toBe(8 + 40);
 
-    const { rows, hidden } = changeRows(approved, 10);
+    const { rows, hidden } = changeRows(approved.changes, 10);
     expect(rows).toHaveLength(10);
     expect(hidden).toBe(approved.changes.length - 10);
-    expect(changeRows(approved, 500, 'move to trash').matching).toBe(40);
+    expect(changeRows(approved.changes, 500, 'move to trash').matching).toBe(40);
   });
 
   it('a run that cannot reach its source ends as failed with a message', async () => {
@@ -99,7 +99,7 @@ describe('running syncs against the mock', () => {
     const history = await loadHistory(backend);
     expect(history[0].run_id).toBe(report.run_id);
     for (let i = 1; i < history.length; i++) expect(history[i - 1].started_at >= history[i].started_at).toBe(true);
-    const detail: RunReport = await backend.run_detail({ run_id: report.run_id });
+    const detail: RunReport = await backend.run_detail({ run_id: report.run_id! });
     expect(detail.changes.length).toBe(report.changes.length);
     expect(detail.changes.length).toBeGreaterThan(0);
     expect(await loadHistory(backend, key)).toHaveLength(1);
@@ -108,7 +108,7 @@ describe('running syncs against the mock', () => {
 
 describe('progress', () => {
   const ev = (over: Partial<SyncProgress>): SyncProgress => ({
-    directory_key: 'hr', run_id: 5, phase: 'fetching', done: 0, total: 100, message: '', ...over,
+    tenant: 't1', directory_key: 'hr', run_id: 5, phase: 'fetching', done: 0, total: 100, message: '', ...over,
   });
 
   it('keeps the latest event per directory with a percentage', () => {

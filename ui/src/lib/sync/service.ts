@@ -6,7 +6,9 @@ import type {
   ChangeAction,
   ChangeObject,
   Code,
+  Conflict,
   Counts,
+  EntryError,
   FieldChange,
   Outcome,
   ProgressPhase,
@@ -80,6 +82,8 @@ export const COUNT_LABELS: [keyof Counts, string][] = [
   ['groups_updated', 'groups updated'],
   ['groups_deleted', 'groups deleted'],
   ['skipped', 'skipped'],
+  ['conflicts', 'conflicts with other syncs'],
+  ['memberships', 'memberships updated for other syncs’ users'],
 ];
 
 export interface CountItem {
@@ -107,10 +111,13 @@ export function summaryLine(counts: Counts): string {
 
 /** Number of changes a run made (or would make), from its counts. */
 export function changedCount(counts: Counts): number {
-  return COUNT_LABELS.filter(([k]) => k !== 'seen' && k !== 'skipped').reduce((n, [k]) => n + (counts[k] ?? 0), 0);
+  return COUNT_LABELS.filter(([k]) => k !== 'seen' && k !== 'skipped' && k !== 'conflicts').reduce(
+    (n, [k]) => n + (counts[k] ?? 0),
+    0,
+  );
 }
 
-export function reportTitle(report: RunSummary): string {
+export function reportTitle(report: Pick<RunSummary, 'trigger' | 'outcome'>): string {
   if (report.trigger === 'individual') {
     switch (report.outcome) {
       case 'succeeded':
@@ -178,14 +185,42 @@ export function toChangeRow(c: Change, index: number): ChangeRow {
   };
 }
 
-/** The first `limit` changes as display rows, plus how many were left out. */
-export function changeRows(report: RunReport, limit = 200, filter = ''): { rows: ChangeRow[]; hidden: number; matching: number } {
+/** The first `limit` of the changes read so far as display rows, plus how many were left out. */
+export function changeRows(changes: readonly Change[], limit = 200, filter = ''): { rows: ChangeRow[]; hidden: number; matching: number } {
   const q = filter.trim().toLowerCase();
-  const all = report.changes.map(toChangeRow);
+  const all = changes.map(toChangeRow);
   const matching = q
     ? all.filter((r) => r.key.toLowerCase().includes(q) || r.action.toLowerCase().includes(q) || r.object.toLowerCase().includes(q))
     : all;
   return { rows: matching.slice(0, limit), hidden: Math.max(0, matching.length - limit), matching: matching.length };
+}
+
+export interface ConflictRow {
+  id: string;
+  object: string;
+  key: string;
+  /** Who keeps it: "Kept by this sync" or "Left to “Staff”". */
+  keeper: string;
+  kept: boolean;
+  message: string;
+}
+
+/** A conflict as the report lists it: what, who keeps it, and the backend's explanation. */
+export function toConflictRow(c: Conflict, index: number): ConflictRow {
+  return {
+    id: `${c.object}:${c.key}:${c.other}:${index}`,
+    object: OBJECT_LABELS[c.object] ?? c.object,
+    key: c.key,
+    keeper: c.kept ? 'Kept by this sync' : `Left to “${c.other_name}”`,
+    kept: c.kept,
+    message: c.message,
+  };
+}
+
+/** A skipped entry: its DN or sign-in name, with its display name when it has one. */
+export function entryLabel(e: EntryError): string {
+  const name = e.name?.trim();
+  return name && name !== e.key ? `${e.key} (${name})` : e.key;
 }
 
 // ---------- running ----------

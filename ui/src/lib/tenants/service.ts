@@ -7,8 +7,6 @@ export interface TenantsView {
   current: Tenant | null;
 }
 
-export const MAX_TENANT_NAME = 60;
-
 function view(tenants: Tenant[]): TenantsView {
   const sorted = [...tenants].sort((a, b) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }));
   return { tenants: sorted, current: sorted.find((t) => t.current) ?? null };
@@ -22,7 +20,6 @@ export async function loadTenants(backend: Backend): Promise<TenantsView> {
 export function tenantNameProblem(name: string, tenants: readonly Tenant[], selfId: string | null = null): string | null {
   const clean = name.trim();
   if (!clean) return 'Enter a name for the tenant.';
-  if (clean.length > MAX_TENANT_NAME) return `Use at most ${MAX_TENANT_NAME} characters.`;
   if (tenants.some((t) => t.id !== selfId && t.name.toLowerCase() === clean.toLowerCase())) {
     return `A tenant named "${clean}" already exists.`;
   }

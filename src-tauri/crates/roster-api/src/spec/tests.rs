@@ -5,9 +5,7 @@ use super::*;
 #[test]
 fn the_minimal_demo_spec_parses() {
     let s = parse(r#"{"name": "Demo", "type": "user", "connection": {"kind": "demo", "seed": 7, "users": 300}}"#).unwrap();
-    assert!(
-        matches!(s.connection, ConnectionRef::New(ref c) if c.kind() == ConnectionKind::Demo)
-    );
+    assert!(matches!(s.connection, ConnectionRef::New(ref c) if c.kind() == ConnectionKind::Demo));
     assert_eq!(
         s.first_run,
         FirstRun::Manual,
@@ -23,9 +21,8 @@ fn malformed_specs_say_what_to_fix() {
         "unknown fields are named: {}",
         e.message
     );
-    let e =
-        parse(r#"{"name": "D", "type": "user", "connection": {"kind": "demo", "users": 0}}"#)
-            .unwrap_err();
+    let e = parse(r#"{"name": "D", "type": "user", "connection": {"kind": "demo", "users": 0}}"#)
+        .unwrap_err();
     assert!(e.message.contains("1 to 1,000,000"), "{}", e.message);
     let e = parse("not json").unwrap_err();
     assert_eq!(e.code, crate::error::Code::Validation);
@@ -101,7 +98,10 @@ fn a_cloud_spec_without_groups_is_refused_before_signing_in() {
 
 #[test]
 fn a_byte_order_mark_is_accepted() {
-    assert!(parse("\u{feff}{\"name\": \"Demo\", \"type\": \"user\", \"connection\": {\"kind\": \"demo\"}}").is_ok());
+    assert!(parse(
+        "\u{feff}{\"name\": \"Demo\", \"type\": \"user\", \"connection\": {\"kind\": \"demo\"}}"
+    )
+    .is_ok());
 }
 
 #[test]
@@ -155,9 +155,8 @@ fn names_are_capped_and_free_of_control_characters() {
         ));
         assert!(m.contains("\"name\""), "{bad:?} is refused: {m}");
     }
-    let m = message(
-        r#"{"name":"D","type":"user","connection":{"kind":"demo","name":"bell\u0007"}}"#,
-    );
+    let m =
+        message(r#"{"name":"D","type":"user","connection":{"kind":"demo","name":"bell\u0007"}}"#);
     assert!(m.contains("connection.name"), "{m}");
 }
 
