@@ -173,7 +173,7 @@ const KINDS: [KindInfo; 7] = [
         secrets: &[],
         user_syncs: true,
         admin_syncs: false,
-        available: false,
+        available: true,
         default_attributes: AttributeMap::ldap_default,
         is_group_id: no_id,
     },

@@ -30,6 +30,7 @@ pub mod names;
 mod operators;
 mod runs;
 mod schedule;
+pub mod scim;
 pub mod session;
 pub mod spec;
 mod tenants;
@@ -98,6 +99,8 @@ pub struct Roster {
     events: Arc<dyn EventSink>,
     /// Tenants opened so far in this process, by id: every front door shares one store per tenant.
     open: Mutex<HashMap<String, Arc<OpenTenant>>>,
+    /// Which tenant holds each SCIM integration found so far (directory key -> tenant id).
+    scim_index: Mutex<HashMap<String, String>>,
     running: Mutex<HashSet<(String, String)>>,
     scheduler: Mutex<Option<Arc<Scheduler>>>,
     #[cfg(feature = "demo")]
@@ -133,6 +136,7 @@ impl Roster {
             clock: opts.clock,
             events: opts.events,
             open: Mutex::new(HashMap::new()),
+            scim_index: Mutex::new(HashMap::new()),
             running: Mutex::new(HashSet::new()),
             scheduler: Mutex::new(None),
             #[cfg(feature = "demo")]

@@ -6,7 +6,6 @@
 //! ([`DirectorySpec::read_files`]); every error names the field it is about (`connection.transport`).
 
 use crate::error::{ApiError, Result};
-use crate::kinds::ConnectionKind;
 use crate::names::check_name;
 use roster_core::{AdminRole, AttributeMap, RoleMapping, SyncType};
 use serde::{Deserialize, Serialize};

@@ -86,7 +86,7 @@ impl Roster {
         self.data_dir.join("tenants")
     }
 
-    fn tenant_path(&self, id: &str) -> PathBuf {
+    pub(crate) fn tenant_path(&self, id: &str) -> PathBuf {
         self.tenants_dir().join(format!("{id}.sqlite3"))
     }
 
