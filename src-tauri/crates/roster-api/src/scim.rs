@@ -156,6 +156,8 @@ pub struct ScimDoor {
     pub(crate) tenant: std::sync::Arc<crate::OpenTenant>,
     pub(crate) key: DirectoryKey,
     pub(crate) clock: std::sync::Arc<dyn roster_core::Clock>,
+    /// The integration's SCIM base URL as the client reaches it (for `meta.location` and `$ref`).
+    pub(crate) base_url: String,
 }
 
 impl std::fmt::Debug for ScimDoor {
@@ -176,6 +178,12 @@ impl ScimDoor {
     /// The tenant's id.
     pub fn tenant(&self) -> &str {
         &self.tenant.id
+    }
+
+    /// The door as reached at `origin` (`https://roster.example.com:8742`): locations in answers use it.
+    pub fn at(mut self, origin: &str) -> Self {
+        self.base_url = base_url(origin, self.key.as_str());
+        self
     }
 }
 
@@ -219,6 +227,7 @@ impl Roster {
         }
         Ok(ScimDoor {
             tenant,
+            base_url: base_url("", key),
             key: dk,
             clock: self.clock.clone(),
         })
