@@ -2,8 +2,10 @@
 //! `{origin}/scim/v2/{directory_key}/…`, turned into checked JSON documents, and the documents Roster
 //! answers with.
 //!
-//! What this crate owns: the schema table ([`schema`]); errors and their bodies ([`error`]); filters
-//! ([`filter`]); the discovery documents ([`discovery`]).
+//! What this crate owns: the schema table ([`schema`]); errors and their bodies ([`error`]); POST and
+//! PUT bodies normalised into stored documents ([`resource`]); documents rendered with `id`, `meta` and
+//! members ([`render`]); filters ([`filter`]); list queries, ListResponses and projection ([`query`]); the
+//! discovery documents ([`discovery`]).
 //!
 //! What it must not do: any I/O. No HTTP framework, no SQL, no clock, no logging. The server crate parses
 //! requests and writes responses; the application layer stores documents and calls these functions.
@@ -12,6 +14,9 @@
 pub mod discovery;
 pub mod error;
 pub mod filter;
+pub mod query;
+pub mod render;
+pub mod resource;
 pub mod schema;
 
 pub use discovery::{
@@ -20,4 +25,7 @@ pub use discovery::{
 };
 pub use error::{ScimError, ScimType};
 pub use filter::{Filter, Lookup};
+pub use query::{list_response, project, ListQuery, Projection};
+pub use render::{location, render, render_group, Member, ResourceMeta};
+pub use resource::{group_from_body, user_from_body, GroupBody};
 pub use schema::ResourceKind;

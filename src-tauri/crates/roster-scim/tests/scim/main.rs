@@ -1,8 +1,10 @@
 //! roster-scim against the RFCs' own examples and the requests Okta and Entra ID document sending.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod body;
 mod discovery;
 mod filter;
+mod query;
 
 /// A fixture file's bytes, from `tests/fixtures/`.
 #[allow(dead_code)]
