@@ -882,6 +882,96 @@ fn compare(def: &Attribute, v: &Value, op: CompareOp, lit: &Literal) -> bool {
     }
 }
 
+// ---- PATCH paths.
+
+/// A parsed PATCH `path`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum PatchPath {
+    /// A whole extension: `urn:…:enterprise:2.0:User`.
+    Extension(&'static schema::Schema),
+    /// `attr`, `attr.sub`, `attr[filter]` or `attr[filter].sub`.
+    Attr {
+        /// The attribute, and the sub-attribute if the path names one.
+        r: AttrRef,
+        /// The value filter, whose names are `r.attr`'s sub-attributes.
+        filter: Option<Expr>,
+    },
+}
+
+fn path_error(input: &str, e: ParseError) -> ScimError {
+    ScimError::invalid_path(format!(
+        "Invalid path \"{input}\" at character {}: {}. Paths look like name.givenName, \
+         emails[type eq \"work\"].value or members[value eq \"…\"].",
+        e.pos, e.msg
+    ))
+}
+
+/// Parses a PATCH `path` (RFC 7644 §3.5.2: `attrPath / valuePath [subAttr]`). Errors are 400
+/// `invalidPath`.
+pub(crate) fn parse_path(kind: ResourceKind, input: &str) -> Result<PatchPath, ScimError> {
+    let mut p = Parser::new(input).map_err(|e| path_error(input, e))?;
+    let t = p.next();
+    let Tok::Word(word) = &t.tok else {
+        return Err(path_error(
+            input,
+            ParseError::at(
+                t.pos,
+                format!("expected an attribute name, found {}", describe(&t.tok)),
+            ),
+        ));
+    };
+    let target =
+        schema::resolve(kind, word).map_err(|u| path_error(input, ParseError::at(t.pos, u.0)))?;
+    let path = match target {
+        Target::Extension(s) => PatchPath::Extension(s),
+        Target::Attr(mut r) => {
+            let mut filter = None;
+            if p.peek().tok == Tok::LBracket {
+                let b = p.next();
+                if r.sub.is_some() || !r.attr.multi_valued || r.attr.kind != AttributeType::Complex
+                {
+                    return Err(path_error(
+                        input,
+                        ParseError::at(
+                            b.pos,
+                            format!(
+                                "\"[…]\" selects values of a multi-valued complex attribute; {} is not one",
+                                r.display()
+                            ),
+                        ),
+                    ));
+                }
+                let inner = p
+                    .filter(Scope::Within(r.attr))
+                    .map_err(|e| path_error(input, e))?;
+                p.expect(Tok::RBracket, "\"]\" to close the value filter")
+                    .map_err(|e| path_error(input, e))?;
+                filter = Some(inner);
+                if let Some((sub, pos)) = p.dotted_sub() {
+                    r.sub = Some(r.attr.sub(&sub).ok_or_else(|| {
+                        path_error(
+                            input,
+                            ParseError::at(
+                                pos,
+                                format!("\"{sub}\" is not a sub-attribute of {}", r.attr.name),
+                            ),
+                        )
+                    })?);
+                }
+            }
+            PatchPath::Attr { r, filter }
+        }
+    };
+    let end = p.next();
+    if end.tok != Tok::End {
+        return Err(path_error(
+            input,
+            ParseError::at(end.pos, format!("unexpected {}", describe(&end.tok))),
+        ));
+    }
+    Ok(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 //! answers with.
 //!
 //! What this crate owns: the schema table ([`schema`]); errors and their bodies ([`error`]); POST and
-//! PUT bodies normalised into stored documents ([`resource`]); documents rendered with `id`, `meta` and
+//! PUT bodies normalised into stored documents ([`resource`]); PATCH ([`patch`]); documents rendered with `id`, `meta` and
 //! members ([`render`]); filters ([`filter`]); list queries, ListResponses and projection ([`query`]); the
 //! discovery documents ([`discovery`]).
 //!
@@ -14,6 +14,7 @@
 pub mod discovery;
 pub mod error;
 pub mod filter;
+pub mod patch;
 pub mod query;
 pub mod render;
 pub mod resource;
@@ -25,6 +26,7 @@ pub use discovery::{
 };
 pub use error::{ScimError, ScimType};
 pub use filter::{Filter, Lookup};
+pub use patch::{patch_group, patch_user, GroupPatch, MemberOp};
 pub use query::{list_response, project, ListQuery, Projection};
 pub use render::{location, render, render_group, Member, ResourceMeta};
 pub use resource::{group_from_body, user_from_body, GroupBody};

@@ -276,13 +276,18 @@ fn insert_once(out: &mut Map<String, Value>, name: &str, v: Value) -> Result<(),
 /// The member ids of a group's `members`: each element needs a non-empty `value`; `display`, `$ref` and
 /// `type` are not kept (Roster's memberships point at users by id, and it renders the rest).
 pub(crate) fn member_ids(value: Value) -> Result<Vec<String>, ScimError> {
+    value_ids("members", value)
+}
+
+/// The `value` of each element of a list for the multi-valued attribute `name`, each once.
+pub(crate) fn value_ids(name: &str, value: Value) -> Result<Vec<String>, ScimError> {
     let items = match value {
         Value::Null => return Ok(Vec::new()),
         Value::Array(items) => items,
         single @ Value::Object(_) => vec![single],
         other => {
             return Err(ScimError::invalid_value(format!(
-                "members must be a list of objects such as {{\"value\": \"<user id>\"}}, not {}.",
+                "{name} must be a list of objects such as {{\"value\": \"<id>\"}}, not {}.",
                 json_type(&other)
             )))
         }
@@ -302,7 +307,7 @@ pub(crate) fn member_ids(value: Value) -> Result<Vec<String>, ScimError> {
             }
             _ => {
                 return Err(ScimError::invalid_value(format!(
-                    "members[{i}] needs a \"value\" with the member's user id, such as {{\"value\": \"<user id>\"}}."
+                    "{name}[{i}] needs a non-empty \"value\", such as {{\"value\": \"<id>\"}}."
                 )))
             }
         }
@@ -312,7 +317,7 @@ pub(crate) fn member_ids(value: Value) -> Result<Vec<String>, ScimError> {
 
 /// Normalises an object of attributes from `attrs` (an extension's, or a complex attribute's
 /// sub-attributes); `None` when nothing is left.
-fn normalise_object(
+pub(crate) fn normalise_object(
     attrs: &'static [Attribute],
     path: &str,
     obj: Map<String, Value>,

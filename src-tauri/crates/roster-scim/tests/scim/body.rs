@@ -327,7 +327,7 @@ fn groups_need_a_display_name_and_member_values() {
     .unwrap_err();
     assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
     assert!(
-        e.detail.contains("members[1] needs a \"value\""),
+        e.detail.contains("members[1] needs a non-empty \"value\""),
         "{}",
         e.detail
     );

@@ -4,6 +4,7 @@
 mod body;
 mod discovery;
 mod filter;
+mod patch;
 mod query;
 
 /// A fixture file's bytes, from `tests/fixtures/`.
