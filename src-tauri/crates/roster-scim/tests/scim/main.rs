@@ -5,7 +5,9 @@ mod body;
 mod discovery;
 mod filter;
 mod patch;
+mod properties;
 mod query;
+mod roster;
 
 /// A fixture file's bytes, from `tests/fixtures/`.
 #[allow(dead_code)]
