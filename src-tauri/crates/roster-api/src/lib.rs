@@ -31,6 +31,7 @@ mod operators;
 mod runs;
 mod schedule;
 pub mod scim;
+mod scim_push;
 pub mod session;
 pub mod spec;
 mod tenants;

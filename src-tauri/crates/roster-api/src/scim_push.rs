@@ -129,6 +129,10 @@ fn check_if_match(if_match: Option<&str>, version: i64) -> ScimResult<()> {
     }
 }
 
+fn refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
 /// What a push changed in the replica, to plan into Roster.
 #[derive(Debug, Default)]
 struct Changed {
@@ -143,72 +147,79 @@ impl ScimDoor {
         &self.tenant.store
     }
 
-    fn location(&self, kind: ResourceKind, id: &str) -> String {
-        format!("{}/{}s/{id}", self.base_url, kind.as_str())
-    }
-
-    fn meta(&self, kind: ResourceKind, r: &Resource) -> proto::Meta {
-        proto::Meta {
-            resource_type: kind.as_str().to_string(),
-            created: r.created_at.to_rfc3339(),
-            last_modified: r.modified_at.to_rfc3339(),
-            location: self.location(kind, &r.id),
-            version: etag(r.version),
-        }
-    }
-
-    /// A stored resource as SCIM shows it (with a user's groups or a group's members, unless excluded).
+    /// A stored resource as SCIM shows it: with a user's groups or a group's members when `projection`
+    /// returns them (an `excludedAttributes=members` read never reads member rows).
     fn render(
         &self,
         kind: ResourceKind,
         r: &Resource,
-        attributes: &[String],
-        excluded: &[String],
+        projection: &proto::Projection,
+    ) -> ScimResult<Value> {
+        let full = self.render_full(kind, r, |attr| projection.includes(attr))?;
+        Ok(projection.apply(&full))
+    }
+
+    fn render_full(
+        &self,
+        kind: ResourceKind,
+        r: &Resource,
+        wants: impl Fn(&str) -> bool,
     ) -> ScimResult<Value> {
         let doc = parse_doc(r)?;
-        let meta = self.meta(kind, r);
-        let wanted = |attr: &str| proto::wants(attr, attributes, excluded);
-        let full = match kind {
+        let created = r.created_at.to_rfc3339();
+        let modified = r.modified_at.to_rfc3339();
+        let version = etag(r.version);
+        let meta = proto::ResourceMeta {
+            kind: scim_kind(kind),
+            id: &r.id,
+            created: &created,
+            last_modified: &modified,
+            version: Some(&version),
+        };
+        let base = &self.base_url;
+        Ok(match kind {
             ResourceKind::User => {
-                let groups = if wanted("groups") {
-                    self.store()
+                let mut out = proto::render(base, &doc, &meta);
+                if wants("groups") {
+                    let groups = self
+                        .store()
                         .scim_groups_of(&self.key, &r.id)
-                        .map_err(store_error)?
-                } else {
-                    Vec::new()
-                };
-                proto::render_user(
-                    &r.id,
-                    &doc,
-                    &meta,
-                    groups.into_iter().map(|(id, name)| proto::Member {
-                        href: self.location(ResourceKind::Group, &id),
-                        value: id,
-                        display: name,
-                    }),
-                )
+                        .map_err(store_error)?;
+                    if let (false, Some(obj)) = (groups.is_empty(), out.as_object_mut()) {
+                        // RFC 7643 §4.1.2: read-only, the groups the user is in (all direct here).
+                        let list = groups
+                            .into_iter()
+                            .map(|(id, name)| {
+                                serde_json::json!({
+                                    "value": id,
+                                    "$ref": proto::location(base, proto::ResourceKind::Group, &id),
+                                    "display": name,
+                                    "type": "direct",
+                                })
+                            })
+                            .collect();
+                        obj.insert("groups".into(), Value::Array(list));
+                    }
+                }
+                out
             }
-            ResourceKind::Group => {
-                let members = if wanted("members") {
-                    self.store()
-                        .scim_members(&self.key, &r.id)
-                        .map_err(store_error)?
-                } else {
-                    Vec::new()
-                };
+            ResourceKind::Group if wants("members") => {
+                let members = self
+                    .store()
+                    .scim_members(&self.key, &r.id)
+                    .map_err(store_error)?;
                 proto::render_group(
-                    &r.id,
+                    base,
                     &doc,
                     &meta,
                     members.into_iter().map(|(id, name)| proto::Member {
-                        href: self.location(ResourceKind::User, &id),
                         value: id,
-                        display: name,
+                        display: Some(name),
                     }),
                 )
             }
-        };
-        Ok(proto::project(&full, kind_of(kind), attributes, excluded))
+            ResourceKind::Group => proto::render(base, &doc, &meta),
+        })
     }
 
     /// GET of one resource.
@@ -216,39 +227,28 @@ impl ScimDoor {
         &self,
         kind: ResourceKind,
         id: &str,
-        attributes: &[String],
-        excluded: &[String],
+        projection: &proto::Projection,
     ) -> ScimResult<Value> {
         let r = self
             .store()
             .scim_resource(&self.key, kind, id)
             .map_err(store_error)?
             .ok_or_else(|| not_found(kind, id))?;
-        self.render(kind, &r, attributes, excluded)
+        self.render(kind, &r, projection)
     }
 
     /// GET of a list (or `POST /.search`): filtered, paged by `startIndex` and `count` in the order the
     /// resources were created.
     pub fn list(&self, kind: ResourceKind, q: &proto::ListQuery) -> ScimResult<Value> {
-        let offset = q.start_index.saturating_sub(1);
+        let offset = q.offset();
         let count = q.count;
-        let render = |r: &Resource| self.render(kind, r, &q.attributes, &q.excluded_attributes);
         let (total, page) = match &q.filter {
-            None => {
-                let (total, rows) = self
-                    .store()
-                    .scim_page(&self.key, kind, offset, count)
-                    .map_err(store_error)?;
-                (total, rows)
-            }
+            None => self
+                .store()
+                .scim_page(&self.key, kind, offset, count)
+                .map_err(store_error)?,
+            // An index narrows the candidates; the filter still decides.
             Some(f) => match f.lookup() {
-                Some(l) if l.exact => {
-                    let (total, rows) = self
-                        .store()
-                        .scim_find(&self.key, kind, lookup(&l), offset, count)
-                        .map_err(store_error)?;
-                    (total, rows)
-                }
                 Some(l) => {
                     let (_, rows) = self
                         .store()
@@ -290,12 +290,16 @@ impl ScimDoor {
                 }
             },
         };
-        let resources = page.iter().map(render).collect::<ScimResult<Vec<_>>>()?;
+        let resources = page
+            .iter()
+            .map(|r| self.render(kind, r, &q.projection))
+            .collect::<ScimResult<Vec<_>>>()?;
         Ok(proto::list_response(total, offset + 1, resources))
     }
 
     fn matches(&self, kind: ResourceKind, f: &proto::Filter, r: &Resource) -> ScimResult<bool> {
-        let full = self.render(kind, r, &[], &[])?;
+        // Members are read only for a filter that names them.
+        let full = self.render_full(kind, r, |attr| attr != "members" || f.mentions_members())?;
         Ok(f.matches(&full))
     }
 
@@ -373,7 +377,6 @@ impl ScimDoor {
             group_names.push(r.name.clone());
         }
         batch.removed_groups = changed.removed_groups;
-        let refs = |v: &[String]| v.iter().map(String::as_str).collect::<Vec<_>>();
         let snapshot = p.snapshot(&refs(&external), &refs(&usernames), &refs(&group_names))?;
         let all = p.directories()?;
         let Some(d) = all.iter().find(|d| d.key == self.key) else {
@@ -461,7 +464,7 @@ impl ScimDoor {
             }
             Ok((r, changed))
         })?;
-        self.render(kind, &r, &[], &[])
+        self.render(kind, &r, &proto::Projection::all(scim_kind(kind)))
     }
 
     /// PUT: replaces a user or a group (a group's members with the members given).
@@ -492,7 +495,7 @@ impl ScimDoor {
             }
             Ok((r, changed))
         })?;
-        self.render(kind, &r, &[], &[])
+        self.render(kind, &r, &proto::Projection::all(scim_kind(kind)))
     }
 
     /// Stores `doc` as the new version of `old` (if it differs) and notes what to plan.
@@ -534,11 +537,11 @@ impl ScimDoor {
             let mut changed = Changed::default();
             let r = match kind {
                 ResourceKind::User => {
-                    let new = proto::patch_user(&doc, body)?;
+                    let new = proto::patch_user(id, &doc, body)?;
                     self.updated(p, kind, &old, &new, &mut changed)?
                 }
                 ResourceKind::Group => {
-                    let g = proto::patch_group(&doc, body)?;
+                    let g = proto::patch_group(id, &doc, body)?;
                     let r = self.updated(p, kind, &old, &g.doc, &mut changed)?;
                     for op in g.members {
                         match op {
@@ -573,7 +576,7 @@ impl ScimDoor {
             changed.users.dedup();
             Ok((r, changed))
         })?;
-        self.render(kind, &r, &[], &[])
+        self.render(kind, &r, &proto::Projection::all(scim_kind(kind)))
     }
 
     /// DELETE: a user goes to Roster's trash (restorable for the retention), a group is deleted; either is
@@ -598,19 +601,19 @@ impl ScimDoor {
     }
 }
 
-fn kind_of(kind: ResourceKind) -> proto::ResourceKind {
+fn scim_kind(kind: ResourceKind) -> proto::ResourceKind {
     match kind {
         ResourceKind::User => proto::ResourceKind::User,
         ResourceKind::Group => proto::ResourceKind::Group,
     }
 }
 
-fn lookup<'a>(l: &'a proto::Lookup) -> Lookup<'a> {
-    match &l.attribute {
-        proto::LookupAttribute::Id => Lookup::Id(&l.value),
-        proto::LookupAttribute::Name => Lookup::Name(&l.value),
-        proto::LookupAttribute::ExternalId => Lookup::ExternalId(&l.value),
-        proto::LookupAttribute::Email => Lookup::Email(&l.value),
+fn lookup(l: &proto::Lookup) -> Lookup<'_> {
+    match l {
+        proto::Lookup::Id(v) => Lookup::Id(v),
+        proto::Lookup::UserName(v) | proto::Lookup::DisplayName(v) => Lookup::Name(v),
+        proto::Lookup::ExternalId(v) => Lookup::ExternalId(v),
+        proto::Lookup::Email(v) => Lookup::Email(v),
     }
 }
 

@@ -63,5 +63,5 @@ pub use patch::{patch_group, patch_user, GroupPatch, MemberOp};
 pub use query::{list_response, project, ListQuery, Projection};
 pub use render::{location, render, render_group, Member, ResourceMeta};
 pub use resource::{group_from_body, user_from_body, GroupBody};
-pub use roster::{group_name, user_source};
+pub use roster::{default_attributes, group_name, user_source};
 pub use schema::ResourceKind;

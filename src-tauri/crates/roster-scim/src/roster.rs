@@ -191,3 +191,20 @@ pub fn user_source(id: &str, doc: &Value) -> SourceUser {
 pub fn group_name(doc: &Value) -> &str {
     text(doc, "displayName").unwrap_or("")
 }
+
+/// The attribute map a SCIM integration starts with: username from `userName`, the real name from
+/// `displayName` (else the formatted name), first and last names, the primary (else work, else first)
+/// email, and every phone number.
+pub fn default_attributes() -> roster_core::AttributeMap {
+    roster_core::AttributeMap {
+        username: "userName".into(),
+        aliases: Vec::new(),
+        email: Some("email".into()),
+        realname: Some("realName".into()),
+        firstname: Some("name.givenName".into()),
+        lastname: Some("name.familyName".into()),
+        phones: vec!["phoneNumbers".into()],
+        notes: None,
+        custom: Default::default(),
+    }
+}

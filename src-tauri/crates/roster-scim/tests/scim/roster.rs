@@ -3,7 +3,6 @@
 
 use crate::fixture;
 use roster_core::mapping::map_user;
-use roster_core::AttributeMap;
 use roster_scim::{group_from_body, group_name, patch_user, user_from_body, user_source};
 use serde_json::{json, Value};
 
@@ -158,17 +157,7 @@ fn the_preferred_email_is_primary_then_work_then_first() {
 #[test]
 fn the_default_scim_mapping_reads_these_names() {
     // The map the application layer gives SCIM integrations.
-    let map = AttributeMap {
-        username: "userName".into(),
-        aliases: Vec::new(),
-        email: Some("email".into()),
-        realname: Some("realName".into()),
-        firstname: Some("name.givenName".into()),
-        lastname: Some("name.familyName".into()),
-        phones: vec!["phoneNumbers".into()],
-        notes: None,
-        custom: Default::default(),
-    };
+    let map = roster_scim::default_attributes();
     let entra = user_from_body(&fixture("entra/create-user.json")).unwrap();
     let f = map_user(&map, &user_source("u1", &entra)).unwrap();
     assert_eq!(f.username, "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee");
