@@ -60,9 +60,10 @@ pub struct ConnectionLimits {
     /// Connections served at once (default 256). Further clients wait in the operating system's queue
     /// until one closes.
     pub max_connections: usize,
-    /// Time to send a request's headers, counted from the start of the request or, on a kept-alive
-    /// connection, from the end of the previous response (default 10 s). A client that is half-way
-    /// through its headers gets 408; an idle kept-alive connection is closed.
+    /// Time to send a request's headers, counted from when the server starts waiting for them: on a
+    /// kept-alive connection, from the end of the previous response (default 10 s). Past it the
+    /// connection is closed without an answer (hyper sends none; no front door is known before the
+    /// path is read), which also closes idle kept-alive connections.
     pub header_read_timeout: Duration,
     /// Time to finish the TLS handshake (default 10 s).
     pub tls_handshake_timeout: Duration,

@@ -133,7 +133,8 @@ impl FrontDoors {
     /// The router to give [`crate::Server::start`].
     pub fn router(mut self) -> Router {
         // Longest prefix first, so that the first match is the most specific door.
-        self.doors.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
+        self.doors
+            .sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
         let gate = Arc::new(Gate {
             limiter: self.limits.rate.map(|r| Mutex::new(Limiter::new(r))),
             limits: self.limits,
