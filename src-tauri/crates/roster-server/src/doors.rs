@@ -37,8 +37,8 @@ const DRAIN_BYTES: usize = 8 * 1024 * 1024;
 /// render.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    /// The HTTP status: 404, 405, 408, 413, 429 or 503. The response always carries it, whatever the
-    /// format sets.
+    /// The HTTP status: 400 (a body cut off), 404, 405, 408, 413, 429 or 503. The response always
+    /// carries it, whatever the format sets.
     pub status: StatusCode,
     /// What happened and what to do, in plain English, for the error's message or detail.
     pub detail: String,
