@@ -12,6 +12,8 @@ macro_rules! say {
     }};
 }
 
+mod serve;
+
 /// The same allocator as the desktop app (see `src-tauri/main.rs`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -74,8 +76,9 @@ enum Command {
     /// Tenant settings.
     #[command(subcommand)]
     Settings(SettingsCmd),
-    /// Run scheduled syncs in the background without a window, until Ctrl+C.
-    Serve,
+    /// Serve Roster's HTTP front doors (127.0.0.1:8742 unless told otherwise) and run scheduled syncs,
+    /// without a window, until Ctrl+C.
+    Serve(serve::ServeArgs),
     /// The offline demo of the cloud directories.
     #[command(subcommand)]
     Demo(DemoCmd),
@@ -590,9 +593,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         &data_dir.join("secrets.enc.json"),
     )
     .map_err(ApiError::from)?;
+    let secrets: Arc<dyn roster_api::SecretStore> = Arc::from(secrets);
     let roster = Arc::new(Roster::new(Options {
         data_dir,
-        secrets: Arc::from(secrets),
+        secrets: secrets.clone(),
         clock: Arc::new(roster_api::SystemClock),
         events: Arc::new(roster_api::NoEvents),
     })?);
@@ -1068,21 +1072,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             s.set_retention_days(days)?;
             say!("Users now stay {days} days in the trash.");
         }
-        Command::Serve => {
-            roster.start_scheduler()?;
-            let n = roster.list_tenants()?.len();
-            eprintln!(
-                "Roster is running the scheduled syncs of {n} tenant(s). Press Ctrl+C to stop."
-            );
-            tokio::signal::ctrl_c().await.map_err(|e| {
-                ApiError::new(
-                    roster_api::Code::Unknown,
-                    format!("Cannot wait for Ctrl+C: {e}"),
-                )
-            })?;
-            eprintln!("Stopping…");
-            roster.stop_scheduler().await;
-        }
+        Command::Serve(args) => serve::serve(roster, secrets, args).await?,
         Command::Operator(cmd) => {
             let id = tenant_id(&roster)?;
             let s = roster.session(&id, &caller)?;
