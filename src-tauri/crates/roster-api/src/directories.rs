@@ -457,8 +457,14 @@ impl Session<'_> {
                 "This directory sync is running. Wait for the run to finish, then delete it.",
             ));
         }
+        let connection = t.store.directory(key)?.connection_id;
+        let inbound = crate::scim::scim_flavor(&t.store, &connection)?.is_some();
         t.store.delete_directory(key)?;
         self.roster.unschedule(&t.id, key);
+        if inbound {
+            // A SCIM integration's connection is its own (it only says which client pushes): it goes too.
+            t.store.delete_connection(&connection)?;
+        }
         Ok(())
     }
 }

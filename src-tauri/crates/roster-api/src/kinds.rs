@@ -102,7 +102,7 @@ const KINDS: [KindInfo; 7] = [
         user_syncs: true,
         admin_syncs: true,
         available: true,
-        default_attributes: roster_scim::default_attributes,
+        default_attributes: AttributeMap::ldap_default,
         is_group_id: no_id,
     },
     KindInfo {
@@ -174,7 +174,7 @@ const KINDS: [KindInfo; 7] = [
         user_syncs: true,
         admin_syncs: false,
         available: true,
-        default_attributes: AttributeMap::ldap_default,
+        default_attributes: roster_scim::default_attributes,
         is_group_id: no_id,
     },
 ];

@@ -116,9 +116,10 @@ fn check_if_match(if_match: Option<&str>, version: i64) -> ScimResult<()> {
     let Some(wanted) = if_match else {
         return Ok(());
     };
-    let ok = wanted.split(',').map(str::trim).any(|t| {
-        t == "*" || t == etag(version) || t == format!("\"{version}\"")
-    });
+    let ok = wanted
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == etag(version) || t == format!("\"{version}\""));
     if ok {
         Ok(())
     } else {
@@ -212,9 +213,10 @@ impl ScimDoor {
                     base,
                     &doc,
                     &meta,
-                    members.into_iter().map(|(id, name)| proto::Member {
+                    // By id, $ref and type (RFC 7643 §8.7.1); `display` is read-only and not kept.
+                    members.into_iter().map(|(id, _)| proto::Member {
                         value: id,
-                        display: Some(name),
+                        display: None,
                     }),
                 )
             }
@@ -241,7 +243,53 @@ impl ScimDoor {
     /// resources were created.
     pub fn list(&self, kind: ResourceKind, q: &proto::ListQuery) -> ScimResult<Value> {
         let offset = q.offset();
-        let count = q.count;
+        let (total, resources) = self.matching(kind, q, offset, q.count)?;
+        Ok(proto::list_response(total, offset + 1, resources))
+    }
+
+    /// `POST /.search` at the root (RFC 7644 §3.4.3): users, then groups, paged as one list. A query that
+    /// names attributes only one type has is that type's alone (`None` for the other).
+    pub fn search_all(
+        &self,
+        users: Option<&proto::ListQuery>,
+        groups: Option<&proto::ListQuery>,
+    ) -> ScimResult<Value> {
+        let Some(first) = users.or(groups) else {
+            return Err(ScimError::invalid_filter(
+                "The search names attributes that neither users nor groups have.",
+            ));
+        };
+        let (offset, count) = (first.offset(), first.count);
+        let (user_total, mut resources) = match users {
+            Some(q) => self.matching(ResourceKind::User, q, offset, count)?,
+            None => (0, Vec::new()),
+        };
+        let left = count.saturating_sub(resources.len() as u64);
+        let (group_total, more) = match groups {
+            Some(q) => self.matching(
+                ResourceKind::Group,
+                q,
+                offset.saturating_sub(user_total),
+                left,
+            )?,
+            None => (0, Vec::new()),
+        };
+        resources.extend(more);
+        Ok(proto::list_response(
+            user_total + group_total,
+            offset + 1,
+            resources,
+        ))
+    }
+
+    /// The resources of `kind` that `q`'s filter matches: how many in all, and the page at `offset`.
+    fn matching(
+        &self,
+        kind: ResourceKind,
+        q: &proto::ListQuery,
+        offset: u64,
+        count: u64,
+    ) -> ScimResult<(u64, Vec<Value>)> {
         let (total, page) = match &q.filter {
             None => self
                 .store()
@@ -294,7 +342,7 @@ impl ScimDoor {
             .iter()
             .map(|r| self.render(kind, r, &q.projection))
             .collect::<ScimResult<Vec<_>>>()?;
-        Ok(proto::list_response(total, offset + 1, resources))
+        Ok((total, resources))
     }
 
     fn matches(&self, kind: ResourceKind, f: &proto::Filter, r: &Resource) -> ScimResult<bool> {
@@ -404,7 +452,13 @@ impl ScimDoor {
         Ok(())
     }
 
-    fn taken(&self, p: &Push<'_>, kind: ResourceKind, name: &str, id: Option<&str>) -> ScimResult<()> {
+    fn taken(
+        &self,
+        p: &Push<'_>,
+        kind: ResourceKind,
+        name: &str,
+        id: Option<&str>,
+    ) -> ScimResult<()> {
         if name.is_empty() {
             return Err(ScimError::invalid_value(match kind {
                 ResourceKind::User => "\"userName\" must not be empty.",
@@ -421,7 +475,13 @@ impl ScimDoor {
         }
     }
 
-    fn resource_of(&self, kind: ResourceKind, id: String, doc: &Value, now: roster_core::Timestamp) -> ScimResult<Resource> {
+    fn resource_of(
+        &self,
+        kind: ResourceKind,
+        id: String,
+        doc: &Value,
+        now: roster_core::Timestamp,
+    ) -> ScimResult<Resource> {
         Ok(Resource {
             name: name_of(kind, doc),
             external_id: doc
@@ -489,7 +549,11 @@ impl ScimDoor {
             let r = self.updated(p, kind, &old, &doc, &mut changed)?;
             if let Some(members) = members {
                 let current: Vec<String> = p.members(id)?.into_iter().map(|(u, _)| u).collect();
-                let gone: Vec<String> = current.iter().filter(|u| !members.contains(u)).cloned().collect();
+                let gone: Vec<String> = current
+                    .iter()
+                    .filter(|u| !members.contains(u))
+                    .cloned()
+                    .collect();
                 changed.users.extend(p.remove_members(id, &gone)?);
                 changed.users.extend(p.add_members(id, &members)?);
             }

@@ -92,7 +92,9 @@ fn a_token_opens_its_own_integration_only_and_stops_when_replaced_or_expired() {
     }
 
     // Regenerated: the old token stops at once.
-    let again = acme.regenerate_scim_token(&a.directory_key, ORIGIN).unwrap();
+    let again = acme
+        .regenerate_scim_token(&a.directory_key, ORIGIN)
+        .unwrap();
     assert_eq!(
         r.scim_door(&a.directory_key, &a.token).unwrap_err().code,
         Code::Unauthorized
@@ -103,10 +105,16 @@ fn a_token_opens_its_own_integration_only_and_stops_when_replaced_or_expired() {
     clock.set(Timestamp(T0 + 80 * DAY));
     let listed = acme.scim_integrations(ORIGIN).unwrap();
     assert_eq!(listed[0].token_status, TokenStatus::ExpiresSoon);
-    assert!(listed[0].token_message.as_ref().unwrap().contains("10 days"));
+    assert!(listed[0]
+        .token_message
+        .as_ref()
+        .unwrap()
+        .contains("10 days"));
     clock.set(Timestamp(T0 + 91 * DAY));
     assert_eq!(
-        r.scim_door(&a.directory_key, &again.token).unwrap_err().code,
+        r.scim_door(&a.directory_key, &again.token)
+            .unwrap_err()
+            .code,
         Code::Unauthorized
     );
     assert_eq!(
@@ -138,7 +146,10 @@ fn pushes_become_users_and_groups_and_a_delete_goes_to_the_trash() {
         alice["meta"]["location"],
         format!("{}/Users/{alice_id}", issued.base_url)
     );
-    assert_eq!(status_of(&r, "Acme", "alice@example.org", false).as_deref(), Some("active"));
+    assert_eq!(
+        status_of(&r, "Acme", "alice@example.org", false).as_deref(),
+        Some("active")
+    );
     let dup = door
         .create(ResourceKind::User, &user("ALICE@example.org", "Again"))
         .unwrap_err();
@@ -157,7 +168,8 @@ fn pushes_become_users_and_groups_and_a_delete_goes_to_the_trash() {
         .unwrap();
     let group_id = group["id"].as_str().unwrap().to_string();
     let s = r.session("Acme", &Caller::Local).unwrap();
-    let users = serde_json::to_value(s.users_page("alice", PageAt::Offset(0), 10).unwrap().rows).unwrap();
+    let users =
+        serde_json::to_value(s.users_page("alice", PageAt::Offset(0), 10).unwrap().rows).unwrap();
     assert_eq!(users[0]["groups"], json!(["Engineering"]), "{users}");
 
     // Okta's path-less deactivation disables; the user comes back with active true.
@@ -171,7 +183,10 @@ fn pushes_become_users_and_groups_and_a_delete_goes_to_the_trash() {
         None,
     )
     .unwrap();
-    assert_eq!(status_of(&r, "Acme", "alice@example.org", false).as_deref(), Some("disabled"));
+    assert_eq!(
+        status_of(&r, "Acme", "alice@example.org", false).as_deref(),
+        Some("disabled")
+    );
 
     // Members removed by Entra's form; the group renamed by Okta's.
     door.patch(
@@ -196,7 +211,8 @@ fn pushes_become_users_and_groups_and_a_delete_goes_to_the_trash() {
         .unwrap();
     assert_eq!(got["displayName"], "Platform");
     assert!(got.get("members").is_none(), "{got}");
-    let users = serde_json::to_value(s.users_page("alice", PageAt::Offset(0), 10).unwrap().rows).unwrap();
+    let users =
+        serde_json::to_value(s.users_page("alice", PageAt::Offset(0), 10).unwrap().rows).unwrap();
     assert_eq!(users[0]["groups"], json!([]), "{users}");
 
     // DELETE: to the trash, restorable; the integration answers 404 after it.
@@ -218,8 +234,12 @@ fn pushes_become_users_and_groups_and_a_delete_goes_to_the_trash() {
     let runs = s.list_runs(Some(&issued.directory_key), 10).unwrap();
     assert_eq!(runs.len(), 1, "{runs:?}");
     clock.set(Timestamp(T0 + 120));
-    door.create(ResourceKind::User, &user("bob@example.org", "Bob")).unwrap();
-    assert_eq!(s.list_runs(Some(&issued.directory_key), 10).unwrap().len(), 2);
+    door.create(ResourceKind::User, &user("bob@example.org", "Bob"))
+        .unwrap();
+    assert_eq!(
+        s.list_runs(Some(&issued.directory_key), 10).unwrap().len(),
+        2
+    );
 
     // A SCIM integration is not synced from Roster.
     let e = futures_lite(s.run_sync(
@@ -258,12 +278,19 @@ fn a_user_that_a_sync_coming_first_manages_is_refused_with_its_name_and_nothing_
     let issued = s
         .create_scim_integration("Okta", ScimFlavor::Okta, ORIGIN)
         .unwrap();
-    let door = r.scim_door(&issued.directory_key, &issued.token).unwrap().at(ORIGIN);
+    let door = r
+        .scim_door(&issued.directory_key, &issued.token)
+        .unwrap()
+        .at(ORIGIN);
     let e = door
         .create(ResourceKind::User, &user(&taken, "Someone"))
         .unwrap_err();
     assert_eq!(e.status, 409, "{e:?}");
-    assert!(e.detail.contains("HR directory"), "names the owner: {}", e.detail);
+    assert!(
+        e.detail.contains("HR directory"),
+        "names the owner: {}",
+        e.detail
+    );
     let list = door
         .list(
             ResourceKind::User,
@@ -275,7 +302,10 @@ fn a_user_that_a_sync_coming_first_manages_is_refused_with_its_name_and_nothing_
             .unwrap(),
         )
         .unwrap();
-    assert_eq!(list["totalResults"], 0, "the refused push left nothing: {list}");
+    assert_eq!(
+        list["totalResults"], 0,
+        "the refused push left nothing: {list}"
+    );
 
     // Moved above the demo sync, the integration takes the user over.
     s.update_directory(
@@ -286,7 +316,9 @@ fn a_user_that_a_sync_coming_first_manages_is_refused_with_its_name_and_nothing_
         },
     )
     .unwrap();
-    let ok = door.create(ResourceKind::User, &user(&taken, "Someone")).unwrap();
+    let ok = door
+        .create(ResourceKind::User, &user(&taken, "Someone"))
+        .unwrap();
     assert_eq!(ok["userName"], taken.as_str());
 }
 

@@ -293,7 +293,12 @@ impl Patcher<'_> {
         let value = need_value(op, value)?;
         let attrs = match value {
             Value::Null => return self.extension(Op::Remove, ext, None),
-            Value::Object(o) => normalise_object(ext.attributes, ext.id, o)?,
+            Value::Object(mut o) => {
+                // A client that serialises the extension as a resource of its own sends its `schemas`
+                // too (scim2-tester does); it names the extension, which the path already does.
+                o.retain(|k, _| !k.eq_ignore_ascii_case("schemas"));
+                normalise_object(ext.attributes, ext.id, o)?
+            }
             other => {
                 return Err(ScimError::invalid_value(format!(
                     "{} must be an object of {} attributes, not {}.",

@@ -544,12 +544,14 @@ pub static USER: Schema = Schema {
 // ---- Group (RFC 7643 §4.2).
 
 // §8.7.1 lists value, $ref and type; `display` is the common sub-attribute of §2.4, sent by Okta and shown in
-// the RFC's own group example (§8.4).
+// the RFC's own group example (§8.4). Roster keeps memberships by id only, so `display` is read-only (a
+// client's own is ignored, as RFC 7643 §2.2 asks) and members come back with value, $ref and type, as
+// §8.7.1 lists them.
 const MEMBER_SUBS: &[Attribute] = &[
     string("value", "The id of the member.").mutability(Mutability::Immutable),
     reference("$ref", &["User", "Group"], "The URI of the member.")
         .mutability(Mutability::Immutable),
-    string("display", "The member's display name.").mutability(Mutability::Immutable),
+    string("display", "Not kept: members are kept by id.").mutability(Mutability::ReadOnly),
     string("type", "The kind of member. Roster's groups hold users.")
         .canonical(&["User", "Group"])
         .mutability(Mutability::Immutable),

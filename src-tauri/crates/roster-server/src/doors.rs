@@ -69,7 +69,7 @@ pub struct RequestLimits {
     /// The largest request body accepted (default [`DEFAULT_MAX_BODY_BYTES`], 1 MiB); larger ones get
     /// 413.
     pub max_body_bytes: usize,
-    /// Requests per credential (default 50 a second, bursts of 100); `None` for no limit. Past it: 429
+    /// Requests per credential (default 500 a second, bursts of 1,000: far above what Okta or Entra ID send, low enough that a runaway client cannot keep a laptop busy); `None` for no limit. Past it: 429
     /// with `Retry-After`. The credential is the `Authorization` header (for `Basic`, its user name only,
     /// since Duo's HMAC signatures change with every request), else the client's IP address; only its
     /// SHA-256 is kept.
@@ -85,7 +85,7 @@ impl Default for RequestLimits {
     fn default() -> Self {
         RequestLimits {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            rate: Some(RateLimit::per_second(50, 100)),
+            rate: Some(RateLimit::per_second(500, 1000)),
             body_timeout: Duration::from_secs(30),
             handler_timeout: Duration::from_secs(30),
         }

@@ -6,11 +6,13 @@
 //! keeps, its key in the secret store); the limits every request passes ([`RequestLimits`]: body size,
 //! rate per credential, timeouts) and every connection ([`ConnectionLimits`]); the assembly of front doors
 //! into one router ([`FrontDoors`]), each rendering refusals in its own [`ErrorFormat`]; and the saved
-//! [`ServerSettings`] with the public [`ServerSettings::origin`].
+//! [`ServerSettings`] with the public [`ServerSettings::origin`]; and the front doors themselves, each a thin
+//! adapter over `roster-api` in a module of its own ([`scim`]).
 //!
-//! What it must not do: know any protocol's routes or error bodies (front doors bring their own), hold
-//! business rules or SQL (handlers call `roster-api`), serve plain HTTP beyond loopback, or put a private
-//! key anywhere but the secret store (never in the data directory, logs or errors).
+//! What it must not do: mix the doors (the listener and limits know no protocol's routes or error bodies:
+//! each door brings its own), hold business rules or SQL (handlers call `roster-api`), serve plain HTTP
+//! beyond loopback, or put a private key anywhere but the secret store (never in the data directory, logs
+//! or errors).
 //!
 //! How to add a front door: write its routes (full paths under one prefix) and an [`ErrorFormat`], then
 //! add one `.door(prefix, routes, format)` where the app assembles its [`FrontDoors`]
@@ -38,6 +40,7 @@ mod files;
 mod generated;
 pub mod health;
 mod rate;
+pub mod scim;
 mod server;
 mod settings;
 mod tls;

@@ -12,6 +12,7 @@ macro_rules! say {
     }};
 }
 
+mod scim_cmd;
 mod serve;
 
 /// The same allocator as the desktop app (see `src-tauri/main.rs`).
@@ -88,6 +89,9 @@ enum Command {
     /// Custom roles.
     #[command(subcommand)]
     Role(RoleCmd),
+    /// SCIM integrations: Okta or any SCIM 2.0 client pushes users and groups to Roster.
+    #[command(subcommand)]
+    Scim(scim_cmd::ScimCmd),
 }
 
 #[derive(Subcommand)]
@@ -1073,6 +1077,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             say!("Users now stay {days} days in the trash.");
         }
         Command::Serve(args) => serve::serve(roster, secrets, args).await?,
+        Command::Scim(cmd) => {
+            let id = tenant_id(&roster)?;
+            let s = roster.session(&id, &caller)?;
+            scim_cmd::run(&s, roster.data_dir(), cmd)?;
+        }
         Command::Operator(cmd) => {
             let id = tenant_id(&roster)?;
             let s = roster.session(&id, &caller)?;

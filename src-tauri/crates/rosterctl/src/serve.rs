@@ -7,7 +7,7 @@
 use crate::Failure;
 use roster_api::{ApiError, Code, Roster, SecretStore};
 use roster_server::{
-    plain_json, FrontDoors, RequestLimits, Server, ServerError, ServerSettings, TlsSetting,
+    plain_json, scim, FrontDoors, RequestLimits, Server, ServerError, ServerSettings, TlsSetting,
 };
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -56,11 +56,15 @@ impl ServeArgs {
 }
 
 /// Every front door Roster serves, in one place. A new route family is one `.door(prefix, routes,
-/// error_format)` line here, e.g. `.door("/scim/v2", scim::routes(roster.clone()), scim::error)` and
-/// `.door("/admin", admin_api::routes(roster.clone()), admin_api::error)`.
-pub(crate) fn front_doors(_roster: &Arc<Roster>) -> axum::Router {
+/// error_format)` line here. `origin` is where clients reach this server.
+pub(crate) fn front_doors(roster: &Arc<Roster>, origin: &scim::Origin) -> axum::Router {
     FrontDoors::new(RequestLimits::default())
         .door("/health", roster_server::health::routes(), plain_json)
+        .door(
+            scim::PREFIX,
+            scim::routes(roster.clone(), origin.clone()),
+            scim::error,
+        )
         .router()
 }
 
@@ -73,10 +77,12 @@ pub(crate) async fn serve(
     let data_dir = roster.data_dir().to_path_buf();
     let mut settings = args.over(ServerSettings::load(&data_dir).map_err(failure)?);
     let config = settings.server_config(&data_dir, secrets);
-    let server = Server::start(config, front_doors(&roster))
+    let origin = scim::Origin::new(&settings.origin());
+    let server = Server::start(config, front_doors(&roster, &origin))
         .await
         .map_err(failure)?;
     settings.listen = server.local_addr();
+    origin.set(&settings.origin());
     roster.start_scheduler()?;
     let tenants = roster.list_tenants()?.len();
     let tls = match server.fingerprint() {

@@ -13,7 +13,7 @@ const BASE: &str = "https://roster.example/scim/v2/dk1/";
 // Differences from §8.7.1, each on purpose:
 // - addresses.primary: §4.1.2 and the RFC's example user (§8.2) have it; the listing forgot it.
 // - Group displayName required: §4.2 says REQUIRED and Roster needs a name; the listing says false.
-// - members.display: the common sub-attribute (§2.4) Okta sends; the RFC's group example (§8.4) shows it.
+// - members.display: the common sub-attribute (§2.4) Okta sends; the RFC's group example (§8.4) shows it. Roster keeps members by id only, so it is read-only.
 const USER: &str = "
 userName|string|single|required|ci|readWrite|default|server||
 name|complex|single|optional|ci|readWrite|default|none||
@@ -101,7 +101,7 @@ displayName|string|single|required|ci|readWrite|default|none||
 members|complex|multi|optional|ci|readWrite|default|none||
 members.value|string|single|optional|ci|immutable|default|none||
 members.$ref|reference|single|optional|ci|immutable|default|none||User,Group
-members.display|string|single|optional|ci|immutable|default|none||
+members.display|string|single|optional|ci|readOnly|default|none||
 members.type|string|single|optional|ci|immutable|default|none|User,Group|
 ";
 
