@@ -168,7 +168,7 @@ impl Session<'_> {
         prompt: &dyn ConsentPrompt,
         timeout: Duration,
     ) -> Result<json::Connection> {
-        self.require(Permission::ConfigureUserSyncs)?;
+        self.require_connection_change(id)?;
         let t = self.tenant.clone();
         let c = t.store.connection(id)?;
         vendor_of(crate::connections::kind_of(&c)?)?;

@@ -44,6 +44,7 @@ pub use kinds::ConnectionKind;
 pub use roster_core::access::{Authority, CustomRole, DirectoryConfig, Permission, RunSyncs};
 pub use roster_core::clock::{Clock, ManualClock, SystemClock};
 pub use roster_core::edit::UserEdit;
+pub use roster_core::AdminStatus;
 pub use roster_engine::{Event, EventSink, NoEvents};
 pub use roster_secrets::{MemorySecrets, SecretStore};
 pub use roster_store::{PageAt, Trigger};

@@ -12,7 +12,7 @@ use roster_store::{ConnectionRecord, DirectoryRecord, Trigger};
 /// What running a sync of this type, this way, needs.
 fn run_permission(t: SyncType, mode: &RunMode) -> Permission {
     match (t, mode) {
-        (SyncType::Admin, _) => Permission::AdminSyncs,
+        (SyncType::Admin, _) => Permission::RunAdminSyncs,
         (SyncType::User, RunMode::Individual(_)) => Permission::RunIndividualUsers,
         (SyncType::User, RunMode::Preview | RunMode::Full { .. }) => Permission::RunUserSyncs,
     }
