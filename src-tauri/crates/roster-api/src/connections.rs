@@ -86,10 +86,9 @@ impl Session<'_> {
     }
 
     /// Refuses a change to a saved connection (its secret, its sign-in, deleting it) unless the caller
-    /// may configure user syncs, and, when an admin sync reads the connection, admin syncs too: whoever
-    /// signs it in or sets its secret decides which administrators that sync finds, and with which roles.
+    /// may configure user syncs, or, when an admin sync reads the connection, admin syncs: whoever signs it
+    /// in or sets its secret decides which administrators that sync finds, and with which roles.
     pub(crate) fn require_connection_change(&self, id: &str) -> Result<()> {
-        self.require(Permission::ConfigureUserSyncs)?;
         let admin_sync = self
             .tenant
             .store
@@ -97,16 +96,15 @@ impl Session<'_> {
             .into_iter()
             .find(|d| d.connection_id == id && d.sync_type == SyncType::Admin);
         match admin_sync {
-            Some(d) if !self.acting.authority.allows(Permission::ConfigureAdminSyncs) => {
-                Err(self.refusal(
-                    &format!(
-                        "Changing the connection of the admin directory sync \"{}\" (its secret or its sign-in)",
-                        d.name
-                    ),
-                    Permission::ConfigureAdminSyncs.needs(),
-                ))
-            }
-            Some(_) | None => Ok(()),
+            None => self.require(Permission::ConfigureUserSyncs),
+            Some(_) if self.acting.authority.allows(Permission::ConfigureAdminSyncs) => Ok(()),
+            Some(d) => Err(self.refusal(
+                &format!(
+                    "Changing the connection of the admin directory sync \"{}\" (its secret or its sign-in)",
+                    d.name
+                ),
+                Permission::ConfigureAdminSyncs.needs(),
+            )),
         }
     }
 

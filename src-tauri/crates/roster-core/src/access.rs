@@ -25,8 +25,10 @@ pub enum Permission {
     RunIndividualUsers,
     /// Add, change or delete admin directory syncs.
     ConfigureAdminSyncs,
-    /// Run admin directory syncs (Sync Now, Preview, one administrator, approving a held run).
+    /// Run admin directory syncs (Sync Now, Preview, approving a held run).
     RunAdminSyncs,
+    /// Sync one administrator of an admin directory sync.
+    RunIndividualAdmins,
     /// Add, change or remove the tenant's operators and custom roles.
     ManageOperators,
     /// Create, change or delete Admin API applications.
@@ -53,6 +55,7 @@ impl Permission {
             Permission::RunIndividualUsers => "Syncing an individual user",
             Permission::ConfigureAdminSyncs => "Adding, changing or deleting admin directory syncs",
             Permission::RunAdminSyncs => "Running admin directory syncs",
+            Permission::RunIndividualAdmins => "Syncing an individual administrator",
             Permission::ManageOperators => "Managing the tenant's administrators and roles",
             Permission::ApiApplications => "Admin API applications",
             Permission::CreateDeleteUsers => "Adding or deleting users",
@@ -78,6 +81,7 @@ impl Permission {
             }
             Permission::ConfigureAdminSyncs
             | Permission::RunAdminSyncs
+            | Permission::RunIndividualAdmins
             | Permission::ManageOperators
             | Permission::ApiApplications
             | Permission::ManageTenant => "the Owner role",
@@ -149,6 +153,7 @@ impl Authority {
                 P::View => true,
                 P::ConfigureAdminSyncs
                 | P::RunAdminSyncs
+                | P::RunIndividualAdmins
                 | P::ManageOperators
                 | P::ApiApplications
                 | P::ManageTenant => *role == R::Owner,
@@ -172,6 +177,7 @@ impl Authority {
                 P::RunIndividualUsers => c.run_syncs != RunSyncs::None,
                 P::ConfigureAdminSyncs
                 | P::RunAdminSyncs
+                | P::RunIndividualAdmins
                 | P::ManageOperators
                 | P::ApiApplications
                 | P::CreateDeleteUsers
@@ -185,6 +191,7 @@ impl Authority {
                 P::ConfigureUserSyncs
                 | P::RunIndividualUsers
                 | P::ConfigureAdminSyncs
+                | P::RunIndividualAdmins
                 | P::ManageOperators
                 | P::ApiApplications
                 | P::CreateDeleteUsers
@@ -241,6 +248,7 @@ mod tests {
                 "admin syncs are the Owner's only ({r:?})"
             );
             assert_eq!(a.allows(P::RunAdminSyncs), r == R::Owner);
+            assert_eq!(a.allows(P::RunIndividualAdmins), r == R::Owner);
             assert_eq!(a.allows(P::ApiApplications), r == R::Owner);
             assert_eq!(a.allows(P::ManageOperators), r == R::Owner);
         }
@@ -275,6 +283,7 @@ mod tests {
         for p in [
             P::ConfigureAdminSyncs,
             P::RunAdminSyncs,
+            P::RunIndividualAdmins,
             P::PurgeExpiredTrash,
             P::ApiApplications,
             P::ManageOperators,
@@ -303,6 +312,7 @@ mod tests {
             P::ConfigureUserSyncs,
             P::ConfigureAdminSyncs,
             P::RunIndividualUsers,
+            P::RunIndividualAdmins,
             P::ManageOperators,
             P::ApiApplications,
             P::CreateDeleteUsers,
