@@ -173,8 +173,8 @@ const KINDS: [KindInfo; 7] = [
         secrets: &[],
         user_syncs: true,
         admin_syncs: false,
-        available: false,
-        default_attributes: AttributeMap::ldap_default,
+        available: true,
+        default_attributes: roster_scim::default_attributes,
         is_group_id: no_id,
     },
 ];

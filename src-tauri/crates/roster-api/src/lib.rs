@@ -32,6 +32,8 @@ pub mod names;
 mod operators;
 mod runs;
 mod schedule;
+pub mod scim;
+mod scim_push;
 pub mod session;
 pub mod spec;
 mod tenants;
@@ -101,6 +103,8 @@ pub struct Roster {
     events: Arc<dyn EventSink>,
     /// Tenants opened so far in this process, by id: every front door shares one store per tenant.
     open: Mutex<HashMap<String, Arc<OpenTenant>>>,
+    /// Which tenant holds each SCIM integration found so far (directory key -> tenant id).
+    scim_index: Mutex<HashMap<String, String>>,
     running: Mutex<HashSet<(String, String)>>,
     scheduler: Mutex<Option<Arc<Scheduler>>>,
     #[cfg(feature = "demo")]
@@ -136,6 +140,7 @@ impl Roster {
             clock: opts.clock,
             events: opts.events,
             open: Mutex::new(HashMap::new()),
+            scim_index: Mutex::new(HashMap::new()),
             running: Mutex::new(HashSet::new()),
             scheduler: Mutex::new(None),
             #[cfg(feature = "demo")]
