@@ -15,6 +15,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
+use roster_api::scim::ScimFlavor;
 use roster_api::{
     spec, AdminStatus, ApiError, Caller, Code, ConsentPrompt, DirectoryConfig, DirectoryPatch,
     ManualClock, MemorySecrets, NewTenantOwner, NewUser, Options, PageAt, Permission, Roster,
@@ -28,6 +29,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const TENANT: &str = "Acme";
+
+/// Where Roster's server would be reached, for SCIM base URLs (nothing listens).
+const ORIGIN: &str = "http://127.0.0.1:8443";
 
 /// The callers, one column each in [`MATRIX`].
 const CALLERS: [Who; 15] = [
@@ -105,6 +109,8 @@ const MATRIX: &[(Op, &str)] = &[
     (Op::SetSecretOfUserSyncConn,   "Y   Y   .   Y   .   .   .   .   .  | Y   Y   .   .   | Y   ."),
     (Op::AuthorizeConnection,       "Y   Y   .   Y   .   .   .   .   .  | Y   Y   .   .   | Y   ."),
     (Op::ReauthorizeUserSyncConn,   "Y   Y   .   Y   .   .   .   .   .  | Y   Y   .   .   | Y   ."),
+    (Op::CreateScimIntegration,     "Y   Y   .   Y   .   .   .   .   .  | Y   Y   .   .   | Y   ."),
+    (Op::RegenerateScimToken,       "Y   Y   .   Y   .   .   .   .   .  | Y   Y   .   .   | Y   ."),
     // Admin syncs: the Owner's only, their connections too.
     (Op::AddAdminSync,              "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
     (Op::UpdateAdminSync,           "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
@@ -125,6 +131,7 @@ const MATRIX: &[(Op, &str)] = &[
     (Op::RunDetail,                 "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
     (Op::RunChanges,                "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
     (Op::ListConnections,           "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::ListScimIntegrations,      "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
     (Op::TestConnection,            "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
     (Op::SearchGroups,              "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
     (Op::UsersPage,                 "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
@@ -187,6 +194,8 @@ enum Op {
     SetSecretOfUserSyncConn,
     AuthorizeConnection,
     ReauthorizeUserSyncConn,
+    CreateScimIntegration,
+    RegenerateScimToken,
     AddAdminSync,
     UpdateAdminSync,
     PauseAdminSync,
@@ -204,6 +213,7 @@ enum Op {
     RunDetail,
     RunChanges,
     ListConnections,
+    ListScimIntegrations,
     TestConnection,
     SearchGroups,
     UsersPage,
@@ -238,7 +248,9 @@ impl Op {
             | O::DeleteConnection
             | O::SetSecretOfUserSyncConn
             | O::AuthorizeConnection
-            | O::ReauthorizeUserSyncConn => P::ConfigureUserSyncs,
+            | O::ReauthorizeUserSyncConn
+            | O::CreateScimIntegration
+            | O::RegenerateScimToken => P::ConfigureUserSyncs,
             O::AddAdminSync
             | O::UpdateAdminSync
             | O::PauseAdminSync
@@ -256,6 +268,7 @@ impl Op {
             | O::RunDetail
             | O::RunChanges
             | O::ListConnections
+            | O::ListScimIntegrations
             | O::TestConnection
             | O::SearchGroups
             | O::UsersPage
@@ -357,6 +370,7 @@ struct Fixture {
     entra_admin_connection: String,
     user_sync: String,
     admin_sync: String,
+    scim_integration: String,
     run_id: i64,
     username: String,
     admin_email: String,
@@ -469,6 +483,10 @@ async fn fixture() -> Fixture {
     }
     s.add_operator("target@acme.test", "Tara", "Read-only")
         .unwrap();
+    let scim_integration = s
+        .create_scim_integration("Okta push", ScimFlavor::Okta, ORIGIN)
+        .unwrap()
+        .directory_key;
     let user_sync = key_of(&s, "Staff");
     let admin_sync = key_of(&s, "Admins");
     for key in [&user_sync, &admin_sync] {
@@ -521,6 +539,7 @@ async fn fixture() -> Fixture {
         entra_admin_connection: connection_of(&s, "Entra admins"),
         user_sync,
         admin_sync,
+        scim_integration,
         run_id,
         username,
         admin_email,
@@ -600,6 +619,13 @@ async fn perform(op: Op, s: Session<'_>, f: &Fixture) -> Result<(), ApiError> {
             })
             .await
         }
+        Op::CreateScimIntegration => s
+            .create_scim_integration("Generic push", ScimFlavor::Generic, ORIGIN)
+            .map(|_| ()),
+        Op::RegenerateScimToken => s
+            .regenerate_scim_token(&f.scim_integration, ORIGIN)
+            .map(|_| ()),
+        Op::ListScimIntegrations => s.scim_integrations(ORIGIN).map(|_| ()),
         Op::AddAdminSync => s
             .add_directory(demo_spec("More admins", "admin"))
             .map(|_| ()),
@@ -681,7 +707,7 @@ fn the_matrix_lists_every_operation_once() {
     for (i, op) in ops.iter().enumerate() {
         assert!(!ops[i + 1..].contains(op), "{op:?} appears twice");
     }
-    assert_eq!(ops.len(), 48, "every operation of the Op enum has its row");
+    assert_eq!(ops.len(), 51, "every operation of the Op enum has its row");
     for (_, text) in MATRIX {
         row(text);
     }
