@@ -13,7 +13,7 @@
 //! - bodies ([`envelope`]) and failures ([`error`]): `{"stat":"OK",…}`, `{"stat":"FAIL",…}` and the
 //!   [`Code`]s with their HTTP statuses;
 //! - API permissions ([`grant::Grant`]), per-application rate limits ([`rate::RateLimiter`]) and the
-//!   route table ([`route`]).
+//!   route table ([`mod@route`]).
 //!
 //! What it must not do: any I/O. No HTTP framework, no SQL, no keychain, no clock, no logging. The
 //! caller passes `now`, looks secrets up (a closure from integration key to secret key), owns the
@@ -28,6 +28,8 @@
 //!    [`paging::Page::from_params`], …);
 //! 5. the answer: [`envelope::ok`], [`envelope::ok_list`] or [`envelope::fail`] with
 //!    [`Code::http_status`].
+
+#![deny(missing_docs)]
 
 pub mod envelope;
 pub mod error;
