@@ -21,7 +21,7 @@ use roster_store::{ActorKind, ApiApplication, AuditEntry};
 use serde::Serialize;
 use std::sync::Arc;
 
-pub use crate::adminapi::Grant;
+use crate::adminapi::{grant_name, parse_grant, Grant};
 
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const SECRET_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -138,14 +138,14 @@ fn parse_grants(grants: &[String]) -> Result<Vec<String>> {
         if g.is_empty() {
             continue;
         }
-        let grant = Grant::parse(g).ok_or_else(|| {
+        let grant = parse_grant(g).ok_or_else(|| {
             ApiError::validation(format!(
                 "\"{g}\" is not an Admin API permission. Use any of: {}.",
-                Grant::ALL.map(Grant::as_str).join(", ")
+                Grant::ALL.map(grant_name).join(", ")
             ))
         })?;
-        if !out.iter().any(|o| o == grant.as_str()) {
-            out.push(grant.as_str().to_string());
+        if !out.iter().any(|o| o == grant_name(grant)) {
+            out.push(grant_name(grant).to_string());
         }
     }
     Ok(out)

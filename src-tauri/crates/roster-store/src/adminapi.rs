@@ -280,6 +280,45 @@ impl Store {
         insert_audit(&self.writer(), e)
     }
 
+    /// A page of the audit trail between `mintime` and `maxtime` (seconds) after `after` (time,
+    /// position), oldest first or (`desc`) newest first, and how many entries the window holds.
+    pub fn audit_keyset(
+        &self,
+        mintime: i64,
+        maxtime: i64,
+        after: Option<(i64, i64)>,
+        desc: bool,
+        limit: u64,
+    ) -> Result<(Vec<AuditRecord>, u64)> {
+        let c = self.reader();
+        let total: u64 = c.query_row(
+            "SELECT count(*) FROM audit_log WHERE at BETWEEN ?1 AND ?2",
+            params![mintime, maxtime],
+            |r| r.get(0),
+        )?;
+        let (cmp, order) = if desc { ("<", "DESC") } else { (">", "ASC") };
+        let (at, seq) = after.unwrap_or(if desc {
+            (i64::MAX, i64::MAX)
+        } else {
+            (i64::MIN, i64::MIN)
+        });
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE at BETWEEN ?1 AND ?2 AND (at, seq) {cmp} (?3, ?4)
+             ORDER BY at {order}, seq {order} LIMIT ?5"
+        ))?;
+        let rows = st.query_map(
+            params![
+                mintime,
+                maxtime,
+                at,
+                seq,
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
+            audit_row,
+        )?;
+        Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+    }
+
     /// A page of the audit trail between `mintime` and `maxtime` (inclusive, seconds), oldest first, and
     /// how many entries there are in that window.
     pub fn audit_page(
@@ -295,10 +334,9 @@ impl Store {
             params![mintime, maxtime],
             |r| r.get(0),
         )?;
-        let mut st = c.prepare_cached(
-            "SELECT seq, at, actor_kind, actor, action, object, description FROM audit_log
-             WHERE at BETWEEN ?1 AND ?2 ORDER BY at, seq LIMIT ?3 OFFSET ?4",
-        )?;
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE at BETWEEN ?1 AND ?2 ORDER BY at, seq LIMIT ?3 OFFSET ?4"
+        ))?;
         let rows = st.query_map(
             params![
                 mintime,
@@ -306,27 +344,30 @@ impl Store {
                 i64::try_from(limit).unwrap_or(i64::MAX),
                 i64::try_from(offset).unwrap_or(i64::MAX)
             ],
-            |r| {
-                let kind: String = r.get(2)?;
-                let desc: String = r.get(6)?;
-                Ok(AuditRecord {
-                    seq: r.get(0)?,
-                    entry: AuditEntry {
-                        at: Timestamp(r.get(1)?),
-                        actor_kind: match kind.as_str() {
-                            "sync" => ActorKind::Sync,
-                            "api" => ActorKind::Api,
-                            _ => ActorKind::Operator,
-                        },
-                        actor: r.get(3)?,
-                        action: r.get(4)?,
-                        object: r.get(5)?,
-                        description: serde_json::from_str(&desc)
-                            .unwrap_or(serde_json::Value::String(desc)),
-                    },
-                })
-            },
+            audit_row,
         )?;
         Ok((rows.collect::<rusqlite::Result<_>>()?, total))
     }
+}
+
+const AUDIT_COLUMNS: &str = "seq, at, actor_kind, actor, action, object, description";
+
+fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRecord> {
+    let kind: String = r.get(2)?;
+    let desc: String = r.get(6)?;
+    Ok(AuditRecord {
+        seq: r.get(0)?,
+        entry: AuditEntry {
+            at: Timestamp(r.get(1)?),
+            actor_kind: match kind.as_str() {
+                "sync" => ActorKind::Sync,
+                "api" => ActorKind::Api,
+                _ => ActorKind::Operator,
+            },
+            actor: r.get(3)?,
+            action: r.get(4)?,
+            object: r.get(5)?,
+            description: serde_json::from_str(&desc).unwrap_or(serde_json::Value::String(desc)),
+        },
+    })
 }

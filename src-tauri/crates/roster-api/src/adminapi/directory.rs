@@ -45,7 +45,7 @@ impl AdminApiDoor<'_> {
 
     /// A page of administrators.
     pub fn admins(&self, offset: u64, limit: u64) -> Result<Listed<DuoAdmin>> {
-        self.require(Grant::Administrators)?;
+        self.require(Grant::Admins)?;
         let (rows, total) = self.store().duo_admins(offset, limit)?;
         Ok(Listed {
             items: rows.iter().map(shapes::admin).collect(),
@@ -55,7 +55,7 @@ impl AdminApiDoor<'_> {
 
     /// One administrator.
     pub fn admin(&self, id: &str) -> Result<DuoAdmin> {
-        self.require(Grant::Administrators)?;
+        self.require(Grant::Admins)?;
         let a = self.store().duo_admin(id)?.ok_or_else(|| {
             ApiError::not_found(format!("There is no administrator with the id {id}."))
         })?;
@@ -65,7 +65,7 @@ impl AdminApiDoor<'_> {
     /// Deletes an administrator. Administrators an admin sync manages, and Owners, cannot be deleted
     /// through the API.
     pub fn delete_admin(&self, id: &str) -> Result<()> {
-        self.require(Grant::Administrators)?;
+        self.require(Grant::Admins)?;
         let a = self.store().duo_admin(id)?.ok_or_else(|| {
             ApiError::not_found(format!("There is no administrator with the id {id}."))
         })?;

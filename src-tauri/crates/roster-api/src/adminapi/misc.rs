@@ -133,7 +133,7 @@ impl AdminApiDoor<'_> {
 
     /// Syncs one administrator (by email) from the source of admin sync `key`. Owners are never synced.
     pub async fn sync_admin(&self, key: &str, email: &str) -> Result<SyncAnswer> {
-        self.require(Grant::Administrators)?;
+        self.require(Grant::Admins)?;
         self.directory_of(key, SyncType::Admin)?;
         let email = email.trim();
         if let Some(op) = self.store().operator(email)? {
@@ -201,7 +201,7 @@ impl AdminApiDoor<'_> {
 
     /// Counts.
     pub fn info_summary(&self) -> Result<InfoSummary> {
-        self.require(Grant::ReadInformation)?;
+        self.require(Grant::Info)?;
         let (users, _, admins) = self.store().duo_counts()?;
         Ok(InfoSummary {
             admin_count: admins,
@@ -227,6 +227,31 @@ impl AdminApiDoor<'_> {
             items: rows.iter().map(|r| shapes::log_entry(r, host)).collect(),
             total,
         })
+    }
+}
+
+impl AdminApiDoor<'_> {
+    /// A page of the administrator log after `after` (seconds, position), in time order (`desc`:
+    /// newest first), with each entry's position, and how many entries the window holds.
+    pub fn administrator_log_keyset(
+        &self,
+        mintime: i64,
+        maxtime: i64,
+        after: Option<(i64, i64)>,
+        desc: bool,
+        limit: u64,
+        host: &str,
+    ) -> Result<(Vec<(i64, DuoLogEntry)>, u64)> {
+        self.require(Grant::ReadLog)?;
+        let (rows, total) = self
+            .store()
+            .audit_keyset(mintime, maxtime, after, desc, limit)?;
+        Ok((
+            rows.iter()
+                .map(|r| (r.seq, shapes::log_entry(r, host)))
+                .collect(),
+            total,
+        ))
     }
 }
 

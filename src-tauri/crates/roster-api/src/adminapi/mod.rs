@@ -21,76 +21,26 @@ mod users;
 pub use misc::{DirectorySyncInfo, InfoSummary, Settings, SyncAnswer, SyncResult};
 pub use users::UserWrite;
 
-/// Duo's Admin API permissions of an application.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Grant {
-    /// Grant administrators.
-    Administrators,
-    /// Grant read information.
-    ReadInformation,
-    /// Grant read log.
-    ReadLog,
-    /// Grant read resource.
-    ReadResource,
-    /// Grant settings.
-    Settings,
-    /// Grant write resource.
-    WriteResource,
+pub use roster_duo::Grant;
+
+/// The name `rosterctl api --grant` and stored records use: Duo's field without `adminapi_`
+/// (`read_resource`, `write_resource`, `admins`, `info`, `read_log`, `settings`, `integrations`).
+pub fn grant_name(g: Grant) -> &'static str {
+    g.field().trim_start_matches("adminapi_")
 }
 
-impl Grant {
-    /// Every grant.
-    pub const ALL: [Grant; 6] = [
-        Grant::Administrators,
-        Grant::ReadInformation,
-        Grant::ReadLog,
-        Grant::ReadResource,
-        Grant::Settings,
-        Grant::WriteResource,
-    ];
-
-    /// The name `rosterctl api` and stored records use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Grant::Administrators => "administrators",
-            Grant::ReadInformation => "read_information",
-            Grant::ReadLog => "read_log",
-            Grant::ReadResource => "read_resource",
-            Grant::Settings => "settings",
-            Grant::WriteResource => "write_resource",
-        }
+/// The grant a name stands for: [`grant_name`]'s, Duo's field name or label, or the long forms
+/// `administrators` and `read_information`.
+pub fn parse_grant(s: &str) -> Option<Grant> {
+    match s {
+        "administrators" => return Some(Grant::Admins),
+        "read_information" => return Some(Grant::Info),
+        _ => {}
     }
-
-    /// Duo's integration field (`adminapi_read_resource`, …).
-    pub fn duo_field(self) -> &'static str {
-        match self {
-            Grant::Administrators => "adminapi_admins",
-            Grant::ReadInformation => "adminapi_info",
-            Grant::ReadLog => "adminapi_read_log",
-            Grant::ReadResource => "adminapi_read_resource",
-            Grant::Settings => "adminapi_settings",
-            Grant::WriteResource => "adminapi_write_resource",
-        }
-    }
-
-    /// Duo's label ("Grant read resource").
-    pub fn label(self) -> &'static str {
-        match self {
-            Grant::Administrators => "Grant administrators",
-            Grant::ReadInformation => "Grant read information",
-            Grant::ReadLog => "Grant read log",
-            Grant::ReadResource => "Grant read resource",
-            Grant::Settings => "Grant settings",
-            Grant::WriteResource => "Grant write resource",
-        }
-    }
-
-    /// The grant a name stands for: ours, or Duo's field name.
-    pub fn parse(s: &str) -> Option<Grant> {
-        Grant::ALL
-            .into_iter()
-            .find(|g| g.as_str() == s || g.duo_field() == s)
-    }
+    Grant::ALL
+        .into_iter()
+        .find(|g| grant_name(*g) == s)
+        .or_else(|| s.parse().ok())
 }
 
 /// A page of a list: its items and how many there are in all.
@@ -145,7 +95,7 @@ impl<'r> AdminApiDoor<'r> {
 
     /// Whether the application has `g`.
     pub fn has(&self, g: Grant) -> bool {
-        self.app.grants.iter().any(|n| n == g.as_str())
+        self.app.grants.iter().any(|n| n == grant_name(g))
     }
 
     /// Refuses (Duo's 40301) unless the application has `g`.
