@@ -58,7 +58,7 @@ pub enum UserFilter {
 impl UserFilter {
     fn sql(&self) -> (&'static str, String) {
         match self {
-            UserFilter::All => ("1", String::new()),
+            UserFilter::All => ("(1 OR :p IS NULL)", String::new()),
             UserFilter::Username(u) => (
                 "(u.username = :p OR EXISTS (SELECT 1 FROM json_each(u.aliases) a WHERE a.value = :p COLLATE NOCASE))",
                 u.clone(),
