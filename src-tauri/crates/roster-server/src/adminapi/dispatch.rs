@@ -31,7 +31,7 @@ fn page(route: &Route, params: &Params) -> Result<Page, DuoError> {
     }
 }
 
-fn id<'a>(ids: &'a [String], i: usize) -> Result<&'a str, DuoError> {
+fn id(ids: &[String], i: usize) -> Result<&str, DuoError> {
     ids.get(i)
         .map(String::as_str)
         .ok_or_else(|| DuoError::new(roster_duo::Code::NotFound))
