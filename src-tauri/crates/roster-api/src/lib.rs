@@ -18,6 +18,8 @@
 //! (`tests/structure.rs`): `error`, `names`, `kinds`, `json` and `session` are the foundations below the
 //! rest, and pure parsing (`spec`, with the cloud settings in `spec::cloud`) sits below what uses it.
 
+pub mod adminapi;
+pub mod api_apps;
 mod cloud;
 mod connections;
 mod consent;
@@ -105,6 +107,10 @@ pub struct Roster {
     open: Mutex<HashMap<String, Arc<OpenTenant>>>,
     /// Which tenant holds each SCIM integration found so far (directory key -> tenant id).
     scim_index: Mutex<HashMap<String, String>>,
+    /// Which tenant holds each Admin API application found so far (integration key -> tenant id).
+    api_index: Mutex<HashMap<String, String>>,
+    /// Admin API secret keys read so far, with the secret generation they were read at.
+    api_secrets: Mutex<HashMap<String, (i64, Arc<str>)>>,
     running: Mutex<HashSet<(String, String)>>,
     scheduler: Mutex<Option<Arc<Scheduler>>>,
     #[cfg(feature = "demo")]
@@ -141,6 +147,8 @@ impl Roster {
             events: opts.events,
             open: Mutex::new(HashMap::new()),
             scim_index: Mutex::new(HashMap::new()),
+            api_index: Mutex::new(HashMap::new()),
+            api_secrets: Mutex::new(HashMap::new()),
             running: Mutex::new(HashSet::new()),
             scheduler: Mutex::new(None),
             #[cfg(feature = "demo")]

@@ -113,6 +113,11 @@ const MATRIX: &[(Op, &str)] = &[
     (Op::RegenerateScimToken,       "Y   Y   .   Y   .   .   .   .   .  | Y   Y   .   .   | Y   ."),
     // Admin syncs: the Owner's only, their connections too.
     (Op::AddAdminSync,              "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    (Op::CreateApiApplication,       "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    (Op::ListApiApplications,        "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    (Op::ChangeApiGrants,            "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    (Op::ResetApiSecret,             "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    (Op::DeleteApiApplication,       "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
     (Op::UpdateAdminSync,           "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
     (Op::PauseAdminSync,            "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
     (Op::DeleteAdminSync,           "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
@@ -197,6 +202,11 @@ enum Op {
     CreateScimIntegration,
     RegenerateScimToken,
     AddAdminSync,
+    CreateApiApplication,
+    ListApiApplications,
+    ChangeApiGrants,
+    ResetApiSecret,
+    DeleteApiApplication,
     UpdateAdminSync,
     PauseAdminSync,
     DeleteAdminSync,
@@ -251,6 +261,11 @@ impl Op {
             | O::ReauthorizeUserSyncConn
             | O::CreateScimIntegration
             | O::RegenerateScimToken => P::ConfigureUserSyncs,
+            O::CreateApiApplication
+            | O::ListApiApplications
+            | O::ChangeApiGrants
+            | O::ResetApiSecret
+            | O::DeleteApiApplication => P::ApiApplications,
             O::AddAdminSync
             | O::UpdateAdminSync
             | O::PauseAdminSync
@@ -371,6 +386,7 @@ struct Fixture {
     user_sync: String,
     admin_sync: String,
     scim_integration: String,
+    api_application: String,
     run_id: i64,
     username: String,
     admin_email: String,
@@ -487,6 +503,10 @@ async fn fixture() -> Fixture {
         .create_scim_integration("Okta push", ScimFlavor::Okta, ORIGIN)
         .unwrap()
         .directory_key;
+    let api_application = s
+        .create_api_application("Script", &["read_resource".into()], None, "127.0.0.1")
+        .unwrap()
+        .ikey;
     let user_sync = key_of(&s, "Staff");
     let admin_sync = key_of(&s, "Admins");
     for key in [&user_sync, &admin_sync] {
@@ -540,6 +560,7 @@ async fn fixture() -> Fixture {
         user_sync,
         admin_sync,
         scim_integration,
+        api_application,
         run_id,
         username,
         admin_email,
@@ -626,6 +647,15 @@ async fn perform(op: Op, s: Session<'_>, f: &Fixture) -> Result<(), ApiError> {
             .regenerate_scim_token(&f.scim_integration, ORIGIN)
             .map(|_| ()),
         Op::ListScimIntegrations => s.scim_integrations(ORIGIN).map(|_| ()),
+        Op::CreateApiApplication => s
+            .create_api_application("Another", &["read_log".into()], None, "127.0.0.1")
+            .map(|_| ()),
+        Op::ListApiApplications => s.api_applications("127.0.0.1").map(|_| ()),
+        Op::ChangeApiGrants => s.set_api_grants(&f.api_application, &["settings".into()]),
+        Op::ResetApiSecret => s
+            .reset_api_secret(&f.api_application, "127.0.0.1")
+            .map(|_| ()),
+        Op::DeleteApiApplication => s.delete_api_application(&f.api_application),
         Op::AddAdminSync => s
             .add_directory(demo_spec("More admins", "admin"))
             .map(|_| ()),
@@ -707,7 +737,7 @@ fn the_matrix_lists_every_operation_once() {
     for (i, op) in ops.iter().enumerate() {
         assert!(!ops[i + 1..].contains(op), "{op:?} appears twice");
     }
-    assert_eq!(ops.len(), 51, "every operation of the Op enum has its row");
+    assert_eq!(ops.len(), 56, "every operation of the Op enum has its row");
     for (_, text) in MATRIX {
         row(text);
     }

@@ -33,6 +33,7 @@
 
 #![deny(missing_docs)]
 
+pub mod adminapi;
 mod config;
 mod doors;
 mod error;

@@ -134,6 +134,30 @@ impl Store {
             )?;
         }
         insert_changes(&tx, opts.run_id, 0, plan.changes_iter())?;
+        if !plan.is_empty() {
+            // The audit trail names the sync; the run's change log (run_id) holds every object.
+            let name: String = tx.query_row(
+                "SELECT name FROM directories WHERE key = ?1",
+                [&opts.key.0],
+                |r| r.get(0),
+            )?;
+            crate::adminapi::insert_audit(
+                &tx,
+                &crate::AuditEntry {
+                    at: opts.now,
+                    actor_kind: crate::ActorKind::Sync,
+                    actor: name,
+                    action: if opts.full {
+                        "directory_sync"
+                    } else {
+                        "directory_sync_individual"
+                    }
+                    .into(),
+                    object: opts.key.0.clone(),
+                    description: serde_json::json!({"run_id": opts.run_id, "counts": plan.counts, "message": opts.message}),
+                },
+            )?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -477,42 +501,57 @@ fn unique(e: rusqlite::Error, username: &str) -> StoreError {
     }
 }
 
+/// Inserts a user added by hand (managed by no sync).
+pub(crate) fn insert_manual_user(
+    c: &rusqlite::Connection,
+    u: &roster_core::User,
+    now: Timestamp,
+) -> Result<()> {
+    let [aliases, phones, custom] = user_params(u)?;
+    let f = &u.fields;
+    c.execute(
+        "INSERT INTO users (id, username, aliases, realname, firstname, lastname, email, phones, notes, custom, status,
+         managed_by, external_id, last_directory_sync, trashed_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, NULL, NULL, NULL, ?12)",
+        params![u.id.as_str(), f.username, aliases, f.realname, f.firstname, f.lastname, f.email, phones, f.notes, custom, u.status.as_str(), now.0],
+    )
+    .map_err(|e| unique(e, &f.username))?;
+    Ok(())
+}
+
+/// Writes a user's fields and status (never its sync, groups or trash state).
+pub(crate) fn update_user_fields(c: &rusqlite::Connection, u: &roster_core::User) -> Result<()> {
+    let [aliases, phones, custom] = user_params(u)?;
+    let f = &u.fields;
+    let n = c
+        .execute(
+            "UPDATE users SET username = ?2, aliases = ?3, realname = ?4, firstname = ?5, lastname = ?6, email = ?7,
+             phones = ?8, notes = ?9, custom = ?10, status = ?11 WHERE id = ?1",
+            params![u.id.as_str(), f.username, aliases, f.realname, f.firstname, f.lastname, f.email, phones, f.notes, custom, u.status.as_str()],
+        )
+        .map_err(|e| unique(e, &f.username))?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!(
+            "There is no user \"{}\".",
+            f.username
+        )));
+    }
+    Ok(())
+}
+
 impl Store {
     /// Adds a user by hand (not managed by any sync).
     pub fn insert_user(&self, u: &roster_core::User, now: Timestamp) -> Result<()> {
-        let [aliases, phones, custom] = user_params(u)?;
-        let f = &u.fields;
         let c = self.writer();
-        c
-            .execute(
-                "INSERT INTO users (id, username, aliases, realname, firstname, lastname, email, phones, notes, custom, status,
-                 managed_by, external_id, last_directory_sync, trashed_at, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, NULL, NULL, NULL, ?12)",
-                params![u.id.as_str(), f.username, aliases, f.realname, f.firstname, f.lastname, f.email, phones, f.notes, custom, u.status.as_str(), now.0],
-            )
-            .map_err(|e| unique(e, &f.username))?;
+        insert_manual_user(&c, u, now)?;
         crate::records::bump_data_revision(&c)?;
         Ok(())
     }
 
     /// Saves a manual edit of a user's fields and status (never its sync, groups or trash state).
     pub fn save_user_edit(&self, u: &roster_core::User) -> Result<()> {
-        let [aliases, phones, custom] = user_params(u)?;
-        let f = &u.fields;
         let c = self.writer();
-        let n = c
-            .execute(
-                "UPDATE users SET username = ?2, aliases = ?3, realname = ?4, firstname = ?5, lastname = ?6, email = ?7,
-                 phones = ?8, notes = ?9, custom = ?10, status = ?11 WHERE id = ?1",
-                params![u.id.as_str(), f.username, aliases, f.realname, f.firstname, f.lastname, f.email, phones, f.notes, custom, u.status.as_str()],
-            )
-            .map_err(|e| unique(e, &f.username))?;
-        if n == 0 {
-            return Err(StoreError::NotFound(format!(
-                "There is no user \"{}\".",
-                f.username
-            )));
-        }
+        update_user_fields(&c, u)?;
         crate::records::bump_data_revision(&c)?;
         Ok(())
     }

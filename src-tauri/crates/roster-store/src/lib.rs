@@ -25,7 +25,9 @@
 //! How to add a table: add it to `schema::CURRENT`, bump `schema::VERSION`, add the step to
 //! `schema::upgrade_from`, and extend `tests/store.rs`'s upgrade test.
 
+mod adminapi;
 mod apply;
+mod duo;
 mod error;
 mod lease;
 mod operators;
@@ -34,7 +36,9 @@ mod records;
 pub mod schema;
 mod scim;
 
+pub use adminapi::{ActorKind, ApiApplication, AuditEntry, AuditRecord};
 pub use apply::ApplyOptions;
+pub use duo::{AdminRecord, GroupRecord, UserFilter, UserRecord};
 pub use error::StoreError;
 pub use lease::RunLease;
 pub use operators::Operator;

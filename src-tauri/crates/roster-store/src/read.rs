@@ -217,10 +217,10 @@ pub(crate) fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     })
 }
 
-const ADMIN_COLUMNS: &str =
+pub(crate) const ADMIN_COLUMNS: &str =
     "id, name, email, phone, role, status, managed_by, external_id, last_directory_sync, left_at";
 
-fn admin_row(r: &Row<'_>) -> rusqlite::Result<Admin> {
+pub(crate) fn admin_row(r: &Row<'_>) -> rusqlite::Result<Admin> {
     let role: String = r.get(4)?;
     let status: String = r.get(5)?;
     Ok(Admin {

@@ -12,7 +12,7 @@ use std::path::Path;
 pub const APPLICATION_ID: i32 = 0x5253_5452;
 
 /// The schema version this build writes.
-pub const VERSION: i32 = 7;
+pub const VERSION: i32 = 8;
 
 /// The SCIM tables (schema 7), shared by [`CURRENT`] and the upgrade to 7.
 pub const SCIM: &str = r#"
@@ -50,7 +50,7 @@ CREATE TABLE scim_members (
 CREATE INDEX scim_members_user ON scim_members(directory_key, user_id);
 "#;
 
-/// The current schema, for new databases (with [`SCIM`]).
+/// The current schema, for new databases (with [`SCIM`] and `adminapi::TABLES`).
 pub const CURRENT: &str = r#"
 CREATE TABLE tenant (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -386,6 +386,11 @@ fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Result<()> {
             ))?;
             Ok(())
         }
+        7 => {
+            // Version 8: Admin API applications (never their secret keys) and the audit trail.
+            tx.execute_batch(crate::adminapi::TABLES)?;
+            Ok(())
+        }
         other => Err(StoreError::TooNew(format!(
             "No upgrade is known from schema version {other}."
         ))),
@@ -469,6 +474,7 @@ pub(crate) fn migrate(
         };
         tx.execute_batch(CURRENT)?;
         tx.execute_batch(SCIM)?;
+        tx.execute_batch(crate::adminapi::TABLES)?;
         tx.execute(
             "INSERT INTO tenant (id, name, created_at) VALUES (1, ?1, ?2)",
             rusqlite::params![new.name, new.created_at.0],

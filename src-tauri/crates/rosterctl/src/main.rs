@@ -12,6 +12,7 @@ macro_rules! say {
     }};
 }
 
+mod api_cmd;
 mod scim_cmd;
 mod serve;
 
@@ -92,6 +93,9 @@ enum Command {
     /// SCIM integrations: Okta or any SCIM 2.0 client pushes users and groups to Roster.
     #[command(subcommand)]
     Scim(scim_cmd::ScimCmd),
+    /// Admin API applications: Duo-compatible scripts (duo_client, Duo's PowerShell and Go clients).
+    #[command(subcommand)]
+    Api(api_cmd::ApiCmd),
 }
 
 #[derive(Subcommand)]
@@ -1093,6 +1097,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let id = tenant_id(&roster)?;
             let s = roster.session(&id, &caller)?;
             scim_cmd::run(&s, roster.data_dir(), cmd)?;
+        }
+        Command::Api(cmd) => {
+            let id = tenant_id(&roster)?;
+            let s = roster.session(&id, &caller)?;
+            api_cmd::run(&s, roster.data_dir(), cmd)?;
         }
         Command::Operator(cmd) => {
             let id = tenant_id(&roster)?;

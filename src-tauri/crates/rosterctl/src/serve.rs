@@ -7,7 +7,8 @@
 use crate::Failure;
 use roster_api::{ApiError, Code, Roster, SecretStore};
 use roster_server::{
-    plain_json, scim, FrontDoors, RequestLimits, Server, ServerError, ServerSettings, TlsSetting,
+    adminapi, plain_json, scim, FrontDoors, RequestLimits, Server, ServerError, ServerSettings,
+    TlsSetting,
 };
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -64,6 +65,11 @@ pub(crate) fn front_doors(roster: &Arc<Roster>, origin: &scim::Origin) -> axum::
             scim::PREFIX,
             scim::routes(roster.clone(), origin.clone()),
             scim::error,
+        )
+        .door(
+            adminapi::PREFIX,
+            adminapi::routes(roster.clone(), origin.clone()),
+            adminapi::error,
         )
         .router()
 }

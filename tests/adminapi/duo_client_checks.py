@@ -1,0 +1,141 @@
+"""Drives Roster's Admin API with Duo's own client (duo_client), as a script written for Duo would.
+
+Usage: duo_client_checks.py CONFIG_JSON
+CONFIG_JSON: {"host", "port", "ca_certs" ("HTTP" or a PEM path), "ikey", "skey", "read_ikey", "read_skey",
+"user_sync", "admin_sync", "synced_users"}.
+Prints one line per check ("ok NAME"); any failure raises, so the exit status is non-zero.
+"""
+import email.utils
+import json
+import sys
+
+import duo_client
+import duo_client.client
+
+
+def admin(cfg, ikey=None, skey=None, **kw):
+    return duo_client.Admin(ikey or cfg["ikey"], skey or cfg["skey"], cfg["host"],
+                            ca_certs=cfg["ca_certs"], port=cfg["port"], **kw)
+
+
+def refused(fn, status, code, name):
+    try:
+        fn()
+    except RuntimeError as e:
+        raw = getattr(e, "data", None)
+        data = raw if isinstance(raw, dict) else json.loads(raw) if raw else {}
+        assert e.status == status, f"{name}: status {e.status}, wanted {status}: {e}"
+        assert data.get("code") == code, f"{name}: code {data.get('code')}, wanted {code}: {e}"
+        assert data.get("stat") == "FAIL", f"{name}: {data}"
+        print(f"ok {name}")
+        return data
+    raise AssertionError(f"{name}: was accepted")
+
+
+def main():
+    cfg = json.loads(sys.argv[1])
+    a = admin(cfg)
+    # Paging: the iterator walks every page (limit 100, next_offset) and sees every user once.
+    users = list(a.get_users_iterator())
+    ids = {u["user_id"] for u in users}
+    assert len(users) == len(ids) >= cfg["synced_users"], (len(users), len(ids))
+    page = a.get_users(limit=300, offset=0)
+    assert len(page) == 300, len(page)
+    print(f"ok users_iterator {len(users)}")
+    synced = next(u for u in users if u["last_directory_sync"])
+    assert set(["user_id", "username", "alias1", "aliases", "realname", "email", "status", "groups",
+                "phones", "tokens", "created", "is_enrolled"]) <= set(synced), synced.keys()
+    # Individual sync of a user the directory has: nothing to change.
+    r = a.sync_user(synced["username"], cfg["user_sync"])
+    assert r["result"] == "unchanged", r
+    print("ok sync_user")
+    # Add and update with aliases and custom attributes, look up by alias.
+    created = a.add_user("api.person", realname="Api Person", email="api@example.com",
+                         alias1="ap1", alias2="ap2", status="active",
+                         custom_attribute_map={"costcenter": "42"})
+    assert created["aliases"] == {"alias1": "ap1", "alias2": "ap2"}, created
+    assert created["custom_attributes"] == {"costcenter": "42"}, created
+    found = a.get_users_by_name("ap2")
+    assert [u["user_id"] for u in found] == [created["user_id"]], found
+    upd = a.update_user(created["user_id"], notes="via api", alias3="ap3")
+    assert upd["notes"] == "via api" and upd["alias3"] == "ap3", upd
+    assert a.get_user_by_id(created["user_id"])["alias3"] == "ap3"
+    print("ok add_update_user")
+    by_ids = list(a.get_users_by_ids([created["user_id"], synced["user_id"]]))
+    assert sorted(u["user_id"] for u in by_ids) == sorted([created["user_id"], synced["user_id"]])
+    print("ok users_by_ids")
+    # Groups, a group's members, a user's groups.
+    groups = list(a.get_groups_generator())
+    assert groups, "the synced groups are listed"
+    g = a.get_group(groups[0]["group_id"], api_version=2)
+    assert g["name"] == groups[0]["name"]
+    members = list(a.get_group_users_iterator(groups[0]["group_id"]))
+    assert all("username" in m for m in members)
+    print(f"ok groups {len(groups)} members {len(members)}")
+    # A synced user's synced field is read-only, naming the sync.
+    d = refused(lambda: a.update_user(synced["user_id"], email="other@example.com"), 400, 40002,
+                "synced_field_read_only")
+    assert "managed by the directory sync" in d.get("message_detail", ""), d
+    # Administrators and syncadmin through api_call.
+    admins = list(a.get_admins())
+    synced_admin = next(x for x in admins if x["last_directory_sync"])
+    r = a.json_api_call("POST", f"/admin/v1/admins/directorysync/{cfg['admin_sync']}/syncadmin",
+                        {"email": synced_admin["email"]})
+    assert r["result"] in ("unchanged", "updated"), r
+    owner = next(x for x in admins if x["role"] == "Owner")
+    refused(lambda: a.json_api_call("POST", f"/admin/v1/admins/directorysync/{cfg['admin_sync']}/syncadmin",
+                                    {"email": owner["email"]}), 400, 40002, "syncadmin_refuses_owner")
+    print("ok syncadmin")
+    # Settings, summary, log, user syncs.
+    s = a.update_settings(pending_deletion_days=14)
+    assert s["pending_deletion_days"] == 14 and a.get_settings()["pending_deletion_days"] == 14
+    info = a.get_info_summary()
+    assert info["user_count"] == len(users) + 1, info
+    log = a.get_administrator_log(mintime=0)
+    assert any(e["action"] == "user_create" and e["object"] == "api.person" for e in log), log[-3:]
+    assert any(e["username"].startswith("API: ") for e in log)
+    syncs = a.json_api_call("GET", "/admin/v1/users/directorysync", {})
+    assert any(x["directory_key"] == cfg["user_sync"] for x in syncs), syncs
+    print("ok settings_info_log")
+    # Signatures v2 (form bodies) as well as the default v5 (JSON bodies).
+    v2 = admin(cfg, sig_version=2)
+    assert len(v2.get_users(limit=5)) == 5
+    v2.update_user(created["user_id"], notes="v2")
+    print("ok sig_v2")
+    # Bad input: nothing changes.
+    refused(lambda: a.json_api_call("GET", "/admin/v1/users", {"limit": "301x"}), 400, 40002, "limit_not_a_number")
+    refused(lambda: a.json_api_call("GET", "/admin/v1/users", {"bogus": "1"}), 400, 40002, "unknown_param")
+    refused(lambda: a.json_api_call("POST", "/admin/v1/users", {"username": "x", "status": "sleeping"}),
+            400, 40002, "wrong_status")
+    refused(lambda: a.json_api_call("POST", f"/admin/v1/users/{created['user_id']}", {"notes": "n" * 2_000_000}),
+            413, 40002, "oversized_body")
+    assert a.get_user_by_id(created["user_id"])["notes"] == "v2", "nothing changed"
+    refused(lambda: a.get_user_by_id("DUNOSUCHUSER000000000"), 404, 40401, "unknown_user")
+    # Refusals of the credentials.
+    refused(lambda: admin(cfg, ikey="DI" + "X" * 18).get_users(limit=1), 401, 40102, "wrong_ikey")
+    refused(lambda: admin(cfg, skey="x" * 40).get_users(limit=1), 401, 40103, "bad_signature")
+    real = email.utils.formatdate
+    try:
+        email.utils.formatdate = lambda *a_, **k: "Tue, 21 Aug 2012 17:29:18 -0000"
+        refused(lambda: a.get_users(limit=1), 401, 40104, "old_date")
+        fixed = real()
+        email.utils.formatdate = lambda *a_, **k: fixed
+        v2.update_user(created["user_id"], notes="once")
+        refused(lambda: v2.update_user(created["user_id"], notes="once"), 401, 40103, "replayed_post")
+        a.get_user_by_id(created["user_id"])
+        a.get_user_by_id(created["user_id"])
+        print("ok repeated_get")
+    finally:
+        email.utils.formatdate = real
+    ro = admin(cfg, ikey=cfg["read_ikey"], skey=cfg["read_skey"])
+    assert ro.get_users(limit=1)
+    refused(lambda: ro.add_user("nope"), 403, 40301, "missing_grant")
+    assert not a.get_users_by_name("nope"), "nothing was added"
+    # Delete skips the trash.
+    a.delete_user(created["user_id"])
+    refused(lambda: a.get_user_by_id(created["user_id"]), 404, 40401, "deleted_for_good")
+    print("ALL OK")
+
+
+if __name__ == "__main__":
+    main()
