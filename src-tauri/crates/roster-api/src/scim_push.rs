@@ -10,6 +10,7 @@
 use crate::scim::ScimDoor;
 use roster_core::plan::{plan, PushBatch, Scope};
 use roster_core::source::SourceGroup;
+use roster_core::DirectoryKey;
 use roster_scim::{self as proto, ScimError};
 use roster_store::{Lookup, Push, Resource, ResourceKind, StoreError};
 use serde_json::Value;
@@ -443,6 +444,14 @@ impl ScimDoor {
             ))));
         }
         if let Some(e) = plan.errors.first() {
+            if let Some(d) = owner_of_taken_name(&e.key, &snapshot.users, &self.key)
+                .and_then(|k| all.iter().find(|d| &d.key == k))
+            {
+                return Err(PushError(ScimError::uniqueness(format!(
+                    "The user \"{}\" belongs to the directory sync \"{}\" in Roster, so no other user can take that userName. Nothing was changed. Choose another userName, or remove the user from that sync.",
+                    e.key, d.name
+                ))));
+            }
             return Err(PushError(ScimError::uniqueness(format!(
                 "{} Nothing was changed.",
                 e.message
@@ -665,6 +674,20 @@ impl ScimDoor {
     }
 }
 
+/// The directory sync whose user already has `username`, when a push's user was refused that name (the
+/// planner refuses a rename onto another user's username whatever the precedence). A SCIM client gets the
+/// sync's name, as for a create; the planner's own message asks to "sync again", which a push cannot do.
+fn owner_of_taken_name<'a>(
+    username: &str,
+    users: &'a [roster_core::User],
+    own: &DirectoryKey,
+) -> Option<&'a DirectoryKey> {
+    users
+        .iter()
+        .filter(|u| u.fields.username.eq_ignore_ascii_case(username))
+        .find_map(|u| u.managed_by.as_ref().filter(|k| *k != own))
+}
+
 fn scim_kind(kind: ResourceKind) -> proto::ResourceKind {
     match kind {
         ResourceKind::User => proto::ResourceKind::User,
@@ -700,6 +723,45 @@ mod tests {
         assert!(check_if_match(Some("\"3\""), 3).is_ok());
         assert!(check_if_match(Some("*"), 3).is_ok());
         assert!(check_if_match(Some("W/\"2\""), 3).is_err());
+    }
+
+    #[test]
+    fn a_taken_username_is_traced_to_the_other_sync_that_manages_it() {
+        let own = DirectoryKey("DSOWN".into());
+        let hr = DirectoryKey("DSHR".into());
+        let user = |name: &str, by: Option<&DirectoryKey>| roster_core::User {
+            id: roster_core::UserId(name.into()),
+            fields: roster_core::UserFields {
+                username: name.into(),
+                ..Default::default()
+            },
+            status: roster_core::UserStatus::Active,
+            managed_by: by.cloned(),
+            external_id: None,
+            last_directory_sync: None,
+            trashed_at: None,
+            groups: Vec::new(),
+        };
+        let users = [
+            user("ann", Some(&own)),
+            user("Bob", Some(&hr)),
+            user("carl", None),
+        ];
+        assert_eq!(
+            owner_of_taken_name("bob", &users, &own),
+            Some(&hr),
+            "usernames compare case-insensitively, as Roster's do"
+        );
+        assert_eq!(
+            owner_of_taken_name("ann", &users, &own),
+            None,
+            "the integration's own user is not another sync's"
+        );
+        assert_eq!(
+            owner_of_taken_name("carl", &users, &own),
+            None,
+            "a user no sync manages has no sync to name"
+        );
     }
 
     #[test]

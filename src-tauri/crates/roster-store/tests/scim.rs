@@ -332,6 +332,48 @@ fn a_push_snapshot_reads_only_the_users_it_names() {
 }
 
 #[test]
+fn a_user_deleted_by_its_client_and_created_again_under_a_new_id_comes_back_from_the_trash() {
+    // Why: Entra ID deletes a user when it is unassigned and creates it again (a new SCIM id, the same
+    // userName) when it is reassigned; the trashed Roster user must be matched by name and restored,
+    // not collide with a second user of the same username.
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_integration(&store);
+    push_user(&store, &d, "u1", "alice", NOW);
+    store
+        .push(&d.key, NOW, |p| -> Result<(), StoreError> {
+            p.remove(ResourceKind::User, "u1")?;
+            let snap = p.snapshot(&["u1"], &[], &[])?;
+            let batch = PushBatch {
+                removed_users: vec!["u1".into()],
+                ..Default::default()
+            };
+            let plan = plan(&settings(&d), &snap, &Scope::Push(&batch), NOW);
+            p.apply(&plan, &plan.conflicts, &|_| String::new())?;
+            Ok(())
+        })
+        .unwrap();
+    let trashed = store
+        .users_page("alice", true, PageAt::Offset(0), 10)
+        .unwrap();
+    assert_eq!(trashed.rows.len(), 1, "the deleted user is in the trash");
+
+    let later = Timestamp(NOW.0 + 3_600);
+    push_user(&store, &d, "u2", "alice", later);
+    let active = store
+        .users_page("alice", false, PageAt::Offset(0), 10)
+        .unwrap();
+    assert_eq!(active.rows.len(), 1, "alice is back");
+    assert_eq!(active.rows[0].user_id, trashed.rows[0].user_id, "the same Roster user");
+    assert_eq!(active.rows[0].status, "active");
+    assert!(store
+        .users_page("alice", true, PageAt::Offset(0), 10)
+        .unwrap()
+        .rows
+        .is_empty());
+}
+
+#[test]
 fn a_new_token_replaces_the_old_one() {
     let dir = tempfile::tempdir().unwrap();
     let store = new_store(dir.path());
