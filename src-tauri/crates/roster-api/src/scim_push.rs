@@ -327,16 +327,11 @@ impl ScimDoor {
             let old = p.resource(kind, id)?.ok_or_else(|| not_found(kind, id))?;
             check_if_match(if_match, old.version)?;
             let mut changed = Changed::default();
-            let r = self.updated(p, kind, &old, &doc, &mut changed)?;
+            let mut r = self.updated(p, kind, &old, &doc, &mut changed)?;
             if let Some(members) = members {
-                let current: Vec<String> = p.members(id)?.into_iter().map(|(u, _)| u).collect();
-                let gone: Vec<String> = current
-                    .iter()
-                    .filter(|u| !members.contains(u))
-                    .cloned()
-                    .collect();
-                changed.users.extend(p.remove_members(id, &gone)?);
-                changed.users.extend(p.add_members(id, &members)?);
+                let moved = set_members(p, id, &members)?;
+                r = touched(p, &old, r, &moved)?;
+                changed.users.extend(moved);
             }
             Ok((r, changed))
         })?;
@@ -388,32 +383,21 @@ impl ScimDoor {
                 ResourceKind::Group => {
                     let g = proto::patch_group(id, &doc, body)?;
                     let r = self.updated(p, kind, &old, &g.doc, &mut changed)?;
+                    let mut moved = Vec::new();
                     for op in g.members {
-                        match op {
-                            proto::MemberOp::Add(users) => {
-                                changed.users.extend(p.add_members(id, &users)?)
-                            }
-                            proto::MemberOp::Remove(users) => {
-                                changed.users.extend(p.remove_members(id, &users)?)
-                            }
+                        moved.extend(match op {
+                            proto::MemberOp::Add(users) => p.add_members(id, &users)?,
+                            proto::MemberOp::Remove(users) => p.remove_members(id, &users)?,
                             proto::MemberOp::RemoveAll => {
                                 let all: Vec<String> =
                                     p.members(id)?.into_iter().map(|(u, _)| u).collect();
-                                changed.users.extend(p.remove_members(id, &all)?)
+                                p.remove_members(id, &all)?
                             }
-                            proto::MemberOp::Replace(users) => {
-                                let current: Vec<String> =
-                                    p.members(id)?.into_iter().map(|(u, _)| u).collect();
-                                let gone: Vec<String> = current
-                                    .iter()
-                                    .filter(|u| !users.contains(u))
-                                    .cloned()
-                                    .collect();
-                                changed.users.extend(p.remove_members(id, &gone)?);
-                                changed.users.extend(p.add_members(id, &users)?);
-                            }
-                        }
+                            proto::MemberOp::Replace(users) => set_members(p, id, &users)?,
+                        });
                     }
+                    let r = touched(p, &old, r, &moved)?;
+                    changed.users.extend(moved);
                     r
                 }
             };
@@ -433,6 +417,12 @@ impl ScimDoor {
             let mut changed = Changed::default();
             match kind {
                 ResourceKind::User => {
+                    // Its groups lose a member: each answers differently now, so each is a new version.
+                    for (group, _) in p.groups_of(id)? {
+                        if let Some(g) = p.resource(ResourceKind::Group, &group)? {
+                            touched(p, &g, g.clone(), &[id.to_string()])?;
+                        }
+                    }
                     p.remove(kind, id)?;
                     changed.removed_users.push(id.to_string());
                 }
@@ -444,6 +434,40 @@ impl ScimDoor {
             Ok(((), changed))
         })
     }
+}
+
+/// Makes a group's members exactly `users`; returns the users who joined or left.
+fn set_members(p: &Push<'_>, group: &str, users: &[String]) -> Result<Vec<String>, StoreError> {
+    let gone: Vec<String> = p
+        .members(group)?
+        .into_iter()
+        .map(|(u, _)| u)
+        .filter(|u| !users.contains(u))
+        .collect();
+    let mut moved = p.remove_members(group, &gone)?;
+    moved.extend(p.add_members(group, users)?);
+    Ok(moved)
+}
+
+/// `r` (the group `old` as the request left its document), as a new version when its members changed
+/// (`moved` is not empty) and its document did not: members are part of what a group answers, so its
+/// ETag must change with them, or a client holding the old one could write an old member list back.
+fn touched(
+    p: &Push<'_>,
+    old: &Resource,
+    r: Resource,
+    moved: &[String],
+) -> Result<Resource, StoreError> {
+    if moved.is_empty() || r.version != old.version {
+        return Ok(r);
+    }
+    let r = Resource {
+        version: old.version + 1,
+        modified_at: p.now(),
+        ..r
+    };
+    p.put(ResourceKind::Group, &r)?;
+    Ok(r)
 }
 
 /// The directory sync whose user already has `username`, when a push's user was refused that name (the

@@ -530,10 +530,7 @@ impl Push<'_> {
         {
             // Its own users by external id, and by username too: a user its client deleted (now in the
             // trash) and creates again under a new id is matched by name and restored, not created twice.
-            let own = [
-                ("external_id", external_ids),
-                ("username", usernames),
-            ];
+            let own = [("external_id", external_ids), ("username", usernames)];
             for (column, values) in own {
                 let mut st = self.tx.prepare_cached(&format!(
                     "SELECT {USER_COLUMNS}, group_ids FROM users WHERE managed_by = ?1 AND {column} = ?2"

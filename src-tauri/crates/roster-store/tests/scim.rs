@@ -364,7 +364,10 @@ fn a_user_deleted_by_its_client_and_created_again_under_a_new_id_comes_back_from
         .users_page("alice", false, PageAt::Offset(0), 10)
         .unwrap();
     assert_eq!(active.rows.len(), 1, "alice is back");
-    assert_eq!(active.rows[0].user_id, trashed.rows[0].user_id, "the same Roster user");
+    assert_eq!(
+        active.rows[0].user_id, trashed.rows[0].user_id,
+        "the same Roster user"
+    );
     assert_eq!(active.rows[0].status, "active");
     assert!(store
         .users_page("alice", true, PageAt::Offset(0), 10)

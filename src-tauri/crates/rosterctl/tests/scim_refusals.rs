@@ -50,7 +50,9 @@ async fn fixture() -> Fixture {
         }))
         .await;
     let group = scim
-        .create_group(&json!({"schemas": [GROUP_URN], "displayName": "Staff", "members": [{"value": user}]}))
+        .create_group(
+            &json!({"schemas": [GROUP_URN], "displayName": "Staff", "members": [{"value": user}]}),
+        )
         .await;
     Fixture {
         rig,
@@ -77,7 +79,12 @@ impl Fixture {
     ) -> Reply {
         let r = self
             .scim
-            .raw(method.clone(), path, body.map(|b| b.as_bytes().to_vec()), &[])
+            .raw(
+                method.clone(),
+                path,
+                body.map(|b| b.as_bytes().to_vec()),
+                &[],
+            )
             .await;
         assert_eq!(
             r.status,
@@ -99,16 +106,36 @@ async fn malformed_json_is_400_invalid_syntax_and_stores_nothing() {
     let before = f.state().await;
     let (u, g) = (format!("/Users/{}", f.user), format!("/Groups/{}", f.group));
     let cases: Vec<(Method, &str, &str)> = vec![
-        (Method::POST, "/Users", r#"{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "cut@example.com""#),
+        (
+            Method::POST,
+            "/Users",
+            r#"{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "cut@example.com""#,
+        ),
         (Method::POST, "/Users", "userName=cut@example.com"),
         (Method::POST, "/Users", "[]"),
         (Method::POST, "/Users", ""),
         (Method::POST, "/Groups", "{'displayName': 'Single quotes'}"),
         (Method::PUT, &u, "{,}"),
-        (Method::PATCH, &u, r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ["#),
-        (Method::PATCH, &u, r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"]}"#),
-        (Method::PATCH, &u, r#"{"Operations": [{"op": "replace", "path": "active", "value": false}]}"#),
-        (Method::PATCH, &g, r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "merge", "path": "displayName", "value": "x"}]}"#),
+        (
+            Method::PATCH,
+            &u,
+            r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ["#,
+        ),
+        (
+            Method::PATCH,
+            &u,
+            r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"]}"#,
+        ),
+        (
+            Method::PATCH,
+            &u,
+            r#"{"Operations": [{"op": "replace", "path": "active", "value": false}]}"#,
+        ),
+        (
+            Method::PATCH,
+            &g,
+            r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "merge", "path": "displayName", "value": "x"}]}"#,
+        ),
     ];
     for (method, path, body) in cases {
         f.refused(method, path, Some(body), 400, Some("invalidSyntax"))
@@ -136,15 +163,35 @@ async fn wrong_types_missing_names_and_unknown_schemas_are_400_and_store_nothing
         (Method::POST, "/Users", user(json!({"userName": 42}))),
         (Method::POST, "/Users", user(json!({"active": "maybe"}))),
         (Method::POST, "/Users", user(json!({"name": "New User"}))),
-        (Method::POST, "/Users", user(json!({"emails": [{"value": 7}]}))),
-        (Method::POST, "/Users", user(json!({"nickname": ["a", "b"]}))),
+        (
+            Method::POST,
+            "/Users",
+            user(json!({"emails": [{"value": 7}]})),
+        ),
+        (
+            Method::POST,
+            "/Users",
+            user(json!({"nickname": ["a", "b"]})),
+        ),
         (Method::POST, "/Users", user(json!({"shoeSize": 44}))),
         (Method::POST, "/Users", user(json!({ext: {"badge": "7"}}))),
-        (Method::POST, "/Users", json!({"schemas": [USER_URN], "displayName": "No Name"}).to_string()),
+        (
+            Method::POST,
+            "/Users",
+            json!({"schemas": [USER_URN], "displayName": "No Name"}).to_string(),
+        ),
         (Method::POST, "/Users", user(json!({"userName": "   "}))),
-        (Method::POST, "/Groups", json!({"schemas": [GROUP_URN], "members": []}).to_string()),
+        (
+            Method::POST,
+            "/Groups",
+            json!({"schemas": [GROUP_URN], "members": []}).to_string(),
+        ),
         (Method::PUT, &u, user(json!({"active": 1}))),
-        (Method::PUT, &g, json!({"schemas": [GROUP_URN], "displayName": {"text": "Staff"}}).to_string()),
+        (
+            Method::PUT,
+            &g,
+            json!({"schemas": [GROUP_URN], "displayName": {"text": "Staff"}}).to_string(),
+        ),
         (
             Method::PATCH,
             &u,
@@ -162,8 +209,14 @@ async fn wrong_types_missing_names_and_unknown_schemas_are_400_and_store_nothing
     }
     // `schemas` must name the core schema; an unknown URN alone is not a user.
     let unknown_only = json!({"schemas": [ext], "userName": "new@example.com"}).to_string();
-    f.refused(Method::POST, "/Users", Some(&unknown_only), 400, Some("invalidSyntax"))
-        .await;
+    f.refused(
+        Method::POST,
+        "/Users",
+        Some(&unknown_only),
+        400,
+        Some("invalidSyntax"),
+    )
+    .await;
     assert_eq!(f.state().await, before, "nothing was stored");
 }
 
@@ -184,10 +237,18 @@ async fn a_body_over_one_mebibyte_is_413_in_scim_format_and_stores_nothing() {
         .refused(Method::POST, "/Users", Some(&big), 413, None)
         .await;
     assert!(r.text.len() < 4096, "the refusal does not echo the body");
-    let patch = patch_body(json!([{"op": "replace", "path": "displayName", "value": "y".repeat(1024 * 1024)}]))
-        .to_string();
-    f.refused(Method::PATCH, &format!("/Users/{}", f.user), Some(&patch), 413, None)
-        .await;
+    let patch = patch_body(
+        json!([{"op": "replace", "path": "displayName", "value": "y".repeat(1024 * 1024)}]),
+    )
+    .to_string();
+    f.refused(
+        Method::PATCH,
+        &format!("/Users/{}", f.user),
+        Some(&patch),
+        413,
+        None,
+    )
+    .await;
     assert_eq!(f.state().await, before, "nothing was stored");
 }
 
@@ -231,11 +292,26 @@ async fn an_invalid_patch_path_is_400_invalid_path_and_an_unknown_id_is_404() {
     let before = f.state().await;
     let (u, g) = (format!("/Users/{}", f.user), format!("/Groups/{}", f.group));
     for (path, ops) in [
-        (&u, json!([{"op": "replace", "path": "shoeSize", "value": "44"}])),
-        (&u, json!([{"op": "replace", "path": "name.nickName", "value": "x"}])),
-        (&u, json!([{"op": "add", "path": "urn:example:acme:2.0:User:badge", "value": "7"}])),
-        (&u, json!([{"op": "replace", "path": "emails.value", "value": "x@example.com"}])),
-        (&g, json!([{"op": "replace", "path": "members.value", "value": "x"}])),
+        (
+            &u,
+            json!([{"op": "replace", "path": "shoeSize", "value": "44"}]),
+        ),
+        (
+            &u,
+            json!([{"op": "replace", "path": "name.nickName", "value": "x"}]),
+        ),
+        (
+            &u,
+            json!([{"op": "add", "path": "urn:example:acme:2.0:User:badge", "value": "7"}]),
+        ),
+        (
+            &u,
+            json!([{"op": "replace", "path": "emails.value", "value": "x@example.com"}]),
+        ),
+        (
+            &g,
+            json!([{"op": "replace", "path": "members.value", "value": "x"}]),
+        ),
         (
             &u,
             json!([
@@ -250,7 +326,8 @@ async fn an_invalid_patch_path_is_400_invalid_path_and_an_unknown_id_is_404() {
     }
     let unknown = "/Users/00000000-0000-4000-8000-000000000000";
     let body = patch_body(json!([{"op": "replace", "path": "active", "value": false}])).to_string();
-    f.refused(Method::PATCH, unknown, Some(&body), 404, None).await;
+    f.refused(Method::PATCH, unknown, Some(&body), 404, None)
+        .await;
     f.refused(Method::PATCH, "/Groups/nope", Some(&body), 404, None)
         .await;
     let put = json!({"schemas": [USER_URN], "userName": "ghost@example.com"}).to_string();
@@ -275,8 +352,14 @@ async fn missing_wrong_replaced_or_foreign_tokens_are_401_with_www_authenticate(
     for (what, client) in [
         ("no token", current.with_token_of(None)),
         ("a made-up token", current.with_made_up_token()),
-        ("the token Regenerate replaced", current.with_token_of(Some(&f.integration))),
-        ("another integration's token", current.with_token_of(Some(&other))),
+        (
+            "the token Regenerate replaced",
+            current.with_token_of(Some(&f.integration)),
+        ),
+        (
+            "another integration's token",
+            current.with_token_of(Some(&other)),
+        ),
     ] {
         for r in [
             client.get("/Users").await,
@@ -301,7 +384,12 @@ async fn missing_wrong_replaced_or_foreign_tokens_are_401_with_www_authenticate(
     }
     let basic = current
         .with_token_of(None)
-        .raw(Method::GET, "/Users", None, &[("Authorization", "Basic a2V5OnNlY3JldA==")])
+        .raw(
+            Method::GET,
+            "/Users",
+            None,
+            &[("Authorization", "Basic a2V5OnNlY3JldA==")],
+        )
         .await;
     assert_scim_error(&basic, 401, None);
     refusals.dedup();
@@ -311,7 +399,11 @@ async fn missing_wrong_replaced_or_foreign_tokens_are_401_with_www_authenticate(
         "one answer for a missing token, one for every wrong token: {refusals:?}"
     );
 
-    assert_eq!(current.get("/Users").await.status, 200, "the new token works");
+    assert_eq!(
+        current.get("/Users").await.status,
+        200,
+        "the new token works"
+    );
     let foreign = f.rig.client(&other, "refusal-test");
     assert_eq!(
         foreign.get(&format!("/Users/{}", f.user)).await.status,
@@ -359,7 +451,10 @@ async fn a_username_a_higher_precedence_sync_manages_is_409_naming_that_sync() {
             .as_i64()
             .unwrap()
     };
-    assert!(precedence(&hr) < precedence(&integration.key), "{directories}");
+    assert!(
+        precedence(&hr) < precedence(&integration.key),
+        "{directories}"
+    );
     let okta = rig.client(&integration, OKTA_AGENT);
     let before = state(&rig, &okta, &integration.key).await;
 
@@ -372,8 +467,15 @@ async fn a_username_a_higher_precedence_sync_manages_is_409_naming_that_sync() {
         .await;
     assert_scim_error(&r, 409, Some("uniqueness"));
     let detail = r.body["detail"].as_str().unwrap();
-    assert!(detail.contains("\"HR\""), "the refusal names the sync: {detail}");
-    assert_eq!(state(&rig, &okta, &integration.key).await, before, "nothing was stored");
+    assert!(
+        detail.contains("\"HR\""),
+        "the refusal names the sync: {detail}"
+    );
+    assert_eq!(
+        state(&rig, &okta, &integration.key).await,
+        before,
+        "nothing was stored"
+    );
     assert_eq!(rig.user(&name), taken, "HR's user is untouched");
 
     // Renaming a pushed user into HR's username is refused the same way.
@@ -388,8 +490,16 @@ async fn a_username_a_higher_precedence_sync_manages_is_409_naming_that_sync() {
         )
         .await;
     assert_scim_error(&r, 409, Some("uniqueness"));
-    assert!(r.body["detail"].as_str().unwrap().contains("\"HR\""), "{}", r.text);
-    assert_eq!(state(&rig, &okta, &integration.key).await, before, "nothing was stored");
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("\"HR\""),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        state(&rig, &okta, &integration.key).await,
+        before,
+        "nothing was stored"
+    );
     assert_eq!(rig.user("own@okta.local")["managed_by"], "Okta");
 }
 
@@ -400,10 +510,18 @@ async fn a_stale_if_match_is_412_and_changes_nothing() {
     let f = fixture().await;
     let path = format!("/Users/{}", f.user);
     let read = f.scim.get(&path).await;
-    let first = read.etag.clone().expect("a resource answer carries its ETag");
-    assert_eq!(json!(first), read.body["meta"]["version"], "ETag is meta.version");
+    let first = read
+        .etag
+        .clone()
+        .expect("a resource answer carries its ETag");
+    assert_eq!(
+        json!(first),
+        read.body["meta"]["version"],
+        "ETag is meta.version"
+    );
 
-    let disable = patch_body(json!([{"op": "replace", "path": "active", "value": false}])).to_string();
+    let disable =
+        patch_body(json!([{"op": "replace", "path": "active", "value": false}])).to_string();
     let r = f
         .scim
         .raw(
@@ -418,8 +536,10 @@ async fn a_stale_if_match_is_412_and_changes_nothing() {
     assert_ne!(second, first, "a change makes a new version");
 
     let before = f.state().await;
-    let put = json!({"schemas": [USER_URN], "userName": "known@example.com", "active": true}).to_string();
-    let enable = patch_body(json!([{"op": "replace", "path": "active", "value": true}])).to_string();
+    let put =
+        json!({"schemas": [USER_URN], "userName": "known@example.com", "active": true}).to_string();
+    let enable =
+        patch_body(json!([{"op": "replace", "path": "active", "value": true}])).to_string();
     for (method, body) in [
         (Method::PATCH, Some(enable)),
         (Method::PUT, Some(put)),
@@ -438,4 +558,64 @@ async fn a_stale_if_match_is_412_and_changes_nothing() {
     }
     assert_eq!(f.state().await, before, "nothing was stored");
     assert_eq!(f.rig.user("known@example.com")["status"], "disabled");
+}
+
+// Why: a group's members are part of what it answers, so a membership change must make a new version;
+// otherwise a client holding the old ETag could PUT the old member list back over another's change.
+#[tokio::test]
+async fn a_membership_change_makes_a_new_group_version_so_a_stale_if_match_is_412() {
+    let f = fixture().await;
+    let path = format!("/Groups/{}", f.group);
+    let first = f
+        .scim
+        .get(&path)
+        .await
+        .etag
+        .expect("a group answer carries its ETag");
+    let other = f
+        .scim
+        .create_user(&json!({"schemas": [USER_URN], "userName": "other@example.com"}))
+        .await;
+    let added = f
+        .scim
+        .patch(
+            &path,
+            json!([{"op": "Add", "path": "members", "value": [{"$ref": null, "value": other}]}]),
+        )
+        .await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    let second = added.etag.clone().unwrap();
+    assert_ne!(second, first, "adding a member makes a new version");
+    assert_eq!(
+        f.scim.get(&path).await.etag.as_deref(),
+        Some(second.as_str())
+    );
+
+    let before = f.state().await;
+    let stale =
+        json!({"schemas": [GROUP_URN], "displayName": "Staff", "members": [{"value": f.user}]});
+    let r = f
+        .scim
+        .raw(
+            Method::PUT,
+            &path,
+            Some(stale.to_string().into_bytes()),
+            &[("If-Match", &first)],
+        )
+        .await;
+    assert_scim_error(&r, 412, None);
+    assert_eq!(f.state().await, before, "nothing was stored");
+    assert_eq!(groups_of(&f.rig.user("other@example.com")), ["Staff"]);
+
+    // A user deleted by its client leaves its groups: that too is a new version of each.
+    let r = f.scim.delete(&format!("/Users/{other}")).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    let third = f.scim.get(&path).await;
+    assert_eq!(member_ids(&third.body), [f.user.clone()]);
+    assert_ne!(
+        third.etag.as_deref(),
+        Some(second.as_str()),
+        "{}",
+        third.text
+    );
 }

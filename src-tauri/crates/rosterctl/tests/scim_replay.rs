@@ -105,7 +105,10 @@ async fn okta_request_sequence_provisions_updates_deactivates_and_groups_users_i
     assert_eq!(u["status"], "active");
     assert_eq!(u["email"], "test.user@okta.local");
     assert_eq!(u["realname"], "Test User");
-    assert_eq!(u["managed_by"], "Okta", "the integration manages what it pushed");
+    assert_eq!(
+        u["managed_by"], "Okta",
+        "the integration manages what it pushed"
+    );
     assert_eq!(rig.users().len(), 3);
     assert_password_nowhere(&rig, &okta, &test_id, password).await;
 
@@ -115,11 +118,20 @@ async fn okta_request_sequence_provisions_updates_deactivates_and_groups_users_i
     assert_eq!(rig.users().len(), 3, "a duplicate create adds nobody");
     let mut shouted = test.clone();
     shouted["userName"] = json!("Test.User@Okta.local");
-    assert_scim_error(&okta.post("/Users", &shouted).await, 409, Some("uniqueness"));
+    assert_scim_error(
+        &okta.post("/Users", &shouted).await,
+        409,
+        Some("uniqueness"),
+    );
     let found = okta
         .get("/Users?filter=userName%20eq%20%22TEST.USER%40okta.local%22&startIndex=1&count=100")
         .await;
-    assert_eq!(ids(&found), [test_id.clone()], "userName is not case-exact: {}", found.text);
+    assert_eq!(
+        ids(&found),
+        [test_id.clone()],
+        "userName is not case-exact: {}",
+        found.text
+    );
 
     // Import: pages of two, in a stable order, with integer paging fields.
     let page1 = okta.get("/Users?startIndex=1&count=2").await;
@@ -162,7 +174,10 @@ async fn okta_request_sequence_provisions_updates_deactivates_and_groups_users_i
     assert_eq!(updated.body["active"], json!(true));
     let u = rig.user("test.user@okta.local");
     assert_eq!(u["realname"], "Another User");
-    assert_eq!(u["status"], "active", "a PUT that keeps active keeps the user active");
+    assert_eq!(
+        u["status"], "active",
+        "a PUT that keeps active keeps the user active"
+    );
 
     // Deactivation is path-less; reactivation too.
     let off = okta
@@ -186,15 +201,16 @@ async fn okta_request_sequence_provisions_updates_deactivates_and_groups_users_i
     // An AIW app deactivates with a PUT; an OIN app syncs a password with a PATCH.
     let mut inactive = put.clone();
     inactive["active"] = json!(false);
-    let r = okta.put(&format!("/Users/{bob_id}"), &{
-        let mut b = inactive.clone();
-        b["id"] = json!(bob_id);
-        b["userName"] = json!("bob@okta.local");
-        b["emails"] = json!([{"primary": true, "value": "bob@okta.local", "type": "work"}]);
-        b["displayName"] = json!("Bob Ray");
-        b
-    })
-    .await;
+    let r = okta
+        .put(&format!("/Users/{bob_id}"), &{
+            let mut b = inactive.clone();
+            b["id"] = json!(bob_id);
+            b["userName"] = json!("bob@okta.local");
+            b["emails"] = json!([{"primary": true, "value": "bob@okta.local", "type": "work"}]);
+            b["displayName"] = json!("Bob Ray");
+            b
+        })
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(rig.user("bob@okta.local")["status"], "disabled");
     let new_password = "n3w-okta-secret-77";
@@ -216,7 +232,9 @@ async fn okta_request_sequence_provisions_updates_deactivates_and_groups_users_i
         .await;
     assert_eq!(group.status, 201, "{}", group.text);
     let gid = id_of(&group);
-    let g = rig.find_group("Test SCIMv2").expect("the pushed group is in Roster");
+    let g = rig
+        .find_group("Test SCIMv2")
+        .expect("the pushed group is in Roster");
     assert_eq!(g["member_count"], json!(0));
     assert_eq!(g["managed_by"], "Okta");
 
@@ -234,9 +252,18 @@ async fn okta_request_sequence_provisions_updates_deactivates_and_groups_users_i
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert!(rig.find_group("Test SCIMv2").is_none(), "renamed, not copied");
-    assert_eq!(rig.find_group("Engineering").unwrap()["member_count"], json!(2));
-    assert_eq!(groups_of(&rig.user("test.user@okta.local")), ["Engineering"]);
+    assert!(
+        rig.find_group("Test SCIMv2").is_none(),
+        "renamed, not copied"
+    );
+    assert_eq!(
+        rig.find_group("Engineering").unwrap()["member_count"],
+        json!(2)
+    );
+    assert_eq!(
+        groups_of(&rig.user("test.user@okta.local")),
+        ["Engineering"]
+    );
     assert_eq!(groups_of(&rig.user("ann@okta.local")), ["Engineering"]);
     assert_eq!(groups_of(&rig.user("bob@okta.local")), Vec::<String>::new());
     let replica = okta.get(&format!("/Groups/{gid}")).await;
@@ -246,7 +273,10 @@ async fn okta_request_sequence_provisions_updates_deactivates_and_groups_users_i
     let r = okta.put(&format!("/Users/{test_id}"), &put).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["groups"][0]["display"], "Engineering", "{}", r.text);
-    assert_eq!(groups_of(&rig.user("test.user@okta.local")), ["Engineering"]);
+    assert_eq!(
+        groups_of(&rig.user("test.user@okta.local")),
+        ["Engineering"]
+    );
 
     // Removal by filter (again with the name, unchanged this time).
     let r = okta
@@ -259,8 +289,14 @@ async fn okta_request_sequence_provisions_updates_deactivates_and_groups_users_i
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(groups_of(&rig.user("test.user@okta.local")), Vec::<String>::new());
-    assert_eq!(rig.find_group("Engineering").unwrap()["member_count"], json!(1));
+    assert_eq!(
+        groups_of(&rig.user("test.user@okta.local")),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        rig.find_group("Engineering").unwrap()["member_count"],
+        json!(1)
+    );
 
     // A full push: `replace` members with the whole list.
     let r = okta
@@ -275,7 +311,10 @@ async fn okta_request_sequence_provisions_updates_deactivates_and_groups_users_i
     assert_eq!(r.status, 200, "{}", r.text);
     let replica = okta.get(&format!("/Groups/{gid}")).await;
     assert_eq!(member_ids(&replica.body), sorted([&test_id, &bob_id]));
-    assert_eq!(groups_of(&rig.user("test.user@okta.local")), ["Engineering"]);
+    assert_eq!(
+        groups_of(&rig.user("test.user@okta.local")),
+        ["Engineering"]
+    );
     assert_eq!(groups_of(&rig.user("bob@okta.local")), ["Engineering"]);
     assert_eq!(
         groups_of(&rig.user("ann@okta.local")),
@@ -325,14 +364,26 @@ async fn entra_request_sequence_with_and_without_the_compliance_flag_lands_in_ro
     let entra = rig.client(&integration, ENTRA_AGENT);
 
     // Match by userName first, then create.
-    let none = entra.get("/Users?filter=userName eq \"alice@contoso.com\"").await;
+    let none = entra
+        .get("/Users?filter=userName eq \"alice@contoso.com\"")
+        .await;
     assert_eq!(none.status, 200, "{}", none.text);
     assert_eq!(none.body["totalResults"], json!(0));
-    let alice = entra.create_user(&entra_user("alice", "Alice", "Smith")).await;
-    let bert = entra.create_user(&entra_user("bert", "Bert", "Jones")).await;
+    let alice = entra
+        .create_user(&entra_user("alice", "Alice", "Smith"))
+        .await;
+    let bert = entra
+        .create_user(&entra_user("bert", "Bert", "Jones"))
+        .await;
     let u = rig.user("alice@contoso.com");
-    assert_eq!(u["status"], "active", "Entra sends active as a boolean on create");
-    assert_eq!(u["realname"], "Alice Smith", "the formatted name, without displayName");
+    assert_eq!(
+        u["status"], "active",
+        "Entra sends active as a boolean on create"
+    );
+    assert_eq!(
+        u["realname"], "Alice Smith",
+        "the formatted name, without displayName"
+    );
 
     // Entra's other user lookup: by work email.
     let by_mail = entra
@@ -359,7 +410,11 @@ async fn entra_request_sequence_with_and_without_the_compliance_flag_lands_in_ro
     assert_eq!(r.status, 200, "{}", r.text);
     let got = entra.get(&format!("/Users/{alice}")).await.body;
     assert_eq!(got["emails"][0]["value"], "alice.s@contoso.com");
-    assert_eq!(got["emails"][0]["primary"], json!(true), "the email kept its other parts");
+    assert_eq!(
+        got["emails"][0]["primary"],
+        json!(true),
+        "the email kept its other parts"
+    );
     assert_eq!(got["name"]["givenName"], "Alicia");
     assert_eq!(got["externalId"], "Eqpj");
     assert_eq!(got["nickName"], "Babs");
@@ -407,7 +462,10 @@ async fn entra_request_sequence_with_and_without_the_compliance_flag_lands_in_ro
     assert_eq!(got["name"]["givenName"], "Alice");
     assert_eq!(got["name"]["familyName"], "Smith");
     assert_eq!(got[ENTERPRISE_URN]["employeeNumber"], "E-2002");
-    assert!(got.get("name.givenName").is_none(), "dotted keys are paths: {got}");
+    assert!(
+        got.get("name.givenName").is_none(),
+        "dotted keys are paths: {got}"
+    );
     let u = rig.user("alice@contoso.com");
     assert_eq!(u["realname"], "Alice Smith");
     assert_eq!(u["email"], "alice@contoso.com");
@@ -473,7 +531,10 @@ async fn entra_request_sequence_with_and_without_the_compliance_flag_lands_in_ro
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(groups_of(&rig.user("alice@contoso.com")), Vec::<String>::new());
+    assert_eq!(
+        groups_of(&rig.user("alice@contoso.com")),
+        Vec::<String>::new()
+    );
     assert_eq!(groups_of(&rig.user("bert@contoso.com")), ["Sales EMEA"]);
     let r = entra
         .patch(
@@ -482,16 +543,29 @@ async fn entra_request_sequence_with_and_without_the_compliance_flag_lands_in_ro
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(groups_of(&rig.user("bert@contoso.com")), Vec::<String>::new());
-    assert_eq!(rig.find_group("Sales EMEA").unwrap()["member_count"], json!(0));
-    assert_eq!(member_ids(&entra.get(&format!("/Groups/{gid}")).await.body), Vec::<String>::new());
+    assert_eq!(
+        groups_of(&rig.user("bert@contoso.com")),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        rig.find_group("Sales EMEA").unwrap()["member_count"],
+        json!(0)
+    );
+    assert_eq!(
+        member_ids(&entra.get(&format!("/Groups/{gid}")).await.body),
+        Vec::<String>::new()
+    );
     let r = entra
         .patch(
             &format!("/Groups/{gid}"),
             json!([{"op": "Remove", "path": "members", "value": [{"$ref": null, "value": alice}]}]),
         )
         .await;
-    assert_eq!(r.status, 200, "Entra re-sends removals; a second one changes nothing: {}", r.text);
+    assert_eq!(
+        r.status, 200,
+        "Entra re-sends removals; a second one changes nothing: {}",
+        r.text
+    );
     let r = entra
         .patch(
             &format!("/Groups/{gid}"),
@@ -499,15 +573,23 @@ async fn entra_request_sequence_with_and_without_the_compliance_flag_lands_in_ro
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(rig.find_group("Sales EMEA").unwrap()["member_count"], json!(1));
+    assert_eq!(
+        rig.find_group("Sales EMEA").unwrap()["member_count"],
+        json!(1)
+    );
 
     // Deprovisioning: DELETE puts the user in Roster's trash; the integration no longer has it.
     let r = entra.delete(&format!("/Users/{alice}")).await;
     assert_eq!(r.status, 204, "{}", r.text);
     assert_scim_error(&entra.get(&format!("/Users/{alice}")).await, 404, None);
-    let none = entra.get("/Users?filter=userName eq \"alice@contoso.com\"").await;
+    let none = entra
+        .get("/Users?filter=userName eq \"alice@contoso.com\"")
+        .await;
     assert_eq!(none.body["totalResults"], json!(0), "{}", none.text);
-    assert!(rig.find_user("alice@contoso.com").is_none(), "not among active users");
+    assert!(
+        rig.find_user("alice@contoso.com").is_none(),
+        "not among active users"
+    );
     let trash = rig.trash();
     let trashed = trash
         .iter()
@@ -515,22 +597,35 @@ async fn entra_request_sequence_with_and_without_the_compliance_flag_lands_in_ro
         .unwrap_or_else(|| panic!("alice is in the trash: {trash:?}"));
     assert_eq!(trashed["status"], "pending deletion");
     assert!(trashed["purge_at"].is_string(), "{trashed}");
-    assert_eq!(rig.user("bert@contoso.com")["status"], "disabled", "others untouched");
+    assert_eq!(
+        rig.user("bert@contoso.com")["status"],
+        "disabled",
+        "others untouched"
+    );
     assert_eq!(
         member_ids(&entra.get(&format!("/Groups/{gid}")).await.body),
         Vec::<String>::new(),
         "a deleted user is no longer a member"
     );
-    assert_eq!(rig.find_group("Sales EMEA").unwrap()["member_count"], json!(0));
+    assert_eq!(
+        rig.find_group("Sales EMEA").unwrap()["member_count"],
+        json!(0)
+    );
 
     // Reassigned in Entra later: matched by userName (none), created again, and out of the trash.
-    let none = entra.get("/Users?filter=userName eq \"alice@contoso.com\"").await;
+    let none = entra
+        .get("/Users?filter=userName eq \"alice@contoso.com\"")
+        .await;
     assert_eq!(none.body["totalResults"], json!(0), "{}", none.text);
-    let again = entra.create_user(&entra_user("alice", "Alice", "Smith")).await;
+    let again = entra
+        .create_user(&entra_user("alice", "Alice", "Smith"))
+        .await;
     assert_ne!(again, alice, "a new resource, with a new id");
     assert_eq!(rig.user("alice@contoso.com")["status"], "active");
     assert!(
-        rig.trash().iter().all(|u| u["username"] != "alice@contoso.com"),
+        rig.trash()
+            .iter()
+            .all(|u| u["username"] != "alice@contoso.com"),
         "the user left the trash: {:?}",
         rig.trash()
     );
@@ -551,7 +646,9 @@ async fn twenty_concurrent_patches_of_one_user_lose_nothing_and_are_all_in_the_h
     let rig = Rig::start();
     let integration = rig.integration("Entra ID", "generic");
     let scim = rig.client(&integration, ENTRA_AGENT);
-    let id = scim.create_user(&entra_user("carol", "Carol", "Diaz")).await;
+    let id = scim
+        .create_user(&entra_user("carol", "Carol", "Diaz"))
+        .await;
 
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..20 {
@@ -607,7 +704,11 @@ async fn twenty_concurrent_patches_of_one_user_lose_nothing_and_are_all_in_the_h
             }
         }
     }
-    assert_eq!(phone_changes.len(), 20, "one recorded change per PATCH: {phone_changes:?}");
+    assert_eq!(
+        phone_changes.len(),
+        20,
+        "one recorded change per PATCH: {phone_changes:?}"
+    );
     for pair in phone_changes.windows(2) {
         assert_eq!(
             pair[1].0, pair[0].1,
@@ -616,7 +717,10 @@ async fn twenty_concurrent_patches_of_one_user_lose_nothing_and_are_all_in_the_h
     }
     let last = &phone_changes[19].1;
     for n in &expected {
-        assert!(last.contains(n.as_str()), "{n} is in the final phones: {last}");
+        assert!(
+            last.contains(n.as_str()),
+            "{n} is in the final phones: {last}"
+        );
     }
     assert_eq!(user["status"], "active");
     assert_eq!(rig.users().len(), 1, "still one user");
@@ -662,7 +766,11 @@ async fn a_burst_of_pushes_is_one_run_with_per_object_field_changes() {
     let rig = Rig::start();
     let integration = rig.integration("Okta", "okta");
     let okta = rig.client(&integration, OKTA_AGENT);
-    assert_eq!(rig.runs(&integration.key), Vec::<Value>::new(), "no pushes yet");
+    assert_eq!(
+        rig.runs(&integration.key),
+        Vec::<Value>::new(),
+        "no pushes yet"
+    );
 
     let id = okta
         .create_user(&okta_user("eve", "Eve", "Park", "pw-eve-123"))
@@ -680,7 +788,9 @@ async fn a_burst_of_pushes_is_one_run_with_per_object_field_changes() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let gid = okta
-        .create_group(&json!({"schemas": [GROUP_URN], "displayName": "Finance", "members": [{"value": id}]}))
+        .create_group(
+            &json!({"schemas": [GROUP_URN], "displayName": "Finance", "members": [{"value": id}]}),
+        )
         .await;
 
     let runs = rig.runs(&integration.key);
@@ -708,18 +818,23 @@ async fn a_burst_of_pushes_is_one_run_with_per_object_field_changes() {
     assert_eq!(of(user, "create").len(), 1, "{changes:#?}");
     let update = of(user, "update");
     assert!(
-        update.iter().any(|c| field(c, "realname")
-            == (json!("Eve Park"), json!("Eve Park-Lee"))),
+        update
+            .iter()
+            .any(|c| field(c, "realname") == (json!("Eve Park"), json!("Eve Park-Lee"))),
         "the PUT's name change, before and after: {changes:#?}"
     );
     assert!(
-        update.iter().any(|c| field(c, "email")
-            == (json!("eve@okta.local"), json!("eve.parklee@okta.local"))),
+        update.iter().any(
+            |c| field(c, "email") == (json!("eve@okta.local"), json!("eve.parklee@okta.local"))
+        ),
         "{changes:#?}"
     );
     let disable = of(user, "disable");
     assert_eq!(disable.len(), 1, "{changes:#?}");
-    assert_eq!(field(disable[0], "status"), (json!("active"), json!("disabled")));
+    assert_eq!(
+        field(disable[0], "status"),
+        (json!("active"), json!("disabled"))
+    );
     assert_eq!(of("Finance", "create").len(), 1, "{changes:#?}");
     assert!(
         changes.iter().any(|c| c["key"] == user
@@ -731,7 +846,9 @@ async fn a_burst_of_pushes_is_one_run_with_per_object_field_changes() {
         "the membership is a field change of the user: {changes:#?}"
     );
     assert!(
-        !serde_json::to_string(&changes).unwrap().contains("pw-eve-123"),
+        !serde_json::to_string(&changes)
+            .unwrap()
+            .contains("pw-eve-123"),
         "the history holds no password"
     );
     let r = okta.delete(&format!("/Groups/{gid}")).await;

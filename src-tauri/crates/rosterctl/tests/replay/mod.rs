@@ -87,7 +87,9 @@ impl Rig {
     /// Adds a SCIM integration. Its output holds the token, so a failure shows stderr only.
     pub fn integration(&self, name: &str, flavor: &str) -> Integration {
         let out = self
-            .cli(&["scim", "create", "--name", name, "--flavor", flavor, "--json"])
+            .cli(&[
+                "scim", "create", "--name", name, "--flavor", flavor, "--json",
+            ])
             .output()
             .unwrap();
         assert!(
@@ -253,9 +255,7 @@ impl Scim {
             req = req.bearer_auth(t);
         }
         if let Some(b) = body {
-            req = req
-                .header(reqwest::header::CONTENT_TYPE, SCIM_JSON)
-                .body(b);
+            req = req.header(reqwest::header::CONTENT_TYPE, SCIM_JSON).body(b);
         }
         for (name, value) in headers {
             req = req.header(
@@ -264,10 +264,7 @@ impl Scim {
             );
         }
         // The error (never the request, which carries the token) says what went wrong.
-        let resp = req
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let resp = req.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
         let header = |n: reqwest::header::HeaderName| {
             resp.headers()
                 .get(n)
