@@ -227,6 +227,41 @@ fn pushes_within_a_minute_are_one_run_and_later_ones_start_another() {
 }
 
 #[test]
+fn a_runs_window_is_measured_from_its_first_push_and_includes_its_last_second() {
+    // Why: a steady stream of pushes (a client importing for an hour) must not grow one run forever, and
+    // a push exactly at the window's end still belongs to the run it was grouped with.
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_integration(&store);
+    let at = |s: i64| Timestamp(NOW.0 + s);
+    push_user(&store, &d, "u1", "alice", at(0));
+    push_user(&store, &d, "u2", "bob", at(45));
+    push_user(&store, &d, "u3", "carol", at(PUSH_RUN_WINDOW_SECS));
+    // Within a minute of the last push, but not of the run's first: a new run.
+    push_user(&store, &d, "u4", "dave", at(PUSH_RUN_WINDOW_SECS + 10));
+    let mut runs = store.runs(Some(d.key.as_str()), 10).unwrap();
+    runs.sort_by_key(|r| r.started_at);
+    let spans: Vec<_> = runs
+        .iter()
+        .map(|r| (r.started_at, r.finished_at, r.counts.created))
+        .collect();
+    assert_eq!(
+        spans,
+        [
+            (at(0), Some(at(PUSH_RUN_WINDOW_SECS)), 3),
+            (
+                at(PUSH_RUN_WINDOW_SECS + 10),
+                Some(at(PUSH_RUN_WINDOW_SECS + 10)),
+                1
+            ),
+        ]
+    );
+    let (changes, _) = store.run_changes(runs[1].id, 0, 10).unwrap();
+    let keys: Vec<&str> = changes.iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(keys, ["dave"], "the new run holds only its own push");
+}
+
+#[test]
 fn names_are_unique_within_an_integration_and_lookups_use_the_indexes() {
     let dir = tempfile::tempdir().unwrap();
     let store = new_store(dir.path());
