@@ -10,6 +10,7 @@
 use crate::scim::ScimDoor;
 use roster_core::plan::{plan, PushBatch, Scope};
 use roster_core::source::SourceGroup;
+use roster_core::DirectoryKey;
 use roster_scim::{self as proto, ScimError};
 use roster_store::{Lookup, Push, Resource, ResourceKind, StoreError};
 use serde_json::Value;
@@ -215,6 +216,14 @@ impl ScimDoor {
             ))));
         }
         if let Some(e) = plan.errors.first() {
+            if let Some(d) = owner_of_taken_name(&e.key, &snapshot.users, &self.key)
+                .and_then(|k| all.iter().find(|d| &d.key == k))
+            {
+                return Err(PushError(ScimError::uniqueness(format!(
+                    "The user \"{}\" belongs to the directory sync \"{}\" in Roster, so no other user can take that userName. Nothing was changed. Choose another userName, or remove the user from that sync.",
+                    e.key, d.name
+                ))));
+            }
             return Err(PushError(ScimError::uniqueness(format!(
                 "{} Nothing was changed.",
                 e.message
@@ -318,16 +327,11 @@ impl ScimDoor {
             let old = p.resource(kind, id)?.ok_or_else(|| not_found(kind, id))?;
             check_if_match(if_match, old.version)?;
             let mut changed = Changed::default();
-            let r = self.updated(p, kind, &old, &doc, &mut changed)?;
+            let mut r = self.updated(p, kind, &old, &doc, &mut changed)?;
             if let Some(members) = members {
-                let current: Vec<String> = p.members(id)?.into_iter().map(|(u, _)| u).collect();
-                let gone: Vec<String> = current
-                    .iter()
-                    .filter(|u| !members.contains(u))
-                    .cloned()
-                    .collect();
-                changed.users.extend(p.remove_members(id, &gone)?);
-                changed.users.extend(p.add_members(id, &members)?);
+                let moved = set_members(p, id, &members)?;
+                r = touched(p, &old, r, &moved)?;
+                changed.users.extend(moved);
             }
             Ok((r, changed))
         })?;
@@ -379,32 +383,21 @@ impl ScimDoor {
                 ResourceKind::Group => {
                     let g = proto::patch_group(id, &doc, body)?;
                     let r = self.updated(p, kind, &old, &g.doc, &mut changed)?;
+                    let mut moved = Vec::new();
                     for op in g.members {
-                        match op {
-                            proto::MemberOp::Add(users) => {
-                                changed.users.extend(p.add_members(id, &users)?)
-                            }
-                            proto::MemberOp::Remove(users) => {
-                                changed.users.extend(p.remove_members(id, &users)?)
-                            }
+                        moved.extend(match op {
+                            proto::MemberOp::Add(users) => p.add_members(id, &users)?,
+                            proto::MemberOp::Remove(users) => p.remove_members(id, &users)?,
                             proto::MemberOp::RemoveAll => {
                                 let all: Vec<String> =
                                     p.members(id)?.into_iter().map(|(u, _)| u).collect();
-                                changed.users.extend(p.remove_members(id, &all)?)
+                                p.remove_members(id, &all)?
                             }
-                            proto::MemberOp::Replace(users) => {
-                                let current: Vec<String> =
-                                    p.members(id)?.into_iter().map(|(u, _)| u).collect();
-                                let gone: Vec<String> = current
-                                    .iter()
-                                    .filter(|u| !users.contains(u))
-                                    .cloned()
-                                    .collect();
-                                changed.users.extend(p.remove_members(id, &gone)?);
-                                changed.users.extend(p.add_members(id, &users)?);
-                            }
-                        }
+                            proto::MemberOp::Replace(users) => set_members(p, id, &users)?,
+                        });
                     }
+                    let r = touched(p, &old, r, &moved)?;
+                    changed.users.extend(moved);
                     r
                 }
             };
@@ -424,6 +417,12 @@ impl ScimDoor {
             let mut changed = Changed::default();
             match kind {
                 ResourceKind::User => {
+                    // Its groups lose a member: each answers differently now, so each is a new version.
+                    for (group, _) in p.groups_of(id)? {
+                        if let Some(g) = p.resource(ResourceKind::Group, &group)? {
+                            touched(p, &g, g.clone(), &[id.to_string()])?;
+                        }
+                    }
                     p.remove(kind, id)?;
                     changed.removed_users.push(id.to_string());
                 }
@@ -437,6 +436,54 @@ impl ScimDoor {
     }
 }
 
+/// Makes a group's members exactly `users`; returns the users who joined or left.
+fn set_members(p: &Push<'_>, group: &str, users: &[String]) -> Result<Vec<String>, StoreError> {
+    let gone: Vec<String> = p
+        .members(group)?
+        .into_iter()
+        .map(|(u, _)| u)
+        .filter(|u| !users.contains(u))
+        .collect();
+    let mut moved = p.remove_members(group, &gone)?;
+    moved.extend(p.add_members(group, users)?);
+    Ok(moved)
+}
+
+/// `r` (the group `old` as the request left its document), as a new version when its members changed
+/// (`moved` is not empty) and its document did not: members are part of what a group answers, so its
+/// ETag must change with them, or a client holding the old one could write an old member list back.
+fn touched(
+    p: &Push<'_>,
+    old: &Resource,
+    r: Resource,
+    moved: &[String],
+) -> Result<Resource, StoreError> {
+    if moved.is_empty() || r.version != old.version {
+        return Ok(r);
+    }
+    let r = Resource {
+        version: old.version + 1,
+        modified_at: p.now(),
+        ..r
+    };
+    p.put(ResourceKind::Group, &r)?;
+    Ok(r)
+}
+
+/// The directory sync whose user already has `username`, when a push's user was refused that name (the
+/// planner refuses a rename onto another user's username whatever the precedence). A SCIM client gets the
+/// sync's name, as for a create; the planner's own message asks to "sync again", which a push cannot do.
+fn owner_of_taken_name<'a>(
+    username: &str,
+    users: &'a [roster_core::User],
+    own: &DirectoryKey,
+) -> Option<&'a DirectoryKey> {
+    users
+        .iter()
+        .filter(|u| u.fields.username.eq_ignore_ascii_case(username))
+        .find_map(|u| u.managed_by.as_ref().filter(|k| *k != own))
+}
+
 fn scim_kind(kind: ResourceKind) -> proto::ResourceKind {
     match kind {
         ResourceKind::User => proto::ResourceKind::User,
@@ -445,37 +492,4 @@ fn scim_kind(kind: ResourceKind) -> proto::ResourceKind {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_look_like_uuids_and_differ() {
-        let a = new_id();
-        assert_eq!(a.len(), 36);
-        assert_eq!(&a[14..15], "4");
-        assert_ne!(a, new_id());
-    }
-
-    #[test]
-    fn if_match_accepts_the_current_version_only() {
-        assert!(check_if_match(None, 3).is_ok());
-        assert!(check_if_match(Some("W/\"3\""), 3).is_ok());
-        assert!(check_if_match(Some("\"3\""), 3).is_ok());
-        assert!(check_if_match(Some("*"), 3).is_ok());
-        assert!(check_if_match(Some("W/\"2\""), 3).is_err());
-    }
-
-    #[test]
-    fn the_lookup_email_prefers_primary_then_work() {
-        let doc = serde_json::json!({"emails": [
-            {"value": "home@x.org", "type": "home"},
-            {"value": "work@x.org", "type": "work"},
-        ]});
-        assert_eq!(lookup_email(&doc).as_deref(), Some("work@x.org"));
-        let doc = serde_json::json!({"emails": [
-            {"value": "work@x.org", "type": "work"},
-            {"value": "p@x.org", "primary": true},
-        ]});
-        assert_eq!(lookup_email(&doc).as_deref(), Some("p@x.org"));
-    }
-}
+mod tests;

@@ -491,7 +491,7 @@ impl Push<'_> {
 
     /// What a plan for a push needs, and only that: the integration's groups, the groups named
     /// `group_names` (which a pushed group may take over), the users it manages with the given external ids
-    /// (with its groups each is in), and the users named `usernames` that it does not manage.
+    /// or usernames (with its groups each is in), and the users named `usernames` that it does not manage.
     pub fn snapshot(
         &self,
         external_ids: &[&str],
@@ -526,23 +526,32 @@ impl Push<'_> {
             .map(|g| (g.id.as_str(), &g.id))
             .collect();
         let mut users = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         {
-            let mut st = self.tx.prepare_cached(&format!(
-                "SELECT {USER_COLUMNS}, group_ids FROM users WHERE managed_by = ?1 AND external_id = ?2"
-            ))?;
-            for ext in external_ids {
-                let mut rows = st.query(params![key.0, ext])?;
-                while let Some(row) = rows.next()? {
-                    let mut user = user_row(row)?;
-                    let list = row.get_ref(15)?.as_str().map_err(rusqlite::Error::from)?;
-                    let mut groups: Vec<GroupId> = crate::apply::decode_groups(list)?
-                        .iter()
-                        .filter_map(|g| managed.get(g.as_ref()).map(|&id| id.clone()))
-                        .collect();
-                    groups.sort();
-                    groups.dedup();
-                    user.groups = groups;
-                    users.push(user);
+            // Its own users by external id, and by username too: a user its client deleted (now in the
+            // trash) and creates again under a new id is matched by name and restored, not created twice.
+            let own = [("external_id", external_ids), ("username", usernames)];
+            for (column, values) in own {
+                let mut st = self.tx.prepare_cached(&format!(
+                    "SELECT {USER_COLUMNS}, group_ids FROM users WHERE managed_by = ?1 AND {column} = ?2"
+                ))?;
+                for value in values {
+                    let mut rows = st.query(params![key.0, value])?;
+                    while let Some(row) = rows.next()? {
+                        let mut user = user_row(row)?;
+                        if !seen.insert(user.id.clone()) {
+                            continue;
+                        }
+                        let list = row.get_ref(15)?.as_str().map_err(rusqlite::Error::from)?;
+                        let mut groups: Vec<GroupId> = crate::apply::decode_groups(list)?
+                            .iter()
+                            .filter_map(|g| managed.get(g.as_ref()).map(|&id| id.clone()))
+                            .collect();
+                        groups.sort();
+                        groups.dedup();
+                        user.groups = groups;
+                        users.push(user);
+                    }
                 }
             }
             let mut st = self.tx.prepare_cached(&format!(
@@ -551,7 +560,7 @@ impl Push<'_> {
             for name in usernames {
                 for u in st.query_map(params![name, key.0], user_row)? {
                     let u = u?;
-                    if !users.iter().any(|x: &roster_core::User| x.id == u.id) {
+                    if seen.insert(u.id.clone()) {
                         users.push(u);
                     }
                 }

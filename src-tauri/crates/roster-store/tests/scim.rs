@@ -227,6 +227,41 @@ fn pushes_within_a_minute_are_one_run_and_later_ones_start_another() {
 }
 
 #[test]
+fn a_runs_window_is_measured_from_its_first_push_and_includes_its_last_second() {
+    // Why: a steady stream of pushes (a client importing for an hour) must not grow one run forever, and
+    // a push exactly at the window's end still belongs to the run it was grouped with.
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_integration(&store);
+    let at = |s: i64| Timestamp(NOW.0 + s);
+    push_user(&store, &d, "u1", "alice", at(0));
+    push_user(&store, &d, "u2", "bob", at(45));
+    push_user(&store, &d, "u3", "carol", at(PUSH_RUN_WINDOW_SECS));
+    // Within a minute of the last push, but not of the run's first: a new run.
+    push_user(&store, &d, "u4", "dave", at(PUSH_RUN_WINDOW_SECS + 10));
+    let mut runs = store.runs(Some(d.key.as_str()), 10).unwrap();
+    runs.sort_by_key(|r| r.started_at);
+    let spans: Vec<_> = runs
+        .iter()
+        .map(|r| (r.started_at, r.finished_at, r.counts.created))
+        .collect();
+    assert_eq!(
+        spans,
+        [
+            (at(0), Some(at(PUSH_RUN_WINDOW_SECS)), 3),
+            (
+                at(PUSH_RUN_WINDOW_SECS + 10),
+                Some(at(PUSH_RUN_WINDOW_SECS + 10)),
+                1
+            ),
+        ]
+    );
+    let (changes, _) = store.run_changes(runs[1].id, 0, 10).unwrap();
+    let keys: Vec<&str> = changes.iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(keys, ["dave"], "the new run holds only its own push");
+}
+
+#[test]
 fn names_are_unique_within_an_integration_and_lookups_use_the_indexes() {
     let dir = tempfile::tempdir().unwrap();
     let store = new_store(dir.path());
@@ -329,6 +364,51 @@ fn a_push_snapshot_reads_only_the_users_it_names() {
             Ok(())
         })
         .unwrap();
+}
+
+#[test]
+fn a_user_deleted_by_its_client_and_created_again_under_a_new_id_comes_back_from_the_trash() {
+    // Why: Entra ID deletes a user when it is unassigned and creates it again (a new SCIM id, the same
+    // userName) when it is reassigned; the trashed Roster user must be matched by name and restored,
+    // not collide with a second user of the same username.
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_integration(&store);
+    push_user(&store, &d, "u1", "alice", NOW);
+    store
+        .push(&d.key, NOW, |p| -> Result<(), StoreError> {
+            p.remove(ResourceKind::User, "u1")?;
+            let snap = p.snapshot(&["u1"], &[], &[])?;
+            let batch = PushBatch {
+                removed_users: vec!["u1".into()],
+                ..Default::default()
+            };
+            let plan = plan(&settings(&d), &snap, &Scope::Push(&batch), NOW);
+            p.apply(&plan, &plan.conflicts, &|_| String::new())?;
+            Ok(())
+        })
+        .unwrap();
+    let trashed = store
+        .users_page("alice", true, PageAt::Offset(0), 10)
+        .unwrap();
+    assert_eq!(trashed.rows.len(), 1, "the deleted user is in the trash");
+
+    let later = Timestamp(NOW.0 + 3_600);
+    push_user(&store, &d, "u2", "alice", later);
+    let active = store
+        .users_page("alice", false, PageAt::Offset(0), 10)
+        .unwrap();
+    assert_eq!(active.rows.len(), 1, "alice is back");
+    assert_eq!(
+        active.rows[0].user_id, trashed.rows[0].user_id,
+        "the same Roster user"
+    );
+    assert_eq!(active.rows[0].status, "active");
+    assert!(store
+        .users_page("alice", true, PageAt::Offset(0), 10)
+        .unwrap()
+        .rows
+        .is_empty());
 }
 
 #[test]
