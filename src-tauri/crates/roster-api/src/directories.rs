@@ -20,7 +20,7 @@ use roster_store::{ConnectionRecord, DirectoryRecord};
 pub(crate) fn configure_permission(t: SyncType) -> Permission {
     match t {
         SyncType::User => Permission::ConfigureUserSyncs,
-        SyncType::Admin => Permission::AdminSyncs,
+        SyncType::Admin => Permission::ConfigureAdminSyncs,
     }
 }
 

@@ -12,7 +12,8 @@ use roster_store::{ConnectionRecord, DirectoryRecord, Trigger};
 /// What running a sync of this type, this way, needs.
 fn run_permission(t: SyncType, mode: &RunMode) -> Permission {
     match (t, mode) {
-        (SyncType::Admin, _) => Permission::AdminSyncs,
+        (SyncType::Admin, RunMode::Individual(_)) => Permission::RunIndividualAdmins,
+        (SyncType::Admin, RunMode::Preview | RunMode::Full { .. }) => Permission::RunAdminSyncs,
         (SyncType::User, RunMode::Individual(_)) => Permission::RunIndividualUsers,
         (SyncType::User, RunMode::Preview | RunMode::Full { .. }) => Permission::RunUserSyncs,
     }

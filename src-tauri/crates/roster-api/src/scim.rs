@@ -233,6 +233,19 @@ impl Roster {
         })
     }
 
+    /// Whether any tenant has a SCIM integration: the desktop app serves SCIM only then.
+    pub fn has_scim_integrations(&self) -> Result<bool> {
+        for t in self.list_tenants()? {
+            let Ok(open) = self.tenant(&t.id) else {
+                continue;
+            };
+            if open.tenant.store.scim_integration_count()? > 0 {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Which tenant holds integration `key`: remembered once found (keys are random, so unique across
     /// tenants), found by looking through the tenants otherwise.
     fn scim_tenant_of(&self, key: &str) -> Result<Option<String>> {

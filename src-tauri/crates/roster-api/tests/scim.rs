@@ -73,7 +73,7 @@ fn a_token_opens_its_own_integration_only_and_stops_when_replaced_or_expired() {
     assert!(a.token.len() >= 43);
 
     // Each key with its own token picks its tenant; the window's tenant plays no part.
-    r.remember_tenant(&globex.tenant_id()).unwrap();
+    r.remember_tenant(globex.tenant_id()).unwrap();
     let door = r.scim_door(&a.directory_key, &a.token).unwrap();
     assert_eq!(door.tenant(), acme.tenant_id());
     assert_eq!(

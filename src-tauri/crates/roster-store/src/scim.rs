@@ -209,6 +209,14 @@ impl Store {
             .optional()?)
     }
 
+    /// How many SCIM integrations (with a token) the tenant has.
+    pub fn scim_integration_count(&self) -> Result<u64> {
+        let n: i64 = self
+            .reader()
+            .query_row("SELECT count(*) FROM scim_tokens", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
     /// A resource by id.
     pub fn scim_resource(
         &self,

@@ -115,6 +115,12 @@ enum OperatorCmd {
     },
     /// Give an operator added by hand another role.
     SetRole { email: String, role: String },
+    /// Activate or disable an operator added by hand (a disabled operator cannot act with --as).
+    SetStatus {
+        email: String,
+        #[arg(value_enum)]
+        status: OperatorStatusArg,
+    },
     /// Remove an operator added by hand.
     Remove { email: String },
 }
@@ -138,6 +144,12 @@ enum RoleCmd {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum OperatorStatusArg {
+    Active,
+    Disabled,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -1121,6 +1133,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 OperatorCmd::SetRole { email, role } => {
                     let o = s.set_operator_role(&email, &role)?;
                     say!("{} is now {}.", o.email, o.role);
+                }
+                OperatorCmd::SetStatus { email, status } => {
+                    let o = s.set_operator_status(
+                        &email,
+                        match status {
+                            OperatorStatusArg::Active => roster_api::AdminStatus::Active,
+                            OperatorStatusArg::Disabled => roster_api::AdminStatus::Disabled,
+                        },
+                    )?;
+                    say!("{} is now {}.", o.email, o.status);
                 }
                 OperatorCmd::Remove { email } => {
                     s.remove_operator(&email)?;
