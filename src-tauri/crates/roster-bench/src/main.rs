@@ -5,7 +5,7 @@
 //! cargo run --release -p roster-bench -- [USERS]                                 # demo directory, default 100000
 //! cargo run --release -p roster-bench -- ldap [USERS] [GROUPS] [MEMBERS_PER_GROUP] # real slapd, default 100000 1000 1000
 //! cargo run --release -p roster-bench -- cloud [USERS] [GROUPS]                    # the emulators, default 50000 2000
-//! cargo run --release -p roster-bench -- scim [--users 10000] [--groups 100] [--updates 1000] [--deactivations 1000] [--concurrency 8]
+//! cargo run --release -p roster-bench -- scim [--users 10000] [--groups 100] [--updates 1000] [--deactivations 1000] [--concurrency 4]
 //! ```
 //! Baselines: generating the demo directory alone, and inserting the same number of user rows into the same
 //! schema with one prepared statement in one transaction (the least any store could do). Figures: first
