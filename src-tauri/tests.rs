@@ -7,7 +7,7 @@ use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INV
 use tauri::webview::InvokeRequest;
 use tauri::Listener;
 
-fn invoke(
+pub(crate) fn invoke(
     w: &tauri::WebviewWindow<tauri::test::MockRuntime>,
     cmd: &str,
     body: serde_json::Value,
@@ -377,5 +377,46 @@ fn progress_events_name_their_tenant() {
     assert!(
         tenants.iter().all(|t| *t == id),
         "every event names the open tenant {id}: {tenants:?}"
+    );
+}
+
+#[test]
+fn connection_kinds_cross_the_ipc_boundary_as_the_registry_says() {
+    let (_dir, _roster, _app, w) = demo_app();
+    let kinds = invoke(&w, "connection_kinds", serde_json::json!({})).unwrap();
+    assert_eq!(
+        kinds,
+        serde_json::to_value(roster_api::connection_kinds()).unwrap(),
+        "the window gets the registry itself"
+    );
+    let list = kinds.as_array().unwrap();
+    assert_eq!(
+        list.len(),
+        roster_api::ConnectionKind::ALL.len(),
+        "every kind, once"
+    );
+    let cloud: Vec<&serde_json::Value> = list.iter().filter(|k| k["access"] == "cloud").collect();
+    assert!(!cloud.is_empty(), "{kinds}");
+    for k in &cloud {
+        assert!(
+            k["setup"]["settings"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty()),
+            "a cloud kind tells the window which settings to ask for: {k}"
+        );
+        assert!(
+            k["demo_name"].is_string(),
+            "the desktop app has the cloud demos, so each cloud kind names its demo: {k}"
+        );
+    }
+    assert!(
+        list.iter().any(|k| k["access"] == "ldap"
+            && k["ldap_setup"]["username_attributes"][0]["value"].is_string()),
+        "an LDAP kind offers its username attributes: {kinds}"
+    );
+    assert!(
+        list.iter()
+            .any(|k| k["admin_syncs"] == false && k["user_syncs"] == true),
+        "the window learns which kinds have no admin syncs from the registry: {kinds}"
     );
 }

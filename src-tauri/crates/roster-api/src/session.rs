@@ -147,7 +147,15 @@ impl<'r> Session<'r> {
         json::ActingAs {
             email: self.acting.email.clone(),
             name: self.acting.name.clone(),
-            role: self.acting.authority.name(),
+            role: match &self.acting.authority {
+                Authority::Role { role } => *role,
+                // An operator with a custom role has Duo's Read-only underneath (roster-store's operators).
+                Authority::Custom(_) => AdminRole::ReadOnly,
+            },
+            custom_role: match &self.acting.authority {
+                Authority::Custom(c) => Some(c.name.clone()),
+                Authority::Role { .. } => None,
+            },
         }
     }
 

@@ -81,6 +81,14 @@ describe('TauriBackend cloud connection commands', () => {
   });
 });
 
+describe('TauriBackend connection_kinds', () => {
+  it('asks for the registry without naming a tenant (it is the same in every tenant)', async () => {
+    const b = new TauriBackend();
+    await b.connection_kinds();
+    expect(calls).toEqual([['connection_kinds', {}]]);
+  });
+});
+
 describe('TauriBackend commands added in issue 9', () => {
   it('invokes them with the contract\'s names and snake_case argument objects', async () => {
     const b = new TauriBackend();

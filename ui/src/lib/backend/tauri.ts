@@ -10,8 +10,9 @@ import type {
   Backend,
   ChangePage,
   CloudConnectionSpec,
+  Connection,
   ConnectionCheck,
-  ConnectionInfo,
+  ConnectionKindInfo,
   ConsentProgress,
   DirectoryPatch,
   DirectorySpec,
@@ -22,8 +23,8 @@ import type {
   Page,
   PageArgs,
   RunReport,
+  ProgressEvent,
   RunSummary,
-  SyncProgress,
   Tenant,
   Unlisten,
   UserRow,
@@ -47,6 +48,9 @@ export class TauriBackend implements Backend {
 
   app_limits(): Promise<AppLimits> {
     return invoke('app_limits', {});
+  }
+  connection_kinds(): Promise<ConnectionKindInfo[]> {
+    return invoke('connection_kinds', {});
   }
 
   async tenant_list(): Promise<Tenant[]> {
@@ -86,10 +90,10 @@ export class TauriBackend implements Backend {
     return this.scoped('directory_resume', args);
   }
 
-  connection_list(): Promise<ConnectionInfo[]> {
+  connection_list(): Promise<Connection[]> {
     return this.scoped('connection_list', {});
   }
-  connection_set_secret(args: { id: string; secret: string }): Promise<ConnectionInfo> {
+  connection_set_secret(args: { id: string; secret: string }): Promise<Connection> {
     return this.scoped('connection_set_secret', args);
   }
   connection_test(args: { id: string }): Promise<ConnectionCheck[]> {
@@ -104,10 +108,10 @@ export class TauriBackend implements Backend {
   connection_groups_draft(args: { connection: LdapConnectionSpec; query: string; limit: number }): Promise<GroupSummary[]> {
     return this.scoped('connection_groups_draft', args);
   }
-  connection_authorize(args: { connection: CloudConnectionSpec }): Promise<ConnectionInfo> {
+  connection_authorize(args: { connection: CloudConnectionSpec }): Promise<Connection> {
     return this.scoped('connection_authorize', args);
   }
-  connection_reauthorize(args: { id: string }): Promise<ConnectionInfo> {
+  connection_reauthorize(args: { id: string }): Promise<Connection> {
     return this.scoped('connection_reauthorize', args);
   }
   consent_cancel(): Promise<null> {
@@ -143,8 +147,8 @@ export class TauriBackend implements Backend {
     return this.scoped('trash_page', args);
   }
 
-  async onSyncProgress(handler: (progress: SyncProgress) => void): Promise<Unlisten> {
-    return listen<SyncProgress>(SYNC_PROGRESS_EVENT, (event) => handler(event.payload));
+  async onSyncProgress(handler: (progress: ProgressEvent) => void): Promise<Unlisten> {
+    return listen<ProgressEvent>(SYNC_PROGRESS_EVENT, (event) => handler(event.payload));
   }
 
   async onConsentProgress(handler: (progress: ConsentProgress) => void): Promise<Unlisten> {
