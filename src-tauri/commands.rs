@@ -334,3 +334,51 @@ pub fn consent_cancel(state: State<'_, AppState>) -> Res<()> {
     state.roster.cancel_consent();
     Ok(())
 }
+
+/// Deletes a directory sync or a SCIM integration (its users stay, no longer managed).
+#[tauri::command(rename_all = "snake_case")]
+pub fn directory_delete(state: State<'_, AppState>, tenant: String, key: String) -> Res<()> {
+    session(&state, &tenant)?.delete_directory(&key)
+}
+
+/// The tenant's SCIM integrations.
+#[tauri::command(rename_all = "snake_case")]
+pub fn scim_list(
+    state: State<'_, AppState>,
+    tenant: String,
+) -> Res<Vec<roster_api::scim::ScimIntegration>> {
+    session(&state, &tenant)?.scim_integrations(&state.server.origin())
+}
+
+/// Adds a SCIM integration and starts the server if it was not serving. The answer carries the bearer
+/// token, the only time it is shown.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn scim_create(
+    state: State<'_, AppState>,
+    tenant: String,
+    name: String,
+    flavor: roster_api::scim::ScimFlavor,
+) -> Res<roster_api::scim::IssuedToken> {
+    let mut issued =
+        session(&state, &tenant)?.create_scim_integration(&name, flavor, &state.server.origin())?;
+    // The first integration starts the server, which may only now know its port.
+    state.server.ensure().await;
+    issued.base_url = roster_api::scim::base_url(&state.server.origin(), &issued.directory_key);
+    Ok(issued)
+}
+
+/// Replaces an integration's bearer token (the old one stops working at once).
+#[tauri::command(rename_all = "snake_case")]
+pub fn scim_regenerate(
+    state: State<'_, AppState>,
+    tenant: String,
+    key: String,
+) -> Res<roster_api::scim::IssuedToken> {
+    session(&state, &tenant)?.regenerate_scim_token(&key, &state.server.origin())
+}
+
+/// Whether Roster's server is serving, where, and why not.
+#[tauri::command(rename_all = "snake_case")]
+pub fn server_status(state: State<'_, AppState>) -> crate::server::ServerStatus {
+    state.server.status()
+}

@@ -10,6 +10,7 @@
 
 mod commands;
 mod events;
+mod server;
 
 use roster_api::{Options, Roster};
 use std::path::PathBuf;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub roster: Arc<Roster>,
     /// Who the window acts as in every tenant: the person at this computer.
     pub caller: roster_api::Caller,
+    /// Roster's HTTP front doors (SCIM), served while the window is open once an integration exists.
+    pub server: Arc<server::DesktopServer>,
 }
 
 /// `--data-dir DIR` from the command line, if given.
@@ -38,25 +41,27 @@ fn data_dir_arg() -> Option<PathBuf> {
     None
 }
 
-/// Builds the Roster the desktop app uses, sending progress to `handle`'s windows.
+/// Builds the Roster the desktop app uses, sending progress to `handle`'s windows; with its secret store
+/// (the server keeps a generated certificate's key there).
 pub fn desktop_roster<R: Runtime>(
     handle: tauri::AppHandle<R>,
     data_dir: Option<PathBuf>,
-) -> roster_api::Result<Arc<Roster>> {
+) -> roster_api::Result<(Arc<Roster>, Arc<dyn roster_api::SecretStore>)> {
     let dir = roster_api::data_dir(data_dir.as_deref())?;
     let secrets = roster_secrets::from_env(
         std::env::var(roster_secrets::STORE_ENV).ok().as_deref(),
         std::env::var(roster_secrets::PASSPHRASE_ENV).ok(),
         &dir.join("secrets.enc.json"),
     )?;
+    let secrets: Arc<dyn roster_api::SecretStore> = Arc::from(secrets);
     let roster = Arc::new(Roster::new(Options {
         data_dir: dir,
-        secrets: Arc::from(secrets),
+        secrets: secrets.clone(),
         clock: Arc::new(roster_api::SystemClock),
         events: Arc::new(events::WindowEvents(handle)),
     })?);
     roster.default_tenant(true)?;
-    Ok(roster)
+    Ok((roster, secrets))
 }
 
 /// The commands, shared by the real app and the mock-runtime tests.
@@ -92,6 +97,11 @@ pub fn builder<R: Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::connection_authorize,
         commands::connection_reauthorize,
         commands::consent_cancel,
+        commands::directory_delete,
+        commands::scim_list,
+        commands::scim_create,
+        commands::scim_regenerate,
+        commands::server_status,
     ])
 }
 
@@ -106,20 +116,28 @@ pub fn run() {
     let app = builder(tauri::Builder::default())
         .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(|app| {
-            let roster = desktop_roster(app.handle().clone(), data_dir_arg()).map_err(|e| {
-                // Shown on stderr and in the OS's crash report; the window cannot open without a tenant.
-                eprintln!("Roster cannot start: {}", e.message);
-                Box::<dyn std::error::Error>::from(e.message)
-            })?;
+            let (roster, secrets) =
+                desktop_roster(app.handle().clone(), data_dir_arg()).map_err(|e| {
+                    // Shown on stderr and in the OS's crash report; the window cannot open without a tenant.
+                    eprintln!("Roster cannot start: {}", e.message);
+                    Box::<dyn std::error::Error>::from(e.message)
+                })?;
             let background = roster.clone();
+            let server = Arc::new(server::DesktopServer::new(roster.clone(), secrets));
+            let serving = server.clone();
             tauri::async_runtime::spawn(async move {
                 if let Err(e) = background.start_scheduler() {
                     tracing::error!("scheduled syncs could not start: {}", e.message);
+                }
+                let status = serving.ensure().await;
+                if let Some(problem) = status.problem {
+                    tracing::error!("Roster's server could not start: {problem}");
                 }
             });
             app.manage(AppState {
                 roster,
                 caller: roster_api::Caller::Local,
+                server,
             });
             Ok(())
         })
@@ -127,8 +145,10 @@ pub fn run() {
     match app {
         Ok(app) => app.run(|handle, event| {
             if let tauri::RunEvent::Exit = event {
-                let roster = handle.state::<AppState>().roster.clone();
+                let state = handle.state::<AppState>();
+                let (roster, server) = (state.roster.clone(), state.server.clone());
                 tauri::async_runtime::block_on(async move {
+                    server.stop().await;
                     roster.stop_scheduler().await;
                 });
             }

@@ -117,8 +117,12 @@ fn record() -> Vec<Value> {
     );
     let tenant = roster.default_tenant(true).unwrap().id;
     app.manage(AppState {
-        roster,
+        roster: roster.clone(),
         caller: roster_api::Caller::Local,
+        server: Arc::new(server::DesktopServer::new(
+            roster,
+            Arc::new(roster_api::MemorySecrets::default()),
+        )),
     });
     let events = Arc::new(Mutex::new(Vec::new()));
     let seen = events.clone();

@@ -150,10 +150,14 @@ impl Driver {
             if let Some(e) = self.find_all(css).into_iter().next() {
                 return e;
             }
-            assert!(
-                Instant::now() < deadline,
-                "no element matched {css} within {timeout:?}"
-            );
+            if Instant::now() >= deadline {
+                // What the window shows says why far better than the selector alone.
+                let page = self.execute("return document.body.innerText", json!([]));
+                panic!(
+                    "no element matched {css} within {timeout:?}; the window shows:\n{}",
+                    page.as_str().unwrap_or_default()
+                );
+            }
             std::thread::sleep(Duration::from_millis(250));
         }
     }

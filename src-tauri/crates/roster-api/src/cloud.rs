@@ -1,80 +1,22 @@
-//! Cloud connections (Entra ID, Google Workspace, Okta): their settings, and the connectors built over
-//! keychain-held tokens. Signing in lives in `consent`, the offline emulators in `demo`.
+//! Cloud connections (Entra ID, Google Workspace, Okta): the connectors built over keychain-held tokens.
+//! Their settings are parsed in `spec::cloud`, signing in lives in `consent`, the offline emulators in
+//! `demo`.
 //!
 //! Invariants: tokens and client secrets live only in the [`crate::SecretStore`]; a run refused by the
 //! vendor (consent revoked or expired) marks the connection `needs_reauthorization`.
 
 use crate::error::{ApiError, Code, Result};
-use crate::kinds::{ConnectionKind, Vendor, CLIENT_SECRET, TOKENS};
+use crate::kinds::{CLIENT_SECRET, TOKENS};
 use crate::session::Session;
-use crate::spec::CloudSpec;
+use crate::spec::cloud::{vendor_of, CloudSettings};
 use crate::{json, Roster};
-use roster_cloud::{Bearer, ConsentConfig, Pause, RealPause};
+use roster_cloud::{Bearer, Pause, RealPause};
 use roster_core::source::{Connector, ConnectorError};
 use roster_store::ConnectionRecord;
 use std::sync::Arc;
 
-/// A cloud connection's parsed settings.
-pub(crate) enum CloudSettings {
-    Entra(roster_connector_entra::Settings),
-    Google(roster_connector_google::Settings),
-    Okta(roster_connector_okta::Settings),
-}
-
-fn unreadable(kind: ConnectionKind, e: impl std::fmt::Display) -> ApiError {
-    ApiError::validation(format!(
-        "The {} connection settings are not valid: {e}. The README lists every field of a {} connection.",
-        kind.info().name,
-        kind.as_str()
-    ))
-}
-
-/// The vendor of a cloud connection's kind, or what to do instead.
-pub(crate) fn vendor_of(kind: ConnectionKind) -> Result<Vendor> {
-    kind.vendor().ok_or_else(|| {
-        ApiError::validation(format!(
-            "A {} connection does not sign in through a browser; only Entra ID, Google Workspace and Okta connections do.",
-            kind.info().name
-        ))
-    })
-}
-
 impl CloudSettings {
-    pub(crate) fn parse(kind: ConnectionKind, config: &serde_json::Value) -> Result<CloudSettings> {
-        let mut config = config.clone();
-        if let Some(o) = config.as_object_mut() {
-            o.remove("demo");
-        }
-        let s = match vendor_of(kind)? {
-            Vendor::Entra => CloudSettings::Entra(
-                serde_json::from_value(config).map_err(|e| unreadable(kind, e))?,
-            ),
-            Vendor::Google => CloudSettings::Google(
-                serde_json::from_value(config).map_err(|e| unreadable(kind, e))?,
-            ),
-            Vendor::Okta => CloudSettings::Okta(
-                serde_json::from_value(config).map_err(|e| unreadable(kind, e))?,
-            ),
-        };
-        let checked = match &s {
-            CloudSettings::Entra(x) => x.validate(),
-            CloudSettings::Google(x) => x.validate(),
-            CloudSettings::Okta(x) => x.validate(),
-        };
-        checked.map_err(ApiError::validation)?;
-        Ok(s)
-    }
-
-    pub(crate) fn consent(&self, client_secret: Option<String>) -> Result<ConsentConfig> {
-        Ok(match self {
-            CloudSettings::Entra(s) => s.consent(),
-            CloudSettings::Google(s) => s.consent(client_secret.ok_or_else(|| {
-                ApiError::validation("Give the client secret of your Google Desktop OAuth client (\"client_secret\"); Google's token endpoint requires it. Roster keeps it in the OS keychain.")
-            })?),
-            CloudSettings::Okta(s) => s.consent(),
-        })
-    }
-
+    /// The connector of these settings, over `bearer`.
     pub(crate) fn connector(
         self,
         bearer: Arc<dyn Bearer>,
@@ -92,42 +34,6 @@ impl CloudSettings {
             }
         })
     }
-}
-
-/// Checks a spec's cloud connection; the error says what to fix.
-pub(crate) fn validate(kind: ConnectionKind, c: &CloudSpec) -> Result<()> {
-    if c.demo {
-        return Ok(());
-    }
-    let settings = CloudSettings::parse(kind, &serde_json::Value::Object(c.settings.clone()))?;
-    settings
-        .consent(c.client_secret.as_ref().map(|s| s.expose().to_string()))
-        .map(|_| ())
-}
-
-/// The name of a cloud kind's offline demo ("Okta (demo)").
-pub(crate) fn demo_name(kind: ConnectionKind) -> String {
-    format!("{} (demo)", kind.info().short_name)
-}
-
-/// A cloud connection's display name when the spec gives none.
-pub(crate) fn default_name(kind: ConnectionKind, c: &CloudSpec) -> String {
-    if c.demo {
-        return demo_name(kind);
-    }
-    let s = |k: &str| {
-        c.settings
-            .get(k)
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-    };
-    let given = match kind.vendor() {
-        Some(Vendor::Entra) => s("tenant"),
-        Some(Vendor::Google) => s("domain"),
-        Some(Vendor::Okta) => s("org_url"),
-        None => None,
-    };
-    given.unwrap_or_else(|| kind.info().name.to_string())
 }
 
 /// A connector wrapper that notices when the vendor refused our sign-in, so the connection can be marked
@@ -338,12 +244,18 @@ impl Session<'_> {
 impl Roster {
     pub(crate) async fn demo_settings(
         &self,
-        _: Vendor,
+        _: crate::kinds::Vendor,
     ) -> Result<(serde_json::Map<String, serde_json::Value>, Option<String>)> {
         Err(ApiError::validation(
             "This build of Roster has no offline demo of the cloud directories. Use the desktop app or rosterctl, which have it.",
         ))
     }
 
-    pub(crate) async fn demo_remember(&self, _: Vendor, _: &roster_oauth::TokenSet, _: &[String]) {}
+    pub(crate) async fn demo_remember(
+        &self,
+        _: crate::kinds::Vendor,
+        _: &roster_oauth::TokenSet,
+        _: &[String],
+    ) {
+    }
 }

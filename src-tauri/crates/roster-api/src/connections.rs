@@ -9,6 +9,7 @@ use crate::Roster;
 use async_trait::async_trait;
 use roster_core::access::Permission;
 use roster_core::source::Connector;
+use roster_core::SyncType;
 use roster_store::ConnectionRecord;
 use std::sync::Arc;
 
@@ -85,9 +86,32 @@ impl Session<'_> {
         Ok(out)
     }
 
+    /// Refuses a change to a saved connection (its secret, its sign-in, deleting it) unless the caller
+    /// may configure user syncs, or, when an admin sync reads the connection, admin syncs: whoever signs it
+    /// in or sets its secret decides which administrators that sync finds, and with which roles.
+    pub(crate) fn require_connection_change(&self, id: &str) -> Result<()> {
+        let admin_sync = self
+            .tenant
+            .store
+            .directories()?
+            .into_iter()
+            .find(|d| d.connection_id == id && d.sync_type == SyncType::Admin);
+        match admin_sync {
+            None => self.require(Permission::ConfigureUserSyncs),
+            Some(_) if self.acting.authority.allows(Permission::ConfigureAdminSyncs) => Ok(()),
+            Some(d) => Err(self.refusal(
+                &format!(
+                    "Changing the connection of the admin directory sync \"{}\" (its secret or its sign-in)",
+                    d.name
+                ),
+                Permission::ConfigureAdminSyncs.needs(),
+            )),
+        }
+    }
+
     /// Deletes a connection no directory sync uses, and its secrets.
     pub fn delete_connection(&self, id: &str) -> Result<()> {
-        self.require(Permission::ConfigureUserSyncs)?;
+        self.require_connection_change(id)?;
         let t = self.tenant.clone();
         let c = t.store.connection(id)?;
         t.store.delete_connection(id)?;
@@ -179,7 +203,7 @@ impl Session<'_> {
         id: &str,
         value: roster_secrets::Sensitive<String>,
     ) -> Result<json::Connection> {
-        self.require(Permission::ConfigureUserSyncs)?;
+        self.require_connection_change(id)?;
         let t = self.tenant.clone();
         let c = t.store.connection(id)?;
         let kind = kind_of(&c)?;

@@ -5,10 +5,11 @@
 //! Invariants: a connection is saved only after consent succeeded (a cancelled or failed consent leaves
 //! nothing behind); reauthorizing keeps the connection's directory syncs.
 
-use crate::cloud::{oauth_error, vendor_of, CloudSettings};
+use crate::cloud::oauth_error;
 use crate::error::{ApiError, Code, Result};
 use crate::kinds::{ConnectionKind, CLIENT_SECRET, TOKENS};
 use crate::session::Session;
+use crate::spec::cloud::{vendor_of, CloudSettings};
 use crate::{json, Roster};
 use roster_cloud::ConsentConfig;
 use roster_core::access::Permission;
@@ -167,7 +168,7 @@ impl Session<'_> {
         prompt: &dyn ConsentPrompt,
         timeout: Duration,
     ) -> Result<json::Connection> {
-        self.require(Permission::ConfigureUserSyncs)?;
+        self.require_connection_change(id)?;
         let t = self.tenant.clone();
         let c = t.store.connection(id)?;
         vendor_of(crate::connections::kind_of(&c)?)?;

@@ -20,7 +20,7 @@ use roster_store::{ConnectionRecord, DirectoryRecord};
 pub(crate) fn configure_permission(t: SyncType) -> Permission {
     match t {
         SyncType::User => Permission::ConfigureUserSyncs,
-        SyncType::Admin => Permission::AdminSyncs,
+        SyncType::Admin => Permission::ConfigureAdminSyncs,
     }
 }
 
@@ -49,6 +49,16 @@ impl Session<'_> {
     /// and a secret written for them is removed again if that fails. Returns its key, and the overlaps
     /// with other syncs found now (the first runs report every object concerned).
     pub fn add_directory(&self, spec: DirectorySpec) -> Result<json::AddedDirectory> {
+        self.add_directory_of(spec, false)
+    }
+
+    /// [`Self::add_directory`]; `inbound` allows the kinds that push to Roster (SCIM integrations, which
+    /// are added with their bearer token by `create_scim_integration`).
+    pub(crate) fn add_directory_of(
+        &self,
+        spec: DirectorySpec,
+        inbound: bool,
+    ) -> Result<json::AddedDirectory> {
         self.require(configure_permission(spec.sync_type))?;
         let t = self.tenant.clone();
         let now = self.now();
@@ -72,7 +82,13 @@ impl Session<'_> {
                         info.name
                     )));
                 }
-                if !info.available || info.access == Access::Inbound {
+                if info.access == Access::Inbound && !inbound {
+                    return Err(ApiError::validation(format!(
+                        "{} is added with its bearer token: use `rosterctl scim create --name NAME --flavor okta|generic`, or SCIM Integrations in the app. Nothing was added.",
+                        info.name
+                    )));
+                }
+                if !info.available {
                     return Err(ApiError::validation(format!(
                         "Syncing {} is not available in this version of Roster yet. Nothing was added.",
                         info.name
@@ -117,6 +133,8 @@ impl Session<'_> {
                 .insert("employee_id".into(), "employeeID".into());
         }
         let (groups, roles) = match spec.sync_type {
+            // An integration's client pushes exactly the people assigned to it: no groups to select.
+            SyncType::User if kind.info().access == Access::Inbound => (Vec::new(), Vec::new()),
             SyncType::User => {
                 // Absent means the demo's defaults (other sources have none); empty is never valid.
                 let g = spec
@@ -441,8 +459,14 @@ impl Session<'_> {
                 "This directory sync is running. Wait for the run to finish, then delete it.",
             ));
         }
+        let connection = t.store.directory(key)?.connection_id;
+        let inbound = crate::scim::scim_flavor(&t.store, &connection)?.is_some();
         t.store.delete_directory(key)?;
         self.roster.unschedule(&t.id, key);
+        if inbound {
+            // A SCIM integration's connection is its own (it only says which client pushes): it goes too.
+            t.store.delete_connection(&connection)?;
+        }
         Ok(())
     }
 }

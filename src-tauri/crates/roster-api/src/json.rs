@@ -38,8 +38,8 @@ pub struct ActingAs {
     pub email: Option<String>,
     /// Name.
     pub name: String,
-    /// Duo's role (Read-only under a custom role).
-    pub role: AdminRole,
+    /// Duo's role (Read-only under a custom role); `null` for the schedule, which has none.
+    pub role: Option<AdminRole>,
     /// The custom role's name, for operators with one.
     pub custom_role: Option<String>,
 }
@@ -53,9 +53,12 @@ fn role_name(role: AdminRole, custom_role: Option<&str>) -> String {
 }
 
 impl ActingAs {
-    /// The role as people read it ("Owner", "Sync operators (custom role)").
+    /// The role as people read it ("Owner", "Sync operators (custom role)", "the schedule").
     pub fn role_name(&self) -> String {
-        role_name(self.role, self.custom_role.as_deref())
+        match self.role {
+            Some(r) => role_name(r, self.custom_role.as_deref()),
+            None => "the schedule".to_string(),
+        }
     }
 }
 
@@ -142,7 +145,7 @@ impl From<crate::kinds::ConnectionKind> for ConnectionKindInfo {
             short_name: i.short_name.into(),
             // The emulators come with the `demo` feature.
             demo_name: (access == KindAccess::Cloud && cfg!(feature = "demo"))
-                .then(|| crate::cloud::demo_name(k)),
+                .then(|| crate::spec::cloud::demo_name(k)),
             access,
             user_syncs: i.user_syncs,
             admin_syncs: i.admin_syncs,

@@ -191,10 +191,10 @@ const KINDS: [KindInfo; 7] = [
         secrets: &[],
         user_syncs: true,
         admin_syncs: false,
-        available: false,
+        available: true,
         setup: None,
         ldap_setup: None,
-        default_attributes: AttributeMap::ldap_default,
+        default_attributes: roster_scim::default_attributes,
         is_group_id: no_id,
     },
 ];

@@ -49,7 +49,7 @@ fn operator_json(o: roster_store::Operator) -> json::Operator {
         role: o.admin.role,
         custom_role: match &o.authority {
             Authority::Custom(c) => Some(c.name.clone()),
-            Authority::Role { .. } => None,
+            Authority::Role { .. } | Authority::Schedule => None,
         },
         email: o.admin.email,
         name: o.admin.name,
@@ -104,6 +104,23 @@ impl Session<'_> {
         self.tenant
             .store
             .set_operator_role(email, role, custom.as_deref())?;
+        self.operator(email)
+    }
+
+    /// Activates or disables an operator added by hand: a disabled operator cannot act (`--as`). Owners
+    /// cannot be disabled (as in Duo); "Expired" and "Pending Activation" are not set by hand.
+    pub fn set_operator_status(&self, email: &str, status: AdminStatus) -> Result<json::Operator> {
+        self.require(Permission::ManageOperators)?;
+        match status {
+            AdminStatus::Active | AdminStatus::Disabled => {}
+            AdminStatus::Expired | AdminStatus::PendingActivation => {
+                return Err(ApiError::validation(format!(
+                    "An administrator's status is set by hand to Active or Disabled only, not \"{}\".",
+                    status.as_str()
+                )))
+            }
+        }
+        self.tenant.store.set_operator_status(email, status)?;
         self.operator(email)
     }
 

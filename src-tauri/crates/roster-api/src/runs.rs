@@ -12,7 +12,8 @@ use roster_store::{ConnectionRecord, DirectoryRecord, Trigger};
 /// What running a sync of this type, this way, needs.
 fn run_permission(t: SyncType, mode: &RunMode) -> Permission {
     match (t, mode) {
-        (SyncType::Admin, _) => Permission::AdminSyncs,
+        (SyncType::Admin, RunMode::Individual(_)) => Permission::RunIndividualAdmins,
+        (SyncType::Admin, RunMode::Preview | RunMode::Full { .. }) => Permission::RunAdminSyncs,
         (SyncType::User, RunMode::Individual(_)) => Permission::RunIndividualUsers,
         (SyncType::User, RunMode::Preview | RunMode::Full { .. }) => Permission::RunUserSyncs,
     }
@@ -56,6 +57,12 @@ impl Session<'_> {
         let t = self.tenant.clone();
         let d = t.store.directory(key)?;
         self.require(run_permission(d.sync_type, &mode))?;
+        if crate::scim::scim_flavor(&t.store, &d.connection_id)?.is_some() {
+            return Err(ApiError::validation(format!(
+                "\"{}\" is a SCIM integration: its identity provider pushes changes to Roster as they happen, so there is nothing to sync from here. To bring everything across again, start a full push (Okta: Push Now; Entra ID: Restart provisioning).",
+                d.name
+            )));
+        }
         let slot = (t.id.clone(), d.key.to_string());
         {
             let mut running = self

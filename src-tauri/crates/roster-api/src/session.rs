@@ -8,7 +8,6 @@
 use crate::error::{ApiError, Code, Result};
 use crate::{json, OpenTenant, Roster};
 use roster_core::access::{Authority, Permission};
-use roster_core::AdminRole;
 use std::sync::Arc;
 
 /// Who asks.
@@ -19,7 +18,8 @@ pub enum Caller {
     /// The person at this computer acting as another of the tenant's operators, by email (`rosterctl
     /// --as EMAIL`, the window's "view as").
     As(String),
-    /// The scheduler, running a sync's scheduled runs.
+    /// The scheduler, running a sync's scheduled runs: it may run syncs and purge the trash, and configure
+    /// nothing ([`Authority::Schedule`]).
     Scheduler,
 }
 
@@ -66,9 +66,7 @@ impl<'r> TenantHandle<'r> {
             Caller::Scheduler => Acting {
                 email: None,
                 name: "the schedule".into(),
-                authority: Authority::Role {
-                    role: AdminRole::Owner,
-                },
+                authority: Authority::Schedule,
             },
             Caller::Local => {
                 let owner = store.first_owner()?.ok_or_else(|| {
@@ -88,16 +86,19 @@ impl<'r> TenantHandle<'r> {
             }
             Caller::As(email) => {
                 let op = store.operator(email)?.ok_or_else(|| {
-                    ApiError::not_found(format!(
-                        "There is no administrator with the email {email} in the tenant \"{}\". List them with `rosterctl operator list`.",
-                        self.tenant.id
-                    ))
+                    ApiError::new(
+                        Code::Forbidden,
+                        format!(
+                            "There is no administrator with the email {email} in the tenant \"{}\", so nobody can act as them. Check the email, or list the administrators with `rosterctl operator list`.",
+                            self.tenant.id
+                        ),
+                    )
                 })?;
                 if op.admin.status != roster_core::AdminStatus::Active {
                     return Err(ApiError::new(
                         Code::Forbidden,
                         format!(
-                            "{email} is {} in this tenant and cannot act. An Owner can activate the account.",
+                            "{email} is {} in this tenant and cannot act. An Owner can activate the account with `rosterctl operator set-status {email} active`.",
                             op.admin.status.as_str().to_lowercase()
                         ),
                     ));
@@ -128,18 +129,26 @@ impl<'r> Session<'r> {
         if self.acting.authority.allows(p) {
             return Ok(());
         }
-        let who = match &self.acting.email {
-            Some(e) => format!("{} ({e})", self.acting.authority.name()),
-            None => self.acting.authority.name(),
-        };
-        Err(ApiError::new(
-            Code::Forbidden,
-            format!(
-                "{} needs {}. You act as {who} in this tenant; ask an Owner.",
-                p.action(),
-                p.needs()
+        Err(self.refusal(p.action(), p.needs()))
+    }
+
+    /// A refusal: `action` ("Running admin directory syncs") needs `needs` ("the Owner role"), and who the
+    /// caller acts as.
+    pub(crate) fn refusal(&self, action: &str, needs: &str) -> ApiError {
+        let message = match (&self.acting.authority, &self.acting.email) {
+            (Authority::Schedule, _) => {
+                format!("{action} needs {needs}; scheduled runs only run syncs. Do it in the app or with rosterctl.")
+            }
+            (a, Some(e)) => format!(
+                "{action} needs {needs}. You act as {} ({e}) in this tenant; ask an Owner.",
+                a.name()
             ),
-        ))
+            (a, None) => format!(
+                "{action} needs {needs}. You act as {} in this tenant; ask an Owner.",
+                a.name()
+            ),
+        };
+        ApiError::new(Code::Forbidden, message)
     }
 
     /// Who the session acts as.
@@ -148,13 +157,14 @@ impl<'r> Session<'r> {
             email: self.acting.email.clone(),
             name: self.acting.name.clone(),
             role: match &self.acting.authority {
-                Authority::Role { role } => *role,
+                Authority::Role { role } => Some(*role),
                 // An operator with a custom role has Duo's Read-only underneath (roster-store's operators).
-                Authority::Custom(_) => AdminRole::ReadOnly,
+                Authority::Custom(_) => Some(roster_core::AdminRole::ReadOnly),
+                Authority::Schedule => None,
             },
             custom_role: match &self.acting.authority {
                 Authority::Custom(c) => Some(c.name.clone()),
-                Authority::Role { .. } => None,
+                Authority::Role { .. } | Authority::Schedule => None,
             },
         }
     }

@@ -6,13 +6,13 @@
 //! ([`DirectorySpec::read_files`]); every error names the field it is about (`connection.transport`).
 
 use crate::error::{ApiError, Result};
-use crate::kinds::ConnectionKind;
 use crate::names::check_name;
 use roster_core::{AdminRole, AttributeMap, RoleMapping, SyncType};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+pub(crate) mod cloud;
 mod connection;
 pub mod wire;
 pub use connection::*;
@@ -21,7 +21,7 @@ pub use connection::*;
 fn minimal() -> String {
     format!(
         "A minimal spec is {{\"name\": \"Demo\", \"type\": \"user\", \"connection\": {{\"kind\": \"{}\", \"seed\": 7, \"users\": 300}}}}; the README lists every field.",
-        ConnectionKind::Demo.as_str()
+        crate::kinds::ConnectionKind::Demo.as_str()
     )
 }
 

@@ -86,7 +86,7 @@ impl Roster {
         self.data_dir.join("tenants")
     }
 
-    fn tenant_path(&self, id: &str) -> PathBuf {
+    pub(crate) fn tenant_path(&self, id: &str) -> PathBuf {
         self.tenants_dir().join(format!("{id}.sqlite3"))
     }
 
@@ -114,6 +114,7 @@ impl Roster {
     pub fn list_tenants(&self) -> Result<Vec<json::Tenant>> {
         let current = self.settings().current_tenant;
         let mut out = Vec::new();
+        let mut usable = std::collections::HashSet::new();
         if !self.tenants_dir().exists() {
             return Ok(out); // nothing created yet
         }
@@ -136,7 +137,10 @@ impl Roster {
                 continue;
             };
             let (name, created) = match Store::peek(&path) {
-                Ok(found) => found,
+                Ok(found) => {
+                    usable.insert(id.clone());
+                    found
+                }
                 Err(roster_store::StoreError::Empty(_)) => (
                     format!("{id} (empty file: it holds no tenant)"),
                     roster_core::Timestamp(0),
@@ -159,6 +163,13 @@ impl Roster {
                 .cmp(&b.name.to_lowercase())
                 .then(a.id.cmp(&b.id))
         });
+        // With no remembered tenant (or a removed one), the window opens the first usable one, as
+        // `default_tenant` does: the list says which, so every window starts on a tenant.
+        if !out.iter().any(|t| t.current) {
+            if let Some(first) = out.iter_mut().find(|t| usable.contains(&t.id)) {
+                first.current = true;
+            }
+        }
         Ok(out)
     }
 
@@ -273,7 +284,7 @@ impl Roster {
             }
         }
         let all = self.list_tenants()?;
-        if let Some(first) = all.into_iter().next() {
+        if let Some(first) = all.into_iter().find(|t| t.current) {
             return Ok(first);
         }
         if !create_demo {

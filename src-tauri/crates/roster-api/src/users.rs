@@ -118,7 +118,7 @@ impl Session<'_> {
 
     /// Deletes for good the users whose time in the trash has run out. Returns how many.
     pub fn purge_trash(&self) -> Result<usize> {
-        self.require(Permission::CreateDeleteUsers)?;
+        self.require(Permission::PurgeExpiredTrash)?;
         Ok(self.tenant.store.purge_expired_trash(self.now())?)
     }
 

@@ -5,7 +5,8 @@
 //! itself are the Owner's only; user syncs (and SCIM integrations) may be configured by the Owner, an
 //! Administrator, a User Manager, or a custom role with "External directory configuration: All", and run by
 //! those roles or a custom role with "Run user directory syncs" (all syncs, or individual users only);
-//! every role may look.
+//! every role may look. The schedule ([`Authority::Schedule`]) runs the syncs that are due, user and admin
+//! syncs alike, and purges the trash; it configures nothing.
 
 use crate::model::AdminRole;
 use serde::{Deserialize, Serialize};
@@ -22,14 +23,20 @@ pub enum Permission {
     RunUserSyncs,
     /// Sync one user of a user directory sync.
     RunIndividualUsers,
-    /// Anything about admin directory syncs.
-    AdminSyncs,
+    /// Add, change or delete admin directory syncs.
+    ConfigureAdminSyncs,
+    /// Run admin directory syncs (Sync Now, Preview, approving a held run).
+    RunAdminSyncs,
+    /// Sync one administrator of an admin directory sync.
+    RunIndividualAdmins,
     /// Add, change or remove the tenant's operators and custom roles.
     ManageOperators,
     /// Create, change or delete Admin API applications.
     ApiApplications,
-    /// Add users by hand, or delete them (the trash, purging).
+    /// Add users by hand, or delete them (the trash, restoring from it).
     CreateDeleteUsers,
+    /// Delete for good the users whose time in the trash has run out.
+    PurgeExpiredTrash,
     /// Edit a user's fields or status by hand.
     UpdateUsers,
     /// Tenant settings (the trash retention).
@@ -46,10 +53,13 @@ impl Permission {
             Permission::ConfigureUserSyncs => "Adding, changing or deleting user directory syncs",
             Permission::RunUserSyncs => "Running user directory syncs",
             Permission::RunIndividualUsers => "Syncing an individual user",
-            Permission::AdminSyncs => "Admin directory syncs",
+            Permission::ConfigureAdminSyncs => "Adding, changing or deleting admin directory syncs",
+            Permission::RunAdminSyncs => "Running admin directory syncs",
+            Permission::RunIndividualAdmins => "Syncing an individual administrator",
             Permission::ManageOperators => "Managing the tenant's administrators and roles",
             Permission::ApiApplications => "Admin API applications",
             Permission::CreateDeleteUsers => "Adding or deleting users",
+            Permission::PurgeExpiredTrash => "Emptying the trash of users whose time has run out",
             Permission::UpdateUsers => "Editing users",
             Permission::TenantSettings => "Changing the tenant's settings",
             Permission::ManageTenant => "Renaming, exporting or deleting the tenant",
@@ -69,11 +79,15 @@ impl Permission {
             Permission::RunIndividualUsers => {
                 "the Owner, Administrator or User Manager role, or a custom role that may run user directory syncs (all of them or individual users)"
             }
-            Permission::AdminSyncs
+            Permission::ConfigureAdminSyncs
+            | Permission::RunAdminSyncs
+            | Permission::RunIndividualAdmins
             | Permission::ManageOperators
             | Permission::ApiApplications
             | Permission::ManageTenant => "the Owner role",
-            Permission::CreateDeleteUsers => "the Owner, Administrator or User Manager role",
+            Permission::CreateDeleteUsers | Permission::PurgeExpiredTrash => {
+                "the Owner, Administrator or User Manager role"
+            }
             Permission::UpdateUsers => "the Owner, Administrator, User Manager or Help Desk role",
             Permission::TenantSettings => "the Owner or Administrator role",
         }
@@ -124,6 +138,9 @@ pub enum Authority {
     },
     /// A custom role.
     Custom(CustomRole),
+    /// The schedule: runs the syncs that are due and purges the trash, and nothing else. No operator has
+    /// it; it is what scheduled runs act with.
+    Schedule,
 }
 
 impl Authority {
@@ -134,13 +151,17 @@ impl Authority {
         match self {
             Authority::Role { role } => match p {
                 P::View => true,
-                P::AdminSyncs | P::ManageOperators | P::ApiApplications | P::ManageTenant => {
-                    *role == R::Owner
-                }
+                P::ConfigureAdminSyncs
+                | P::RunAdminSyncs
+                | P::RunIndividualAdmins
+                | P::ManageOperators
+                | P::ApiApplications
+                | P::ManageTenant => *role == R::Owner,
                 P::ConfigureUserSyncs
                 | P::RunUserSyncs
                 | P::RunIndividualUsers
-                | P::CreateDeleteUsers => {
+                | P::CreateDeleteUsers
+                | P::PurgeExpiredTrash => {
                     matches!(role, R::Owner | R::Administrator | R::UserManager)
                 }
                 P::UpdateUsers => matches!(
@@ -154,7 +175,23 @@ impl Authority {
                 P::ConfigureUserSyncs => c.directory_config == DirectoryConfig::All,
                 P::RunUserSyncs => c.run_syncs == RunSyncs::All,
                 P::RunIndividualUsers => c.run_syncs != RunSyncs::None,
-                P::AdminSyncs
+                P::ConfigureAdminSyncs
+                | P::RunAdminSyncs
+                | P::RunIndividualAdmins
+                | P::ManageOperators
+                | P::ApiApplications
+                | P::CreateDeleteUsers
+                | P::PurgeExpiredTrash
+                | P::UpdateUsers
+                | P::TenantSettings
+                | P::ManageTenant => false,
+            },
+            Authority::Schedule => match p {
+                P::View | P::RunUserSyncs | P::RunAdminSyncs | P::PurgeExpiredTrash => true,
+                P::ConfigureUserSyncs
+                | P::RunIndividualUsers
+                | P::ConfigureAdminSyncs
+                | P::RunIndividualAdmins
                 | P::ManageOperators
                 | P::ApiApplications
                 | P::CreateDeleteUsers
@@ -170,6 +207,7 @@ impl Authority {
         match self {
             Authority::Role { role } => role.as_str().to_string(),
             Authority::Custom(c) => format!("{} (custom role)", c.name),
+            Authority::Schedule => "the schedule".to_string(),
         }
     }
 }
@@ -205,10 +243,12 @@ mod tests {
             );
             assert_eq!(a.allows(P::RunUserSyncs), sync_managers.contains(&r));
             assert_eq!(
-                a.allows(P::AdminSyncs),
+                a.allows(P::ConfigureAdminSyncs),
                 r == R::Owner,
                 "admin syncs are the Owner's only ({r:?})"
             );
+            assert_eq!(a.allows(P::RunAdminSyncs), r == R::Owner);
+            assert_eq!(a.allows(P::RunIndividualAdmins), r == R::Owner);
             assert_eq!(a.allows(P::ApiApplications), r == R::Owner);
             assert_eq!(a.allows(P::ManageOperators), r == R::Owner);
         }
@@ -241,7 +281,10 @@ mod tests {
         assert!(!individual.allows(P::ConfigureUserSyncs));
         let all = custom(DirectoryConfig::All, RunSyncs::All);
         for p in [
-            P::AdminSyncs,
+            P::ConfigureAdminSyncs,
+            P::RunAdminSyncs,
+            P::RunIndividualAdmins,
+            P::PurgeExpiredTrash,
             P::ApiApplications,
             P::ManageOperators,
             P::CreateDeleteUsers,
@@ -251,5 +294,33 @@ mod tests {
         }
         assert!(all.allows(P::View));
         assert_eq!(all.name(), "Sync operators (custom role)");
+    }
+
+    #[test]
+    fn the_schedule_runs_what_is_due_and_configures_nothing() {
+        use Permission as P;
+        let s = Authority::Schedule;
+        for p in [
+            P::View,
+            P::RunUserSyncs,
+            P::RunAdminSyncs,
+            P::PurgeExpiredTrash,
+        ] {
+            assert!(s.allows(p), "scheduled runs need {p:?}");
+        }
+        for p in [
+            P::ConfigureUserSyncs,
+            P::ConfigureAdminSyncs,
+            P::RunIndividualUsers,
+            P::RunIndividualAdmins,
+            P::ManageOperators,
+            P::ApiApplications,
+            P::CreateDeleteUsers,
+            P::UpdateUsers,
+            P::TenantSettings,
+            P::ManageTenant,
+        ] {
+            assert!(!s.allows(p), "the schedule never does {p:?}");
+        }
     }
 }

@@ -165,6 +165,45 @@ pub struct Counts {
     pub memberships: u64,
 }
 
+impl std::ops::AddAssign for Counts {
+    /// Adds another run's counts (pushes a SCIM client makes within a minute are recorded as one run).
+    fn add_assign(&mut self, o: Counts) {
+        // Destructured, so that a new count cannot be forgotten here.
+        let Counts {
+            seen,
+            created,
+            updated,
+            disabled,
+            enabled,
+            trashed,
+            restored,
+            purged,
+            taken_over,
+            groups_created,
+            groups_updated,
+            groups_deleted,
+            skipped,
+            conflicts,
+            memberships,
+        } = o;
+        self.seen += seen;
+        self.created += created;
+        self.updated += updated;
+        self.disabled += disabled;
+        self.enabled += enabled;
+        self.trashed += trashed;
+        self.restored += restored;
+        self.purged += purged;
+        self.taken_over += taken_over;
+        self.groups_created += groups_created;
+        self.groups_updated += groups_updated;
+        self.groups_deleted += groups_deleted;
+        self.skipped += skipped;
+        self.conflicts += conflicts;
+        self.memberships += memberships;
+    }
+}
+
 /// A user, group or administrator that two directory syncs both find. The one that comes first in the
 /// tenant's order of precedence manages it; the other leaves it alone (it still adds the user to its own
 /// groups), and both report the overlap, instead of taking it from each other on every run.

@@ -12,7 +12,7 @@
 pub mod run;
 pub mod scheduler;
 
-pub use run::{run_sync, settings, Mode, Outcome, RunReport, RunRequest};
+pub use run::{run_sync, settings, summary, Mode, Outcome, RunReport, RunRequest};
 
 use phase::Phase;
 

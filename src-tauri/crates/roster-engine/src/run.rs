@@ -138,7 +138,8 @@ pub fn settings(d: &DirectoryRecord, retention_days: u32, all: &[DirectoryRecord
     }
 }
 
-fn summary(counts: &Counts) -> String {
+/// A run's one-line summary ("300 seen; 12 created, 1 moved to the trash.").
+pub fn summary(counts: &Counts) -> String {
     let mut parts = Vec::new();
     let mut add = |n: u64, what: &str| {
         if n > 0 {

@@ -42,6 +42,7 @@ pub struct ApplyOptions<'a> {
 pub(crate) fn insert_changes(
     tx: &Transaction<'_>,
     run_id: i64,
+    first_seq: i64,
     changes: impl Iterator<Item = Change>,
 ) -> Result<()> {
     let mut st = tx.prepare_cached(
@@ -55,7 +56,7 @@ pub(crate) fn insert_changes(
         };
         st.execute(params![
             run_id,
-            seq as i64,
+            first_seq + seq as i64,
             c.object.as_str(),
             c.key,
             c.action,
@@ -132,7 +133,7 @@ impl Store {
                 params![held, format!("Approved; applied by run {}.", opts.run_id)],
             )?;
         }
-        insert_changes(&tx, opts.run_id, plan.changes_iter())?;
+        insert_changes(&tx, opts.run_id, 0, plan.changes_iter())?;
         tx.commit()?;
         Ok(())
     }
@@ -190,7 +191,7 @@ impl Store {
     }
 }
 
-fn apply_objects(
+pub(crate) fn apply_objects(
     tx: &Transaction<'_>,
     plan: &Plan,
     key: &DirectoryKey,

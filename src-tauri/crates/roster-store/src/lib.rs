@@ -17,6 +17,9 @@
 //!   process, and readers (WAL) never wait for writers;
 //! - a run in progress holds an OS lock on a file beside the tenant ([`RunLease`]): a run recorded as
 //!   running whose lock nobody holds was left by a process that is gone, and is shown as interrupted;
+//! - every write transaction is `IMMEDIATE`: a deferred one that reads before it writes cannot wait for
+//!   another process's writer (SQLite answers "database is locked" at once rather than deadlock), so it
+//!   takes the write lock first and waits its turn;
 //! - on Unix the tenant file (and SQLite's files beside it) is readable by its owner only (0600).
 //!
 //! How to add a table: add it to `schema::CURRENT`, bump `schema::VERSION`, add the step to
@@ -29,6 +32,7 @@ mod operators;
 mod read;
 mod records;
 pub mod schema;
+mod scim;
 
 pub use apply::ApplyOptions;
 pub use error::StoreError;
@@ -36,6 +40,9 @@ pub use lease::RunLease;
 pub use operators::Operator;
 pub use read::{AdminRow, Candidates, GroupRow, Page, PageAt, UserRow};
 pub use records::*;
+pub use scim::{
+    Lookup, Push, ReplicaCounts, Resource, ResourceKind, ScimToken, PUSH_RUN_WINDOW_SECS,
+};
 
 use roster_core::Timestamp;
 use rusqlite::{Connection, OpenFlags};

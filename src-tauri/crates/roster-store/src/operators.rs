@@ -190,6 +190,29 @@ impl Store {
         Ok(())
     }
 
+    /// Activates or disables an operator added by hand. An Owner cannot be disabled (as in Duo): give them
+    /// another role first, which keeps the tenant's last active Owner.
+    pub fn set_operator_status(&self, email: &str, status: AdminStatus) -> Result<()> {
+        let op = self.changeable(email)?;
+        let owner = op.authority
+            == Authority::Role {
+                role: AdminRole::Owner,
+            };
+        if owner && status != AdminStatus::Active {
+            return Err(StoreError::Conflict(format!(
+                "{} is an Owner, and Owners cannot be disabled (as in Duo). Give them another role first, then disable them.",
+                op.admin.email
+            )));
+        }
+        let c = self.writer();
+        c.execute(
+            "UPDATE admins SET status = ?2 WHERE email = ?1",
+            params![email.trim(), status.as_str()],
+        )?;
+        crate::records::bump_data_revision(&c)?;
+        Ok(())
+    }
+
     /// Removes an operator added by hand.
     pub fn remove_operator(&self, email: &str) -> Result<()> {
         let op = self.changeable(email)?;

@@ -191,9 +191,9 @@ fn bad(what: &str, value: &str) -> rusqlite::Error {
     )
 }
 
-const USER_COLUMNS: &str = "id, username, aliases, realname, firstname, lastname, email, phones, notes, custom, status, managed_by, external_id, last_directory_sync, trashed_at";
+pub(crate) const USER_COLUMNS: &str = "id, username, aliases, realname, firstname, lastname, email, phones, notes, custom, status, managed_by, external_id, last_directory_sync, trashed_at";
 
-fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
+pub(crate) fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     let status: String = r.get(10)?;
     Ok(User {
         id: UserId(r.get(0)?),
@@ -237,7 +237,7 @@ fn admin_row(r: &Row<'_>) -> rusqlite::Result<Admin> {
     })
 }
 
-fn group_row(r: &Row<'_>) -> rusqlite::Result<Group> {
+pub(crate) fn group_row(r: &Row<'_>) -> rusqlite::Result<Group> {
     Ok(Group {
         id: GroupId(r.get::<_, String>(0)?.into()),
         name: r.get(1)?,

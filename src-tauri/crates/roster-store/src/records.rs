@@ -391,7 +391,7 @@ impl Store {
     /// Adds a directory sync, last in the order of precedence among the syncs of its type.
     pub fn insert_directory(&self, d: &DirectoryRecord) -> Result<()> {
         let mut c = self.writer();
-        let tx = c.transaction()?;
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         insert_directory(&tx, d)?;
         tx.commit()?;
         Ok(())
@@ -404,7 +404,7 @@ impl Store {
         d: &DirectoryRecord,
     ) -> Result<()> {
         let mut c = self.writer();
-        let tx = c.transaction()?;
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         insert_connection(&tx, connection)?;
         insert_directory(&tx, d)?;
         tx.commit()?;
@@ -416,7 +416,7 @@ impl Store {
     /// runs report them again), and plans in progress are made again.
     pub fn set_precedence(&self, key: &str, position: usize) -> Result<()> {
         let mut c = self.writer();
-        let tx = c.transaction()?;
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let sync_type: String = tx
             .query_row(
                 "SELECT sync_type FROM directories WHERE key = ?1",
@@ -572,14 +572,7 @@ impl Store {
 
     /// Every directory sync, by name.
     pub fn directories(&self) -> Result<Vec<DirectoryRecord>> {
-        let c = self.reader();
-        let mut st = c.prepare(&format!(
-            "SELECT {DIRECTORY_COLUMNS} FROM directories ORDER BY name COLLATE NOCASE, key"
-        ))?;
-        let rows = st
-            .query_map([], directory_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        directories(&self.reader())
     }
 
     /// Replaces a directory sync's configuration (not its status, revision or last sync time).
@@ -611,7 +604,7 @@ impl Store {
     /// after it in the order of precedence move up.
     pub fn delete_directory(&self, key: &str) -> Result<()> {
         let mut c = self.writer();
-        let tx = c.transaction()?;
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let found: Option<(String, i64)> = tx
             .query_row(
                 "SELECT sync_type, precedence FROM directories WHERE key = ?1",
@@ -645,7 +638,7 @@ impl Store {
     ) -> Result<(i64, crate::RunLease)> {
         let lease = crate::lease::acquire(self.path(), &key.0)?;
         let mut c = self.writer();
-        let tx = c.transaction()?;
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         self.mark_interrupted(&tx, now, Some(&key.0))?;
         tx.execute(
             "INSERT INTO sync_runs (directory_key, trigger, outcome, started_at) VALUES (?1, ?2, 'running', ?3)",
@@ -741,13 +734,13 @@ impl Store {
         conflicts: &[Conflict],
     ) -> Result<()> {
         let mut c = self.writer();
-        let tx = c.transaction()?;
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let held = (outcome == "held").then_some(message);
         tx.execute(
             "UPDATE sync_runs SET outcome = ?2, finished_at = ?3, counts = ?4, message = ?5, errors = ?6, held_reason = ?7, conflicts = ?8 WHERE id = ?1",
             params![run_id, outcome, now.0, serde_json::to_string(counts)?, message, serde_json::to_string(errors)?, held, serde_json::to_string(conflicts)?],
         )?;
-        crate::apply::insert_changes(&tx, run_id, changes)?;
+        crate::apply::insert_changes(&tx, run_id, 0, changes)?;
         tx.execute(
             // An individual run (one user) says nothing about the sync as a whole: a mistyped username
             // must not mark the directory sync failed.
@@ -844,4 +837,15 @@ impl Store {
             |r| r.get(0),
         )?)
     }
+}
+
+/// Every directory sync, by name.
+pub(crate) fn directories(c: &rusqlite::Connection) -> Result<Vec<DirectoryRecord>> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {DIRECTORY_COLUMNS} FROM directories ORDER BY name COLLATE NOCASE, key"
+    ))?;
+    let rows = st
+        .query_map([], directory_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }

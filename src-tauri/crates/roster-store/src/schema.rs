@@ -12,9 +12,45 @@ use std::path::Path;
 pub const APPLICATION_ID: i32 = 0x5253_5452;
 
 /// The schema version this build writes.
-pub const VERSION: i32 = 6;
+pub const VERSION: i32 = 7;
 
-/// The current schema, for new databases.
+/// The SCIM tables (schema 7), shared by [`CURRENT`] and the upgrade to 7.
+pub const SCIM: &str = r#"
+-- Inbound SCIM integrations (directories of kind scim). The bearer token is never stored: only its SHA-256.
+CREATE TABLE scim_tokens (
+    directory_key TEXT PRIMARY KEY REFERENCES directories(key) ON DELETE CASCADE,
+    sha256 BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+-- What each integration's client pushed, as pushed: Roster's users and groups are planned from it.
+CREATE TABLE scim_resources (
+    seq INTEGER PRIMARY KEY,             -- creation order: lists page in a stable order
+    directory_key TEXT NOT NULL REFERENCES directories(key) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('User', 'Group')),
+    id TEXT NOT NULL,
+    name TEXT NOT NULL COLLATE NOCASE,   -- userName, or a group's displayName
+    external_id TEXT,
+    email TEXT COLLATE NOCASE,
+    doc TEXT NOT NULL,                   -- JSON as pushed, without id, meta and members
+    created_at INTEGER NOT NULL,
+    modified_at INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    UNIQUE (directory_key, kind, id),
+    UNIQUE (directory_key, kind, name)
+);
+CREATE INDEX scim_resources_external ON scim_resources(directory_key, kind, external_id);
+CREATE INDEX scim_resources_email ON scim_resources(directory_key, kind, email);
+CREATE TABLE scim_members (
+    directory_key TEXT NOT NULL REFERENCES directories(key) ON DELETE CASCADE,
+    group_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (directory_key, group_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX scim_members_user ON scim_members(directory_key, user_id);
+"#;
+
+/// The current schema, for new databases (with [`SCIM`]).
 pub const CURRENT: &str = r#"
 CREATE TABLE tenant (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -82,7 +118,8 @@ CREATE TABLE users (
     -- over a group removes it from every list in the same transaction (what a foreign key's cascade did).
     group_ids TEXT NOT NULL DEFAULT '[]'
 );
-CREATE INDEX users_managed_by ON users(managed_by);
+-- By sync, then by the source's id: what a sync manages, and one user a push names, each one index range.
+CREATE INDEX users_managed_by ON users(managed_by, external_id);
 CREATE INDEX users_status ON users(status);
 CREATE TABLE groups (
     id TEXT PRIMARY KEY,
@@ -339,6 +376,16 @@ fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Result<()> {
             ))?;
             Ok(())
         }
+        6 => {
+            // Version 7: inbound SCIM integrations (their tokens, and the replica of what their clients
+            // push); users indexed by sync and source id, so a push reads the one user it names.
+            tx.execute_batch(&format!(
+                "DROP INDEX IF EXISTS users_managed_by;
+                 CREATE INDEX users_managed_by ON users(managed_by, external_id);
+                 {SCIM}"
+            ))?;
+            Ok(())
+        }
         other => Err(StoreError::TooNew(format!(
             "No upgrade is known from schema version {other}."
         ))),
@@ -421,6 +468,7 @@ pub(crate) fn migrate(
             )));
         };
         tx.execute_batch(CURRENT)?;
+        tx.execute_batch(SCIM)?;
         tx.execute(
             "INSERT INTO tenant (id, name, created_at) VALUES (1, ?1, ?2)",
             rusqlite::params![new.name, new.created_at.0],

@@ -1002,3 +1002,74 @@ fn operators_keep_an_owner_and_leave_synced_administrators_to_their_sync() {
     );
     assert_eq!(store.operators().unwrap().len(), 2);
 }
+
+#[test]
+fn an_operator_added_by_hand_is_disabled_and_activated_but_an_owner_is_never_disabled() {
+    use roster_core::{Admin, AdminId, AdminRole, AdminStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(
+        &dir.path().join("t.sqlite3"),
+        Some(&roster_store::NewTenant {
+            name: "Acme",
+            created_at: NOW,
+            owner_email: "olivia@acme.test",
+            owner_name: "Olivia",
+        }),
+    )
+    .unwrap();
+    store
+        .add_operator(
+            &Admin {
+                id: AdminId("DE000000000000000001".into()),
+                name: "Uma".into(),
+                email: "uma@acme.test".into(),
+                phone: None,
+                role: AdminRole::UserManager,
+                status: AdminStatus::Active,
+                managed_by: None,
+                external_id: None,
+                last_directory_sync: None,
+                left_at: None,
+            },
+            None,
+            NOW,
+        )
+        .unwrap();
+    let status = |email: &str| store.operator(email).unwrap().unwrap().admin.status;
+    let before = store.data_revision().unwrap();
+    store
+        .set_operator_status("UMA@acme.test", AdminStatus::Disabled)
+        .unwrap();
+    assert_eq!(
+        status("uma@acme.test"),
+        AdminStatus::Disabled,
+        "an operator added by hand can be disabled, found by email in any case"
+    );
+    assert!(
+        store.data_revision().unwrap() > before,
+        "the window sees the change"
+    );
+    store
+        .set_operator_status("uma@acme.test", AdminStatus::Active)
+        .unwrap();
+    assert_eq!(
+        status("uma@acme.test"),
+        AdminStatus::Active,
+        "and activated again"
+    );
+    assert!(
+        matches!(
+            store.set_operator_status("olivia@acme.test", AdminStatus::Disabled),
+            Err(StoreError::Conflict(_))
+        ),
+        "Owners cannot be disabled, as in Duo"
+    );
+    assert_eq!(status("olivia@acme.test"), AdminStatus::Active);
+    assert!(
+        matches!(
+            store.set_operator_status("nobody@acme.test", AdminStatus::Disabled),
+            Err(StoreError::NotFound(_))
+        ),
+        "an unknown email is not found"
+    );
+}

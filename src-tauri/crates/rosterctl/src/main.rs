@@ -12,6 +12,9 @@ macro_rules! say {
     }};
 }
 
+mod scim_cmd;
+mod serve;
+
 /// The same allocator as the desktop app (see `src-tauri/main.rs`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -74,8 +77,9 @@ enum Command {
     /// Tenant settings.
     #[command(subcommand)]
     Settings(SettingsCmd),
-    /// Run scheduled syncs in the background without a window, until Ctrl+C.
-    Serve,
+    /// Serve Roster's HTTP front doors (127.0.0.1:8742 unless told otherwise) and run scheduled syncs,
+    /// without a window, until Ctrl+C.
+    Serve(serve::ServeArgs),
     /// The offline demo of the cloud directories.
     #[command(subcommand)]
     Demo(DemoCmd),
@@ -85,6 +89,9 @@ enum Command {
     /// Custom roles.
     #[command(subcommand)]
     Role(RoleCmd),
+    /// SCIM integrations: Okta or any SCIM 2.0 client pushes users and groups to Roster.
+    #[command(subcommand)]
+    Scim(scim_cmd::ScimCmd),
 }
 
 #[derive(Subcommand)]
@@ -108,6 +115,12 @@ enum OperatorCmd {
     },
     /// Give an operator added by hand another role.
     SetRole { email: String, role: String },
+    /// Activate or disable an operator added by hand (a disabled operator cannot act with --as).
+    SetStatus {
+        email: String,
+        #[arg(value_enum)]
+        status: OperatorStatusArg,
+    },
     /// Remove an operator added by hand.
     Remove { email: String },
 }
@@ -131,6 +144,12 @@ enum RoleCmd {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum OperatorStatusArg {
+    Active,
+    Disabled,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -594,9 +613,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         &data_dir.join("secrets.enc.json"),
     )
     .map_err(ApiError::from)?;
+    let secrets: Arc<dyn roster_api::SecretStore> = Arc::from(secrets);
     let roster = Arc::new(Roster::new(Options {
         data_dir,
-        secrets: Arc::from(secrets),
+        secrets: secrets.clone(),
         clock: Arc::new(roster_api::SystemClock),
         events: Arc::new(roster_api::NoEvents),
     })?);
@@ -1080,20 +1100,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             s.set_retention_days(days)?;
             say!("Users now stay {days} days in the trash.");
         }
-        Command::Serve => {
-            roster.start_scheduler()?;
-            let n = roster.list_tenants()?.len();
-            eprintln!(
-                "Roster is running the scheduled syncs of {n} tenant(s). Press Ctrl+C to stop."
-            );
-            tokio::signal::ctrl_c().await.map_err(|e| {
-                ApiError::new(
-                    roster_api::Code::Unknown,
-                    format!("Cannot wait for Ctrl+C: {e}"),
-                )
-            })?;
-            eprintln!("Stopping…");
-            roster.stop_scheduler().await;
+        Command::Serve(args) => serve::serve(roster, secrets, args).await?,
+        Command::Scim(cmd) => {
+            let id = tenant_id(&roster)?;
+            let s = roster.session(&id, &caller)?;
+            scim_cmd::run(&s, roster.data_dir(), cmd)?;
         }
         Command::Operator(cmd) => {
             let id = tenant_id(&roster)?;
@@ -1134,6 +1145,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 OperatorCmd::SetRole { email, role } => {
                     let o = s.set_operator_role(&email, &role)?;
                     say!("{} is now {}.", o.email, o.role_name());
+                }
+                OperatorCmd::SetStatus { email, status } => {
+                    let o = s.set_operator_status(
+                        &email,
+                        match status {
+                            OperatorStatusArg::Active => roster_api::AdminStatus::Active,
+                            OperatorStatusArg::Disabled => roster_api::AdminStatus::Disabled,
+                        },
+                    )?;
+                    say!("{} is now {}.", o.email, o.status.as_str());
                 }
                 OperatorCmd::Remove { email } => {
                     s.remove_operator(&email)?;

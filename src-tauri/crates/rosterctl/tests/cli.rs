@@ -493,3 +493,287 @@ fn a_secret_is_entered_again_from_standard_input() {
     let file = std::fs::read_to_string(dir.join("secrets.enc.json")).unwrap();
     assert!(!file.contains("second-pw"), "stored encrypted");
 }
+
+/// The one line a refused command prints, after checking it failed with exit code 1.
+fn refused(dir: &Path, args: &[&str]) -> String {
+    let out = ctl(dir, args);
+    assert_eq!(out.status.code(), Some(1), "{args:?} is refused");
+    let msg = stderr(&out);
+    assert_eq!(msg.trim().lines().count(), 1, "one line: {msg}");
+    assert!(out.stdout.is_empty(), "nothing on stdout: {msg}");
+    msg
+}
+
+fn operator<'a>(all: &'a Value, email: &str) -> Option<&'a Value> {
+    all.as_array().unwrap().iter().find(|o| o["email"] == email)
+}
+
+#[test]
+fn operators_custom_roles_and_acting_as_another_operator() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert!(ctl(
+        dir,
+        &[
+            "tenant",
+            "create",
+            "Acme",
+            "--owner-email",
+            "olivia@acme.test",
+            "--owner-name",
+            "Olivia"
+        ]
+    )
+    .status
+    .success());
+    let t = |args: &[&str]| -> Vec<String> {
+        ["--tenant", "Acme"]
+            .iter()
+            .chain(args)
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let run = |args: &[&str]| ctl(dir, &t(args).iter().map(String::as_str).collect::<Vec<_>>());
+    let json =
+        |args: &[&str]| ok_json(dir, &t(args).iter().map(String::as_str).collect::<Vec<_>>());
+    let refuse =
+        |args: &[&str]| refused(dir, &t(args).iter().map(String::as_str).collect::<Vec<_>>());
+
+    // Custom roles with the seed's two permissions.
+    let runners = json(&[
+        "role",
+        "create",
+        "Sync runners",
+        "--directory-config",
+        "none",
+        "--run-syncs",
+        "all",
+        "--json",
+    ]);
+    assert_eq!(
+        (
+            &runners["name"],
+            &runners["directory_config"],
+            &runners["run_syncs"]
+        ),
+        (
+            &Value::from("Sync runners"),
+            &Value::from("none"),
+            &Value::from("all")
+        )
+    );
+    json(&[
+        "role",
+        "create",
+        "Configurers",
+        "--directory-config",
+        "all",
+        "--run-syncs",
+        "individual",
+        "--json",
+    ]);
+    let roles = json(&["role", "list", "--json"]);
+    assert_eq!(
+        roles
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (
+                r["name"].as_str().unwrap(),
+                r["run_syncs"].as_str().unwrap()
+            ))
+            .collect::<Vec<_>>(),
+        vec![("Configurers", "individual"), ("Sync runners", "all")],
+        "roles are listed by name, with their permissions"
+    );
+    let bad = run(&[
+        "role",
+        "create",
+        "X",
+        "--directory-config",
+        "some",
+        "--run-syncs",
+        "all",
+    ]);
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "clap refuses a value that is not all or none"
+    );
+
+    // Operators with Duo's roles and a custom role.
+    for (email, name, role) in [
+        ("uma@acme.test", "Uma", "User Manager"),
+        ("rita@acme.test", "Rita", "Read-only"),
+        ("nina@acme.test", "Nina", "Sync runners"),
+    ] {
+        let o = json(&[
+            "operator", "add", "--email", email, "--name", name, "--role", role, "--json",
+        ]);
+        assert_eq!(o["email"], email);
+    }
+    let all = json(&["operator", "list", "--json"]);
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        4,
+        "the Owner and three more: {all}"
+    );
+    assert_eq!(operator(&all, "olivia@acme.test").unwrap()["role"], "Owner");
+    assert_eq!(
+        operator(&all, "uma@acme.test").unwrap()["role"],
+        "User Manager"
+    );
+    let nina = operator(&all, "nina@acme.test").unwrap();
+    assert_eq!(
+        (&nina["role"], &nina["custom_role"]),
+        (
+            &Value::from("Sync runners (custom role)"),
+            &Value::from("Sync runners")
+        )
+    );
+
+    // A User Manager adds a user sync, but not an admin sync.
+    let user_spec = demo_spec_file(
+        dir,
+        "Staff",
+        20,
+        r#"["cn=All Staff,ou=Groups,dc=northwind,dc=demo"]"#,
+    );
+    let added = json(&[
+        "--as",
+        "uma@acme.test",
+        "directory",
+        "add",
+        "--spec",
+        &user_spec,
+    ]);
+    let key = added["directory_key"].as_str().unwrap().to_string();
+    let admin_spec = dir.join("admins.json");
+    std::fs::write(
+        &admin_spec,
+        r#"{"name": "Admins", "type": "admin", "connection": {"kind": "demo", "seed": 7, "users": 20}}"#,
+    )
+    .unwrap();
+    let admin_spec = admin_spec.to_str().unwrap();
+    let msg = refuse(&[
+        "--as",
+        "uma@acme.test",
+        "directory",
+        "add",
+        "--spec",
+        admin_spec,
+    ]);
+    assert!(
+        msg.contains("admin directory syncs needs the Owner role")
+            && msg.contains("User Manager (uma@acme.test)"),
+        "the refusal names the role needed and the caller's: {msg}"
+    );
+
+    // Read-only looks, and is refused anything else in one line naming the roles needed.
+    let listed = json(&["--as", "rita@acme.test", "directory", "list", "--json"]);
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "Read-only sees the sync"
+    );
+    let other = demo_spec_file(
+        dir,
+        "Other",
+        20,
+        r#"["cn=All Staff,ou=Groups,dc=northwind,dc=demo"]"#,
+    );
+    let msg = refuse(&[
+        "--as",
+        "rita@acme.test",
+        "directory",
+        "add",
+        "--spec",
+        &other,
+    ]);
+    assert!(
+        msg.contains("Owner, Administrator or User Manager role")
+            && msg.contains("Read-only (rita@acme.test)"),
+        "{msg}"
+    );
+    let msg = refuse(&["--as", "rita@acme.test", "sync", "run", &key]);
+    assert!(msg.contains("Running user directory syncs needs"), "{msg}");
+
+    // The custom role runs syncs but configures none.
+    let report = json(&["--as", "nina@acme.test", "sync", "run", &key, "--json"]);
+    assert_eq!(report["outcome"], "succeeded", "{report}");
+    let msg = refuse(&["--as", "nina@acme.test", "directory", "pause", &key]);
+    assert!(msg.contains("Sync runners (custom role)"), "{msg}");
+
+    // An unknown email is refused, saying how to find who may act.
+    let msg = refuse(&["--as", "nobody@acme.test", "directory", "list"]);
+    assert!(
+        msg.contains("nobody@acme.test") && msg.contains("rosterctl operator list"),
+        "{msg}"
+    );
+
+    // Only the Owner manages operators.
+    let msg = refuse(&[
+        "--as",
+        "uma@acme.test",
+        "operator",
+        "set-role",
+        "rita@acme.test",
+        "Help Desk",
+    ]);
+    assert!(msg.contains("needs the Owner role"), "{msg}");
+    let msg = refuse(&[
+        "--as",
+        "uma@acme.test",
+        "role",
+        "create",
+        "Mine",
+        "--directory-config",
+        "all",
+        "--run-syncs",
+        "all",
+    ]);
+    assert!(msg.contains("needs the Owner role"), "{msg}");
+    assert!(
+        run(&["operator", "set-role", "rita@acme.test", "Help Desk"])
+            .status
+            .success()
+    );
+    let all = json(&["operator", "list", "--json"]);
+    assert_eq!(
+        operator(&all, "rita@acme.test").unwrap()["role"],
+        "Help Desk"
+    );
+
+    // A disabled operator cannot act until the Owner activates them.
+    assert!(
+        run(&["operator", "set-status", "uma@acme.test", "disabled"])
+            .status
+            .success()
+    );
+    let msg = refuse(&["--as", "uma@acme.test", "directory", "list"]);
+    assert!(
+        msg.contains("disabled") && msg.contains("operator set-status uma@acme.test active"),
+        "{msg}"
+    );
+    assert!(run(&["operator", "set-status", "uma@acme.test", "active"])
+        .status
+        .success());
+    assert!(run(&["--as", "uma@acme.test", "directory", "list"])
+        .status
+        .success());
+
+    // The last Owner stays; others can be removed.
+    let msg = refuse(&["operator", "remove", "olivia@acme.test"]);
+    assert!(msg.contains("only Owner"), "{msg}");
+    let msg = refuse(&["operator", "set-status", "olivia@acme.test", "disabled"]);
+    assert!(msg.contains("Owners cannot be disabled"), "{msg}");
+    assert!(run(&["operator", "remove", "rita@acme.test"])
+        .status
+        .success());
+    let all = json(&["operator", "list", "--json"]);
+    assert!(operator(&all, "rita@acme.test").is_none(), "removed: {all}");
+    assert!(
+        operator(&all, "olivia@acme.test").is_some(),
+        "the Owner stays"
+    );
+}

@@ -69,7 +69,7 @@ pub struct LdapSpec {
 }
 
 /// Cloud connection settings (Entra ID, Google Workspace, Okta), as a spec file gives them: the connector's
-/// own settings (checked by the connector crate, see `cloud`), plus a display name, `demo` (use the
+/// own settings (checked by the connector crate, see `spec::cloud`), plus a display name, `demo` (use the
 /// built-in offline emulator of that vendor; nothing else is needed) and, for Google, the Desktop client's
 /// secret (moved to the keychain).
 #[derive(Debug, Clone)]
@@ -322,7 +322,7 @@ impl ConnectionSpec {
                 Ok(())
             }
             ConnectionSpec::Entra(c) | ConnectionSpec::Google(c) | ConnectionSpec::Okta(c) => {
-                crate::cloud::validate(self.kind(), c)
+                super::cloud::validate(self.kind(), c)
             }
             // The flavor was checked when the spec was read (it is one of ScimFlavor's).
             ConnectionSpec::Scim(_) => Ok(()),
@@ -339,7 +339,7 @@ impl ConnectionSpec {
                     l.settings.servers.first().cloned().unwrap_or_default()
                 }
                 ConnectionSpec::Entra(c) | ConnectionSpec::Google(c) | ConnectionSpec::Okta(c) => {
-                    crate::cloud::default_name(self.kind(), c)
+                    super::cloud::default_name(self.kind(), c)
                 }
                 ConnectionSpec::Scim(s) => format!("SCIM ({})", s.flavor),
             })

@@ -1,6 +1,7 @@
 //! Spec parsing: every error names its field and says what to fix.
 
 use super::*;
+use crate::kinds::ConnectionKind;
 
 #[test]
 fn the_minimal_demo_spec_parses() {

@@ -49,6 +49,9 @@ impl<'a> AdminPlanner<'a> {
         match scope {
             Scope::Full(batch) => self.full(batch),
             Scope::Individual { key, lookup } => self.individual(key, lookup),
+            // Integrations push users and groups only (as Duo's Okta and Generic SCIM directories do); the
+            // application layer never plans a push for an admin sync.
+            Scope::Push(_) => {}
         }
         self.plan
     }

@@ -263,6 +263,26 @@ pub enum Scope<'a> {
         /// What the source said about it.
         lookup: &'a SourceLookup,
     },
+    /// What an inbound integration (a SCIM client) pushed: only these objects change (user syncs only).
+    Push(&'a PushBatch),
+}
+
+/// What a SCIM client pushed in one request, as a small source batch: the objects named here are planned
+/// against what the store holds, and nothing else is touched (a push never trashes a user it does not
+/// name, unlike a full sync, which trashes every user the source no longer lists).
+///
+/// Unlike a directory sync, an integration's users need no group: the client pushes exactly the people
+/// assigned to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushBatch {
+    /// Groups created or changed (renamed); their members come with the users (`members` is ignored).
+    pub groups: Vec<SourceGroup>,
+    /// Groups the client deleted (external ids).
+    pub removed_groups: Vec<String>,
+    /// Users created or changed, each with the external ids of every group of the integration it is in.
+    pub users: Vec<(SourceUser, Vec<String>)>,
+    /// Users the client deleted (external ids): they go to the trash, restorable for the retention.
+    pub removed_users: Vec<String>,
 }
 
 /// Case folding for usernames, group names and emails. ASCII only, exactly as SQLite's NOCASE collation

@@ -1468,3 +1468,180 @@ fn an_admin_two_admin_syncs_find_stays_with_the_first() {
         );
     }
 }
+
+fn push(s: &SyncSettings, snap: &Snapshot, b: &PushBatch) -> Plan {
+    plan(s, snap, &Scope::Push(b), NOW)
+}
+
+#[test]
+fn a_push_creates_users_without_groups_and_touches_nothing_it_does_not_name() {
+    let mut snap = Snapshot::default();
+    let first = PushBatch {
+        users: vec![(su("1", "alice"), vec![]), (su("2", "bob"), vec![])],
+        ..Default::default()
+    };
+    let p = push(&settings(), &snap, &first);
+    assert_eq!(
+        p.counts.created, 2,
+        "an integration's users need no group: {p:?}"
+    );
+    apply(&mut snap, &p);
+
+    // A later push names carol only: alice and bob are not in it, and must stay (a full sync would trash
+    // them, a push must not).
+    let later = PushBatch {
+        users: vec![(su("3", "carol"), vec![])],
+        ..Default::default()
+    };
+    let p = push(&settings(), &snap, &later);
+    assert_eq!(p.counts.created, 1);
+    assert_eq!(p.counts.trashed, 0, "{p:?}");
+    assert_eq!(p.users.len(), 1);
+    assert!(p.hold.is_none(), "pushes are never held");
+}
+
+#[test]
+fn a_push_updates_disables_and_trashes_the_users_it_names() {
+    let mut snap = Snapshot::default();
+    let p = push(
+        &settings(),
+        &snap,
+        &PushBatch {
+            users: vec![(su("1", "alice"), vec![]), (su("2", "bob"), vec![])],
+            ..Default::default()
+        },
+    );
+    apply(&mut snap, &p);
+
+    let mut renamed = su("1", "alice");
+    renamed.attributes[2].1 = "Alice Liddell".into();
+    renamed.disabled = true;
+    let p = push(
+        &settings(),
+        &snap,
+        &PushBatch {
+            users: vec![(renamed, vec![])],
+            removed_users: vec!["2".into()],
+            ..Default::default()
+        },
+    );
+    let alice = user_op(&p, "alice").unwrap();
+    assert_eq!(
+        alice.user.status,
+        UserStatus::Disabled,
+        "active false disables"
+    );
+    assert_eq!(alice.user.fields.realname.as_deref(), Some("Alice Liddell"));
+    let bob = user_op(&p, "bob").unwrap();
+    assert_eq!(
+        bob.action,
+        Action::Trash,
+        "a deleted user goes to the trash"
+    );
+    assert_eq!(bob.user.status, UserStatus::PendingDeletion);
+    apply(&mut snap, &p);
+
+    // Pushed again (the client re-creates the user), bob comes back from the trash.
+    let p = push(
+        &settings(),
+        &snap,
+        &PushBatch {
+            users: vec![(su("2", "bob"), vec![])],
+            ..Default::default()
+        },
+    );
+    let bob = user_op(&p, "bob").unwrap();
+    assert_eq!(bob.user.status, UserStatus::Active, "{p:?}");
+    assert_eq!(p.counts.restored, 1);
+}
+
+#[test]
+fn a_push_creates_renames_and_deletes_groups_and_sets_each_users_groups() {
+    let mut snap = Snapshot::default();
+    let p = push(
+        &settings(),
+        &snap,
+        &PushBatch {
+            groups: vec![group("g1", "Engineering", &[]), group("g2", "Sales", &[])],
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        p.counts.groups_created, 2,
+        "empty groups are created (Entra creates groups before their members)"
+    );
+    apply(&mut snap, &p);
+
+    // Membership comes with the users: alice is in both, bob in Sales only; the groups are not pushed
+    // again, so they are found by their external ids among the groups the integration manages.
+    let p = push(
+        &settings(),
+        &snap,
+        &PushBatch {
+            users: vec![
+                (su("1", "alice"), vec!["g1".into(), "g2".into()]),
+                (su("2", "bob"), vec!["g2".into(), "unknown".into()]),
+            ],
+            ..Default::default()
+        },
+    );
+    assert_eq!(p.counts.groups_created, 0);
+    let alice = user_op(&p, "alice").unwrap();
+    assert_eq!(alice.user.groups.len(), 2);
+    let bob = user_op(&p, "bob").unwrap();
+    assert_eq!(
+        bob.user.groups.len(),
+        1,
+        "a group the integration does not have is ignored"
+    );
+    apply(&mut snap, &p);
+
+    // A rename, and a delete.
+    let p = push(
+        &settings(),
+        &snap,
+        &PushBatch {
+            groups: vec![group("g1", "Platform", &[])],
+            removed_groups: vec!["g2".into()],
+            ..Default::default()
+        },
+    );
+    let renamed = p
+        .groups
+        .iter()
+        .find(|g| g.action == Action::Update)
+        .unwrap();
+    assert_eq!(renamed.group.name, "Platform");
+    let deleted = p
+        .groups
+        .iter()
+        .find(|g| g.action == Action::Delete)
+        .unwrap();
+    assert_eq!(deleted.group.name, "Sales");
+    assert!(p.users.is_empty(), "no user is named, so none changes");
+}
+
+#[test]
+fn a_push_leaves_a_user_to_a_sync_that_comes_first() {
+    let (first, second) = two_syncs();
+    let mut snap = Snapshot::default();
+    let p = full(
+        &first,
+        &snap,
+        &batch(vec![su("1", "alice")], vec![group("g1", "Staff", &["1"])]),
+        NOW,
+    );
+    apply(&mut snap, &p);
+    let p = push(
+        &second,
+        &snap,
+        &PushBatch {
+            users: vec![(su("x", "alice"), vec![])],
+            ..Default::default()
+        },
+    );
+    assert!(p.users.is_empty(), "{p:?}");
+    assert_eq!(p.conflicts.len(), 1);
+    assert!(!p.conflicts[0].kept);
+    assert_eq!(p.conflicts[0].other_name, "All staff");
+}

@@ -1,0 +1,481 @@
+//! What SCIM requests do to an integration. Reads are answered from its replica (what its client pushed);
+//! every write changes the replica and goes through the planner into Roster's users and groups, both in
+//! one transaction ([`roster_store::Store::push`]), so ownership, precedence, read-only fields, the
+//! history and the trash follow the same rules as for every sync, and a request that fails changes
+//! nothing.
+//!
+//! The protocol itself (parsing, PATCH, filters, rendering) is `roster-scim`'s; this module decides what a
+//! request means for the tenant.
+
+use crate::scim::ScimDoor;
+use roster_core::plan::{plan, PushBatch, Scope};
+use roster_core::source::SourceGroup;
+use roster_scim::{self as proto, ScimError};
+use roster_store::{Lookup, Push, Resource, ResourceKind, StoreError};
+use serde_json::Value;
+
+mod read;
+
+/// A SCIM answer: a document, or SCIM's error.
+pub type ScimResult<T> = std::result::Result<T, ScimError>;
+
+/// The error a push's transaction fails with: SCIM's, or the store's (mapped to SCIM's at the end).
+#[derive(Debug)]
+struct PushError(ScimError);
+
+impl From<StoreError> for PushError {
+    fn from(e: StoreError) -> Self {
+        PushError(store_error(e))
+    }
+}
+
+impl From<ScimError> for PushError {
+    fn from(e: ScimError) -> Self {
+        PushError(e)
+    }
+}
+
+fn store_error(e: StoreError) -> ScimError {
+    match e {
+        StoreError::Conflict(m) => ScimError::uniqueness(format!("{m} Nothing was changed.")),
+        StoreError::NotFound(m) => ScimError::invalid_value(format!("{m} Nothing was changed.")),
+        other => ScimError::internal(format!(
+            "Roster could not store the change ({other}). Nothing was changed; send the request again."
+        )),
+    }
+}
+
+fn not_found(kind: ResourceKind, id: &str) -> ScimError {
+    ScimError::not_found(format!(
+        "There is no {} with the id \"{id}\" in this integration.",
+        kind.as_str().to_lowercase()
+    ))
+}
+
+fn new_id() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::rng().fill_bytes(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40; // a version 4 UUID, which some clients expect ids to look like
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// The email lookups by email match: the primary one, else the work one, else the first.
+fn lookup_email(doc: &Value) -> Option<String> {
+    let emails = doc.get("emails")?.as_array()?;
+    let value = |e: &Value| e.get("value").and_then(Value::as_str).map(str::to_string);
+    emails
+        .iter()
+        .find(|e| e.get("primary").and_then(Value::as_bool) == Some(true))
+        .and_then(value)
+        .or_else(|| {
+            emails
+                .iter()
+                .find(|e| e.get("type").and_then(Value::as_str) == Some("work"))
+                .and_then(value)
+        })
+        .or_else(|| emails.iter().find_map(value))
+}
+
+fn name_of(kind: ResourceKind, doc: &Value) -> String {
+    let attr = match kind {
+        ResourceKind::User => "userName",
+        ResourceKind::Group => "displayName",
+    };
+    doc.get(attr)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+fn parse_doc(r: &Resource) -> ScimResult<Value> {
+    serde_json::from_str(&r.doc).map_err(|e| {
+        ScimError::internal(format!(
+            "A stored resource could not be read ({e}). Push it again."
+        ))
+    })
+}
+
+fn etag(version: i64) -> String {
+    format!("W/\"{version}\"")
+}
+
+/// Whether `If-Match` allows a change of a resource at `version`.
+fn check_if_match(if_match: Option<&str>, version: i64) -> ScimResult<()> {
+    let Some(wanted) = if_match else {
+        return Ok(());
+    };
+    let ok = wanted
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == etag(version) || t == format!("\"{version}\""));
+    if ok {
+        Ok(())
+    } else {
+        Err(ScimError::precondition_failed(format!(
+            "The resource changed since it was read (its version is now {}). Read it again, then send the change.",
+            etag(version)
+        )))
+    }
+}
+
+fn refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// What a push changed in the replica, to plan into Roster.
+#[derive(Debug, Default)]
+struct Changed {
+    users: Vec<String>,
+    removed_users: Vec<String>,
+    groups: Vec<String>,
+    removed_groups: Vec<String>,
+}
+
+impl ScimDoor {
+    fn store(&self) -> &roster_store::Store {
+        &self.tenant.store
+    }
+
+    /// Runs one push: `f` changes the replica and says what it changed; the plan made from that is applied
+    /// in the same transaction.
+    fn push<T>(
+        &self,
+        f: impl FnOnce(&Push<'_>) -> std::result::Result<(T, Changed), PushError>,
+    ) -> ScimResult<T> {
+        let now = self.clock.now();
+        self.store()
+            .push(&self.key, now, |p| -> std::result::Result<T, PushError> {
+                let (out, changed) = f(p)?;
+                self.commit(p, changed)?;
+                Ok(out)
+            })
+            .map_err(|PushError(e)| e)
+    }
+
+    /// Plans what a push changed in the replica and applies it. Refused, so that nothing is kept, when a
+    /// user or group it names belongs to a sync that comes first in the order of precedence.
+    fn commit(&self, p: &Push<'_>, changed: Changed) -> std::result::Result<(), PushError> {
+        let mut batch = PushBatch::default();
+        let mut external: Vec<String> = Vec::new();
+        let mut usernames: Vec<String> = Vec::new();
+        let mut group_names: Vec<String> = Vec::new();
+        for id in &changed.users {
+            let Some(r) = p.resource(ResourceKind::User, id)? else {
+                continue; // removed by the same request
+            };
+            let doc = parse_doc(&r)?;
+            let groups = p.groups_of(id)?.into_iter().map(|(g, _)| g).collect();
+            batch.users.push((proto::user_source(id, &doc), groups));
+            external.push(id.clone());
+            usernames.push(r.name.clone());
+        }
+        for id in &changed.removed_users {
+            batch.removed_users.push(id.clone());
+            external.push(id.clone());
+        }
+        for id in &changed.groups {
+            let Some(r) = p.resource(ResourceKind::Group, id)? else {
+                continue;
+            };
+            batch.groups.push(SourceGroup {
+                external_id: id.clone(),
+                name: r.name.clone(),
+                description: None,
+                members: Vec::new(),
+            });
+            group_names.push(r.name.clone());
+        }
+        batch.removed_groups = changed.removed_groups;
+        let snapshot = p.snapshot(&refs(&external), &refs(&usernames), &refs(&group_names))?;
+        let all = p.directories()?;
+        let Some(d) = all.iter().find(|d| d.key == self.key) else {
+            return Err(PushError(ScimError::not_found(
+                "This SCIM integration was deleted in Roster. Remove the app from your identity provider, or add a new integration and use its base URL and token.",
+            )));
+        };
+        let settings = roster_engine::settings(d, p.retention_days()?, &all);
+        let plan = plan(&settings, &snapshot, &Scope::Push(&batch), p.now());
+        if let Some(c) = plan.conflicts.iter().find(|c| !c.kept) {
+            return Err(PushError(ScimError::uniqueness(format!(
+                "The {} \"{}\" belongs to the directory sync \"{}\" in Roster, which comes first in the order of precedence. Nothing was changed. Remove it from that sync, or move this integration above it in Roster's Directory Syncs.",
+                c.object.as_str(),
+                c.key,
+                c.other_name
+            ))));
+        }
+        if let Some(e) = plan.errors.first() {
+            return Err(PushError(ScimError::uniqueness(format!(
+                "{} Nothing was changed.",
+                e.message
+            ))));
+        }
+        p.apply(&plan, &plan.conflicts, &roster_engine::summary)?;
+        Ok(())
+    }
+
+    fn taken(
+        &self,
+        p: &Push<'_>,
+        kind: ResourceKind,
+        name: &str,
+        id: Option<&str>,
+    ) -> ScimResult<()> {
+        if name.is_empty() {
+            return Err(ScimError::invalid_value(match kind {
+                ResourceKind::User => "\"userName\" must not be empty.",
+                ResourceKind::Group => "\"displayName\" must not be empty.",
+            }));
+        }
+        match p.find(kind, Lookup::Name(name)).map_err(store_error)? {
+            Some(other) if Some(other.id.as_str()) != id => Err(ScimError::uniqueness(format!(
+                "This integration already has a {} named \"{name}\" (id {}). Update that one instead, or choose another name.",
+                kind.as_str().to_lowercase(),
+                other.id
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn resource_of(
+        &self,
+        kind: ResourceKind,
+        id: String,
+        doc: &Value,
+        now: roster_core::Timestamp,
+    ) -> ScimResult<Resource> {
+        Ok(Resource {
+            name: name_of(kind, doc),
+            external_id: doc
+                .get("externalId")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            email: match kind {
+                ResourceKind::User => lookup_email(doc),
+                ResourceKind::Group => None,
+            },
+            doc: serde_json::to_string(doc).map_err(|e| ScimError::internal(e.to_string()))?,
+            created_at: now,
+            modified_at: now,
+            version: 1,
+            id,
+        })
+    }
+
+    /// POST: creates a user or a group; answers the created resource (201).
+    pub fn create(&self, kind: ResourceKind, body: &[u8]) -> ScimResult<Value> {
+        let (doc, members) = match kind {
+            ResourceKind::User => (proto::user_from_body(body)?, Vec::new()),
+            ResourceKind::Group => {
+                let g = proto::group_from_body(body)?;
+                (g.doc, g.members)
+            }
+        };
+        let r = self.push(|p| {
+            let now = p.now();
+            let r = self.resource_of(kind, new_id(), &doc, now)?;
+            self.taken(p, kind, &r.name, None)?;
+            p.put(kind, &r)?;
+            let mut changed = Changed::default();
+            match kind {
+                ResourceKind::User => changed.users.push(r.id.clone()),
+                ResourceKind::Group => {
+                    changed.users = p.add_members(&r.id, &members)?;
+                    changed.groups.push(r.id.clone());
+                }
+            }
+            Ok((r, changed))
+        })?;
+        self.render(kind, &r, &proto::Projection::all(scim_kind(kind)))
+    }
+
+    /// PUT: replaces a user or a group (a group's members with the members given).
+    pub fn replace(
+        &self,
+        kind: ResourceKind,
+        id: &str,
+        body: &[u8],
+        if_match: Option<&str>,
+    ) -> ScimResult<Value> {
+        let (doc, members) = match kind {
+            ResourceKind::User => (proto::user_from_body(body)?, None),
+            ResourceKind::Group => {
+                let g = proto::group_from_body(body)?;
+                (g.doc, Some(g.members))
+            }
+        };
+        let r = self.push(|p| {
+            let old = p.resource(kind, id)?.ok_or_else(|| not_found(kind, id))?;
+            check_if_match(if_match, old.version)?;
+            let mut changed = Changed::default();
+            let r = self.updated(p, kind, &old, &doc, &mut changed)?;
+            if let Some(members) = members {
+                let current: Vec<String> = p.members(id)?.into_iter().map(|(u, _)| u).collect();
+                let gone: Vec<String> = current
+                    .iter()
+                    .filter(|u| !members.contains(u))
+                    .cloned()
+                    .collect();
+                changed.users.extend(p.remove_members(id, &gone)?);
+                changed.users.extend(p.add_members(id, &members)?);
+            }
+            Ok((r, changed))
+        })?;
+        self.render(kind, &r, &proto::Projection::all(scim_kind(kind)))
+    }
+
+    /// Stores `doc` as the new version of `old` (if it differs) and notes what to plan.
+    fn updated(
+        &self,
+        p: &Push<'_>,
+        kind: ResourceKind,
+        old: &Resource,
+        doc: &Value,
+        changed: &mut Changed,
+    ) -> std::result::Result<Resource, PushError> {
+        if parse_doc(old)? == *doc {
+            return Ok(old.clone());
+        }
+        let mut r = self.resource_of(kind, old.id.clone(), doc, p.now())?;
+        self.taken(p, kind, &r.name, Some(&old.id))?;
+        r.created_at = old.created_at;
+        r.version = old.version + 1;
+        p.put(kind, &r)?;
+        match kind {
+            ResourceKind::User => changed.users.push(r.id.clone()),
+            ResourceKind::Group => changed.groups.push(r.id.clone()),
+        }
+        Ok(r)
+    }
+
+    /// PATCH: changes a user or a group as the operations say; answers the resource (200).
+    pub fn patch(
+        &self,
+        kind: ResourceKind,
+        id: &str,
+        body: &[u8],
+        if_match: Option<&str>,
+    ) -> ScimResult<Value> {
+        let r = self.push(|p| {
+            let old = p.resource(kind, id)?.ok_or_else(|| not_found(kind, id))?;
+            check_if_match(if_match, old.version)?;
+            let doc = parse_doc(&old)?;
+            let mut changed = Changed::default();
+            let r = match kind {
+                ResourceKind::User => {
+                    let new = proto::patch_user(id, &doc, body)?;
+                    self.updated(p, kind, &old, &new, &mut changed)?
+                }
+                ResourceKind::Group => {
+                    let g = proto::patch_group(id, &doc, body)?;
+                    let r = self.updated(p, kind, &old, &g.doc, &mut changed)?;
+                    for op in g.members {
+                        match op {
+                            proto::MemberOp::Add(users) => {
+                                changed.users.extend(p.add_members(id, &users)?)
+                            }
+                            proto::MemberOp::Remove(users) => {
+                                changed.users.extend(p.remove_members(id, &users)?)
+                            }
+                            proto::MemberOp::RemoveAll => {
+                                let all: Vec<String> =
+                                    p.members(id)?.into_iter().map(|(u, _)| u).collect();
+                                changed.users.extend(p.remove_members(id, &all)?)
+                            }
+                            proto::MemberOp::Replace(users) => {
+                                let current: Vec<String> =
+                                    p.members(id)?.into_iter().map(|(u, _)| u).collect();
+                                let gone: Vec<String> = current
+                                    .iter()
+                                    .filter(|u| !users.contains(u))
+                                    .cloned()
+                                    .collect();
+                                changed.users.extend(p.remove_members(id, &gone)?);
+                                changed.users.extend(p.add_members(id, &users)?);
+                            }
+                        }
+                    }
+                    r
+                }
+            };
+            changed.users.sort();
+            changed.users.dedup();
+            Ok((r, changed))
+        })?;
+        self.render(kind, &r, &proto::Projection::all(scim_kind(kind)))
+    }
+
+    /// DELETE: a user goes to Roster's trash (restorable for the retention), a group is deleted; either is
+    /// gone from the integration at once.
+    pub fn delete(&self, kind: ResourceKind, id: &str, if_match: Option<&str>) -> ScimResult<()> {
+        self.push(|p| {
+            let old = p.resource(kind, id)?.ok_or_else(|| not_found(kind, id))?;
+            check_if_match(if_match, old.version)?;
+            let mut changed = Changed::default();
+            match kind {
+                ResourceKind::User => {
+                    p.remove(kind, id)?;
+                    changed.removed_users.push(id.to_string());
+                }
+                ResourceKind::Group => {
+                    p.remove(kind, id)?;
+                    changed.removed_groups.push(id.to_string());
+                }
+            }
+            Ok(((), changed))
+        })
+    }
+}
+
+fn scim_kind(kind: ResourceKind) -> proto::ResourceKind {
+    match kind {
+        ResourceKind::User => proto::ResourceKind::User,
+        ResourceKind::Group => proto::ResourceKind::Group,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_look_like_uuids_and_differ() {
+        let a = new_id();
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert_ne!(a, new_id());
+    }
+
+    #[test]
+    fn if_match_accepts_the_current_version_only() {
+        assert!(check_if_match(None, 3).is_ok());
+        assert!(check_if_match(Some("W/\"3\""), 3).is_ok());
+        assert!(check_if_match(Some("\"3\""), 3).is_ok());
+        assert!(check_if_match(Some("*"), 3).is_ok());
+        assert!(check_if_match(Some("W/\"2\""), 3).is_err());
+    }
+
+    #[test]
+    fn the_lookup_email_prefers_primary_then_work() {
+        let doc = serde_json::json!({"emails": [
+            {"value": "home@x.org", "type": "home"},
+            {"value": "work@x.org", "type": "work"},
+        ]});
+        assert_eq!(lookup_email(&doc).as_deref(), Some("work@x.org"));
+        let doc = serde_json::json!({"emails": [
+            {"value": "work@x.org", "type": "work"},
+            {"value": "p@x.org", "primary": true},
+        ]});
+        assert_eq!(lookup_email(&doc).as_deref(), Some("p@x.org"));
+    }
+}

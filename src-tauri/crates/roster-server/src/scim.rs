@@ -1,0 +1,581 @@
+//! The SCIM front door: `/scim/v2/{directory_key}/…`, a thin adapter over the application layer.
+//!
+//! Each request is authenticated by the application layer (`Roster::scim_door`: the integration's key in
+//! the path and its bearer token pick the tenant), its query or body is read by `roster-scim`, and the
+//! answer is the application layer's. Nothing here knows a sync rule or a table. Store work runs on
+//! tokio's blocking threads, so a write waiting for the tenant's write lock never stalls the listener.
+
+use crate::doors::Problem;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, ETAG, IF_MATCH, LOCATION, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use roster_api::scim::ScimDoor;
+use roster_api::{Code, Roster};
+use roster_scim::{self as proto, ScimError};
+use roster_store::ResourceKind;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// SCIM's media type (RFC 7644 §3.1).
+pub const SCIM_JSON: &str = "application/scim+json";
+
+/// The path prefix of the SCIM door.
+pub const PREFIX: &str = "/scim/v2";
+
+/// Where clients reach this server (`https://roster.example.com`), for base URLs and `meta.location`.
+/// Shared and settable, because a server listening on port 0 learns its port only once it listens.
+#[derive(Debug, Clone, Default)]
+pub struct Origin(Arc<std::sync::RwLock<String>>);
+
+impl Origin {
+    /// An origin.
+    pub fn new(origin: &str) -> Self {
+        let o = Origin::default();
+        o.set(origin);
+        o
+    }
+
+    /// Changes it.
+    pub fn set(&self, origin: &str) {
+        *self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            origin.trim_end_matches('/').to_string();
+    }
+
+    /// What it is now.
+    pub fn get(&self) -> String {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// What the SCIM routes share: the application and the origin clients reach this server at.
+#[derive(Clone)]
+struct Scim {
+    roster: Arc<Roster>,
+    origin: Origin,
+    limits: proto::Limits,
+}
+
+/// The SCIM door's routes (mount with `FrontDoors::door(PREFIX, routes(…), error)`).
+pub fn routes(roster: Arc<Roster>, origin: Origin) -> Router {
+    let state = Scim {
+        roster,
+        origin,
+        limits: proto::Limits::default(),
+    };
+    Router::new()
+        .route(
+            "/scim/v2/{key}/ServiceProviderConfig",
+            get(service_provider_config),
+        )
+        .route("/scim/v2/{key}/ResourceTypes", get(resource_types))
+        .route("/scim/v2/{key}/ResourceTypes/{name}", get(resource_type))
+        .route("/scim/v2/{key}/Schemas", get(schemas))
+        .route("/scim/v2/{key}/Schemas/{id}", get(schema))
+        .route("/scim/v2/{key}/.search", post(search_all))
+        .route("/scim/v2/{key}/Users", get(list_users).post(create_user))
+        .route("/scim/v2/{key}/Users/.search", post(search_users))
+        .route(
+            "/scim/v2/{key}/Users/{id}",
+            get(get_user)
+                .put(replace_user)
+                .patch(patch_user)
+                .delete(delete_user),
+        )
+        .route("/scim/v2/{key}/Groups", get(list_groups).post(create_group))
+        .route("/scim/v2/{key}/Groups/.search", post(search_groups))
+        .route(
+            "/scim/v2/{key}/Groups/{id}",
+            get(get_group)
+                .put(replace_group)
+                .patch(patch_group)
+                .delete(delete_group),
+        )
+        .with_state(state)
+}
+
+/// The SCIM door's [`crate::ErrorFormat`]: RFC 7644 §3.12's error body.
+pub fn error(problem: &Problem) -> Response {
+    let scim_type = match problem.status.as_u16() {
+        413 => None,
+        429 => Some(proto::ScimType::TooMany),
+        _ => None,
+    };
+    scim_error(&ScimError::new(
+        problem.status.as_u16(),
+        scim_type,
+        problem.detail.clone(),
+    ))
+}
+
+fn scim_error(e: &ScimError) -> Response {
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, scim_body(&e.to_json())).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"Roster SCIM\""),
+        );
+    }
+    response
+}
+
+fn scim_body(v: &Value) -> Response {
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON))],
+        v.to_string(),
+    )
+        .into_response()
+}
+
+/// A resource answer: its body, and its version as the `ETag` header.
+fn resource(status: StatusCode, v: &Value) -> Response {
+    let mut response = (status, scim_body(v)).into_response();
+    if let Some(tag) = v
+        .pointer("/meta/version")
+        .and_then(Value::as_str)
+        .and_then(|t| HeaderValue::from_str(t).ok())
+    {
+        response.headers_mut().insert(ETAG, tag);
+    }
+    if status == StatusCode::CREATED {
+        if let Some(loc) = v
+            .pointer("/meta/location")
+            .and_then(Value::as_str)
+            .and_then(|l| HeaderValue::from_str(l).ok())
+        {
+            response.headers_mut().insert(LOCATION, loc);
+        }
+    }
+    response
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+fn if_match(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn query_pairs(q: Option<String>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(q.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+impl Scim {
+    /// The integration the request names, if its bearer token opens it.
+    fn door(&self, key: &str, headers: &HeaderMap) -> Result<ScimDoor, ScimError> {
+        let Some(token) = bearer(headers) else {
+            return Err(ScimError::new(
+                401,
+                None,
+                "Send the integration's bearer token as \"Authorization: Bearer …\". Roster shows it once when the integration is added; Regenerate Bearer Token gives a new one.",
+            ));
+        };
+        match self.roster.scim_door(key, token) {
+            Ok(door) => Ok(door.at(&self.origin.get())),
+            Err(e) if e.code == Code::Unauthorized => Err(ScimError::new(401, None, e.message)),
+            Err(e) => Err(ScimError::internal(e.message)),
+        }
+    }
+
+    fn base_url(&self, key: &str) -> String {
+        roster_api::scim::base_url(&self.origin.get(), key)
+    }
+
+    /// Authenticates, then runs `f` on a blocking thread (the store is synchronous).
+    async fn run(
+        &self,
+        key: String,
+        headers: HeaderMap,
+        f: impl FnOnce(ScimDoor) -> Result<Response, ScimError> + Send + 'static,
+    ) -> Response {
+        let this = self.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let door = this.door(&key, &headers)?;
+            f(door)
+        })
+        .await;
+        match joined {
+            Ok(Ok(response)) => response,
+            Ok(Err(e)) => scim_error(&e),
+            Err(_) => scim_error(&ScimError::internal(
+                "Roster could not finish the request. Nothing was changed; send it again.",
+            )),
+        }
+    }
+}
+
+async fn service_provider_config(
+    State(s): State<Scim>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let base = s.base_url(&key);
+    let limits = s.limits;
+    s.run(key, headers, move |_| {
+        Ok(scim_body(&proto::service_provider_config(&base, &limits)))
+    })
+    .await
+}
+
+async fn resource_types(
+    State(s): State<Scim>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let base = s.base_url(&key);
+    s.run(key, headers, move |_| {
+        Ok(scim_body(&proto::resource_types(&base)))
+    })
+    .await
+}
+
+async fn resource_type(
+    State(s): State<Scim>,
+    Path((key, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let base = s.base_url(&key);
+    s.run(key, headers, move |_| {
+        proto::resource_type(&base, &name)
+            .map(|v| scim_body(&v))
+            .ok_or_else(|| {
+                ScimError::not_found(format!(
+                    "There is no resource type \"{name}\". Roster serves User and Group."
+                ))
+            })
+    })
+    .await
+}
+
+async fn schemas(State(s): State<Scim>, Path(key): Path<String>, headers: HeaderMap) -> Response {
+    let base = s.base_url(&key);
+    s.run(key, headers, move |_| Ok(scim_body(&proto::schemas(&base))))
+        .await
+}
+
+async fn schema(
+    State(s): State<Scim>,
+    Path((key, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let base = s.base_url(&key);
+    s.run(key, headers, move |_| {
+        proto::schema_document(&base, &id)
+            .map(|v| scim_body(&v))
+            .ok_or_else(|| {
+                ScimError::not_found(format!(
+                    "There is no schema \"{id}\". List them at /Schemas."
+                ))
+            })
+    })
+    .await
+}
+
+fn scim_kind(kind: ResourceKind) -> proto::ResourceKind {
+    match kind {
+        ResourceKind::User => proto::ResourceKind::User,
+        ResourceKind::Group => proto::ResourceKind::Group,
+    }
+}
+
+async fn list(
+    s: Scim,
+    kind: ResourceKind,
+    key: String,
+    headers: HeaderMap,
+    query: Option<String>,
+) -> Response {
+    let limits = s.limits;
+    s.run(key, headers, move |door| {
+        let q = proto::ListQuery::from_query(scim_kind(kind), &query_pairs(query), &limits)?;
+        Ok(scim_body(&door.list(kind, &q)?))
+    })
+    .await
+}
+
+async fn search(
+    s: Scim,
+    kind: ResourceKind,
+    key: String,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let limits = s.limits;
+    s.run(key, headers, move |door| {
+        let q = proto::ListQuery::from_search_body(scim_kind(kind), &body, &limits)?;
+        Ok(scim_body(&door.list(kind, &q)?))
+    })
+    .await
+}
+
+async fn get_one(
+    s: Scim,
+    kind: ResourceKind,
+    key: String,
+    id: String,
+    headers: HeaderMap,
+    query: Option<String>,
+) -> Response {
+    s.run(key, headers, move |door| {
+        let projection = proto::Projection::from_query(scim_kind(kind), &query_pairs(query))?;
+        Ok(resource(StatusCode::OK, &door.get(kind, &id, &projection)?))
+    })
+    .await
+}
+
+async fn create(
+    s: Scim,
+    kind: ResourceKind,
+    key: String,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    s.run(key, headers, move |door| {
+        Ok(resource(StatusCode::CREATED, &door.create(kind, &body)?))
+    })
+    .await
+}
+
+async fn replace(
+    s: Scim,
+    kind: ResourceKind,
+    key: String,
+    id: String,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let wanted = if_match(&headers);
+    s.run(key, headers, move |door| {
+        Ok(resource(
+            StatusCode::OK,
+            &door.replace(kind, &id, &body, wanted.as_deref())?,
+        ))
+    })
+    .await
+}
+
+async fn patch(
+    s: Scim,
+    kind: ResourceKind,
+    key: String,
+    id: String,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let wanted = if_match(&headers);
+    s.run(key, headers, move |door| {
+        // 200 with the resource: Okta and Entra accept it, and strict checkers count 204 as a failure.
+        Ok(resource(
+            StatusCode::OK,
+            &door.patch(kind, &id, &body, wanted.as_deref())?,
+        ))
+    })
+    .await
+}
+
+async fn delete(
+    s: Scim,
+    kind: ResourceKind,
+    key: String,
+    id: String,
+    headers: HeaderMap,
+) -> Response {
+    let wanted = if_match(&headers);
+    s.run(key, headers, move |door| {
+        door.delete(kind, &id, wanted.as_deref())?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+    .await
+}
+
+async fn search_all(
+    State(s): State<Scim>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let limits = s.limits;
+    s.run(key, headers, move |door| {
+        let users = proto::ListQuery::from_search_body(proto::ResourceKind::User, &body, &limits);
+        let groups = proto::ListQuery::from_search_body(proto::ResourceKind::Group, &body, &limits);
+        if let (Err(e), Err(_)) = (&users, &groups) {
+            return Err(e.clone());
+        }
+        Ok(scim_body(
+            &door.search_all(users.ok().as_ref(), groups.ok().as_ref())?,
+        ))
+    })
+    .await
+}
+
+async fn list_users(
+    State(s): State<Scim>,
+    Path(key): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    list(s, ResourceKind::User, key, headers, q).await
+}
+
+async fn list_groups(
+    State(s): State<Scim>,
+    Path(key): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    list(s, ResourceKind::Group, key, headers, q).await
+}
+
+async fn search_users(
+    State(s): State<Scim>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    search(s, ResourceKind::User, key, headers, body).await
+}
+
+async fn search_groups(
+    State(s): State<Scim>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    search(s, ResourceKind::Group, key, headers, body).await
+}
+
+async fn create_user(
+    State(s): State<Scim>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    create(s, ResourceKind::User, key, headers, body).await
+}
+
+async fn create_group(
+    State(s): State<Scim>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    create(s, ResourceKind::Group, key, headers, body).await
+}
+
+async fn get_user(
+    State(s): State<Scim>,
+    Path((key, id)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    get_one(s, ResourceKind::User, key, id, headers, q).await
+}
+
+async fn get_group(
+    State(s): State<Scim>,
+    Path((key, id)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    get_one(s, ResourceKind::Group, key, id, headers, q).await
+}
+
+async fn replace_user(
+    State(s): State<Scim>,
+    Path((key, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    replace(s, ResourceKind::User, key, id, headers, body).await
+}
+
+async fn replace_group(
+    State(s): State<Scim>,
+    Path((key, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    replace(s, ResourceKind::Group, key, id, headers, body).await
+}
+
+async fn patch_user(
+    State(s): State<Scim>,
+    Path((key, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    patch(s, ResourceKind::User, key, id, headers, body).await
+}
+
+async fn patch_group(
+    State(s): State<Scim>,
+    Path((key, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    patch(s, ResourceKind::Group, key, id, headers, body).await
+}
+
+async fn delete_user(
+    State(s): State<Scim>,
+    Path((key, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    delete(s, ResourceKind::User, key, id, headers).await
+}
+
+async fn delete_group(
+    State(s): State<Scim>,
+    Path((key, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    delete(s, ResourceKind::Group, key, id, headers).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_token_is_read_from_the_authorization_header_only() {
+        let mut h = HeaderMap::new();
+        assert_eq!(bearer(&h), None);
+        h.insert(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        assert_eq!(bearer(&h), Some("abc"));
+        h.insert(AUTHORIZATION, HeaderValue::from_static("bearer   xyz "));
+        assert_eq!(bearer(&h), Some("xyz"));
+        h.insert(AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert_eq!(bearer(&h), None);
+        h.insert(AUTHORIZATION, HeaderValue::from_static("Bearer "));
+        assert_eq!(bearer(&h), None);
+    }
+
+    #[test]
+    fn refusals_are_scim_errors_and_a_401_asks_for_a_bearer_token() {
+        let r = scim_error(&ScimError::new(401, None, "no"));
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert!(r.headers().get(WWW_AUTHENTICATE).is_some());
+        assert_eq!(r.headers().get(CONTENT_TYPE).unwrap(), SCIM_JSON);
+    }
+}

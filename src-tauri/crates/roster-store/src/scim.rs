@@ -1,0 +1,636 @@
+//! Inbound SCIM integrations: each integration's replica of what its client pushed (the resources as they
+//! were pushed, and the groups' members), its bearer token (only a SHA-256 of it), and the push
+//! transaction.
+//!
+//! Invariants:
+//! - a push ([`Store::push`]) holds the tenant's write lock from its first read to its commit: the
+//!   replica's change and the plan made from it are applied together or not at all, and two pushes to the
+//!   same user cannot both read the old document (no lost update);
+//! - a resource's `name` (userName, or a group's displayName) is unique within its integration, compared
+//!   case-insensitively;
+//! - pushes within a minute of each other are recorded as one run ([`PUSH_RUN_WINDOW_SECS`]), so a
+//!   client's bulk import is one entry in the integration's history, not ten thousand.
+
+use crate::read::{group_row, user_row, USER_COLUMNS};
+use crate::{records::bump_data_revision, DirectoryRecord, Result, Store, StoreError};
+use roster_core::plan::{Plan, Snapshot};
+use roster_core::{Conflict, Counts, DirectoryKey, GroupId, Timestamp};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+use std::collections::HashMap;
+
+/// Pushes that start within this many seconds of the first push of a run are recorded in that run.
+pub const PUSH_RUN_WINDOW_SECS: i64 = 60;
+
+/// A SCIM resource type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResourceKind {
+    /// A user.
+    User,
+    /// A group.
+    Group,
+}
+
+impl ResourceKind {
+    /// Stored name (SCIM's resource type name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::User => "User",
+            ResourceKind::Group => "Group",
+        }
+    }
+}
+
+/// A pushed resource, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    /// The id Roster gave it (SCIM `id`).
+    pub id: String,
+    /// `userName` for users, `displayName` for groups.
+    pub name: String,
+    /// The client's own id for it (SCIM `externalId`).
+    pub external_id: Option<String>,
+    /// The email address lookups by email match (users).
+    pub email: Option<String>,
+    /// The document as pushed (without `id`, `meta` and group members), as JSON text.
+    pub doc: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub modified_at: Timestamp,
+    /// Bumped by every change (the ETag).
+    pub version: i64,
+}
+
+/// An indexed way to find resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup<'a> {
+    /// By id.
+    Id(&'a str),
+    /// By `userName` (users) or `displayName` (groups), case-insensitively.
+    Name(&'a str),
+    /// By `externalId`, exactly.
+    ExternalId(&'a str),
+    /// By email, case-insensitively (users).
+    Email(&'a str),
+}
+
+/// An integration's bearer token, as stored: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScimToken {
+    /// SHA-256 of the token.
+    pub sha256: Vec<u8>,
+    /// When it was issued.
+    pub created_at: Timestamp,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+}
+
+/// What an integration holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReplicaCounts {
+    /// Users.
+    pub users: u64,
+    /// Groups.
+    pub groups: u64,
+    /// When the last push that changed something was recorded.
+    pub last_push: Option<Timestamp>,
+}
+
+const RESOURCE_COLUMNS: &str =
+    "id, name, external_id, email, doc, created_at, modified_at, version";
+
+fn resource_row(r: &Row<'_>) -> rusqlite::Result<Resource> {
+    Ok(Resource {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        external_id: r.get(2)?,
+        email: r.get(3)?,
+        doc: r.get(4)?,
+        created_at: Timestamp(r.get(5)?),
+        modified_at: Timestamp(r.get(6)?),
+        version: r.get(7)?,
+    })
+}
+
+fn lookup_clause(lookup: Lookup<'_>) -> (&'static str, &str) {
+    match lookup {
+        Lookup::Id(v) => ("id = ?3", v),
+        Lookup::Name(v) => ("name = ?3", v),
+        Lookup::ExternalId(v) => ("external_id = ?3", v),
+        Lookup::Email(v) => ("email = ?3", v),
+    }
+}
+
+fn find(
+    c: &rusqlite::Connection,
+    key: &DirectoryKey,
+    kind: ResourceKind,
+    lookup: Lookup<'_>,
+    offset: u64,
+    limit: u64,
+) -> Result<(u64, Vec<Resource>)> {
+    let (clause, value) = lookup_clause(lookup);
+    let total: i64 = c
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM scim_resources WHERE directory_key = ?1 AND kind = ?2 AND {clause}"
+        ))?
+        .query_row(params![key.0, kind.as_str(), value], |r| r.get(0))?;
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {RESOURCE_COLUMNS} FROM scim_resources WHERE directory_key = ?1 AND kind = ?2 AND {clause}
+         ORDER BY seq LIMIT ?4 OFFSET ?5"
+    ))?;
+    let rows = st
+        .query_map(
+            params![key.0, kind.as_str(), value, limit as i64, offset as i64],
+            resource_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((total as u64, rows))
+}
+
+fn members(
+    c: &rusqlite::Connection,
+    key: &DirectoryKey,
+    group: &str,
+) -> Result<Vec<(String, String)>> {
+    let mut st = c.prepare_cached(
+        "SELECT m.user_id, r.name FROM scim_members m
+         JOIN scim_resources r ON r.directory_key = m.directory_key AND r.kind = 'User' AND r.id = m.user_id
+         WHERE m.directory_key = ?1 AND m.group_id = ?2 ORDER BY r.seq",
+    )?;
+    let rows = st
+        .query_map(params![key.0, group], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+fn groups_of(
+    c: &rusqlite::Connection,
+    key: &DirectoryKey,
+    user: &str,
+) -> Result<Vec<(String, String)>> {
+    let mut st = c.prepare_cached(
+        "SELECT m.group_id, r.name FROM scim_members m
+         JOIN scim_resources r ON r.directory_key = m.directory_key AND r.kind = 'Group' AND r.id = m.group_id
+         WHERE m.directory_key = ?1 AND m.user_id = ?2 ORDER BY r.seq",
+    )?;
+    let rows = st
+        .query_map(params![key.0, user], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+impl Store {
+    /// Replaces an integration's bearer token (the old one stops working with this commit).
+    pub fn set_scim_token(&self, key: &DirectoryKey, token: &ScimToken) -> Result<()> {
+        self.writer().execute(
+            "INSERT INTO scim_tokens (directory_key, sha256, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(directory_key) DO UPDATE SET sha256 = excluded.sha256,
+             created_at = excluded.created_at, expires_at = excluded.expires_at",
+            params![key.0, token.sha256, token.created_at.0, token.expires_at.0],
+        )?;
+        Ok(())
+    }
+
+    /// An integration's token record, if it has one.
+    pub fn scim_token(&self, key: &DirectoryKey) -> Result<Option<ScimToken>> {
+        Ok(self
+            .reader()
+            .prepare_cached(
+                "SELECT sha256, created_at, expires_at FROM scim_tokens WHERE directory_key = ?1",
+            )?
+            .query_row([&key.0], |r| {
+                Ok(ScimToken {
+                    sha256: r.get(0)?,
+                    created_at: Timestamp(r.get(1)?),
+                    expires_at: Timestamp(r.get(2)?),
+                })
+            })
+            .optional()?)
+    }
+
+    /// How many SCIM integrations (with a token) the tenant has.
+    pub fn scim_integration_count(&self) -> Result<u64> {
+        let n: i64 = self
+            .reader()
+            .query_row("SELECT count(*) FROM scim_tokens", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    /// A resource by id.
+    pub fn scim_resource(
+        &self,
+        key: &DirectoryKey,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Result<Option<Resource>> {
+        let (_, mut rows) = find(&self.reader(), key, kind, Lookup::Id(id), 0, 1)?;
+        Ok(rows.pop())
+    }
+
+    /// The resources `lookup` finds, in the order they were created: (how many in all, this page).
+    pub fn scim_find(
+        &self,
+        key: &DirectoryKey,
+        kind: ResourceKind,
+        lookup: Lookup<'_>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(u64, Vec<Resource>)> {
+        find(&self.reader(), key, kind, lookup, offset, limit)
+    }
+
+    /// A page of every resource of a kind, in the order they were created: (how many in all, this page).
+    pub fn scim_page(
+        &self,
+        key: &DirectoryKey,
+        kind: ResourceKind,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(u64, Vec<Resource>)> {
+        let c = self.reader();
+        let total: i64 = c
+            .prepare_cached(
+                "SELECT count(*) FROM scim_resources WHERE directory_key = ?1 AND kind = ?2",
+            )?
+            .query_row(params![key.0, kind.as_str()], |r| r.get(0))?;
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {RESOURCE_COLUMNS} FROM scim_resources WHERE directory_key = ?1 AND kind = ?2
+             ORDER BY seq LIMIT ?3 OFFSET ?4"
+        ))?;
+        let rows = st
+            .query_map(
+                params![key.0, kind.as_str(), limit as i64, offset as i64],
+                resource_row,
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((total as u64, rows))
+    }
+
+    /// Calls `each` with every resource of a kind, in the order they were created, one at a time (a
+    /// filter no index answers reads them all, never all at once), until it returns `false`.
+    pub fn scim_each(
+        &self,
+        key: &DirectoryKey,
+        kind: ResourceKind,
+        each: &mut dyn FnMut(Resource) -> bool,
+    ) -> Result<()> {
+        let c = self.reader();
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {RESOURCE_COLUMNS} FROM scim_resources WHERE directory_key = ?1 AND kind = ?2 ORDER BY seq"
+        ))?;
+        let mut rows = st.query(params![key.0, kind.as_str()])?;
+        while let Some(row) = rows.next()? {
+            if !each(resource_row(row)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// A group's members: (user id, userName), in the order the users were created.
+    pub fn scim_members(&self, key: &DirectoryKey, group: &str) -> Result<Vec<(String, String)>> {
+        members(&self.reader(), key, group)
+    }
+
+    /// A user's groups: (group id, displayName).
+    pub fn scim_groups_of(&self, key: &DirectoryKey, user: &str) -> Result<Vec<(String, String)>> {
+        groups_of(&self.reader(), key, user)
+    }
+
+    /// How many users and groups an integration holds, and when it last changed something.
+    pub fn scim_counts(&self, key: &DirectoryKey) -> Result<ReplicaCounts> {
+        let c = self.reader();
+        let count = |kind: ResourceKind| -> Result<u64> {
+            let n: i64 = c
+                .prepare_cached(
+                    "SELECT count(*) FROM scim_resources WHERE directory_key = ?1 AND kind = ?2",
+                )?
+                .query_row(params![key.0, kind.as_str()], |r| r.get(0))?;
+            Ok(n as u64)
+        };
+        let last_push: Option<i64> = c
+            .prepare_cached(
+                "SELECT max(finished_at) FROM sync_runs WHERE directory_key = ?1 AND trigger = 'scim'",
+            )?
+            .query_row([&key.0], |r| r.get(0))?;
+        Ok(ReplicaCounts {
+            users: count(ResourceKind::User)?,
+            groups: count(ResourceKind::Group)?,
+            last_push: last_push.map(Timestamp),
+        })
+    }
+
+    /// Runs one push in one write transaction: `f` reads and changes the integration's replica and
+    /// applies the plan made from it through [`Push`]. If `f` fails, nothing it did is kept.
+    pub fn push<T, E: From<StoreError>>(
+        &self,
+        key: &DirectoryKey,
+        now: Timestamp,
+        f: impl FnOnce(&mut Push<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let mut c = self.writer();
+        let tx = c
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let mut push = Push {
+            tx,
+            key: key.clone(),
+            now,
+        };
+        let out = f(&mut push)?;
+        push.tx.commit().map_err(StoreError::from)?;
+        Ok(out)
+    }
+}
+
+/// One push's transaction (see [`Store::push`]).
+pub struct Push<'c> {
+    tx: Transaction<'c>,
+    key: DirectoryKey,
+    now: Timestamp,
+}
+
+impl std::fmt::Debug for Push<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Push").field("key", &self.key).finish()
+    }
+}
+
+impl Push<'_> {
+    /// Now, for the push.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// A resource by id.
+    pub fn resource(&self, kind: ResourceKind, id: &str) -> Result<Option<Resource>> {
+        self.find(kind, Lookup::Id(id))
+    }
+
+    /// The first resource `lookup` finds.
+    pub fn find(&self, kind: ResourceKind, lookup: Lookup<'_>) -> Result<Option<Resource>> {
+        let (_, mut rows) = find(&self.tx, &self.key, kind, lookup, 0, 1)?;
+        Ok(rows.pop())
+    }
+
+    /// Creates a resource, or replaces the one with its id (keeping its creation time and bumping its
+    /// version). A name another resource of the integration has is refused ([`StoreError::Conflict`]).
+    pub fn put(&self, kind: ResourceKind, r: &Resource) -> Result<()> {
+        let res = self.tx.prepare_cached(
+            "INSERT INTO scim_resources (directory_key, kind, id, name, external_id, email, doc, created_at, modified_at, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT(directory_key, kind, id) DO UPDATE SET name = excluded.name, external_id = excluded.external_id,
+             email = excluded.email, doc = excluded.doc, modified_at = excluded.modified_at, version = excluded.version",
+        )?.execute(params![
+            self.key.0,
+            kind.as_str(),
+            r.id,
+            r.name,
+            r.external_id,
+            r.email,
+            r.doc,
+            r.created_at.0,
+            r.modified_at.0,
+            r.version
+        ]);
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                Err(StoreError::Conflict(format!(
+                    "This integration already has a {} named \"{}\".",
+                    kind.as_str().to_lowercase(),
+                    r.name
+                )))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Removes a resource and its memberships; whether it existed.
+    pub fn remove(&self, kind: ResourceKind, id: &str) -> Result<bool> {
+        let n = self
+            .tx
+            .prepare_cached(
+                "DELETE FROM scim_resources WHERE directory_key = ?1 AND kind = ?2 AND id = ?3",
+            )?
+            .execute(params![self.key.0, kind.as_str(), id])?;
+        let column = match kind {
+            ResourceKind::User => "user_id",
+            ResourceKind::Group => "group_id",
+        };
+        self.tx
+            .prepare_cached(&format!(
+                "DELETE FROM scim_members WHERE directory_key = ?1 AND {column} = ?2"
+            ))?
+            .execute(params![self.key.0, id])?;
+        Ok(n > 0)
+    }
+
+    /// A group's members: (user id, userName).
+    pub fn members(&self, group: &str) -> Result<Vec<(String, String)>> {
+        members(&self.tx, &self.key, group)
+    }
+
+    /// A user's groups: (group id, displayName).
+    pub fn groups_of(&self, user: &str) -> Result<Vec<(String, String)>> {
+        groups_of(&self.tx, &self.key, user)
+    }
+
+    /// Adds users to a group; returns those that were not members yet. Ids that are not users of the
+    /// integration are refused ([`StoreError::NotFound`]), naming the first.
+    pub fn add_members(&self, group: &str, users: &[String]) -> Result<Vec<String>> {
+        let mut exists = self.tx.prepare_cached(
+            "SELECT 1 FROM scim_resources WHERE directory_key = ?1 AND kind = 'User' AND id = ?2",
+        )?;
+        let mut insert = self.tx.prepare_cached(
+            "INSERT OR IGNORE INTO scim_members (directory_key, group_id, user_id) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut added = Vec::new();
+        for u in users {
+            if !exists.exists(params![self.key.0, u])? {
+                return Err(StoreError::NotFound(format!(
+                    "There is no user with the id \"{u}\" in this integration."
+                )));
+            }
+            if insert.execute(params![self.key.0, group, u])? > 0 {
+                added.push(u.clone());
+            }
+        }
+        Ok(added)
+    }
+
+    /// Takes users out of a group; returns those that were members.
+    pub fn remove_members(&self, group: &str, users: &[String]) -> Result<Vec<String>> {
+        let mut delete = self.tx.prepare_cached(
+            "DELETE FROM scim_members WHERE directory_key = ?1 AND group_id = ?2 AND user_id = ?3",
+        )?;
+        let mut removed = Vec::new();
+        for u in users {
+            if delete.execute(params![self.key.0, group, u])? > 0 {
+                removed.push(u.clone());
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Every directory sync of the tenant (for the plan's settings: the order of precedence).
+    pub fn directories(&self) -> Result<Vec<DirectoryRecord>> {
+        crate::records::directories(&self.tx)
+    }
+
+    /// How many days a user stays in the trash.
+    pub fn retention_days(&self) -> Result<u32> {
+        let days: i64 = self.tx.query_row(
+            "SELECT pending_deletion_days FROM tenant WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(days.max(0) as u32)
+    }
+
+    /// What a plan for a push needs, and only that: the integration's groups, the groups named
+    /// `group_names` (which a pushed group may take over), the users it manages with the given external ids
+    /// (with its groups each is in), and the users named `usernames` that it does not manage.
+    pub fn snapshot(
+        &self,
+        external_ids: &[&str],
+        usernames: &[&str],
+        group_names: &[&str],
+    ) -> Result<Snapshot> {
+        let key = &self.key;
+        let mut snap = Snapshot::default();
+        {
+            let mut st = self.tx.prepare_cached(
+                "SELECT id, name, description, managed_by, external_id FROM groups WHERE managed_by = ?1",
+            )?;
+            snap.groups = st
+                .query_map([&key.0], group_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut by_name = self.tx.prepare_cached(
+                "SELECT id, name, description, managed_by, external_id FROM groups WHERE name = ?1 AND (managed_by IS NULL OR managed_by != ?2)",
+            )?;
+            for name in group_names {
+                for g in by_name.query_map(params![name, key.0], group_row)? {
+                    let g = g?;
+                    if !snap.groups.iter().any(|x| x.id == g.id) {
+                        snap.groups.push(g);
+                    }
+                }
+            }
+        }
+        let managed: HashMap<&str, &GroupId> = snap
+            .groups
+            .iter()
+            .filter(|g| g.managed_by.as_ref() == Some(key))
+            .map(|g| (g.id.as_str(), &g.id))
+            .collect();
+        let mut users = Vec::new();
+        {
+            let mut st = self.tx.prepare_cached(&format!(
+                "SELECT {USER_COLUMNS}, group_ids FROM users WHERE managed_by = ?1 AND external_id = ?2"
+            ))?;
+            for ext in external_ids {
+                let mut rows = st.query(params![key.0, ext])?;
+                while let Some(row) = rows.next()? {
+                    let mut user = user_row(row)?;
+                    let list = row.get_ref(15)?.as_str().map_err(rusqlite::Error::from)?;
+                    let mut groups: Vec<GroupId> = crate::apply::decode_groups(list)?
+                        .iter()
+                        .filter_map(|g| managed.get(g.as_ref()).map(|&id| id.clone()))
+                        .collect();
+                    groups.sort();
+                    groups.dedup();
+                    user.groups = groups;
+                    users.push(user);
+                }
+            }
+            let mut st = self.tx.prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE username = ?1 AND (managed_by IS NULL OR managed_by != ?2)"
+            ))?;
+            for name in usernames {
+                for u in st.query_map(params![name, key.0], user_row)? {
+                    let u = u?;
+                    if !users.iter().any(|x: &roster_core::User| x.id == u.id) {
+                        users.push(u);
+                    }
+                }
+            }
+        }
+        snap.users = users;
+        Ok(snap)
+    }
+
+    /// Applies a push's plan to the tenant's users and groups and records its changes in the
+    /// integration's history: in the run of the pushes of the last minute, or in a new one. A plan that
+    /// changes nothing records nothing. Returns the run's id, if one was written.
+    pub fn apply(
+        &self,
+        plan: &Plan,
+        conflicts: &[Conflict],
+        message: &dyn Fn(&Counts) -> String,
+    ) -> Result<Option<i64>> {
+        if plan.is_empty() && plan.errors.is_empty() {
+            return Ok(None);
+        }
+        let tx = &self.tx;
+        crate::apply::apply_objects(tx, plan, &self.key, self.now)?;
+        bump_data_revision(tx)?;
+        tx.execute(
+            "UPDATE directories SET revision = revision + 1, status = 'ok' WHERE key = ?1",
+            [&self.key.0],
+        )?;
+        let open: Option<(i64, String, String, String)> = tx
+            .prepare_cached(
+                "SELECT id, counts, errors, conflicts FROM sync_runs WHERE directory_key = ?1 AND trigger = 'scim'
+                 AND outcome = 'succeeded' AND started_at >= ?2 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row(
+                params![self.key.0, self.now.0 - PUSH_RUN_WINDOW_SECS],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let (run_id, counts, errors, all_conflicts, first_seq) = match open {
+            Some((id, counts, errors, old_conflicts)) => {
+                let mut total: Counts = serde_json::from_str(&counts)?;
+                total += plan.counts;
+                let mut errs: Vec<roster_core::EntryError> = serde_json::from_str(&errors)?;
+                errs.extend(plan.errors.iter().cloned());
+                let mut cs: Vec<Conflict> = serde_json::from_str(&old_conflicts)?;
+                cs.extend(conflicts.iter().cloned());
+                let next: i64 = tx
+                    .prepare_cached(
+                        "SELECT coalesce(max(seq) + 1, 0) FROM run_changes WHERE run_id = ?1",
+                    )?
+                    .query_row([id], |r| r.get(0))?;
+                (id, total, errs, cs, next)
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO sync_runs (directory_key, trigger, outcome, started_at) VALUES (?1, 'scim', 'succeeded', ?2)",
+                    params![self.key.0, self.now.0],
+                )?;
+                (
+                    tx.last_insert_rowid(),
+                    plan.counts,
+                    plan.errors.clone(),
+                    conflicts.to_vec(),
+                    0,
+                )
+            }
+        };
+        tx.execute(
+            "UPDATE sync_runs SET finished_at = ?2, counts = ?3, message = ?4, errors = ?5, conflicts = ?6 WHERE id = ?1",
+            params![
+                run_id,
+                self.now.0,
+                serde_json::to_string(&counts)?,
+                message(&counts),
+                serde_json::to_string(&errors)?,
+                serde_json::to_string(&all_conflicts)?
+            ],
+        )?;
+        crate::apply::insert_changes(tx, run_id, first_seq, plan.changes_iter())?;
+        Ok(Some(run_id))
+    }
+}

@@ -1,0 +1,353 @@
+//! The SCIM replica and the push transaction, on real SQLite files. One behaviour per test, each with a
+//! "why".
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+use roster_core::plan::{plan, PushBatch, Scope};
+use roster_core::source::SourceUser;
+use roster_core::{AttributeMap, DirectoryKey, SyncSettings, SyncType, Timestamp};
+use roster_store::{
+    ConnectionRecord, DirectoryRecord, Lookup, PageAt, Resource, ResourceKind, ScimToken, Store,
+    StoreError, PUSH_RUN_WINDOW_SECS,
+};
+use std::path::Path;
+
+const NOW: Timestamp = Timestamp(1_800_000_000);
+
+fn new_store(dir: &Path) -> Store {
+    Store::open(
+        &dir.join("t.sqlite3"),
+        Some(&roster_store::NewTenant::named("Acme", NOW)),
+    )
+    .unwrap()
+}
+
+fn add_integration(store: &Store) -> DirectoryRecord {
+    store
+        .insert_connection(&ConnectionRecord {
+            id: "conn-scim".into(),
+            kind: "scim".into(),
+            name: "Okta".into(),
+            config: serde_json::json!({"flavor": "okta"}),
+            status: "ready".into(),
+            authorized_by: None,
+            authorized_at: None,
+            state: serde_json::json!({}),
+            created_at: NOW,
+        })
+        .unwrap();
+    let d = DirectoryRecord {
+        key: DirectoryKey::from_random([7; 16]),
+        name: "Okta".into(),
+        sync_type: SyncType::User,
+        connection_id: "conn-scim".into(),
+        groups: Vec::new(),
+        attributes: AttributeMap {
+            username: "userName".into(),
+            ..AttributeMap::ldap_default()
+        },
+        roles: Vec::new(),
+        paused: false,
+        interval_minutes: 30,
+        last_full_sync: None,
+        status: "never_synced".into(),
+        revision: 0,
+        deletion_threshold_percent: 10,
+        created_at: NOW,
+        cursor: None,
+        precedence: 0,
+        schedule_from: None,
+    };
+    store.insert_directory(&d).unwrap();
+    d
+}
+
+fn settings(d: &DirectoryRecord) -> SyncSettings {
+    SyncSettings {
+        key: d.key.clone(),
+        name: d.name.clone(),
+        sync_type: d.sync_type,
+        attributes: d.attributes.clone(),
+        roles: Vec::new(),
+        deletion_threshold_percent: 10,
+        retention_days: 7,
+        others: Default::default(),
+    }
+}
+
+fn resource(id: &str, name: &str, now: Timestamp) -> Resource {
+    Resource {
+        id: id.into(),
+        name: name.into(),
+        external_id: Some(format!("okta-{id}")),
+        email: Some(format!("{name}@example.org")),
+        doc: serde_json::json!({"userName": name}).to_string(),
+        created_at: now,
+        modified_at: now,
+        version: 1,
+    }
+}
+
+fn source(id: &str, name: &str) -> SourceUser {
+    SourceUser {
+        external_id: id.into(),
+        attributes: vec![
+            ("userName".into(), name.into()),
+            ("mail".into(), format!("{name}@example.org")),
+        ],
+        disabled: false,
+        locator: Some(name.into()),
+    }
+}
+
+/// One push of one user, the way the application layer makes it: write the replica, plan from what the
+/// store holds, apply.
+fn push_user(store: &Store, d: &DirectoryRecord, id: &str, name: &str, now: Timestamp) {
+    store
+        .push(&d.key, now, |p| -> Result<(), StoreError> {
+            p.put(ResourceKind::User, &resource(id, name, now))?;
+            let snap = p.snapshot(&[id], &[name], &[])?;
+            let batch = PushBatch {
+                users: vec![(source(id, name), Vec::new())],
+                ..Default::default()
+            };
+            let plan = plan(&settings(d), &snap, &Scope::Push(&batch), now);
+            p.apply(&plan, &plan.conflicts, &|c| {
+                format!("{} created", c.created)
+            })?;
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_push_writes_the_replica_and_the_users_together_and_records_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_integration(&store);
+    push_user(&store, &d, "u1", "alice", NOW);
+
+    let stored = store
+        .scim_resource(&d.key, ResourceKind::User, "u1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.name, "alice");
+    let page = store
+        .users_page("alice", false, PageAt::Offset(0), 10)
+        .unwrap();
+    assert_eq!(page.rows.len(), 1, "the pushed user is a Roster user");
+    let runs = store.runs(Some(d.key.as_str()), 10).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].trigger, "scim");
+    assert_eq!(runs[0].counts.created, 1);
+    let counts = store.scim_counts(&d.key).unwrap();
+    assert_eq!((counts.users, counts.groups), (1, 0));
+    assert_eq!(counts.last_push, Some(NOW));
+}
+
+#[test]
+fn a_push_that_fails_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_integration(&store);
+    let failed = store.push(&d.key, NOW, |p| -> Result<(), StoreError> {
+        p.put(ResourceKind::User, &resource("u1", "alice", NOW))?;
+        let snap = p.snapshot(&["u1"], &["alice"], &[])?;
+        let batch = PushBatch {
+            users: vec![(source("u1", "alice"), Vec::new())],
+            ..Default::default()
+        };
+        let plan = plan(&settings(&d), &snap, &Scope::Push(&batch), NOW);
+        p.apply(&plan, &plan.conflicts, &|_| String::new())?;
+        // Something after the apply fails (a later check of the request): all of it must go.
+        Err(StoreError::Conflict("refused after the apply".into()))
+    });
+    assert!(failed.is_err());
+    assert!(store
+        .scim_resource(&d.key, ResourceKind::User, "u1")
+        .unwrap()
+        .is_none());
+    assert!(
+        store
+            .users_page("", false, PageAt::Offset(0), 10)
+            .unwrap()
+            .rows
+            .is_empty(),
+        "the user the plan created is gone with the replica's row"
+    );
+    assert!(store.runs(Some(d.key.as_str()), 10).unwrap().is_empty());
+}
+
+#[test]
+fn pushes_within_a_minute_are_one_run_and_later_ones_start_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_integration(&store);
+    push_user(&store, &d, "u1", "alice", NOW);
+    push_user(&store, &d, "u2", "bob", Timestamp(NOW.0 + 30));
+    push_user(
+        &store,
+        &d,
+        "u3",
+        "carol",
+        Timestamp(NOW.0 + PUSH_RUN_WINDOW_SECS + 1),
+    );
+    let runs = store.runs(Some(d.key.as_str()), 10).unwrap();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    let first = runs.iter().find(|r| r.started_at == NOW).unwrap();
+    assert_eq!(
+        first.counts.created, 2,
+        "counts add up across the run's pushes"
+    );
+    assert_eq!(first.finished_at, Some(Timestamp(NOW.0 + 30)));
+    assert_eq!(first.message.as_deref(), Some("2 created"));
+    let (changes, _) = store.run_changes(first.id, 0, 10).unwrap();
+    let keys: Vec<&str> = changes.iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(keys, ["alice", "bob"], "both pushes' changes, in order");
+
+    // A push that changes nothing is not recorded.
+    store
+        .push(
+            &d.key,
+            Timestamp(NOW.0 + 200),
+            |p| -> Result<(), StoreError> {
+                let snap = p.snapshot(&["u1"], &["alice"], &[])?;
+                let batch = PushBatch {
+                    users: vec![(source("u1", "alice"), Vec::new())],
+                    ..Default::default()
+                };
+                let plan = plan(&settings(&d), &snap, &Scope::Push(&batch), p.now());
+                assert!(plan.is_empty(), "{plan:?}");
+                assert_eq!(p.apply(&plan, &[], &|_| String::new())?, None);
+                Ok(())
+            },
+        )
+        .unwrap();
+    assert_eq!(store.runs(Some(d.key.as_str()), 10).unwrap().len(), 2);
+}
+
+#[test]
+fn names_are_unique_within_an_integration_and_lookups_use_the_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_integration(&store);
+    push_user(&store, &d, "u1", "alice", NOW);
+    let taken = store.push(&d.key, NOW, |p| {
+        p.put(ResourceKind::User, &resource("u2", "ALICE", NOW))
+    });
+    match taken {
+        Err(StoreError::Conflict(m)) => assert!(m.contains("ALICE"), "{m}"),
+        other => panic!("a second user named alice (any case) must be refused: {other:?}"),
+    }
+    // A group may have a user's name: names are unique per kind.
+    store
+        .push(&d.key, NOW, |p| {
+            p.put(ResourceKind::Group, &resource("g1", "alice", NOW))
+        })
+        .unwrap();
+
+    let by = |l: Lookup<'_>| {
+        store
+            .scim_find(&d.key, ResourceKind::User, l, 0, 10)
+            .unwrap()
+            .1
+            .into_iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        by(Lookup::Name("Alice")),
+        ["u1"],
+        "userName is case-insensitive"
+    );
+    assert_eq!(by(Lookup::ExternalId("okta-u1")), ["u1"]);
+    assert!(
+        by(Lookup::ExternalId("OKTA-U1")).is_empty(),
+        "externalId is exact"
+    );
+    assert_eq!(by(Lookup::Email("ALICE@example.org")), ["u1"]);
+    assert_eq!(by(Lookup::Id("u1")), ["u1"]);
+    let (total, page) = store.scim_page(&d.key, ResourceKind::User, 0, 10).unwrap();
+    assert_eq!((total, page.len()), (1, 1));
+}
+
+#[test]
+fn members_follow_their_users_and_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_integration(&store);
+    push_user(&store, &d, "u1", "alice", NOW);
+    push_user(&store, &d, "u2", "bob", NOW);
+    store
+        .push(&d.key, NOW, |p| -> Result<(), StoreError> {
+            p.put(ResourceKind::Group, &resource("g1", "Engineering", NOW))?;
+            let added = p.add_members("g1", &["u1".into(), "u2".into(), "u1".into()])?;
+            assert_eq!(added, ["u1", "u2"], "a member is added once");
+            match p.add_members("g1", &["nobody".into()]) {
+                Err(StoreError::NotFound(m)) => assert!(m.contains("nobody")),
+                other => panic!("{other:?}"),
+            }
+            Ok(())
+        })
+        .unwrap();
+    let names: Vec<String> = store
+        .scim_members(&d.key, "g1")
+        .unwrap()
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    assert_eq!(names, ["alice", "bob"]);
+    assert_eq!(store.scim_groups_of(&d.key, "u1").unwrap().len(), 1);
+
+    // Removing a user takes it out of its groups.
+    store
+        .push(&d.key, NOW, |p| p.remove(ResourceKind::User, "u1"))
+        .unwrap();
+    assert_eq!(store.scim_members(&d.key, "g1").unwrap().len(), 1);
+    store
+        .push(&d.key, NOW, |p| -> Result<(), StoreError> {
+            assert_eq!(p.remove_members("g1", &["u2".into(), "u9".into()])?, ["u2"]);
+            Ok(())
+        })
+        .unwrap();
+    assert!(store.scim_members(&d.key, "g1").unwrap().is_empty());
+}
+
+#[test]
+fn a_push_snapshot_reads_only_the_users_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_integration(&store);
+    for i in 0..50 {
+        push_user(&store, &d, &format!("u{i}"), &format!("user{i}"), NOW);
+    }
+    store
+        .push(&d.key, NOW, |p| -> Result<(), StoreError> {
+            let snap = p.snapshot(&["u7"], &["user7", "newcomer"], &[])?;
+            assert_eq!(snap.users.len(), 1, "{:?}", snap.users);
+            assert_eq!(snap.users[0].fields.username, "user7");
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_new_token_replaces_the_old_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_integration(&store);
+    assert!(store.scim_token(&d.key).unwrap().is_none());
+    let token = |b: u8| ScimToken {
+        sha256: vec![b; 32],
+        created_at: NOW,
+        expires_at: Timestamp(NOW.0 + 90 * 86_400),
+    };
+    store.set_scim_token(&d.key, &token(1)).unwrap();
+    store.set_scim_token(&d.key, &token(2)).unwrap();
+    assert_eq!(store.scim_token(&d.key).unwrap(), Some(token(2)));
+    // Deleting the integration deletes its token and replica.
+    push_user(&store, &d, "u1", "alice", NOW);
+    store.delete_directory(d.key.as_str()).unwrap();
+    assert!(store.scim_token(&d.key).unwrap().is_none());
+    assert_eq!(store.scim_counts(&d.key).unwrap().users, 0);
+}
