@@ -45,6 +45,9 @@ fn render(dir: &Path) {
         json::GroupRow,
         json::AdminRow,
         roster_core::source::GroupSummary,
+        json::ServerStatus,
+        roster_api::scim::ScimIntegration,
+        roster_api::scim::IssuedToken,
         // Events.
         json::ProgressEvent,
         json::ConsentProgress,
@@ -53,6 +56,7 @@ fn render(dir: &Path) {
         DirectoryPatch,
         ConnectionKind,
         kinds::CloudSetup,
+        roster_api::scim::ScimFlavor,
     );
 }
 
