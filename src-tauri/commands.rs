@@ -13,18 +13,16 @@ fn session<'a>(state: &'a AppState, tenant: &str) -> Res<Session<'a>> {
     state.roster.session(tenant, &state.caller)
 }
 
-/// Limits the window's forms share with the backend, so they never offer more than it accepts.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct AppLimits {
-    /// The longest tenant, directory sync or connection name, in characters.
-    pub name_max: usize,
+#[tauri::command(rename_all = "snake_case")]
+pub fn app_limits() -> json::AppLimits {
+    roster_api::app_limits()
 }
 
+/// Every kind of connection Roster knows, in the order the window offers them: names, how each is
+/// reached, which syncs it has, which secrets it keeps.
 #[tauri::command(rename_all = "snake_case")]
-pub fn app_limits() -> AppLimits {
-    AppLimits {
-        name_max: roster_api::names::NAME_MAX,
-    }
+pub fn connection_kinds() -> Vec<json::ConnectionKindInfo> {
+    roster_api::connection_kinds()
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -281,7 +279,11 @@ impl<R: tauri::Runtime> roster_api::ConsentPrompt for BrowserPrompt<R> {
         use tauri::Emitter;
         let _ = self.0.emit(
             "consent-progress",
-            serde_json::json!({"state": "waiting", "authorization_url": url, "vendor": vendor}),
+            json::ConsentProgress {
+                state: json::ConsentState::Waiting,
+                authorization_url: url.to_string(),
+                vendor: vendor.to_string(),
+            },
         );
         if std::env::var_os("ROSTER_NO_BROWSER").is_some() {
             return Ok(());

@@ -68,6 +68,7 @@ pub fn desktop_roster<R: Runtime>(
 pub fn builder<R: Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
     b.invoke_handler(tauri::generate_handler![
         commands::app_limits,
+        commands::connection_kinds,
         commands::tenant_list,
         commands::tenant_create,
         commands::tenant_switch,
@@ -159,5 +160,7 @@ pub fn run() {
     }
 }
 
+#[cfg(test)]
+mod recording;
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,7 @@ use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INV
 use tauri::webview::InvokeRequest;
 use tauri::Listener;
 
-fn invoke(
+pub(crate) fn invoke(
     w: &tauri::WebviewWindow<tauri::test::MockRuntime>,
     cmd: &str,
     body: serde_json::Value,
@@ -148,7 +148,7 @@ fn commands_cross_the_ipc_boundary_with_progress_events_and_coded_errors() {
 }
 
 /// A mock app on a fresh data directory with the demo tenant open, and its main window.
-fn demo_app() -> (
+pub(crate) fn demo_app() -> (
     tempfile::TempDir,
     Arc<Roster>,
     tauri::App<tauri::test::MockRuntime>,
@@ -389,95 +389,44 @@ fn progress_events_name_their_tenant() {
 }
 
 #[test]
-fn adding_a_scim_integration_starts_the_server_and_a_push_reaches_the_tenant() {
-    let (dir, roster, _app, w) = demo_app();
-    // Any free port on loopback, as a saved setting (the default 8742 may be taken on a test machine).
-    std::fs::write(
-        dir.path().join(roster_server::SETTINGS_FILE),
-        r#"{"listen": "127.0.0.1:0", "tls": {"mode": "none"}}"#,
-    )
-    .unwrap();
-    let tenant = roster.default_tenant(false).unwrap().id;
-    let before = invoke(&w, "server_status", serde_json::json!({})).unwrap();
+fn connection_kinds_cross_the_ipc_boundary_as_the_registry_says() {
+    let (_dir, _roster, _app, w) = demo_app();
+    let kinds = invoke(&w, "connection_kinds", serde_json::json!({})).unwrap();
     assert_eq!(
-        before["running"], false,
-        "no integration, no server: {before}"
+        kinds,
+        serde_json::to_value(roster_api::connection_kinds()).unwrap(),
+        "the window gets the registry itself"
     );
-
-    let issued = invoke(
-        &w,
-        "scim_create",
-        serde_json::json!({"tenant": tenant, "name": "Okta", "flavor": "okta"}),
-    )
-    .unwrap();
-    let status = invoke(&w, "server_status", serde_json::json!({})).unwrap();
-    assert_eq!(status["running"], true, "{status}");
-    let origin = status["origin"].as_str().unwrap().to_string();
-    assert!(origin.starts_with("http://127.0.0.1:"), "{origin}");
-    let key = issued["directory_key"].as_str().unwrap();
-    assert_eq!(issued["base_url"], format!("{origin}/scim/v2/{key}"));
-    let token = issued["token"].as_str().unwrap();
-
-    let http = reqwest::blocking::Client::new();
-    let created = http
-        .post(format!("{origin}/scim/v2/{key}/Users"))
-        .bearer_auth(token)
-        .header("Content-Type", "application/scim+json")
-        .body(
-            serde_json::json!({
-                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                "userName": "pushed.person@example.org",
-                "name": {"givenName": "Pushed", "familyName": "Person"},
-                "active": true
-            })
-            .to_string(),
-        )
-        .send()
-        .unwrap();
-    assert_eq!(created.status(), 201, "{:?}", created.text());
-    let users = invoke(
-        &w,
-        "users_page",
-        serde_json::json!({"tenant": tenant, "query": "pushed.person", "offset": 0, "limit": 5}),
-    )
-    .unwrap();
+    let list = kinds.as_array().unwrap();
     assert_eq!(
-        users["rows"][0]["username"], "pushed.person@example.org",
-        "{users}"
+        list.len(),
+        roster_api::ConnectionKind::ALL.len(),
+        "every kind, once"
     );
-    assert_eq!(users["rows"][0]["managed_by"], "Okta", "{users}");
-
-    let listed = invoke(&w, "scim_list", serde_json::json!({"tenant": tenant})).unwrap();
-    assert_eq!(listed[0]["users"], 1, "{listed}");
-    assert_eq!(listed[0]["base_url"], format!("{origin}/scim/v2/{key}"));
+    let cloud: Vec<&serde_json::Value> = list.iter().filter(|k| k["access"] == "cloud").collect();
+    assert!(!cloud.is_empty(), "{kinds}");
+    for k in &cloud {
+        assert!(
+            k["setup"]["settings"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty()),
+            "a cloud kind tells the window which settings to ask for: {k}"
+        );
+        assert!(
+            k["demo_name"].is_string(),
+            "the desktop app has the cloud demos, so each cloud kind names its demo: {k}"
+        );
+    }
     assert!(
-        !listed.to_string().contains(token),
-        "the token is shown once, never listed"
+        list.iter().any(|k| k["access"] == "ldap"
+            && k["ldap_setup"]["username_attributes"][0]["value"].is_string()),
+        "an LDAP kind offers its username attributes: {kinds}"
     );
-    let again = invoke(
-        &w,
-        "scim_regenerate",
-        serde_json::json!({"tenant": tenant, "key": key}),
-    )
-    .unwrap();
-    let refused = http
-        .get(format!("{origin}/scim/v2/{key}/Users"))
-        .bearer_auth(token)
-        .send()
-        .unwrap();
-    assert_eq!(refused.status(), 401, "the old token stops at once");
-    assert_ne!(again["token"], issued["token"]);
-    invoke(
-        &w,
-        "directory_delete",
-        serde_json::json!({"tenant": tenant, "key": key}),
-    )
-    .unwrap();
     assert!(
-        invoke(&w, "scim_list", serde_json::json!({"tenant": tenant}))
-            .unwrap()
-            .as_array()
-            .unwrap()
-            .is_empty()
+        list.iter()
+            .any(|k| k["admin_syncs"] == false && k["user_syncs"] == true),
+        "the window learns which kinds have no admin syncs from the registry: {kinds}"
     );
 }
+
+mod scim;

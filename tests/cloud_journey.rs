@@ -53,7 +53,15 @@ fn state(s: &Session<'_>) -> Vec<Shown> {
                 .unwrap()
                 .rows,
         )
-        .map(|u| (u.username, u.status, u.email, u.realname, u.groups))
+        .map(|u| {
+            (
+                u.username,
+                u.status.as_str().to_string(),
+                u.email,
+                u.realname,
+                u.groups,
+            )
+        })
         .collect();
     all.sort();
     all
@@ -113,7 +121,7 @@ async fn journey(vendor: Vendor) {
     let conns = s.list_connections().unwrap();
     assert_eq!(conns.len(), 1);
     let conn = &conns[0];
-    assert_eq!(conn.status, "ready");
+    assert_eq!(conn.status, roster_api::json::ConnectionStatus::Ready);
     let admin = server.state.read().admin().unwrap().clone();
     let by = conn.authorized_by.clone().unwrap_or_default();
     assert!(
@@ -214,7 +222,12 @@ async fn journey(vendor: Vendor) {
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
-    assert_eq!(first.outcome, "succeeded", "{:?}", first.message);
+    assert_eq!(
+        first.outcome,
+        roster_api::json::RunOutcome::Succeeded,
+        "{:?}",
+        first.message
+    );
     let listed = state(&s);
     let live = server
         .state
@@ -259,7 +272,12 @@ async fn journey(vendor: Vendor) {
         .run_sync(&ref_key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
-    assert_eq!(ref_first.outcome, "succeeded", "{:?}", ref_first.message);
+    assert_eq!(
+        ref_first.outcome,
+        roster_api::json::RunOutcome::Succeeded,
+        "{:?}",
+        ref_first.message
+    );
 
     // The organisation changes; the scheduled run (incremental where the vendor allows it) and a full
     // run end in the same state.
@@ -285,7 +303,12 @@ async fn journey(vendor: Vendor) {
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Schedule)
         .await
         .unwrap();
-    assert_eq!(scheduled.outcome, "succeeded", "{:?}", scheduled.message);
+    assert_eq!(
+        scheduled.outcome,
+        roster_api::json::RunOutcome::Succeeded,
+        "{:?}",
+        scheduled.message
+    );
     assert!(scheduled.counts.updated + scheduled.counts.created + scheduled.counts.disabled > 0);
     let incremental_state = state(&s);
     let s = r.session("Reference", &Caller::Local).unwrap();
@@ -293,7 +316,12 @@ async fn journey(vendor: Vendor) {
         .run_sync(&ref_key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
-    assert_eq!(full.outcome, "succeeded", "{:?}", full.message);
+    assert_eq!(
+        full.outcome,
+        roster_api::json::RunOutcome::Succeeded,
+        "{:?}",
+        full.message
+    );
     let reference = state(&s);
     let only_inc: Vec<_> = incremental_state
         .iter()
@@ -331,14 +359,17 @@ async fn journey(vendor: Vendor) {
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
-    assert_eq!(cut.outcome, "failed");
+    assert_eq!(cut.outcome, roster_api::json::RunOutcome::Failed);
     let msg = cut.message.clone().unwrap_or_default();
     assert!(
         msg.contains("could not read") && msg.contains("Nothing was changed"),
         "{msg}"
     );
     assert_eq!(state(&s), before_cut, "a failed run changes nothing");
-    assert_eq!(s.list_connections().unwrap()[0].status, "ready");
+    assert_eq!(
+        s.list_connections().unwrap()[0].status,
+        roster_api::json::ConnectionStatus::Ready
+    );
 
     // Consent revoked: the run fails, nothing changes, and the connection needs reauthorization.
     let s = r.session("Customer", &Caller::Local).unwrap();
@@ -349,7 +380,7 @@ async fn journey(vendor: Vendor) {
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
-    assert_eq!(refused.outcome, "failed");
+    assert_eq!(refused.outcome, roster_api::json::RunOutcome::Failed);
     let msg = refused.message.unwrap_or_default();
     assert!(
         msg.contains("Reauthorize"),
@@ -358,20 +389,28 @@ async fn journey(vendor: Vendor) {
     assert!(!msg.contains(&access), "no token in messages");
     assert_eq!(state(&s), before, "a failed run changes nothing");
     let conn = s.list_connections().unwrap().remove(0);
-    assert_eq!(conn.status, "needs_reauthorization");
+    assert_eq!(
+        conn.status,
+        roster_api::json::ConnectionStatus::NeedsReauthorization
+    );
 
     // Reauthorize: same connection, same sync, syncing again.
     let again = s
         .reauthorize_connection(&conn.id, &ScriptedAdmin(Decision::Approve), WAIT)
         .await
         .unwrap();
-    assert_eq!(again.status, "ready");
+    assert_eq!(again.status, roster_api::json::ConnectionStatus::Ready);
     assert_eq!(again.used_by, vec!["Staff".to_string()], "the sync is kept");
     let after = s
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
-    assert_eq!(after.outcome, "succeeded", "{:?}", after.message);
+    assert_eq!(
+        after.outcome,
+        roster_api::json::RunOutcome::Succeeded,
+        "{:?}",
+        after.message
+    );
     assert_ne!(state(&s), before, "the changes made meanwhile arrive");
 
     // Test connection and the group picker work over the saved sign-in.
@@ -401,7 +440,12 @@ async fn journey(vendor: Vendor) {
             )
             .await
             .unwrap();
-        assert_eq!(run.outcome, "succeeded", "{:?}", run.message);
+        assert_eq!(
+            run.outcome,
+            roster_api::json::RunOutcome::Succeeded,
+            "{:?}",
+            run.message
+        );
         let admins = s
             .admins_page("", roster_api::PageAt::Offset(0), 1000)
             .unwrap();
@@ -413,7 +457,7 @@ async fn journey(vendor: Vendor) {
             .rows
             .iter()
             .filter(|a| a.managed_by.is_some())
-            .all(|a| a.role == "Administrator"));
+            .all(|a| a.role == roster_core::AdminRole::Administrator));
         s.delete_directory(&admin_key).unwrap();
     }
 
@@ -475,12 +519,18 @@ async fn demo_cloud_connections_need_no_settings() {
             .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
             .await
             .unwrap();
-        assert_eq!(run.outcome, "succeeded", "{kind}: {:?}", run.message);
+        assert_eq!(
+            run.outcome,
+            roster_api::json::RunOutcome::Succeeded,
+            "{kind}: {:?}",
+            run.message
+        );
         assert!(run.counts.created > 100, "{kind}: {:?}", run.counts);
         let conns = s.list_connections().unwrap();
         assert_eq!(conns.len(), 1);
         assert!(
-            conns[0].config["demo"] == true && conns[0].status == "ready",
+            conns[0].config["demo"] == true
+                && conns[0].status == roster_api::json::ConnectionStatus::Ready,
             "{conns:?}"
         );
     }
@@ -504,12 +554,13 @@ async fn demo_cloud_connections_need_no_settings() {
             .await
             .unwrap();
         assert_eq!(
-            run.outcome, "succeeded",
+            run.outcome,
+            roster_api::json::RunOutcome::Succeeded,
             "{kind} after a restart: {:?}",
             run.message
         );
         let conn = s.list_connections().unwrap().remove(0);
-        assert_eq!(conn.status, "ready");
+        assert_eq!(conn.status, roster_api::json::ConnectionStatus::Ready);
         assert_ne!(
             conn.config, before,
             "{kind}: the settings follow the emulator's new port"

@@ -40,7 +40,7 @@ fn user_status(s: &Session<'_>, username: &str) -> Option<String> {
     page.rows
         .into_iter()
         .find(|u| u.username == username)
-        .map(|u| u.status)
+        .map(|u| u.status.as_str().to_string())
 }
 
 #[tokio::test]
@@ -61,7 +61,7 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         .run_sync(&key, RunMode::Preview, Trigger::Manual)
         .await
         .unwrap();
-    assert_eq!(preview.outcome, "preview");
+    assert_eq!(preview.outcome, roster_api::json::RunOutcome::Preview);
     assert_eq!(
         preview.counts.created, 300,
         "a first preview shows every user as created"
@@ -83,7 +83,7 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
-    assert_eq!(first.outcome, "succeeded");
+    assert_eq!(first.outcome, roster_api::json::RunOutcome::Succeeded);
     assert_eq!(first.counts.created, 300);
     assert_eq!(
         first.changes.len(),
@@ -102,7 +102,7 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         .unwrap()
         .rows
         .iter()
-        .filter(|u| u.status == "disabled")
+        .filter(|u| u.status == roster_core::UserStatus::Disabled)
         .count();
     assert!(
         disabled_at_start > 0,
@@ -120,7 +120,12 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Schedule)
         .await
         .unwrap();
-    assert_eq!(second.outcome, "succeeded", "{:?}", second.message);
+    assert_eq!(
+        second.outcome,
+        roster_api::json::RunOutcome::Succeeded,
+        "{:?}",
+        second.message
+    );
     assert!(
         second.counts.created >= 3 && second.counts.trashed >= 2 && second.counts.disabled >= 1,
         "hires, leavers and disables: {:?}",
@@ -171,7 +176,7 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Schedule)
         .await
         .unwrap();
-    assert_eq!(held.outcome, "held");
+    assert_eq!(held.outcome, roster_api::json::RunOutcome::Held);
     assert!(
         held.held_reason
             .as_deref()
@@ -199,11 +204,11 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         .run_sync(&key, RunMode::Full { approve: true }, Trigger::Manual)
         .await
         .unwrap();
-    assert_eq!(approved.outcome, "succeeded");
+    assert_eq!(approved.outcome, roster_api::json::RunOutcome::Succeeded);
     assert!(approved.counts.trashed > 0);
     assert_eq!(
         s.run_detail(held_id).unwrap().outcome,
-        "approved",
+        roster_api::json::RunOutcome::Approved,
         "approving marks the held run"
     );
 
@@ -263,7 +268,8 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
         .await
         .unwrap();
     assert_eq!(
-        missing.outcome, "failed",
+        missing.outcome,
+        roster_api::json::RunOutcome::Failed,
         "an unknown username is a failed run that says so"
     );
     assert!(missing
@@ -273,7 +279,8 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
 
     let runs = s.list_runs(Some(&key), 50).unwrap();
     assert!(
-        runs.iter().any(|x| x.trigger == "individual"),
+        runs.iter()
+            .any(|x| x.trigger == roster_api::json::RunTrigger::Individual),
         "individual runs are recorded with their trigger"
     );
     assert!(
@@ -295,7 +302,10 @@ async fn a_new_install_opens_on_a_demo_tenant_with_user_and_admin_syncs() {
         dirs[0].connection.id, dirs[1].connection.id,
         "one connection serves both syncs"
     );
-    let admin = dirs.iter().find(|d| d.sync_type == "admin").unwrap();
+    let admin = dirs
+        .iter()
+        .find(|d| d.sync_type == roster_core::SyncType::Admin)
+        .unwrap();
     let report = s
         .run_sync(
             &admin.directory_key,
@@ -304,7 +314,7 @@ async fn a_new_install_opens_on_a_demo_tenant_with_user_and_admin_syncs() {
         )
         .await
         .unwrap();
-    assert_eq!(report.outcome, "succeeded");
+    assert_eq!(report.outcome, roster_api::json::RunOutcome::Succeeded);
     let admins = s
         .admins_page("", roster_api::PageAt::Offset(0), 100)
         .unwrap();
@@ -313,22 +323,28 @@ async fn a_new_install_opens_on_a_demo_tenant_with_user_and_admin_syncs() {
         "the role groups' members become administrators"
     );
     assert!(
-        admins.rows.iter().any(|a| a.role == "Administrator")
-            && admins.rows.iter().any(|a| a.role == "Help Desk")
+        admins
+            .rows
+            .iter()
+            .any(|a| a.role == roster_core::AdminRole::Administrator)
+            && admins
+                .rows
+                .iter()
+                .any(|a| a.role == roster_core::AdminRole::HelpDesk)
     );
     assert!(
         admins
             .rows
             .iter()
             .filter(|a| a.managed_by.is_some())
-            .all(|a| a.role != "Owner"),
+            .all(|a| a.role != roster_core::AdminRole::Owner),
         "Owners are never synced"
     );
     assert!(
         admins
             .rows
             .iter()
-            .any(|a| a.role == "Owner" && a.managed_by.is_none()),
+            .any(|a| a.role == roster_core::AdminRole::Owner && a.managed_by.is_none()),
         "the tenant's own Owner (the person at this computer) is an administrator by hand"
     );
     // Reopening uses the same tenant; it does not create another.
@@ -479,10 +495,10 @@ fn a_new_sync_waits_for_the_admins_first_run_and_then_runs_on_schedule() {
         s.list_runs(Some(key), 1)
             .unwrap()
             .first()
-            .map(|x| x.outcome.clone())
+            .map(|x| x.outcome)
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while outcome(&at_once) != Some("succeeded".into()) {
+    while outcome(&at_once) != Some(roster_api::json::RunOutcome::Succeeded) {
         assert!(
             std::time::Instant::now() < deadline,
             "the scheduler ran the sync added to run at once"
@@ -503,19 +519,23 @@ fn a_new_sync_waits_for_the_admins_first_run_and_then_runs_on_schedule() {
             .unwrap()
             .schedule
     };
-    assert_eq!(schedule(&waiting), "waiting", "and says it waits");
+    assert_eq!(
+        schedule(&waiting),
+        roster_api::json::Schedule::Waiting,
+        "and says it waits"
+    );
     rt.block_on(s.run_sync(&waiting, RunMode::Preview, Trigger::Manual))
         .unwrap();
     assert_eq!(
         schedule(&waiting),
-        "waiting",
+        roster_api::json::Schedule::Waiting,
         "a preview does not start the schedule"
     );
     rt.block_on(s.run_sync(&waiting, RunMode::Full { approve: false }, Trigger::Manual))
         .unwrap();
     assert_eq!(
         schedule(&waiting),
-        "scheduled",
+        roster_api::json::Schedule::Scheduled,
         "Sync Now starts the schedule"
     );
     rt.block_on(r.stop_scheduler());

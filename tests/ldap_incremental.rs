@@ -39,7 +39,15 @@ fn state(s: &Session<'_>) -> Vec<Shown> {
                 .unwrap()
                 .rows,
         )
-        .map(|u| (u.username, u.status, u.email, u.realname, u.groups))
+        .map(|u| {
+            (
+                u.username,
+                u.status.as_str().to_string(),
+                u.email,
+                u.realname,
+                u.groups,
+            )
+        })
         .collect();
     all.sort();
     all
@@ -72,7 +80,12 @@ async fn incremental_runs_end_where_full_runs_end() {
             .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
             .await
             .unwrap();
-        assert_eq!(first.outcome, "succeeded", "{:?}", first.message);
+        assert_eq!(
+            first.outcome,
+            roster_api::json::RunOutcome::Succeeded,
+            "{:?}",
+            first.message
+        );
         keys.push(key);
     }
 
@@ -161,7 +174,12 @@ async fn incremental_runs_end_where_full_runs_end() {
         )
         .await
         .unwrap();
-    assert_eq!(inc.outcome, "succeeded", "{:?}", inc.message);
+    assert_eq!(
+        inc.outcome,
+        roster_api::json::RunOutcome::Succeeded,
+        "{:?}",
+        inc.message
+    );
     let inc_dir = s.list_directories().unwrap().remove(0);
     assert_eq!(
         inc_dir.last_full_sync.as_deref(),
@@ -180,7 +198,12 @@ async fn incremental_runs_end_where_full_runs_end() {
         .run_sync(&keys[1], RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
-    assert_eq!(full.outcome, "succeeded", "{:?}", full.message);
+    assert_eq!(
+        full.outcome,
+        roster_api::json::RunOutcome::Succeeded,
+        "{:?}",
+        full.message
+    );
     let full_state = state(&s);
     let full_changes: Vec<(String, String)> = full
         .changes
@@ -218,7 +241,7 @@ async fn incremental_runs_end_where_full_runs_end() {
         )
         .await
         .unwrap();
-    assert_eq!(daily.outcome, "succeeded");
+    assert_eq!(daily.outcome, roster_api::json::RunOutcome::Succeeded);
     let moved = s.list_directories().unwrap().remove(0).last_full_sync;
     assert_eq!(
         moved.as_deref(),

@@ -37,7 +37,7 @@ fn status(s: &Session<'_>, username: &str) -> Option<String> {
         .rows
         .into_iter()
         .find(|u| u.username == username)
-        .map(|u| u.status)
+        .map(|u| u.status.as_str().to_string())
 }
 
 #[tokio::test]
@@ -77,7 +77,9 @@ async fn openldap_sync_through_the_application_layer() {
     draft.as_object_mut().unwrap().remove("ca_cert_file");
     let checks = s.test_connection_draft(draft.clone()).await.unwrap();
     assert!(
-        checks.last().is_some_and(|c| c.ok && c.step == "base_dn"),
+        checks
+            .last()
+            .is_some_and(|c| c.ok && c.step == roster_api::json::CheckStep::BaseDn),
         "an unsaved connection can be tested: {checks:?}"
     );
     let groups = s
@@ -97,7 +99,9 @@ async fn openldap_sync_through_the_application_layer() {
     bad["bind_password"] = serde_json::Value::String("wrong".into());
     let checks = s.test_connection_draft(bad).await.unwrap();
     assert!(
-        checks.iter().any(|c| c.step == "bind" && !c.ok),
+        checks
+            .iter()
+            .any(|c| c.step == roster_api::json::CheckStep::Bind && !c.ok),
         "a wrong password fails at the bind step: {checks:?}"
     );
 
@@ -146,7 +150,12 @@ async fn openldap_sync_through_the_application_layer() {
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
-    assert_eq!(first.outcome, "succeeded", "{:?}", first.message);
+    assert_eq!(
+        first.outcome,
+        roster_api::json::RunOutcome::Succeeded,
+        "{:?}",
+        first.message
+    );
     assert_eq!(
         first.counts.created, 5,
         "alice, bob, zoe, dave, frank: {:?}",
@@ -174,7 +183,7 @@ async fn openldap_sync_through_the_application_layer() {
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Schedule)
         .await
         .unwrap();
-    assert_eq!(failed.outcome, "failed");
+    assert_eq!(failed.outcome, roster_api::json::RunOutcome::Failed);
     assert!(
         failed
             .message
@@ -248,7 +257,12 @@ async fn openldap_sync_through_the_application_layer() {
         .run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
-    assert_eq!(after.outcome, "succeeded", "{:?}", after.message);
+    assert_eq!(
+        after.outcome,
+        roster_api::json::RunOutcome::Succeeded,
+        "{:?}",
+        after.message
+    );
     assert_eq!(
         after.counts.trashed, 0,
         "neither the renamed nor the moved user is lost: {:?}",

@@ -193,7 +193,8 @@ async fn a_secret_missing_after_an_import_is_entered_again() {
     let s = r.session("Copy", &Caller::Local).unwrap();
     let c = s.list_connections().unwrap().remove(0);
     assert_eq!(
-        c.status, "needs_credentials",
+        c.status,
+        roster_api::json::ConnectionStatus::NeedsCredentials,
         "an import never carries secrets"
     );
     let key = s.list_directories().unwrap().remove(0).directory_key;
@@ -202,7 +203,7 @@ async fn a_secret_missing_after_an_import_is_entered_again() {
         .await
         .unwrap();
     let message = run.message.unwrap_or_default();
-    assert_eq!(run.outcome, "failed");
+    assert_eq!(run.outcome, roster_api::json::RunOutcome::Failed);
     assert!(
         message.contains("not in the OS keychain")
             && message.contains(&format!("rosterctl connection set-secret {}", c.id)),
@@ -215,7 +216,11 @@ async fn a_secret_missing_after_an_import_is_entered_again() {
     let c = s
         .set_connection_secret(&c.id, roster_secrets::Sensitive("s3cret-pw".into()))
         .unwrap();
-    assert_eq!(c.status, "ready", "entering it makes the connection ready");
+    assert_eq!(
+        c.status,
+        roster_api::json::ConnectionStatus::Ready,
+        "entering it makes the connection ready"
+    );
     let checks = s.test_connection(&c.id).await.unwrap();
     assert!(
         checks
@@ -289,7 +294,12 @@ async fn two_syncs_of_overlapping_directories_settle_instead_of_flipping() {
     };
     // The second runs first and creates the engineers; the first takes them over, once.
     let b = run(second.directory_key.clone()).await;
-    assert_eq!(b.outcome, "succeeded", "{:?}", b.message);
+    assert_eq!(
+        b.outcome,
+        roster_api::json::RunOutcome::Succeeded,
+        "{:?}",
+        b.message
+    );
     let a = run(first.directory_key.clone()).await;
     assert!(a.counts.taken_over > 0, "{:?}", a.counts);
     // The demo directory changes a little at every run (hires, leavers), so a new hire may be created by

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAbsolute, formatAbsoluteShort, formatDate, formatDuration, formatNumber, formatRelative, plural, truncateList } from './format';
+import { formatAbsolute, formatAbsoluteShort, formatDate, formatDuration, formatNumber, formatRelative, listText, plural, truncateList } from './format';
 
 const now = new Date('2026-11-28T20:35:00Z');
 
@@ -42,5 +42,14 @@ describe('formatDate', () => {
     expect(formatDate('2026-11-28T20:35:00Z', 'UTC')).toBe('Nov 28, 2026');
     expect(formatDate(null)).toBe('');
     expect(formatDate('not a time')).toBe('not a time');
+  });
+});
+
+describe('listText', () => {
+  it('joins a list as a sentence does', () => {
+    expect(listText([])).toBe('');
+    expect(listText(['Okta'])).toBe('Okta');
+    expect(listText(['Active Directory', 'OpenLDAP'])).toBe('Active Directory or OpenLDAP');
+    expect(listText(['A', 'B', 'C'], 'and')).toBe('A, B and C');
   });
 });

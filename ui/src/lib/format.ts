@@ -79,4 +79,10 @@ export function truncateList(items: readonly string[], max = 3): string {
   return `${items.slice(0, max).join(', ')}, +${items.length - max} more`;
 }
 
+/** A list in a sentence: "A", "A or B", "A, B or C". */
+export function listText(items: readonly string[], conjunction = 'or'): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} ${conjunction} ${items[items.length - 1]}`;
+}
+
 export type Tone = 'green' | 'blue' | 'grey' | 'orange' | 'red' | 'accent';

@@ -13,7 +13,7 @@ pub enum Flavor {
 }
 
 /// Transport security.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
     /// No encryption. A password bind needs `allow_clear_password`.
@@ -25,7 +25,7 @@ pub enum Transport {
 }
 
 /// How Roster signs in to the directory.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum BindMethod {
     /// A bind DN (or `DOMAIN\\user`, or UPN) and password from the keychain.

@@ -184,7 +184,8 @@ impl Session<'_> {
     /// Marks a connection as needing reauthorization (the vendor refused its sign-in).
     pub(crate) fn mark_needs_reauthorization(&self, id: &str) -> Result<()> {
         let t = self.tenant.clone();
-        t.store.set_connection_status(id, "needs_reauthorization")?;
+        t.store
+            .set_connection_status(id, json::ConnectionStatus::NeedsReauthorization.as_str())?;
         Ok(())
     }
 
@@ -194,8 +195,8 @@ impl Session<'_> {
         c: &ConnectionRecord,
     ) -> Result<Vec<json::ConnectionCheck>> {
         let vendor = crate::connections::kind_of(c)?.info().name.to_string();
-        let check = |step: &str, ok: bool, detail: String| json::ConnectionCheck {
-            step: step.into(),
+        let check = |step: json::CheckStep, ok: bool, detail: String| json::ConnectionCheck {
+            step,
             server: vendor.clone(),
             ok,
             detail,
@@ -203,7 +204,7 @@ impl Session<'_> {
         let t = self.tenant.clone();
         let (connector, refused) = match self.cloud_connector(&t.id, c).await {
             Ok(x) => x,
-            Err(e) => return Ok(vec![check("settings", false, e.message)]),
+            Err(e) => return Ok(vec![check(json::CheckStep::Settings, false, e.message)]),
         };
         let r = connector.search_groups("", 1).await;
         if refused.load(std::sync::atomic::Ordering::SeqCst) {
@@ -212,7 +213,7 @@ impl Session<'_> {
         Ok(match r {
             Ok(g) => vec![
                 check(
-                    "sign_in",
+                    json::CheckStep::SignIn,
                     true,
                     format!(
                         "{vendor} accepts the connection's sign-in{}.",
@@ -223,7 +224,7 @@ impl Session<'_> {
                     ),
                 ),
                 check(
-                    "read_groups",
+                    json::CheckStep::ReadGroups,
                     true,
                     if g.is_empty() {
                         "Groups can be read, but there are none.".into()
@@ -232,8 +233,8 @@ impl Session<'_> {
                     },
                 ),
             ],
-            Err(ConnectorError::Unauthorized(m)) => vec![check("sign_in", false, m)],
-            Err(e) => vec![check("read_groups", false, e.to_string())],
+            Err(ConnectorError::Unauthorized(m)) => vec![check(json::CheckStep::SignIn, false, m)],
+            Err(e) => vec![check(json::CheckStep::ReadGroups, false, e.to_string())],
         })
     }
 }

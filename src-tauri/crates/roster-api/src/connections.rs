@@ -74,10 +74,11 @@ impl Session<'_> {
                     .map(|d| d.name.clone())
                     .collect(),
                 kind: kind_of(&c)?,
+                secret: entered_secret(kind_of(&c)?, &c.config).map(str::to_string),
                 id: c.id,
                 name: c.name,
                 config: c.config,
-                status: c.status,
+                status: json::decode("connection status", &c.status)?,
                 authorized_by: c.authorized_by,
                 authorized_at: c.authorized_at.map(roster_core::Timestamp::to_rfc3339),
             });
@@ -188,10 +189,7 @@ impl Session<'_> {
             "encrypted file" => "Roster's encrypted secrets file",
             _ => "the secret store",
         };
-        let what = match secret {
-            CLIENT_SECRET => "client secret",
-            _ => "bind password",
-        };
+        let what = secret_words(secret);
         format!(
             "The {what} of the connection \"{}\" is not in {store} (a tenant import never carries secrets, or it was removed). Enter it again: in the app, Connections → Enter {what}; or run `rosterctl connection set-secret {}`.",
             c.name, c.id
@@ -217,8 +215,8 @@ impl Session<'_> {
             .find(|s| [BIND_PASSWORD, CLIENT_SECRET].contains(s))
             .ok_or_else(|| {
                 ApiError::validation(format!(
-                    "A {} connection keeps no secret to enter: {}",
-                    kind.info().name,
+                    "The connection \"{}\" keeps no secret to enter: {}",
+                    c.name,
                     if kind.vendor().is_some() {
                         "sign in again with Reauthorize."
                     } else {
@@ -234,8 +232,11 @@ impl Session<'_> {
         self.roster
             .secrets
             .set(&Roster::secret_key(&t.id, &c.id, secret), &value)?;
-        if c.status == "needs_credentials" {
-            t.store.set_connection_status(&c.id, "ready")?;
+        if json::decode::<json::ConnectionStatus>("connection status", &c.status)?
+            == json::ConnectionStatus::NeedsCredentials
+        {
+            t.store
+                .set_connection_status(&c.id, json::ConnectionStatus::Ready.as_str())?;
         }
         self.connection_json(&c.id)
     }
@@ -248,7 +249,7 @@ impl Session<'_> {
         let flavor = match kind_of(&c)?.info().access {
             Access::Builtin | Access::Inbound => {
                 return Ok(vec![json::ConnectionCheck {
-                    step: "builtin".into(),
+                    step: json::CheckStep::Builtin,
                     server: c.name.clone(),
                     ok: true,
                     detail: "Nothing to test: Roster does not reach out to this directory over the network.".into(),
@@ -260,23 +261,17 @@ impl Session<'_> {
         let ldap = self.ldap_connector(flavor, &c)?;
         if ldap.needs_password() {
             return Ok(vec![json::ConnectionCheck {
-                step: "bind".into(),
+                step: json::CheckStep::Bind,
                 server: c.name.clone(),
                 ok: false,
                 detail: self.missing_secret(&c, BIND_PASSWORD),
             }]);
         }
-        Ok(ldap
-            .diagnose()
+        ldap.diagnose()
             .await
             .into_iter()
-            .map(|k| json::ConnectionCheck {
-                step: k.step,
-                server: k.server,
-                ok: k.ok,
-                detail: k.detail,
-            })
-            .collect())
+            .map(json::ConnectionCheck::from_ldap)
+            .collect()
     }
 
     /// Groups of a connection whose name contains `query`, for the group picker.
@@ -335,17 +330,12 @@ impl Session<'_> {
         connection: serde_json::Value,
     ) -> Result<Vec<json::ConnectionCheck>> {
         self.require(Permission::ConfigureUserSyncs)?;
-        Ok(Self::draft_connector(connection)?
+        Self::draft_connector(connection)?
             .diagnose()
             .await
             .into_iter()
-            .map(|k| json::ConnectionCheck {
-                step: k.step,
-                server: k.server,
-                ok: k.ok,
-                detail: k.detail,
-            })
-            .collect())
+            .map(json::ConnectionCheck::from_ldap)
+            .collect()
     }
 
     /// The group picker for connection settings that are not saved yet.
@@ -364,12 +354,44 @@ impl Session<'_> {
 
     /// Marks a connection whose secret is missing as needing credentials (what the window shows).
     fn mark_needs_credentials(&self, c: &ConnectionRecord) -> Result<()> {
-        if c.status != "needs_credentials" {
+        let needs = json::ConnectionStatus::NeedsCredentials;
+        if json::decode::<json::ConnectionStatus>("connection status", &c.status)? != needs {
             self.tenant
                 .store
-                .set_connection_status(&c.id, "needs_credentials")?;
+                .set_connection_status(&c.id, needs.as_str())?;
         }
         Ok(())
+    }
+}
+
+/// A secret an admin types, in words.
+fn secret_words(secret: &str) -> &'static str {
+    match secret {
+        CLIENT_SECRET => "client secret",
+        _ => "bind password",
+    }
+}
+
+/// The secret of a connection that an admin can enter again, in words, if it keeps one: the bind password
+/// of an LDAP connection that binds with a DN and password (not anonymously, not with Kerberos), or the
+/// client secret of a cloud connection whose kind keeps one (not its offline demo, which brings its own).
+pub(crate) fn entered_secret(
+    kind: ConnectionKind,
+    config: &serde_json::Value,
+) -> Option<&'static str> {
+    let secrets = kind.info().secrets;
+    match kind.info().access {
+        Access::Ldap(_) if secrets.contains(&BIND_PASSWORD) => {
+            let s: roster_connector_ldap::Settings = serde_json::from_value(config.clone()).ok()?;
+            let binds = s.bind_dn.is_some_and(|dn| !dn.trim().is_empty())
+                && s.bind_method == roster_connector_ldap::BindMethod::Simple;
+            binds.then(|| secret_words(BIND_PASSWORD))
+        }
+        Access::Cloud(_) if secrets.contains(&CLIENT_SECRET) => {
+            let demo = config.get("demo").and_then(serde_json::Value::as_bool) == Some(true);
+            (!demo).then(|| secret_words(CLIENT_SECRET))
+        }
+        Access::Builtin | Access::Ldap(_) | Access::Cloud(_) | Access::Inbound => None,
     }
 }
 

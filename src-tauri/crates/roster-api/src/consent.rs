@@ -141,7 +141,7 @@ impl Session<'_> {
                 kind: kind.as_str().to_string(),
                 name,
                 config,
-                status: "ready".into(),
+                status: json::ConnectionStatus::Ready.as_str().into(),
                 authorized_by: authorized.authorized_by.clone(),
                 authorized_at: Some(now),
                 state: serde_json::json!({}),

@@ -25,8 +25,9 @@ pub(crate) fn configure_permission(t: SyncType) -> Permission {
 }
 
 /// Options a directory sync can change after it is added.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
 pub struct DirectoryPatch {
     /// New name.
     pub name: Option<String>,
@@ -101,7 +102,7 @@ impl Session<'_> {
                     kind: c.kind().as_str().to_string(),
                     name: c.display_name(),
                     config,
-                    status: "ready".into(),
+                    status: json::ConnectionStatus::Ready.as_str().into(),
                     authorized_by: None,
                     authorized_at: None,
                     state: serde_json::json!({}),
@@ -189,7 +190,7 @@ impl Session<'_> {
             paused: spec.paused,
             interval_minutes: spec.interval_minutes.unwrap_or(DEFAULT_INTERVAL_MINUTES),
             last_full_sync: None,
-            status: "never_synced".into(),
+            status: json::DirectoryStatus::NeverSynced.as_str().into(),
             revision: 0,
             deletion_threshold_percent: spec
                 .deletion_threshold_percent
@@ -323,29 +324,30 @@ impl Session<'_> {
             out.push(json::DirectorySummary {
                 directory_key: d.key.to_string(),
                 name: d.name.clone(),
-                sync_type: d.sync_type.as_str().into(),
+                sync_type: d.sync_type,
                 connection: json::ConnectionBrief {
                     id: d.connection_id.clone(),
                     kind: kind_of(c)?,
                     name: c.name.clone(),
                 },
                 schedule: if d.paused {
-                    "paused".into()
+                    json::Schedule::Paused
                 } else if d.schedule_from.is_none() && d.last_full_sync.is_none() {
-                    "waiting".into()
+                    json::Schedule::Waiting
                 } else {
-                    "scheduled".into()
+                    json::Schedule::Scheduled
                 },
                 interval_minutes: d.interval_minutes,
                 last_full_sync: d.last_full_sync.map(roster_core::Timestamp::to_rfc3339),
                 status: if running {
-                    "running".into()
+                    json::DirectoryStatus::Running
                 } else {
-                    d.status.clone()
+                    json::decode("directory status", &d.status)?
                 },
                 last_run: last
                     .as_ref()
-                    .map(|r| json::RunSummary::from_record(r, &d.name)),
+                    .map(|r| json::RunSummary::from_record(r, &d.name))
+                    .transpose()?,
                 user_count: counts.get(d.key.as_str()).copied().unwrap_or(0),
                 groups: match d.sync_type {
                     SyncType::User => d.groups.clone(),

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// What the caller can act on. Grows only when a front door acts on a new code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
     /// The input is wrong; the message says what to fix.
@@ -36,13 +36,32 @@ pub enum Code {
 
 /// An error as every front door shows it. The message is plain English, says what to do next, and never
 /// contains secrets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, ts_rs::TS)]
 #[error("{message}")]
 pub struct ApiError {
     /// What kind.
     pub code: Code,
     /// What happened and what to do.
     pub message: String,
+}
+
+impl Code {
+    /// Every code, for front doors that list them (the window's generated `CODES`).
+    pub const ALL: [Code; 13] = [
+        Code::Validation,
+        Code::NotFound,
+        Code::Forbidden,
+        Code::Conflict,
+        Code::Held,
+        Code::SourceUnreachable,
+        Code::Unauthorized,
+        Code::ConsentRequired,
+        Code::Cancelled,
+        Code::Timeout,
+        Code::KeychainUnavailable,
+        Code::IncompatibleStore,
+        Code::Unknown,
+    ];
 }
 
 impl ApiError {

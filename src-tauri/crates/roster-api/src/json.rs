@@ -1,15 +1,27 @@
 //! Transport types at the boundary (src-tauri/ipc-contract.md). Converted from domain and store types here,
 //! so no front door depends on their shape.
 
-use roster_core::{Change, Conflict, Counts, EntryError, Timestamp};
+use crate::error::Result;
+use roster_core::{
+    AdminRole, AdminStatus, Change, Conflict, Counts, EntryError, SyncType, Timestamp,
+};
 use serde::Serialize;
+use ts_rs::TS;
+
+mod rows;
+mod status;
+pub use rows::{AdminRow, GroupRow, Page, UserRow};
+pub(crate) use status::decode;
+pub use status::{
+    CheckStep, ConnectionStatus, DirectoryStatus, ProgressPhase, RunOutcome, RunTrigger, Schedule,
+};
 
 fn time(t: Option<Timestamp>) -> Option<String> {
     t.map(Timestamp::to_rfc3339)
 }
 
 /// A tenant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Tenant {
     /// Id (file name).
     pub id: String,
@@ -22,72 +34,133 @@ pub struct Tenant {
 }
 
 /// Who a session acts as.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ActingAs {
     /// Email, when an operator acts (the schedule has none).
     pub email: Option<String>,
     /// Name.
     pub name: String,
-    /// Role, as shown ("Owner", "Sync operators (custom role)").
-    pub role: String,
+    /// Duo's role (Read-only under a custom role); `null` for the schedule, which has none.
+    pub role: Option<AdminRole>,
+    /// The custom role's name, for operators with one.
+    pub custom_role: Option<String>,
+}
+
+/// The name of a role as people read it: Duo's role, or "NAME (custom role)".
+fn role_name(role: AdminRole, custom_role: Option<&str>) -> String {
+    match custom_role {
+        Some(c) => format!("{c} (custom role)"),
+        None => role.as_str().to_string(),
+    }
+}
+
+impl ActingAs {
+    /// The role as people read it ("Owner", "Sync operators (custom role)", "the schedule").
+    pub fn role_name(&self) -> String {
+        match self.role {
+            Some(r) => role_name(r, self.custom_role.as_deref()),
+            None => "the schedule".to_string(),
+        }
+    }
 }
 
 /// An operator of a tenant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Operator {
     /// Email: the operator's key.
     pub email: String,
     /// Name.
     pub name: String,
-    /// Role, as shown.
-    pub role: String,
+    /// Duo's role (Read-only under a custom role).
+    pub role: AdminRole,
     /// The custom role's name, for operators with one.
     pub custom_role: Option<String>,
-    /// `Active`, `Disabled`, …
-    pub status: String,
+    /// Status.
+    pub status: AdminStatus,
     /// The sync that manages it, if one does (its name, role and status come from the directory).
     pub managed_by: Option<String>,
 }
 
-/// A kind of connection, as the window offers it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+impl Operator {
+    /// The role as people read it ("Owner", "Sync operators (custom role)").
+    pub fn role_name(&self) -> String {
+        role_name(self.role, self.custom_role.as_deref())
+    }
+}
+
+/// A kind of connection, as the window offers it: everything the window needs to know about a kind,
+/// so it names none itself (`connection_kinds`).
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct ConnectionKindInfo {
     /// The kind.
     pub kind: crate::kinds::ConnectionKind,
-    /// Its name in sentences.
+    /// Its name in sentences ("Microsoft Entra ID").
     pub name: String,
-    /// Its short name in lists.
+    /// Its short name in lists ("Entra ID").
     pub short_name: String,
-    /// Whether adding a connection signs in through the browser.
-    pub signs_in: bool,
-    /// Whether its connections are LDAP servers (a bind password, Test connection, a certificate).
-    pub ldap: bool,
+    /// The name of its offline demo ("Entra ID (demo)"), for cloud kinds when this build has one.
+    pub demo_name: Option<String>,
+    /// How Roster reaches its directories.
+    pub access: KindAccess,
     /// Whether it has user syncs.
     pub user_syncs: bool,
     /// Whether it has admin syncs.
     pub admin_syncs: bool,
     /// Whether this version of Roster can add it.
     pub available: bool,
+    /// The secrets its connections keep in the secret store (`bind_password`, `oauth_tokens`,
+    /// `client_secret`).
+    pub secrets: Vec<String>,
+    /// Cloud kinds: how the window sets up a connection (the app registration's guide and settings).
+    pub setup: Option<&'static crate::kinds::CloudSetup>,
+    /// LDAP kinds: how the window sets up a connection (examples, username attributes, schema).
+    pub ldap_setup: Option<&'static crate::kinds::LdapSetup>,
+}
+
+/// How Roster reaches a kind's directories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum KindAccess {
+    /// Generated in this process (the demo directory).
+    Builtin,
+    /// An LDAP server: a bind account, Test connection, a certificate.
+    Ldap,
+    /// A vendor's API, after signing in through the browser.
+    Cloud,
+    /// The directory pushes to Roster.
+    Inbound,
 }
 
 impl From<crate::kinds::ConnectionKind> for ConnectionKindInfo {
     fn from(k: crate::kinds::ConnectionKind) -> Self {
+        use crate::kinds::Access;
         let i = k.info();
+        let access = match i.access {
+            Access::Builtin => KindAccess::Builtin,
+            Access::Ldap(_) => KindAccess::Ldap,
+            Access::Cloud(_) => KindAccess::Cloud,
+            Access::Inbound => KindAccess::Inbound,
+        };
         ConnectionKindInfo {
             kind: k,
             name: i.name.into(),
             short_name: i.short_name.into(),
-            signs_in: matches!(i.access, crate::kinds::Access::Cloud(_)),
-            ldap: matches!(i.access, crate::kinds::Access::Ldap(_)),
+            // The emulators come with the `demo` feature.
+            demo_name: (access == KindAccess::Cloud && cfg!(feature = "demo"))
+                .then(|| k.demo_name()),
+            access,
             user_syncs: i.user_syncs,
             admin_syncs: i.admin_syncs,
             available: i.available,
+            secrets: i.secrets.iter().map(|s| s.to_string()).collect(),
+            setup: i.setup,
+            ldap_setup: i.ldap_setup,
         }
     }
 }
 
 /// A connection, in short.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ConnectionBrief {
     /// Id.
     pub id: String,
@@ -98,7 +171,7 @@ pub struct ConnectionBrief {
 }
 
 /// A connection in full (never its secrets).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct Connection {
     /// Id.
     pub id: String,
@@ -106,10 +179,15 @@ pub struct Connection {
     pub kind: crate::kinds::ConnectionKind,
     /// Name.
     pub name: String,
-    /// Settings.
+    /// Settings (never secrets). LDAP: servers, transport, ca_pem, verify_hostname, bind_dn, base_dn, …
+    /// Cloud: the vendor's settings.
+    #[ts(type = "Record<string, unknown>")]
     pub config: serde_json::Value,
-    /// `ready`, `needs_reauthorization`, `needs_credentials`.
-    pub status: String,
+    /// Whether it can be used.
+    pub status: ConnectionStatus,
+    /// The secret an admin can enter again for it, in words ("bind password", "client secret"), if it
+    /// keeps one (`connection_set_secret`).
+    pub secret: Option<String>,
     /// Who authorized it.
     pub authorized_by: Option<String>,
     /// When.
@@ -119,18 +197,19 @@ pub struct Connection {
 }
 
 /// A run in short.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct RunSummary {
     /// Id.
+    #[ts(type = "number")]
     pub run_id: i64,
     /// Directory key.
     pub directory_key: String,
     /// Directory name.
     pub directory_name: String,
     /// Trigger.
-    pub trigger: String,
+    pub trigger: RunTrigger,
     /// Outcome.
-    pub outcome: String,
+    pub outcome: RunOutcome,
     /// Start.
     pub started_at: String,
     /// End.
@@ -142,18 +221,19 @@ pub struct RunSummary {
 }
 
 /// A run in full.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct RunReport {
     /// Id (null for previews).
+    #[ts(type = "number | null")]
     pub run_id: Option<i64>,
     /// Directory key.
     pub directory_key: String,
     /// Directory name.
     pub directory_name: String,
     /// Trigger.
-    pub trigger: String,
+    pub trigger: RunTrigger,
     /// Outcome.
-    pub outcome: String,
+    pub outcome: RunOutcome,
     /// Start.
     pub started_at: String,
     /// End.
@@ -166,6 +246,7 @@ pub struct RunReport {
     /// rest are read page by page with the run's id.
     pub changes: Vec<Change>,
     /// How many objects the run changed (or would change).
+    #[ts(type = "number")]
     pub changes_total: u64,
     /// Skipped entries.
     pub errors: Vec<EntryError>,
@@ -176,16 +257,17 @@ pub struct RunReport {
 }
 
 /// A page of a run's change log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ChangePage {
     /// The changes, in the log's order.
     pub changes: Vec<Change>,
     /// Where the next page starts, or `None` after the last.
+    #[ts(type = "number | null")]
     pub next: Option<u64>,
 }
 
 /// A directory sync just added.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct AddedDirectory {
     /// Its key.
     pub directory_key: String,
@@ -195,27 +277,28 @@ pub struct AddedDirectory {
 }
 
 /// A directory sync in a list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct DirectorySummary {
     /// Key.
     pub directory_key: String,
     /// Name.
     pub name: String,
-    /// `user` or `admin`.
-    pub sync_type: String,
+    /// What it imports.
+    pub sync_type: SyncType,
     /// Connection.
     pub connection: ConnectionBrief,
-    /// `scheduled`, `paused`, or `waiting` (a new sync: scheduled runs start after the admin's first run).
-    pub schedule: String,
+    /// Whether scheduled runs happen.
+    pub schedule: Schedule,
     /// Interval.
     pub interval_minutes: u32,
     /// Last full sync.
     pub last_full_sync: Option<String>,
-    /// `never_synced`, `ok`, `failed`, `held`, `running`.
-    pub status: String,
+    /// How its latest full run went.
+    pub status: DirectoryStatus,
     /// Latest run.
     pub last_run: Option<RunSummary>,
     /// Users (or admins) it manages.
+    #[ts(type = "number")]
     pub user_count: u64,
     /// Selected groups (user syncs) or role-mapped groups (admin syncs).
     pub groups: Vec<String>,
@@ -225,79 +308,37 @@ pub struct DirectorySummary {
     pub username_attribute: String,
     /// Place in the order of precedence among the syncs of its type (1 first): what two syncs both find
     /// belongs to the one that comes first.
+    #[ts(type = "number")]
     pub precedence: i64,
     /// Users, groups and admins that this sync and another both find.
+    #[ts(type = "number")]
     pub conflicts: u64,
 }
 
-/// A page of a list: the store's own type, which already has the boundary's shape.
-pub use roster_store::Page;
-
-/// A user in a list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct UserRow {
-    /// Id.
-    pub user_id: String,
-    /// Username.
-    pub username: String,
-    /// Display name.
-    pub realname: Option<String>,
-    /// Email.
-    pub email: Option<String>,
-    /// Status.
-    pub status: String,
-    /// Groups.
-    pub groups: Vec<String>,
-    /// Managing sync's name.
-    pub managed_by: Option<String>,
-    /// Last written by a sync.
-    pub last_directory_sync: Option<String>,
-    /// For users in the trash: when they are deleted for good.
-    pub purge_at: Option<String>,
-}
-
-impl UserRow {
-    pub(crate) fn from_store(r: roster_store::UserRow, retention_days: u32) -> Self {
-        UserRow {
-            user_id: r.user_id,
-            username: r.username,
-            realname: r.realname,
-            email: r.email,
-            status: r.status,
-            groups: r.groups,
-            managed_by: r.managed_by,
-            last_directory_sync: time(r.last_directory_sync),
-            purge_at: time(r.trashed_at.map(|t| t.plus_days(retention_days))),
-        }
-    }
-}
-
-pub use roster_store::{AdminRow, GroupRow};
-
 impl RunSummary {
-    pub(crate) fn from_record(r: &roster_store::RunRecord, directory_name: &str) -> Self {
-        RunSummary {
+    pub(crate) fn from_record(r: &roster_store::RunRecord, directory_name: &str) -> Result<Self> {
+        Ok(RunSummary {
             run_id: r.id,
             directory_key: r.directory_key.to_string(),
             directory_name: directory_name.to_string(),
-            trigger: r.trigger.clone(),
-            outcome: r.outcome.clone(),
+            trigger: decode("run trigger", &r.trigger)?,
+            outcome: decode("run outcome", &r.outcome)?,
             started_at: r.started_at.to_rfc3339(),
             finished_at: time(r.finished_at),
             counts: r.counts,
             message: r.message.clone(),
-        }
+        })
     }
 }
 
 impl RunReport {
-    pub(crate) fn from_engine(r: roster_engine::RunReport, directory_name: &str) -> Self {
-        RunReport {
+    pub(crate) fn from_engine(r: roster_engine::RunReport, directory_name: &str) -> Result<Self> {
+        Ok(RunReport {
             run_id: r.run_id,
+            trigger: decode("run trigger", &r.trigger)?,
             directory_key: r.directory_key,
             directory_name: directory_name.to_string(),
-            trigger: r.trigger,
-            outcome: r.outcome.as_str().to_string(),
+            outcome: r.outcome.into(),
             started_at: r.started_at.to_rfc3339(),
             finished_at: Some(r.finished_at.to_rfc3339()),
             counts: r.counts,
@@ -307,7 +348,7 @@ impl RunReport {
             errors: r.errors,
             conflicts: r.conflicts,
             held_reason: r.held_reason,
-        }
+        })
     }
 
     pub(crate) fn from_record(
@@ -315,9 +356,9 @@ impl RunReport {
         changes: Vec<Change>,
         changes_total: u64,
         directory_name: &str,
-    ) -> Self {
-        let s = RunSummary::from_record(&r, directory_name);
-        RunReport {
+    ) -> Result<Self> {
+        let s = RunSummary::from_record(&r, directory_name)?;
+        Ok(RunReport {
             run_id: Some(s.run_id),
             directory_key: s.directory_key,
             directory_name: s.directory_name,
@@ -332,24 +373,27 @@ impl RunReport {
             errors: r.errors,
             conflicts: r.conflicts,
             held_reason: r.held_reason,
-        }
+        })
     }
 }
 
 /// Progress of a run, as sent to windows (`sync-progress`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ProgressEvent {
     /// The tenant whose run this is: a window shows only the open tenant's runs.
     pub tenant: String,
     /// Directory key.
     pub directory_key: String,
     /// Run id.
+    #[ts(type = "number | null")]
     pub run_id: Option<i64>,
     /// Phase.
-    pub phase: String,
+    pub phase: ProgressPhase,
     /// Done.
+    #[ts(type = "number")]
     pub done: u64,
     /// Total.
+    #[ts(type = "number")]
     pub total: u64,
     /// Message.
     pub message: String,
@@ -361,7 +405,7 @@ impl From<&roster_engine::Progress> for ProgressEvent {
             tenant: p.tenant.clone(),
             directory_key: p.directory_key.clone(),
             run_id: p.run_id,
-            phase: p.phase.as_str().to_string(),
+            phase: p.phase.into(),
             done: p.done,
             total: p.total,
             message: p.message.clone(),
@@ -369,15 +413,76 @@ impl From<&roster_engine::Progress> for ProgressEvent {
     }
 }
 
+/// What a sign-in in the browser is doing, as sent to windows (`consent-progress`): sent once the
+/// browser was asked to open the vendor's consent page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ConsentProgress {
+    /// Waiting for the admin in the browser.
+    pub state: ConsentState,
+    /// The consent page, for the window to offer as a link (the browser may not have opened).
+    pub authorization_url: String,
+    /// The vendor's name as people read it ("Microsoft Entra ID", "Okta (demo)").
+    pub vendor: String,
+}
+
+/// The state of a sign-in in the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentState {
+    /// The consent page is open; Roster waits for the admin.
+    Waiting,
+}
+
 /// One step of "Test connection".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ConnectionCheck {
-    /// `resolve`, `connect`, `tls`, `bind`, `base_dn` (or `demo`).
-    pub step: String,
+    /// Which step.
+    pub step: CheckStep,
     /// The server checked.
     pub server: String,
     /// Passed.
     pub ok: bool,
     /// What was found, or what to do.
     pub detail: String,
+}
+
+impl ConnectionCheck {
+    /// A step of the LDAP connector's diagnosis.
+    pub(crate) fn from_ldap(k: roster_connector_ldap::diagnose::Check) -> Result<Self> {
+        Ok(ConnectionCheck {
+            step: status::parse_name(&k.step).ok_or_else(|| {
+                crate::ApiError::new(
+                    crate::Code::Unknown,
+                    format!(
+                        "Test connection reported a step Roster does not know (\"{}\").",
+                        k.step
+                    ),
+                )
+            })?,
+            server: k.server,
+            ok: k.ok,
+            detail: k.detail,
+        })
+    }
+}
+
+/// Limits the window's forms share with the backend, so they never offer more than it accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AppLimits {
+    /// The longest tenant, directory sync or connection name, in characters.
+    pub name_max: usize,
+}
+
+/// What the window shows about Roster's HTTP server (`server_status`): the desktop app serves its front
+/// doors (SCIM) while it is open once an integration exists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ServerStatus {
+    /// Whether it is serving.
+    pub running: bool,
+    /// Where identity providers reach it (`http://127.0.0.1:8742`), from the saved settings.
+    pub origin: String,
+    /// The TLS certificate's SHA-256 fingerprint, when it serves HTTPS.
+    pub fingerprint: Option<String>,
+    /// Why it is not serving, when it tried and could not (plain English, says what to do).
+    pub problem: Option<String>,
 }

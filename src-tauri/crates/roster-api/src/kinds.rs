@@ -11,12 +11,14 @@
 use roster_core::AttributeMap;
 use serde::{Deserialize, Serialize};
 
+mod setup;
+pub use setup::{Choice, CloudSetup, Guide, Input, LdapSetup, Setting};
+
 /// A kind of connection.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
 )]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
 pub enum ConnectionKind {
     /// The built-in offline demo directory.
     Demo,
@@ -77,6 +79,10 @@ pub struct KindInfo {
     pub admin_syncs: bool,
     /// Whether this version of Roster can add it.
     pub available: bool,
+    /// Cloud kinds: how the window sets up a connection.
+    pub setup: Option<&'static CloudSetup>,
+    /// LDAP kinds: how the window sets up a connection.
+    pub ldap_setup: Option<&'static LdapSetup>,
     default_attributes: fn() -> AttributeMap,
     is_group_id: fn(&str) -> bool,
 }
@@ -102,6 +108,8 @@ const KINDS: [KindInfo; 7] = [
         user_syncs: true,
         admin_syncs: true,
         available: true,
+        setup: None,
+        ldap_setup: None,
         default_attributes: AttributeMap::ldap_default,
         is_group_id: no_id,
     },
@@ -114,6 +122,8 @@ const KINDS: [KindInfo; 7] = [
         user_syncs: true,
         admin_syncs: true,
         available: true,
+        setup: None,
+        ldap_setup: Some(&setup::ACTIVE_DIRECTORY),
         default_attributes: AttributeMap::active_directory_default,
         is_group_id: no_id,
     },
@@ -126,6 +136,8 @@ const KINDS: [KindInfo; 7] = [
         user_syncs: true,
         admin_syncs: true,
         available: true,
+        setup: None,
+        ldap_setup: Some(&setup::OPENLDAP),
         default_attributes: AttributeMap::ldap_default,
         is_group_id: no_id,
     },
@@ -138,6 +150,8 @@ const KINDS: [KindInfo; 7] = [
         user_syncs: true,
         admin_syncs: true,
         available: true,
+        setup: Some(&setup::ENTRA),
+        ldap_setup: None,
         default_attributes: roster_connector_entra::default_attributes,
         is_group_id: roster_connector_entra::is_group_id,
     },
@@ -150,6 +164,8 @@ const KINDS: [KindInfo; 7] = [
         user_syncs: true,
         admin_syncs: true,
         available: true,
+        setup: Some(&setup::GOOGLE),
+        ldap_setup: None,
         default_attributes: roster_connector_google::default_attributes,
         is_group_id: roster_connector_google::is_group_id,
     },
@@ -162,6 +178,8 @@ const KINDS: [KindInfo; 7] = [
         user_syncs: true,
         admin_syncs: false,
         available: true,
+        setup: Some(&setup::OKTA),
+        ldap_setup: None,
         default_attributes: roster_connector_okta::default_attributes,
         is_group_id: roster_connector_okta::is_group_id,
     },
@@ -174,6 +192,8 @@ const KINDS: [KindInfo; 7] = [
         user_syncs: true,
         admin_syncs: false,
         available: true,
+        setup: None,
+        ldap_setup: None,
         default_attributes: roster_scim::default_attributes,
         is_group_id: no_id,
     },
@@ -221,6 +241,11 @@ impl ConnectionKind {
             Access::Cloud(v) => Some(v),
             Access::Builtin | Access::Ldap(_) | Access::Inbound => None,
         }
+    }
+
+    /// The name of a cloud kind's offline demo ("Okta (demo)").
+    pub fn demo_name(self) -> String {
+        format!("{} (demo)", self.info().short_name)
     }
 
     /// The attribute mapping a new sync of this kind starts with.
@@ -276,5 +301,37 @@ mod tests {
             "Okta imports users and groups only"
         );
         assert_eq!(ConnectionKind::Google.vendor(), Some(Vendor::Google));
+    }
+
+    #[test]
+    fn each_kind_is_set_up_the_way_it_is_reached() {
+        for k in ConnectionKind::ALL {
+            let i = k.info();
+            assert_eq!(
+                i.setup.is_some(),
+                matches!(i.access, Access::Cloud(_)),
+                "{k:?}: cloud kinds, and only they, have a sign-in setup"
+            );
+            assert_eq!(
+                i.ldap_setup.is_some(),
+                matches!(i.access, Access::Ldap(_)),
+                "{k:?}: LDAP kinds, and only they, have an LDAP setup"
+            );
+            if let Some(l) = i.ldap_setup {
+                assert_eq!(
+                    l.username_attributes.first().map(|c| c.value),
+                    Some(k.default_attributes().username.as_str()),
+                    "{k:?}: the window offers the kind's default username attribute first"
+                );
+            }
+            if let Some(c) = i.setup {
+                let secret = c.settings.iter().any(|s| s.key == CLIENT_SECRET);
+                assert_eq!(
+                    secret,
+                    i.secrets.contains(&CLIENT_SECRET),
+                    "{k:?}: the window asks for a client secret exactly when the kind keeps one"
+                );
+            }
+        }
     }
 }

@@ -63,6 +63,21 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+/// Limits the window's forms share with the backend, so they never offer more than it accepts.
+pub fn app_limits() -> json::AppLimits {
+    json::AppLimits {
+        name_max: names::NAME_MAX,
+    }
+}
+
+/// Every kind of connection Roster knows, in the order the window offers them.
+pub fn connection_kinds() -> Vec<json::ConnectionKindInfo> {
+    ConnectionKind::ALL
+        .into_iter()
+        .map(json::ConnectionKindInfo::from)
+        .collect()
+}
+
 /// Environment variable that overrides the data directory.
 pub const DATA_DIR_ENV: &str = "ROSTER_DATA_DIR";
 

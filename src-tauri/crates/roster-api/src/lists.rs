@@ -40,15 +40,7 @@ impl Session<'_> {
         let t = self.tenant.clone();
         let days = t.store.tenant()?.pending_deletion_days;
         let p = t.store.users_page(query, trash, at, limit.clamp(1, 1000))?;
-        Ok(json::Page {
-            total: p.total,
-            next: p.next,
-            rows: p
-                .rows
-                .into_iter()
-                .map(|r| json::UserRow::from_store(r, days))
-                .collect(),
-        })
+        json::Page::from_store(p, |r| json::UserRow::from_store(r, days))
     }
 
     /// A page of groups.
@@ -59,10 +51,11 @@ impl Session<'_> {
         limit: u64,
     ) -> Result<json::Page<json::GroupRow>> {
         self.require(Permission::View)?;
-        Ok(self
+        let p = self
             .tenant
             .store
-            .groups_page(query, at, limit.clamp(1, 1000))?)
+            .groups_page(query, at, limit.clamp(1, 1000))?;
+        json::Page::from_store(p, |r| Ok(json::GroupRow::from(r)))
     }
 
     /// A page of administrators.
@@ -73,9 +66,10 @@ impl Session<'_> {
         limit: u64,
     ) -> Result<json::Page<json::AdminRow>> {
         self.require(Permission::View)?;
-        Ok(self
+        let p = self
             .tenant
             .store
-            .admins_page(query, at, limit.clamp(1, 1000))?)
+            .admins_page(query, at, limit.clamp(1, 1000))?;
+        json::Page::from_store(p, json::AdminRow::from_store)
     }
 }

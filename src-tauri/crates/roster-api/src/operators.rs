@@ -46,14 +46,14 @@ fn role_of(session: &Session<'_>, text: &str) -> Result<(AdminRole, Option<Strin
 
 fn operator_json(o: roster_store::Operator) -> json::Operator {
     json::Operator {
-        role: o.authority.name(),
+        role: o.admin.role,
         custom_role: match &o.authority {
             Authority::Custom(c) => Some(c.name.clone()),
             Authority::Role { .. } | Authority::Schedule => None,
         },
         email: o.admin.email,
         name: o.admin.name,
-        status: o.admin.status.as_str().to_string(),
+        status: o.admin.status,
         managed_by: o.managed_by_name,
     }
 }

@@ -140,7 +140,7 @@ impl Session<'_> {
                 .reschedule(&t.id, &t.store.directory(d.key.as_str())?);
         }
         let transient = report.transient;
-        Ok((json::RunReport::from_engine(report, &d.name), transient))
+        Ok((json::RunReport::from_engine(report, &d.name)?, transient))
     }
 
     /// Runs, newest first.
@@ -156,7 +156,7 @@ impl Session<'_> {
             .into_iter()
             .map(|d| (d.key.to_string(), d.name))
             .collect();
-        Ok(t.store
+        t.store
             .runs(key, limit.clamp(1, 1000))?
             .iter()
             .map(|r| {
@@ -168,7 +168,7 @@ impl Session<'_> {
                         .unwrap_or(""),
                 )
             })
-            .collect())
+            .collect()
     }
 
     /// One run with the first of its per-object changes (all of them, page by page, with
@@ -186,7 +186,7 @@ impl Session<'_> {
             .directory(rec.directory_key.as_str())
             .map(|d| d.name)
             .unwrap_or_default();
-        Ok(json::RunReport::from_record(rec, changes, total, &name))
+        json::RunReport::from_record(rec, changes, total, &name)
     }
 
     /// A page of a run's change log, from position `from` (0 first).

@@ -3,12 +3,12 @@
 //! laptop stays responsive. Deleting a tenant stops its tasks; which tenant a window shows changes nothing.
 
 use crate::error::{ApiError, Code, Result};
+use crate::json;
 use crate::runs::RunMode;
 use crate::session::Caller;
 use crate::Roster;
 use async_trait::async_trait;
 use roster_engine::scheduler::{RunResult, Schedule, ScheduledRun, Scheduler};
-use roster_engine::Outcome;
 use roster_store::{DirectoryRecord, Trigger};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -179,7 +179,7 @@ impl ScheduledRun for Runner {
             tracing::warn!(code = ?e.code, "purging the trash failed: {}", e.message);
         }
         match result {
-            Ok((r, transient)) if r.outcome == Outcome::Failed.as_str() => {
+            Ok((r, transient)) if r.outcome == json::RunOutcome::Failed => {
                 if transient {
                     RunResult::TransientFailure
                 } else {

@@ -33,7 +33,6 @@ const TOKEN_PREFIX: &str = "roster_scim_";
 /// Which client pushes to an integration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
 pub enum ScimFlavor {
     /// Okta's SCIM provisioning.
     Okta,
@@ -42,6 +41,9 @@ pub enum ScimFlavor {
 }
 
 impl ScimFlavor {
+    /// Every flavor.
+    pub const ALL: [ScimFlavor; 2] = [ScimFlavor::Okta, ScimFlavor::Generic];
+
     /// Stored and written name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -52,17 +54,12 @@ impl ScimFlavor {
 
     /// The flavor a written name stands for.
     pub fn parse(s: &str) -> Option<ScimFlavor> {
-        match s {
-            "okta" => Some(ScimFlavor::Okta),
-            "generic" => Some(ScimFlavor::Generic),
-            _ => None,
-        }
+        ScimFlavor::ALL.into_iter().find(|f| f.as_str() == s)
     }
 }
 
 /// A bearer token as issued: the only time the token itself is seen.
 #[derive(Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[ts(export)]
 pub struct IssuedToken {
     /// The integration.
     pub directory_key: String,
@@ -88,7 +85,6 @@ impl std::fmt::Debug for IssuedToken {
 
 /// A SCIM integration, as lists show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[ts(export)]
 pub struct ScimIntegration {
     /// Its directory key.
     pub directory_key: String,
@@ -117,7 +113,6 @@ pub struct ScimIntegration {
 /// Whether a token works.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
 pub enum TokenStatus {
     /// It works.
     Ok,

@@ -156,7 +156,16 @@ impl<'r> Session<'r> {
         json::ActingAs {
             email: self.acting.email.clone(),
             name: self.acting.name.clone(),
-            role: self.acting.authority.name(),
+            role: match &self.acting.authority {
+                Authority::Role { role } => Some(*role),
+                // An operator with a custom role has Duo's Read-only underneath (roster-store's operators).
+                Authority::Custom(_) => Some(roster_core::AdminRole::ReadOnly),
+                Authority::Schedule => None,
+            },
+            custom_role: match &self.acting.authority {
+                Authority::Custom(c) => Some(c.name.clone()),
+                Authority::Role { .. } | Authority::Schedule => None,
+            },
         }
     }
 

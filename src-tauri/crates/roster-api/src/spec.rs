@@ -14,13 +14,19 @@ use std::collections::BTreeMap;
 
 pub(crate) mod cloud;
 mod connection;
+pub mod wire;
 pub use connection::*;
 
 /// What the README shows as the smallest spec, for error messages.
-const MINIMAL: &str = "A minimal spec is {\"name\": \"Demo\", \"type\": \"user\", \"connection\": {\"kind\": \"demo\", \"seed\": 7, \"users\": 300}}; the README lists every field.";
+fn minimal() -> String {
+    format!(
+        "A minimal spec is {{\"name\": \"Demo\", \"type\": \"user\", \"connection\": {{\"kind\": \"{}\", \"seed\": 7, \"users\": 300}}}}; the README lists every field.",
+        crate::kinds::ConnectionKind::Demo.as_str()
+    )
+}
 
 /// When a new sync's scheduled runs begin.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FirstRun {
     /// After the admin's first run (Preview, then Sync Now): nothing runs by itself before.
@@ -93,11 +99,13 @@ pub enum ConnectionRef {
 fn invalid(path: &str, what: impl std::fmt::Display) -> ApiError {
     if path.is_empty() {
         ApiError::validation(format!(
-            "The directory spec is not valid: {what}. {MINIMAL}"
+            "The directory spec is not valid: {what}. {}",
+            minimal()
         ))
     } else {
         ApiError::validation(format!(
-            "The directory spec is not valid at \"{path}\": {what}. {MINIMAL}"
+            "The directory spec is not valid at \"{path}\": {what}. {}",
+            minimal()
         ))
     }
 }

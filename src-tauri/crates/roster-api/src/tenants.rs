@@ -295,9 +295,10 @@ impl Roster {
         let t = self.create_tenant("Demo", None)?;
         let t = self.remember_tenant(&t.id)?;
         let session = self.tenant(&t.id)?.as_caller(&crate::Caller::Local)?;
-        let user = crate::spec::parse(
-            r#"{"name": "Northwind staff", "type": "user", "first_run": "now", "connection": {"kind": "demo", "name": "Northwind Traders (demo)", "seed": 7, "users": 300}}"#,
-        )?;
+        let user = crate::spec::parse(&format!(
+            r#"{{"name": "Northwind staff", "type": "user", "first_run": "now", "connection": {{"kind": "{}", "name": "Northwind Traders (demo)", "seed": 7, "users": 300}}}}"#,
+            crate::kinds::ConnectionKind::Demo.as_str()
+        ))?;
         let key = session.add_directory(user)?.directory_key;
         let conn = session.tenant.store.directory(&key)?.connection_id;
         // The demo tenant a new install opens on syncs at once: there is something to look at straight
@@ -477,7 +478,7 @@ impl Session<'_> {
                 .into_iter()
                 .map(|mut d| {
                     d.last_full_sync = None;
-                    d.status = "never_synced".into();
+                    d.status = json::DirectoryStatus::NeverSynced.as_str().into();
                     d.revision = 0;
                     d.cursor = None;
                     // An imported sync waits for its first run by the admin (its secrets must be entered

@@ -35,7 +35,7 @@ impl Session<'_> {
                 .into_iter()
                 .find(|r| r.username.eq_ignore_ascii_case(username))
             {
-                return Ok(json::UserRow::from_store(r, days));
+                return json::UserRow::from_store(r, days);
             }
         }
         Err(ApiError::not_found(format!(

@@ -516,7 +516,7 @@ async fn fixture() -> Fixture {
             .unwrap();
         assert_eq!(
             report.outcome,
-            "succeeded",
+            roster_api::json::RunOutcome::Succeeded,
             "{}",
             report.message.unwrap_or_default()
         );
@@ -892,14 +892,14 @@ async fn the_person_at_this_computer_acts_as_the_first_owner() {
     let s = r.session(TENANT, &Caller::Local).unwrap();
     let acting = s.acting_as();
     assert_eq!(
-        (acting.email.as_deref(), acting.role.as_str()),
+        (acting.email.as_deref(), acting.role_name().as_str()),
         (Some("olivia@acme.test"), "Owner"),
         "Local acts as the tenant's Owner"
     );
     let scheduled = r.session(TENANT, &Caller::Scheduler).unwrap().acting_as();
     assert_eq!(
-        (scheduled.email, scheduled.role.as_str()),
-        (None, "the schedule"),
+        (scheduled.email.clone(), scheduled.role_name()),
+        (None, "the schedule".to_string()),
         "the scheduler acts as nobody's role"
     );
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// A user's status, with Duo's API strings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 pub enum UserStatus {
     /// Must complete two-factor authentication.
     #[serde(rename = "active")]
@@ -59,7 +59,9 @@ impl fmt::Display for UserStatus {
 
 /// An administrator role. API strings are case-sensitive, as in Duo.
 /// Declared from most to least privileged: the derived order is privilege order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 pub enum AdminRole {
     /// Everything. Never synced.
     Owner,
@@ -121,7 +123,7 @@ impl AdminRole {
 }
 
 /// An administrator's status, with Duo's API strings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 pub enum AdminStatus {
     /// Can sign in.
     Active,
@@ -306,7 +308,7 @@ pub struct Admin {
 }
 
 /// What a directory sync imports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum SyncType {
     /// Users and groups.
@@ -326,13 +328,16 @@ impl SyncType {
 }
 
 /// Which source attribute feeds which Roster field. Attribute names are compared case-insensitively.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Front doors write it (in specs), so what has a default may be left out (`optional_fields`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
+#[ts(optional_fields)]
 pub struct AttributeMap {
     /// The username attribute. Required; fixed after the first sync.
     pub username: String,
     /// Username alias attributes, at most 8.
     #[serde(default)]
+    #[ts(as = "Option<Vec<String>>", optional)]
     pub aliases: Vec<String>,
     /// Email attribute.
     #[serde(default)]
@@ -348,12 +353,14 @@ pub struct AttributeMap {
     pub lastname: Option<String>,
     /// Phone attributes, in order.
     #[serde(default)]
+    #[ts(as = "Option<Vec<String>>", optional)]
     pub phones: Vec<String>,
     /// Notes attribute.
     #[serde(default)]
     pub notes: Option<String>,
     /// Custom attributes: Duo attribute name -> source attribute.
     #[serde(default)]
+    #[ts(as = "Option<BTreeMap<String, String>>", optional)]
     pub custom: BTreeMap<String, String>,
 }
 

@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 /// The kind of object a change is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ObjectKind {
     /// A group (applied first, so users can refer to it).
@@ -26,7 +28,7 @@ impl ObjectKind {
 }
 
 /// One field's value before and after.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct FieldChange {
     /// Field name (`email`, `status`, `groups`, `custom.department`…).
     pub field: String,
@@ -37,7 +39,7 @@ pub struct FieldChange {
 }
 
 /// One object changed by a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Change {
     /// Object kind.
     pub object: ObjectKind,
@@ -52,7 +54,7 @@ pub struct Change {
 }
 
 /// A source entry that was skipped, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct EntryError {
     /// Where to find the entry: its DN (LDAP) or sign-in name (cloud directories); else its username; a
     /// stable id (entryUUID, objectGUID) only when the directory gave nothing better. Groups: their id.
@@ -113,38 +115,53 @@ impl EntryError {
 }
 
 /// Counts for one run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct Counts {
     /// Users (or admins) the source returned.
+    #[ts(type = "number")]
     pub seen: u64,
     /// Created.
+    #[ts(type = "number")]
     pub created: u64,
     /// Updated (fields other than status).
+    #[ts(type = "number")]
     pub updated: u64,
     /// Disabled because the source disabled them.
+    #[ts(type = "number")]
     pub disabled: u64,
     /// Re-enabled because the source re-enabled them.
+    #[ts(type = "number")]
     pub enabled: u64,
     /// Moved to the trash (users) or disabled for leaving every mapped group (admins).
+    #[ts(type = "number")]
     pub trashed: u64,
     /// Restored from the trash.
+    #[ts(type = "number")]
     pub restored: u64,
     /// Deleted for good after the retention.
+    #[ts(type = "number")]
     pub purged: u64,
     /// Existing objects with the same username/email taken over by this sync.
+    #[ts(type = "number")]
     pub taken_over: u64,
     /// Groups created.
+    #[ts(type = "number")]
     pub groups_created: u64,
     /// Groups updated.
+    #[ts(type = "number")]
     pub groups_updated: u64,
     /// Groups deleted.
+    #[ts(type = "number")]
     pub groups_deleted: u64,
     /// Source entries skipped with an error.
+    #[ts(type = "number")]
     pub skipped: u64,
     /// Users, groups or admins that another sync also finds (see [`Conflict`]).
+    #[ts(type = "number")]
     pub conflicts: u64,
     /// Users another sync manages whose membership of this sync's groups changed.
+    #[ts(type = "number")]
     pub memberships: u64,
 }
 
@@ -190,7 +207,7 @@ impl std::ops::AddAssign for Counts {
 /// A user, group or administrator that two directory syncs both find. The one that comes first in the
 /// tenant's order of precedence manages it; the other leaves it alone (it still adds the user to its own
 /// groups), and both report the overlap, instead of taking it from each other on every run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Conflict {
     /// Object kind.
     pub object: ObjectKind,

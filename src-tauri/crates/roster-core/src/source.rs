@@ -116,13 +116,14 @@ pub struct SourceLookup {
 }
 
 /// A group offered by the group picker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct GroupSummary {
     /// Stable id (DN for LDAP).
     pub external_id: String,
     /// Display name.
     pub name: String,
     /// Direct member count, when the source tells it cheaply.
+    #[ts(type = "number | null")]
     pub member_count: Option<u64>,
 }
 

@@ -310,11 +310,12 @@ impl Store {
         .ok_or_else(|| StoreError::NotFound(format!("There is no connection {id} in this tenant.")))
     }
 
-    /// Every connection.
+    /// Every connection, by name; connections of the same name oldest first (an order that does not
+    /// depend on their random ids).
     pub fn connections(&self) -> Result<Vec<ConnectionRecord>> {
         let c = self.reader();
         let mut st = c.prepare(&format!(
-            "SELECT {CONNECTION_COLUMNS} FROM connections ORDER BY name, id"
+            "SELECT {CONNECTION_COLUMNS} FROM connections ORDER BY name, created_at, id"
         ))?;
         let rows = st
             .query_map([], connection_row)?

@@ -590,18 +590,22 @@ fn report(r: &json::RunReport, as_json: bool) -> Result<(), Failure> {
             );
         }
     }
-    match r.outcome.as_str() {
-        "held" => Err(Failure::Held(format!(
+    match r.outcome {
+        json::RunOutcome::Held => Err(Failure::Held(format!(
             "{} To apply it, run: rosterctl sync run {} --approve",
             r.held_reason.as_deref().unwrap_or("The run was held."),
             r.directory_key
         ))),
-        "failed" => {
+        json::RunOutcome::Failed => {
             Err(Failure::RunFailed(r.message.clone().unwrap_or_else(|| {
                 "The sync failed; nothing was changed.".into()
             })))
         }
-        _ => Ok(()),
+        json::RunOutcome::Running
+        | json::RunOutcome::Succeeded
+        | json::RunOutcome::Approved
+        | json::RunOutcome::Preview
+        | json::RunOutcome::Interrupted => Ok(()),
     }
 }
 
@@ -742,7 +746,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                                 "{}  {:<28} {:<5} #{} {:<9} last full sync: {}  status: {}{}",
                                 d.directory_key,
                                 d.name,
-                                d.sync_type,
+                                d.sync_type.as_str(),
                                 d.precedence,
                                 d.schedule,
                                 d.last_full_sync.as_deref().unwrap_or("never"),
@@ -994,7 +998,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             stream(
                 |after| s.admins_page(&query, at(after), 1000),
                 json,
-                |a| format!("{:<36} {:<28} {:<20} {}", a.email, a.name, a.role, a.status),
+                |a| {
+                    format!(
+                        "{:<36} {:<28} {:<20} {}",
+                        a.email,
+                        a.name,
+                        a.role.as_str(),
+                        a.status.as_str()
+                    )
+                },
             )?;
         }
         Command::Trash(cmd) => {
@@ -1117,7 +1129,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     if json {
                         print_json(&o)?
                     } else {
-                        say!("Added {} ({}) as {}.", o.name, o.email, o.role);
+                        say!("Added {} ({}) as {}.", o.name, o.email, o.role_name());
                     }
                 }
                 OperatorCmd::List { json } => {
@@ -1130,8 +1142,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                                 "{:<36} {:<28} {:<28} {}{}",
                                 o.email,
                                 o.name,
-                                o.role,
-                                o.status,
+                                o.role_name(),
+                                o.status.as_str(),
                                 o.managed_by
                                     .map(|m| format!("  (synced by {m})"))
                                     .unwrap_or_default()
@@ -1141,7 +1153,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 }
                 OperatorCmd::SetRole { email, role } => {
                     let o = s.set_operator_role(&email, &role)?;
-                    say!("{} is now {}.", o.email, o.role);
+                    say!("{} is now {}.", o.email, o.role_name());
                 }
                 OperatorCmd::SetStatus { email, status } => {
                     let o = s.set_operator_status(
@@ -1151,7 +1163,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                             OperatorStatusArg::Disabled => roster_api::AdminStatus::Disabled,
                         },
                     )?;
-                    say!("{} is now {}.", o.email, o.status);
+                    say!("{} is now {}.", o.email, o.status.as_str());
                 }
                 OperatorCmd::Remove { email } => {
                     s.remove_operator(&email)?;

@@ -6,14 +6,17 @@ export function isTauri(win: object = globalThis): boolean {
 }
 
 /**
- * The real backend inside Tauri; an in-memory fake when the page is opened in a plain browser
- * (vite dev/preview), so the UI can be looked at and clicked through without the Rust shell.
+ * The real backend inside Tauri; a replay of a recorded session of the real backend when the page is opened
+ * in a plain browser (vite dev/preview), so the UI can be looked at and clicked through without the Rust shell.
  */
-export async function createBackend(): Promise<{ backend: Backend; kind: 'tauri' | 'mock' }> {
+export async function createBackend(): Promise<{ backend: Backend; kind: 'tauri' | 'replay' }> {
   if (typeof window !== 'undefined' && isTauri(window)) {
     const { TauriBackend } = await import('./tauri');
     return { backend: new TauriBackend(), kind: 'tauri' };
   }
-  const { MockBackend } = await import('./mock');
-  return { backend: new MockBackend({ latencyMs: 0, networkLatencyMs: 450, progressStepMs: 120, consentDelayMs: 4000 }), kind: 'mock' };
+  const [{ ReplayBackend }, recording] = await Promise.all([import('./replay'), import('./recorded/demo.json')]);
+  return {
+    backend: new ReplayBackend(recording.default as import('./replay').Recording, { answerDelayMs: 60, eventDelayMs: 150 }),
+    kind: 'replay',
+  };
 }

@@ -81,6 +81,14 @@ describe('TauriBackend cloud connection commands', () => {
   });
 });
 
+describe('TauriBackend connection_kinds', () => {
+  it('asks for the registry without naming a tenant (it is the same in every tenant)', async () => {
+    const b = new TauriBackend();
+    await b.connection_kinds();
+    expect(calls).toEqual([['connection_kinds', {}]]);
+  });
+});
+
 describe('TauriBackend commands added in issue 9', () => {
   it('invokes them with the contract\'s names and snake_case argument objects', async () => {
     const b = new TauriBackend();
@@ -94,6 +102,25 @@ describe('TauriBackend commands added in issue 9', () => {
       ['directory_update', { tenant: 'demo',  key: 'DS1', patch: { precedence: 2 } }],
       ['run_changes', { tenant: 'demo',  run_id: 7, from: 1000, limit: 1000 }],
       ['connection_set_secret', { tenant: 'demo',  id: 'conn-1', secret: 's3cret' }],
+    ]);
+  });
+});
+
+describe('TauriBackend SCIM and server commands', () => {
+  it('names the tenant in the SCIM commands, and not in server_status (one server for every tenant)', async () => {
+    const b = new TauriBackend();
+    await b.scim_list();
+    await b.scim_create({ name: 'Okta', flavor: 'okta' });
+    await b.scim_regenerate({ key: 'DS1' });
+    await b.directory_delete({ key: 'DS1' });
+    await b.server_status();
+    expect(calls).toEqual([
+      ['tenant_list', {}],
+      ['scim_list', { tenant: 'demo' }],
+      ['scim_create', { tenant: 'demo', name: 'Okta', flavor: 'okta' }],
+      ['scim_regenerate', { tenant: 'demo', key: 'DS1' }],
+      ['directory_delete', { tenant: 'demo', key: 'DS1' }],
+      ['server_status', {}],
     ]);
   });
 });

@@ -10,20 +10,25 @@ import type {
   Backend,
   ChangePage,
   CloudConnectionSpec,
+  Connection,
   ConnectionCheck,
-  ConnectionInfo,
+  ConnectionKindInfo,
   ConsentProgress,
   DirectoryPatch,
   DirectorySpec,
   DirectorySummary,
   GroupRow,
   GroupSummary,
+  IssuedToken,
   LdapConnectionSpec,
   Page,
   PageArgs,
   RunReport,
+  ProgressEvent,
   RunSummary,
-  SyncProgress,
+  ScimFlavor,
+  ScimIntegration,
+  ServerStatus,
   Tenant,
   Unlisten,
   UserRow,
@@ -47,6 +52,9 @@ export class TauriBackend implements Backend {
 
   app_limits(): Promise<AppLimits> {
     return invoke('app_limits', {});
+  }
+  connection_kinds(): Promise<ConnectionKindInfo[]> {
+    return invoke('connection_kinds', {});
   }
 
   async tenant_list(): Promise<Tenant[]> {
@@ -85,11 +93,27 @@ export class TauriBackend implements Backend {
   directory_resume(args: { key: string }): Promise<DirectorySummary> {
     return this.scoped('directory_resume', args);
   }
+  directory_delete(args: { key: string }): Promise<null> {
+    return this.scoped('directory_delete', args);
+  }
 
-  connection_list(): Promise<ConnectionInfo[]> {
+  scim_list(): Promise<ScimIntegration[]> {
+    return this.scoped('scim_list', {});
+  }
+  scim_create(args: { name: string; flavor: ScimFlavor }): Promise<IssuedToken> {
+    return this.scoped('scim_create', args);
+  }
+  scim_regenerate(args: { key: string }): Promise<IssuedToken> {
+    return this.scoped('scim_regenerate', args);
+  }
+  server_status(): Promise<ServerStatus> {
+    return invoke('server_status', {});
+  }
+
+  connection_list(): Promise<Connection[]> {
     return this.scoped('connection_list', {});
   }
-  connection_set_secret(args: { id: string; secret: string }): Promise<ConnectionInfo> {
+  connection_set_secret(args: { id: string; secret: string }): Promise<Connection> {
     return this.scoped('connection_set_secret', args);
   }
   connection_test(args: { id: string }): Promise<ConnectionCheck[]> {
@@ -104,10 +128,10 @@ export class TauriBackend implements Backend {
   connection_groups_draft(args: { connection: LdapConnectionSpec; query: string; limit: number }): Promise<GroupSummary[]> {
     return this.scoped('connection_groups_draft', args);
   }
-  connection_authorize(args: { connection: CloudConnectionSpec }): Promise<ConnectionInfo> {
+  connection_authorize(args: { connection: CloudConnectionSpec }): Promise<Connection> {
     return this.scoped('connection_authorize', args);
   }
-  connection_reauthorize(args: { id: string }): Promise<ConnectionInfo> {
+  connection_reauthorize(args: { id: string }): Promise<Connection> {
     return this.scoped('connection_reauthorize', args);
   }
   consent_cancel(): Promise<null> {
@@ -143,8 +167,8 @@ export class TauriBackend implements Backend {
     return this.scoped('trash_page', args);
   }
 
-  async onSyncProgress(handler: (progress: SyncProgress) => void): Promise<Unlisten> {
-    return listen<SyncProgress>(SYNC_PROGRESS_EVENT, (event) => handler(event.payload));
+  async onSyncProgress(handler: (progress: ProgressEvent) => void): Promise<Unlisten> {
+    return listen<ProgressEvent>(SYNC_PROGRESS_EVENT, (event) => handler(event.payload));
   }
 
   async onConsentProgress(handler: (progress: ConsentProgress) => void): Promise<Unlisten> {

@@ -1,18 +1,20 @@
 // The "Cloud connections" list: saved Entra ID, Google Workspace and Okta connections, who authorized them
 // and when, and whether they must be reauthorized before their directory syncs can work again.
 
-import type { Backend, CloudKind, ConnectionInfo, ConnectionStatus } from '../backend/backend';
+import type { Backend, Connection, ConnectionKindInfo, ConnectionStatus } from '../backend/backend';
 import { formatAbsolute, formatDate, truncateList, type Tone } from '../format';
-import { isCloudKind, vendorLabel } from './cloudForm';
+import { kindInfo, shortName } from '../kinds.svelte';
+import { vendorLabel } from './cloudForm';
 
-export type CloudConnectionInfo = ConnectionInfo & { kind: CloudKind };
+/** A connection whose kind signs in through the browser. */
+export type CloudConnectionInfo = Connection;
 
-export function isCloudConnection(c: ConnectionInfo): c is CloudConnectionInfo {
-  return isCloudKind(c.kind);
+export function isCloudConnection(c: Connection, list?: readonly ConnectionKindInfo[]): boolean {
+  return kindInfo(c.kind, list)?.access === 'cloud';
 }
 
 /** True for a connection to a vendor's built-in offline emulator. */
-export function isDemoConnection(c: ConnectionInfo): boolean {
+export function isDemoConnection(c: Connection): boolean {
   return c.config?.demo === true;
 }
 
@@ -44,8 +46,13 @@ function syncsText(usedBy: readonly string[]): string {
   return `Its directory syncs (${truncateList(usedBy.map((n) => `“${n}”`))})`;
 }
 
-export function toCloudConnectionView(c: CloudConnectionInfo, timeZone?: string): CloudConnectionView {
-  const vendor = vendorLabel(c.kind, isDemoConnection(c));
+export function toCloudConnectionView(
+  c: CloudConnectionInfo,
+  timeZone?: string,
+  list?: readonly ConnectionKindInfo[],
+): CloudConnectionView {
+  const info = kindInfo(c.kind, list);
+  const vendor = info ? vendorLabel(info, isDemoConnection(c)) : c.kind;
   const by = c.authorized_by?.trim();
   const authorized = by
     ? c.authorized_at
@@ -79,7 +86,7 @@ export function toCloudConnectionView(c: CloudConnectionInfo, timeZone?: string)
 
 /** The cloud connections, those needing attention first, then by vendor and name. */
 export async function loadCloudConnections(backend: Backend): Promise<CloudConnectionInfo[]> {
-  const list = (await backend.connection_list()).filter(isCloudConnection);
+  const list = (await backend.connection_list()).filter((c) => isCloudConnection(c));
   return list.sort(
     (a, b) =>
       Number(b.status !== 'ready') - Number(a.status !== 'ready') ||
@@ -89,8 +96,8 @@ export async function loadCloudConnections(backend: Backend): Promise<CloudConne
 }
 
 /** Replaces one connection (after reauthorizing) without reloading the list. */
-export function replaceConnection(list: CloudConnectionInfo[], updated: ConnectionInfo): CloudConnectionInfo[] {
-  return list.map((c) => (c.id === updated.id && isCloudConnection(updated) ? updated : c));
+export function replaceConnection(list: CloudConnectionInfo[], updated: Connection): CloudConnectionInfo[] {
+  return list.map((c) => (c.id === updated.id ? updated : c));
 }
 
 /** A note about something just done to a connection ("Reauthorized…"), and the state it left it in. */
@@ -102,7 +109,7 @@ export interface ConnectionNote {
 }
 
 /** The note for a connection as an action left it. */
-export function noteAfter(c: ConnectionInfo, text: string): ConnectionNote {
+export function noteAfter(c: Connection, text: string): ConnectionNote {
   return { id: c.id, status: c.status, authorized_at: c.authorized_at, text };
 }
 
@@ -110,33 +117,28 @@ export function noteAfter(c: ConnectionInfo, text: string): ConnectionNote {
  * The note's text, while the connection is still as the action left it: once its status or sign-in changed
  * (revoked again, reauthorized elsewhere), the note would contradict the card, so it goes.
  */
-export function noteFor(note: ConnectionNote | null, c: ConnectionInfo): string | null {
+export function noteFor(note: ConnectionNote | null, c: Connection): string | null {
   if (!note || note.id !== c.id || note.status !== c.status || note.authorized_at !== c.authorized_at) return null;
   return note.text;
 }
 
 // ---------- the Connections list: cloud and LDAP connections ----------
 
-/** Connections the list shows: those with a sign-in or a secret to look after (not demo directories or SCIM). */
-export function isListedConnection(c: ConnectionInfo): boolean {
-  return isCloudKind(c.kind) || c.kind === 'active_directory' || c.kind === 'openldap';
+/**
+ * Connections the list shows: those with a sign-in or a secret to look after (signed in to through the
+ * browser, or LDAP servers), not built-in demo directories or inbound integrations.
+ */
+export function isListedConnection(c: Connection, list?: readonly ConnectionKindInfo[]): boolean {
+  const access = kindInfo(c.kind, list)?.access;
+  return access === 'cloud' || access === 'ldap';
 }
 
-/** The secret the admin can enter again for a connection: an LDAP bind password, a Google client secret. */
-export type SecretKind = 'bind password' | 'client secret';
-
 /**
- * Which secret a connection keeps that the admin can enter again, if any: the bind password of an LDAP
- * connection that binds with a DN and password (not anonymous or Kerberos), the client secret of a Google
- * Workspace connection (not the offline demo). The backend's `connection_set_secret` takes the same two.
+ * The secret a connection keeps that the admin can enter again, in words ("bind password"), if any: the
+ * backend says which (`Connection.secret`), and `connection_set_secret` takes it.
  */
-export function secretOf(c: ConnectionInfo): SecretKind | null {
-  if (c.kind === 'active_directory' || c.kind === 'openldap') {
-    const dn = typeof c.config?.bind_dn === 'string' ? c.config.bind_dn.trim() : '';
-    return dn && c.config?.bind_method !== 'kerberos' ? 'bind password' : null;
-  }
-  if (c.kind === 'google' && !isDemoConnection(c)) return 'client secret';
-  return null;
+export function secretOf(c: Connection): string | null {
+  return c.secret;
 }
 
 export interface ConnectionView {
@@ -153,16 +155,16 @@ export interface ConnectionView {
   /** Why it needs attention, and what to do (null when it is fine). */
   explanation: string | null;
   usedBy: string;
-  /** The secret that can be entered again here, if any. */
-  secret: SecretKind | null;
+  /** The secret that can be entered again here, in words, if any. */
+  secret: string | null;
   /** The secret field shows without asking: the connection can't work without it. */
   secretNeeded: boolean;
 }
 
-export function toConnectionView(c: ConnectionInfo, timeZone?: string): ConnectionView {
+export function toConnectionView(c: Connection, timeZone?: string, list?: readonly ConnectionKindInfo[]): ConnectionView {
   const secret = secretOf(c);
-  if (isCloudConnection(c)) {
-    const v = toCloudConnectionView(c, timeZone);
+  if (isCloudConnection(c, list)) {
+    const v = toCloudConnectionView(c, timeZone, list);
     const secretNeeded = secret !== null && c.status === 'needs_credentials';
     return {
       id: v.id,
@@ -174,8 +176,8 @@ export function toConnectionView(c: ConnectionInfo, timeZone?: string): Connecti
       badge: v.badge,
       attention: v.attention,
       explanation: secretNeeded
-        ? `Roster doesn't have this connection's client secret or sign-in (a tenant import never carries secrets, or ` +
-          `they were removed from the keychain). ${syncsText(c.used_by)} will fail until you enter the client secret ` +
+        ? `Roster doesn't have this connection's ${secret} or sign-in (a tenant import never carries secrets, or ` +
+          `they were removed from the keychain). ${syncsText(c.used_by)} will fail until you enter the ${secret} ` +
           'below and then choose Reauthorize.'
         : v.explanation,
       usedBy: v.usedBy,
@@ -189,15 +191,15 @@ export function toConnectionView(c: ConnectionInfo, timeZone?: string): Connecti
   const needs = c.status === 'needs_credentials';
   return {
     id: c.id,
-    vendor: CONNECTION_KIND_LABELS[c.kind] ?? c.kind,
+    vendor: shortName(c.kind, list),
     name: c.name,
     cloud: false,
     detail,
     detailTitle: null,
-    badge: needs ? { label: 'Needs bind password', tone: 'orange' } : c.status === 'ready' ? { label: 'Ready', tone: 'green' } : (CONNECTION_STATUS_BADGES[c.status] ?? { label: c.status, tone: 'grey' }),
+    badge: needs ? { label: `Needs ${secret ?? 'credentials'}`, tone: 'orange' } : c.status === 'ready' ? { label: 'Ready', tone: 'green' } : (CONNECTION_STATUS_BADGES[c.status] ?? { label: c.status, tone: 'grey' }),
     attention: c.status !== 'ready',
     explanation: needs
-      ? `Roster doesn't have this connection's bind password (a tenant import never carries secrets, or it was removed ` +
+      ? `Roster doesn't have this connection's ${secret ?? 'secret'} (a tenant import never carries secrets, or it was removed ` +
         `from the keychain). ${syncsText(c.used_by)} will fail until you enter it again below.`
       : null,
     usedBy: c.used_by.length ? `Used by ${truncateList(c.used_by)}` : 'Not used by any directory sync yet',
@@ -206,14 +208,9 @@ export function toConnectionView(c: ConnectionInfo, timeZone?: string): Connecti
   };
 }
 
-const CONNECTION_KIND_LABELS: Partial<Record<string, string>> = {
-  active_directory: 'Active Directory',
-  openldap: 'OpenLDAP',
-};
-
 /** The connections of the list, those needing attention first, then by kind and name. */
-export async function loadConnections(backend: Backend): Promise<ConnectionInfo[]> {
-  const list = (await backend.connection_list()).filter(isListedConnection);
+export async function loadConnections(backend: Backend): Promise<Connection[]> {
+  const list = (await backend.connection_list()).filter((c) => isListedConnection(c));
   return list.sort(
     (a, b) =>
       Number(b.status !== 'ready') - Number(a.status !== 'ready') ||
@@ -226,6 +223,6 @@ export async function loadConnections(backend: Backend): Promise<ConnectionInfo[
  * Sends a connection's secret to the backend (to the OS keychain) and returns the updated connection. The
  * secret is only this call's argument: the caller clears its field before calling.
  */
-export function enterSecret(backend: Backend, id: string, secret: string): Promise<ConnectionInfo> {
+export function enterSecret(backend: Backend, id: string, secret: string): Promise<Connection> {
   return backend.connection_set_secret({ id, secret });
 }

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectionKind, ConnectionKindInfo } from '../backend/backend';
+import { useRecordedKinds } from '../backend/testing';
 import {
   buildConnection,
   buildSyncSpec,
@@ -10,6 +12,7 @@ import {
   fieldOfMessage,
   groupsProblems,
   guideSegments,
+  isCloudKind,
   messagesFor,
   nameProblems,
   newCloudForm,
@@ -17,7 +20,7 @@ import {
   removeGroup,
   selectionSummary,
   setRole,
-  SETUP_GUIDES,
+  settingsOf,
   suggestedName,
   toggleGroup,
   vendorLabel,
@@ -25,174 +28,105 @@ import {
   type PickedCloudGroup,
 } from './cloudForm';
 
-const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
-const CLIENT = '8a1c6f2e-0b5d-4c1e-9f3a-2d7e6b4c1a90';
-const GOOGLE_ID = '418250937716-k2r9v0q5mfa3b1c7d8e6g4h2j0l5n9pq.apps.googleusercontent.com';
+// What the real backend says of each kind (its registry, as recorded): the form follows it.
+let kinds: ConnectionKindInfo[] = [];
+beforeAll(() => {
+  kinds = useRecordedKinds();
+});
+const info = (kind: string) => kinds.find((k) => k.kind === kind)!;
+const cloud = () => kinds.filter((k) => k.access === 'cloud');
 
-function entra(over: Partial<CloudForm['entra']> = {}): CloudForm {
-  const f = newCloudForm('entra');
-  f.entra = { ...f.entra, tenant: ` ${TENANT} `, clientId: `${CLIENT}\n`, ...over };
+/** A form for `kind` with `values` typed in (by the registry's setting keys). */
+function filled(kind: ConnectionKind, values: Record<string, string | boolean>): CloudForm {
+  const f = newCloudForm(kind, false, info(kind));
+  Object.assign(f.settings[kind]!, values);
   return f;
 }
 
-function google(over: Partial<CloudForm['google']> = {}): CloudForm {
-  const f = newCloudForm('google');
-  f.google = { ...f.google, clientId: GOOGLE_ID, clientSecret: ' GOCSPX-abc123 ', ...over };
-  return f;
-}
-
-function okta(over: Partial<CloudForm['okta']> = {}): CloudForm {
-  const f = newCloudForm('okta');
-  f.okta = { ...f.okta, orgUrl: 'https://acme.okta.com/', clientId: '0oa1b2c3d4E5F6g7H8i9', ...over };
-  return f;
-}
-
-const fields = (f: CloudForm) => connectionProblems(f).map((p) => p.field);
-const text = (f: CloudForm) => connectionProblems(f).map((p) => p.message).join('\n');
-
-describe('Entra ID fields', () => {
-  it('accepts a tenant GUID or domain and a client GUID', () => {
-    expect(connectionProblems(entra())).toEqual([]);
-    expect(connectionProblems(entra({ tenant: 'contoso.onmicrosoft.com' }))).toEqual([]);
+describe('the registry drives the form', () => {
+  it('offers the kinds the registry reaches through a vendor, and each one’s settings', () => {
+    expect(cloud().map((k) => k.kind)).toEqual(['entra', 'google', 'okta']);
+    for (const k of cloud()) {
+      expect(isCloudKind(k.kind)).toBe(true);
+      expect(settingsOf(k).length).toBeGreaterThan(0);
+      // A new form holds every setting at its default: empty, no, or the first choice.
+      const values = newCloudForm(k.kind, false, k).settings[k.kind]!;
+      expect(Object.keys(values).sort()).toEqual(settingsOf(k).map((s) => s.key).sort());
+    }
+    expect(isCloudKind('openldap')).toBe(false);
   });
 
-  it('says which field to fix, and how', () => {
-    expect(fields(entra({ tenant: '', clientId: '' }))).toEqual(['entra.tenant', 'entra.clientId']);
-    expect(text(entra({ tenant: '' }))).toMatch(/Enter the Directory \(tenant\) ID\. It is on the app registration's Overview page/);
-    expect(text(entra({ tenant: 'https://portal.azure.com' }))).toMatch(/is not a Directory \(tenant\) ID\. Paste the GUID/);
-    expect(text(entra({ clientId: 'roster-app' }))).toMatch(/“roster-app” is not an Application \(client\) ID\. It is a GUID like/);
-    expect(text(entra({ clientId: 'Xy8Q~abcdefghijklmnopqrstuvwxyz0123456789' }))).toMatch(/looks like a client secret/);
-    expect(text(entra({ clientId: TENANT }))).toMatch(/same as the Directory \(tenant\) ID/);
+  it('asks for the required settings left empty, in the form’s order, and nothing more', () => {
+    const entra = info('entra');
+    const empty = newCloudForm('entra', false, entra);
+    const required = settingsOf(entra).filter((s) => s.required);
+    expect(connectionProblems(empty, entra).map((p) => p.field)).toEqual(required.map((s) => s.key));
+    expect(connectionProblems(empty, entra)[0].message.startsWith(`Enter the ${required[0].label}.`)).toBe(true);
+    // Whether a value is right is the backend's to say.
+    const typed = filled('entra', Object.fromEntries(required.map((s) => [s.key, 'anything'])));
+    expect(connectionProblems(typed, entra)).toEqual([]);
   });
 
-  it('checks the optional endpoints', () => {
-    expect(fields(entra({ authorityUrl: 'http://login.example' }))).toEqual(['entra.authorityUrl']);
-    expect(text(entra({ graphUrl: 'graph' }))).toMatch(/Microsoft Graph address “graph” is not a URL/);
-    expect(connectionProblems(entra({ authorityUrl: 'http://127.0.0.1:8080', graphUrl: 'https://graph.microsoft.us' }))).toEqual([]);
-  });
-
-  it('builds the spec with the contract keys, trimmed, optional ones left out', () => {
-    expect(buildConnection(entra())).toEqual({
-      kind: 'entra',
-      tenant: TENANT,
-      client_id: CLIENT,
-      cloud: 'global',
-      include_guests: false,
-    });
-    const f = entra({ cloud: 'us_government', includeGuests: true, authorityUrl: ' https://login.microsoftonline.us ' });
+  it('builds the spec by the registry’s keys: trimmed, empty text left out, a flag only when set, a choice always', () => {
+    const f = filled('entra', { tenant: ' contoso.onmicrosoft.com ', client_id: 'abc\n', include_guests: false, graph_url: '  ' });
     f.connectionName = ' Contoso ';
-    expect(buildConnection(f)).toEqual({
+    expect(buildConnection(f, info('entra'))).toEqual({
       kind: 'entra',
       name: 'Contoso',
-      tenant: TENANT,
-      client_id: CLIENT,
-      cloud: 'us_government',
-      include_guests: true,
-      authority_url: 'https://login.microsoftonline.us',
+      tenant: 'contoso.onmicrosoft.com',
+      client_id: 'abc',
+      cloud: 'global',
     });
-  });
-});
-
-describe('Google Workspace fields', () => {
-  it('accepts a client ID, secret and optional customer and domain', () => {
-    expect(connectionProblems(google({ customer: 'C01abc23d', domain: 'example.com' }))).toEqual([]);
-    expect(connectionProblems(google({ customer: 'my_customer' }))).toEqual([]);
+    const guests = filled('entra', { tenant: 't', client_id: 'c', include_guests: true });
+    expect(buildConnection(guests, info('entra'))).toMatchObject({ include_guests: true });
+    const google = filled('google', { client_id: 'id', client_secret: ' s3cret ' });
+    expect(buildConnection(google, info('google'))).toEqual({ kind: 'google', client_id: 'id', client_secret: 's3cret' });
   });
 
-  it('says which field to fix, and how', () => {
-    expect(fields(google({ clientId: '', clientSecret: '' }))).toEqual(['google.clientId', 'google.clientSecret']);
-    expect(text(google({ clientId: '418250937716' }))).toMatch(/ends with \.apps\.googleusercontent\.com/);
-    expect(text(google({ clientSecret: GOOGLE_ID }))).toMatch(/This is the Client ID, not the secret/);
-    expect(text(google({ customer: 'acme' }))).toMatch(/“acme” is not a customer ID\. It looks like C01abc23d/);
-    expect(text(google({ domain: 'not a domain' }))).toMatch(/is not a domain name/);
-    expect(fields(google({ tokenUrl: 'ftp://x' }))).toEqual(['google.tokenUrl']);
-  });
-
-  it('builds the spec with the secret (for the keychain) and without empty optional fields', () => {
-    expect(buildConnection(google())).toEqual({ kind: 'google', client_id: GOOGLE_ID, client_secret: 'GOCSPX-abc123' });
-    expect(buildConnection(google({ domain: ' example.com ', apiUrl: 'https://admin.googleapis.com' }))).toEqual({
-      kind: 'google',
-      client_id: GOOGLE_ID,
-      client_secret: 'GOCSPX-abc123',
-      domain: 'example.com',
-      api_url: 'https://admin.googleapis.com',
-    });
-  });
-});
-
-describe('Okta fields', () => {
-  it('accepts an org URL (trailing slash dropped) and a client ID', () => {
-    expect(connectionProblems(okta())).toEqual([]);
-    expect(buildConnection(okta())).toEqual({ kind: 'okta', org_url: 'https://acme.okta.com', client_id: '0oa1b2c3d4E5F6g7H8i9' });
-  });
-
-  it('says which field to fix, and how', () => {
-    expect(fields(okta({ orgUrl: '', clientId: '' }))).toEqual(['okta.orgUrl', 'okta.clientId']);
-    expect(text(okta({ orgUrl: 'acme.okta.com' }))).toMatch(/Start the org URL with https:\/\/, for example https:\/\/acme\.okta\.com/);
-    expect(text(okta({ orgUrl: 'http://acme.okta.com' }))).toMatch(/must start with https:\/\//);
-    expect(text(okta({ orgUrl: 'https://acme-admin.okta.com' }))).toMatch(
-      /without “-admin”: https:\/\/acme\.okta\.com, not https:\/\/acme-admin\.okta\.com/,
-    );
-    expect(text(okta({ orgUrl: 'https://acme.okta.com/admin/dashboard' }))).toMatch(/Enter just the org URL, https:\/\/acme\.okta\.com/);
-    expect(text(okta({ clientId: '0oa 123' }))).toMatch(/is not a Client ID/);
+  it('maps a backend validation message to the setting it names', () => {
+    expect(fieldOfMessage(info('entra'), 'The Application (client) ID ("client_id") must be a GUID')).toBe('client_id');
+    expect(fieldOfMessage(info('okta'), 'Give the Okta org URL ("org_url"), for example https://acme.okta.com.')).toBe('org_url');
+    expect(fieldOfMessage(info('okta'), 'The connection name ("name") is too long.')).toBe('connectionName');
+    expect(fieldOfMessage(info('google'), 'The connection settings are not valid.')).toBeNull();
   });
 });
 
 describe('demo connections and the first step', () => {
   it('needs nothing but the vendor for a demo', () => {
-    for (const kind of ['entra', 'google', 'okta'] as const) {
-      const f = newCloudForm(kind, true);
-      expect(connectionProblems(f)).toEqual([]);
-      expect(checkedConnection(f)).toEqual({ connection: { kind, demo: true } });
-      expect(demoConnection(kind)).toEqual({ kind, demo: true });
+    for (const k of cloud()) {
+      const f = newCloudForm(k.kind, true, k);
+      expect(connectionProblems(f, k)).toEqual([]);
+      expect(checkedConnection(f, k)).toEqual({ connection: { kind: k.kind, demo: true } });
+      expect(demoConnection(k.kind)).toEqual({ kind: k.kind, demo: true });
     }
-    const named = newCloudForm('okta', true);
+    const named = newCloudForm('okta', true, info('okta'));
     named.connectionName = 'Try-out';
-    expect(buildConnection(named)).toEqual({ kind: 'okta', name: 'Try-out', demo: true });
+    expect(buildConnection(named, info('okta'))).toEqual({ kind: 'okta', name: 'Try-out', demo: true });
   });
 
   it('checkedConnection returns the problems instead of a spec', () => {
-    const built = checkedConnection(okta({ orgUrl: '' }));
-    expect('problems' in built && built.problems[0].field).toBe('okta.orgUrl');
+    const built = checkedConnection(newCloudForm('okta', false, info('okta')), info('okta'));
+    expect('problems' in built && built.problems[0].field).toBe('org_url');
   });
 
   it('encodes and parses the choice', () => {
     expect(parseChoice(choiceOf('google', false))).toEqual({ source: 'new', kind: 'google', demo: false });
     expect(parseChoice(choiceOf('okta', true))).toEqual({ source: 'new', kind: 'okta', demo: true });
     expect(parseChoice('saved:conn-okta')).toEqual({ source: 'saved', id: 'conn-okta' });
-    expect(parseChoice('ldap')).toBeNull();
+    expect(parseChoice('openldap')).toBeNull();
     expect(parseChoice('okta:real')).toBeNull();
   });
 
-  it('skips the app registration for demos and saved connections', () => {
-    expect(cloudSteps('entra', false).map((s) => s.label)).toEqual(['Directory', 'App registration', 'Sign in', 'Groups', 'Name']);
-    expect(cloudSteps('okta', false)[1].label).toBe('App integration');
-    expect(cloudSteps('google', true).map((s) => s.id)).toEqual(['directory', 'signin', 'groups', 'name']);
-    expect(vendorLabel('entra', true)).toBe('Entra ID (demo)');
-    expect(vendorLabel('google', false)).toBe('Google Workspace');
-  });
-
-  it('maps a backend validation message to the field it names', () => {
-    expect(fieldOfMessage('entra', 'The Application (client) ID ("client_id") must be a GUID')).toBe('entra.clientId');
-    expect(fieldOfMessage('okta', 'Give the Okta org URL ("org_url"), for example https://acme.okta.com.')).toBe('okta.orgUrl');
-    expect(fieldOfMessage('google', 'The connection settings are not valid.')).toBeNull();
+  it('names the app registration step and the demos as the registry does', () => {
+    expect(cloudSteps(info('entra'), false).map((s) => s.label)).toEqual(['Directory', 'App registration', 'Sign in', 'Groups', 'Name']);
+    expect(cloudSteps(info('okta'), false)[1].label).toBe(info('okta').setup?.app);
+    expect(cloudSteps(info('google'), true).map((s) => s.id)).toEqual(['directory', 'signin', 'groups', 'name']);
+    expect(vendorLabel(info('entra'), true)).toBe('Entra ID (demo)');
+    expect(vendorLabel(info('google'), false)).toBe('Google Workspace');
   });
 });
 
 describe('the setup guides', () => {
-  it('walk through the steps the brief of each vendor asks for', () => {
-    const entraText = SETUP_GUIDES.entra.steps.join(' ');
-    for (const s of ['New registration', 'Single tenant', 'http://localhost', 'User.Read.All', 'GroupMember.Read.All', 'Grant admin consent', 'Directory (tenant) ID']) {
-      expect(entraText).toContain(s);
-    }
-    const googleText = SETUP_GUIDES.google.steps.join(' ');
-    for (const s of ['Admin SDK API', 'Internal', 'Desktop app', 'Client secret', 'super administrator']) expect(googleText).toContain(s);
-    const oktaText = SETUP_GUIDES.okta.steps.join(' ');
-    for (const s of ['Native Application', 'Refresh Token', 'http://127.0.0.1/callback', 'PKCE', 'okta.users.read', 'okta.groups.read']) {
-      expect(oktaText).toContain(s);
-    }
-  });
-
   it('splits a step into plain, bold and code segments', () => {
     expect(guideSegments('Choose **Register** and enter `http://localhost`.')).toEqual([
       { text: 'Choose ', style: 'plain' },
@@ -240,6 +174,6 @@ describe('groups, roles and the directory_add spec', () => {
     expect(nameProblems('  ')[0].message).toBe('Enter a name for the directory sync.');
     // The length is the backend's rule (the input's maxlength comes from app_limits).
     expect(nameProblems('x'.repeat(500))).toEqual([]);
-    expect(suggestedName('entra', 'admin')).toBe('Entra ID admins');
+    expect(suggestedName(info('entra'), 'admin')).toBe('Entra ID admins');
   });
 });

@@ -3,7 +3,7 @@
 // -> done | cancelled | timeout | denied | failed. Shared by the "Add cloud directory" wizard and the
 // Reauthorize buttons of the cloud connections list.
 
-import type { Backend, CloudConnectionSpec, Code, ConnectionInfo } from '../backend/backend';
+import type { Backend, CloudConnectionSpec, Code, Connection } from '../backend/backend';
 import { toUserError } from '../error/userError';
 
 export type ConsentPhase = 'idle' | 'starting' | 'waiting' | 'done' | 'cancelled' | 'timeout' | 'denied' | 'failed';
@@ -41,7 +41,7 @@ export class ConsentFlow {
   /** The vendor's name as the backend gave it ("Okta (demo)"). */
   vendor = $state<string | null>(null);
   /** The saved connection, once approved. */
-  connection = $state.raw<ConnectionInfo | null>(null);
+  connection = $state.raw<Connection | null>(null);
   failure = $state.raw<ConsentFailure | null>(null);
   /** What the running sign-in is for: a new connection, or the id being reauthorized. */
   target = $state<string | null>(null);
@@ -60,12 +60,12 @@ export class ConsentFlow {
   }
 
   /** Signs in to a new connection; resolves to the saved connection, or null (see `failure`). */
-  authorize(connection: CloudConnectionSpec): Promise<ConnectionInfo | null> {
+  authorize(connection: CloudConnectionSpec): Promise<Connection | null> {
     return this.run('new', () => this.backend.connection_authorize({ connection }));
   }
 
   /** Signs in again to a saved connection (its directory syncs are kept). */
-  reauthorize(id: string): Promise<ConnectionInfo | null> {
+  reauthorize(id: string): Promise<Connection | null> {
     return this.run(id, () => this.backend.connection_reauthorize({ id }));
   }
 
@@ -106,7 +106,7 @@ export class ConsentFlow {
     this.target = null;
   }
 
-  private async run(target: string, call: () => Promise<ConnectionInfo>): Promise<ConnectionInfo | null> {
+  private async run(target: string, call: () => Promise<Connection>): Promise<Connection | null> {
     if (this.busy) return null;
     this.phase = 'starting';
     this.target = target;

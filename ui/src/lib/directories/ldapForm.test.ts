@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionCheck } from '../backend/backend';
+import { useRecordedKinds } from '../backend/testing';
 import {
   ADMIN_ROLES,
   BIND_METHOD_LABELS,
@@ -27,6 +28,12 @@ import {
   type ConnectionForm,
   type WizardForm,
 } from './ldapForm';
+
+// What differs between LDAP kinds (examples, username attributes, schema settings) comes from the real
+// backend's registry, as recorded.
+beforeAll(() => {
+  useRecordedKinds();
+});
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----';
 

@@ -1,36 +1,48 @@
-// The "Add directory" wizard for Active Directory and OpenLDAP, without the UI: the form state, building the
-// spec's `connection` object and the whole spec exactly as src-tauri/ipc-contract.md says, plain-English
-// validation, and turning "Test connection" checks into display rows.
+// The "Add directory" wizard for the kinds the registry reaches over LDAP (Active Directory, OpenLDAP),
+// without the UI: the form state, building the spec's `connection` object and the whole spec exactly as
+// src-tauri/ipc-contract.md says, plain-English validation, and turning "Test connection" checks into display
+// rows. What differs between the kinds (examples, username attributes, whether the schema can be told) is the
+// registry's (`connection_kinds`, `ldap_setup`).
 
 import type {
-  AdminRoleName,
-  AttributeSpec,
+  AdminRole,
+  AttributeMap,
+  BindMethod,
   CheckStep,
   ConnectionCheck,
+  ConnectionKind,
+  ConnectionKindInfo,
+  DirectorySpec,
   GroupSummary,
-  LdapBindMethod,
   LdapConnectionSpec,
-  LdapDirectorySpec,
-  LdapKind,
-  LdapTransport,
-  MemberAttribute,
+  LdapSetup,
   SyncType,
+  Transport,
 } from '../backend/backend';
 import { plural } from '../format';
+import { kindInfo } from '../kinds.svelte';
+
+/** An LDAP group member attribute the connector reads. */
+export type MemberAttribute = 'member' | 'uniqueMember' | 'memberUid';
+
+/** What the registry says of an LDAP kind's setup, if the window has it. */
+function ldapSetup(kind: ConnectionKind, list?: readonly ConnectionKindInfo[]): LdapSetup | null {
+  return kindInfo(kind, list)?.ldap_setup ?? null;
+}
 
 // ---------- form state ----------
 
 export interface ConnectionForm {
-  kind: LdapKind;
+  kind: ConnectionKind;
   /** One server per line, in failover order. */
   servers: string;
-  transport: LdapTransport;
+  transport: Transport;
   /** Only meaningful with the clear transport. */
   allowClearPassword: boolean;
   caPem: string;
   verifyHostname: boolean;
   /** Simple (bind DN and password) or integrated Kerberos sign-in; offered for both kinds, simple by default. */
-  bindMethod: LdapBindMethod;
+  bindMethod: BindMethod;
   /** Simple bind only (kept but not sent while Kerberos is chosen). */
   bindDn: string;
   bindPassword: string;
@@ -50,7 +62,7 @@ export interface PickedGroup {
   dn: string;
   name: string;
   member_count: number | null;
-  role: AdminRoleName | '';
+  role: AdminRole | '';
 }
 
 export interface AttributesForm {
@@ -84,24 +96,19 @@ export interface Problem {
   message: string;
 }
 
-export const KIND_LABELS: Record<LdapKind, string> = {
-  active_directory: 'Active Directory',
-  openldap: 'OpenLDAP',
-};
-
-export const TRANSPORT_LABELS: Record<LdapTransport, string> = {
+export const TRANSPORT_LABELS: Record<Transport, string> = {
   ldaps: 'LDAPS (TLS from the start, port 636)',
   starttls: 'STARTTLS (upgrades port 389 to TLS)',
   clear: 'Clear (no encryption)',
 };
 
-export const BIND_METHOD_LABELS: Record<LdapBindMethod, string> = {
+export const BIND_METHOD_LABELS: Record<BindMethod, string> = {
   simple: 'Bind account and password',
   kerberos: 'Integrated sign-in (Kerberos)',
 };
 
 /** Roles an admin sync may give, most privileged first. Owner is never offered: Owners are never synced. */
-export const ADMIN_ROLES: readonly AdminRoleName[] = [
+export const ADMIN_ROLES: readonly AdminRole[] = [
   'Administrator',
   'Application Manager',
   'User Manager',
@@ -115,7 +122,7 @@ export const ADMIN_ROLES: readonly AdminRoleName[] = [
 export const MEMBER_ATTRIBUTES: readonly MemberAttribute[] = ['member', 'uniqueMember', 'memberUid'];
 
 
-export function newConnectionForm(kind: LdapKind = 'active_directory'): ConnectionForm {
+export function newConnectionForm(kind: ConnectionKind): ConnectionForm {
   return {
     kind,
     servers: '',
@@ -136,9 +143,9 @@ export function newConnectionForm(kind: LdapKind = 'active_directory'): Connecti
   };
 }
 
-export function defaultAttributes(kind: LdapKind): AttributesForm {
+export function defaultAttributes(kind: ConnectionKind, list?: readonly ConnectionKindInfo[]): AttributesForm {
   return {
-    username: defaultUsernameAttribute(kind),
+    username: defaultUsernameAttribute(kind, list),
     email: 'mail',
     realname: 'displayName',
     firstname: 'givenName',
@@ -146,42 +153,35 @@ export function defaultAttributes(kind: LdapKind): AttributesForm {
   };
 }
 
-export function newWizardForm(kind: LdapKind = 'active_directory'): WizardForm {
+export function newWizardForm(kind: ConnectionKind, list?: readonly ConnectionKindInfo[]): WizardForm {
   return {
     connection: newConnectionForm(kind),
     type: 'user',
     groups: [],
-    attributes: defaultAttributes(kind),
+    attributes: defaultAttributes(kind, list),
     name: '',
   };
 }
 
-export function defaultUsernameAttribute(kind: LdapKind): string {
-  return kind === 'active_directory' ? 'sAMAccountName' : 'uid';
+export function defaultUsernameAttribute(kind: ConnectionKind, list?: readonly ConnectionKindInfo[]): string {
+  return usernameOptions(kind, list)[0]?.value ?? '';
 }
 
 /** The username attributes offered in the list (the first is the default); any other can be typed. */
-export function usernameOptions(kind: LdapKind): { value: string; label: string }[] {
-  return kind === 'active_directory'
-    ? [
-        { value: 'sAMAccountName', label: 'sAMAccountName (e.g. jsmith)' },
-        { value: 'userPrincipalName', label: 'userPrincipalName (e.g. jsmith@samdom.test)' },
-        { value: 'mail', label: 'mail (email address)' },
-      ]
-    : [
-        { value: 'uid', label: 'uid (e.g. jsmith)' },
-        { value: 'mail', label: 'mail (email address)' },
-      ];
+export function usernameOptions(kind: ConnectionKind, list?: readonly ConnectionKindInfo[]): { value: string; label: string }[] {
+  return ldapSetup(kind, list)?.username_attributes ?? [];
 }
 
 /**
  * Switches the directory type. The username attribute follows the type while it is still the other
  * type's default; anything the admin chose stays.
  */
-export function withKind(form: WizardForm, kind: LdapKind): WizardForm {
+export function withKind(form: WizardForm, kind: ConnectionKind, list?: readonly ConnectionKindInfo[]): WizardForm {
   const from = form.connection.kind;
   const username =
-    form.attributes.username === defaultUsernameAttribute(from) ? defaultUsernameAttribute(kind) : form.attributes.username;
+    form.attributes.username === defaultUsernameAttribute(from, list)
+      ? defaultUsernameAttribute(kind, list)
+      : form.attributes.username;
   return {
     ...form,
     connection: { ...form.connection, kind },
@@ -189,18 +189,21 @@ export function withKind(form: WizardForm, kind: LdapKind): WizardForm {
   };
 }
 
-export function bindDnPlaceholder(kind: LdapKind): string {
-  return kind === 'active_directory' ? 'SAMDOM\\svc-roster or svc-roster@samdom.test' : 'cn=roster,ou=services,dc=example,dc=org';
+export function bindDnPlaceholder(kind: ConnectionKind, list?: readonly ConnectionKindInfo[]): string {
+  return ldapSetup(kind, list)?.bind_dn_placeholder ?? '';
 }
 
-export function baseDnPlaceholder(kind: LdapKind): string {
-  return kind === 'active_directory' ? 'DC=samdom,DC=test' : 'dc=example,dc=org';
+export function baseDnPlaceholder(kind: ConnectionKind, list?: readonly ConnectionKindInfo[]): string {
+  return ldapSetup(kind, list)?.base_dn_placeholder ?? '';
 }
 
-export function serversPlaceholder(kind: LdapKind): string {
-  return kind === 'active_directory'
-    ? 'ldaps://dc1.samdom.test:636\nldaps://dc2.samdom.test:636'
-    : 'ldaps://ldap1.example.org:636\nldaps://ldap2.example.org:636';
+export function serversPlaceholder(kind: ConnectionKind, list?: readonly ConnectionKindInfo[]): string {
+  return ldapSetup(kind, list)?.servers_placeholder ?? '';
+}
+
+/** Whether the kind's schema can be told (object classes, member attribute, disabled accounts). */
+export function hasSchemaSettings(kind: ConnectionKind, list?: readonly ConnectionKindInfo[]): boolean {
+  return ldapSetup(kind, list)?.schema_settings === true;
 }
 
 // ---------- building the connection and the spec ----------
@@ -225,7 +228,7 @@ function opt(v: string): string | undefined {
  * a bind DN or password; simple bind leaves `bind_method` out (it is the default). Does not validate: see
  * {@link connectionProblems}.
  */
-export function buildConnection(c: ConnectionForm): LdapConnectionSpec {
+export function buildConnection(c: ConnectionForm, list?: readonly ConnectionKindInfo[]): LdapConnectionSpec {
   // Built in the contract's key order; base_dn (required) is set below.
   const out: Partial<LdapConnectionSpec> & Pick<LdapConnectionSpec, 'kind' | 'servers' | 'transport'> = {
     kind: c.kind,
@@ -248,7 +251,7 @@ export function buildConnection(c: ConnectionForm): LdapConnectionSpec {
   }
   out.base_dn = c.baseDn.trim();
   if (!kerberos && c.transport === 'clear' && c.allowClearPassword) out.allow_clear_password = true;
-  if (c.kind === 'openldap') {
+  if (hasSchemaSettings(c.kind, list)) {
     const userClass = opt(c.userObjectClass);
     if (userClass) out.user_object_class = userClass;
     const groupClass = opt(c.groupObjectClass);
@@ -271,12 +274,12 @@ function quote(s: string): string {
 }
 
 /** Everything wrong with the connection step, in plain English, in the order of the form. */
-export function connectionProblems(c: ConnectionForm): Problem[] {
+export function connectionProblems(c: ConnectionForm, list?: readonly ConnectionKindInfo[]): Problem[] {
   const out: Problem[] = [];
   const add = (field: string, message: string) => out.push({ step: 'connection', field, message });
 
   const servers = parseServers(c.servers);
-  const example = c.kind === 'active_directory' ? 'ldaps://dc1.samdom.test:636' : 'ldaps://ldap1.example.org:636';
+  const example = serversPlaceholder(c.kind, list).split('\n')[0] || 'ldaps://ldap1.example.org:636';
   if (servers.length === 0) {
     add('servers', `Enter at least one LDAP server, for example ${example}.`);
   }
@@ -356,12 +359,12 @@ export function connectionProblems(c: ConnectionForm): Problem[] {
   }
 
   if (!c.baseDn.trim()) {
-    add('baseDn', `Enter the base DN to search, for example ${baseDnPlaceholder(c.kind)}.`);
+    add('baseDn', `Enter the base DN to search, for example ${baseDnPlaceholder(c.kind, list)}.`);
   } else if (!c.baseDn.includes('=')) {
-    add('baseDn', `The base DN ${quote(c.baseDn.trim())} is not a DN. Write it like ${baseDnPlaceholder(c.kind)}.`);
+    add('baseDn', `The base DN ${quote(c.baseDn.trim())} is not a DN. Write it like ${baseDnPlaceholder(c.kind, list)}.`);
   }
 
-  if (c.kind === 'openldap') {
+  if (hasSchemaSettings(c.kind, list)) {
     for (const [field, value, what] of [
       ['userObjectClass', c.userObjectClass, 'user object class'],
       ['groupObjectClass', c.groupObjectClass, 'group object class'],
@@ -430,10 +433,10 @@ export function attributesProblems(type: SyncType, a: AttributesForm, name: stri
   return out;
 }
 
-export function stepProblems(form: WizardForm, step: WizardStep): Problem[] {
+export function stepProblems(form: WizardForm, step: WizardStep, list?: readonly ConnectionKindInfo[]): Problem[] {
   switch (step) {
     case 'connection':
-      return connectionProblems(form.connection);
+      return connectionProblems(form.connection, list);
     case 'groups':
       return groupsProblems(form.type, form.groups);
     case 'attributes':
@@ -446,8 +449,8 @@ export function problemsFor(problems: readonly Problem[], field: string): string
   return problems.filter((p) => p.field === field).map((p) => p.message);
 }
 
-export function buildAttributes(a: AttributesForm): AttributeSpec {
-  const out: AttributeSpec = { username: a.username.trim() };
+export function buildAttributes(a: AttributesForm): AttributeMap {
+  const out: AttributeMap = { username: a.username.trim() };
   for (const key of ['email', 'realname', 'firstname', 'lastname'] as const) {
     const v = opt(a[key]);
     if (v) out[key] = v;
@@ -456,30 +459,36 @@ export function buildAttributes(a: AttributesForm): AttributeSpec {
 }
 
 /** The connection object, or what is wrong with it. */
-export function checkedConnection(c: ConnectionForm): { connection: LdapConnectionSpec } | { problems: Problem[] } {
-  const problems = connectionProblems(c);
-  return problems.length ? { problems } : { connection: buildConnection(c) };
+export function checkedConnection(
+  c: ConnectionForm,
+  list?: readonly ConnectionKindInfo[],
+): { connection: LdapConnectionSpec } | { problems: Problem[] } {
+  const problems = connectionProblems(c, list);
+  return problems.length ? { problems } : { connection: buildConnection(c, list) };
 }
 
 /**
  * The spec for `directory_add`: `{name, type, connection, groups}` for user syncs or
  * `{name, type, connection, roles}` for admin syncs, then `attributes`; or every problem, step by step.
  */
-export function buildSpec(form: WizardForm): { spec: LdapDirectorySpec } | { problems: Problem[] } {
+export function buildSpec(
+  form: WizardForm,
+  list?: readonly ConnectionKindInfo[],
+): { spec: DirectorySpec & { connection: LdapConnectionSpec } } | { problems: Problem[] } {
   const problems = [
-    ...connectionProblems(form.connection),
+    ...connectionProblems(form.connection, list),
     ...groupsProblems(form.type, form.groups),
     ...attributesProblems(form.type, form.attributes, form.name),
   ];
   if (problems.length) return { problems };
   // Keys in the contract's order: name, type, connection, groups (or roles), attributes.
   const name = form.name.trim();
-  const connection = buildConnection(form.connection);
+  const connection = buildConnection(form.connection, list);
   const attributes = buildAttributes(form.attributes);
   if (form.type === 'user') {
     return { spec: { name, type: 'user', connection, groups: form.groups.map((g) => g.dn), attributes } };
   }
-  const roles: Record<string, AdminRoleName> = {};
+  const roles: Record<string, string> = {};
   for (const g of form.groups) if (g.role) roles[g.dn] = g.role;
   return { spec: { name, type: 'admin', connection, roles, attributes } };
 }
@@ -505,7 +514,7 @@ export function removeGroup(groups: readonly PickedGroup[], dn: string): PickedG
   return groups.filter((g) => !sameDn(g.dn, dn));
 }
 
-export function setRole(groups: readonly PickedGroup[], dn: string, role: AdminRoleName | ''): PickedGroup[] {
+export function setRole(groups: readonly PickedGroup[], dn: string, role: AdminRole | ''): PickedGroup[] {
   return groups.map((g) => (sameDn(g.dn, dn) ? { ...g, role } : g));
 }
 
@@ -521,7 +530,7 @@ export const CHECK_STEP_LABELS: Record<CheckStep, string> = {
   tls: 'TLS certificate',
   bind: 'Sign-in (bind)',
   base_dn: 'Base DN',
-  demo: 'Demo directory',
+  builtin: 'Built-in directory',
   settings: 'Settings',
   sign_in: 'Sign-in',
   read_groups: 'Reading groups',

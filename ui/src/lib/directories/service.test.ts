@@ -1,7 +1,7 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { DirectorySummary } from '../backend/backend';
 import { emptyCounts } from '../backend/backend';
-import { MockBackend } from '../backend/mock';
+import { RECORDING, recorded, recordedSyncs, refusal, replay, useRecordedKinds } from '../backend/testing';
 import { toUserError } from '../error/userError';
 import {
   addDemoDirectory,
@@ -15,9 +15,8 @@ import {
   toDirectoryView,
 } from './service';
 
-let backend: MockBackend;
-beforeEach(() => {
-  backend = new MockBackend();
+beforeAll(() => {
+  useRecordedKinds();
 });
 
 const now = new Date('2026-11-28T20:35:00Z');
@@ -43,8 +42,15 @@ function summary(over: Partial<DirectorySummary> = {}): DirectorySummary {
   };
 }
 
+/** A backend answering from the recording, with the story just after the call `at` says. */
+function replayAfter(at: (c: (typeof RECORDING.calls)[number]) => boolean) {
+  const i = RECORDING.calls.findIndex(at);
+  if (i < 0) throw new Error('no such recorded call');
+  return replay().from(i + 1);
+}
+
 describe('directory view mapping', () => {
-  it('maps a summary to display strings', () => {
+  it('maps a summary to display strings, the kind by its name in the registry', () => {
     const v = toDirectoryView(summary(), now);
     expect(v.syncType).toBe('User sync');
     expect(v.connectionKind).toBe('Active Directory');
@@ -80,7 +86,7 @@ describe('directory view mapping', () => {
       now,
     );
     expect(failed.status.tone).toBe('red');
-    expect(failed.connectionKind).toBe('Microsoft Entra ID');
+    expect(failed.connectionKind).toBe('Entra ID');
     expect(failed.lastRunMessage).toBe('Could not reach the server.');
   });
 
@@ -90,14 +96,16 @@ describe('directory view mapping', () => {
     expect(intervalText(1440)).toBe('every day');
   });
 
-  it('maps the mock directories: user syncs, then admin syncs, each in their order of precedence', async () => {
-    const views = (await loadDirectories(backend)).map((d) => toDirectoryView(d, now));
-    expect(views.map((v) => v.name)).toEqual(['Corporate AD', 'Entra contractors', 'Google staff', 'Okta admins']);
-    expect(views[0].managed).toBe('250 users');
-    expect(views[3]).toMatchObject({ syncType: 'Admin sync', schedule: 'Paused', connectionKind: 'Okta' });
-    expect(views[1].status.label).toBe('Failed');
-    expect(views[2]).toMatchObject({ connectionKind: 'Google Workspace', status: { label: 'Failed', tone: 'red' } });
-    expect(views[2].lastRunMessage).toMatch(/revoked or has expired/);
+  it('lists the recorded syncs: user syncs, then admin syncs, each in their order of precedence', async () => {
+    const backend = replayAfter((c) => c.cmd === 'directory_update' && JSON.stringify(c.args).includes('precedence'));
+    const list = await loadDirectories(backend);
+    expect(list.map((d) => [d.sync_type, d.precedence])).toEqual([
+      ['user', 1],
+      ['user', 2],
+      ['admin', 1],
+    ]);
+    const views = list.map((d) => toDirectoryView(d, now));
+    expect(views.map((v) => v.connectionKind)).toEqual(['Demo', 'Demo', 'Demo']);
   });
 
   it('says when a sync runs by itself: waiting for its first run, due after it was added, or every interval', () => {
@@ -115,70 +123,38 @@ describe('directory view mapping', () => {
 });
 
 describe('order of precedence', () => {
-  it('moves a sync up and down among the syncs of its type, and the others make room', async () => {
-    const place = async () =>
-      Object.fromEntries((await loadDirectories(backend)).map((d) => [d.directory_key, d.precedence]));
-    expect(await place()).toEqual({ 'corporate-ad': 1, 'entra-contractors': 2, 'google-staff': 3, 'okta-admins': 1 });
-    const google = (await loadDirectories(backend)).find((d) => d.directory_key === 'google-staff')!;
-    const list = await moveDirectory(backend, google, -1);
-    expect(list.map((d) => d.directory_key)).toEqual(['corporate-ad', 'google-staff', 'entra-contractors', 'okta-admins']);
-    expect(await place()).toEqual({ 'corporate-ad': 1, 'google-staff': 2, 'entra-contractors': 3, 'okta-admins': 1 });
-    const okta = list.find((d) => d.directory_key === 'okta-admins')!;
-    expect(syncsOfType(list, 'admin')).toBe(1);
-    await expect(moveDirectory(backend, okta, 1)).rejects.toMatchObject({
-      code: 'conflict',
-      message: 'There are 1 syncs of this type: the position must be between 1 and 1.',
-    });
-  });
-
-  it('puts what two syncs both find with the one that comes first, and reports it on both sides', async () => {
-    // Corporate AD comes first; a second sync over the same users leaves them to it.
-    const { directory_key: key } = await backend.directory_add({
-      spec: { name: 'Second AD', type: 'user', connection: { kind: 'demo', seed: 42, users: 250 } },
-    });
-    const second = await backend.sync_run({ key, dry_run: false, approve: false });
-    expect(second.counts.conflicts).toBeGreaterThan(200);
-    expect(second.conflicts.every((c) => !c.kept && c.other_name === 'Corporate AD')).toBe(true);
-    expect(second.conflicts[0].message).toMatch(/^The sync "Corporate AD" manages this user and comes first/);
-    const first = await backend.sync_run({ key: 'corporate-ad', dry_run: true, approve: false });
-    expect(first.conflicts.filter((c) => c.kept)).toHaveLength(second.counts.conflicts);
-    const listed = (await loadDirectories(backend)).find((d) => d.directory_key === key)!;
-    expect(listed.conflicts).toBe(second.counts.conflicts);
+  it('moves a sync one place up: the backend says where every sync is then', async () => {
+    const backend = replayAfter((c) => c.cmd === 'directory_add' && c.ok !== undefined);
+    const list = await loadDirectories(backend);
+    const added = list.find((d) => d.precedence === 2)!;
+    expect(syncsOfType(list, 'user')).toBe(2);
+    const moved = await moveDirectory(backend, added, -1);
+    expect(moved.find((d) => d.directory_key === added.directory_key)?.precedence).toBe(1);
+    expect(moved.filter((d) => d.sync_type === 'user').map((d) => d.precedence)).toEqual([1, 2]);
   });
 });
 
 describe('demo directories', () => {
-  it('builds the spec from the form', () => {
+  it('builds the spec from the form, with the registry’s built-in kind', () => {
+    const demo = recordedSyncs().user.connection.kind;
     expect(demoSpec({ name: ' Demo directory ', users: '1,000' })).toEqual({
-      spec: { name: 'Demo directory', type: 'user', connection: { kind: 'demo', seed: 7, users: 1000 } },
+      spec: { name: 'Demo directory', type: 'user', connection: { kind: demo, seed: 7, users: 1000 } },
     });
     expect(demoSpec({ name: '', users: 5 })).toEqual({ problem: 'Enter a name for the directory.' });
     expect('problem' in demoSpec({ name: 'x', users: 0 })).toBe(true);
     expect('problem' in demoSpec({ name: 'x', users: '2.5' })).toBe(true);
     expect('problem' in demoSpec({ name: 'x', users: 200_001 })).toBe(true);
+    expect(demoSpec({ name: 'x', users: 5 }, [])).toEqual({ problem: 'This version of Roster has no demo directory.' });
   });
 
-  it('adds a demo directory that then syncs its users', async () => {
-    const { directory_key: key, conflicts } = await addDemoDirectory(backend, { name: 'Demo directory', users: 300 });
-    expect(conflicts).toEqual([]); // its own demo source: no other sync reads it
-    const list = await loadDirectories(backend);
-    const added = list.find((d) => d.directory_key === key)!;
-    expect(added).toMatchObject({ name: 'Demo directory', status: 'never_synced', user_count: 0, schedule: 'waiting', precedence: 4 });
-    expect(added.connection.kind).toBe('demo');
-    const report = await backend.sync_run({ key, dry_run: false, approve: false });
-    expect(report.outcome).toBe('succeeded');
-    const after = (await loadDirectories(backend)).find((d) => d.directory_key === key)!;
-    expect(after).toMatchObject({ status: 'ok', schedule: 'scheduled' });
-    // Users Corporate AD (first in the order of precedence) already manages stay with it: conflicts, not skips.
-    expect(after.user_count + report.counts.conflicts).toBe(300);
-    expect(report.conflicts).toHaveLength(report.counts.conflicts);
-    expect(after.conflicts).toBe(report.counts.conflicts);
-  });
-
-  it('rejects a duplicate name with a readable conflict', async () => {
-    await addDemoDirectory(backend, { name: 'Demo', users: 5 });
-    const err = await addDemoDirectory(backend, { name: 'demo', users: 5 }).catch((e: unknown) => e);
-    expect(toUserError(err)).toMatchObject({ code: 'conflict' });
+  it('adds a demo directory as the form sends it, and passes on the refusal of a name taken', async () => {
+    const backend = replay();
+    const added = await addDemoDirectory(backend, { name: 'Demo directory', users: 300 });
+    expect(added).toEqual(recorded('directory_add'));
+    const listed = (await loadDirectories(backend)).find((d) => d.directory_key === added.directory_key);
+    expect(listed).toMatchObject({ name: 'Demo directory', status: 'never_synced', schedule: 'waiting' });
+    const err = await addDemoDirectory(backend, { name: 'Demo directory', users: 300 }).catch((e: unknown) => e);
+    expect(toUserError(err)).toEqual(refusal('directory_add', { spec: { name: 'Demo directory', type: 'user', connection: { kind: listed!.connection.kind, seed: 7, users: 300 } } }));
     const bad = await addDemoDirectory(backend, { name: 'Other', users: -1 }).catch((e: unknown) => e);
     expect(toUserError(bad).code).toBe('validation');
   });
@@ -186,12 +162,14 @@ describe('demo directories', () => {
 
 describe('pause and resume', () => {
   it('toggles the schedule and replaces the row', async () => {
+    const backend = replay();
     const list = await loadDirectories(backend);
-    const paused = await setPaused(backend, 'corporate-ad', true);
+    const { admin } = recordedSyncs();
+    const paused = await setPaused(backend, admin.directory_key, true);
     expect(paused.schedule).toBe('paused');
     const next = replaceDirectory(list, paused);
-    expect(next.find((d) => d.directory_key === 'corporate-ad')?.schedule).toBe('paused');
+    expect(next.find((d) => d.directory_key === admin.directory_key)?.schedule).toBe('paused');
     expect(next).toHaveLength(list.length);
-    expect((await setPaused(backend, 'corporate-ad', false)).schedule).toBe('scheduled');
+    expect((await setPaused(backend, admin.directory_key, false)).schedule).not.toBe('paused');
   });
 });

@@ -3,23 +3,15 @@
 import type {
   AddedDirectory,
   Backend,
-  ConnectionKind,
-  DemoDirectorySpec,
+  ConnectionKindInfo,
+  DemoConnectionSpec,
+  DirectorySpec,
   DirectoryStatus,
   DirectorySummary,
   SyncType,
 } from '../backend/backend';
 import { formatAbsolute, formatAbsoluteShort, formatRelative, plural, type Tone } from '../format';
-
-export const CONNECTION_LABELS: Record<ConnectionKind, string> = {
-  demo: 'Demo',
-  active_directory: 'Active Directory',
-  openldap: 'OpenLDAP',
-  entra: 'Microsoft Entra ID',
-  google: 'Google Workspace',
-  okta: 'Okta',
-  scim: 'SCIM',
-};
+import { kindsReached, shortName } from '../kinds.svelte';
 
 export const SYNC_TYPE_LABELS: Record<SyncType, string> = {
   user: 'User sync',
@@ -78,12 +70,16 @@ export function scheduleDetail(d: DirectorySummary): string {
   return every.charAt(0).toUpperCase() + every.slice(1);
 }
 
-export function toDirectoryView(d: DirectorySummary, now: Date = new Date()): DirectoryView {
+export function toDirectoryView(
+  d: DirectorySummary,
+  now: Date = new Date(),
+  list?: readonly ConnectionKindInfo[],
+): DirectoryView {
   return {
     key: d.directory_key,
     name: d.name,
     syncType: SYNC_TYPE_LABELS[d.sync_type] ?? d.sync_type,
-    connectionKind: CONNECTION_LABELS[d.connection.kind] ?? d.connection.kind,
+    connectionKind: shortName(d.connection.kind, list),
     connectionName: d.connection.name,
     schedule: d.schedule === 'paused' ? 'Paused' : d.schedule === 'waiting' ? 'Waiting for its first run' : 'Scheduled',
     paused: d.schedule === 'paused',
@@ -137,8 +133,16 @@ export interface DemoForm {
   seed?: number;
 }
 
-/** Builds the spec for a demo directory, or explains what is wrong with the form. */
-export function demoSpec(form: DemoForm): { spec: DemoDirectorySpec } | { problem: string } {
+/**
+ * Builds the spec for a demo directory (the registry's kind generated in this process), or explains what is
+ * wrong with the form.
+ */
+export function demoSpec(
+  form: DemoForm,
+  list?: readonly ConnectionKindInfo[],
+): { spec: DirectorySpec & { connection: DemoConnectionSpec } } | { problem: string } {
+  const kind = kindsReached('builtin', list)[0]?.kind;
+  if (!kind) return { problem: 'This version of Roster has no demo directory.' };
   const name = form.name.trim();
   if (!name) return { problem: 'Enter a name for the directory.' };
   const raw = form.users;
@@ -148,13 +152,17 @@ export function demoSpec(form: DemoForm): { spec: DemoDirectorySpec } | { proble
     return { problem: `Enter a whole number of users from 1 to ${DEMO_MAX_USERS.toLocaleString('en-US')}.` };
   }
   return {
-    spec: { name, type: form.type ?? 'user', connection: { kind: 'demo', seed: form.seed ?? 7, users } },
+    spec: { name, type: form.type ?? 'user', connection: { kind, seed: form.seed ?? 7, users } },
   };
 }
 
 /** Adds a demo directory; throws {code:'validation'} for a bad form without calling the backend. */
-export async function addDemoDirectory(backend: Backend, form: DemoForm): Promise<AddedDirectory> {
-  const built = demoSpec(form);
+export async function addDemoDirectory(
+  backend: Backend,
+  form: DemoForm,
+  list?: readonly ConnectionKindInfo[],
+): Promise<AddedDirectory> {
+  const built = demoSpec(form, list);
   if ('problem' in built) throw { code: 'validation', message: built.problem };
   return backend.directory_add({ spec: built.spec });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MockBackend } from '../backend/mock';
+import { refusal, replay } from '../backend/testing';
 import { toUserError, userMessage } from './userError';
 
 describe('toUserError', () => {
@@ -32,10 +32,11 @@ describe('toUserError', () => {
     expect(userMessage({ code: 'validation', message: '   ' })).toMatch(/^Something went wrong/);
   });
 
-  it('gives the backend message for a real rejection from the mock', async () => {
-    const backend = new MockBackend();
-    const err = await backend.run_detail({ run_id: 99999 }).catch((e: unknown) => e);
-    expect(toUserError(err).code).toBe('not_found');
-    expect(userMessage(err)).toContain('99999');
+  it('gives the backend message for a recorded rejection of the real backend', async () => {
+    const err = await replay()
+      .run_detail({ run_id: 999 })
+      .catch((e: unknown) => e);
+    expect(toUserError(err)).toEqual(refusal('run_detail', { run_id: 999 }));
+    expect(userMessage(err)).toContain('999');
   });
 });

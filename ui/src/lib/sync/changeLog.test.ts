@@ -1,46 +1,63 @@
 import { describe, expect, it } from 'vitest';
-import { MockBackend, REPORT_CHANGES } from '../backend/mock';
-import { ChangeLog } from './changeLog.svelte';
+import type { Backend, Change, ChangePage, RunReport } from '../backend/backend';
+import { recorded, refusal } from '../backend/testing';
+import { CHANGE_PAGE, ChangeLog } from './changeLog.svelte';
+
+/** A recorded report cut to its first `shown` changes, as the backend sends runs larger than a page. */
+function bigRun(shown: number): { report: RunReport; all: Change[] } {
+  const full = recorded<RunReport>('run_detail');
+  const all = full.changes;
+  return { report: { ...full, changes: all.slice(0, shown), changes_total: all.length }, all };
+}
+
+/** `run_changes` over `all`, as the backend pages its change log. */
+function pages(all: Change[], calls: { from: number; limit: number }[] = []): Pick<Backend, 'run_changes'> {
+  return {
+    run_changes: async ({ from, limit }): Promise<ChangePage> => {
+      calls.push({ from, limit });
+      const changes = all.slice(from, from + limit);
+      return { changes, next: from + changes.length < all.length ? from + changes.length : null };
+    },
+  };
+}
 
 describe('ChangeLog', () => {
   it('starts with the report’s first changes and reads the rest of a recorded run page by page', async () => {
-    const backend = new MockBackend();
-    const { directory_key: key } = await backend.directory_add({
-      spec: { name: 'Big', type: 'user', connection: { kind: 'demo', seed: 3, users: 2500 } },
-    });
-    const report = await backend.sync_run({ key, dry_run: false, approve: false });
-    expect(report.changes).toHaveLength(REPORT_CHANGES);
-    expect(report.changes_total).toBeGreaterThan(2000);
+    const { report, all } = bigRun(100);
+    expect(all.length).toBeGreaterThan(200);
     const log = new ChangeLog(report);
-    expect(log.remaining).toBe(report.changes_total - REPORT_CHANGES);
+    expect(log.remaining).toBe(all.length - 100);
     expect(log.canLoadMore).toBe(true);
-    await log.loadMore(backend);
-    expect(log.changes).toHaveLength(2 * REPORT_CHANGES);
-    await log.loadMore(backend);
-    expect(log.changes).toHaveLength(report.changes_total);
+    const calls: { from: number; limit: number }[] = [];
+    await log.loadMore(pages(all, calls));
+    expect(calls).toEqual([{ from: 100, limit: CHANGE_PAGE }]);
+    expect(log.changes).toEqual(all);
     expect(log.remaining).toBe(0);
     expect(log.canLoadMore).toBe(false);
-    const detail = await backend.run_detail({ run_id: report.run_id! });
-    const all = await backend.run_changes({ run_id: report.run_id!, from: 0, limit: 5000 });
-    expect(log.changes).toEqual(all.changes);
-    expect(detail.changes).toEqual(all.changes.slice(0, REPORT_CHANGES));
+  });
+
+  it('reads nothing when the report carries every change', async () => {
+    const full = recorded<RunReport>('run_detail');
+    const log = new ChangeLog(full);
+    expect(log.canLoadMore).toBe(false);
+    const calls: { from: number; limit: number }[] = [];
+    await log.loadMore(pages(full.changes, calls));
+    expect(calls).toEqual([]);
   });
 
   it('cannot read more of a preview (never recorded), and says why a page failed', async () => {
-    const backend = new MockBackend();
-    const { directory_key: key } = await backend.directory_add({
-      spec: { name: 'Big', type: 'user', connection: { kind: 'demo', seed: 3, users: 1500 } },
-    });
-    const preview = await backend.sync_run({ key, dry_run: true, approve: false });
-    expect(preview.run_id).toBeNull();
-    const log = new ChangeLog(preview);
-    expect(log.remaining).toBeGreaterThan(0);
+    const { report, all } = bigRun(50);
+    const log = new ChangeLog({ ...report, run_id: null });
+    expect(log.remaining).toBe(all.length - 50);
     expect(log.canLoadMore).toBe(false);
 
-    const report = await backend.sync_run({ key, dry_run: false, approve: false });
-    const gone = new ChangeLog({ ...report, run_id: 9999 });
-    await gone.loadMore(backend);
-    expect(gone.error).toMatch(/^More changes could not be read: Run 9999 was not found/);
-    expect(gone.changes).toHaveLength(REPORT_CHANGES);
+    const gone = new ChangeLog(report);
+    await gone.loadMore({
+      run_changes: async () => {
+        throw refusal('run_detail', { run_id: 999 });
+      },
+    });
+    expect(gone.error).toBe(`More changes could not be read: ${refusal('run_detail', { run_id: 999 }).message}`);
+    expect(gone.changes).toHaveLength(50);
   });
 });

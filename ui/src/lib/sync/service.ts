@@ -3,26 +3,25 @@
 import type {
   Backend,
   Change,
-  ChangeAction,
-  ChangeObject,
+  ObjectKind,
   Code,
   Conflict,
   Counts,
   EntryError,
   FieldChange,
-  Outcome,
+  RunOutcome,
   ProgressPhase,
   RunReport,
   RunSummary,
-  SyncProgress,
+  ProgressEvent,
   SyncType,
-  Trigger,
+  RunTrigger,
   Unlisten,
 } from '../backend/backend';
 import { toUserError } from '../error/userError';
 import { formatNumber, plural, type Tone } from '../format';
 
-export const OUTCOME_BADGES: Record<Outcome, { label: string; tone: Tone }> = {
+export const OUTCOME_BADGES: Record<RunOutcome, { label: string; tone: Tone }> = {
   running: { label: 'Running', tone: 'blue' },
   succeeded: { label: 'Succeeded', tone: 'green' },
   failed: { label: 'Failed', tone: 'red' },
@@ -32,7 +31,7 @@ export const OUTCOME_BADGES: Record<Outcome, { label: string; tone: Tone }> = {
   interrupted: { label: 'Interrupted', tone: 'orange' },
 };
 
-export const TRIGGER_LABELS: Record<Trigger, string> = {
+export const TRIGGER_LABELS: Record<RunTrigger, string> = {
   schedule: 'Scheduled',
   manual: 'Sync Now',
   individual: 'Single user',
@@ -40,6 +39,21 @@ export const TRIGGER_LABELS: Record<Trigger, string> = {
   scim: 'SCIM push',
   preview: 'Preview',
 };
+
+/**
+ * The actions the planner writes in a change (`Change.action` is text at the boundary, as the change log
+ * stores it); an action missing here shows as itself.
+ */
+export type ChangeAction =
+  | 'create'
+  | 'update'
+  | 'take_over'
+  | 'disable'
+  | 'enable'
+  | 'trash'
+  | 'restore'
+  | 'purge'
+  | 'delete';
 
 export const ACTION_LABELS: Record<ChangeAction, string> = {
   create: 'Create',
@@ -65,7 +79,7 @@ export const ACTION_TONES: Record<ChangeAction, Tone> = {
   delete: 'red',
 };
 
-export const OBJECT_LABELS: Record<ChangeObject, string> = { user: 'User', group: 'Group', admin: 'Admin' };
+export const OBJECT_LABELS: Record<ObjectKind, string> = { user: 'User', group: 'Group', admin: 'Admin' };
 
 /** Order and wording of the counts in a report summary. */
 export const COUNT_LABELS: [keyof Counts, string][] = [
@@ -178,8 +192,8 @@ export function toChangeRow(c: Change, index: number): ChangeRow {
     id: `${c.object}:${c.key}:${index}`,
     object: OBJECT_LABELS[c.object] ?? c.object,
     key: c.key,
-    action: ACTION_LABELS[c.action] ?? c.action,
-    tone: ACTION_TONES[c.action] ?? 'grey',
+    action: ACTION_LABELS[c.action as ChangeAction] ?? c.action,
+    tone: ACTION_TONES[c.action as ChangeAction] ?? 'grey',
     fields: c.fields,
     reason: c.reason,
   };
@@ -292,7 +306,7 @@ export type SyncOneResult =
   | { kind: 'report'; report: RunReport; summary: SyncOneSummary }
   | { kind: 'problem'; code: Code; message: string };
 
-const OBJECT_NOUNS: Record<ChangeObject, string> = { user: 'user', group: 'group', admin: 'administrator' };
+const OBJECT_NOUNS: Record<ObjectKind, string> = { user: 'user', group: 'group', admin: 'administrator' };
 
 function describeIndividualChange(c: Change): string {
   const who = `${OBJECT_NOUNS[c.object] ?? c.object} "${c.key}"`;
@@ -393,7 +407,7 @@ export interface ProgressView {
 export class ProgressTracker {
   private byKey = new Map<string, ProgressView>();
 
-  apply(p: SyncProgress): ProgressView {
+  apply(p: ProgressEvent): ProgressView {
     const prev = this.byKey.get(p.directory_key);
     // Ignore a late event from an older run of the same directory.
     if (prev && prev.runId !== null && p.run_id !== null && p.run_id < prev.runId) return prev;

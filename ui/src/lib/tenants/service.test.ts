@@ -1,5 +1,7 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { MockBackend } from '../backend/mock';
+import { describe, expect, it } from 'vitest';
+import type { Tenant } from '../backend/backend';
+import { recorded, refusal, replay } from '../backend/testing';
+import { toUserError } from '../error/userError';
 import {
   createTenant,
   deletableTenants,
@@ -9,72 +11,58 @@ import {
   switchTenant,
   tenantNameProblem,
 } from './service';
-import { toUserError } from '../error/userError';
 
-let backend: MockBackend;
-beforeEach(() => {
-  backend = new MockBackend();
+const tenant = (id: string, name: string, current = false): Tenant => ({
+  id,
+  name,
+  current,
+  created_at: '2026-11-28T09:00:00Z',
 });
 
 describe('tenants service', () => {
   it('loads the tenants sorted by name with the open one marked', async () => {
-    const v = await loadTenants(backend);
-    expect(v.tenants.map((t) => t.name)).toEqual(['Acme Corp', 'Globex']);
-    expect(v.current?.name).toBe('Acme Corp');
-    expect(v.tenants.filter((t) => t.current)).toHaveLength(1);
+    const v = await loadTenants({ tenant_list: async () => [tenant('z', 'zeta'), tenant('a', 'Alpha', true), tenant('b', 'beta')] } as never);
+    expect(v.tenants.map((t) => t.name)).toEqual(['Alpha', 'beta', 'zeta']);
+    expect(v.current?.id).toBe('a');
   });
 
-  it('switching changes the current tenant and what the other commands see', async () => {
-    const before = await backend.directory_list();
-    expect(before.map((d) => d.directory_key)).toContain('corporate-ad');
-    const globex = (await loadTenants(backend)).tenants.find((t) => t.name === 'Globex')!;
-    const v = await switchTenant(backend, globex.id);
-    expect(v.current?.id).toBe(globex.id);
-    const after = await backend.directory_list();
-    expect(after.map((d) => d.directory_key)).toEqual(['globex-ldap']);
-    const users = await backend.users_page({ query: '', offset: 0, limit: 10 });
-    expect(users.total).toBe(0);
-  });
-
-  it('creates a tenant and opens it', async () => {
-    const { created, view } = await createTenant(backend, '  Initech  ');
-    expect(created.name).toBe('Initech');
+  it('creates a tenant and opens it; the tenant commands then see the new tenant', async () => {
+    const backend = replay();
+    const before = await loadTenants(backend);
+    expect(before.current?.name).toBe('Demo');
+    const { created, view } = await createTenant(backend, '  Acme Dental  ');
+    expect(created.name).toBe('Acme Dental');
     expect(view.current?.id).toBe(created.id);
-    expect(view.tenants).toHaveLength(3);
+    expect(view.tenants.map((t) => t.name)).toEqual(['Acme Dental', 'Demo']);
+    expect(await backend.directory_list()).toEqual([]);
   });
 
-  it('can create without opening', async () => {
-    const { view } = await createTenant(backend, 'Hooli', false);
-    expect(view.current?.name).toBe('Acme Corp');
+  it('passes the backend’s refusal of a name taken on', async () => {
+    const backend = replay();
+    await createTenant(backend, 'Acme Dental', false);
+    const err = await createTenant(backend, 'Acme Dental').catch((e: unknown) => e);
+    expect(toUserError(err)).toEqual(refusal('tenant_create', { name: 'Acme Dental' }));
   });
 
-  it('validates names before sending them', async () => {
-    const { tenants } = await loadTenants(backend);
+  it('switches back, renames and deletes another tenant', async () => {
+    const backend = replay();
+    const { created } = await createTenant(backend, 'Acme Dental');
+    const demo = (await switchTenant(backend, 'demo')).current;
+    expect(demo?.name).toBe('Demo');
+    const renamed = await renameTenant(backend, created.id, ' Acme Dental Care ');
+    expect(renamed.tenants.map((t) => t.name)).toEqual(['Acme Dental Care', 'Demo']);
+    expect(deletableTenants(renamed).map((t) => t.id)).toEqual([created.id]);
+    const after = await deleteTenant(backend, created.id);
+    expect(after.tenants.map((t) => t.name)).toEqual(['Demo']);
+  });
+
+  it('checks names before sending them: empty, or taken (whatever the case)', () => {
+    const tenants = recorded<Tenant[]>('tenant_list');
     expect(tenantNameProblem('', tenants)).toMatch(/Enter a name/);
-    expect(tenantNameProblem('acme corp', tenants)).toMatch(/already exists/);
-    expect(tenantNameProblem('Acme Corp', tenants, tenants.find((t) => t.name === 'Acme Corp')!.id)).toBeNull();
+    expect(tenantNameProblem('  demo ', tenants)).toMatch(/already exists/);
+    expect(tenantNameProblem('Demo', tenants, tenants[0].id)).toBeNull();
     // The length is the backend's rule (the input's maxlength comes from app_limits).
     expect(tenantNameProblem('x'.repeat(500), tenants)).toBeNull();
-    expect(tenantNameProblem('Umbrella', tenants)).toBeNull();
-  });
-
-  it('renames a tenant; a duplicate name is refused with a conflict', async () => {
-    const v = await loadTenants(backend);
-    const acme = v.current!;
-    const renamed = await renameTenant(backend, acme.id, 'Acme Inc');
-    expect(renamed.current?.name).toBe('Acme Inc');
-    const err = await renameTenant(backend, acme.id, 'Globex').catch((e: unknown) => e);
-    expect(toUserError(err).code).toBe('conflict');
-  });
-
-  it('refuses to delete the open tenant and deletes another one', async () => {
-    const v = await loadTenants(backend);
-    const err = await deleteTenant(backend, v.current!.id).catch((e: unknown) => e);
-    expect(toUserError(err).code).toBe('conflict');
-    expect(toUserError(err).message).toMatch(/Switch to another tenant/);
-    const others = deletableTenants(v);
-    expect(others.map((t) => t.name)).toEqual(['Globex']);
-    const after = await deleteTenant(backend, others[0].id);
-    expect(after.tenants.map((t) => t.name)).toEqual(['Acme Corp']);
   });
 });
+

@@ -48,7 +48,7 @@ export async function renameTenant(backend: Backend, id: string, name: string): 
   return loadTenants(backend);
 }
 
-/** Deletes a tenant other than the open one (the backend refuses the open tenant with `conflict`). */
+/** Deletes a tenant (the switcher offers every tenant but the open one: see {@link deletableTenants}). */
 export async function deleteTenant(backend: Backend, id: string): Promise<TenantsView> {
   await backend.tenant_delete({ id });
   return loadTenants(backend);

@@ -83,7 +83,7 @@ pub(crate) fn validate(kind: ConnectionKind, c: &CloudSpec) -> Result<()> {
 /// A cloud connection's display name when the spec gives none.
 pub(crate) fn default_name(kind: ConnectionKind, c: &CloudSpec) -> String {
     if c.demo {
-        return format!("{} (demo)", kind.info().short_name);
+        return kind.demo_name();
     }
     let s = |k: &str| {
         c.settings

@@ -91,8 +91,27 @@ pub struct ScimSpec {
     /// Display name.
     #[serde(default)]
     pub name: Option<String>,
-    /// `okta` or `generic`.
-    pub flavor: String,
+    /// Which client pushes.
+    pub flavor: ScimFlavor,
+}
+
+/// Which SCIM client pushes to an inbound integration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScimFlavor {
+    /// Okta's SCIM provisioning.
+    Okta,
+    /// Any SCIM 2.0 client.
+    Generic,
+}
+
+impl std::fmt::Display for ScimFlavor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ScimFlavor::Okta => "Okta",
+            ScimFlavor::Generic => "generic",
+        })
+    }
 }
 
 /// Parses a connection object found at `path` (`connection` in a spec).
@@ -305,14 +324,8 @@ impl ConnectionSpec {
             ConnectionSpec::Entra(c) | ConnectionSpec::Google(c) | ConnectionSpec::Okta(c) => {
                 super::cloud::validate(self.kind(), c)
             }
-            ConnectionSpec::Scim(s) => {
-                if s.flavor != "okta" && s.flavor != "generic" {
-                    return Err(ApiError::validation(
-                        "A SCIM integration's \"flavor\" is \"okta\" or \"generic\".",
-                    ));
-                }
-                Ok(())
-            }
+            // The flavor was checked when the spec was read (it is one of ScimFlavor's).
+            ConnectionSpec::Scim(_) => Ok(()),
         }
     }
 
