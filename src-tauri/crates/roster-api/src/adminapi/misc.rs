@@ -262,14 +262,14 @@ fn answer(
     admin_id: Option<String>,
 ) -> Result<SyncAnswer> {
     let message = report.message.clone().unwrap_or_default();
-    match report.outcome.as_str() {
-        "failed" => {
+    match report.outcome {
+        crate::json::RunOutcome::Failed => {
             return Err(ApiError::new(
                 Code::SourceUnreachable,
                 format!("The sync of {who} failed: {message}"),
             ))
         }
-        "held" => {
+        crate::json::RunOutcome::Held => {
             return Err(ApiError::conflict(format!(
                 "The sync of {who} was held: {message}"
             )))
