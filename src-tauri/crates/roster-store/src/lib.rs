@@ -31,6 +31,7 @@ mod lease;
 mod operators;
 mod read;
 mod records;
+mod removal;
 pub mod schema;
 mod scim;
 
