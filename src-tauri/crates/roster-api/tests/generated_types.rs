@@ -45,6 +45,9 @@ fn render(dir: &Path) {
         json::GroupRow,
         json::AdminRow,
         roster_core::source::GroupSummary,
+        json::ServerStatus,
+        roster_api::scim::ScimIntegration,
+        roster_api::scim::IssuedToken,
         // Events.
         json::ProgressEvent,
         json::ConsentProgress,
@@ -53,9 +56,8 @@ fn render(dir: &Path) {
         DirectoryPatch,
         ConnectionKind,
         kinds::CloudSetup,
-        // Issue 13's sync screens (UI-1): SCIM integrations, the delete choice, permissions.
-        roster_api::scim::ScimIntegration,
-        roster_api::scim::IssuedToken,
+        roster_api::scim::ScimFlavor,
+        // Issue 13's sync screens (UI-1): the delete choice, permissions.
         roster_api::ConnectionChoice,
         roster_api::Permission,
     );

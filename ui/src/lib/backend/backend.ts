@@ -20,19 +20,20 @@ import type {
   DirectorySummary,
   GroupRow,
   GroupSummary,
+  IssuedToken,
   LdapConnectionSpec,
   Page,
   ProgressEvent,
   RunReport,
   RunSummary,
+  ScimFlavor,
+  ScimIntegration,
+  ServerStatus,
   Tenant,
   UserRow,
   // Issue 13's sync screens (UI-1).
   ActingAs,
   ConnectionChoice,
-  IssuedToken,
-  ScimFlavor,
-  ScimIntegration,
 } from './generated';
 
 export type * from './generated';
@@ -70,6 +71,17 @@ export interface Backend {
   directory_update(args: { key: string; patch: DirectoryPatch }): Promise<DirectorySummary>;
   directory_pause(args: { key: string }): Promise<DirectorySummary>;
   directory_resume(args: { key: string }): Promise<DirectorySummary>;
+  /** Deletes a directory sync or a SCIM integration; its users stay, no longer managed. */
+  directory_delete(args: { key: string }): Promise<null>;
+
+  /** The tenant's SCIM integrations (never their tokens). */
+  scim_list(): Promise<ScimIntegration[]>;
+  /** Adds a SCIM integration and starts Roster's server; the answer carries the bearer token, shown this once. */
+  scim_create(args: { name: string; flavor: ScimFlavor }): Promise<IssuedToken>;
+  /** Replaces an integration's bearer token; the old one stops working at once. */
+  scim_regenerate(args: { key: string }): Promise<IssuedToken>;
+  /** Whether Roster's server is serving, where, and why not. */
+  server_status(): Promise<ServerStatus>;
 
   connection_list(): Promise<Connection[]>;
   /**
@@ -109,8 +121,6 @@ export interface Backend {
   // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
   /** Who the window acts as in the open tenant, and what their role allows (the window offers only that). */
   acting_as(): Promise<ActingAs>;
-  /** Deletes a directory sync or a SCIM integration (its users stay, no longer managed); keeps its connection. */
-  directory_delete(args: { key: string }): Promise<null>;
   /**
    * Deletes a directory sync, keeping its connection (`keep`, the seed's "Delete") or deleting it too (`delete`,
    * "Delete Directory Sync and Connection"); refused while another sync uses the connection.
@@ -122,12 +132,6 @@ export interface Backend {
   sync_cancel(args: { key: string }): Promise<null>;
   /** Discards a held run: nothing of it is applied. */
   run_discard(args: { run_id: number }): Promise<RunSummary>;
-  /** The tenant's SCIM integrations. */
-  scim_list(): Promise<ScimIntegration[]>;
-  /** Adds a SCIM integration; the answer carries its bearer token, the only time it is shown. */
-  scim_create(args: { name: string; flavor: ScimFlavor }): Promise<IssuedToken>;
-  /** Replaces an integration's bearer token (the old one stops working at once); the new one is shown once. */
-  scim_regenerate(args: { key: string }): Promise<IssuedToken>;
   // ---- end of issue 13 (UI-1) ----
 
   /** Subscribes to the `sync-progress` event; resolves to a function that unsubscribes. */

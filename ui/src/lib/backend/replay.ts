@@ -43,19 +43,19 @@ const CHANGES = new Set([
   'directory_update',
   'directory_pause',
   'directory_resume',
+  'directory_delete',
+  'scim_create',
+  'scim_regenerate',
   'sync_user',
   'connection_set_secret',
   'connection_authorize',
   'connection_reauthorize',
   'consent_cancel',
   // Issue 13's sync screens (UI-1).
-  'directory_delete',
   'directory_delete_with',
   'connection_delete',
   'sync_cancel',
   'run_discard',
-  'scim_create',
-  'scim_regenerate',
 ]);
 
 function changes(call: { cmd: string; args: unknown }): boolean {
@@ -169,6 +169,12 @@ export class ReplayBackend implements Backend {
   directory_update: Backend['directory_update'] = (args) => this.answer('directory_update', args);
   directory_pause: Backend['directory_pause'] = (args) => this.answer('directory_pause', args);
   directory_resume: Backend['directory_resume'] = (args) => this.answer('directory_resume', args);
+  directory_delete: Backend['directory_delete'] = (args) => this.answer('directory_delete', args);
+
+  scim_list: Backend['scim_list'] = () => this.answer('scim_list');
+  scim_create: Backend['scim_create'] = (args) => this.answer('scim_create', args);
+  scim_regenerate: Backend['scim_regenerate'] = (args) => this.answer('scim_regenerate', args);
+  server_status: Backend['server_status'] = () => this.answer('server_status');
 
   connection_list: Backend['connection_list'] = () => this.answer('connection_list');
   connection_set_secret: Backend['connection_set_secret'] = (args) => this.answer('connection_set_secret', args);
@@ -193,14 +199,10 @@ export class ReplayBackend implements Backend {
 
   // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
   acting_as: Backend['acting_as'] = () => this.answer('acting_as');
-  directory_delete: Backend['directory_delete'] = (args) => this.answer('directory_delete', args);
   directory_delete_with: Backend['directory_delete_with'] = (args) => this.answer('directory_delete_with', args);
   connection_delete: Backend['connection_delete'] = (args) => this.answer('connection_delete', args);
   sync_cancel: Backend['sync_cancel'] = (args) => this.answer('sync_cancel', args);
   run_discard: Backend['run_discard'] = (args) => this.answer('run_discard', args);
-  scim_list: Backend['scim_list'] = () => this.answer('scim_list');
-  scim_create: Backend['scim_create'] = (args) => this.answer('scim_create', args);
-  scim_regenerate: Backend['scim_regenerate'] = (args) => this.answer('scim_regenerate', args);
   // ---- end of issue 13 (UI-1) ----
 
   async onSyncProgress(handler: (progress: ProgressEvent) => void): Promise<Unlisten> {

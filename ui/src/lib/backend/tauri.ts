@@ -19,21 +19,22 @@ import type {
   DirectorySummary,
   GroupRow,
   GroupSummary,
+  IssuedToken,
   LdapConnectionSpec,
   Page,
   PageArgs,
   RunReport,
   ProgressEvent,
   RunSummary,
+  ScimFlavor,
+  ScimIntegration,
+  ServerStatus,
   Tenant,
   Unlisten,
   UserRow,
   // Issue 13's sync screens (UI-1).
   ActingAs,
   ConnectionChoice,
-  IssuedToken,
-  ScimFlavor,
-  ScimIntegration,
 } from './backend';
 
 export const SYNC_PROGRESS_EVENT = 'sync-progress';
@@ -94,6 +95,22 @@ export class TauriBackend implements Backend {
   }
   directory_resume(args: { key: string }): Promise<DirectorySummary> {
     return this.scoped('directory_resume', args);
+  }
+  directory_delete(args: { key: string }): Promise<null> {
+    return this.scoped('directory_delete', args);
+  }
+
+  scim_list(): Promise<ScimIntegration[]> {
+    return this.scoped('scim_list', {});
+  }
+  scim_create(args: { name: string; flavor: ScimFlavor }): Promise<IssuedToken> {
+    return this.scoped('scim_create', args);
+  }
+  scim_regenerate(args: { key: string }): Promise<IssuedToken> {
+    return this.scoped('scim_regenerate', args);
+  }
+  server_status(): Promise<ServerStatus> {
+    return invoke('server_status', {});
   }
 
   connection_list(): Promise<Connection[]> {
@@ -157,9 +174,6 @@ export class TauriBackend implements Backend {
   acting_as(): Promise<ActingAs> {
     return this.scoped('acting_as', {});
   }
-  directory_delete(args: { key: string }): Promise<null> {
-    return this.scoped('directory_delete', args);
-  }
   directory_delete_with(args: { key: string; connection: ConnectionChoice }): Promise<null> {
     return this.scoped('directory_delete_with', args);
   }
@@ -171,15 +185,6 @@ export class TauriBackend implements Backend {
   }
   run_discard(args: { run_id: number }): Promise<RunSummary> {
     return this.scoped('run_discard', args);
-  }
-  scim_list(): Promise<ScimIntegration[]> {
-    return this.scoped('scim_list', {});
-  }
-  scim_create(args: { name: string; flavor: ScimFlavor }): Promise<IssuedToken> {
-    return this.scoped('scim_create', args);
-  }
-  scim_regenerate(args: { key: string }): Promise<IssuedToken> {
-    return this.scoped('scim_regenerate', args);
   }
   // ---- end of issue 13 (UI-1) ----
 
