@@ -6,6 +6,10 @@ use crate::AppState;
 use roster_api::{json, spec, ApiError, DirectoryPatch, RunMode, Session, Trigger};
 use tauri::State;
 
+// Issue 13's sync screens (UI-1).
+#[path = "commands/user_sync.rs"]
+pub mod user_sync;
+
 type Res<T> = Result<T, ApiError>;
 
 /// The session of a command: the tenant it names, acting as the person at this computer.

@@ -102,6 +102,12 @@ pub fn builder<R: Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::scim_create,
         commands::scim_regenerate,
         commands::server_status,
+        // Issue 13: Manage User Sync and Admin Directory Sync (UI-1).
+        commands::user_sync::acting_as,
+        commands::user_sync::directory_delete_with,
+        commands::user_sync::connection_delete,
+        commands::user_sync::sync_cancel,
+        commands::user_sync::run_discard,
     ])
 }
 

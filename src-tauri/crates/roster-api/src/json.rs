@@ -44,6 +44,9 @@ pub struct ActingAs {
     pub role: Option<AdminRole>,
     /// The custom role's name, for operators with one.
     pub custom_role: Option<String>,
+    /// What the role allows, as the application layer checks it: the window offers what is here and
+    /// says why the rest is missing (each permission's refusal says which role it needs).
+    pub permissions: Vec<roster_core::access::Permission>,
 }
 
 /// The name of a role as people read it: Duo's role, or "NAME (custom role)".

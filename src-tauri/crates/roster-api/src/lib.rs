@@ -32,6 +32,7 @@ pub mod kinds;
 mod lists;
 pub mod names;
 mod operators;
+mod removal;
 mod runs;
 mod schedule;
 pub mod scim;
@@ -45,6 +46,7 @@ pub use consent::{ConsentPrompt, DEFAULT_CONSENT_TIMEOUT};
 pub use directories::DirectoryPatch;
 pub use error::{ApiError, Code, Result};
 pub use kinds::ConnectionKind;
+pub use removal::ConnectionChoice;
 pub use roster_core::access::{Authority, CustomRole, DirectoryConfig, Permission, RunSyncs};
 pub use roster_core::clock::{Clock, ManualClock, SystemClock};
 pub use roster_core::edit::UserEdit;
@@ -127,6 +129,8 @@ pub struct Roster {
     /// Admin API secret keys read so far, with the secret generation they were read at.
     api_secrets: Mutex<HashMap<String, (i64, Arc<str>)>>,
     running: Mutex<HashSet<(String, String)>>,
+    /// How to cancel each run in progress in this process (who cancels it goes to the run).
+    cancels: Mutex<HashMap<(String, String), tokio::sync::oneshot::Sender<String>>>,
     scheduler: Mutex<Option<Arc<Scheduler>>>,
     #[cfg(feature = "demo")]
     demo_servers: demo::DemoServers,
@@ -165,6 +169,7 @@ impl Roster {
             api_index: Mutex::new(HashMap::new()),
             api_secrets: Mutex::new(HashMap::new()),
             running: Mutex::new(HashSet::new()),
+            cancels: Mutex::new(HashMap::new()),
             scheduler: Mutex::new(None),
             #[cfg(feature = "demo")]
             demo_servers: demo::DemoServers::default(),

@@ -166,6 +166,10 @@ impl<'r> Session<'r> {
                 Authority::Custom(c) => Some(c.name.clone()),
                 Authority::Role { .. } | Authority::Schedule => None,
             },
+            permissions: Permission::ALL
+                .into_iter()
+                .filter(|p| self.acting.authority.allows(*p))
+                .collect(),
         }
     }
 

@@ -57,6 +57,9 @@ fn render(dir: &Path) {
         ConnectionKind,
         kinds::CloudSetup,
         roster_api::scim::ScimFlavor,
+        // Issue 13's sync screens (UI-1): the delete choice, permissions.
+        roster_api::ConnectionChoice,
+        roster_api::Permission,
     );
 }
 

@@ -33,6 +33,7 @@ mod lease;
 mod operators;
 mod read;
 mod records;
+mod removal;
 pub mod schema;
 mod scim;
 

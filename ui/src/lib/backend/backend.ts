@@ -31,6 +31,9 @@ import type {
   ServerStatus,
   Tenant,
   UserRow,
+  // Issue 13's sync screens (UI-1).
+  ActingAs,
+  ConnectionChoice,
 } from './generated';
 
 export type * from './generated';
@@ -114,6 +117,22 @@ export interface Backend {
   groups_page(args: PageArgs): Promise<Page<GroupRow>>;
   admins_page(args: PageArgs): Promise<Page<AdminRow>>;
   trash_page(args: PageArgs): Promise<Page<UserRow>>;
+
+  // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
+  /** Who the window acts as in the open tenant, and what their role allows (the window offers only that). */
+  acting_as(): Promise<ActingAs>;
+  /**
+   * Deletes a directory sync, keeping its connection (`keep`, the seed's "Delete") or deleting it too (`delete`,
+   * "Delete Directory Sync and Connection"); refused while another sync uses the connection.
+   */
+  directory_delete_with(args: { key: string; connection: ConnectionChoice }): Promise<null>;
+  /** Deletes a connection no sync uses, and its secrets. */
+  connection_delete(args: { id: string }): Promise<null>;
+  /** Cancels a sync's run in progress before it applies anything; its `sync_run` answers the failed run. */
+  sync_cancel(args: { key: string }): Promise<null>;
+  /** Discards a held run: nothing of it is applied. */
+  run_discard(args: { run_id: number }): Promise<RunSummary>;
+  // ---- end of issue 13 (UI-1) ----
 
   /** Subscribes to the `sync-progress` event; resolves to a function that unsubscribes. */
   onSyncProgress(handler: (progress: ProgressEvent) => void): Promise<Unlisten>;

@@ -51,6 +51,11 @@ const CHANGES = new Set([
   'connection_authorize',
   'connection_reauthorize',
   'consent_cancel',
+  // Issue 13's sync screens (UI-1).
+  'directory_delete_with',
+  'connection_delete',
+  'sync_cancel',
+  'run_discard',
 ]);
 
 function changes(call: { cmd: string; args: unknown }): boolean {
@@ -191,6 +196,14 @@ export class ReplayBackend implements Backend {
   groups_page: Backend['groups_page'] = (args) => this.answer('groups_page', args);
   admins_page: Backend['admins_page'] = (args) => this.answer('admins_page', args);
   trash_page: Backend['trash_page'] = (args) => this.answer('trash_page', args);
+
+  // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
+  acting_as: Backend['acting_as'] = () => this.answer('acting_as');
+  directory_delete_with: Backend['directory_delete_with'] = (args) => this.answer('directory_delete_with', args);
+  connection_delete: Backend['connection_delete'] = (args) => this.answer('connection_delete', args);
+  sync_cancel: Backend['sync_cancel'] = (args) => this.answer('sync_cancel', args);
+  run_discard: Backend['run_discard'] = (args) => this.answer('run_discard', args);
+  // ---- end of issue 13 (UI-1) ----
 
   async onSyncProgress(handler: (progress: ProgressEvent) => void): Promise<Unlisten> {
     this.syncListeners.add(handler);

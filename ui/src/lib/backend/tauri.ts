@@ -32,6 +32,9 @@ import type {
   Tenant,
   Unlisten,
   UserRow,
+  // Issue 13's sync screens (UI-1).
+  ActingAs,
+  ConnectionChoice,
 } from './backend';
 
 export const SYNC_PROGRESS_EVENT = 'sync-progress';
@@ -166,6 +169,24 @@ export class TauriBackend implements Backend {
   trash_page(args: PageArgs): Promise<Page<UserRow>> {
     return this.scoped('trash_page', args);
   }
+
+  // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
+  acting_as(): Promise<ActingAs> {
+    return this.scoped('acting_as', {});
+  }
+  directory_delete_with(args: { key: string; connection: ConnectionChoice }): Promise<null> {
+    return this.scoped('directory_delete_with', args);
+  }
+  connection_delete(args: { id: string }): Promise<null> {
+    return this.scoped('connection_delete', args);
+  }
+  sync_cancel(args: { key: string }): Promise<null> {
+    return this.scoped('sync_cancel', args);
+  }
+  run_discard(args: { run_id: number }): Promise<RunSummary> {
+    return this.scoped('run_discard', args);
+  }
+  // ---- end of issue 13 (UI-1) ----
 
   async onSyncProgress(handler: (progress: ProgressEvent) => void): Promise<Unlisten> {
     return listen<ProgressEvent>(SYNC_PROGRESS_EVENT, (event) => handler(event.payload));
