@@ -28,6 +28,7 @@
 mod apply;
 mod error;
 mod lease;
+mod lists;
 mod operators;
 mod read;
 mod records;
@@ -37,6 +38,7 @@ mod scim;
 pub use apply::ApplyOptions;
 pub use error::StoreError;
 pub use lease::RunLease;
+pub use lists::{GroupSort, HistoryEntry, ManagedFilter, SeriesPoint, UserQuery, UserSort};
 pub use operators::Operator;
 pub use read::{AdminRow, Candidates, GroupRow, Page, PageAt, UserRow};
 pub use records::*;

@@ -247,7 +247,7 @@ pub(crate) fn group_row(r: &Row<'_>) -> rusqlite::Result<Group> {
     })
 }
 
-fn like(query: &str) -> String {
+pub(crate) fn like(query: &str) -> String {
     let escaped = query
         .trim()
         .replace('\\', "\\\\")
