@@ -8,7 +8,9 @@ use roster_core::{
 use serde::Serialize;
 use ts_rs::TS;
 
+mod lists;
 mod status;
+pub use lists::*;
 pub(crate) use status::decode;
 pub use status::{
     CheckStep, ConnectionStatus, DirectoryStatus, ProgressPhase, RunOutcome, RunTrigger, Schedule,
