@@ -6,6 +6,9 @@ use crate::AppState;
 use roster_api::{json, spec, ApiError, DirectoryPatch, RunMode, Session, Trigger};
 use tauri::State;
 
+// UI-3: the lists, a user's and a group's page, the trash, Sync History.
+pub mod lists;
+
 type Res<T> = Result<T, ApiError>;
 
 /// The session of a command: the tenant it names, acting as the person at this computer.

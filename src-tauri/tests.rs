@@ -148,7 +148,7 @@ fn commands_cross_the_ipc_boundary_with_progress_events_and_coded_errors() {
 }
 
 /// A mock app on a fresh data directory with the demo tenant open, and its main window.
-fn demo_app() -> (
+pub(crate) fn demo_app() -> (
     tempfile::TempDir,
     Arc<Roster>,
     tauri::App<tauri::test::MockRuntime>,

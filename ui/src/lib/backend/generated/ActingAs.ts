@@ -14,9 +14,9 @@ email: string | null,
  */
 name: string, 
 /**
- * Duo's role (Read-only under a custom role).
+ * Duo's role (Read-only under a custom role); `null` for the schedule, which has none.
  */
-role: AdminRole, 
+role: AdminRole | null, 
 /**
  * The custom role's name, for operators with one.
  */
