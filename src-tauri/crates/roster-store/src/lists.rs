@@ -336,8 +336,10 @@ impl Store {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         drop(st);
+        // One pass over the users in any group counts every group of the page.
+        let counts = crate::read::member_counts(&c, rows.iter().map(|g| g.group_id.as_str()))?;
         for g in &mut rows {
-            g.member_count = member_count(&c, &g.group_id)?;
+            g.member_count = counts.get(g.group_id.as_str()).copied().unwrap_or(0);
         }
         Ok(Page {
             total: Some(total),

@@ -457,7 +457,7 @@ impl Store {
 }
 
 /// How many users are in each of `groups`, in one pass over the users who are in any group.
-fn member_counts<'a>(
+pub(crate) fn member_counts<'a>(
     c: &Connection,
     groups: impl Iterator<Item = &'a str>,
 ) -> Result<HashMap<String, u64>> {

@@ -17,7 +17,7 @@ import {
   type UserFilters,
 } from './query';
 import { groupListFetcher, userListFetcher } from './service';
-import { recordedSyncs } from '../backend/testing';
+import { recorded, recordedSyncs, replay } from '../backend/testing';
 
 const filters: UserFilters = { status: 'bypass', managed: 'DSKEY', sort: 'email', descending: true };
 
@@ -77,5 +77,26 @@ describe('list queries', () => {
         args: { query: { search: 'x', managed_by: { kind: 'by_hand' }, sort: 'name', descending: false }, offset: 0, limit: 10 },
       },
     ]);
+  });
+});
+
+describe('the lists against the recorded backend', () => {
+  it('page the Users list and the Trash as the backend answered the same queries', async () => {
+    const backend = replay();
+    const users = await userListFetcher(backend, false)(
+      listKey({ status: null, managed: '', sort: 'username', descending: false }, ''),
+      0,
+      200,
+    );
+    expect(users.total).toBe(recorded<Page<UserRow>>('user_list').total);
+    expect(users.rows.map((u) => u.username)).toEqual([...users.rows.map((u) => u.username)].sort());
+    const trash = await userListFetcher(backend, true)(
+      listKey({ status: null, managed: '', sort: 'days_left', descending: false }, ''),
+      0,
+      200,
+    );
+    expect(trash.rows.every((u) => u.status === 'pending deletion' && u.purge_at !== null)).toBe(true);
+    const actions = await backend.list_actions();
+    expect(actions.purge.allowed).toBe(true);
   });
 });
