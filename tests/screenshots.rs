@@ -51,8 +51,12 @@ fn demo(dir: &Path) {
         )
         .unwrap();
         for _ in 0..2 {
-            rt.block_on(s.run_sync(&d.directory_key, RunMode::Full { approve: false }, Trigger::Manual))
-                .unwrap();
+            rt.block_on(s.run_sync(
+                &d.directory_key,
+                RunMode::Full { approve: false },
+                Trigger::Manual,
+            ))
+            .unwrap();
         }
     }
 }

@@ -136,12 +136,16 @@ fn users_search_filter_sort_and_a_users_page_with_history() {
     );
     let everyone = total(&d, "users-total");
     let link = d.wait_for("[data-testid='users-directory-sync']", T);
-    assert_eq!(d.attribute(&link, "href").as_deref(), Some("#/directories"));
+    // WebDriver gives a link's href resolved (tauri://localhost#/…): compare its hash.
+    assert!(d
+        .attribute(&link, "href")
+        .unwrap_or_default()
+        .ends_with("#/directories"));
     let add = d.wait_for("[data-testid='users-add-sync']", T);
-    assert_eq!(
-        d.attribute(&add, "href").as_deref(),
-        Some("#/directories?add=1")
-    );
+    assert!(d
+        .attribute(&add, "href")
+        .unwrap_or_default()
+        .ends_with("#/directories?add=1"));
 
     // Filter by status, then by "added by hand", then by the sync.
     choose(&d, "[data-testid='filter-status']", "bypass");
