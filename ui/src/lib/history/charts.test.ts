@@ -39,9 +39,13 @@ describe('chart geometry', () => {
     expect(top).toBe(500);
     expect(lines.map((l) => l.points.map((p) => p.runId))).toEqual([[1, 4], [2]]);
     const [first, last] = lines[0].points;
-    expect(first.x).toBe(CHART.left);
-    expect(last.x).toBe(CHART.width - CHART.right);
+    const slot = (CHART.width - CHART.right - CHART.left) / 4; // four runs in all, one slot each
+    expect(first.x).toBeCloseTo(CHART.left + slot / 2);
+    expect(last.x).toBeCloseTo(CHART.left + slot * 3.5, 5);
+    expect(lines[1].points[0].x).toBeCloseTo(CHART.left + slot * 1.5, 5);
     expect(first.y).toBeLessThan(CHART.height - CHART.bottom);
+    const bars = changeBars(series).bars;
+    expect(bars[3].x + bars[3].width / 2).toBeCloseTo(last.x, 5);
   });
 
   it('draws a bar per run in time order, held runs too', () => {

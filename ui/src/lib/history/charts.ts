@@ -52,14 +52,23 @@ export function scale(v: number, [d0, d1]: [number, number], [r0, r1]: [number, 
 const plotX: [number, number] = [CHART.left, CHART.width - CHART.right];
 const plotY: [number, number] = [CHART.height - CHART.bottom, CHART.top];
 
-function timeDomain(series: HistorySeries): [number, number] {
-  const times = series.syncs.flatMap((s) => s.points.map((p) => Date.parse(p.at)));
-  return times.length ? [Math.min(...times), Math.max(...times)] : [0, 0];
+/** Every run of every sync in time order: the charts' shared x axis (one slot per run, so runs minutes
+ * apart stay apart, and a run's point sits above its bar). */
+function slots(series: HistorySeries): Map<number, number> {
+  const runs = series.syncs
+    .flatMap((s) => s.points)
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.run_id - b.run_id);
+  return new Map(runs.map((p, i) => [p.run_id, i]));
+}
+
+function slotWidth(n: number): number {
+  return n ? (plotX[1] - plotX[0]) / n : 0;
 }
 
 /** Users (admins) each sync managed after each run that applied, one line per sync; `top` is the y axis's top. */
 export function usersLines(series: HistorySeries): { lines: Line[]; top: number } {
-  const domain = timeDomain(series);
+  const at = slots(series);
+  const slot = slotWidth(at.size);
   const top = niceMax(Math.max(0, ...series.syncs.flatMap((s) => s.points.map((p) => p.managed ?? 0))));
   const lines = series.syncs.map((s, i) => ({
     key: s.sync.directory_key,
@@ -68,7 +77,7 @@ export function usersLines(series: HistorySeries): { lines: Line[]; top: number 
     points: s.points
       .filter((p) => p.managed !== null)
       .map((p) => ({
-        x: scale(Date.parse(p.at), domain, plotX),
+        x: plotX[0] + slot * ((at.get(p.run_id) ?? 0) + 0.5),
         y: scale(p.managed ?? 0, [0, top], plotY),
         runId: p.run_id,
         value: p.managed ?? 0,
@@ -84,7 +93,7 @@ export function changeBars(series: HistorySeries): { bars: Bar[]; top: number } 
     .flatMap((s, i) => s.points.map((p) => ({ p, key: s.sync.directory_key, name: s.sync.name, colour: i % COLOURS })))
     .sort((a, b) => Date.parse(a.p.at) - Date.parse(b.p.at) || a.p.run_id - b.p.run_id);
   const top = niceMax(Math.max(0, ...runs.map((r) => r.p.changes)));
-  const slot = runs.length ? (plotX[1] - plotX[0]) / runs.length : 0;
+  const slot = slotWidth(runs.length);
   const width = Math.max(1, Math.min(24, slot * 0.7));
   const bars = runs.map((r, i) => {
     const y = scale(r.p.changes, [0, top], plotY);
