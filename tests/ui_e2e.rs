@@ -9,8 +9,7 @@
 mod slapd;
 
 use roster_api::{spec, MemorySecrets, Options, Roster, SystemClock};
-use serde_json::{json, Value};
-use std::process::{Child, Command, Stdio};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -38,7 +38,9 @@ mod scim;
 pub use apply::ApplyOptions;
 pub use error::StoreError;
 pub use lease::RunLease;
-pub use lists::{GroupSort, HistoryEntry, ManagedFilter, SeriesPoint, UserQuery, UserSort};
+pub use lists::{
+    GroupSort, HistoryEntry, ManagedFilter, SeriesPoint, UserQuery, UserRecord, UserSort,
+};
 pub use operators::Operator;
 pub use read::{AdminRow, Candidates, GroupRow, Page, PageAt, UserRow};
 pub use records::*;

@@ -112,6 +112,17 @@ pub struct HistoryEntry {
     pub change: Change,
 }
 
+/// One user with what their page shows beside their fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// The user.
+    pub user: User,
+    /// The name of the sync that manages them.
+    pub sync_name: Option<String>,
+    /// Their groups, `(id, name)`, by name.
+    pub groups: Vec<(String, String)>,
+}
+
 /// A run's point in Sync History: when, how it went, and what it counted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeriesPoint {
@@ -213,10 +224,7 @@ impl Store {
 
     /// One user by id, with the name of the sync that manages them and their groups (id and name, by
     /// name); `None` if there is no such user.
-    pub fn user_by_id(
-        &self,
-        id: &str,
-    ) -> Result<Option<(User, Option<String>, Vec<(String, String)>)>> {
+    pub fn user_by_id(&self, id: &str) -> Result<Option<UserRecord>> {
         let c = self.reader();
         let found = c
             .query_row(
@@ -235,7 +243,11 @@ impl Store {
         let groups = st
             .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(Some((user, sync, groups)))
+        Ok(Some(UserRecord {
+            user,
+            sync_name: sync,
+            groups,
+        }))
     }
 
     /// The changes applied runs recorded for one object (a user by username, a group by name, an admin by

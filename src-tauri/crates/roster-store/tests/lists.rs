@@ -78,7 +78,7 @@ fn batch(d: &DirectoryRecord, users: &[(&str, &str)]) -> SourceBatch {
             })
             .collect(),
         groups: vec![SourceGroup {
-            external_id: d.groups[0].clone().into(),
+            external_id: d.groups[0].clone(),
             name: format!("{} staff", d.name),
             description: None,
             members: users
@@ -331,7 +331,11 @@ fn a_users_page_and_history_and_a_groups_members() {
         .unwrap()
         .rows[0]
         .clone();
-    let (user, sync_name, groups) = store.user_by_id(&carol.user_id).unwrap().unwrap();
+    let roster_store::UserRecord {
+        user,
+        sync_name,
+        groups,
+    } = store.user_by_id(&carol.user_id).unwrap().unwrap();
     assert_eq!(user.fields.realname.as_deref(), Some("Aaron Q. Carol"));
     assert_eq!(sync_name.as_deref(), Some("Staff"));
     assert_eq!(

@@ -82,7 +82,7 @@ fn fields(user: &User, map: Option<&AttributeMap>) -> Vec<json::UserField> {
 }
 
 impl Session<'_> {
-    fn user_by_id(&self, user_id: &str) -> Result<(User, Option<String>, Vec<(String, String)>)> {
+    fn user_by_id(&self, user_id: &str) -> Result<roster_store::UserRecord> {
         self.tenant.store.user_by_id(user_id)?.ok_or_else(|| {
             ApiError::not_found(format!(
                 "There is no user with the id {user_id} in this tenant. They may have been deleted for good; search the Users list."
@@ -94,7 +94,11 @@ impl Session<'_> {
     pub fn user_detail(&self, user_id: &str) -> Result<json::UserDetail> {
         self.require(Permission::View)?;
         let t = self.tenant.clone();
-        let (user, sync_name, groups) = self.user_by_id(user_id)?;
+        let roster_store::UserRecord {
+            user,
+            sync_name,
+            groups,
+        } = self.user_by_id(user_id)?;
         let directory = match &user.managed_by {
             Some(k) => Some(t.store.directory(k.as_str())?),
             None => None,
@@ -128,7 +132,7 @@ impl Session<'_> {
         limit: u64,
     ) -> Result<json::HistoryPage> {
         self.require(Permission::View)?;
-        let (user, _, _) = self.user_by_id(user_id)?;
+        let user = self.user_by_id(user_id)?.user;
         let before = match before {
             None => None,
             Some(b) => Some(
