@@ -45,6 +45,9 @@ fn render(dir: &Path) {
         json::GroupRow,
         json::AdminRow,
         roster_core::source::GroupSummary,
+        json::ServerStatus,
+        roster_api::scim::ScimIntegration,
+        roster_api::scim::IssuedToken,
         // The lists, a user's and a group's page, the trash, Sync History (UI-3).
         json::UserListQuery,
         json::GroupListQuery,
@@ -62,6 +65,7 @@ fn render(dir: &Path) {
         DirectoryPatch,
         ConnectionKind,
         kinds::CloudSetup,
+        roster_api::scim::ScimFlavor,
     );
 }
 
