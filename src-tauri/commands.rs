@@ -9,6 +9,8 @@ use tauri::State;
 // Issue 13's sync screens (UI-1).
 #[path = "commands/user_sync.rs"]
 pub mod user_sync;
+// UI-3: the lists, a user's and a group's page, the trash, Sync History.
+pub mod lists;
 
 type Res<T> = Result<T, ApiError>;
 

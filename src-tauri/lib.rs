@@ -108,6 +108,19 @@ pub fn builder<R: Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::user_sync::connection_delete,
         commands::user_sync::sync_cancel,
         commands::user_sync::run_discard,
+        // UI-3: the lists, a user's and a group's page, the trash, Sync History.
+        commands::lists::user_list,
+        commands::lists::trash_list,
+        commands::lists::group_list,
+        commands::lists::user_detail,
+        commands::lists::user_history,
+        commands::lists::group_detail,
+        commands::lists::group_members,
+        commands::lists::list_actions,
+        commands::lists::trash_restore,
+        commands::lists::trash_purge,
+        commands::lists::runs_page,
+        commands::lists::history_series,
     ])
 }
 
@@ -170,3 +183,6 @@ pub fn run() {
 mod recording;
 #[cfg(test)]
 mod tests;
+// UI-3: the lists' commands through IPC.
+#[cfg(test)]
+mod tests_lists;

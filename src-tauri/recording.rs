@@ -260,6 +260,48 @@ fn record() -> Vec<Value> {
     r.ok("users_page", page("", 0));
     r.ok("trash_page", page("", 0));
 
+    // UI-3: the lists searched, filtered and sorted; a user's and a group's page; the trash; Sync History.
+    let query = |q: Value| json!({"query": q, "offset": 0, "limit": 200});
+    let any = json!({"search": "", "status": null, "managed_by": {"kind": "any"}, "sort": "username", "descending": false});
+    let listed = r.ok("user_list", query(any.clone()));
+    r.ok(
+        "user_list",
+        query(json!({"search": "", "status": "active", "managed_by": {"kind": "sync", "key": users}, "sort": "name", "descending": true})),
+    );
+    r.ok(
+        "user_list",
+        query(json!({"search": "", "status": null, "managed_by": {"kind": "by_hand"}, "sort": "username", "descending": false})),
+    );
+    r.ok(
+        "group_list",
+        query(json!({"search": "", "managed_by": {"kind": "any"}, "sort": "name", "descending": false})),
+    );
+    let trash_query = json!({"search": "", "status": null, "managed_by": {"kind": "any"}, "sort": "days_left", "descending": false});
+    let trashed = r.ok("trash_list", query(trash_query.clone()));
+    r.ok("list_actions", json!({}));
+    let user_id = listed["rows"][0]["user_id"].clone();
+    r.ok("user_detail", json!({"user_id": user_id}));
+    r.ok(
+        "user_history",
+        json!({"user_id": user_id, "before": null, "limit": 20}),
+    );
+    let group_id = r.ok("group_list", query(json!({"search": "", "managed_by": {"kind": "any"}, "sort": "name", "descending": false})))["rows"][0]["group_id"].clone();
+    r.ok("group_detail", json!({"group_id": group_id}));
+    r.ok(
+        "group_members",
+        json!({"group_id": group_id, "offset": 0, "limit": 50}),
+    );
+    r.ok("history_series", json!({"per_sync": 100}));
+    r.ok(
+        "runs_page",
+        json!({"key": null, "before": null, "limit": 50}),
+    );
+    if let Some(leaver) = trashed["rows"][0]["username"].as_str() {
+        r.ok("trash_restore", json!({"username": leaver}));
+        r.ok("trash_list", query(trash_query.clone()));
+    }
+    r.err("user_detail", json!({"user_id": "DUNOSUCHUSER"}));
+
     // Pause and resume the schedule; move a sync in the order of precedence.
     r.ok("directory_pause", json!({"key": admins}));
     r.ok("directory_resume", json!({"key": admins}));

@@ -8,8 +8,10 @@ use roster_core::{
 use serde::Serialize;
 use ts_rs::TS;
 
+mod lists;
 mod rows;
 mod status;
+pub use lists::*;
 pub use rows::{AdminRow, GroupRow, Page, UserRow};
 pub(crate) use status::decode;
 pub use status::{

@@ -48,6 +48,15 @@ fn render(dir: &Path) {
         json::ServerStatus,
         roster_api::scim::ScimIntegration,
         roster_api::scim::IssuedToken,
+        // The lists, a user's and a group's page, the trash, Sync History (UI-3).
+        json::UserListQuery,
+        json::GroupListQuery,
+        json::UserDetail,
+        json::GroupDetail,
+        json::HistoryPage,
+        json::ListActions,
+        json::RunsPage,
+        json::HistorySeries,
         // Events.
         json::ProgressEvent,
         json::ConsentProgress,

@@ -155,6 +155,17 @@ const MATRIX: &[(Op, &str)] = &[
     (Op::RestoreUser,               "Y   Y   .   Y   .   .   .   .   .  | .   .   .   .   | Y   ."),
     (Op::PurgeTrash,                "Y   Y   .   Y   .   .   .   .   .  | .   .   .   .   | Y   Y"),
     (Op::SetRetention,              "Y   Y   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    // The window's lists, a user's and a group's page, Sync History; purging one user now.
+    (Op::UserList,                  "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::TrashList,                 "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::UserDetail,                "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::UserHistory,               "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::GroupList,                 "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::GroupDetail,               "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::GroupMembers,              "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::RunsPage,                  "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::HistorySeries,             "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::PurgeUser,                 "Y   Y   .   Y   .   .   .   .   .  | .   .   .   .   | Y   ."),
 ];
 
 #[derive(Debug, Clone, Copy)]
@@ -246,6 +257,17 @@ enum Op {
     RestoreUser,
     PurgeTrash,
     SetRetention,
+    // The window's lists (UI-3).
+    UserList,
+    TrashList,
+    UserDetail,
+    UserHistory,
+    GroupList,
+    GroupDetail,
+    GroupMembers,
+    RunsPage,
+    HistorySeries,
+    PurgeUser,
 }
 
 impl Op {
@@ -303,8 +325,17 @@ impl Op {
             | O::UsersPage
             | O::TrashPage
             | O::GroupsPage
-            | O::AdminsPage => P::View,
-            O::AddUser | O::TrashUser | O::RestoreUser => P::CreateDeleteUsers,
+            | O::AdminsPage
+            | O::UserList
+            | O::TrashList
+            | O::UserDetail
+            | O::UserHistory
+            | O::GroupList
+            | O::GroupDetail
+            | O::GroupMembers
+            | O::RunsPage
+            | O::HistorySeries => P::View,
+            O::AddUser | O::TrashUser | O::RestoreUser | O::PurgeUser => P::CreateDeleteUsers,
             O::PurgeTrash => P::PurgeExpiredTrash,
             O::UpdateUser => P::UpdateUsers,
             O::SetRetention => P::TenantSettings,
@@ -404,6 +435,8 @@ struct Fixture {
     run_id: i64,
     username: String,
     admin_email: String,
+    user_id: String,
+    group_id: String,
 }
 
 fn roster(dir: &Path) -> Roster {
@@ -536,12 +569,18 @@ async fn fixture() -> Fixture {
         );
     }
     let run_id = s.list_runs(Some(&user_sync), 1).unwrap()[0].run_id;
-    let username = s
+    let first_user = s
         .users_page("", PageAt::Offset(0), 1)
         .unwrap()
         .rows
+        .remove(0);
+    let (username, user_id) = (first_user.username, first_user.user_id);
+    let group_id = s
+        .groups_page("", PageAt::Offset(0), 1)
+        .unwrap()
+        .rows
         .remove(0)
-        .username;
+        .group_id;
     let admin_email = s
         .admins_page("", PageAt::Offset(0), 1000)
         .unwrap()
@@ -578,6 +617,8 @@ async fn fixture() -> Fixture {
         run_id,
         username,
         admin_email,
+        user_id,
+        group_id,
         template: tempfile::tempdir().unwrap(),
     };
     drop(s);
@@ -738,6 +779,16 @@ async fn perform(op: Op, s: Session<'_>, f: &Fixture) -> Result<(), ApiError> {
         Op::RestoreUser => s.restore_user("trashed.user"),
         Op::PurgeTrash => s.purge_trash().map(|_| ()),
         Op::SetRetention => s.set_retention_days(14),
+        Op::UserList => s.user_list(false, &Default::default(), 0, 10).map(|_| ()),
+        Op::TrashList => s.user_list(true, &Default::default(), 0, 10).map(|_| ()),
+        Op::UserDetail => s.user_detail(&f.user_id).map(|_| ()),
+        Op::UserHistory => s.user_history(&f.user_id, None, 10).map(|_| ()),
+        Op::GroupList => s.group_list(&Default::default(), 0, 10).map(|_| ()),
+        Op::GroupDetail => s.group_detail(&f.group_id).map(|_| ()),
+        Op::GroupMembers => s.group_members(&f.group_id, 0, 10).map(|_| ()),
+        Op::RunsPage => s.runs_page(None, None, 10).map(|_| ()),
+        Op::HistorySeries => s.history_series(10).map(|_| ()),
+        Op::PurgeUser => s.purge_user("trashed.user"),
     }
 }
 
@@ -770,7 +821,7 @@ fn the_matrix_lists_every_operation_once() {
     for (i, op) in ops.iter().enumerate() {
         assert!(!ops[i + 1..].contains(op), "{op:?} appears twice");
     }
-    assert_eq!(ops.len(), 56, "every operation of the Op enum has its row");
+    assert_eq!(ops.len(), 66, "every operation of the Op enum has its row");
     for (_, text) in MATRIX {
         row(text);
     }

@@ -30,6 +30,7 @@ mod apply;
 mod duo;
 mod error;
 mod lease;
+mod lists;
 mod operators;
 mod read;
 mod records;
@@ -42,6 +43,9 @@ pub use apply::ApplyOptions;
 pub use duo::{AdminRecord, GroupRecord, UserFilter, UserRecord};
 pub use error::StoreError;
 pub use lease::RunLease;
+pub use lists::{
+    GroupSort, HistoryEntry, ManagedFilter, SeriesPoint, UserDetailRecord, UserQuery, UserSort,
+};
 pub use operators::Operator;
 pub use read::{AdminRow, Candidates, GroupRow, Page, PageAt, UserRow};
 pub use records::*;

@@ -34,6 +34,15 @@ import type {
   // Issue 13's sync screens (UI-1).
   ActingAs,
   ConnectionChoice,
+  // UI-3.
+  GroupDetail,
+  GroupListQuery,
+  HistoryPage,
+  HistorySeries,
+  ListActions,
+  RunsPage,
+  UserDetail,
+  UserListQuery,
 } from './generated';
 
 export type * from './generated';
@@ -133,6 +142,22 @@ export interface Backend {
   /** Discards a held run: nothing of it is applied. */
   run_discard(args: { run_id: number }): Promise<RunSummary>;
   // ---- end of issue 13 (UI-1) ----
+  // UI-3: the lists searched, filtered and sorted; a user's and a group's page; the trash; Sync History.
+  user_list(args: { query: UserListQuery; offset: number; limit: number }): Promise<Page<UserRow>>;
+  trash_list(args: { query: UserListQuery; offset: number; limit: number }): Promise<Page<UserRow>>;
+  group_list(args: { query: GroupListQuery; offset: number; limit: number }): Promise<Page<GroupRow>>;
+  user_detail(args: { user_id: string }): Promise<UserDetail>;
+  /** A page of what sync runs changed on a user, newest first (`before`: the previous page's `next`). */
+  user_history(args: { user_id: string; before: string | null; limit: number }): Promise<HistoryPage>;
+  group_detail(args: { group_id: string }): Promise<GroupDetail>;
+  group_members(args: { group_id: string; offset: number; limit: number }): Promise<Page<UserRow>>;
+  /** What the acting operator may do on the lists, with why not (from the roles). */
+  list_actions(): Promise<ListActions>;
+  trash_restore(args: { username: string }): Promise<null>;
+  /** Deletes a user in the trash for good now. */
+  trash_purge(args: { username: string }): Promise<null>;
+  runs_page(args: { key: string | null; before: number | null; limit: number }): Promise<RunsPage>;
+  history_series(args: { per_sync: number }): Promise<HistorySeries>;
 
   /** Subscribes to the `sync-progress` event; resolves to a function that unsubscribes. */
   onSyncProgress(handler: (progress: ProgressEvent) => void): Promise<Unlisten>;

@@ -56,6 +56,9 @@ const CHANGES = new Set([
   'connection_delete',
   'sync_cancel',
   'run_discard',
+  // UI-3.
+  'trash_restore',
+  'trash_purge',
 ]);
 
 function changes(call: { cmd: string; args: unknown }): boolean {
@@ -196,6 +199,19 @@ export class ReplayBackend implements Backend {
   groups_page: Backend['groups_page'] = (args) => this.answer('groups_page', args);
   admins_page: Backend['admins_page'] = (args) => this.answer('admins_page', args);
   trash_page: Backend['trash_page'] = (args) => this.answer('trash_page', args);
+  // UI-3: the lists, a user's and a group's page, the trash, Sync History.
+  user_list: Backend['user_list'] = (args) => this.answer('user_list', args);
+  trash_list: Backend['trash_list'] = (args) => this.answer('trash_list', args);
+  group_list: Backend['group_list'] = (args) => this.answer('group_list', args);
+  user_detail: Backend['user_detail'] = (args) => this.answer('user_detail', args);
+  user_history: Backend['user_history'] = (args) => this.answer('user_history', args);
+  group_detail: Backend['group_detail'] = (args) => this.answer('group_detail', args);
+  group_members: Backend['group_members'] = (args) => this.answer('group_members', args);
+  list_actions: Backend['list_actions'] = () => this.answer('list_actions', {});
+  trash_restore: Backend['trash_restore'] = (args) => this.answer('trash_restore', args);
+  trash_purge: Backend['trash_purge'] = (args) => this.answer('trash_purge', args);
+  runs_page: Backend['runs_page'] = (args) => this.answer('runs_page', args);
+  history_series: Backend['history_series'] = (args) => this.answer('history_series', args);
 
   // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
   acting_as: Backend['acting_as'] = () => this.answer('acting_as');

@@ -35,6 +35,15 @@ import type {
   // Issue 13's sync screens (UI-1).
   ActingAs,
   ConnectionChoice,
+  // UI-3.
+  GroupDetail,
+  GroupListQuery,
+  HistoryPage,
+  HistorySeries,
+  ListActions,
+  RunsPage,
+  UserDetail,
+  UserListQuery,
 } from './backend';
 
 export const SYNC_PROGRESS_EVENT = 'sync-progress';
@@ -169,6 +178,44 @@ export class TauriBackend implements Backend {
   trash_page(args: PageArgs): Promise<Page<UserRow>> {
     return this.scoped('trash_page', args);
   }
+  // UI-3: the lists, a user's and a group's page, the trash, Sync History.
+  user_list(args: { query: UserListQuery; offset: number; limit: number }): Promise<Page<UserRow>> {
+    return this.scoped('user_list', args);
+  }
+  trash_list(args: { query: UserListQuery; offset: number; limit: number }): Promise<Page<UserRow>> {
+    return this.scoped('trash_list', args);
+  }
+  group_list(args: { query: GroupListQuery; offset: number; limit: number }): Promise<Page<GroupRow>> {
+    return this.scoped('group_list', args);
+  }
+  user_detail(args: { user_id: string }): Promise<UserDetail> {
+    return this.scoped('user_detail', args);
+  }
+  user_history(args: { user_id: string; before: string | null; limit: number }): Promise<HistoryPage> {
+    return this.scoped('user_history', args);
+  }
+  group_detail(args: { group_id: string }): Promise<GroupDetail> {
+    return this.scoped('group_detail', args);
+  }
+  group_members(args: { group_id: string; offset: number; limit: number }): Promise<Page<UserRow>> {
+    return this.scoped('group_members', args);
+  }
+  list_actions(): Promise<ListActions> {
+    return this.scoped('list_actions', {});
+  }
+  trash_restore(args: { username: string }): Promise<null> {
+    return this.scoped('trash_restore', args);
+  }
+  trash_purge(args: { username: string }): Promise<null> {
+    return this.scoped('trash_purge', args);
+  }
+  runs_page(args: { key: string | null; before: number | null; limit: number }): Promise<RunsPage> {
+    return this.scoped('runs_page', args);
+  }
+  history_series(args: { per_sync: number }): Promise<HistorySeries> {
+    return this.scoped('history_series', args);
+  }
+
 
   // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
   acting_as(): Promise<ActingAs> {
