@@ -119,6 +119,7 @@ fn record() -> Vec<Value> {
     app.manage(AppState {
         roster: roster.clone(),
         caller: roster_api::Caller::Local,
+        acting: Default::default(),
         server: Arc::new(server::DesktopServer::new(
             roster,
             Arc::new(roster_api::MemorySecrets::default()),

@@ -18,6 +18,7 @@
 //! (`tests/structure.rs`): `error`, `names`, `kinds`, `json` and `session` are the foundations below the
 //! rest, and pure parsing (`spec`, with the cloud settings in `spec::cloud`) sits below what uses it.
 
+pub mod acting;
 mod cloud;
 mod connections;
 mod consent;
@@ -35,6 +36,7 @@ mod schedule;
 pub mod scim;
 mod scim_push;
 pub mod session;
+mod settings;
 pub mod spec;
 mod tenants;
 mod users;

@@ -151,22 +151,42 @@ impl<'r> Session<'r> {
         ApiError::new(Code::Forbidden, message)
     }
 
-    /// Who the session acts as.
+    /// Who the session acts as, with every permission of the access table and why each missing one is
+    /// missing.
     pub fn acting_as(&self) -> json::ActingAs {
-        json::ActingAs {
+        let a = &self.acting.authority;
+        let mut acting = json::ActingAs {
             email: self.acting.email.clone(),
             name: self.acting.name.clone(),
-            role: match &self.acting.authority {
+            role: match a {
                 Authority::Role { role } => Some(*role),
                 // An operator with a custom role has Duo's Read-only underneath (roster-store's operators).
                 Authority::Custom(_) => Some(roster_core::AdminRole::ReadOnly),
                 Authority::Schedule => None,
             },
-            custom_role: match &self.acting.authority {
+            custom_role: match a {
                 Authority::Custom(c) => Some(c.name.clone()),
                 Authority::Role { .. } | Authority::Schedule => None,
             },
-        }
+            role_name: String::new(),
+            permissions: Permission::ALL
+                .iter()
+                .map(|&p| {
+                    let allowed = a.allows(p);
+                    json::PermissionGrant {
+                        permission: p,
+                        allowed,
+                        why_not: if allowed {
+                            String::new()
+                        } else {
+                            self.refusal(p.action(), p.needs()).message
+                        },
+                    }
+                })
+                .collect(),
+        };
+        acting.role_name = acting.role_name();
+        acting
     }
 
     /// The clock's now.

@@ -99,6 +99,10 @@ const MATRIX: &[(Op, &str)] = &[
     (Op::RemoveOperator,            "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
     (Op::ListRoles,                 "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
     (Op::CreateRole,                "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    (Op::SetOperatorPassphrase,     "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    (Op::OperatorsPage,             "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::OperatorDetail,            "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::SwitchTargets,             "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
     // User syncs: configuration.
     (Op::AddUserSync,               "Y   Y   .   Y   .   .   .   .   .  | Y   Y   .   .   | Y   ."),
     (Op::UpdateUserSync,            "Y   Y   .   Y   .   .   .   .   .  | Y   Y   .   .   | Y   ."),
@@ -145,6 +149,8 @@ const MATRIX: &[(Op, &str)] = &[
     (Op::RestoreUser,               "Y   Y   .   Y   .   .   .   .   .  | .   .   .   .   | Y   ."),
     (Op::PurgeTrash,                "Y   Y   .   Y   .   .   .   .   .  | .   .   .   .   | Y   Y"),
     (Op::SetRetention,              "Y   Y   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    (Op::SetDefaultThreshold,       "Y   Y   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    (Op::TenantSettings,            "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
 ];
 
 #[derive(Debug, Clone, Copy)]
@@ -185,6 +191,10 @@ enum Op {
     RemoveOperator,
     ListRoles,
     CreateRole,
+    SetOperatorPassphrase,
+    OperatorsPage,
+    OperatorDetail,
+    SwitchTargets,
     AddUserSync,
     UpdateUserSync,
     PauseUserSync,
@@ -226,6 +236,8 @@ enum Op {
     RestoreUser,
     PurgeTrash,
     SetRetention,
+    SetDefaultThreshold,
+    TenantSettings,
 }
 
 impl Op {
@@ -239,7 +251,8 @@ impl Op {
             | O::SetOperatorRole
             | O::SetOperatorStatus
             | O::RemoveOperator
-            | O::CreateRole => P::ManageOperators,
+            | O::CreateRole
+            | O::SetOperatorPassphrase => P::ManageOperators,
             O::AddUserSync
             | O::UpdateUserSync
             | O::PauseUserSync
@@ -274,11 +287,15 @@ impl Op {
             | O::UsersPage
             | O::TrashPage
             | O::GroupsPage
-            | O::AdminsPage => P::View,
+            | O::AdminsPage
+            | O::OperatorsPage
+            | O::OperatorDetail
+            | O::SwitchTargets
+            | O::TenantSettings => P::View,
             O::AddUser | O::TrashUser | O::RestoreUser => P::CreateDeleteUsers,
             O::PurgeTrash => P::PurgeExpiredTrash,
             O::UpdateUser => P::UpdateUsers,
-            O::SetRetention => P::TenantSettings,
+            O::SetRetention | O::SetDefaultThreshold => P::TenantSettings,
         }
     }
 
@@ -585,6 +602,24 @@ async fn perform(op: Op, s: Session<'_>, f: &Fixture) -> Result<(), ApiError> {
             .map(|_| ()),
         Op::RemoveOperator => s.remove_operator("target@acme.test"),
         Op::ListRoles => s.list_roles().map(|_| ()),
+        Op::SetOperatorPassphrase => s
+            .set_operator_passphrase("target@acme.test", Some("correct horse battery"))
+            .map(|_| ()),
+        Op::OperatorsPage => s
+            .operators_page(
+                &roster_api::json::OperatorFilter {
+                    query: "a".into(),
+                    status: None,
+                    managed: roster_api::json::ManagedFilter::Any,
+                    sort: roster_api::json::OperatorSort::Name,
+                    descending: false,
+                },
+                0,
+                50,
+            )
+            .map(|_| ()),
+        Op::OperatorDetail => s.operator_detail("target@acme.test").map(|_| ()),
+        Op::SwitchTargets => s.switch_targets().map(|_| ()),
         Op::CreateRole => s
             .create_role("New role", DirectoryConfig::None, RunSyncs::Individual)
             .map(|_| ()),
@@ -683,6 +718,8 @@ async fn perform(op: Op, s: Session<'_>, f: &Fixture) -> Result<(), ApiError> {
         Op::RestoreUser => s.restore_user("trashed.user"),
         Op::PurgeTrash => s.purge_trash().map(|_| ()),
         Op::SetRetention => s.set_retention_days(14),
+        Op::SetDefaultThreshold => s.set_default_deletion_threshold(25).map(|_| ()),
+        Op::TenantSettings => s.tenant_settings().map(|_| ()),
     }
 }
 
@@ -707,7 +744,7 @@ fn the_matrix_lists_every_operation_once() {
     for (i, op) in ops.iter().enumerate() {
         assert!(!ops[i + 1..].contains(op), "{op:?} appears twice");
     }
-    assert_eq!(ops.len(), 51, "every operation of the Op enum has its row");
+    assert_eq!(ops.len(), 57, "every operation of the Op enum has its row");
     for (_, text) in MATRIX {
         row(text);
     }

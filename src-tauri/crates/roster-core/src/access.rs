@@ -12,7 +12,7 @@ use crate::model::AdminRole;
 use serde::{Deserialize, Serialize};
 
 /// Something an operator asks to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
     /// See the tenant: lists, syncs, runs, connections.
@@ -46,6 +46,24 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// Every permission, in the order declared.
+    pub const ALL: [Permission; 14] = [
+        Permission::View,
+        Permission::ConfigureUserSyncs,
+        Permission::RunUserSyncs,
+        Permission::RunIndividualUsers,
+        Permission::ConfigureAdminSyncs,
+        Permission::RunAdminSyncs,
+        Permission::RunIndividualAdmins,
+        Permission::ManageOperators,
+        Permission::ApiApplications,
+        Permission::CreateDeleteUsers,
+        Permission::PurgeExpiredTrash,
+        Permission::UpdateUsers,
+        Permission::TenantSettings,
+        Permission::ManageTenant,
+    ];
+
     /// What the permission lets one do, for refusals ("… needs …").
     pub fn action(self) -> &'static str {
         match self {
@@ -95,7 +113,7 @@ impl Permission {
 }
 
 /// "External directory configuration" of a custom role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DirectoryConfig {
     /// May configure user directory syncs.
@@ -105,7 +123,7 @@ pub enum DirectoryConfig {
 }
 
 /// "Run user directory syncs" of a custom role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum RunSyncs {
     /// Every user directory sync.
@@ -117,7 +135,7 @@ pub enum RunSyncs {
 }
 
 /// A custom role: a name and the seed's two directory permissions.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 pub struct CustomRole {
     /// Its name (unique in the tenant, case-insensitive).
     pub name: String,

@@ -29,6 +29,7 @@ mod apply;
 mod error;
 mod lease;
 mod operators;
+mod passphrases;
 mod read;
 mod records;
 pub mod schema;
@@ -38,6 +39,7 @@ pub use apply::ApplyOptions;
 pub use error::StoreError;
 pub use lease::RunLease;
 pub use operators::Operator;
+pub use passphrases::{ManagedFilter, OperatorQuery, OperatorSort};
 pub use read::{AdminRow, Candidates, GroupRow, Page, PageAt, UserRow};
 pub use records::*;
 pub use scim::{

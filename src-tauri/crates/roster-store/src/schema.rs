@@ -12,7 +12,7 @@ use std::path::Path;
 pub const APPLICATION_ID: i32 = 0x5253_5452;
 
 /// The schema version this build writes.
-pub const VERSION: i32 = 7;
+pub const VERSION: i32 = 8;
 
 /// The SCIM tables (schema 7), shared by [`CURRENT`] and the upgrade to 7.
 pub const SCIM: &str = r#"
@@ -50,7 +50,18 @@ CREATE TABLE scim_members (
 CREATE INDEX scim_members_user ON scim_members(directory_key, user_id);
 "#;
 
-/// The current schema, for new databases (with [`SCIM`]).
+/// Operators' local passphrases and the tenant's default deletion threshold (schema 8), shared by
+/// [`CURRENT`] and the upgrade to 8. Self-contained (columns added to existing tables), so it can move to
+/// another step of the ladder unchanged.
+pub const LOCAL_PASSPHRASES: &str = r#"
+-- An operator's local passphrase, as an Argon2id PHC string (never the passphrase): entered in the
+-- window to act as them. NULL when none is set.
+ALTER TABLE admins ADD COLUMN passphrase_hash TEXT;
+-- The deletion threshold a new sync starts with when its settings name none.
+ALTER TABLE tenant ADD COLUMN default_deletion_threshold_percent INTEGER NOT NULL DEFAULT 10;
+"#;
+
+/// The current schema, for new databases (with [`SCIM`] and [`LOCAL_PASSPHRASES`]).
 pub const CURRENT: &str = r#"
 CREATE TABLE tenant (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -386,6 +397,12 @@ fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Result<()> {
             ))?;
             Ok(())
         }
+        7 => {
+            // Version 8: operators' local passphrases (hashes only) and the tenant's default deletion
+            // threshold for new syncs.
+            tx.execute_batch(LOCAL_PASSPHRASES)?;
+            Ok(())
+        }
         other => Err(StoreError::TooNew(format!(
             "No upgrade is known from schema version {other}."
         ))),
@@ -469,6 +486,7 @@ pub(crate) fn migrate(
         };
         tx.execute_batch(CURRENT)?;
         tx.execute_batch(SCIM)?;
+        tx.execute_batch(LOCAL_PASSPHRASES)?;
         tx.execute(
             "INSERT INTO tenant (id, name, created_at) VALUES (1, ?1, ?2)",
             rusqlite::params![new.name, new.created_at.0],
