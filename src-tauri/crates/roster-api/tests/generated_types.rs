@@ -32,6 +32,11 @@ fn render(dir: &Path) {
         json::Tenant,
         json::ActingAs,
         json::Operator,
+        // Administrators, who acts, and Settings (issue 13, UI-2).
+        json::SwitchTarget,
+        json::OperatorFilter,
+        json::TenantSettings,
+        roster_api::CustomRole,
         json::ConnectionKindInfo,
         json::Connection,
         json::ConnectionCheck,
