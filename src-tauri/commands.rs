@@ -9,6 +9,9 @@ use tauri::State;
 // Administrators, who acts, and Settings (issue 13, UI-2).
 pub mod operators;
 pub mod settings;
+// Issue 13's sync screens (UI-1).
+#[path = "commands/user_sync.rs"]
+pub mod user_sync;
 
 type Res<T> = Result<T, ApiError>;
 

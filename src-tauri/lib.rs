@@ -105,7 +105,6 @@ pub fn builder<R: Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::scim_regenerate,
         commands::server_status,
         // Administrators, who acts, and Settings (issue 13, UI-2).
-        commands::operators::acting_as,
         commands::operators::operator_switch_targets,
         commands::operators::operator_switch,
         commands::operators::operators_page,
@@ -122,6 +121,12 @@ pub fn builder<R: Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::settings::tenant_set_default_threshold,
         commands::settings::tenant_export,
         commands::settings::tenant_import,
+        // Issue 13: Manage User Sync and Admin Directory Sync (UI-1).
+        commands::user_sync::acting_as,
+        commands::user_sync::directory_delete_with,
+        commands::user_sync::connection_delete,
+        commands::user_sync::sync_cancel,
+        commands::user_sync::run_discard,
     ])
 }
 

@@ -35,12 +35,6 @@ impl Acting {
     }
 }
 
-/// Who the window acts as in `tenant`, with what they may do and why the rest is missing.
-#[tauri::command(rename_all = "snake_case")]
-pub fn acting_as(state: State<'_, AppState>, tenant: String) -> Res<json::ActingAs> {
-    Ok(session(&state, &tenant)?.acting_as())
-}
-
 /// The operators the window may switch to from who acts now.
 #[tauri::command(rename_all = "snake_case")]
 pub fn operator_switch_targets(

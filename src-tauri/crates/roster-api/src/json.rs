@@ -11,7 +11,7 @@ use ts_rs::TS;
 mod operators;
 mod status;
 pub use operators::{
-    ActingAs, ManagedFilter, Operator, OperatorFilter, OperatorSort, PermissionGrant, SwitchTarget,
+    ActingAs, ManagedFilter, Operator, OperatorFilter, OperatorSort, Refusal, SwitchTarget,
     TenantSettings,
 };
 pub(crate) use status::decode;

@@ -31,6 +31,7 @@ pub mod kinds;
 mod lists;
 pub mod names;
 mod operators;
+mod removal;
 mod runs;
 mod schedule;
 pub mod scim;
@@ -52,6 +53,7 @@ pub use roster_core::AdminStatus;
 pub use roster_engine::{Event, EventSink, NoEvents};
 pub use roster_secrets::{MemorySecrets, SecretStore};
 pub use roster_store::{PageAt, Trigger};
+pub use removal::ConnectionChoice;
 pub use runs::RunMode;
 pub use schedule::MAX_CONCURRENT_RUNS;
 pub use session::{Caller, Session, TenantHandle};
@@ -123,6 +125,8 @@ pub struct Roster {
     /// Which tenant holds each SCIM integration found so far (directory key -> tenant id).
     scim_index: Mutex<HashMap<String, String>>,
     running: Mutex<HashSet<(String, String)>>,
+    /// How to cancel each run in progress in this process (who cancels it goes to the run).
+    cancels: Mutex<HashMap<(String, String), tokio::sync::oneshot::Sender<String>>>,
     scheduler: Mutex<Option<Arc<Scheduler>>>,
     #[cfg(feature = "demo")]
     demo_servers: demo::DemoServers,
@@ -159,6 +163,7 @@ impl Roster {
             open: Mutex::new(HashMap::new()),
             scim_index: Mutex::new(HashMap::new()),
             running: Mutex::new(HashSet::new()),
+            cancels: Mutex::new(HashMap::new()),
             scheduler: Mutex::new(None),
             #[cfg(feature = "demo")]
             demo_servers: demo::DemoServers::default(),

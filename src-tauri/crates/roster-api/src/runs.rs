@@ -77,7 +77,24 @@ impl Session<'_> {
                 )));
             }
         }
-        let result = self.run_locked(&t, &d, mode, trigger).await;
+        // Cancel (`cancel_run`) drops the run where it waits (reading the directory, or planning): the
+        // apply is one synchronous transaction with no wait inside, so a cancelled run never applies part
+        // of its plan.
+        let (cancel, cancel_rx) = tokio::sync::oneshot::channel::<String>();
+        self.roster
+            .cancels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(slot.clone(), cancel);
+        let result = tokio::select! {
+            r = self.run_locked(&t, &d, mode, trigger) => r,
+            Ok(by) = cancel_rx => self.cancelled(d.key.as_str(), &d.name, &by).map(|r| (r, false)),
+        };
+        self.roster
+            .cancels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&slot);
         self.roster
             .running
             .lock()

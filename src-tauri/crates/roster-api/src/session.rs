@@ -170,18 +170,15 @@ impl<'r> Session<'r> {
             },
             role_name: String::new(),
             permissions: Permission::ALL
-                .iter()
-                .map(|&p| {
-                    let allowed = a.allows(p);
-                    json::PermissionGrant {
-                        permission: p,
-                        allowed,
-                        why_not: if allowed {
-                            String::new()
-                        } else {
-                            self.refusal(p.action(), p.needs()).message
-                        },
-                    }
+                .into_iter()
+                .filter(|p| a.allows(*p))
+                .collect(),
+            refused: Permission::ALL
+                .into_iter()
+                .filter(|p| !a.allows(*p))
+                .map(|p| json::Refusal {
+                    permission: p,
+                    why: self.refusal(p.action(), p.needs()).message,
                 })
                 .collect(),
         };

@@ -58,6 +58,11 @@ fn render(dir: &Path) {
         DirectoryPatch,
         ConnectionKind,
         kinds::CloudSetup,
+        // Issue 13's sync screens (UI-1): SCIM integrations, the delete choice, permissions.
+        roster_api::scim::ScimIntegration,
+        roster_api::scim::IssuedToken,
+        roster_api::ConnectionChoice,
+        roster_api::Permission,
     );
 }
 

@@ -32,6 +32,7 @@ mod operators;
 mod passphrases;
 mod read;
 mod records;
+mod removal;
 pub mod schema;
 mod scim;
 

@@ -601,7 +601,8 @@ fn report(r: &json::RunReport, as_json: bool) -> Result<(), Failure> {
         | json::RunOutcome::Succeeded
         | json::RunOutcome::Approved
         | json::RunOutcome::Preview
-        | json::RunOutcome::Interrupted => Ok(()),
+        | json::RunOutcome::Interrupted
+        | json::RunOutcome::Discarded => Ok(()),
     }
 }
 

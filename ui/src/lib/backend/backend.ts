@@ -27,10 +27,15 @@ import type {
   RunSummary,
   Tenant,
   UserRow,
+  // Issue 13's sync screens (UI-1).
+  ActingAs,
+  ConnectionChoice,
+  IssuedToken,
+  ScimFlavor,
+  ScimIntegration,
 } from './generated';
 // Administrators, who acts, and Settings (issue 13, UI-2).
 import type {
-  ActingAs,
   AdminStatus,
   CustomRole,
   DirectoryConfig,
@@ -113,8 +118,6 @@ export interface Backend {
   trash_page(args: PageArgs): Promise<Page<UserRow>>;
 
   // Administrators, who acts, and Settings (issue 13, UI-2).
-  /** Who the window acts as in its tenant, with every permission (allowed or why not). */
-  acting_as(): Promise<ActingAs>;
   /** The operators the window may switch to from who acts now (the current one first). */
   operator_switch_targets(): Promise<SwitchTarget[]>;
   /** Acts as `email` from now on; the backend checks the rule and the passphrase. */
@@ -136,6 +139,29 @@ export interface Backend {
   tenant_export(): Promise<string>;
   /** A new tenant from an export's JSON (not opened). */
   tenant_import(args: { name: string; export: string }): Promise<Tenant>;
+  // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
+  /** Who the window acts as in the open tenant, and what their role allows (the window offers only that). */
+  acting_as(): Promise<ActingAs>;
+  /** Deletes a directory sync or a SCIM integration (its users stay, no longer managed); keeps its connection. */
+  directory_delete(args: { key: string }): Promise<null>;
+  /**
+   * Deletes a directory sync, keeping its connection (`keep`, the seed's "Delete") or deleting it too (`delete`,
+   * "Delete Directory Sync and Connection"); refused while another sync uses the connection.
+   */
+  directory_delete_with(args: { key: string; connection: ConnectionChoice }): Promise<null>;
+  /** Deletes a connection no sync uses, and its secrets. */
+  connection_delete(args: { id: string }): Promise<null>;
+  /** Cancels a sync's run in progress before it applies anything; its `sync_run` answers the failed run. */
+  sync_cancel(args: { key: string }): Promise<null>;
+  /** Discards a held run: nothing of it is applied. */
+  run_discard(args: { run_id: number }): Promise<RunSummary>;
+  /** The tenant's SCIM integrations. */
+  scim_list(): Promise<ScimIntegration[]>;
+  /** Adds a SCIM integration; the answer carries its bearer token, the only time it is shown. */
+  scim_create(args: { name: string; flavor: ScimFlavor }): Promise<IssuedToken>;
+  /** Replaces an integration's bearer token (the old one stops working at once); the new one is shown once. */
+  scim_regenerate(args: { key: string }): Promise<IssuedToken>;
+  // ---- end of issue 13 (UI-1) ----
 
   /** Subscribes to the `sync-progress` event; resolves to a function that unsubscribes. */
   onSyncProgress(handler: (progress: ProgressEvent) => void): Promise<Unlisten>;

@@ -28,10 +28,15 @@ import type {
   Tenant,
   Unlisten,
   UserRow,
+  // Issue 13's sync screens (UI-1).
+  ActingAs,
+  ConnectionChoice,
+  IssuedToken,
+  ScimFlavor,
+  ScimIntegration,
 } from './backend';
 // Administrators, who acts, and Settings (issue 13, UI-2).
 import type {
-  ActingAs,
   AdminStatus,
   CustomRole,
   DirectoryConfig,
@@ -160,9 +165,6 @@ export class TauriBackend implements Backend {
   }
 
   // Administrators, who acts, and Settings (issue 13, UI-2).
-  acting_as(): Promise<ActingAs> {
-    return this.scoped('acting_as', {});
-  }
   operator_switch_targets(): Promise<SwitchTarget[]> {
     return this.scoped('operator_switch_targets', {});
   }
@@ -211,6 +213,35 @@ export class TauriBackend implements Backend {
   tenant_import(args: { name: string; export: string }): Promise<Tenant> {
     return invoke('tenant_import', args);
   }
+  // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
+  acting_as(): Promise<ActingAs> {
+    return this.scoped('acting_as', {});
+  }
+  directory_delete(args: { key: string }): Promise<null> {
+    return this.scoped('directory_delete', args);
+  }
+  directory_delete_with(args: { key: string; connection: ConnectionChoice }): Promise<null> {
+    return this.scoped('directory_delete_with', args);
+  }
+  connection_delete(args: { id: string }): Promise<null> {
+    return this.scoped('connection_delete', args);
+  }
+  sync_cancel(args: { key: string }): Promise<null> {
+    return this.scoped('sync_cancel', args);
+  }
+  run_discard(args: { run_id: number }): Promise<RunSummary> {
+    return this.scoped('run_discard', args);
+  }
+  scim_list(): Promise<ScimIntegration[]> {
+    return this.scoped('scim_list', {});
+  }
+  scim_create(args: { name: string; flavor: ScimFlavor }): Promise<IssuedToken> {
+    return this.scoped('scim_create', args);
+  }
+  scim_regenerate(args: { key: string }): Promise<IssuedToken> {
+    return this.scoped('scim_regenerate', args);
+  }
+  // ---- end of issue 13 (UI-1) ----
 
   async onSyncProgress(handler: (progress: ProgressEvent) => void): Promise<Unlisten> {
     return listen<ProgressEvent>(SYNC_PROGRESS_EVENT, (event) => handler(event.payload));

@@ -29,6 +29,7 @@ export const OUTCOME_BADGES: Record<RunOutcome, { label: string; tone: Tone }> =
   approved: { label: 'Approved and applied', tone: 'accent' },
   preview: { label: 'Preview', tone: 'grey' },
   interrupted: { label: 'Interrupted', tone: 'orange' },
+  discarded: { label: 'Discarded', tone: 'grey' },
 };
 
 export const TRIGGER_LABELS: Record<RunTrigger, string> = {
@@ -160,6 +161,8 @@ export function reportTitle(report: Pick<RunSummary, 'trigger' | 'outcome'>): st
       return 'Sync failed';
     case 'interrupted':
       return 'Sync interrupted';
+    case 'discarded':
+      return 'Held sync discarded — nothing was changed';
     case 'running':
       return 'Sync running';
   }

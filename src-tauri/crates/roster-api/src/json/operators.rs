@@ -18,22 +18,22 @@ pub struct ActingAs {
     pub custom_role: Option<String>,
     /// The role as people read it ("Owner", "Sync operators (custom role)", "the schedule").
     pub role_name: String,
-    /// Every permission of roster-core's access table, allowed or not, with what a refusal would say: the
-    /// window offers what is allowed and says why the rest is missing. The application layer still
-    /// refuses whatever the window would not offer.
-    pub permissions: Vec<PermissionGrant>,
+    /// What the role allows, as the application layer checks it: the window offers what is here and
+    /// says why the rest is missing ([`Self::refused`]). The application layer still refuses whatever
+    /// the window would not offer.
+    pub permissions: Vec<Permission>,
+    /// Every permission the role lacks, with what a refusal of it says.
+    pub refused: Vec<Refusal>,
 }
 
-/// One permission of the acting operator.
+/// A permission the acting operator lacks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct PermissionGrant {
+pub struct Refusal {
     /// The permission.
     pub permission: Permission,
-    /// Whether the acting operator has it.
-    pub allowed: bool,
-    /// Why not, in the words of a refusal ("Running admin directory syncs needs the Owner role."); empty
-    /// when allowed.
-    pub why_not: String,
+    /// Why not, in the words of a refusal ("Running admin directory syncs needs the Owner role. You act
+    /// as …").
+    pub why: String,
 }
 
 /// The name of a role as people read it: Duo's role, or "NAME (custom role)".
@@ -55,9 +55,7 @@ impl ActingAs {
 
     /// Whether the acting operator may do `p`.
     pub fn may(&self, p: Permission) -> bool {
-        self.permissions
-            .iter()
-            .any(|g| g.permission == p && g.allowed)
+        self.permissions.contains(&p)
     }
 }
 

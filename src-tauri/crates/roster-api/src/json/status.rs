@@ -97,6 +97,8 @@ pub enum RunOutcome {
     Preview,
     /// Stopped when the process that ran it ended; nothing applied.
     Interrupted,
+    /// A held run that an admin discarded: nothing of it was applied.
+    Discarded,
 }
 
 impl From<roster_engine::Outcome> for RunOutcome {

@@ -3,4 +3,4 @@
 /**
  * How a run ended (or that it has not yet).
  */
-export type RunOutcome = "running" | "succeeded" | "failed" | "held" | "approved" | "preview" | "interrupted";
+export type RunOutcome = "running" | "succeeded" | "failed" | "held" | "approved" | "preview" | "interrupted" | "discarded";

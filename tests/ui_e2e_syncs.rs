@@ -1,0 +1,375 @@
+//! End-to-end tests of the sync screens in the real app (WebKitGTK through tauri-driver): Users → Directory
+//! Sync ("Manage User Sync"), a sync's page, Administrators → Admin Directory Sync and SCIM Integrations.
+//! Deleting syncs with each connection choice, the disabled trash icon of a connection in use, a held run
+//! approved and one discarded, individual user and admin syncs, and a SCIM integration added in the window
+//! whose token (read from the window) lets a real HTTP client push a user that the Users list then shows.
+//! Runs under the README's test command (ROSTER_UI_TEST=1, Xvfb, tauri-driver); otherwise says so and skips.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+#[path = "ui_e2e/common.rs"]
+mod common;
+
+use common::{ui_turn, Driver};
+use roster_api::{
+    spec, Caller, DirectoryPatch, MemorySecrets, Options, PageAt, Roster, RunMode, SystemClock,
+    Trigger,
+};
+use serde_json::json;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const T: Duration = Duration::from_secs(30);
+
+fn roster_at(dir: &Path) -> Roster {
+    Roster::new(Options {
+        data_dir: dir.to_path_buf(),
+        secrets: Arc::new(MemorySecrets::default()),
+        clock: Arc::new(SystemClock),
+        events: Arc::new(roster_api::NoEvents),
+    })
+    .unwrap()
+}
+
+fn add(r: &Roster, spec: serde_json::Value) -> String {
+    r.session("E2E", &Caller::Local)
+        .unwrap()
+        .add_directory(spec::parse(&spec.to_string()).unwrap())
+        .unwrap()
+        .directory_key
+}
+
+fn connection_of(r: &Roster, key: &str) -> String {
+    r.session("E2E", &Caller::Local)
+        .unwrap()
+        .list_directories()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.directory_key == key)
+        .unwrap()
+        .connection
+        .id
+}
+
+fn ldap(host: &str) -> serde_json::Value {
+    json!({"kind": "openldap", "servers": [format!("ldap://{host}:389")], "transport": "clear",
+        "base_dn": "dc=example,dc=org"})
+}
+
+fn open_app(dir: &Path) -> Driver {
+    let mut d = Driver::start();
+    d.open(env!("CARGO_BIN_EXE_roster"), dir.to_str().unwrap());
+    d.wait_for("[data-testid='nav-directories']", Duration::from_secs(60));
+    d
+}
+
+fn go(d: &Driver, hash: &str) {
+    d.execute("location.hash = arguments[0];", json!([hash]));
+}
+
+/// Waits until `ok` holds, checking every quarter second, for up to `t`.
+fn eventually(t: Duration, mut ok: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + t;
+    loop {
+        if ok() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn gone(d: &Driver, css: &str) -> bool {
+    eventually(T, || d.find_all(css).is_empty())
+}
+
+#[test]
+fn deleting_syncs_with_each_connection_choice_and_the_trash_of_a_connection_in_use() {
+    let Some(_turn) = ui_turn() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let r = roster_at(dir.path());
+    r.create_tenant("E2E", None).unwrap();
+    // "Staff" and "Contractors" share a connection; "Branch" has its own.
+    let staff = add(
+        &r,
+        json!({"name": "Staff", "type": "user", "paused": true, "groups": ["cn=staff,dc=example,dc=org"], "connection": ldap("ldap-a.example.org")}),
+    );
+    let shared = connection_of(&r, &staff);
+    let contractors = add(
+        &r,
+        json!({"name": "Contractors", "type": "user", "paused": true, "groups": ["cn=contractors,dc=example,dc=org"], "connection": shared}),
+    );
+    let branch = add(
+        &r,
+        json!({"name": "Branch", "type": "user", "paused": true, "groups": ["cn=branch,dc=example,dc=org"], "connection": ldap("ldap-b.example.org")}),
+    );
+    let own = connection_of(&r, &branch);
+    drop(r);
+    let d = open_app(dir.path());
+
+    // The connection two syncs use: on-premises details, and a disabled trash icon that says why.
+    let row = d.wait_for(&format!("[data-testid='connection'][data-id='{shared}']"), T);
+    assert!(d.text(&row).contains("dc=example,dc=org"), "{}", d.text(&row));
+    assert!(d.text(&row).contains("ldap://ldap-a.example.org:389"));
+    let trash = d.wait_for(&format!("[data-testid='delete-connection-{shared}']"), T);
+    assert!(
+        d.attribute(&trash, "disabled").is_some(),
+        "the trash of a connection in use is disabled"
+    );
+    let why = d.execute(
+        "return document.querySelector(arguments[0]).textContent;",
+        json!([format!("[data-testid='delete-connection-why-{shared}']")]),
+    );
+    let why = why.as_str().unwrap_or_default();
+    assert!(
+        why.contains("Staff") && why.contains("Contractors") && why.contains("delete"),
+        "the tooltip says which syncs use it: {why:?}"
+    );
+
+    // Deleting one of two syncs on a connection: just "Delete", the connection stays.
+    d.click(&d.wait_for(&format!("[data-testid='delete-sync-{staff}']"), T));
+    d.wait_for("[data-testid='delete-sync-shared']", T);
+    assert!(d
+        .find_all("[data-testid='delete-sync-and-connection']")
+        .is_empty());
+    d.click(&d.wait_for("[data-testid='delete-sync-confirm']", T));
+    assert!(gone(
+        &d,
+        &format!("[data-testid='directory-row'][data-key='{staff}']")
+    ));
+    d.wait_for(&format!("[data-testid='connection'][data-id='{shared}']"), T);
+
+    // The last sync on it: "Delete Directory Sync and Connection" deletes both.
+    d.click(&d.wait_for(&format!("[data-testid='delete-sync-{contractors}']"), T));
+    d.click(&d.wait_for("[data-testid='delete-sync-and-connection']", T));
+    assert!(gone(
+        &d,
+        &format!("[data-testid='directory-row'][data-key='{contractors}']")
+    ));
+    assert!(gone(
+        &d,
+        &format!("[data-testid='connection'][data-id='{shared}']")
+    ));
+
+    // "Delete" keeps the connection for a later sync; unused, its trash works.
+    d.click(&d.wait_for(&format!("[data-testid='delete-sync-{branch}']"), T));
+    d.click(&d.wait_for("[data-testid='delete-sync-only']", T));
+    assert!(gone(
+        &d,
+        &format!("[data-testid='directory-row'][data-key='{branch}']")
+    ));
+    d.click(&d.wait_for(
+        &format!("[data-testid='delete-connection-{own}']:not([disabled])"),
+        T,
+    ));
+    d.click(&d.wait_for("[data-testid='delete-connection-confirm']", T));
+    assert!(gone(&d, &format!("[data-testid='connection'][data-id='{own}']")));
+
+    let r = roster_at(dir.path());
+    let s = r.session("E2E", &Caller::Local).unwrap();
+    assert!(s.list_directories().unwrap().is_empty());
+    assert!(s.list_connections().unwrap().is_empty());
+}
+
+/// A demo sync with a held run waiting (its threshold at 0%: any leaver holds the run).
+async fn held_run(r: &Roster, key: &str) -> i64 {
+    let s = r.session("E2E", &Caller::Local).unwrap();
+    let report = s
+        .run_sync(key, RunMode::Full { approve: false }, Trigger::Manual)
+        .await
+        .unwrap();
+    assert_eq!(report.outcome, roster_api::json::RunOutcome::Held, "{report:?}");
+    report.run_id.unwrap()
+}
+
+#[test]
+fn a_held_run_discarded_then_one_approved_and_individual_user_and_admin_syncs() {
+    let Some(_turn) = ui_turn() else { return };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let r = roster_at(dir.path());
+    r.create_tenant("E2E", None).unwrap();
+    let key = add(
+        &r,
+        json!({"name": "Demo staff", "type": "user", "paused": true, "connection": {"kind": "demo", "seed": 7, "users": 300}}),
+    );
+    let admins = add(
+        &r,
+        json!({"name": "Demo admins", "type": "admin", "paused": true, "connection": connection_of(&r, &key)}),
+    );
+    let s = r.session("E2E", &Caller::Local).unwrap();
+    rt.block_on(s.run_sync(&key, RunMode::Full { approve: false }, Trigger::Manual))
+        .unwrap();
+    let username = s
+        .users_page("", PageAt::Offset(0), 1)
+        .unwrap()
+        .rows
+        .remove(0)
+        .username;
+    s.update_directory(
+        &key,
+        DirectoryPatch {
+            deletion_threshold_percent: Some(0),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let first = rt.block_on(held_run(&r, &key));
+    drop(s);
+    let d = open_app(dir.path());
+
+    // Discard: nothing applied, the run reads "discarded".
+    go(&d, &format!("#/directories/{key}"));
+    d.click(&d.wait_for(&format!("[data-testid='run-row'][data-run='{first}']"), T));
+    d.wait_for("[data-testid='held-actions']", T);
+    d.click(&d.wait_for("[data-testid='held-discard']", T));
+    d.wait_for(
+        &format!("[data-testid='run-row'][data-run='{first}'][data-outcome='discarded']"),
+        T,
+    );
+    let s = r.session("E2E", &Caller::Local).unwrap();
+    assert_eq!(
+        s.run_detail(first).unwrap().outcome,
+        roster_api::json::RunOutcome::Discarded
+    );
+
+    // Another held run, approved in the window: it applies.
+    let second = rt.block_on(held_run(&r, &key));
+    go(&d, "#/directories");
+    go(&d, &format!("#/directories/{key}"));
+    d.click(&d.wait_for(&format!("[data-testid='run-row'][data-run='{second}']"), T));
+    d.click(&d.wait_for("[data-testid='held-approve']", T));
+    let report = d.wait_for(
+        &format!("[data-testid='run-report'][data-key='{key}'][data-outcome='succeeded']"),
+        Duration::from_secs(120),
+    );
+    assert!(!d.text(&report).is_empty());
+    assert_eq!(
+        s.run_detail(second).unwrap().outcome,
+        roster_api::json::RunOutcome::Approved
+    );
+
+    // Sync an individual user on the sync's page.
+    let input = d.wait_for("[data-testid='page-sync-one-input']", T);
+    d.type_text(&input, &username);
+    d.click(&d.wait_for("[data-testid='page-sync-one-submit']", T));
+    let result = d.wait_for("[data-testid='page-sync-one-result']", Duration::from_secs(60));
+    assert_eq!(
+        d.attribute(&result, "data-tone").as_deref(),
+        Some("ok"),
+        "{}",
+        d.text(&result)
+    );
+
+    // The admin sync's page: sync it, then one administrator by email.
+    go(&d, &format!("#/admin-sync/{admins}"));
+    d.click(&d.wait_for("[data-testid='page-sync-now']", T));
+    d.wait_for(
+        &format!("[data-testid='run-report'][data-key='{admins}'][data-outcome='succeeded']"),
+        Duration::from_secs(120),
+    );
+    let email = s
+        .admins_page("", PageAt::Offset(0), 1000)
+        .unwrap()
+        .rows
+        .into_iter()
+        .find(|a| a.managed_by.is_some())
+        .expect("the admin sync synced administrators")
+        .email;
+    let input = d.wait_for("[data-testid='page-sync-one-input']", T);
+    d.type_text(&input, &email);
+    d.click(&d.wait_for("[data-testid='page-sync-one-submit']", T));
+    let result = d.wait_for(
+        "[data-testid='page-sync-one-result'][data-tone]",
+        Duration::from_secs(60),
+    );
+    assert_eq!(
+        d.attribute(&result, "data-tone").as_deref(),
+        Some("ok"),
+        "{}",
+        d.text(&result)
+    );
+}
+
+#[test]
+fn a_scim_integration_added_in_the_window_receives_a_pushed_user() {
+    let Some(_turn) = ui_turn() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let r = roster_at(dir.path());
+    r.create_tenant("E2E", None).unwrap();
+    drop(r);
+    // The app's SCIM server on a port of its own (tests run beside other apps).
+    let port = common::free_port();
+    std::fs::write(
+        dir.path().join("server.json"),
+        json!({"listen": format!("127.0.0.1:{port}")}).to_string(),
+    )
+    .unwrap();
+    let d = open_app(dir.path());
+
+    d.click(&d.wait_for("[data-testid='tab-scim']", T));
+    d.click(&d.wait_for("[data-testid='scim-add']", T));
+    d.type_text(&d.wait_for("[data-testid='scim-name']", T), "Entra push");
+    d.click(&d.wait_for("[data-testid='scim-flavor'] option[value='generic']", T));
+    d.click(&d.wait_for("[data-testid='scim-create']", T));
+    let token_el = d.wait_for("[data-testid='scim-token']", T);
+    let token = d
+        .execute("return arguments[0].value;", json!([{common::ELEMENT: token_el}]))
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url_el = d.wait_for("[data-testid='scim-base-url']", T);
+    let base = d
+        .execute("return arguments[0].value;", json!([{common::ELEMENT: url_el}]))
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(token.starts_with("roster_scim_"), "the token is shown once");
+    assert!(base.starts_with(&format!("http://127.0.0.1:{port}/scim/v2/")), "{base}");
+    assert!(d.text_of("[data-testid='scim-guide']").contains(&base));
+    d.click(&d.wait_for("[data-testid='scim-token-copy']", T));
+    d.click(&d.wait_for("[data-testid='scim-token-done']", T));
+    assert!(gone(&d, "[data-testid='scim-token']"), "the token is shown only once");
+
+    // A real HTTP client pushes a user with the token read from the window.
+    let http = reqwest::blocking::Client::new();
+    let answer = http
+        .post(format!("{base}/Users"))
+        .bearer_auth(&token)
+        .header("Content-Type", "application/scim+json")
+        .body(
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ada.lovelace",
+                "name": {"givenName": "Ada", "familyName": "Lovelace"}, "active": true,
+                "emails": [{"value": "ada@example.org", "type": "work", "primary": true}]})
+            .to_string(),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 201, "{:?}", answer.text());
+    let wrong = http
+        .get(format!("{base}/Users"))
+        .bearer_auth("roster_scim_wrong")
+        .send()
+        .unwrap();
+    assert_eq!(wrong.status().as_u16(), 401);
+
+    // The user shows in the window's Users list.
+    let shown = eventually(Duration::from_secs(60), || {
+        d.click(&d.wait_for("[data-testid='nav-users']", T));
+        std::thread::sleep(Duration::from_millis(500));
+        !d.find_all("[data-testid='user-row'][data-username='ada.lovelace']")
+            .is_empty()
+    });
+    assert!(shown, "the pushed user is listed");
+
+    // The integration lists its push.
+    d.click(&d.wait_for("[data-testid='nav-directories']", T));
+    d.click(&d.wait_for("[data-testid='tab-scim']", T));
+    let row = d.wait_for("[data-testid='scim-row']", T);
+    let key = d.attribute(&row, "data-key").unwrap();
+    d.click(&d.wait_for(&format!("[data-testid='scim-link-{key}']"), T));
+    d.wait_for("[data-testid='run-row']", T);
+}
