@@ -169,6 +169,9 @@ fn record() -> Vec<Value> {
     for list in ["users_page", "groups_page", "admins_page", "trash_page"] {
         r.ok(list, page("", 0));
     }
+    // Issue 13's sync screens (UI-1): who acts and what they may do, the SCIM tab, a sync's runs.
+    r.ok("acting_as", json!({}));
+    r.ok("scim_list", json!({}));
     let key_of = |dirs: &Value, sync_type: &str| {
         dirs.as_array()
             .unwrap()

@@ -414,7 +414,9 @@ fn the_add_directory_wizard_connects_to_a_real_slapd() {
     let (_dir, d) = app_with_empty_tenant("LDAP");
     let t = Duration::from_secs(30);
 
-    d.click(&d.wait_for("[data-testid='add-ldap']", Duration::from_secs(60)));
+    // "Add New Sync" opens the directory chooser.
+    d.click(&d.wait_for("[data-testid='add-sync']", Duration::from_secs(60)));
+    d.click(&d.wait_for("[data-testid='choose-openldap']", Duration::from_secs(60)));
     d.click(&d.wait_for("[data-testid='ldap-kind'] option[value='openldap']", t));
     d.type_text(
         &d.wait_for("[data-testid='ldap-servers']", t),
@@ -486,7 +488,9 @@ fn the_cloud_wizard_signs_in_through_the_consent_page() {
     let (_dir, d) = app_with_empty_tenant("Cloud");
     let t = Duration::from_secs(30);
 
-    d.click(&d.wait_for("[data-testid='add-cloud']", Duration::from_secs(60)));
+    // "Add New Sync" opens the directory chooser.
+    d.click(&d.wait_for("[data-testid='add-sync']", Duration::from_secs(60)));
+    d.click(&d.wait_for("[data-testid='choose-entra']", Duration::from_secs(60)));
     d.click(&d.wait_for("[data-testid='cloud-choice-entra-demo']", t));
     d.click(&d.wait_for("[data-testid='cloud-next']", t));
     d.click(&d.wait_for("[data-testid='cloud-sign-in']", t));
@@ -555,7 +559,9 @@ fn the_cloud_wizard_signs_in_through_the_consent_page() {
     assert!(d.attribute(&conn, "data-id").is_some());
 
     // The wizard picks up the saved connection: groups, name, save.
-    d.click(&d.wait_for("[data-testid='add-cloud']", t));
+    // "Add New Sync" opens the directory chooser.
+    d.click(&d.wait_for("[data-testid='add-sync']", t));
+    d.click(&d.wait_for("[data-testid='choose-entra']", t));
     d.click(&d.wait_for("[data-testid='cloud-choice-saved']", t));
     d.click(&d.wait_for("[data-testid='cloud-next']", t));
     d.type_text(
@@ -837,7 +843,9 @@ fn the_window_keeps_its_layout_and_drops_stale_messages() {
     }
 
     // A cancelled sign-in of one vendor is not shown after choosing another.
-    d.click(&d.wait_for("[data-testid='add-cloud']", t));
+    // "Add New Sync" opens the directory chooser.
+    d.click(&d.wait_for("[data-testid='add-sync']", t));
+    d.click(&d.wait_for("[data-testid='choose-entra']", t));
     d.click(&d.wait_for("[data-testid='cloud-choice-entra-demo']", t));
     d.click(&d.wait_for("[data-testid='cloud-next']", t));
     d.click(&d.wait_for("[data-testid='cloud-sign-in']", t));
@@ -906,7 +914,9 @@ fn precedence_conflicts_and_a_bind_password_entered_again() {
     };
 
     // Adding a demo directory over the same demo source names the overlap.
-    d.click(&d.wait_for("[data-testid='add-demo']", Duration::from_secs(60)));
+    // "Add New Sync" opens the directory chooser.
+    d.click(&d.wait_for("[data-testid='add-sync']", Duration::from_secs(60)));
+    d.click(&d.wait_for("[data-testid='choose-demo']", Duration::from_secs(60)));
     let name = d.wait_for("[data-testid='demo-name']", t);
     assert_eq!(
         d.attribute(&name, "maxlength").as_deref(),

@@ -74,8 +74,8 @@ impl Session<'_> {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(&(t.id.clone(), key.to_string()));
-        match sender {
-            Some(tx) if tx.send(self.acting.name.clone()).is_ok() => Ok(()),
+        match sender.map(|tx| tx.send(self.acting.name.clone())) {
+            Some(Ok(())) => Ok(()),
             _ => Err(ApiError::conflict(format!(
                 "\"{}\" is not syncing in this window, so there is nothing to cancel.",
                 d.name
