@@ -46,7 +46,11 @@ pub fn tenant_export(state: State<'_, AppState>, tenant: String) -> Res<String> 
 
 /// A new tenant named `name` from an export's JSON.
 #[tauri::command(rename_all = "snake_case")]
-pub fn tenant_import(state: State<'_, AppState>, name: String, export: String) -> Res<json::Tenant> {
+pub fn tenant_import(
+    state: State<'_, AppState>,
+    name: String,
+    export: String,
+) -> Res<json::Tenant> {
     let export = serde_json::from_str(&export).map_err(|e| {
         ApiError::validation(format!(
             "This is not a Roster tenant export ({e}). Paste the whole JSON that Export gave, and try again."

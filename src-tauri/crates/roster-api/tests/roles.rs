@@ -17,9 +17,9 @@
 
 use roster_api::scim::ScimFlavor;
 use roster_api::{
-    spec, AdminStatus, ApiError, Caller, Code, ConnectionChoice, ConsentPrompt, DirectoryConfig, DirectoryPatch,
-    ManualClock, MemorySecrets, NewTenantOwner, NewUser, Options, PageAt, Permission, Roster,
-    RunMode, RunSyncs, Session, Trigger, UserEdit,
+    spec, AdminStatus, ApiError, Caller, Code, ConnectionChoice, ConsentPrompt, DirectoryConfig,
+    DirectoryPatch, ManualClock, MemorySecrets, NewTenantOwner, NewUser, Options, PageAt,
+    Permission, Roster, RunMode, RunSyncs, Session, Trigger, UserEdit,
 };
 use roster_core::Timestamp;
 use serde_json::json;
