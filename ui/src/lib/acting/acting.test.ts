@@ -4,12 +4,13 @@
 import { render } from 'svelte/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActingAs, SwitchTarget } from '../backend/backend';
-import { recorded, refusal, replay } from '../backend/testing';
+import { recorded, recordedCalls, refusal, replay } from '../backend/testing';
 import ActingPanel from './ActingPanel.svelte';
 import { acting, actingLine, loadActing, may, whyNot } from './acting.svelte';
 
 const owner = () => recorded<ActingAs>('acting_as', 0);
-const userManager = () => recorded<ActingAs>('acting_as', 1);
+/** Who acts after the Owner viewed as the User Manager. */
+const userManager = () => structuredClone(recordedCalls('acting_as').map((c) => c.ok as ActingAs).find((a) => a.role_name === 'User Manager')!);
 
 afterEach(() => {
   acting.current = null;

@@ -4,7 +4,7 @@
 import { render } from 'svelte/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActingAs, AdminRole, CustomRole, Operator, Page } from '../backend/backend';
-import { recorded, refusal, replay } from '../backend/testing';
+import { recorded, recordedCalls, refusal, replay } from '../backend/testing';
 import { acting } from '../acting/acting.svelte';
 import Settings from '../settings/Settings.svelte';
 import Missing from './Missing.svelte';
@@ -13,6 +13,8 @@ import Roles from './Roles.svelte';
 import { DUO_ROLES, RUN_SYNCS_LABELS, managedFromValue, managedValue, rangeText, roleValue } from './service';
 
 const props = { backend: replay(), dataVersion: 0, onerror: () => {} };
+/** Who acts after the Owner viewed as the User Manager. */
+const userManager = () => structuredClone(recordedCalls('acting_as').map((c) => c.ok as ActingAs).find((a) => a.role_name === 'User Manager')!);
 
 afterEach(() => {
   acting.current = null;
@@ -59,7 +61,7 @@ describe('what the acting role may do', () => {
   });
 
   it('tells a User Manager why they cannot', () => {
-    acting.current = recorded<ActingAs>('acting_as', 1);
+    acting.current = userManager();
     const { body } = render(OperatorsList, { props });
     expect(body).toContain('data-testid="admins-missing"');
     expect(body).toMatch(/Managing the tenant&#39;s administrators and roles needs the Owner role|Managing the tenant's administrators and roles needs the Owner role/);
@@ -71,14 +73,14 @@ describe('what the acting role may do', () => {
     expect(owner).toContain('External directory configuration');
     expect(owner).toContain(RUN_SYNCS_LABELS.individual);
     expect(owner).toContain('All user syncs');
-    acting.current = recorded<ActingAs>('acting_as', 1);
+    acting.current = userManager();
     const um = render(Roles, { props }).body;
     expect(um).not.toContain('data-testid="role-form"');
     expect(um).toContain('data-testid="roles-missing"');
   });
 
   it("tells a User Manager why the tenant's settings are not theirs to change", () => {
-    acting.current = recorded<ActingAs>('acting_as', 1);
+    acting.current = userManager();
     const { body } = render(Settings, { props });
     expect(body).toContain('data-testid="settings-missing"');
     expect(body).toMatch(/the Owner or Administrator role/);
