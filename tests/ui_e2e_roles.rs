@@ -57,7 +57,11 @@ fn prepare() -> Tenant {
     let r = roster_at(dir.path());
     r.create_tenant(TENANT, None).unwrap();
     let s = r.session(TENANT, &Caller::Local).unwrap();
-    let add = |body: &str| s.add_directory(spec::parse(body).unwrap()).unwrap().directory_key;
+    let add = |body: &str| {
+        s.add_directory(spec::parse(body).unwrap())
+            .unwrap()
+            .directory_key
+    };
     let user_sync = add(
         r#"{"name": "Staff", "type": "user", "paused": true, "connection": {"kind": "demo", "seed": 7, "users": 40}}"#,
     );
@@ -65,20 +69,29 @@ fn prepare() -> Tenant {
         r#"{"name": "Admins", "type": "admin", "paused": true, "connection": {"kind": "demo", "seed": 8, "users": 10}}"#,
     );
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(s.run_sync(&user_sync, RunMode::Full { approve: false }, Trigger::Manual))
-        .unwrap();
+    rt.block_on(s.run_sync(
+        &user_sync,
+        RunMode::Full { approve: false },
+        Trigger::Manual,
+    ))
+    .unwrap();
     let username = s
         .users_page("", PageAt::Offset(0), 1)
         .unwrap()
         .rows
         .remove(0)
         .username;
-    s.create_role("Individual syncs", DirectoryConfig::None, RunSyncs::Individual)
-        .unwrap();
+    s.create_role(
+        "Individual syncs",
+        DirectoryConfig::None,
+        RunSyncs::Individual,
+    )
+    .unwrap();
     s.add_operator(UMA, "Uma Manager", "User Manager").unwrap();
     s.add_operator(IVY, "Ivy Individual", "Individual syncs")
         .unwrap();
-    s.set_operator_passphrase(IVY, Some(IVY_PASSPHRASE)).unwrap();
+    s.set_operator_passphrase(IVY, Some(IVY_PASSPHRASE))
+        .unwrap();
     drop(s);
     drop(r);
     Tenant {
@@ -222,7 +235,10 @@ fn a_custom_role_limited_to_individual_syncs_after_switching_with_a_passphrase()
     // A User Manager is asked for Ivy's passphrase; a wrong one is refused and nothing changes.
     switch_to(&d, IVY, Some("not the passphrase"));
     let problem = d.text(&d.wait_for("[data-testid='acting-problem']", T));
-    assert!(problem.contains("not ivy@roles.test's passphrase"), "{problem}");
+    assert!(
+        problem.contains("not ivy@roles.test's passphrase"),
+        "{problem}"
+    );
     assert_eq!(d.text_of("[data-testid='acting-role']"), "User Manager");
     switch_to(&d, IVY, Some(IVY_PASSPHRASE));
     acting_role(&d, "Individual syncs (custom role)");
@@ -237,17 +253,17 @@ fn a_custom_role_limited_to_individual_syncs_after_switching_with_a_passphrase()
     );
     // Syncing one user is what the role allows.
     d.click(&d.wait_for(&format!("[data-testid='sync-one-{}']", t.user_sync), T));
-    let input = d.wait_for(&format!("[data-testid='sync-one-input-{}']", t.user_sync), T);
+    let input = d.wait_for(
+        &format!("[data-testid='sync-one-input-{}']", t.user_sync),
+        T,
+    );
     d.type_text(&input, &t.username);
     d.click(&d.wait_for(
         &format!("[data-testid='sync-one-submit-{}']", t.user_sync),
         T,
     ));
     let result = d.wait_for(
-        &format!(
-            "[data-testid='sync-one-result-{}'][data-tone]",
-            t.user_sync
-        ),
+        &format!("[data-testid='sync-one-result-{}'][data-tone]", t.user_sync),
         Duration::from_secs(120),
     );
     assert_eq!(

@@ -244,4 +244,3 @@ pub fn ui_turn() -> Option<std::sync::MutexGuard<'static, ()>> {
             .unwrap_or_else(std::sync::PoisonError::into_inner),
     )
 }
-
