@@ -111,15 +111,8 @@ fn deleting_syncs_with_each_connection_choice_and_the_trash_of_a_connection_in_u
     let d = open_app(dir.path());
 
     // The connection two syncs use: on-premises details, and a disabled trash icon that says why.
-    let row = d.wait_for(
-        &format!("[data-testid='connection'][data-id='{shared}']"),
-        T,
-    );
-    assert!(
-        d.text(&row).contains("dc=example,dc=org"),
-        "{}",
-        d.text(&row)
-    );
+    let row = d.wait_for(&format!("[data-testid='connection'][data-id='{shared}']"), T);
+    assert!(d.text(&row).contains("dc=example,dc=org"), "{}", d.text(&row));
     assert!(d.text(&row).contains("ldap://ldap-a.example.org:389"));
     let trash = d.wait_for(&format!("[data-testid='delete-connection-{shared}']"), T);
     assert!(
@@ -147,10 +140,7 @@ fn deleting_syncs_with_each_connection_choice_and_the_trash_of_a_connection_in_u
         &d,
         &format!("[data-testid='directory-row'][data-key='{staff}']")
     ));
-    d.wait_for(
-        &format!("[data-testid='connection'][data-id='{shared}']"),
-        T,
-    );
+    d.wait_for(&format!("[data-testid='connection'][data-id='{shared}']"), T);
 
     // The last sync on it: "Delete Directory Sync and Connection" deletes both.
     d.click(&d.wait_for(&format!("[data-testid='delete-sync-{contractors}']"), T));
@@ -176,10 +166,7 @@ fn deleting_syncs_with_each_connection_choice_and_the_trash_of_a_connection_in_u
         T,
     ));
     d.click(&d.wait_for("[data-testid='delete-connection-confirm']", T));
-    assert!(gone(
-        &d,
-        &format!("[data-testid='connection'][data-id='{own}']")
-    ));
+    assert!(gone(&d, &format!("[data-testid='connection'][data-id='{own}']")));
 
     let r = roster_at(dir.path());
     let s = r.session("E2E", &Caller::Local).unwrap();
@@ -194,11 +181,7 @@ async fn held_run(r: &Roster, key: &str) -> i64 {
         .run_sync(key, RunMode::Full { approve: false }, Trigger::Manual)
         .await
         .unwrap();
-    assert_eq!(
-        report.outcome,
-        roster_api::json::RunOutcome::Held,
-        "{report:?}"
-    );
+    assert_eq!(report.outcome, roster_api::json::RunOutcome::Held, "{report:?}");
     report.run_id.unwrap()
 }
 
@@ -273,10 +256,7 @@ fn a_held_run_discarded_then_one_approved_and_individual_user_and_admin_syncs() 
     let input = d.wait_for("[data-testid='page-sync-one-input']", T);
     d.type_text(&input, &username);
     d.click(&d.wait_for("[data-testid='page-sync-one-submit']", T));
-    let result = d.wait_for(
-        "[data-testid='page-sync-one-result']",
-        Duration::from_secs(60),
-    );
+    let result = d.wait_for("[data-testid='page-sync-one-result']", Duration::from_secs(60));
     assert_eq!(
         d.attribute(&result, "data-tone").as_deref(),
         Some("ok"),
@@ -337,34 +317,22 @@ fn a_scim_integration_added_in_the_window_receives_a_pushed_user() {
     d.click(&d.wait_for("[data-testid='scim-create']", T));
     let token_el = d.wait_for("[data-testid='scim-token']", T);
     let token = d
-        .execute(
-            "return arguments[0].value;",
-            json!([{common::ELEMENT: token_el}]),
-        )
+        .execute("return arguments[0].value;", json!([{common::ELEMENT: token_el}]))
         .as_str()
         .unwrap()
         .to_string();
     let url_el = d.wait_for("[data-testid='scim-base-url']", T);
     let base = d
-        .execute(
-            "return arguments[0].value;",
-            json!([{common::ELEMENT: url_el}]),
-        )
+        .execute("return arguments[0].value;", json!([{common::ELEMENT: url_el}]))
         .as_str()
         .unwrap()
         .to_string();
     assert!(token.starts_with("roster_scim_"), "the token is shown once");
-    assert!(
-        base.starts_with(&format!("http://127.0.0.1:{port}/scim/v2/")),
-        "{base}"
-    );
+    assert!(base.starts_with(&format!("http://127.0.0.1:{port}/scim/v2/")), "{base}");
     assert!(d.text_of("[data-testid='scim-guide']").contains(&base));
     d.click(&d.wait_for("[data-testid='scim-token-copy']", T));
     d.click(&d.wait_for("[data-testid='scim-token-done']", T));
-    assert!(
-        gone(&d, "[data-testid='scim-token']"),
-        "the token is shown only once"
-    );
+    assert!(gone(&d, "[data-testid='scim-token']"), "the token is shown only once");
 
     // A real HTTP client pushes a user with the token read from the window.
     let http = reqwest::blocking::Client::new();

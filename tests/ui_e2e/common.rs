@@ -244,3 +244,4 @@ pub fn ui_turn() -> Option<std::sync::MutexGuard<'static, ()>> {
             .unwrap_or_else(std::sync::PoisonError::into_inner),
     )
 }
+

@@ -53,10 +53,7 @@ fn connection_ids(s: &Session<'_>) -> Vec<String> {
 #[test]
 fn deleting_a_sync_keeps_or_deletes_its_connection_as_chosen() {
     let dir = tempfile::tempdir().unwrap();
-    let r = roster(
-        dir.path(),
-        Arc::new(ManualClock::new(Timestamp(1_800_000_000))),
-    );
+    let r = roster(dir.path(), Arc::new(ManualClock::new(Timestamp(1_800_000_000))));
     r.create_tenant("Acme", None).unwrap();
     let s = r.session("Acme", &Caller::Local).unwrap();
     let staff = add(
@@ -79,16 +76,8 @@ fn deleting_a_sync_keeps_or_deletes_its_connection_as_chosen() {
         .delete_directory_with(&staff, ConnectionChoice::Delete)
         .unwrap_err();
     assert_eq!(e.code, Code::Conflict, "{}", e.message);
-    assert!(
-        e.message.contains("Admins"),
-        "names the other sync: {}",
-        e.message
-    );
-    assert_eq!(
-        s.list_directories().unwrap().len(),
-        3,
-        "nothing was deleted"
-    );
+    assert!(e.message.contains("Admins"), "names the other sync: {}", e.message);
+    assert_eq!(s.list_directories().unwrap().len(), 3, "nothing was deleted");
     assert!(connection_ids(&s).contains(&shared));
 
     // "Delete": the sync goes, the connection stays for a later sync.
@@ -111,10 +100,7 @@ fn deleting_a_sync_keeps_or_deletes_its_connection_as_chosen() {
 #[test]
 fn a_user_manager_may_not_delete_an_admin_syncs_connection() {
     let dir = tempfile::tempdir().unwrap();
-    let r = roster(
-        dir.path(),
-        Arc::new(ManualClock::new(Timestamp(1_800_000_000))),
-    );
+    let r = roster(dir.path(), Arc::new(ManualClock::new(Timestamp(1_800_000_000))));
     r.create_tenant("Acme", None).unwrap();
     let owner = r.session("Acme", &Caller::Local).unwrap();
     owner
@@ -177,21 +163,14 @@ async fn a_discarded_held_run_applies_nothing_and_the_sync_runs_again() {
 
     let discarded = s.discard_held_run(held_id).unwrap();
     assert_eq!(discarded.outcome, RunOutcome::Discarded);
-    assert!(discarded
-        .message
-        .unwrap_or_default()
-        .contains("Discarded by"));
+    assert!(discarded.message.unwrap_or_default().contains("Discarded by"));
     assert_eq!(
         s.users_page("", PageAt::Offset(0), 1000).unwrap(),
         before,
         "a discarded run changes nothing"
     );
     let d = s.list_directories().unwrap().remove(0);
-    assert_eq!(
-        d.status,
-        DirectoryStatus::Ok,
-        "the sync is as its last full run left it"
-    );
+    assert_eq!(d.status, DirectoryStatus::Ok, "the sync is as its last full run left it");
     let again = s.discard_held_run(held_id).unwrap_err();
     assert_eq!(again.code, Code::Conflict, "{}", again.message);
 }
@@ -208,10 +187,7 @@ async fn a_cancelled_run_applies_nothing_and_says_who_cancelled_it() {
         }
     });
     let dir = tempfile::tempdir().unwrap();
-    let r = roster(
-        dir.path(),
-        Arc::new(ManualClock::new(Timestamp(1_800_000_000))),
-    );
+    let r = roster(dir.path(), Arc::new(ManualClock::new(Timestamp(1_800_000_000))));
     r.create_tenant("Acme", None).unwrap();
     let s = r.session("Acme", &Caller::Local).unwrap();
     let key = add(
@@ -256,13 +232,7 @@ async fn a_cancelled_run_applies_nothing_and_says_who_cancelled_it() {
     assert_eq!(report.outcome, RunOutcome::Failed);
     let message = report.message.unwrap_or_default();
     assert!(message.contains("Cancelled by"), "{message}");
-    assert_eq!(
-        s.list_runs(Some(&key), 1).unwrap()[0].outcome,
-        RunOutcome::Failed
-    );
-    assert_eq!(
-        s.users_page("", PageAt::Offset(0), 10).unwrap().rows.len(),
-        0
-    );
+    assert_eq!(s.list_runs(Some(&key), 1).unwrap()[0].outcome, RunOutcome::Failed);
+    assert_eq!(s.users_page("", PageAt::Offset(0), 10).unwrap().rows.len(), 0);
     held_open.abort();
 }
