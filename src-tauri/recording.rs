@@ -16,6 +16,9 @@ use std::sync::Mutex;
 use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime};
 use tauri::Listener;
 
+mod renames;
+use renames::render;
+
 /// Where the recording lives, from the repository root (this package's directory).
 const RECORDING: &str = "ui/src/lib/backend/recorded/demo.json";
 /// Set to write the recording instead of checking it.
@@ -36,6 +39,7 @@ const UNSCOPED: &[&str] = &[
     "tenant_rename",
     "tenant_delete",
     "consent_cancel",
+    "server_status",
 ];
 
 /// Drives the real commands and keeps each call: the arguments as the UI's `Backend` passes them
@@ -116,6 +120,12 @@ fn record() -> Vec<Value> {
         .unwrap(),
     );
     let tenant = roster.default_tenant(true).unwrap().id;
+    // Roster's server on any free loopback port (renamed in the recording), over plain HTTP.
+    std::fs::write(
+        dir.path().join(roster_server::SETTINGS_FILE),
+        r#"{"listen": "127.0.0.1:0", "tls": {"mode": "none"}}"#,
+    )
+    .unwrap();
     app.manage(AppState {
         roster: roster.clone(),
         caller: roster_api::Caller::Local,
@@ -297,6 +307,8 @@ fn record() -> Vec<Value> {
     r.ok("directory_list", json!({}));
     r.ok("connection_test", json!({"id": entra["id"]}));
 
+    scim(&mut r);
+
     // What the window meets when something is wrong.
     r.err(
         "sync_run",
@@ -396,110 +408,47 @@ fn record() -> Vec<Value> {
     r.calls
 }
 
-/// Renames what Roster drew at random, in the order it first appears, so two recordings of the same
-/// session are the same file. Each pattern's first group is the random part; the same random part gets
-/// the same new name wherever it appears (a port in a URL and in an encoded redirect URI alike).
-struct Renames {
-    patterns: Vec<(regex::Regex, NewName)>,
-    seen: std::collections::HashMap<(usize, String), String>,
-    counts: std::collections::HashMap<usize, usize>,
-}
-
-/// The `n`th new name for a random part.
-type NewName = fn(usize, &str) -> String;
-
-/// `n` in the alphabet of Roster's ids (base32), 18 characters.
-fn id18(n: usize) -> String {
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut out = vec![b'A'; 18];
-    let mut n = n;
-    for c in out.iter_mut().rev() {
-        *c = ALPHABET[n % 32];
-        n /= 32;
-    }
-    String::from_utf8(out).unwrap()
-}
-
-impl Renames {
-    fn new() -> Self {
-        let p = |s: &str| regex::Regex::new(s).unwrap();
-        Renames {
-            patterns: vec![
-                // Directory keys and the ids derived from them: users, groups, administrators.
-                (p(r"\b(D[SUGE][A-Z2-7]{18})\b"), |n, old| {
-                    format!("{}{}", &old[..2], id18(n))
-                }),
-                (p(r"\b(conn-[0-9a-f]{12})\b"), |n, _| {
-                    format!("conn-{n:012x}")
-                }),
-                // Loopback ports of the emulator and of the sign-in listener, also URL-encoded.
-                (p(r"(?:127\.0\.0\.1|localhost)(?::|%3A)(\d+)"), |n, _| {
-                    (50000 + n).to_string()
-                }),
-                // The consent page's one-time values.
-                (
-                    p(r"\b(?:state|code_challenge|nonce)=([A-Za-z0-9_\-%.~]+)"),
-                    |n, _| format!("recorded{n}"),
-                ),
-            ],
-            seen: Default::default(),
-            counts: Default::default(),
-        }
-    }
-
-    fn text(&mut self, s: &str) -> String {
-        let mut out = s.to_string();
-        for i in 0..self.patterns.len() {
-            let make = self.patterns[i].1;
-            let found: Vec<(String, String)> = self.patterns[i]
-                .0
-                .captures_iter(&out)
-                .map(|c| (c[0].to_string(), c[1].to_string()))
-                .collect();
-            for (whole, random) in found {
-                let key = (i, random.clone());
-                let new = match self.seen.get(&key) {
-                    Some(n) => n.clone(),
-                    None => {
-                        let n = self.counts.entry(i).or_insert(0);
-                        *n += 1;
-                        let new = make(*n, &random);
-                        self.seen.insert(key, new.clone());
-                        new
-                    }
-                };
-                out = out.replace(&whole, &whole.replace(&random, &new));
-            }
-        }
-        out
-    }
-
-    fn value(&mut self, v: Value) -> Value {
-        match v {
-            Value::String(s) => Value::String(self.text(&s)),
-            Value::Array(a) => Value::Array(a.into_iter().map(|x| self.value(x)).collect()),
-            Value::Object(o) => Value::Object(
-                o.into_iter()
-                    .map(|(k, x)| (self.text(&k), self.value(x)))
-                    .collect(),
-            ),
-            other => other,
-        }
-    }
-}
-
-/// The recording's text: the renamed calls, one per line, so a change shows as a change of calls.
-fn render(calls: Vec<Value>) -> String {
-    let mut renames = Renames::new();
-    let mut out = String::from("{\n  \"about\": \"Recorded by src-tauri/recording.rs through the real Tauri commands; `npm run --prefix ui record` writes it again. Do not edit.\",\n  \"calls\": [\n");
-    let n = calls.len();
-    for (i, c) in calls.into_iter().enumerate() {
-        out.push_str("    ");
-        out.push_str(&renames.value(c).to_string());
-        out.push_str(if i + 1 < n { ",\n" } else { "\n" });
-    }
-    out.push_str("  ]\n}\n");
-    out
+/// SCIM integrations: Roster's server starts with the first; Okta pushes a person over HTTP; the token is
+/// replaced; a second integration is added and deleted again (its users would stay).
+fn scim(r: &mut Recorder) {
+    r.later(2);
+    r.ok("server_status", json!({}));
+    r.ok("scim_list", json!({}));
+    let issued = r.ok("scim_create", json!({"name": "Okta", "flavor": "okta"}));
+    r.ok("server_status", json!({}));
+    let base = issued["base_url"].as_str().unwrap();
+    let pushed = reqwest::blocking::Client::new()
+        .post(format!("{base}/Users"))
+        .bearer_auth(issued["token"].as_str().unwrap())
+        .header("Content-Type", "application/scim+json")
+        .body(
+            json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "pushed.person@example.org",
+                "name": {"givenName": "Pushed", "familyName": "Person"},
+                "active": true
+            })
+            .to_string(),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(pushed.status(), 201, "{:?}", pushed.text());
+    r.ok("scim_list", json!({}));
+    r.ok("directory_list", json!({}));
+    r.ok("users_page", page("pushed", 0));
+    r.later(1);
+    let key = issued["directory_key"].clone();
+    r.ok("scim_regenerate", json!({"key": key}));
+    r.ok("scim_list", json!({}));
+    r.err("scim_create", json!({"name": "", "flavor": "generic"}));
+    let other = r.ok(
+        "scim_create",
+        json!({"name": "Entra ID provisioning", "flavor": "generic"}),
+    );
+    r.ok("scim_list", json!({}));
+    r.ok("directory_delete", json!({"key": other["directory_key"]}));
+    r.ok("scim_list", json!({}));
+    r.ok("directory_list", json!({}));
 }
 
 #[test]
@@ -529,6 +478,8 @@ fn a_recording_is_the_same_twice() {
     let calls = vec![
         json!({"cmd": "directory_list", "ok": [{"directory_key": "DSABCDEFGHIJKLMNOPQR", "connection": {"id": "conn-0123456789ab"}}]}),
         json!({"cmd": "sync_run", "args": {"key": "DSABCDEFGHIJKLMNOPQR"}, "ok": {"message": "Run DSZZZZZZZZZZZZZZZZZZ at http://127.0.0.1:41234/x?state=q1w2&code_challenge=abc&redirect_uri=http%3A%2F%2F127.0.0.1%3A41234"}}),
+        json!({"cmd": "server_status", "ok": {"origin": "http://127.0.0.1:0"}}),
+        json!({"cmd": "scim_create", "ok": {"token": format!("roster_scim_{}", "x".repeat(43))}}),
     ];
     let text = render(calls);
     assert!(
@@ -541,6 +492,14 @@ fn a_recording_is_the_same_twice() {
         text.contains(
             "127.0.0.1:50001/x?state=recorded1&code_challenge=recorded2&redirect_uri=http%3A%2F%2F127.0.0.1%3A50001"
         ),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"origin\":\"http://127.0.0.1:0\""),
+        "port 0 (any free port, as the settings say) is not a drawn port, and the address stays: {text}"
+    );
+    assert!(
+        text.contains("\"token\":\"roster_scim_recorded1\""),
         "{text}"
     );
 }

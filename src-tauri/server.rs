@@ -9,18 +9,7 @@ use roster_server::{
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
-/// What the window shows about the server.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
-pub struct ServerStatus {
-    /// Whether it is serving.
-    pub running: bool,
-    /// Where identity providers reach it (`http://127.0.0.1:8742`), from the saved settings.
-    pub origin: String,
-    /// The TLS certificate's SHA-256 fingerprint, when it serves HTTPS.
-    pub fingerprint: Option<String>,
-    /// Why it is not serving, when it tried and could not (plain English, says what to do).
-    pub problem: Option<String>,
-}
+pub use roster_api::json::ServerStatus;
 
 /// The server's lifetime in the app.
 pub struct DesktopServer {

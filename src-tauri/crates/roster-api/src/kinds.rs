@@ -243,6 +243,11 @@ impl ConnectionKind {
         }
     }
 
+    /// The name of a cloud kind's offline demo ("Okta (demo)").
+    pub fn demo_name(self) -> String {
+        format!("{} (demo)", self.info().short_name)
+    }
+
     /// The attribute mapping a new sync of this kind starts with.
     pub fn default_attributes(self) -> AttributeMap {
         (self.info().default_attributes)()

@@ -41,6 +41,9 @@ pub enum ScimFlavor {
 }
 
 impl ScimFlavor {
+    /// Every flavor.
+    pub const ALL: [ScimFlavor; 2] = [ScimFlavor::Okta, ScimFlavor::Generic];
+
     /// Stored and written name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -51,11 +54,7 @@ impl ScimFlavor {
 
     /// The flavor a written name stands for.
     pub fn parse(s: &str) -> Option<ScimFlavor> {
-        match s {
-            "okta" => Some(ScimFlavor::Okta),
-            "generic" => Some(ScimFlavor::Generic),
-            _ => None,
-        }
+        ScimFlavor::ALL.into_iter().find(|f| f.as_str() == s)
     }
 }
 

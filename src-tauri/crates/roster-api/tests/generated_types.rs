@@ -50,6 +50,9 @@ fn render(dir: &Path) {
         json::GroupRow,
         json::AdminRow,
         roster_core::source::GroupSummary,
+        json::ServerStatus,
+        roster_api::scim::ScimIntegration,
+        roster_api::scim::IssuedToken,
         // Events.
         json::ProgressEvent,
         json::ConsentProgress,
@@ -63,6 +66,7 @@ fn render(dir: &Path) {
         roster_api::scim::IssuedToken,
         roster_api::ConnectionChoice,
         roster_api::Permission,
+        roster_api::scim::ScimFlavor,
     );
 }
 

@@ -58,6 +58,10 @@ fn offending(name: &str, text: &str, patterns: &[Regex], rust: bool) -> Vec<Stri
         if rust && line.trim_start().starts_with("//") {
             continue;
         }
+        // A SCIM integration's flavor names the client that pushes (`okta`), not a connection kind.
+        if rust && line.contains("ScimFlavor::") {
+            continue;
+        }
         if patterns.iter().any(|p| p.is_match(line)) {
             out.push(format!("{name}:{}: {}", i + 1, line.trim()));
         }

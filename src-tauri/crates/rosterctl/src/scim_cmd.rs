@@ -14,8 +14,8 @@ pub(crate) enum ScimCmd {
         #[arg(long)]
         name: String,
         /// `okta` (Okta's SCIM provisioning) or `generic` (Entra ID, OneLogin, JumpCloud, scripts).
-        #[arg(long, value_parser = ["okta", "generic"])]
-        flavor: String,
+        #[arg(long, value_parser = parse_flavor)]
+        flavor: ScimFlavor,
         #[arg(long)]
         json: bool,
     },
@@ -30,6 +30,14 @@ pub(crate) enum ScimCmd {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// A flavor as written on the command line, or which ones there are.
+fn parse_flavor(s: &str) -> Result<ScimFlavor, String> {
+    ScimFlavor::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = ScimFlavor::ALL.iter().map(|f| f.as_str()).collect();
+        format!("the flavor is one of: {}", names.join(", "))
+    })
 }
 
 fn origin(data_dir: &std::path::Path) -> Result<String, Failure> {
@@ -60,7 +68,6 @@ pub(crate) fn run(
     let origin = origin(data_dir)?;
     match cmd {
         ScimCmd::Create { name, flavor, json } => {
-            let flavor = ScimFlavor::parse(&flavor).unwrap_or(ScimFlavor::Generic);
             let t = s.create_scim_integration(&name, flavor, &origin)?;
             print_issued(
                 &t,

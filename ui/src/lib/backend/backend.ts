@@ -20,11 +20,15 @@ import type {
   DirectorySummary,
   GroupRow,
   GroupSummary,
+  IssuedToken,
   LdapConnectionSpec,
   Page,
   ProgressEvent,
   RunReport,
   RunSummary,
+  ScimFlavor,
+  ScimIntegration,
+  ServerStatus,
   Tenant,
   UserRow,
   // Issue 13's sync screens (UI-1).
@@ -81,6 +85,17 @@ export interface Backend {
   directory_update(args: { key: string; patch: DirectoryPatch }): Promise<DirectorySummary>;
   directory_pause(args: { key: string }): Promise<DirectorySummary>;
   directory_resume(args: { key: string }): Promise<DirectorySummary>;
+  /** Deletes a directory sync or a SCIM integration; its users stay, no longer managed. */
+  directory_delete(args: { key: string }): Promise<null>;
+
+  /** The tenant's SCIM integrations (never their tokens). */
+  scim_list(): Promise<ScimIntegration[]>;
+  /** Adds a SCIM integration and starts Roster's server; the answer carries the bearer token, shown this once. */
+  scim_create(args: { name: string; flavor: ScimFlavor }): Promise<IssuedToken>;
+  /** Replaces an integration's bearer token; the old one stops working at once. */
+  scim_regenerate(args: { key: string }): Promise<IssuedToken>;
+  /** Whether Roster's server is serving, where, and why not. */
+  server_status(): Promise<ServerStatus>;
 
   connection_list(): Promise<Connection[]>;
   /**

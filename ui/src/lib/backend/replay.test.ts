@@ -90,4 +90,27 @@ describe('the recording of the real backend', () => {
     expect(codes).toEqual(expect.arrayContaining(['not_found', 'validation', 'conflict']));
     expect(recordedSyncs().user.sync_type).toBe('user');
   });
+
+  it('holds SCIM integrations: the server starts with the first, a push shows, a token is replaced', async () => {
+    const b = replay();
+    const start = RECORDING.calls.findIndex((c) => c.cmd === 'server_status');
+    b.from(start);
+    expect((await b.server_status()).running).toBe(false);
+    expect(await b.scim_list()).toEqual([]);
+    const issued = await b.scim_create({ name: 'Okta', flavor: 'okta' });
+    expect(issued.token).toMatch(/^roster_scim_/);
+    const status = await b.server_status();
+    expect(status.running).toBe(true);
+    expect(issued.base_url.startsWith(`${status.origin}/scim/v2/`)).toBe(true);
+    const [listed] = await b.scim_list();
+    expect(listed).toMatchObject({ directory_key: issued.directory_key, flavor: 'okta', users: 1, token_status: 'ok' });
+    expect(JSON.stringify(await b.scim_list())).not.toContain(issued.token);
+    const again = await b.scim_regenerate({ key: issued.directory_key });
+    expect(again.token).not.toBe(issued.token);
+    await expect(b.scim_create({ name: '', flavor: 'generic' })).rejects.toMatchObject({ code: 'validation' });
+    const other = await b.scim_create({ name: 'Entra ID provisioning', flavor: 'generic' });
+    expect((await b.scim_list()).map((i) => i.name)).toEqual(['Entra ID provisioning', 'Okta']);
+    await b.directory_delete({ key: other.directory_key });
+    expect((await b.scim_list()).map((i) => i.name)).toEqual(['Okta']);
+  });
 });

@@ -43,6 +43,9 @@ const CHANGES = new Set([
   'directory_update',
   'directory_pause',
   'directory_resume',
+  'directory_delete',
+  'scim_create',
+  'scim_regenerate',
   'sync_user',
   'connection_set_secret',
   'connection_authorize',
@@ -180,6 +183,12 @@ export class ReplayBackend implements Backend {
   directory_update: Backend['directory_update'] = (args) => this.answer('directory_update', args);
   directory_pause: Backend['directory_pause'] = (args) => this.answer('directory_pause', args);
   directory_resume: Backend['directory_resume'] = (args) => this.answer('directory_resume', args);
+  directory_delete: Backend['directory_delete'] = (args) => this.answer('directory_delete', args);
+
+  scim_list: Backend['scim_list'] = () => this.answer('scim_list');
+  scim_create: Backend['scim_create'] = (args) => this.answer('scim_create', args);
+  scim_regenerate: Backend['scim_regenerate'] = (args) => this.answer('scim_regenerate', args);
+  server_status: Backend['server_status'] = () => this.answer('server_status');
 
   connection_list: Backend['connection_list'] = () => this.answer('connection_list');
   connection_set_secret: Backend['connection_set_secret'] = (args) => this.answer('connection_set_secret', args);

@@ -106,6 +106,25 @@ describe('TauriBackend commands added in issue 9', () => {
   });
 });
 
+describe('TauriBackend SCIM and server commands', () => {
+  it('names the tenant in the SCIM commands, and not in server_status (one server for every tenant)', async () => {
+    const b = new TauriBackend();
+    await b.scim_list();
+    await b.scim_create({ name: 'Okta', flavor: 'okta' });
+    await b.scim_regenerate({ key: 'DS1' });
+    await b.directory_delete({ key: 'DS1' });
+    await b.server_status();
+    expect(calls).toEqual([
+      ['tenant_list', {}],
+      ['scim_list', { tenant: 'demo' }],
+      ['scim_create', { tenant: 'demo', name: 'Okta', flavor: 'okta' }],
+      ['scim_regenerate', { tenant: 'demo', key: 'DS1' }],
+      ['directory_delete', { tenant: 'demo', key: 'DS1' }],
+      ['server_status', {}],
+    ]);
+  });
+});
+
 describe('TauriBackend and the open tenant', () => {
   it('names the tenant the window shows in every tenant command, and follows a switch', async () => {
     const b = new TauriBackend();

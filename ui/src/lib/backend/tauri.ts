@@ -19,12 +19,16 @@ import type {
   DirectorySummary,
   GroupRow,
   GroupSummary,
+  IssuedToken,
   LdapConnectionSpec,
   Page,
   PageArgs,
   RunReport,
   ProgressEvent,
   RunSummary,
+  ScimFlavor,
+  ScimIntegration,
+  ServerStatus,
   Tenant,
   Unlisten,
   UserRow,
@@ -105,6 +109,22 @@ export class TauriBackend implements Backend {
   }
   directory_resume(args: { key: string }): Promise<DirectorySummary> {
     return this.scoped('directory_resume', args);
+  }
+  directory_delete(args: { key: string }): Promise<null> {
+    return this.scoped('directory_delete', args);
+  }
+
+  scim_list(): Promise<ScimIntegration[]> {
+    return this.scoped('scim_list', {});
+  }
+  scim_create(args: { name: string; flavor: ScimFlavor }): Promise<IssuedToken> {
+    return this.scoped('scim_create', args);
+  }
+  scim_regenerate(args: { key: string }): Promise<IssuedToken> {
+    return this.scoped('scim_regenerate', args);
+  }
+  server_status(): Promise<ServerStatus> {
+    return invoke('server_status', {});
   }
 
   connection_list(): Promise<Connection[]> {

@@ -101,23 +101,6 @@ pub struct LdapSetup {
     pub schema_settings: bool,
 }
 
-impl Setting {
-    /// A value of the right shape, for tests: the example, the first choice, or no.
-    #[cfg(test)]
-    pub(crate) fn example(&self) -> crate::spec::wire::SettingValue {
-        use crate::spec::wire::SettingValue;
-        match self.input {
-            Input::Text | Input::Secret | Input::Url => {
-                SettingValue::Text(self.placeholder.to_string())
-            }
-            Input::Choice { options } => {
-                SettingValue::Text(options.first().map(|c| c.value).unwrap_or("").to_string())
-            }
-            Input::Flag => SettingValue::Flag(false),
-        }
-    }
-}
-
 const fn text(
     key: &'static str,
     label: &'static str,

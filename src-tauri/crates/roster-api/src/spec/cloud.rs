@@ -80,15 +80,10 @@ pub(crate) fn validate(kind: ConnectionKind, c: &CloudSpec) -> Result<()> {
         .map(|_| ())
 }
 
-/// The name of a cloud kind's offline demo ("Okta (demo)").
-pub(crate) fn demo_name(kind: ConnectionKind) -> String {
-    format!("{} (demo)", kind.info().short_name)
-}
-
 /// A cloud connection's display name when the spec gives none.
 pub(crate) fn default_name(kind: ConnectionKind, c: &CloudSpec) -> String {
     if c.demo {
-        return demo_name(kind);
+        return kind.demo_name();
     }
     let s = |k: &str| {
         c.settings

@@ -237,6 +237,20 @@ mod tests {
         }
     }
 
+    /// A value of the right shape for a setting: its example, its first choice, or no.
+    fn example(s: &crate::kinds::Setting) -> SettingValue {
+        use crate::kinds::Input;
+        match s.input {
+            Input::Text | Input::Secret | Input::Url => {
+                SettingValue::Text(s.placeholder.to_string())
+            }
+            Input::Choice { options } => {
+                SettingValue::Text(options.first().map(|c| c.value).unwrap_or("").to_string())
+            }
+            Input::Flag => SettingValue::Flag(false),
+        }
+    }
+
     #[test]
     fn the_registry_names_each_cloud_setting_the_connector_reads() {
         for kind in ConnectionKind::ALL {
@@ -248,7 +262,7 @@ mod tests {
                 .iter()
                 .chain(setup.endpoints)
                 .filter(|s| s.key != crate::kinds::CLIENT_SECRET)
-                .map(|s| (s.key.to_string(), s.example()))
+                .map(|s| (s.key.to_string(), example(s)))
                 .collect();
             let spec = CloudConnectionSpec {
                 kind,

@@ -64,6 +64,7 @@ export type { RunTrigger } from './RunTrigger';
 export type { Schedule } from './Schedule';
 export type { ScimFlavor } from './ScimFlavor';
 export type { ScimIntegration } from './ScimIntegration';
+export type { ServerStatus } from './ServerStatus';
 export type { Setting } from './Setting';
 export type { SwitchTarget } from './SwitchTarget';
 export type { SyncType } from './SyncType';
