@@ -34,9 +34,6 @@ import type {
   // Issue 13's sync screens (UI-1).
   ActingAs,
   ConnectionChoice,
-  IssuedToken,
-  ScimFlavor,
-  ScimIntegration,
 } from './generated';
 // Administrators, who acts, and Settings (issue 13, UI-2).
 import type {
@@ -157,8 +154,6 @@ export interface Backend {
   // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
   /** Who the window acts as in the open tenant, and what their role allows (the window offers only that). */
   acting_as(): Promise<ActingAs>;
-  /** Deletes a directory sync or a SCIM integration (its users stay, no longer managed); keeps its connection. */
-  directory_delete(args: { key: string }): Promise<null>;
   /**
    * Deletes a directory sync, keeping its connection (`keep`, the seed's "Delete") or deleting it too (`delete`,
    * "Delete Directory Sync and Connection"); refused while another sync uses the connection.
@@ -170,12 +165,6 @@ export interface Backend {
   sync_cancel(args: { key: string }): Promise<null>;
   /** Discards a held run: nothing of it is applied. */
   run_discard(args: { run_id: number }): Promise<RunSummary>;
-  /** The tenant's SCIM integrations. */
-  scim_list(): Promise<ScimIntegration[]>;
-  /** Adds a SCIM integration; the answer carries its bearer token, the only time it is shown. */
-  scim_create(args: { name: string; flavor: ScimFlavor }): Promise<IssuedToken>;
-  /** Replaces an integration's bearer token (the old one stops working at once); the new one is shown once. */
-  scim_regenerate(args: { key: string }): Promise<IssuedToken>;
   // ---- end of issue 13 (UI-1) ----
 
   /** Subscribes to the `sync-progress` event; resolves to a function that unsubscribes. */

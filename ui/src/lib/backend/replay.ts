@@ -63,13 +63,10 @@ const CHANGES = new Set([
   'tenant_set_default_threshold',
   'tenant_import',
   // Issue 13's sync screens (UI-1).
-  'directory_delete',
   'directory_delete_with',
   'connection_delete',
   'sync_cancel',
   'run_discard',
-  'scim_create',
-  'scim_regenerate',
 ]);
 
 function changes(call: { cmd: string; args: unknown }): boolean {
@@ -231,14 +228,10 @@ export class ReplayBackend implements Backend {
   tenant_import: Backend['tenant_import'] = (args) => this.answer('tenant_import', args);
   // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
   acting_as: Backend['acting_as'] = () => this.answer('acting_as');
-  directory_delete: Backend['directory_delete'] = (args) => this.answer('directory_delete', args);
   directory_delete_with: Backend['directory_delete_with'] = (args) => this.answer('directory_delete_with', args);
   connection_delete: Backend['connection_delete'] = (args) => this.answer('connection_delete', args);
   sync_cancel: Backend['sync_cancel'] = (args) => this.answer('sync_cancel', args);
   run_discard: Backend['run_discard'] = (args) => this.answer('run_discard', args);
-  scim_list: Backend['scim_list'] = () => this.answer('scim_list');
-  scim_create: Backend['scim_create'] = (args) => this.answer('scim_create', args);
-  scim_regenerate: Backend['scim_regenerate'] = (args) => this.answer('scim_regenerate', args);
   // ---- end of issue 13 (UI-1) ----
 
   async onSyncProgress(handler: (progress: ProgressEvent) => void): Promise<Unlisten> {

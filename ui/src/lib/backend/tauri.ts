@@ -35,9 +35,6 @@ import type {
   // Issue 13's sync screens (UI-1).
   ActingAs,
   ConnectionChoice,
-  IssuedToken,
-  ScimFlavor,
-  ScimIntegration,
 } from './backend';
 // Administrators, who acts, and Settings (issue 13, UI-2).
 import type {
@@ -237,9 +234,6 @@ export class TauriBackend implements Backend {
   acting_as(): Promise<ActingAs> {
     return this.scoped('acting_as', {});
   }
-  directory_delete(args: { key: string }): Promise<null> {
-    return this.scoped('directory_delete', args);
-  }
   directory_delete_with(args: { key: string; connection: ConnectionChoice }): Promise<null> {
     return this.scoped('directory_delete_with', args);
   }
@@ -251,15 +245,6 @@ export class TauriBackend implements Backend {
   }
   run_discard(args: { run_id: number }): Promise<RunSummary> {
     return this.scoped('run_discard', args);
-  }
-  scim_list(): Promise<ScimIntegration[]> {
-    return this.scoped('scim_list', {});
-  }
-  scim_create(args: { name: string; flavor: ScimFlavor }): Promise<IssuedToken> {
-    return this.scoped('scim_create', args);
-  }
-  scim_regenerate(args: { key: string }): Promise<IssuedToken> {
-    return this.scoped('scim_regenerate', args);
   }
   // ---- end of issue 13 (UI-1) ----
 
