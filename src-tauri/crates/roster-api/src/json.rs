@@ -2,9 +2,7 @@
 //! so no front door depends on their shape.
 
 use crate::error::Result;
-use roster_core::{
-    AdminRole, AdminStatus, Change, Conflict, Counts, EntryError, SyncType, Timestamp,
-};
+use roster_core::{Change, Conflict, Counts, EntryError, SyncType, Timestamp};
 use serde::Serialize;
 use ts_rs::TS;
 
