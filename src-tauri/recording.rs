@@ -129,6 +129,7 @@ fn record() -> Vec<Value> {
     app.manage(AppState {
         roster: roster.clone(),
         caller: roster_api::Caller::Local,
+        acting: Default::default(),
         server: Arc::new(server::DesktopServer::new(
             roster,
             Arc::new(roster_api::MemorySecrets::default()),
@@ -390,6 +391,62 @@ fn record() -> Vec<Value> {
     r.ok("tenant_list", json!({}));
     r.ok("tenant_delete", json!({"id": acme["id"]}));
     r.ok("tenant_list", json!({}));
+
+    // Administrators, who acts, and Settings (issue 13, UI-2): the Owner adds a User Manager and an
+    // administrator with a custom role limited to individual syncs, views as the User Manager (refused an
+    // admin sync), fails to switch to the other with a wrong passphrase, and switches back.
+    let owner = r.ok("acting_as", json!({}))["email"].clone();
+    r.ok("tenant_settings", json!({}));
+    r.ok("role_list", json!({}));
+    let operators = |query: &str| {
+        json!({"filter": {"query": query, "status": null, "managed": {"kind": "any"}, "sort": "name", "descending": false},
+               "offset": 0, "limit": 50})
+    };
+    r.ok("operators_page", operators(""));
+    r.ok(
+        "role_create",
+        json!({"name": "Individual syncs", "directory_config": "none", "run_syncs": "individual"}),
+    );
+    r.ok("role_list", json!({}));
+    r.ok(
+        "operator_add",
+        json!({"email": "uma@example.org", "name": "Uma Manager", "role": "User Manager"}),
+    );
+    r.ok(
+        "operator_add",
+        json!({"email": "ivy@example.org", "name": "Ivy Individual", "role": "Individual syncs"}),
+    );
+    r.ok("operators_page", operators(""));
+    r.ok("operators_page", operators("uma"));
+    r.ok("operator_get", json!({"email": "uma@example.org"}));
+    r.ok(
+        "operator_set_passphrase",
+        json!({"email": "ivy@example.org", "passphrase": "ivy's passphrase"}),
+    );
+    r.err(
+        "operator_set_passphrase",
+        json!({"email": "uma@example.org", "passphrase": "short"}),
+    );
+    r.ok("tenant_set_retention", json!({"days": 14}));
+    r.ok("tenant_set_default_threshold", json!({"percent": 20}));
+    r.ok("operator_switch_targets", json!({}));
+    r.ok(
+        "operator_switch",
+        json!({"email": "uma@example.org", "passphrase": null}),
+    );
+    r.ok("acting_as", json!({}));
+    r.err("sync_run", run(&admins, false, false));
+    r.err("tenant_set_retention", json!({"days": 30}));
+    r.ok("operator_switch_targets", json!({}));
+    r.err(
+        "operator_switch",
+        json!({"email": "ivy@example.org", "passphrase": "not ivy's passphrase"}),
+    );
+    r.ok(
+        "operator_switch",
+        json!({"email": owner, "passphrase": null}),
+    );
+    r.ok("acting_as", json!({}));
     r.calls
 }
 

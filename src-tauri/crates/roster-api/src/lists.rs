@@ -14,7 +14,7 @@ use roster_store::{GroupSort, ManagedFilter, PageAt, UserQuery, UserSort};
 /// The largest page a list reads at once.
 const MAX_PAGE: u64 = 1000;
 
-fn managed(m: &json::ManagedBy) -> ManagedFilter<'_> {
+pub(crate) fn managed(m: &json::ManagedBy) -> ManagedFilter<'_> {
     match m {
         json::ManagedBy::Any => ManagedFilter::Any,
         json::ManagedBy::ByHand => ManagedFilter::Unmanaged,

@@ -99,6 +99,10 @@ const MATRIX: &[(Op, &str)] = &[
     (Op::RemoveOperator,            "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
     (Op::ListRoles,                 "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
     (Op::CreateRole,                "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    (Op::SetOperatorPassphrase,     "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    (Op::OperatorsPage,             "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::OperatorDetail,            "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::SwitchTargets,             "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
     // User syncs: configuration.
     (Op::AddUserSync,               "Y   Y   .   Y   .   .   .   .   .  | Y   Y   .   .   | Y   ."),
     (Op::UpdateUserSync,            "Y   Y   .   Y   .   .   .   .   .  | Y   Y   .   .   | Y   ."),
@@ -166,6 +170,8 @@ const MATRIX: &[(Op, &str)] = &[
     (Op::RunsPage,                  "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
     (Op::HistorySeries,             "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
     (Op::PurgeUser,                 "Y   Y   .   Y   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    (Op::SetDefaultThreshold,       "Y   Y   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    (Op::TenantSettings,            "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
 ];
 
 #[derive(Debug, Clone, Copy)]
@@ -206,6 +212,10 @@ enum Op {
     RemoveOperator,
     ListRoles,
     CreateRole,
+    SetOperatorPassphrase,
+    OperatorsPage,
+    OperatorDetail,
+    SwitchTargets,
     AddUserSync,
     UpdateUserSync,
     PauseUserSync,
@@ -268,6 +278,9 @@ enum Op {
     RunsPage,
     HistorySeries,
     PurgeUser,
+    // Settings and operators (UI-2).
+    SetDefaultThreshold,
+    TenantSettings,
 }
 
 impl Op {
@@ -281,7 +294,8 @@ impl Op {
             | O::SetOperatorRole
             | O::SetOperatorStatus
             | O::RemoveOperator
-            | O::CreateRole => P::ManageOperators,
+            | O::CreateRole
+            | O::SetOperatorPassphrase => P::ManageOperators,
             O::AddUserSync
             | O::UpdateUserSync
             | O::PauseUserSync
@@ -334,11 +348,15 @@ impl Op {
             | O::GroupDetail
             | O::GroupMembers
             | O::RunsPage
-            | O::HistorySeries => P::View,
+            | O::HistorySeries
+            | O::OperatorsPage
+            | O::OperatorDetail
+            | O::SwitchTargets
+            | O::TenantSettings => P::View,
             O::AddUser | O::TrashUser | O::RestoreUser | O::PurgeUser => P::CreateDeleteUsers,
             O::PurgeTrash => P::PurgeExpiredTrash,
             O::UpdateUser => P::UpdateUsers,
-            O::SetRetention => P::TenantSettings,
+            O::SetRetention | O::SetDefaultThreshold => P::TenantSettings,
         }
     }
 
@@ -661,6 +679,24 @@ async fn perform(op: Op, s: Session<'_>, f: &Fixture) -> Result<(), ApiError> {
             .map(|_| ()),
         Op::RemoveOperator => s.remove_operator("target@acme.test"),
         Op::ListRoles => s.list_roles().map(|_| ()),
+        Op::SetOperatorPassphrase => s
+            .set_operator_passphrase("target@acme.test", Some("correct horse battery"))
+            .map(|_| ()),
+        Op::OperatorsPage => s
+            .operators_page(
+                &roster_api::json::OperatorFilter {
+                    query: "a".into(),
+                    status: None,
+                    managed: roster_api::json::ManagedBy::Any,
+                    sort: roster_api::json::OperatorSort::Name,
+                    descending: false,
+                },
+                0,
+                50,
+            )
+            .map(|_| ()),
+        Op::OperatorDetail => s.operator_detail("target@acme.test").map(|_| ()),
+        Op::SwitchTargets => s.switch_targets().map(|_| ()),
         Op::CreateRole => s
             .create_role("New role", DirectoryConfig::None, RunSyncs::Individual)
             .map(|_| ()),
@@ -789,6 +825,8 @@ async fn perform(op: Op, s: Session<'_>, f: &Fixture) -> Result<(), ApiError> {
         Op::RunsPage => s.runs_page(None, None, 10).map(|_| ()),
         Op::HistorySeries => s.history_series(10).map(|_| ()),
         Op::PurgeUser => s.purge_user("trashed.user"),
+        Op::SetDefaultThreshold => s.set_default_deletion_threshold(25).map(|_| ()),
+        Op::TenantSettings => s.tenant_settings().map(|_| ()),
     }
 }
 
@@ -821,7 +859,7 @@ fn the_matrix_lists_every_operation_once() {
     for (i, op) in ops.iter().enumerate() {
         assert!(!ops[i + 1..].contains(op), "{op:?} appears twice");
     }
-    assert_eq!(ops.len(), 66, "every operation of the Op enum has its row");
+    assert_eq!(ops.len(), 72, "every operation of the Op enum has its row");
     for (_, text) in MATRIX {
         row(text);
     }

@@ -32,6 +32,7 @@ mod error;
 mod lease;
 mod lists;
 mod operators;
+mod passphrases;
 mod read;
 mod records;
 mod removal;
@@ -47,6 +48,7 @@ pub use lists::{
     GroupSort, HistoryEntry, ManagedFilter, SeriesPoint, UserDetailRecord, UserQuery, UserSort,
 };
 pub use operators::Operator;
+pub use passphrases::{OperatorQuery, OperatorSort};
 pub use read::{AdminRow, Candidates, GroupRow, Page, PageAt, UserRow};
 pub use records::*;
 pub use scim::{

@@ -12,7 +12,7 @@ use std::path::Path;
 pub const APPLICATION_ID: i32 = 0x5253_5452;
 
 /// The schema version this build writes.
-pub const VERSION: i32 = 9;
+pub const VERSION: i32 = 10;
 
 /// The SCIM tables (schema 7), shared by [`CURRENT`] and the upgrade to 7.
 pub const SCIM: &str = r#"
@@ -68,7 +68,19 @@ CREATE INDEX run_changes_object ON run_changes(object, key COLLATE NOCASE, run_i
 ALTER TABLE sync_runs ADD COLUMN managed_after INTEGER;
 "#;
 
-/// The current schema, for new databases (with [`SCIM`], `adminapi::TABLES` and [`LISTS`]).
+/// Operators' local passphrases and the tenant's default deletion threshold (schema 10), shared by
+/// [`CURRENT`] and the upgrade to 10. Self-contained (columns added to existing tables), so it can move to
+/// another step of the ladder unchanged.
+pub const LOCAL_PASSPHRASES: &str = r#"
+-- An operator's local passphrase, as an Argon2id PHC string (never the passphrase): entered in the
+-- window to act as them. NULL when none is set.
+ALTER TABLE admins ADD COLUMN passphrase_hash TEXT;
+-- The deletion threshold a new sync starts with when its settings name none.
+ALTER TABLE tenant ADD COLUMN default_deletion_threshold_percent INTEGER NOT NULL DEFAULT 10;
+"#;
+
+/// The current schema, for new databases (with [`SCIM`], `adminapi::TABLES`, [`LISTS`] and
+/// [`LOCAL_PASSPHRASES`]).
 pub const CURRENT: &str = r#"
 CREATE TABLE tenant (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -414,6 +426,12 @@ fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Result<()> {
             tx.execute_batch(LISTS)?;
             Ok(())
         }
+        9 => {
+            // Version 10: operators' local passphrases (hashes only) and the tenant's default deletion
+            // threshold for new syncs.
+            tx.execute_batch(LOCAL_PASSPHRASES)?;
+            Ok(())
+        }
         other => Err(StoreError::TooNew(format!(
             "No upgrade is known from schema version {other}."
         ))),
@@ -499,6 +517,7 @@ pub(crate) fn migrate(
         tx.execute_batch(SCIM)?;
         tx.execute_batch(crate::adminapi::TABLES)?;
         tx.execute_batch(LISTS)?;
+        tx.execute_batch(LOCAL_PASSPHRASES)?;
         tx.execute(
             "INSERT INTO tenant (id, name, created_at) VALUES (1, ?1, ?2)",
             rusqlite::params![new.name, new.created_at.0],

@@ -44,6 +44,17 @@ import type {
   UserDetail,
   UserListQuery,
 } from './generated';
+// Administrators, who acts, and Settings (issue 13, UI-2).
+import type {
+  AdminStatus,
+  CustomRole,
+  DirectoryConfig,
+  Operator,
+  OperatorFilter,
+  RunSyncs,
+  SwitchTarget,
+  TenantSettings,
+} from './generated';
 
 export type * from './generated';
 export { CODES } from './generated';
@@ -127,6 +138,28 @@ export interface Backend {
   admins_page(args: PageArgs): Promise<Page<AdminRow>>;
   trash_page(args: PageArgs): Promise<Page<UserRow>>;
 
+  // Administrators, who acts, and Settings (issue 13, UI-2).
+  /** The operators the window may switch to from who acts now (the current one first). */
+  operator_switch_targets(): Promise<SwitchTarget[]>;
+  /** Acts as `email` from now on; the backend checks the rule and the passphrase. */
+  operator_switch(args: { email: string; passphrase: string | null }): Promise<ActingAs>;
+  operators_page(args: { filter: OperatorFilter; offset: number; limit: number }): Promise<Page<Operator>>;
+  operator_get(args: { email: string }): Promise<Operator>;
+  operator_add(args: { email: string; name: string; role: string }): Promise<Operator>;
+  operator_set_role(args: { email: string; role: string }): Promise<Operator>;
+  operator_set_status(args: { email: string; status: AdminStatus }): Promise<Operator>;
+  /** Sets (a passphrase) or clears (`null`) an operator's local passphrase; only its hash is stored. */
+  operator_set_passphrase(args: { email: string; passphrase: string | null }): Promise<Operator>;
+  operator_remove(args: { email: string }): Promise<null>;
+  role_list(): Promise<CustomRole[]>;
+  role_create(args: { name: string; directory_config: DirectoryConfig; run_syncs: RunSyncs }): Promise<CustomRole>;
+  tenant_settings(): Promise<TenantSettings>;
+  tenant_set_retention(args: { days: number }): Promise<TenantSettings>;
+  tenant_set_default_threshold(args: { percent: number }): Promise<TenantSettings>;
+  /** The tenant's configuration as JSON (no secrets, no users). */
+  tenant_export(): Promise<string>;
+  /** A new tenant from an export's JSON (not opened). */
+  tenant_import(args: { name: string; export: string }): Promise<Tenant>;
   // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
   /** Who the window acts as in the open tenant, and what their role allows (the window offers only that). */
   acting_as(): Promise<ActingAs>;

@@ -51,6 +51,17 @@ const CHANGES = new Set([
   'connection_authorize',
   'connection_reauthorize',
   'consent_cancel',
+  // Administrators, who acts, and Settings (issue 13, UI-2).
+  'operator_switch',
+  'operator_add',
+  'operator_set_role',
+  'operator_set_status',
+  'operator_set_passphrase',
+  'operator_remove',
+  'role_create',
+  'tenant_set_retention',
+  'tenant_set_default_threshold',
+  'tenant_import',
   // Issue 13's sync screens (UI-1).
   'directory_delete_with',
   'connection_delete',
@@ -213,6 +224,24 @@ export class ReplayBackend implements Backend {
   runs_page: Backend['runs_page'] = (args) => this.answer('runs_page', args);
   history_series: Backend['history_series'] = (args) => this.answer('history_series', args);
 
+  // Administrators, who acts, and Settings (issue 13, UI-2).
+  operator_switch_targets: Backend['operator_switch_targets'] = () => this.answer('operator_switch_targets');
+  operator_switch: Backend['operator_switch'] = (args) => this.answer('operator_switch', args);
+  operators_page: Backend['operators_page'] = (args) => this.answer('operators_page', args);
+  operator_get: Backend['operator_get'] = (args) => this.answer('operator_get', args);
+  operator_add: Backend['operator_add'] = (args) => this.answer('operator_add', args);
+  operator_set_role: Backend['operator_set_role'] = (args) => this.answer('operator_set_role', args);
+  operator_set_status: Backend['operator_set_status'] = (args) => this.answer('operator_set_status', args);
+  operator_set_passphrase: Backend['operator_set_passphrase'] = (args) => this.answer('operator_set_passphrase', args);
+  operator_remove: Backend['operator_remove'] = (args) => this.answer('operator_remove', args);
+  role_list: Backend['role_list'] = () => this.answer('role_list');
+  role_create: Backend['role_create'] = (args) => this.answer('role_create', args);
+  tenant_settings: Backend['tenant_settings'] = () => this.answer('tenant_settings');
+  tenant_set_retention: Backend['tenant_set_retention'] = (args) => this.answer('tenant_set_retention', args);
+  tenant_set_default_threshold: Backend['tenant_set_default_threshold'] = (args) =>
+    this.answer('tenant_set_default_threshold', args);
+  tenant_export: Backend['tenant_export'] = () => this.answer('tenant_export');
+  tenant_import: Backend['tenant_import'] = (args) => this.answer('tenant_import', args);
   // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
   acting_as: Backend['acting_as'] = () => this.answer('acting_as');
   directory_delete_with: Backend['directory_delete_with'] = (args) => this.answer('directory_delete_with', args);

@@ -45,6 +45,17 @@ import type {
   UserDetail,
   UserListQuery,
 } from './backend';
+// Administrators, who acts, and Settings (issue 13, UI-2).
+import type {
+  AdminStatus,
+  CustomRole,
+  DirectoryConfig,
+  Operator,
+  OperatorFilter,
+  RunSyncs,
+  SwitchTarget,
+  TenantSettings,
+} from './backend';
 
 export const SYNC_PROGRESS_EVENT = 'sync-progress';
 export const CONSENT_PROGRESS_EVENT = 'consent-progress';
@@ -217,6 +228,55 @@ export class TauriBackend implements Backend {
   }
 
 
+  // Administrators, who acts, and Settings (issue 13, UI-2).
+  operator_switch_targets(): Promise<SwitchTarget[]> {
+    return this.scoped('operator_switch_targets', {});
+  }
+  operator_switch(args: { email: string; passphrase: string | null }): Promise<ActingAs> {
+    return this.scoped('operator_switch', args);
+  }
+  operators_page(args: { filter: OperatorFilter; offset: number; limit: number }): Promise<Page<Operator>> {
+    return this.scoped('operators_page', args);
+  }
+  operator_get(args: { email: string }): Promise<Operator> {
+    return this.scoped('operator_get', args);
+  }
+  operator_add(args: { email: string; name: string; role: string }): Promise<Operator> {
+    return this.scoped('operator_add', args);
+  }
+  operator_set_role(args: { email: string; role: string }): Promise<Operator> {
+    return this.scoped('operator_set_role', args);
+  }
+  operator_set_status(args: { email: string; status: AdminStatus }): Promise<Operator> {
+    return this.scoped('operator_set_status', args);
+  }
+  operator_set_passphrase(args: { email: string; passphrase: string | null }): Promise<Operator> {
+    return this.scoped('operator_set_passphrase', args);
+  }
+  operator_remove(args: { email: string }): Promise<null> {
+    return this.scoped('operator_remove', args);
+  }
+  role_list(): Promise<CustomRole[]> {
+    return this.scoped('role_list', {});
+  }
+  role_create(args: { name: string; directory_config: DirectoryConfig; run_syncs: RunSyncs }): Promise<CustomRole> {
+    return this.scoped('role_create', args);
+  }
+  tenant_settings(): Promise<TenantSettings> {
+    return this.scoped('tenant_settings', {});
+  }
+  tenant_set_retention(args: { days: number }): Promise<TenantSettings> {
+    return this.scoped('tenant_set_retention', args);
+  }
+  tenant_set_default_threshold(args: { percent: number }): Promise<TenantSettings> {
+    return this.scoped('tenant_set_default_threshold', args);
+  }
+  tenant_export(): Promise<string> {
+    return this.scoped('tenant_export', {});
+  }
+  tenant_import(args: { name: string; export: string }): Promise<Tenant> {
+    return invoke('tenant_import', args);
+  }
   // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
   acting_as(): Promise<ActingAs> {
     return this.scoped('acting_as', {});
