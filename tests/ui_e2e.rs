@@ -295,7 +295,10 @@ fn the_cloud_wizard_signs_in_through_the_consent_page() {
     sync_new_directory(&d, t);
     let n = users_listed(&d, t);
     assert!(n > 400, "the demo tenant's staff are listed: {n}");
-    let managed = d.wait_for("[data-testid='user-row'] .vcell:last-child", t);
+    let managed = d.wait_for(
+        "[data-testid='user-row'] [data-testid='user-managed-by']",
+        t,
+    );
     let by = d.attribute(&managed, "title").unwrap_or_default();
     assert!(
         by.contains("Entra staff"),
