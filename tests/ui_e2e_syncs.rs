@@ -405,3 +405,81 @@ fn a_scim_integration_added_in_the_window_receives_a_pushed_user() {
     d.click(&d.wait_for(&format!("[data-testid='scim-link-{key}']"), T));
     d.wait_for("[data-testid='run-row']", T);
 }
+
+#[test]
+fn editing_a_syncs_groups_and_threshold_and_an_admin_syncs_role_mapping() {
+    let Some(_turn) = ui_turn() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let r = roster_at(dir.path());
+    r.create_tenant("E2E", None).unwrap();
+    let key = add(
+        &r,
+        json!({"name": "Demo staff", "type": "user", "paused": true, "connection": {"kind": "demo", "seed": 7, "users": 300}}),
+    );
+    let admins = add(
+        &r,
+        json!({"name": "Demo admins", "type": "admin", "paused": true, "connection": connection_of(&r, &key)}),
+    );
+    let summary = |k: &str| {
+        r.session("E2E", &Caller::Local)
+            .unwrap()
+            .list_directories()
+            .unwrap()
+            .into_iter()
+            .find(|d| d.directory_key == k)
+            .unwrap()
+    };
+    let before = summary(&key);
+    assert!(before.groups.len() > 1, "the demo selects several groups");
+    let d = open_app(dir.path());
+
+    // A user sync: drop a group in the picker (found by the search, with its member count), and raise the
+    // deletion threshold; Save writes both.
+    go(&d, &format!("#/directories/{key}"));
+    let dropped = &before.groups[0];
+    let result = d.wait_for(
+        &format!("[data-testid='page-group-result'][data-id='{dropped}']"),
+        T,
+    );
+    assert!(
+        d.text(&result).contains("member"),
+        "a result shows its member count: {}",
+        d.text(&result)
+    );
+    d.click(&d.wait_for(
+        &format!("[data-testid='page-selected-group'][data-id='{dropped}'] [data-testid='page-remove-group']"),
+        T,
+    ));
+    assert!(gone(
+        &d,
+        &format!("[data-testid='page-selected-group'][data-id='{dropped}']")
+    ));
+    let threshold = d.wait_for("[data-testid='page-threshold']", T);
+    d.clear(&threshold);
+    d.type_text(&threshold, "33");
+    d.click(&d.wait_for("[data-testid='page-settings-save']", T));
+    let saved = d.wait_for("[data-testid='page-settings-saved']", T);
+    assert_eq!(d.text(&saved), "Saved.");
+    let after = summary(&key);
+    assert_eq!(after.deletion_threshold_percent, 33);
+    assert_eq!(after.groups, before.groups[1..].to_vec());
+
+    // An admin sync: the role of a mapped group changes; Owner is never offered.
+    go(&d, &format!("#/admin-sync/{admins}"));
+    let mapped = summary(&admins).roles.keys().next().unwrap().clone();
+    let row = format!("[data-testid='page-selected-group'][data-id='{mapped}']");
+    d.wait_for(&format!("{row} [data-testid='page-role']"), T);
+    assert!(d
+        .find_all("[data-testid='page-role'] option[value='Owner']")
+        .is_empty());
+    d.click(&d.wait_for(
+        &format!("{row} [data-testid='page-role'] option[value='Help Desk']"),
+        T,
+    ));
+    d.click(&d.wait_for("[data-testid='page-settings-save']", T));
+    d.wait_for("[data-testid='page-settings-saved']", T);
+    assert_eq!(
+        summary(&admins).roles.get(&mapped),
+        Some(&roster_core::AdminRole::HelpDesk)
+    );
+}
