@@ -252,6 +252,17 @@ fn a_held_run_discarded_then_one_approved_and_individual_user_and_admin_syncs() 
         s.run_detail(first).unwrap().outcome,
         roster_api::json::RunOutcome::Discarded
     );
+    // The runs filtered by outcome: only the discarded one.
+    d.click(&d.wait_for(
+        "[data-testid='runs-outcome-filter'] option[value='discarded']",
+        T,
+    ));
+    assert!(gone(
+        &d,
+        "[data-testid='run-row']:not([data-outcome='discarded'])"
+    ));
+    assert_eq!(d.find_all("[data-testid='run-row']").len(), 1);
+    d.click(&d.wait_for("[data-testid='runs-outcome-filter'] option[value='']", T));
 
     // Another held run, approved in the window: it applies.
     let second = rt.block_on(held_run(&r, &key));
