@@ -8,232 +8,14 @@
 #[path = "../src-tauri/crates/connector-ldap/tests/support/mod.rs"]
 mod slapd;
 
+#[path = "ui_e2e/common.rs"]
+mod common;
+
+use common::{eventually, free_port, ui_turn, Driver, ELEMENT};
 use roster_api::{spec, MemorySecrets, Options, Roster, SystemClock};
 use serde_json::{json, Value};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-struct Driver {
-    child: Child,
-    base: String,
-    http: reqwest::blocking::Client,
-    session: Option<String>,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        if let Some(s) = self.session.take() {
-            // One session at a time: always end it, or the next test run cannot start one.
-            let _ = self
-                .http
-                .delete(format!("{}/session/{s}", self.base))
-                .send();
-        }
-        // SIGTERM first: tauri-driver then stops the WebKitWebDriver it started; SIGKILL would orphan it.
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-impl Driver {
-    fn start() -> Driver {
-        let port = free_port();
-        let native = free_port();
-        let mut cmd = Command::new("tauri-driver");
-        // Cloud sign-ins: the test opens the consent page itself instead of a system browser.
-        cmd.env("ROSTER_NO_BROWSER", "1");
-        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-            // No keychain here (e.g. a developer's headless run): the explicit encrypted-file opt-in.
-            cmd.env("ROSTER_SECRET_STORE", "encrypted-file")
-                .env("ROSTER_SECRETS_PASSPHRASE", "ui-test");
-        }
-        let child = cmd
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native.to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("tauri-driver must be installed (cargo install tauri-driver --locked)");
-        let http = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(120))
-            .build()
-            .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while http.get(format!("{base}/status")).send().is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "tauri-driver did not start listening on {base}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        Driver {
-            child,
-            base,
-            http,
-            session: None,
-        }
-    }
-
-    fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let url = format!(
-            "{}/session/{}{path}",
-            self.base,
-            self.session.as_deref().unwrap_or("")
-        );
-        let mut req = self.http.request(method, url);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let v: Value = req.send().unwrap().json().unwrap();
-        v["value"].clone()
-    }
-
-    fn open(&mut self, app: &str, data_dir: &str) {
-        let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": app, "args": ["--data-dir", data_dir]}}}});
-        let v: Value = self
-            .http
-            .post(format!("{}/session", self.base))
-            .json(&caps)
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        let id = v["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no WebDriver session: {v}"))
-            .to_string();
-        self.session = Some(id);
-    }
-
-    fn find_all(&self, css: &str) -> Vec<String> {
-        let v = self.cmd(
-            reqwest::Method::POST,
-            "/elements",
-            Some(json!({"using": "css selector", "value": css})),
-        );
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|e| e[ELEMENT].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    fn wait_for(&self, css: &str, timeout: Duration) -> String {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(e) = self.find_all(css).into_iter().next() {
-                return e;
-            }
-            if Instant::now() >= deadline {
-                // What the window shows says why far better than the selector alone.
-                let page = self.execute("return document.body.innerText", json!([]));
-                panic!(
-                    "no element matched {css} within {timeout:?}; the window shows:\n{}",
-                    page.as_str().unwrap_or_default()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(250));
-        }
-    }
-
-    fn type_text(&self, element: &str, text: &str) {
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{element}/value"),
-            Some(json!({"text": text})),
-        );
-    }
-
-    fn click(&self, element: &str) {
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{element}/click"),
-            Some(json!({})),
-        );
-    }
-
-    fn attribute(&self, element: &str, name: &str) -> Option<String> {
-        self.cmd(
-            reqwest::Method::GET,
-            &format!("/element/{element}/attribute/{name}"),
-            None,
-        )
-        .as_str()
-        .map(str::to_string)
-    }
-
-    /// Runs `script` (a function body; `arguments` holds `args`) in the page and returns its result.
-    fn execute(&self, script: &str, args: Value) -> Value {
-        self.cmd(
-            reqwest::Method::POST,
-            "/execute/sync",
-            Some(json!({"script": script, "args": args})),
-        )
-    }
-
-    fn text(&self, element: &str) -> String {
-        self.cmd(
-            reqwest::Method::GET,
-            &format!("/element/{element}/text"),
-            None,
-        )
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-    }
-
-    fn clear(&self, element: &str) {
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{element}/clear"),
-            Some(json!({})),
-        );
-    }
-
-    /// The text of the first element matching `css`, or "" when there is none.
-    fn text_of(&self, css: &str) -> String {
-        self.find_all(css)
-            .first()
-            .map(|e| self.text(e))
-            .unwrap_or_default()
-    }
-
-    fn screenshot(&self, path: &std::path::Path) {
-        use base64::Engine;
-        let v = self.cmd(reqwest::Method::GET, "/screenshot", None);
-        if let Some(b64) = v.as_str() {
-            if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b64) {
-                let _ = std::fs::write(path, bytes);
-            }
-        }
-    }
-}
 
 /// A data directory with one tenant whose demo user sync is paused, so the only sync is the one the test
 /// clicks.
@@ -314,22 +96,6 @@ fn users_listed(d: &Driver, t: Duration) -> u64 {
         d.click(&d.wait_for("[data-testid='nav-directories']", t));
         std::thread::sleep(Duration::from_secs(1));
     }
-}
-
-/// One WebDriver session at a time: the UI tests take turns.
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// This test's turn at the display, or `None` (said on stderr) where UI tests are not to run.
-fn ui_turn() -> Option<std::sync::MutexGuard<'static, ()>> {
-    if std::env::var("ROSTER_UI_TEST").as_deref() != Ok("1") {
-        eprintln!("skipped: the UI tests run under the README's test command (ROSTER_UI_TEST=1, with Xvfb and tauri-driver)");
-        return None;
-    }
-    Some(
-        ONE_AT_A_TIME
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner),
-    )
 }
 
 #[test]
@@ -692,20 +458,6 @@ fn button_problems(d: &Driver, rows: &str, when: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// Waits until `ok` holds, up to `t`; false if it never did.
-fn eventually(t: Duration, mut ok: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + t;
-    loop {
-        if ok() {
-            return true;
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
 
 /// Issue 9, item 21: long values and the smallest window keep the layout; stale messages go (a failed

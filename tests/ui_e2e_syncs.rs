@@ -10,7 +10,7 @@
 #[path = "ui_e2e/common.rs"]
 mod common;
 
-use common::{ui_turn, Driver};
+use common::{eventually, ui_turn, Driver};
 use roster_api::{
     spec, Caller, DirectoryPatch, MemorySecrets, Options, PageAt, Roster, RunMode, SystemClock,
     Trigger,
@@ -18,7 +18,7 @@ use roster_api::{
 use serde_json::json;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const T: Duration = Duration::from_secs(30);
 
@@ -66,20 +66,6 @@ fn open_app(dir: &Path) -> Driver {
 
 fn go(d: &Driver, hash: &str) {
     d.execute("location.hash = arguments[0];", json!([hash]));
-}
-
-/// Waits until `ok` holds, checking every quarter second, for up to `t`.
-fn eventually(t: Duration, mut ok: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + t;
-    loop {
-        if ok() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
 }
 
 fn gone(d: &Driver, css: &str) -> bool {

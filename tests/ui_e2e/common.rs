@@ -1,6 +1,6 @@
 //! The WebDriver helpers the UI end-to-end tests share (tests/ui_e2e_*.rs include this file with
-//! `#[path]`): a tauri-driver session on the real app, and one test at a time at the display. The same code
-//! as in tests/ui_e2e.rs, which keeps its own copy until the lead folds them together.
+//! `#[path]`, tests/ui_e2e.rs too): a tauri-driver session on the real app, one test at a time at the
+//! display, and waiting for a condition.
 
 #![allow(dead_code)] // each test file uses some of them
 
@@ -243,4 +243,18 @@ pub fn ui_turn() -> Option<std::sync::MutexGuard<'static, ()>> {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner),
     )
+}
+
+/// Waits until `ok` holds, checking every quarter second, for up to `t`; false if it never did.
+pub fn eventually(t: Duration, mut ok: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + t;
+    loop {
+        if ok() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
 }
