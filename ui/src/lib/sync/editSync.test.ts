@@ -86,6 +86,15 @@ describe('editOf / patchOf', () => {
     const e = editOf(d);
     e.interval = '';
     expect(patchOf(d, e, true).problem).toMatch(/whole numbers/);
+    e.interval = null; // a number input bound and emptied
+    expect(patchOf(d, e, true).problem).toMatch(/whole numbers/);
+  });
+
+  it('takes the numbers a number input binds', () => {
+    const d = sync();
+    const e = editOf(d);
+    e.threshold = 33;
+    expect(patchOf(d, e, true).patch).toEqual({ deletion_threshold_percent: 33 });
   });
 });
 

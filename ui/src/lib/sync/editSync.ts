@@ -21,9 +21,13 @@ export interface SyncEdit {
   groups: PickedCloudGroup[];
   attributes: Record<EditedAttribute, string>;
   scheduled: boolean;
-  interval: string;
-  threshold: string;
+  /** Text, or a number (or null when empty) once a number input is bound to it. */
+  interval: string | number | null;
+  threshold: string | number | null;
 }
+
+/** A number field's value as text ('' when empty). */
+const text = (v: string | number | null | undefined): string => (v === null || v === undefined ? '' : String(v)).trim();
 
 /** The form for a sync as the backend has it. Saved groups are known by id until a search names them. */
 export function editOf(d: DirectorySummary): SyncEdit {
@@ -52,9 +56,9 @@ export type PatchResult = { patch: DirectoryPatch; problem: null } | { patch: nu
 
 /** The patch for what changed; `groups: false` for syncs without groups (SCIM integrations are pushed to). */
 export function patchOf(d: DirectorySummary, edit: SyncEdit, withGroups: boolean): PatchResult {
-  const interval = Number(edit.interval.trim());
-  const threshold = Number(edit.threshold.trim());
-  if (!Number.isInteger(interval) || !Number.isInteger(threshold) || edit.interval.trim() === '' || edit.threshold.trim() === '') {
+  const interval = Number(text(edit.interval));
+  const threshold = Number(text(edit.threshold));
+  if (!Number.isInteger(interval) || !Number.isInteger(threshold) || text(edit.interval) === '' || text(edit.threshold) === '') {
     return { patch: null, problem: 'Enter whole numbers: the interval in minutes, the threshold in percent.' };
   }
   const patch: DirectoryPatch = {};
