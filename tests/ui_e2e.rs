@@ -11,9 +11,9 @@ mod slapd;
 #[path = "ui_e2e/common.rs"]
 mod common;
 
-use common::{eventually, free_port, ui_turn, Driver, ELEMENT};
+use common::{eventually, ui_turn, Driver, ELEMENT};
 use roster_api::{spec, MemorySecrets, Options, Roster, SystemClock};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
