@@ -6,15 +6,23 @@ use crate::AppState;
 use roster_api::{json, spec, ApiError, DirectoryPatch, RunMode, Session, Trigger};
 use tauri::State;
 
+// Administrators, who acts, and Settings (issue 13, UI-2).
+pub mod operators;
+pub mod settings;
 // Issue 13's sync screens (UI-1).
 #[path = "commands/user_sync.rs"]
 pub mod user_sync;
+// UI-3: the lists, a user's and a group's page, the trash, Sync History.
+pub mod lists;
 
 type Res<T> = Result<T, ApiError>;
 
-/// The session of a command: the tenant it names, acting as the person at this computer.
+/// The session of a command: the tenant it names, acting as whom the window acts as there (the person at
+/// this computer unless the window switched operator: [`operators::Acting`]).
 fn session<'a>(state: &'a AppState, tenant: &str) -> Res<Session<'a>> {
-    state.roster.session(tenant, &state.caller)
+    let t = state.roster.tenant(tenant)?;
+    let caller = state.acting.caller(t.id(), &state.caller);
+    t.as_caller(&caller)
 }
 
 #[tauri::command(rename_all = "snake_case")]

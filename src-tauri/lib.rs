@@ -21,8 +21,10 @@ use tauri::{Manager, Runtime};
 pub struct AppState {
     /// The application.
     pub roster: Arc<Roster>,
-    /// Who the window acts as in every tenant: the person at this computer.
+    /// Who the window acts as in a tenant until it switches operator there: the person at this computer.
     pub caller: roster_api::Caller,
+    /// Whom the window acts as in the tenants it switched operator in.
+    pub acting: commands::operators::Acting,
     /// Roster's HTTP front doors (SCIM), served while the window is open once an integration exists.
     pub server: Arc<server::DesktopServer>,
 }
@@ -102,12 +104,42 @@ pub fn builder<R: Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::scim_create,
         commands::scim_regenerate,
         commands::server_status,
+        // Administrators, who acts, and Settings (issue 13, UI-2).
+        commands::operators::operator_switch_targets,
+        commands::operators::operator_switch,
+        commands::operators::operators_page,
+        commands::operators::operator_get,
+        commands::operators::operator_add,
+        commands::operators::operator_set_role,
+        commands::operators::operator_set_status,
+        commands::operators::operator_set_passphrase,
+        commands::operators::operator_remove,
+        commands::operators::role_list,
+        commands::operators::role_create,
+        commands::settings::tenant_settings,
+        commands::settings::tenant_set_retention,
+        commands::settings::tenant_set_default_threshold,
+        commands::settings::tenant_export,
+        commands::settings::tenant_import,
         // Issue 13: Manage User Sync and Admin Directory Sync (UI-1).
         commands::user_sync::acting_as,
         commands::user_sync::directory_delete_with,
         commands::user_sync::connection_delete,
         commands::user_sync::sync_cancel,
         commands::user_sync::run_discard,
+        // UI-3: the lists, a user's and a group's page, the trash, Sync History.
+        commands::lists::user_list,
+        commands::lists::trash_list,
+        commands::lists::group_list,
+        commands::lists::user_detail,
+        commands::lists::user_history,
+        commands::lists::group_detail,
+        commands::lists::group_members,
+        commands::lists::list_actions,
+        commands::lists::trash_restore,
+        commands::lists::trash_purge,
+        commands::lists::runs_page,
+        commands::lists::history_series,
     ])
 }
 
@@ -143,6 +175,7 @@ pub fn run() {
             app.manage(AppState {
                 roster,
                 caller: roster_api::Caller::Local,
+                acting: Default::default(),
                 server,
             });
             Ok(())
@@ -170,3 +203,6 @@ pub fn run() {
 mod recording;
 #[cfg(test)]
 mod tests;
+// UI-3: the lists' commands through IPC.
+#[cfg(test)]
+mod tests_lists;

@@ -129,6 +129,7 @@ fn record() -> Vec<Value> {
     app.manage(AppState {
         roster: roster.clone(),
         caller: roster_api::Caller::Local,
+        acting: Default::default(),
         server: Arc::new(server::DesktopServer::new(
             roster,
             Arc::new(roster_api::MemorySecrets::default()),
@@ -260,6 +261,48 @@ fn record() -> Vec<Value> {
     r.ok("users_page", page("", 0));
     r.ok("trash_page", page("", 0));
 
+    // UI-3: the lists searched, filtered and sorted; a user's and a group's page; the trash; Sync History.
+    let query = |q: Value| json!({"query": q, "offset": 0, "limit": 200});
+    let any = json!({"search": "", "status": null, "managed_by": {"kind": "any"}, "sort": "username", "descending": false});
+    let listed = r.ok("user_list", query(any.clone()));
+    r.ok(
+        "user_list",
+        query(json!({"search": "", "status": "active", "managed_by": {"kind": "sync", "key": users}, "sort": "name", "descending": true})),
+    );
+    r.ok(
+        "user_list",
+        query(json!({"search": "", "status": null, "managed_by": {"kind": "by_hand"}, "sort": "username", "descending": false})),
+    );
+    r.ok(
+        "group_list",
+        query(json!({"search": "", "managed_by": {"kind": "any"}, "sort": "name", "descending": false})),
+    );
+    let trash_query = json!({"search": "", "status": null, "managed_by": {"kind": "any"}, "sort": "days_left", "descending": false});
+    let trashed = r.ok("trash_list", query(trash_query.clone()));
+    r.ok("list_actions", json!({}));
+    let user_id = listed["rows"][0]["user_id"].clone();
+    r.ok("user_detail", json!({"user_id": user_id}));
+    r.ok(
+        "user_history",
+        json!({"user_id": user_id, "before": null, "limit": 20}),
+    );
+    let group_id = r.ok("group_list", query(json!({"search": "", "managed_by": {"kind": "any"}, "sort": "name", "descending": false})))["rows"][0]["group_id"].clone();
+    r.ok("group_detail", json!({"group_id": group_id}));
+    r.ok(
+        "group_members",
+        json!({"group_id": group_id, "offset": 0, "limit": 50}),
+    );
+    r.ok("history_series", json!({"per_sync": 100}));
+    r.ok(
+        "runs_page",
+        json!({"key": null, "before": null, "limit": 50}),
+    );
+    if let Some(leaver) = trashed["rows"][0]["username"].as_str() {
+        r.ok("trash_restore", json!({"username": leaver}));
+        r.ok("trash_list", query(trash_query.clone()));
+    }
+    r.err("user_detail", json!({"user_id": "DUNOSUCHUSER"}));
+
     // Pause and resume the schedule; move a sync in the order of precedence.
     r.ok("directory_pause", json!({"key": admins}));
     r.ok("directory_resume", json!({"key": admins}));
@@ -348,6 +391,62 @@ fn record() -> Vec<Value> {
     r.ok("tenant_list", json!({}));
     r.ok("tenant_delete", json!({"id": acme["id"]}));
     r.ok("tenant_list", json!({}));
+
+    // Administrators, who acts, and Settings (issue 13, UI-2): the Owner adds a User Manager and an
+    // administrator with a custom role limited to individual syncs, views as the User Manager (refused an
+    // admin sync), fails to switch to the other with a wrong passphrase, and switches back.
+    let owner = r.ok("acting_as", json!({}))["email"].clone();
+    r.ok("tenant_settings", json!({}));
+    r.ok("role_list", json!({}));
+    let operators = |query: &str| {
+        json!({"filter": {"query": query, "status": null, "managed": {"kind": "any"}, "sort": "name", "descending": false},
+               "offset": 0, "limit": 50})
+    };
+    r.ok("operators_page", operators(""));
+    r.ok(
+        "role_create",
+        json!({"name": "Individual syncs", "directory_config": "none", "run_syncs": "individual"}),
+    );
+    r.ok("role_list", json!({}));
+    r.ok(
+        "operator_add",
+        json!({"email": "uma@example.org", "name": "Uma Manager", "role": "User Manager"}),
+    );
+    r.ok(
+        "operator_add",
+        json!({"email": "ivy@example.org", "name": "Ivy Individual", "role": "Individual syncs"}),
+    );
+    r.ok("operators_page", operators(""));
+    r.ok("operators_page", operators("uma"));
+    r.ok("operator_get", json!({"email": "uma@example.org"}));
+    r.ok(
+        "operator_set_passphrase",
+        json!({"email": "ivy@example.org", "passphrase": "ivy's passphrase"}),
+    );
+    r.err(
+        "operator_set_passphrase",
+        json!({"email": "uma@example.org", "passphrase": "short"}),
+    );
+    r.ok("tenant_set_retention", json!({"days": 14}));
+    r.ok("tenant_set_default_threshold", json!({"percent": 20}));
+    r.ok("operator_switch_targets", json!({}));
+    r.ok(
+        "operator_switch",
+        json!({"email": "uma@example.org", "passphrase": null}),
+    );
+    r.ok("acting_as", json!({}));
+    r.err("sync_run", run(&admins, false, false));
+    r.err("tenant_set_retention", json!({"days": 30}));
+    r.ok("operator_switch_targets", json!({}));
+    r.err(
+        "operator_switch",
+        json!({"email": "ivy@example.org", "passphrase": "not ivy's passphrase"}),
+    );
+    r.ok(
+        "operator_switch",
+        json!({"email": owner, "passphrase": null}),
+    );
+    r.ok("acting_as", json!({}));
     r.calls
 }
 

@@ -46,6 +46,7 @@ fn commands_cross_the_ipc_boundary_with_progress_events_and_coded_errors() {
     app.manage(AppState {
         roster: roster.clone(),
         caller: roster_api::Caller::Local,
+        acting: Default::default(),
         server: Arc::new(crate::server::DesktopServer::new(
             roster,
             Arc::new(roster_api::MemorySecrets::default()),
@@ -171,6 +172,7 @@ pub(crate) fn demo_app() -> (
     app.manage(AppState {
         roster: roster.clone(),
         caller: roster_api::Caller::Local,
+        acting: Default::default(),
         server: Arc::new(crate::server::DesktopServer::new(
             roster.clone(),
             Arc::new(roster_api::MemorySecrets::default()),

@@ -1,11 +1,12 @@
-//! The WebDriver helpers the UI end-to-end tests share (tests/ui_e2e_*.rs include this file with
-//! `#[path]`, tests/ui_e2e.rs too): a tauri-driver session on the real app, one test at a time at the
-//! display, and waiting for a condition.
+//! What every UI e2e file shares (`#[path = "ui_e2e/common.rs"] mod common;`): the WebDriver client for
+//! tauri-driver, the data directories the tests open the real app on, and waiting helpers.
 
 #![allow(dead_code)] // each test file uses some of them
 
+use roster_api::{spec, MemorySecrets, Options, Roster, SystemClock};
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -229,6 +230,87 @@ impl Driver {
     }
 }
 
+/// A data directory with one tenant whose demo user sync is paused, so the only sync is the one the test
+/// clicks.
+pub fn prepare(dir: &std::path::Path) -> String {
+    let r = Roster::new(Options {
+        data_dir: dir.to_path_buf(),
+        secrets: Arc::new(MemorySecrets::default()),
+        clock: Arc::new(SystemClock),
+        events: Arc::new(roster_api::NoEvents),
+    })
+    .unwrap();
+    r.create_tenant("E2E", None).unwrap();
+    r.session("E2E", &roster_api::Caller::Local)
+        .unwrap()
+        .add_directory(
+        spec::parse(r#"{"name": "Demo staff", "type": "user", "paused": true, "connection": {"kind": "demo", "seed": 7, "users": 300}}"#)
+            .unwrap(),
+    )
+    .unwrap().directory_key
+}
+
+/// A data directory with one empty tenant, and the real app opened on it.
+pub fn app_with_empty_tenant(name: &str) -> (tempfile::TempDir, Driver) {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Roster::new(Options {
+        data_dir: dir.path().to_path_buf(),
+        secrets: Arc::new(MemorySecrets::default()),
+        clock: Arc::new(SystemClock),
+        events: Arc::new(roster_api::NoEvents),
+    })
+    .unwrap();
+    r.create_tenant(name, None).unwrap();
+    drop(r);
+    let mut d = Driver::start();
+    d.open(env!("CARGO_BIN_EXE_roster"), dir.path().to_str().unwrap());
+    (dir, d)
+}
+
+/// Clicks Sync Now on the only directory sync of the list (a new sync waits for this first run: its schedule
+/// starts only after it), and waits for its report.
+pub fn sync_new_directory(d: &Driver, t: Duration) -> String {
+    let row = d.wait_for("[data-testid='directory-row']", t);
+    assert_eq!(
+        d.attribute(&row, "data-schedule").as_deref(),
+        Some("waiting"),
+        "a new sync waits for its first run"
+    );
+    let detail = d.text_of("[data-testid='directory-schedule-detail']");
+    assert_eq!(
+        detail,
+        "Scheduled runs start after its first run: use Preview, then Sync Now."
+    );
+    let key = d.attribute(&row, "data-key").unwrap();
+    d.click(&d.wait_for(&format!("[data-testid='sync-now-{key}']"), t));
+    let report = d.wait_for(
+        &format!("[data-testid='run-report'][data-key='{key}'][data-outcome]"),
+        Duration::from_secs(120),
+    );
+    let outcome = d.attribute(&report, "data-outcome").unwrap_or_default();
+    assert_eq!(outcome, "succeeded", "{}", d.text(&report));
+    key
+}
+
+/// How many users the Users screen lists after a sync; 0 if none appear within two minutes.
+pub fn users_listed(d: &Driver, t: Duration) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        d.click(&d.wait_for("[data-testid='nav-users']", t));
+        let total = d.wait_for("[data-testid='users-total']", t);
+        std::thread::sleep(Duration::from_millis(500));
+        let n: u64 = d
+            .attribute(&total, "data-total")
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(0);
+        if n > 0 || Instant::now() > deadline {
+            return n;
+        }
+        d.click(&d.wait_for("[data-testid='nav-directories']", t));
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
 /// One WebDriver session at a time: the UI tests take turns.
 pub static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -245,16 +327,16 @@ pub fn ui_turn() -> Option<std::sync::MutexGuard<'static, ()>> {
     )
 }
 
-/// Waits until `ok` holds, checking every quarter second, for up to `t`; false if it never did.
+/// Waits until `ok` holds, up to `t`; false if it never did.
 pub fn eventually(t: Duration, mut ok: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + t;
     loop {
         if ok() {
             return true;
         }
-        if Instant::now() >= deadline {
+        if Instant::now() > deadline {
             return false;
         }
-        std::thread::sleep(Duration::from_millis(250));
+        std::thread::sleep(Duration::from_millis(200));
     }
 }

@@ -10,10 +10,7 @@ use crate::spec::{ConnectionRef, DirectorySpec, FirstRun};
 use crate::Roster;
 use rand::RngCore;
 use roster_core::access::Permission;
-use roster_core::{
-    AttributeMap, DirectoryKey, SyncType, DEFAULT_DELETION_THRESHOLD_PERCENT,
-    DEFAULT_INTERVAL_MINUTES,
-};
+use roster_core::{AttributeMap, DirectoryKey, SyncType, DEFAULT_INTERVAL_MINUTES};
 use roster_store::{ConnectionRecord, DirectoryRecord};
 
 /// What a sync of this type needs to be configured.
@@ -194,9 +191,11 @@ impl Session<'_> {
             last_full_sync: None,
             status: json::DirectoryStatus::NeverSynced.as_str().into(),
             revision: 0,
-            deletion_threshold_percent: spec
-                .deletion_threshold_percent
-                .unwrap_or(DEFAULT_DELETION_THRESHOLD_PERCENT),
+            // The tenant's default (Settings) when the sync's settings name none.
+            deletion_threshold_percent: match spec.deletion_threshold_percent {
+                Some(p) => p,
+                None => t.store.default_deletion_threshold()?,
+            },
             created_at: now,
             cursor: None,
             precedence: 0, // the store puts it after every other sync of its type

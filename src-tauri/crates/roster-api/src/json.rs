@@ -2,14 +2,18 @@
 //! so no front door depends on their shape.
 
 use crate::error::Result;
-use roster_core::{
-    AdminRole, AdminStatus, Change, Conflict, Counts, EntryError, SyncType, Timestamp,
-};
+use roster_core::{Change, Conflict, Counts, EntryError, SyncType, Timestamp};
 use serde::Serialize;
 use ts_rs::TS;
 
+mod lists;
+mod operators;
 mod rows;
 mod status;
+pub use lists::*;
+pub use operators::{
+    ActingAs, Operator, OperatorFilter, OperatorSort, Refusal, SwitchTarget, TenantSettings,
+};
 pub use rows::{AdminRow, GroupRow, Page, UserRow};
 pub(crate) use status::decode;
 pub use status::{
@@ -31,64 +35,6 @@ pub struct Tenant {
     pub current: bool,
     /// Created (RFC 3339).
     pub created_at: String,
-}
-
-/// Who a session acts as.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct ActingAs {
-    /// Email, when an operator acts (the schedule has none).
-    pub email: Option<String>,
-    /// Name.
-    pub name: String,
-    /// Duo's role (Read-only under a custom role); `null` for the schedule, which has none.
-    pub role: Option<AdminRole>,
-    /// The custom role's name, for operators with one.
-    pub custom_role: Option<String>,
-    /// What the role allows, as the application layer checks it: the window offers what is here and
-    /// says why the rest is missing (each permission's refusal says which role it needs).
-    pub permissions: Vec<roster_core::access::Permission>,
-}
-
-/// The name of a role as people read it: Duo's role, or "NAME (custom role)".
-fn role_name(role: AdminRole, custom_role: Option<&str>) -> String {
-    match custom_role {
-        Some(c) => format!("{c} (custom role)"),
-        None => role.as_str().to_string(),
-    }
-}
-
-impl ActingAs {
-    /// The role as people read it ("Owner", "Sync operators (custom role)", "the schedule").
-    pub fn role_name(&self) -> String {
-        match self.role {
-            Some(r) => role_name(r, self.custom_role.as_deref()),
-            None => "the schedule".to_string(),
-        }
-    }
-}
-
-/// An operator of a tenant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct Operator {
-    /// Email: the operator's key.
-    pub email: String,
-    /// Name.
-    pub name: String,
-    /// Duo's role (Read-only under a custom role).
-    pub role: AdminRole,
-    /// The custom role's name, for operators with one.
-    pub custom_role: Option<String>,
-    /// Status.
-    pub status: AdminStatus,
-    /// The sync that manages it, if one does (its name, role and status come from the directory).
-    pub managed_by: Option<String>,
-}
-
-impl Operator {
-    /// The role as people read it ("Owner", "Sync operators (custom role)").
-    pub fn role_name(&self) -> String {
-        role_name(self.role, self.custom_role.as_deref())
-    }
 }
 
 /// A kind of connection, as the window offers it: everything the window needs to know about a kind,

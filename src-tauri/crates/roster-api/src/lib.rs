@@ -18,6 +18,7 @@
 //! (`tests/structure.rs`): `error`, `names`, `kinds`, `json` and `session` are the foundations below the
 //! rest, and pure parsing (`spec`, with the cloud settings in `spec::cloud`) sits below what uses it.
 
+pub mod acting;
 pub mod adminapi;
 pub mod api_apps;
 mod cloud;
@@ -38,6 +39,7 @@ mod schedule;
 pub mod scim;
 mod scim_push;
 pub mod session;
+mod settings;
 pub mod spec;
 mod tenants;
 mod users;

@@ -1,10 +1,37 @@
-//! The window's lists: users, the trash, groups and administrators, a page at a time.
+//! The window's lists: users, the trash, groups and administrators, a page at a time, searched,
+//! filtered and sorted by the store's indexes; a user's and a group's page and a user's history
+//! ([`detail`]); Sync History's runs and charts ([`history`]).
 
-use crate::error::Result;
+mod detail;
+mod history;
+
+use crate::error::{ApiError, Result};
 use crate::json;
 use crate::session::Session;
 use roster_core::access::Permission;
-use roster_store::PageAt;
+use roster_store::{GroupSort, ManagedFilter, PageAt, UserQuery, UserSort};
+
+/// The largest page a list reads at once.
+const MAX_PAGE: u64 = 1000;
+
+pub(crate) fn managed(m: &json::ManagedBy) -> ManagedFilter<'_> {
+    match m {
+        json::ManagedBy::Any => ManagedFilter::Any,
+        json::ManagedBy::ByHand => ManagedFilter::Unmanaged,
+        json::ManagedBy::Sync { key } => ManagedFilter::By(key),
+    }
+}
+
+fn user_sort(k: json::UserSortKey) -> UserSort {
+    match k {
+        json::UserSortKey::Username => UserSort::Username,
+        json::UserSortKey::Name => UserSort::Name,
+        json::UserSortKey::Email => UserSort::Email,
+        json::UserSortKey::Status => UserSort::Status,
+        json::UserSortKey::LastSync => UserSort::LastSync,
+        json::UserSortKey::DaysLeft => UserSort::Trashed,
+    }
+}
 
 impl Session<'_> {
     /// A page of users (outside the trash), by username: at a position (the window's lists), or after
@@ -71,5 +98,89 @@ impl Session<'_> {
             .store
             .admins_page(query, at, limit.clamp(1, 1000))?;
         json::Page::from_store(p, json::AdminRow::from_store)
+    }
+}
+
+impl Session<'_> {
+    /// A page of the Users list (`trash`: the Trash) at a position: searched, filtered by status and by
+    /// managing sync, sorted.
+    pub fn user_list(
+        &self,
+        trash: bool,
+        q: &json::UserListQuery,
+        offset: u64,
+        limit: u64,
+    ) -> Result<json::Page<json::UserRow>> {
+        self.require(Permission::View)?;
+        let t = self.tenant.clone();
+        if q.status == Some(roster_core::UserStatus::PendingDeletion) && !trash {
+            return Err(ApiError::validation(
+                "Users pending deletion are in the Trash, not the Users list. Open the Trash to see them.",
+            ));
+        }
+        let days = t.store.tenant()?.pending_deletion_days;
+        let query = UserQuery {
+            search: &q.search,
+            trash,
+            status: if trash {
+                None
+            } else {
+                q.status.map(|s| s.as_str())
+            },
+            managed: managed(&q.managed_by),
+            sort: user_sort(q.sort),
+            descending: q.descending,
+        };
+        let p = t
+            .store
+            .user_list(&query, offset, limit.clamp(1, MAX_PAGE))?;
+        json::Page::from_store(p, |r| json::UserRow::from_store(r, days))
+    }
+
+    /// A page of the Groups list at a position: searched, filtered by managing sync, sorted.
+    pub fn group_list(
+        &self,
+        q: &json::GroupListQuery,
+        offset: u64,
+        limit: u64,
+    ) -> Result<json::Page<json::GroupRow>> {
+        self.require(Permission::View)?;
+        let sort = match q.sort {
+            json::GroupSortKey::Name => GroupSort::Name,
+            json::GroupSortKey::Sync => GroupSort::Sync,
+        };
+        let p = self.tenant.store.group_list(
+            &q.search,
+            managed(&q.managed_by),
+            sort,
+            q.descending,
+            offset,
+            limit.clamp(1, MAX_PAGE),
+        )?;
+        json::Page::from_store(p, |r| Ok(json::GroupRow::from(r)))
+    }
+
+    /// Deletes one user in the trash for good now, without waiting for the retention ("purge now").
+    pub fn purge_user(&self, username: &str) -> Result<()> {
+        self.require(Permission::CreateDeleteUsers)?;
+        Ok(self.tenant.store.purge_user(username)?)
+    }
+
+    /// What the acting operator may do on the lists, and why not.
+    pub fn list_actions(&self) -> json::ListActions {
+        let allowance = |p: Permission| match self.require(p) {
+            Ok(()) => json::Allowance {
+                allowed: true,
+                reason: None,
+            },
+            Err(e) => json::Allowance {
+                allowed: false,
+                reason: Some(e.message),
+            },
+        };
+        json::ListActions {
+            restore: allowance(Permission::CreateDeleteUsers),
+            purge: allowance(Permission::CreateDeleteUsers),
+        }
     }
 }

@@ -5,7 +5,7 @@ use crate::error::{ApiError, Result};
 use crate::json;
 use crate::session::Session;
 use rand::RngCore;
-use roster_core::access::{Authority, CustomRole, DirectoryConfig, Permission, RunSyncs};
+use roster_core::access::{CustomRole, DirectoryConfig, Permission, RunSyncs};
 use roster_core::{Admin, AdminId, AdminRole, AdminStatus};
 
 /// Checks an operator's email: its key in the tenant.
@@ -45,17 +45,7 @@ fn role_of(session: &Session<'_>, text: &str) -> Result<(AdminRole, Option<Strin
 }
 
 fn operator_json(o: roster_store::Operator) -> json::Operator {
-    json::Operator {
-        role: o.admin.role,
-        custom_role: match &o.authority {
-            Authority::Custom(c) => Some(c.name.clone()),
-            Authority::Role { .. } | Authority::Schedule => None,
-        },
-        email: o.admin.email,
-        name: o.admin.name,
-        status: o.admin.status,
-        managed_by: o.managed_by_name,
-    }
+    json::Operator::from_store(o)
 }
 
 impl Session<'_> {
@@ -130,7 +120,7 @@ impl Session<'_> {
         Ok(self.tenant.store.remove_operator(email)?)
     }
 
-    fn operator(&self, email: &str) -> Result<json::Operator> {
+    pub(crate) fn operator(&self, email: &str) -> Result<json::Operator> {
         self.tenant
             .store
             .operator(email)?
@@ -172,5 +162,47 @@ impl Session<'_> {
         };
         self.tenant.store.add_role(&role, self.now())?;
         Ok(role)
+    }
+}
+
+impl Session<'_> {
+    /// A page of the tenant's operators (synced and added by hand), searched, filtered and sorted by the
+    /// store.
+    pub fn operators_page(
+        &self,
+        filter: &json::OperatorFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<json::Page<json::Operator>> {
+        use roster_store::OperatorSort as S;
+        self.require(Permission::View)?;
+        let q = roster_store::OperatorQuery {
+            text: &filter.query,
+            status: filter.status,
+            managed: crate::lists::managed(&filter.managed),
+            sort: match filter.sort {
+                json::OperatorSort::Email => S::Email,
+                json::OperatorSort::Name => S::Name,
+                json::OperatorSort::Role => S::Role,
+                json::OperatorSort::Status => S::Status,
+                json::OperatorSort::ManagedBy => S::ManagedBy,
+            },
+            descending: filter.descending,
+        };
+        let (rows, total) = self
+            .tenant
+            .store
+            .operators_page(&q, offset, limit.clamp(1, 1000))?;
+        Ok(json::Page {
+            total: Some(total),
+            next: None,
+            rows: rows.into_iter().map(json::Operator::from_store).collect(),
+        })
+    }
+
+    /// One operator, by email.
+    pub fn operator_detail(&self, email: &str) -> Result<json::Operator> {
+        self.require(Permission::View)?;
+        self.operator(email)
     }
 }

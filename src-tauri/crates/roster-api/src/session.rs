@@ -151,26 +151,39 @@ impl<'r> Session<'r> {
         ApiError::new(Code::Forbidden, message)
     }
 
-    /// Who the session acts as.
+    /// Who the session acts as, with every permission of the access table and why each missing one is
+    /// missing.
     pub fn acting_as(&self) -> json::ActingAs {
-        json::ActingAs {
+        let a = &self.acting.authority;
+        let mut acting = json::ActingAs {
             email: self.acting.email.clone(),
             name: self.acting.name.clone(),
-            role: match &self.acting.authority {
+            role: match a {
                 Authority::Role { role } => Some(*role),
                 // An operator with a custom role has Duo's Read-only underneath (roster-store's operators).
                 Authority::Custom(_) => Some(roster_core::AdminRole::ReadOnly),
                 Authority::Schedule => None,
             },
-            custom_role: match &self.acting.authority {
+            custom_role: match a {
                 Authority::Custom(c) => Some(c.name.clone()),
                 Authority::Role { .. } | Authority::Schedule => None,
             },
+            role_name: String::new(),
             permissions: Permission::ALL
                 .into_iter()
-                .filter(|p| self.acting.authority.allows(*p))
+                .filter(|p| a.allows(*p))
                 .collect(),
-        }
+            refused: Permission::ALL
+                .into_iter()
+                .filter(|p| !a.allows(*p))
+                .map(|p| json::Refusal {
+                    permission: p,
+                    why: self.refusal(p.action(), p.needs()).message,
+                })
+                .collect(),
+        };
+        acting.role_name = acting.role_name();
+        acting
     }
 
     /// The clock's now.

@@ -32,6 +32,11 @@ fn render(dir: &Path) {
         json::Tenant,
         json::ActingAs,
         json::Operator,
+        // Administrators, who acts, and Settings (issue 13, UI-2).
+        json::SwitchTarget,
+        json::OperatorFilter,
+        json::TenantSettings,
+        roster_api::CustomRole,
         json::ConnectionKindInfo,
         json::Connection,
         json::ConnectionCheck,
@@ -48,6 +53,15 @@ fn render(dir: &Path) {
         json::ServerStatus,
         roster_api::scim::ScimIntegration,
         roster_api::scim::IssuedToken,
+        // The lists, a user's and a group's page, the trash, Sync History (UI-3).
+        json::UserListQuery,
+        json::GroupListQuery,
+        json::UserDetail,
+        json::GroupDetail,
+        json::HistoryPage,
+        json::ListActions,
+        json::RunsPage,
+        json::HistorySeries,
         // Events.
         json::ProgressEvent,
         json::ConsentProgress,
@@ -56,10 +70,12 @@ fn render(dir: &Path) {
         DirectoryPatch,
         ConnectionKind,
         kinds::CloudSetup,
-        roster_api::scim::ScimFlavor,
-        // Issue 13's sync screens (UI-1): the delete choice, permissions.
+        // Issue 13's sync screens (UI-1): SCIM integrations, the delete choice, permissions.
+        roster_api::scim::ScimIntegration,
+        roster_api::scim::IssuedToken,
         roster_api::ConnectionChoice,
         roster_api::Permission,
+        roster_api::scim::ScimFlavor,
     );
 }
 

@@ -99,6 +99,10 @@ const MATRIX: &[(Op, &str)] = &[
     (Op::RemoveOperator,            "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
     (Op::ListRoles,                 "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
     (Op::CreateRole,                "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    (Op::SetOperatorPassphrase,     "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    (Op::OperatorsPage,             "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::OperatorDetail,            "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::SwitchTargets,             "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
     // User syncs: configuration.
     (Op::AddUserSync,               "Y   Y   .   Y   .   .   .   .   .  | Y   Y   .   .   | Y   ."),
     (Op::UpdateUserSync,            "Y   Y   .   Y   .   .   .   .   .  | Y   Y   .   .   | Y   ."),
@@ -155,6 +159,19 @@ const MATRIX: &[(Op, &str)] = &[
     (Op::RestoreUser,               "Y   Y   .   Y   .   .   .   .   .  | .   .   .   .   | Y   ."),
     (Op::PurgeTrash,                "Y   Y   .   Y   .   .   .   .   .  | .   .   .   .   | Y   Y"),
     (Op::SetRetention,              "Y   Y   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    // The window's lists, a user's and a group's page, Sync History; purging one user now.
+    (Op::UserList,                  "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::TrashList,                 "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::UserDetail,                "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::UserHistory,               "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::GroupList,                 "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::GroupDetail,               "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::GroupMembers,              "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::RunsPage,                  "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::HistorySeries,             "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
+    (Op::PurgeUser,                 "Y   Y   .   Y   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    (Op::SetDefaultThreshold,       "Y   Y   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    (Op::TenantSettings,            "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
 ];
 
 #[derive(Debug, Clone, Copy)]
@@ -195,6 +212,10 @@ enum Op {
     RemoveOperator,
     ListRoles,
     CreateRole,
+    SetOperatorPassphrase,
+    OperatorsPage,
+    OperatorDetail,
+    SwitchTargets,
     AddUserSync,
     UpdateUserSync,
     PauseUserSync,
@@ -246,6 +267,20 @@ enum Op {
     RestoreUser,
     PurgeTrash,
     SetRetention,
+    // The window's lists (UI-3).
+    UserList,
+    TrashList,
+    UserDetail,
+    UserHistory,
+    GroupList,
+    GroupDetail,
+    GroupMembers,
+    RunsPage,
+    HistorySeries,
+    PurgeUser,
+    // Settings and operators (UI-2).
+    SetDefaultThreshold,
+    TenantSettings,
 }
 
 impl Op {
@@ -259,7 +294,8 @@ impl Op {
             | O::SetOperatorRole
             | O::SetOperatorStatus
             | O::RemoveOperator
-            | O::CreateRole => P::ManageOperators,
+            | O::CreateRole
+            | O::SetOperatorPassphrase => P::ManageOperators,
             O::AddUserSync
             | O::UpdateUserSync
             | O::PauseUserSync
@@ -303,11 +339,24 @@ impl Op {
             | O::UsersPage
             | O::TrashPage
             | O::GroupsPage
-            | O::AdminsPage => P::View,
-            O::AddUser | O::TrashUser | O::RestoreUser => P::CreateDeleteUsers,
+            | O::AdminsPage
+            | O::UserList
+            | O::TrashList
+            | O::UserDetail
+            | O::UserHistory
+            | O::GroupList
+            | O::GroupDetail
+            | O::GroupMembers
+            | O::RunsPage
+            | O::HistorySeries
+            | O::OperatorsPage
+            | O::OperatorDetail
+            | O::SwitchTargets
+            | O::TenantSettings => P::View,
+            O::AddUser | O::TrashUser | O::RestoreUser | O::PurgeUser => P::CreateDeleteUsers,
             O::PurgeTrash => P::PurgeExpiredTrash,
             O::UpdateUser => P::UpdateUsers,
-            O::SetRetention => P::TenantSettings,
+            O::SetRetention | O::SetDefaultThreshold => P::TenantSettings,
         }
     }
 
@@ -404,6 +453,8 @@ struct Fixture {
     run_id: i64,
     username: String,
     admin_email: String,
+    user_id: String,
+    group_id: String,
 }
 
 fn roster(dir: &Path) -> Roster {
@@ -536,12 +587,18 @@ async fn fixture() -> Fixture {
         );
     }
     let run_id = s.list_runs(Some(&user_sync), 1).unwrap()[0].run_id;
-    let username = s
+    let first_user = s
         .users_page("", PageAt::Offset(0), 1)
         .unwrap()
         .rows
+        .remove(0);
+    let (username, user_id) = (first_user.username, first_user.user_id);
+    let group_id = s
+        .groups_page("", PageAt::Offset(0), 1)
+        .unwrap()
+        .rows
         .remove(0)
-        .username;
+        .group_id;
     let admin_email = s
         .admins_page("", PageAt::Offset(0), 1000)
         .unwrap()
@@ -578,6 +635,8 @@ async fn fixture() -> Fixture {
         run_id,
         username,
         admin_email,
+        user_id,
+        group_id,
         template: tempfile::tempdir().unwrap(),
     };
     drop(s);
@@ -620,6 +679,24 @@ async fn perform(op: Op, s: Session<'_>, f: &Fixture) -> Result<(), ApiError> {
             .map(|_| ()),
         Op::RemoveOperator => s.remove_operator("target@acme.test"),
         Op::ListRoles => s.list_roles().map(|_| ()),
+        Op::SetOperatorPassphrase => s
+            .set_operator_passphrase("target@acme.test", Some("correct horse battery"))
+            .map(|_| ()),
+        Op::OperatorsPage => s
+            .operators_page(
+                &roster_api::json::OperatorFilter {
+                    query: "a".into(),
+                    status: None,
+                    managed: roster_api::json::ManagedBy::Any,
+                    sort: roster_api::json::OperatorSort::Name,
+                    descending: false,
+                },
+                0,
+                50,
+            )
+            .map(|_| ()),
+        Op::OperatorDetail => s.operator_detail("target@acme.test").map(|_| ()),
+        Op::SwitchTargets => s.switch_targets().map(|_| ()),
         Op::CreateRole => s
             .create_role("New role", DirectoryConfig::None, RunSyncs::Individual)
             .map(|_| ()),
@@ -738,6 +815,18 @@ async fn perform(op: Op, s: Session<'_>, f: &Fixture) -> Result<(), ApiError> {
         Op::RestoreUser => s.restore_user("trashed.user"),
         Op::PurgeTrash => s.purge_trash().map(|_| ()),
         Op::SetRetention => s.set_retention_days(14),
+        Op::UserList => s.user_list(false, &Default::default(), 0, 10).map(|_| ()),
+        Op::TrashList => s.user_list(true, &Default::default(), 0, 10).map(|_| ()),
+        Op::UserDetail => s.user_detail(&f.user_id).map(|_| ()),
+        Op::UserHistory => s.user_history(&f.user_id, None, 10).map(|_| ()),
+        Op::GroupList => s.group_list(&Default::default(), 0, 10).map(|_| ()),
+        Op::GroupDetail => s.group_detail(&f.group_id).map(|_| ()),
+        Op::GroupMembers => s.group_members(&f.group_id, 0, 10).map(|_| ()),
+        Op::RunsPage => s.runs_page(None, None, 10).map(|_| ()),
+        Op::HistorySeries => s.history_series(10).map(|_| ()),
+        Op::PurgeUser => s.purge_user("trashed.user"),
+        Op::SetDefaultThreshold => s.set_default_deletion_threshold(25).map(|_| ()),
+        Op::TenantSettings => s.tenant_settings().map(|_| ()),
     }
 }
 
@@ -770,7 +859,7 @@ fn the_matrix_lists_every_operation_once() {
     for (i, op) in ops.iter().enumerate() {
         assert!(!ops[i + 1..].contains(op), "{op:?} appears twice");
     }
-    assert_eq!(ops.len(), 61, "every operation of the Op enum has its row");
+    assert_eq!(ops.len(), 77, "every operation of the Op enum has its row");
     for (_, text) in MATRIX {
         row(text);
     }

@@ -113,7 +113,7 @@ impl Permission {
 }
 
 /// "External directory configuration" of a custom role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DirectoryConfig {
     /// May configure user directory syncs.
@@ -123,7 +123,7 @@ pub enum DirectoryConfig {
 }
 
 /// "Run user directory syncs" of a custom role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum RunSyncs {
     /// Every user directory sync.
@@ -135,7 +135,7 @@ pub enum RunSyncs {
 }
 
 /// A custom role: a name and the seed's two directory permissions.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 pub struct CustomRole {
     /// Its name (unique in the tenant, case-insensitive).
     pub name: String,

@@ -127,6 +127,13 @@ impl Store {
                 serde_json::to_string(opts.conflicts)?
             ],
         )?;
+        // What Sync History plots as the sync's users (or admins) over time.
+        tx.execute(
+            "UPDATE sync_runs SET managed_after =
+                 (SELECT count(*) FROM users WHERE managed_by = ?2 AND status != 'pending deletion')
+                 + (SELECT count(*) FROM admins WHERE managed_by = ?2) WHERE id = ?1",
+            params![opts.run_id, opts.key.0],
+        )?;
         if let Some(held) = opts.approves {
             tx.execute(
                 "UPDATE sync_runs SET outcome = 'approved', message = ?2 WHERE id = ?1 AND outcome = 'held'",

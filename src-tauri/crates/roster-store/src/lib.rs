@@ -30,7 +30,9 @@ mod apply;
 mod duo;
 mod error;
 mod lease;
+mod lists;
 mod operators;
+mod passphrases;
 mod read;
 mod records;
 mod removal;
@@ -42,7 +44,11 @@ pub use apply::ApplyOptions;
 pub use duo::{AdminRecord, GroupRecord, UserFilter, UserRecord};
 pub use error::StoreError;
 pub use lease::RunLease;
+pub use lists::{
+    GroupSort, HistoryEntry, ManagedFilter, SeriesPoint, UserDetailRecord, UserQuery, UserSort,
+};
 pub use operators::Operator;
+pub use passphrases::{OperatorQuery, OperatorSort};
 pub use read::{AdminRow, Candidates, GroupRow, Page, PageAt, UserRow};
 pub use records::*;
 pub use scim::{

@@ -20,12 +20,14 @@ pub struct Operator {
     pub authority: Authority,
     /// The name of the sync that manages it, if one does.
     pub managed_by_name: Option<String>,
+    /// Whether it has a local passphrase (the hash itself is read only to check one).
+    pub has_passphrase: bool,
 }
 
-const COLUMNS: &str = "a.id, a.name, a.email, a.phone, a.role, a.status, a.managed_by, a.external_id, a.last_directory_sync, a.left_at,
-    r.name, r.directory_config, r.run_syncs, d.name";
+pub(crate) const COLUMNS: &str = "a.id, a.name, a.email, a.phone, a.role, a.status, a.managed_by, a.external_id, a.last_directory_sync, a.left_at,
+    r.name, r.directory_config, r.run_syncs, d.name, a.passphrase_hash IS NOT NULL";
 
-const FROM: &str = "admins a LEFT JOIN roles r ON r.name = a.custom_role LEFT JOIN directories d ON d.key = a.managed_by";
+pub(crate) const FROM: &str = "admins a LEFT JOIN roles r ON r.name = a.custom_role LEFT JOIN directories d ON d.key = a.managed_by";
 
 fn bad(what: &str, value: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -67,7 +69,7 @@ fn role_words(r: &CustomRole) -> (&'static str, &'static str) {
     )
 }
 
-fn operator_row(r: &Row<'_>) -> rusqlite::Result<Operator> {
+pub(crate) fn operator_row(r: &Row<'_>) -> rusqlite::Result<Operator> {
     let role: String = r.get(4)?;
     let status: String = r.get(5)?;
     let role = AdminRole::parse(&role).ok_or_else(|| bad("admin role", &role))?;
@@ -95,6 +97,7 @@ fn operator_row(r: &Row<'_>) -> rusqlite::Result<Operator> {
         },
         authority,
         managed_by_name: r.get(13)?,
+        has_passphrase: r.get(14)?,
     })
 }
 

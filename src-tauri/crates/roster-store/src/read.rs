@@ -247,7 +247,7 @@ pub(crate) fn group_row(r: &Row<'_>) -> rusqlite::Result<Group> {
     })
 }
 
-fn like(query: &str) -> String {
+pub(crate) fn like(query: &str) -> String {
     let escaped = query
         .trim()
         .replace('\\', "\\\\")
@@ -457,7 +457,7 @@ impl Store {
 }
 
 /// How many users are in each of `groups`, in one pass over the users who are in any group.
-fn member_counts<'a>(
+pub(crate) fn member_counts<'a>(
     c: &Connection,
     groups: impl Iterator<Item = &'a str>,
 ) -> Result<HashMap<String, u64>> {

@@ -221,7 +221,7 @@ fn directory_row(r: &Row<'_>) -> rusqlite::Result<DirectoryRecord> {
     })
 }
 
-const RUN_COLUMNS: &str = "id, directory_key, trigger, outcome, started_at, finished_at, counts, message, errors, held_reason, approved_run_id, conflicts";
+pub(crate) const RUN_COLUMNS: &str = "id, directory_key, trigger, outcome, started_at, finished_at, counts, message, errors, held_reason, approved_run_id, conflicts";
 
 pub(crate) fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
     Ok(RunRecord {
@@ -685,7 +685,7 @@ impl Store {
 
     /// A run read back: one recorded as running whose process is gone is shown as interrupted (it is
     /// recorded so by the next run; reading writes nothing).
-    fn as_seen(&self, mut run: RunRecord) -> RunRecord {
+    pub(crate) fn as_seen(&self, mut run: RunRecord) -> RunRecord {
         if run.outcome == "running" && !self.run_in_progress(&run.directory_key.0) {
             run.outcome = "interrupted".into();
             run.message = Some(INTERRUPTED.into());

@@ -12,7 +12,7 @@ use std::path::Path;
 pub const APPLICATION_ID: i32 = 0x5253_5452;
 
 /// The schema version this build writes.
-pub const VERSION: i32 = 8;
+pub const VERSION: i32 = 10;
 
 /// The SCIM tables (schema 7), shared by [`CURRENT`] and the upgrade to 7.
 pub const SCIM: &str = r#"
@@ -50,7 +50,37 @@ CREATE TABLE scim_members (
 CREATE INDEX scim_members_user ON scim_members(directory_key, user_id);
 "#;
 
-/// The current schema, for new databases (with [`SCIM`] and `adminapi::TABLES`).
+/// The lists' indexes and the runs' managed count (schema 9), shared by [`CURRENT`] and the upgrade to 9:
+/// each sort of the Users and Trash lists, each filter by status or by sync, and a user's history, read as
+/// one index range, so a page of 100,000 users costs a walk to its position and not a sort of them all.
+pub const LISTS: &str = r#"
+DROP INDEX IF EXISTS users_status;
+CREATE INDEX users_status ON users(status, username);
+CREATE INDEX users_managed_username ON users(managed_by, username);
+CREATE INDEX users_realname ON users(realname COLLATE NOCASE, username);
+CREATE INDEX users_email ON users(email COLLATE NOCASE, username);
+CREATE INDEX users_last_sync ON users(last_directory_sync, username);
+CREATE INDEX users_trash ON users(status, trashed_at, username);
+CREATE INDEX groups_managed_name ON groups(managed_by, name);
+-- A user's (group's, admin's) history: the changes recorded for it, newest run first.
+CREATE INDEX run_changes_object ON run_changes(object, key COLLATE NOCASE, run_id);
+-- Users (or admins) the sync manages once the run is applied: Sync History's "users over time".
+ALTER TABLE sync_runs ADD COLUMN managed_after INTEGER;
+"#;
+
+/// Operators' local passphrases and the tenant's default deletion threshold (schema 10), shared by
+/// [`CURRENT`] and the upgrade to 10. Self-contained (columns added to existing tables), so it can move to
+/// another step of the ladder unchanged.
+pub const LOCAL_PASSPHRASES: &str = r#"
+-- An operator's local passphrase, as an Argon2id PHC string (never the passphrase): entered in the
+-- window to act as them. NULL when none is set.
+ALTER TABLE admins ADD COLUMN passphrase_hash TEXT;
+-- The deletion threshold a new sync starts with when its settings name none.
+ALTER TABLE tenant ADD COLUMN default_deletion_threshold_percent INTEGER NOT NULL DEFAULT 10;
+"#;
+
+/// The current schema, for new databases (with [`SCIM`], `adminapi::TABLES`, [`LISTS`] and
+/// [`LOCAL_PASSPHRASES`]).
 pub const CURRENT: &str = r#"
 CREATE TABLE tenant (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -120,7 +150,6 @@ CREATE TABLE users (
 );
 -- By sync, then by the source's id: what a sync manages, and one user a push names, each one index range.
 CREATE INDEX users_managed_by ON users(managed_by, external_id);
-CREATE INDEX users_status ON users(status);
 CREATE TABLE groups (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL COLLATE NOCASE UNIQUE,
@@ -391,6 +420,18 @@ fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Result<()> {
             tx.execute_batch(crate::adminapi::TABLES)?;
             Ok(())
         }
+        8 => {
+            // Version 9: the lists sort and filter through indexes, a user's history is one index range,
+            // and each run records how many users (or admins) its sync manages afterwards.
+            tx.execute_batch(LISTS)?;
+            Ok(())
+        }
+        9 => {
+            // Version 10: operators' local passphrases (hashes only) and the tenant's default deletion
+            // threshold for new syncs.
+            tx.execute_batch(LOCAL_PASSPHRASES)?;
+            Ok(())
+        }
         other => Err(StoreError::TooNew(format!(
             "No upgrade is known from schema version {other}."
         ))),
@@ -475,6 +516,8 @@ pub(crate) fn migrate(
         tx.execute_batch(CURRENT)?;
         tx.execute_batch(SCIM)?;
         tx.execute_batch(crate::adminapi::TABLES)?;
+        tx.execute_batch(LISTS)?;
+        tx.execute_batch(LOCAL_PASSPHRASES)?;
         tx.execute(
             "INSERT INTO tenant (id, name, created_at) VALUES (1, ?1, ?2)",
             rusqlite::params![new.name, new.created_at.0],

@@ -34,6 +34,26 @@ import type {
   // Issue 13's sync screens (UI-1).
   ActingAs,
   ConnectionChoice,
+  // UI-3.
+  GroupDetail,
+  GroupListQuery,
+  HistoryPage,
+  HistorySeries,
+  ListActions,
+  RunsPage,
+  UserDetail,
+  UserListQuery,
+} from './generated';
+// Administrators, who acts, and Settings (issue 13, UI-2).
+import type {
+  AdminStatus,
+  CustomRole,
+  DirectoryConfig,
+  Operator,
+  OperatorFilter,
+  RunSyncs,
+  SwitchTarget,
+  TenantSettings,
 } from './generated';
 
 export type * from './generated';
@@ -118,6 +138,28 @@ export interface Backend {
   admins_page(args: PageArgs): Promise<Page<AdminRow>>;
   trash_page(args: PageArgs): Promise<Page<UserRow>>;
 
+  // Administrators, who acts, and Settings (issue 13, UI-2).
+  /** The operators the window may switch to from who acts now (the current one first). */
+  operator_switch_targets(): Promise<SwitchTarget[]>;
+  /** Acts as `email` from now on; the backend checks the rule and the passphrase. */
+  operator_switch(args: { email: string; passphrase: string | null }): Promise<ActingAs>;
+  operators_page(args: { filter: OperatorFilter; offset: number; limit: number }): Promise<Page<Operator>>;
+  operator_get(args: { email: string }): Promise<Operator>;
+  operator_add(args: { email: string; name: string; role: string }): Promise<Operator>;
+  operator_set_role(args: { email: string; role: string }): Promise<Operator>;
+  operator_set_status(args: { email: string; status: AdminStatus }): Promise<Operator>;
+  /** Sets (a passphrase) or clears (`null`) an operator's local passphrase; only its hash is stored. */
+  operator_set_passphrase(args: { email: string; passphrase: string | null }): Promise<Operator>;
+  operator_remove(args: { email: string }): Promise<null>;
+  role_list(): Promise<CustomRole[]>;
+  role_create(args: { name: string; directory_config: DirectoryConfig; run_syncs: RunSyncs }): Promise<CustomRole>;
+  tenant_settings(): Promise<TenantSettings>;
+  tenant_set_retention(args: { days: number }): Promise<TenantSettings>;
+  tenant_set_default_threshold(args: { percent: number }): Promise<TenantSettings>;
+  /** The tenant's configuration as JSON (no secrets, no users). */
+  tenant_export(): Promise<string>;
+  /** A new tenant from an export's JSON (not opened). */
+  tenant_import(args: { name: string; export: string }): Promise<Tenant>;
   // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
   /** Who the window acts as in the open tenant, and what their role allows (the window offers only that). */
   acting_as(): Promise<ActingAs>;
@@ -133,6 +175,22 @@ export interface Backend {
   /** Discards a held run: nothing of it is applied. */
   run_discard(args: { run_id: number }): Promise<RunSummary>;
   // ---- end of issue 13 (UI-1) ----
+  // UI-3: the lists searched, filtered and sorted; a user's and a group's page; the trash; Sync History.
+  user_list(args: { query: UserListQuery; offset: number; limit: number }): Promise<Page<UserRow>>;
+  trash_list(args: { query: UserListQuery; offset: number; limit: number }): Promise<Page<UserRow>>;
+  group_list(args: { query: GroupListQuery; offset: number; limit: number }): Promise<Page<GroupRow>>;
+  user_detail(args: { user_id: string }): Promise<UserDetail>;
+  /** A page of what sync runs changed on a user, newest first (`before`: the previous page's `next`). */
+  user_history(args: { user_id: string; before: string | null; limit: number }): Promise<HistoryPage>;
+  group_detail(args: { group_id: string }): Promise<GroupDetail>;
+  group_members(args: { group_id: string; offset: number; limit: number }): Promise<Page<UserRow>>;
+  /** What the acting operator may do on the lists, with why not (from the roles). */
+  list_actions(): Promise<ListActions>;
+  trash_restore(args: { username: string }): Promise<null>;
+  /** Deletes a user in the trash for good now. */
+  trash_purge(args: { username: string }): Promise<null>;
+  runs_page(args: { key: string | null; before: number | null; limit: number }): Promise<RunsPage>;
+  history_series(args: { per_sync: number }): Promise<HistorySeries>;
 
   /** Subscribes to the `sync-progress` event; resolves to a function that unsubscribes. */
   onSyncProgress(handler: (progress: ProgressEvent) => void): Promise<Unlisten>;

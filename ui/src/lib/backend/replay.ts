@@ -51,11 +51,25 @@ const CHANGES = new Set([
   'connection_authorize',
   'connection_reauthorize',
   'consent_cancel',
+  // Administrators, who acts, and Settings (issue 13, UI-2).
+  'operator_switch',
+  'operator_add',
+  'operator_set_role',
+  'operator_set_status',
+  'operator_set_passphrase',
+  'operator_remove',
+  'role_create',
+  'tenant_set_retention',
+  'tenant_set_default_threshold',
+  'tenant_import',
   // Issue 13's sync screens (UI-1).
   'directory_delete_with',
   'connection_delete',
   'sync_cancel',
   'run_discard',
+  // UI-3.
+  'trash_restore',
+  'trash_purge',
 ]);
 
 function changes(call: { cmd: string; args: unknown }): boolean {
@@ -196,7 +210,38 @@ export class ReplayBackend implements Backend {
   groups_page: Backend['groups_page'] = (args) => this.answer('groups_page', args);
   admins_page: Backend['admins_page'] = (args) => this.answer('admins_page', args);
   trash_page: Backend['trash_page'] = (args) => this.answer('trash_page', args);
+  // UI-3: the lists, a user's and a group's page, the trash, Sync History.
+  user_list: Backend['user_list'] = (args) => this.answer('user_list', args);
+  trash_list: Backend['trash_list'] = (args) => this.answer('trash_list', args);
+  group_list: Backend['group_list'] = (args) => this.answer('group_list', args);
+  user_detail: Backend['user_detail'] = (args) => this.answer('user_detail', args);
+  user_history: Backend['user_history'] = (args) => this.answer('user_history', args);
+  group_detail: Backend['group_detail'] = (args) => this.answer('group_detail', args);
+  group_members: Backend['group_members'] = (args) => this.answer('group_members', args);
+  list_actions: Backend['list_actions'] = () => this.answer('list_actions', {});
+  trash_restore: Backend['trash_restore'] = (args) => this.answer('trash_restore', args);
+  trash_purge: Backend['trash_purge'] = (args) => this.answer('trash_purge', args);
+  runs_page: Backend['runs_page'] = (args) => this.answer('runs_page', args);
+  history_series: Backend['history_series'] = (args) => this.answer('history_series', args);
 
+  // Administrators, who acts, and Settings (issue 13, UI-2).
+  operator_switch_targets: Backend['operator_switch_targets'] = () => this.answer('operator_switch_targets');
+  operator_switch: Backend['operator_switch'] = (args) => this.answer('operator_switch', args);
+  operators_page: Backend['operators_page'] = (args) => this.answer('operators_page', args);
+  operator_get: Backend['operator_get'] = (args) => this.answer('operator_get', args);
+  operator_add: Backend['operator_add'] = (args) => this.answer('operator_add', args);
+  operator_set_role: Backend['operator_set_role'] = (args) => this.answer('operator_set_role', args);
+  operator_set_status: Backend['operator_set_status'] = (args) => this.answer('operator_set_status', args);
+  operator_set_passphrase: Backend['operator_set_passphrase'] = (args) => this.answer('operator_set_passphrase', args);
+  operator_remove: Backend['operator_remove'] = (args) => this.answer('operator_remove', args);
+  role_list: Backend['role_list'] = () => this.answer('role_list');
+  role_create: Backend['role_create'] = (args) => this.answer('role_create', args);
+  tenant_settings: Backend['tenant_settings'] = () => this.answer('tenant_settings');
+  tenant_set_retention: Backend['tenant_set_retention'] = (args) => this.answer('tenant_set_retention', args);
+  tenant_set_default_threshold: Backend['tenant_set_default_threshold'] = (args) =>
+    this.answer('tenant_set_default_threshold', args);
+  tenant_export: Backend['tenant_export'] = () => this.answer('tenant_export');
+  tenant_import: Backend['tenant_import'] = (args) => this.answer('tenant_import', args);
   // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
   acting_as: Backend['acting_as'] = () => this.answer('acting_as');
   directory_delete_with: Backend['directory_delete_with'] = (args) => this.answer('directory_delete_with', args);

@@ -35,6 +35,26 @@ import type {
   // Issue 13's sync screens (UI-1).
   ActingAs,
   ConnectionChoice,
+  // UI-3.
+  GroupDetail,
+  GroupListQuery,
+  HistoryPage,
+  HistorySeries,
+  ListActions,
+  RunsPage,
+  UserDetail,
+  UserListQuery,
+} from './backend';
+// Administrators, who acts, and Settings (issue 13, UI-2).
+import type {
+  AdminStatus,
+  CustomRole,
+  DirectoryConfig,
+  Operator,
+  OperatorFilter,
+  RunSyncs,
+  SwitchTarget,
+  TenantSettings,
 } from './backend';
 
 export const SYNC_PROGRESS_EVENT = 'sync-progress';
@@ -169,7 +189,94 @@ export class TauriBackend implements Backend {
   trash_page(args: PageArgs): Promise<Page<UserRow>> {
     return this.scoped('trash_page', args);
   }
+  // UI-3: the lists, a user's and a group's page, the trash, Sync History.
+  user_list(args: { query: UserListQuery; offset: number; limit: number }): Promise<Page<UserRow>> {
+    return this.scoped('user_list', args);
+  }
+  trash_list(args: { query: UserListQuery; offset: number; limit: number }): Promise<Page<UserRow>> {
+    return this.scoped('trash_list', args);
+  }
+  group_list(args: { query: GroupListQuery; offset: number; limit: number }): Promise<Page<GroupRow>> {
+    return this.scoped('group_list', args);
+  }
+  user_detail(args: { user_id: string }): Promise<UserDetail> {
+    return this.scoped('user_detail', args);
+  }
+  user_history(args: { user_id: string; before: string | null; limit: number }): Promise<HistoryPage> {
+    return this.scoped('user_history', args);
+  }
+  group_detail(args: { group_id: string }): Promise<GroupDetail> {
+    return this.scoped('group_detail', args);
+  }
+  group_members(args: { group_id: string; offset: number; limit: number }): Promise<Page<UserRow>> {
+    return this.scoped('group_members', args);
+  }
+  list_actions(): Promise<ListActions> {
+    return this.scoped('list_actions', {});
+  }
+  trash_restore(args: { username: string }): Promise<null> {
+    return this.scoped('trash_restore', args);
+  }
+  trash_purge(args: { username: string }): Promise<null> {
+    return this.scoped('trash_purge', args);
+  }
+  runs_page(args: { key: string | null; before: number | null; limit: number }): Promise<RunsPage> {
+    return this.scoped('runs_page', args);
+  }
+  history_series(args: { per_sync: number }): Promise<HistorySeries> {
+    return this.scoped('history_series', args);
+  }
 
+
+  // Administrators, who acts, and Settings (issue 13, UI-2).
+  operator_switch_targets(): Promise<SwitchTarget[]> {
+    return this.scoped('operator_switch_targets', {});
+  }
+  operator_switch(args: { email: string; passphrase: string | null }): Promise<ActingAs> {
+    return this.scoped('operator_switch', args);
+  }
+  operators_page(args: { filter: OperatorFilter; offset: number; limit: number }): Promise<Page<Operator>> {
+    return this.scoped('operators_page', args);
+  }
+  operator_get(args: { email: string }): Promise<Operator> {
+    return this.scoped('operator_get', args);
+  }
+  operator_add(args: { email: string; name: string; role: string }): Promise<Operator> {
+    return this.scoped('operator_add', args);
+  }
+  operator_set_role(args: { email: string; role: string }): Promise<Operator> {
+    return this.scoped('operator_set_role', args);
+  }
+  operator_set_status(args: { email: string; status: AdminStatus }): Promise<Operator> {
+    return this.scoped('operator_set_status', args);
+  }
+  operator_set_passphrase(args: { email: string; passphrase: string | null }): Promise<Operator> {
+    return this.scoped('operator_set_passphrase', args);
+  }
+  operator_remove(args: { email: string }): Promise<null> {
+    return this.scoped('operator_remove', args);
+  }
+  role_list(): Promise<CustomRole[]> {
+    return this.scoped('role_list', {});
+  }
+  role_create(args: { name: string; directory_config: DirectoryConfig; run_syncs: RunSyncs }): Promise<CustomRole> {
+    return this.scoped('role_create', args);
+  }
+  tenant_settings(): Promise<TenantSettings> {
+    return this.scoped('tenant_settings', {});
+  }
+  tenant_set_retention(args: { days: number }): Promise<TenantSettings> {
+    return this.scoped('tenant_set_retention', args);
+  }
+  tenant_set_default_threshold(args: { percent: number }): Promise<TenantSettings> {
+    return this.scoped('tenant_set_default_threshold', args);
+  }
+  tenant_export(): Promise<string> {
+    return this.scoped('tenant_export', {});
+  }
+  tenant_import(args: { name: string; export: string }): Promise<Tenant> {
+    return invoke('tenant_import', args);
+  }
   // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
   acting_as(): Promise<ActingAs> {
     return this.scoped('acting_as', {});

@@ -54,8 +54,8 @@ describe('paths', () => {
   it('open tabs and pages', () => {
     const key = (recorded<DirectorySummary[]>('directory_list')[0] as DirectorySummary).directory_key;
     expect(userSyncPage([])).toEqual({ kind: 'tab', tab: 'syncs' });
-    expect(userSyncPage(['scim'])).toEqual({ kind: 'tab', tab: 'scim' });
-    expect(userSyncPage(['scim', key])).toEqual({ kind: 'scim', key });
+    expect(userSyncPage(['integrations'])).toEqual({ kind: 'tab', tab: 'integrations' });
+    expect(userSyncPage(['integrations', key])).toEqual({ kind: 'integration', key });
     expect(userSyncPage([key])).toEqual({ kind: 'sync', key });
     expect(adminSyncPage(['connections'])).toEqual({ kind: 'tab', tab: 'connections' });
     expect(adminSyncPage([key])).toEqual({ kind: 'sync', key });

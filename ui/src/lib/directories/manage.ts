@@ -7,16 +7,16 @@ import { formatAbsolute, formatRelative, listText, truncateList, type Tone } fro
 import { kindInfo, shortName } from '../kinds.svelte';
 
 /** The tabs of Users → Directory Sync, by the path after `#/directories`. */
-export type UserSyncTab = 'syncs' | 'scim';
+export type UserSyncTab = 'syncs' | 'integrations';
 
 /** What the path after `#/directories` opens: a tab, a sync's page or a SCIM integration's page. */
 export type UserSyncPage =
   | { kind: 'tab'; tab: UserSyncTab }
   | { kind: 'sync'; key: string }
-  | { kind: 'scim'; key: string };
+  | { kind: 'integration'; key: string };
 
 export function userSyncPage(rest: readonly string[]): UserSyncPage {
-  if (rest[0] === 'scim') return rest[1] ? { kind: 'scim', key: rest[1] } : { kind: 'tab', tab: 'scim' };
+  if (rest[0] === 'integrations') return rest[1] ? { kind: 'integration', key: rest[1] } : { kind: 'tab', tab: 'integrations' };
   if (rest[0]) return { kind: 'sync', key: rest[0] };
   return { kind: 'tab', tab: 'syncs' };
 }

@@ -3,6 +3,7 @@
 import type { AdminRow, AdminStatus, Backend, GroupRow, Page, UserRow, UserStatus } from '../backend/backend';
 import { formatAbsolute, formatRelative, plural, truncateList, type Tone } from '../format';
 import type { PageFetcher, PageResult } from './pager';
+import { groupQuery, splitKey, userQuery, type GroupFilters, type UserFilters } from './query';
 
 export type ListKind = 'users' | 'groups' | 'admins' | 'trash';
 
@@ -27,8 +28,8 @@ export const LIST_META: Record<ListKind, ListMeta> = {
     plural: 'users',
     searchLabel: 'Search users',
     searchPlaceholder: 'Search by username, name or email',
-    empty: 'No users yet. Run a directory sync to bring users in.',
-    emptySearch: 'No users match your search.',
+    empty: 'No users yet. Add a directory sync under Directory Sync, then run Sync Now to bring users in.',
+    emptySearch: 'No users match your search and filters. Clear the search or choose "Any" to see everyone.',
     description: 'Everyone in this tenant, whether a directory sync manages them or they were added by hand.',
   },
   groups: {
@@ -37,8 +38,8 @@ export const LIST_META: Record<ListKind, ListMeta> = {
     plural: 'groups',
     searchLabel: 'Search groups',
     searchPlaceholder: 'Search by name',
-    empty: 'No groups yet.',
-    emptySearch: 'No groups match your search.',
+    empty: 'No groups yet. A directory sync brings in the groups it selects: add one under Directory Sync.',
+    emptySearch: 'No groups match your search and filters.',
     description: 'Groups synced from directories and groups created by hand.',
   },
   admins: {
@@ -57,7 +58,7 @@ export const LIST_META: Record<ListKind, ListMeta> = {
     plural: 'users',
     searchLabel: 'Search the trash',
     searchPlaceholder: 'Search by username, name or email',
-    empty: 'The trash is empty.',
+    empty: 'The trash is empty. Users a sync no longer finds, or that you delete, wait here before they are deleted for good.',
     emptySearch: 'No users in the trash match your search.',
     description:
       'Users who left their source directory. They stay here for a while, are restored if they come back, and are then deleted for good.',
@@ -133,4 +134,21 @@ export function groupsFetcher(backend: Backend): PageFetcher<GroupRow> {
 
 export function adminsFetcher(backend: Backend): PageFetcher<AdminRow> {
   return async (query, offset, limit) => counted(await backend.admins_page({ query, offset, limit }), offset);
+}
+
+// ---------- searched, filtered and sorted lists (the backend does the work) ----------
+
+export function userListFetcher(backend: Backend, trash: boolean): PageFetcher<UserRow> {
+  return async (key, offset, limit) => {
+    const { filters, search } = splitKey<UserFilters>(key);
+    const args = { query: userQuery(filters, search), offset, limit };
+    return counted(await (trash ? backend.trash_list(args) : backend.user_list(args)), offset);
+  };
+}
+
+export function groupListFetcher(backend: Backend): PageFetcher<GroupRow> {
+  return async (key, offset, limit) => {
+    const { filters, search } = splitKey<GroupFilters>(key);
+    return counted(await backend.group_list({ query: groupQuery(filters, search), offset, limit }), offset);
+  };
 }

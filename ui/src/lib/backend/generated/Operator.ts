@@ -23,10 +23,26 @@ role: AdminRole,
  */
 custom_role: string | null, 
 /**
+ * The role as people read it.
+ */
+role_name: string, 
+/**
  * Status.
  */
 status: AdminStatus, 
 /**
  * The sync that manages it, if one does (its name, role and status come from the directory).
  */
-managed_by: string | null, };
+managed_by: string | null, 
+/**
+ * That sync's key.
+ */
+managed_by_key: string | null, 
+/**
+ * When a sync last updated it (RFC 3339).
+ */
+last_directory_sync: string | null, 
+/**
+ * Whether it has a local passphrase (others can switch to it by entering it).
+ */
+has_passphrase: boolean, };

@@ -1,0 +1,568 @@
+//! The lists' sorts and filters, a user's and a group's page, a user's history, purging one user and
+//! Sync History's series, on real SQLite files; and the same lists at 100,000 users, where every sort and
+//! filter must be an index walk (SQLite's own query plan says so), never a sort of the whole table.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+use roster_core::plan::{plan, Scope};
+use roster_core::source::{SourceBatch, SourceGroup, SourceUser};
+use roster_core::{AttributeMap, DirectoryKey, ObjectKind, SyncSettings, SyncType, Timestamp};
+use roster_store::{
+    ApplyOptions, Candidates, ConnectionRecord, DirectoryRecord, GroupSort, ManagedFilter, Store,
+    Trigger, UserQuery, UserSort,
+};
+use std::path::Path;
+
+const NOW: Timestamp = Timestamp(1_800_000_000);
+
+fn new_store(dir: &Path) -> Store {
+    Store::open(
+        &dir.join("t.sqlite3"),
+        Some(&roster_store::NewTenant::named("Acme", NOW)),
+    )
+    .unwrap()
+}
+
+fn add_directory(store: &Store, n: u8, name: &str) -> DirectoryRecord {
+    let conn = format!("conn-{n}");
+    store
+        .insert_connection(&ConnectionRecord {
+            id: conn.clone(),
+            kind: "demo".into(),
+            name: "Demo".into(),
+            config: serde_json::json!({"seed": n}),
+            status: "ready".into(),
+            authorized_by: None,
+            authorized_at: None,
+            state: serde_json::json!({}),
+            created_at: NOW,
+        })
+        .unwrap();
+    let d = DirectoryRecord {
+        key: DirectoryKey::from_random([n; 16]),
+        name: name.into(),
+        sync_type: SyncType::User,
+        connection_id: conn,
+        groups: vec![format!("g{n}")],
+        attributes: AttributeMap::ldap_default(),
+        roles: Vec::new(),
+        paused: false,
+        interval_minutes: 30,
+        last_full_sync: None,
+        status: "never_synced".into(),
+        revision: 0,
+        deletion_threshold_percent: 100,
+        created_at: NOW,
+        cursor: None,
+        precedence: n.into(),
+        schedule_from: None,
+    };
+    store.insert_directory(&d).unwrap();
+    d
+}
+
+/// Users `(uid, display name)` in the directory's one group.
+fn batch(d: &DirectoryRecord, users: &[(&str, &str)]) -> SourceBatch {
+    SourceBatch {
+        users: users
+            .iter()
+            .map(|(uid, cn)| SourceUser {
+                external_id: format!("ext-{uid}").into(),
+                attributes: vec![
+                    ("uid".into(), uid.to_string()),
+                    ("displayName".into(), cn.to_string()),
+                    ("mail".into(), format!("{uid}@example.org")),
+                ],
+                disabled: false,
+                locator: None,
+            })
+            .collect(),
+        groups: vec![SourceGroup {
+            external_id: d.groups[0].clone(),
+            name: format!("{} staff", d.name),
+            description: None,
+            members: users
+                .iter()
+                .map(|(u, _)| format!("ext-{u}").into())
+                .collect(),
+        }],
+        ..Default::default()
+    }
+}
+
+/// A complete, successful full run at `now`; returns its id.
+fn sync(store: &Store, d: &DirectoryRecord, users: &[(&str, &str)], now: Timestamp) -> i64 {
+    let cands = Candidates {
+        usernames: users.iter().map(|(u, _)| u.to_string()).collect(),
+        emails: Vec::new(),
+    };
+    let settings = SyncSettings {
+        key: d.key.clone(),
+        name: d.name.clone(),
+        sync_type: d.sync_type,
+        attributes: d.attributes.clone(),
+        roles: Vec::new(),
+        deletion_threshold_percent: 100,
+        retention_days: 7,
+        others: Default::default(),
+    };
+    let (snap, rev) = store.snapshot(&d.key, &cands).unwrap();
+    let b = batch(d, users);
+    let p = plan(&settings, &snap, &Scope::Full(&b), now);
+    let (run, _lease) = store.begin_run(&d.key, Trigger::Manual, now).unwrap();
+    store
+        .apply(
+            &p,
+            &ApplyOptions {
+                run_id: run,
+                key: &d.key,
+                expected_data_revision: rev,
+                conflicts: &p.conflicts,
+                complete: true,
+                full: true,
+                now,
+                connection_state: None,
+                outcome: "succeeded",
+                approves: None,
+                message: "ok",
+                cursor: None,
+            },
+        )
+        .unwrap();
+    run
+}
+
+fn names(page: &roster_store::Page<roster_store::UserRow>) -> Vec<&str> {
+    page.rows.iter().map(|r| r.username.as_str()).collect()
+}
+
+/// Two syncs and a user added by hand: the lists a small tenant shows.
+fn small_tenant(dir: &Path) -> (Store, DirectoryRecord, DirectoryRecord) {
+    let store = new_store(dir);
+    let staff = add_directory(&store, 1, "Staff");
+    let lab = add_directory(&store, 2, "Lab");
+    sync(
+        &store,
+        &staff,
+        &[
+            ("carol", "Aaron Carol"),
+            ("alice", "Young Alice"),
+            ("bob", "Xu Bob"),
+        ],
+        NOW,
+    );
+    sync(&store, &lab, &[("dave", "Able Dave")], NOW);
+    let mut hand = roster_core::User {
+        id: roster_core::UserId("DUHAND00000000000000".into()),
+        fields: Default::default(),
+        status: roster_core::UserStatus::Bypass,
+        managed_by: None,
+        external_id: None,
+        last_directory_sync: None,
+        trashed_at: None,
+        groups: Vec::new(),
+    };
+    hand.fields.username = "erin".into();
+    store.insert_user(&hand, NOW).unwrap();
+    (store, staff, lab)
+}
+
+#[test]
+fn users_sort_by_each_column_either_way_and_filter_by_status_and_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, staff, _lab) = small_tenant(dir.path());
+    let list = |q: UserQuery<'_>| store.user_list(&q, 0, 50).unwrap();
+
+    let all = list(UserQuery::default());
+    assert_eq!(all.total, Some(5));
+    assert_eq!(names(&all), ["alice", "bob", "carol", "dave", "erin"]);
+    let by_name = list(UserQuery {
+        sort: UserSort::Name,
+        ..Default::default()
+    });
+    assert_eq!(
+        names(&by_name),
+        ["erin", "carol", "dave", "bob", "alice"],
+        "by display name, the user without one first"
+    );
+    let by_name_desc = list(UserQuery {
+        sort: UserSort::Name,
+        descending: true,
+        ..Default::default()
+    });
+    assert_eq!(
+        names(&by_name_desc),
+        ["alice", "bob", "dave", "carol", "erin"]
+    );
+    let by_status = list(UserQuery {
+        sort: UserSort::Status,
+        ..Default::default()
+    });
+    assert_eq!(
+        names(&by_status),
+        ["alice", "bob", "carol", "dave", "erin"],
+        "active before bypass"
+    );
+
+    let bypass = list(UserQuery {
+        status: Some("bypass"),
+        ..Default::default()
+    });
+    assert_eq!(names(&bypass), ["erin"]);
+    assert_eq!(bypass.total, Some(1));
+    let staff_only = list(UserQuery {
+        managed: ManagedFilter::By(&staff.key.0),
+        ..Default::default()
+    });
+    assert_eq!(names(&staff_only), ["alice", "bob", "carol"]);
+    assert!(staff_only
+        .rows
+        .iter()
+        .all(|r| r.managed_by.as_deref() == Some("Staff")));
+    let by_hand = list(UserQuery {
+        managed: ManagedFilter::Unmanaged,
+        ..Default::default()
+    });
+    assert_eq!(names(&by_hand), ["erin"]);
+    let searched = list(UserQuery {
+        search: "YOUNG",
+        managed: ManagedFilter::By(&staff.key.0),
+        ..Default::default()
+    });
+    assert_eq!(
+        names(&searched),
+        ["alice"],
+        "the search and the filters apply together"
+    );
+
+    let second = store.user_list(&UserQuery::default(), 2, 2).unwrap();
+    assert_eq!(names(&second), ["carol", "dave"]);
+    assert_eq!(second.next.as_deref(), Some("4"), "more follow");
+    assert_eq!(
+        store.user_list(&UserQuery::default(), 4, 2).unwrap().next,
+        None
+    );
+}
+
+#[test]
+fn the_trash_lists_by_days_left_and_purges_one_user_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, staff, _lab) = small_tenant(dir.path());
+    // Bob leaves the directory, then Alice a day later.
+    sync(
+        &store,
+        &staff,
+        &[("carol", "Aaron Carol"), ("alice", "Young Alice")],
+        NOW,
+    );
+    sync(
+        &store,
+        &staff,
+        &[("carol", "Aaron Carol")],
+        Timestamp(NOW.0 + 86_400),
+    );
+    let trash = |sort, descending| {
+        store
+            .user_list(
+                &UserQuery {
+                    trash: true,
+                    sort,
+                    descending,
+                    ..Default::default()
+                },
+                0,
+                10,
+            )
+            .unwrap()
+    };
+    assert_eq!(
+        names(&trash(UserSort::Trashed, false)),
+        ["bob", "alice"],
+        "soonest deleted first"
+    );
+    assert_eq!(names(&trash(UserSort::Trashed, true)), ["alice", "bob"]);
+    assert_eq!(
+        names(&store.user_list(&UserQuery::default(), 0, 10).unwrap()),
+        ["carol", "dave", "erin"],
+        "the Users list leaves the trash out"
+    );
+
+    let before = store.data_revision().unwrap();
+    store.purge_user("BOB").unwrap();
+    assert_eq!(names(&trash(UserSort::Username, false)), ["alice"]);
+    assert!(
+        store.data_revision().unwrap() > before,
+        "a purge makes plans read before it stale"
+    );
+    let err = store.purge_user("carol").unwrap_err();
+    assert!(
+        err.to_string().contains("no user \"carol\" in the trash"),
+        "only users in the trash can be purged: {err}"
+    );
+    assert_eq!(
+        store.user_list(&UserQuery::default(), 0, 10).unwrap().total,
+        Some(3)
+    );
+}
+
+#[test]
+fn a_users_page_and_history_and_a_groups_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, staff, _lab) = small_tenant(dir.path());
+    sync(
+        &store,
+        &staff,
+        &[
+            ("carol", "Aaron Q. Carol"),
+            ("alice", "Young Alice"),
+            ("bob", "Xu Bob"),
+        ],
+        Timestamp(NOW.0 + 60),
+    );
+    let carol = store
+        .user_list(
+            &UserQuery {
+                search: "carol",
+                ..Default::default()
+            },
+            0,
+            1,
+        )
+        .unwrap()
+        .rows[0]
+        .clone();
+    let roster_store::UserDetailRecord {
+        user,
+        sync_name,
+        groups,
+    } = store.user_by_id(&carol.user_id).unwrap().unwrap();
+    assert_eq!(user.fields.realname.as_deref(), Some("Aaron Q. Carol"));
+    assert_eq!(sync_name.as_deref(), Some("Staff"));
+    assert_eq!(
+        groups.iter().map(|g| g.1.as_str()).collect::<Vec<_>>(),
+        ["Staff staff"]
+    );
+    assert!(store.user_by_id("DUNOPE").unwrap().is_none());
+
+    let history = store
+        .object_history(ObjectKind::User, "CAROL", None, 10)
+        .unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|h| h.change.action.as_str())
+            .collect::<Vec<_>>(),
+        ["update", "create"],
+        "newest first, across runs, whatever the case of the username"
+    );
+    assert_eq!(history[0].directory_name, "Staff");
+    assert!(history[0]
+        .change
+        .fields
+        .iter()
+        .any(|f| f.field == "realname"));
+    let older = store
+        .object_history(
+            ObjectKind::User,
+            "carol",
+            Some((history[0].run_id, history[0].seq)),
+            10,
+        )
+        .unwrap();
+    assert_eq!(
+        older.len(),
+        1,
+        "the next page starts after the last entry shown"
+    );
+    assert_eq!(older[0].change.action, "create");
+
+    let (group, key) = store.group_by_id(&groups[0].0).unwrap().unwrap();
+    assert_eq!(group.member_count, 3);
+    assert_eq!(key.as_deref(), Some(staff.key.0.as_str()));
+    let members = store.group_members(&groups[0].0, 1, 1).unwrap();
+    assert_eq!((members.total, names(&members)), (Some(3), vec!["bob"]));
+    let groups_by_sync = store
+        .group_list(
+            "",
+            ManagedFilter::By(&staff.key.0),
+            GroupSort::Name,
+            false,
+            0,
+            10,
+        )
+        .unwrap();
+    assert_eq!(groups_by_sync.rows.len(), 1);
+    assert_eq!(groups_by_sync.rows[0].member_count, 3);
+}
+
+#[test]
+fn the_series_holds_each_syncs_latest_runs_with_its_users_afterwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, staff, lab) = small_tenant(dir.path());
+    sync(
+        &store,
+        &staff,
+        &[("carol", "Aaron Carol")],
+        Timestamp(NOW.0 + 60),
+    );
+    let series = store.run_series(10).unwrap();
+    let of = |d: &DirectoryRecord| -> Vec<Option<u64>> {
+        series
+            .iter()
+            .filter(|p| p.run.directory_key == d.key)
+            .map(|p| p.managed_after)
+            .collect()
+    };
+    assert_eq!(
+        of(&staff),
+        [Some(3), Some(1)],
+        "oldest first: 3 users, then 1 after two left"
+    );
+    assert_eq!(of(&lab), [Some(1)]);
+    let latest = store.run_series(1).unwrap();
+    assert_eq!(latest.len(), 2, "bounded per sync");
+    let runs = store.runs_before(None, None, 2).unwrap();
+    assert_eq!(runs.len(), 2);
+    let rest = store.runs_before(None, Some(runs[1].id), 10).unwrap();
+    assert_eq!(rest.len(), 1, "three runs in all");
+}
+
+/// The plan SQLite makes for `sql`, one line per step.
+fn query_plan(path: &Path, sql: &str) -> String {
+    let c = rusqlite::Connection::open(path).unwrap();
+    let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    st.query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn at_100000_users_every_sort_and_filter_walks_an_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_directory(&store, 1, "Staff");
+    let path = dir.path().join("t.sqlite3");
+    let started = std::time::Instant::now();
+    {
+        let mut c = rusqlite::Connection::open(&path).unwrap();
+        let tx = c.transaction().unwrap();
+        let mut st = tx
+            .prepare("INSERT INTO users (id, username, realname, email, status, managed_by, last_directory_sync, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)")
+            .unwrap();
+        for i in 0..100_000u32 {
+            let status = ["active", "bypass", "disabled", "locked out"][(i % 4) as usize];
+            let managed = (i % 2 == 0).then_some(d.key.0.as_str());
+            st.execute(rusqlite::params![
+                format!("DU{i:018}"),
+                format!("user{i:06}"),
+                format!("Name {:06}", 99_999 - i),
+                format!("u{i}@example.org"),
+                status,
+                managed,
+                i64::from(i)
+            ])
+            .unwrap();
+        }
+        drop(st);
+        tx.commit().unwrap();
+    }
+    eprintln!("100,000 users written in {:?}", started.elapsed());
+
+    for sort in [
+        UserSort::Username,
+        UserSort::Name,
+        UserSort::Email,
+        UserSort::Status,
+        UserSort::LastSync,
+    ] {
+        let started = std::time::Instant::now();
+        let q = UserQuery {
+            sort,
+            ..Default::default()
+        };
+        let first = store.user_list(&q, 0, 200).unwrap();
+        let last = store.user_list(&q, 99_800, 200).unwrap();
+        eprintln!(
+            "{sort:?}: the first and last pages in {:?}",
+            started.elapsed()
+        );
+        assert_eq!(first.total, Some(100_000));
+        assert_eq!((first.rows.len(), last.rows.len()), (200, 200));
+        assert_eq!(last.next, None);
+    }
+    let by_name = store
+        .user_list(
+            &UserQuery {
+                sort: UserSort::Name,
+                ..Default::default()
+            },
+            0,
+            1,
+        )
+        .unwrap();
+    assert_eq!(
+        by_name.rows[0].username, "user099999",
+        "names run the other way from usernames"
+    );
+    let q = UserQuery {
+        status: Some("bypass"),
+        managed: ManagedFilter::Unmanaged,
+        ..Default::default()
+    };
+    let bypass_by_hand = store.user_list(&q, 0, 200).unwrap();
+    assert_eq!(bypass_by_hand.total, Some(25_000));
+    assert_eq!(bypass_by_hand.rows[0].username, "user000001");
+
+    // The plans: each order is an index walk, with no temporary B-tree to sort 100,000 rows.
+    for (what, order, filter) in [
+        ("username", "username", "status != 'pending deletion'"),
+        (
+            "name",
+            "realname COLLATE NOCASE, username",
+            "status != 'pending deletion'",
+        ),
+        (
+            "email",
+            "email COLLATE NOCASE, username",
+            "status != 'pending deletion'",
+        ),
+        ("status", "status, username", "status = 'bypass'"),
+        (
+            "last sync",
+            "last_directory_sync, username",
+            "status != 'pending deletion'",
+        ),
+        (
+            "days left",
+            "trashed_at, username",
+            "status = 'pending deletion'",
+        ),
+        ("one sync", "username", "managed_by = 'x'"),
+    ] {
+        for dir in ["", " DESC"] {
+            let order: String = order
+                .split(", ")
+                .map(|t| format!("{t}{dir}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let plan = query_plan(
+                &path,
+                &format!("SELECT id FROM users u WHERE {filter} ORDER BY {order} LIMIT 200"),
+            );
+            assert!(
+                !plan.contains("TEMP B-TREE"),
+                "sorting by {what}{dir} sorts the whole table:\n{plan}"
+            );
+        }
+    }
+    let plan = query_plan(
+        &path,
+        "SELECT run_id FROM run_changes WHERE object = 'user' AND key = 'x' COLLATE NOCASE ORDER BY run_id DESC, seq DESC",
+    );
+    assert!(
+        plan.contains("run_changes_object") && !plan.contains("TEMP B-TREE"),
+        "a user's history is one index range:\n{plan}"
+    );
+}
