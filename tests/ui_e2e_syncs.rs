@@ -325,6 +325,25 @@ fn a_held_run_discarded_then_one_approved_and_individual_user_and_admin_syncs() 
         "{}",
         d.text(&result)
     );
+
+    // Sync History, filtered to this sync's discarded runs: just the one discarded above.
+    go(&d, "#/history");
+    d.click(&d.wait_for(
+        &format!("[data-testid='history-sync-filter'] option[value='{key}']"),
+        T,
+    ));
+    d.click(&d.wait_for(
+        "[data-testid='history-outcome-filter'] option[value='discarded']",
+        T,
+    ));
+    assert!(eventually(T, || d
+        .find_all("[data-testid='history-run']")
+        .len()
+        == 1));
+    d.wait_for(
+        &format!("[data-testid='history-run'][data-run-id='{first}']"),
+        T,
+    );
 }
 
 #[test]
