@@ -10,7 +10,7 @@
 #[path = "ui_e2e/common.rs"]
 mod common;
 
-use common::{ui_turn, Driver};
+use common::{eventually, ui_turn, Driver};
 use roster_api::{
     spec, Caller, DirectoryPatch, MemorySecrets, Options, PageAt, Roster, RunMode, SystemClock,
     Trigger,
@@ -18,7 +18,7 @@ use roster_api::{
 use serde_json::json;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const T: Duration = Duration::from_secs(30);
 
@@ -68,18 +68,20 @@ fn go(d: &Driver, hash: &str) {
     d.execute("location.hash = arguments[0];", json!([hash]));
 }
 
-/// Waits until `ok` holds, checking every quarter second, for up to `t`.
-fn eventually(t: Duration, mut ok: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + t;
-    loop {
-        if ok() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
+/// Clicks the first element matching `css` once it shows, scrolled to the middle of the window first (the
+/// sync page is taller than the window; WebKitWebDriver refuses a click on what the header covers).
+fn press(d: &Driver, css: &str) {
+    let el = d.wait_for(css, T);
+    d.execute(
+        "arguments[0].scrollIntoView({block: 'center'});",
+        json!([{common::ELEMENT: el}]),
+    );
+    let answer = d.cmd(
+        reqwest::Method::POST,
+        &format!("/element/{el}/click"),
+        Some(json!({})),
+    );
+    assert!(answer.is_null(), "clicking {css}: {answer}");
 }
 
 fn gone(d: &Driver, css: &str) -> bool {
@@ -252,6 +254,17 @@ fn a_held_run_discarded_then_one_approved_and_individual_user_and_admin_syncs() 
         s.run_detail(first).unwrap().outcome,
         roster_api::json::RunOutcome::Discarded
     );
+    // The runs filtered by outcome: only the discarded one.
+    d.click(&d.wait_for(
+        "[data-testid='runs-outcome-filter'] option[value='discarded']",
+        T,
+    ));
+    assert!(gone(
+        &d,
+        "[data-testid='run-row']:not([data-outcome='discarded'])"
+    ));
+    assert_eq!(d.find_all("[data-testid='run-row']").len(), 1);
+    d.click(&d.wait_for("[data-testid='runs-outcome-filter'] option[value='']", T));
 
     // Another held run, approved in the window: it applies.
     let second = rt.block_on(held_run(&r, &key));
@@ -311,6 +324,25 @@ fn a_held_run_discarded_then_one_approved_and_individual_user_and_admin_syncs() 
         Some("ok"),
         "{}",
         d.text(&result)
+    );
+
+    // Sync History, filtered to this sync's discarded runs: just the one discarded above.
+    go(&d, "#/history");
+    d.click(&d.wait_for(
+        &format!("[data-testid='history-sync-filter'] option[value='{key}']"),
+        T,
+    ));
+    d.click(&d.wait_for(
+        "[data-testid='history-outcome-filter'] option[value='discarded']",
+        T,
+    ));
+    assert!(eventually(T, || d
+        .find_all("[data-testid='history-run']")
+        .len()
+        == 1));
+    d.wait_for(
+        &format!("[data-testid='history-run'][data-run-id='{first}']"),
+        T,
     );
 }
 
@@ -404,4 +436,87 @@ fn a_scim_integration_added_in_the_window_receives_a_pushed_user() {
     let key = d.attribute(&row, "data-key").unwrap();
     d.click(&d.wait_for(&format!("[data-testid='scim-link-{key}']"), T));
     d.wait_for("[data-testid='run-row']", T);
+}
+
+#[test]
+fn editing_a_syncs_groups_and_threshold_and_an_admin_syncs_role_mapping() {
+    let Some(_turn) = ui_turn() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let r = roster_at(dir.path());
+    r.create_tenant("E2E", None).unwrap();
+    let key = add(
+        &r,
+        json!({"name": "Demo staff", "type": "user", "paused": true, "connection": {"kind": "demo", "seed": 7, "users": 300}}),
+    );
+    let admins = add(
+        &r,
+        json!({"name": "Demo admins", "type": "admin", "paused": true, "connection": connection_of(&r, &key)}),
+    );
+    let summary = |k: &str| {
+        r.session("E2E", &Caller::Local)
+            .unwrap()
+            .list_directories()
+            .unwrap()
+            .into_iter()
+            .find(|d| d.directory_key == k)
+            .unwrap()
+    };
+    let before = summary(&key);
+    assert!(before.groups.len() > 1, "the demo selects several groups");
+    let d = open_app(dir.path());
+
+    // A user sync: drop a group in the picker (found by the search, with its member count), and raise the
+    // deletion threshold; Save writes both.
+    go(&d, &format!("#/directories/{key}"));
+    let dropped = &before.groups[0];
+    let result = d.wait_for(
+        &format!("[data-testid='page-group-result'][data-id='{dropped}']"),
+        T,
+    );
+    assert!(
+        d.text(&result).contains("member"),
+        "a result shows its member count: {}",
+        d.text(&result)
+    );
+    press(
+        &d,
+        &format!("[data-testid='page-selected-group'][data-id='{dropped}'] [data-testid='page-remove-group']"),
+    );
+    assert!(gone(
+        &d,
+        &format!("[data-testid='page-selected-group'][data-id='{dropped}']")
+    ));
+    let threshold = d.wait_for("[data-testid='page-threshold']", T);
+    d.clear(&threshold);
+    d.type_text(&threshold, "33");
+    press(&d, "[data-testid='page-settings-save']");
+    let saved = d.wait_for("[data-testid='page-settings-saved']", T);
+    assert_eq!(d.text(&saved), "Saved.");
+    let after = summary(&key);
+    assert_eq!(after.deletion_threshold_percent, 33);
+    assert_eq!(after.groups, before.groups[1..].to_vec());
+
+    // An admin sync: the role of a mapped group changes; Owner is never offered.
+    go(&d, &format!("#/admin-sync/{admins}"));
+    let (mapped, was) = summary(&admins).roles.into_iter().next().unwrap();
+    assert_ne!(
+        was,
+        roster_core::AdminRole::HelpDesk,
+        "the test changes the role"
+    );
+    let row = format!("[data-testid='page-selected-group'][data-id='{mapped}']");
+    d.wait_for(&format!("{row} [data-testid='page-role']"), T);
+    assert!(d
+        .find_all("[data-testid='page-role'] option[value='Owner']")
+        .is_empty());
+    d.click(&d.wait_for(
+        &format!("{row} [data-testid='page-role'] option[value='Help Desk']"),
+        T,
+    ));
+    press(&d, "[data-testid='page-settings-save']");
+    d.wait_for("[data-testid='page-settings-saved']", T);
+    assert_eq!(
+        summary(&admins).roles.get(&mapped),
+        Some(&roster_core::AdminRole::HelpDesk)
+    );
 }

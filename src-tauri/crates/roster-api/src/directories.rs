@@ -38,6 +38,8 @@ pub struct DirectoryPatch {
     pub deletion_threshold_percent: Option<u32>,
     /// New place in the order of precedence among the syncs of its type (1 first).
     pub precedence: Option<usize>,
+    /// An admin sync's new role mapping: directory group → role (never Owner).
+    pub roles: Option<std::collections::BTreeMap<String, roster_core::AdminRole>>,
 }
 
 impl Session<'_> {
@@ -358,6 +360,8 @@ impl Session<'_> {
                 },
                 deletion_threshold_percent: d.deletion_threshold_percent,
                 username_attribute: d.attributes.username.clone(),
+                attributes: d.attributes.clone(),
+                roles: d.roles.iter().map(|r| (r.group.clone(), r.role)).collect(),
                 precedence: d.precedence,
                 conflicts: conflicts.get(d.key.as_str()).copied().unwrap_or(0),
             });
@@ -407,11 +411,20 @@ impl Session<'_> {
             }
             d.name = n;
         }
+        let kind = kind_of(&t.store.connection(&d.connection_id)?)?;
         if let Some(g) = patch.groups {
+            if d.sync_type == SyncType::Admin {
+                return Err(ApiError::validation("An admin sync maps groups to roles (\"roles\"); it does not select groups. Nothing was changed."));
+            }
             if g.is_empty() {
                 return Err(ApiError::validation("Select at least one group to sync."));
             }
+            g.iter()
+                .try_for_each(|x| crate::spec::check_group_id(kind, x))?;
             d.groups = g;
+        }
+        if let Some(r) = patch.roles {
+            d.roles = crate::spec::patched_roles(d.sync_type, kind, r)?;
         }
         if let Some(a) = patch.attributes {
             a.validate().map_err(ApiError::validation)?;

@@ -255,6 +255,10 @@ pub struct DirectorySummary {
     pub deletion_threshold_percent: u8,
     /// The username attribute (fixed after the first sync).
     pub username_attribute: String,
+    /// Which source attribute feeds which field.
+    pub attributes: roster_core::AttributeMap,
+    /// An admin sync's directory groups and the role each gives (empty for user syncs).
+    pub roles: std::collections::BTreeMap<String, roster_core::AdminRole>,
     /// Place in the order of precedence among the syncs of its type (1 first): what two syncs both find
     /// belongs to the one that comes first.
     #[ts(type = "number")]

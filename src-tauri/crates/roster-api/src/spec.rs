@@ -6,6 +6,7 @@
 //! ([`DirectorySpec::read_files`]); every error names the field it is about (`connection.transport`).
 
 use crate::error::{ApiError, Result};
+use crate::kinds::ConnectionKind;
 use crate::names::check_name;
 use roster_core::{AdminRole, AttributeMap, RoleMapping, SyncType};
 use serde::{Deserialize, Serialize};
@@ -260,6 +261,48 @@ pub fn parse_roles(roles: &BTreeMap<String, String>) -> Result<Vec<RoleMapping>>
         });
     }
     Ok(out)
+}
+
+/// The role mapping an edit gives a sync (`DirectoryPatch::roles`), checked as when a sync is added: admin
+/// syncs only, at least one group, never Owner, and a cloud directory's groups by id.
+pub(crate) fn patched_roles(
+    sync_type: SyncType,
+    kind: ConnectionKind,
+    roles: BTreeMap<String, AdminRole>,
+) -> Result<Vec<RoleMapping>> {
+    if sync_type != SyncType::Admin {
+        return Err(ApiError::validation(
+            "Only admin syncs map groups to roles; a user sync selects groups. Nothing was changed.",
+        ));
+    }
+    if roles.is_empty() {
+        return Err(ApiError::validation(
+            "Map at least one group to an administrator role. Nothing was changed.",
+        ));
+    }
+    let mut out = Vec::with_capacity(roles.len());
+    for (group, role) in roles {
+        if role == AdminRole::Owner {
+            return Err(ApiError::validation(format!(
+                "The group \"{group}\" is mapped to Owner, but Owners are never synced. Map it to Administrator or a lesser role, and manage Owners by hand. Nothing was changed."
+            )));
+        }
+        check_group_id(kind, &group)?;
+        out.push(RoleMapping { group, role });
+    }
+    Ok(out)
+}
+
+/// A cloud directory's groups are stored by id (the pickers find them by name); a name stored instead
+/// would match nothing.
+pub(crate) fn check_group_id(kind: ConnectionKind, group: &str) -> Result<()> {
+    if kind.vendor().is_some() && !kind.is_group_id(group) {
+        return Err(ApiError::validation(format!(
+            "\"{group}\" is not a {} group id. Choose the group in the group picker, which finds groups by name. Nothing was changed.",
+            kind.info().name
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

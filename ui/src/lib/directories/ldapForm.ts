@@ -8,18 +8,14 @@ import type {
   AdminRole,
   AttributeMap,
   BindMethod,
-  CheckStep,
-  ConnectionCheck,
   ConnectionKind,
   ConnectionKindInfo,
   DirectorySpec,
-  GroupSummary,
   LdapConnectionSpec,
   LdapSetup,
   SyncType,
   Transport,
 } from '../backend/backend';
-import { plural } from '../format';
 import { kindInfo } from '../kinds.svelte';
 
 /** An LDAP group member attribute the connector reads. */
@@ -493,91 +489,7 @@ export function buildSpec(
   return { spec: { name, type: 'admin', connection, roles, attributes } };
 }
 
-// ---------- the group picker ----------
-
-export function isPicked(groups: readonly PickedGroup[], dn: string): boolean {
-  return groups.some((g) => sameDn(g.dn, dn));
-}
-
-/** DNs compare case-insensitively. */
-export function sameDn(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
-
-/** Selects a search result, or unselects it when it is already selected. */
-export function toggleGroup(groups: readonly PickedGroup[], g: GroupSummary): PickedGroup[] {
-  if (isPicked(groups, g.external_id)) return removeGroup(groups, g.external_id);
-  return [...groups, { dn: g.external_id, name: g.name, member_count: g.member_count, role: '' }];
-}
-
-export function removeGroup(groups: readonly PickedGroup[], dn: string): PickedGroup[] {
-  return groups.filter((g) => !sameDn(g.dn, dn));
-}
-
-export function setRole(groups: readonly PickedGroup[], dn: string, role: AdminRole | ''): PickedGroup[] {
-  return groups.map((g) => (sameDn(g.dn, dn) ? { ...g, role } : g));
-}
-
-export function memberCountText(n: number | null): string {
-  return n === null ? 'Member count unknown' : plural(n, 'member');
-}
-
-// ---------- "Test connection" ----------
-
-export const CHECK_STEP_LABELS: Record<CheckStep, string> = {
-  resolve: 'Name resolution',
-  connect: 'Network connection',
-  tls: 'TLS certificate',
-  bind: 'Sign-in (bind)',
-  base_dn: 'Base DN',
-  builtin: 'Built-in directory',
-  settings: 'Settings',
-  sign_in: 'Sign-in',
-  read_groups: 'Reading groups',
-};
-
-export interface CheckRow {
-  step: CheckStep;
-  label: string;
-  server: string;
-  ok: boolean;
-  /** ✓ or ✗ */
-  mark: string;
-  detail: string;
-}
-
-export function checkRows(checks: readonly ConnectionCheck[]): CheckRow[] {
-  return checks.map((c) => ({
-    step: c.step,
-    label: CHECK_STEP_LABELS[c.step] ?? c.step,
-    server: c.server,
-    ok: c.ok,
-    mark: c.ok ? '✓' : '✗',
-    detail: c.detail,
-  }));
-}
-
-/** The connection works when the last check passed (the test stops at the first server that passes every step). */
-export function connectionWorks(checks: readonly ConnectionCheck[]): boolean {
-  return checks.length > 0 && checks[checks.length - 1].ok;
-}
-
-/** One sentence above the rows. */
-export function testSummary(checks: readonly ConnectionCheck[]): { ok: boolean; text: string } {
-  if (checks.length === 0) return { ok: false, text: 'The test returned no checks. Check the servers and try again.' };
-  const last = checks[checks.length - 1];
-  if (last.ok) {
-    const failed = [...new Set(checks.filter((c) => !c.ok).map((c) => c.server))];
-    const after = failed.length ? ` (after ${failed.join(', ')} failed)` : '';
-    return { ok: true, text: `The connection works: every check passed on ${last.server}${after}.` };
-  }
-  const label = CHECK_STEP_LABELS[last.step] ?? last.step;
-  const servers = new Set(checks.map((c) => c.server)).size;
-  const where = servers > 1 ? 'No server passed every check. The last one failed' : 'The test failed';
-  return { ok: false, text: `${where} at “${label}” on ${last.server}. See the details below.` };
-}
-
-/** A stable key for "which settings were tested": the test result is stale once this changes. */
-export function connectionKey(c: LdapConnectionSpec): string {
-  return JSON.stringify(c);
-}
+// The group picker's selection helpers live in ldapGroups.ts; re-exported for the wizard's imports.
+export * from './ldapGroups';
+// "Test connection" rows and summary live in ldapChecks.ts; re-exported for the wizard's imports.
+export * from './ldapChecks';

@@ -36,6 +36,8 @@ function summary(over: Partial<DirectorySummary> = {}): DirectorySummary {
     groups: ['cn=hr,ou=groups,dc=example,dc=org'],
     deletion_threshold_percent: 10,
     username_attribute: 'sAMAccountName',
+    attributes: { username: 'sAMAccountName', email: 'mail' },
+    roles: {},
     precedence: 1,
     conflicts: 0,
     ...over,
