@@ -320,7 +320,7 @@ impl Roster {
         let store = Store::open(&self.tenant_path(&t.id), None)?;
         let now = self.now();
         let result = (|| -> Result<()> {
-            store.set_pending_deletion_days(export.pending_deletion_days)?;
+            store.set_pending_deletion_days(export.pending_deletion_days, None)?;
             for c in &export.connections {
                 let kind = ConnectionKind::parse(&c.kind).ok_or_else(|| {
                     ApiError::validation(format!(
@@ -355,7 +355,7 @@ impl Roster {
                 store.insert_directory(&roster_store::DirectoryRecord {
                     created_at: now,
                     ..d.clone()
-                })?;
+                }, None)?;
             }
             Ok(())
         })();

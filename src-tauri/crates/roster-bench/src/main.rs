@@ -106,7 +106,7 @@ pub(crate) fn bench_store(
         precedence: 0,
         schedule_from: None,
     };
-    store.insert_directory(&d)?;
+    store.insert_directory(&d, None)?;
     Ok((store, d))
 }
 

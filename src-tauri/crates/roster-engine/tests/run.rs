@@ -75,7 +75,7 @@ fn setup(dir: &std::path::Path) -> (Store, DirectoryKey) {
             cursor: None,
             precedence: 0,
             schedule_from: None,
-        })
+        }, None)
         .unwrap();
     (store, key)
 }
@@ -213,7 +213,7 @@ async fn a_run_that_planned_while_another_applied_plans_again_instead_of_failing
             key: second.clone(),
             name: "Staff again".into(),
             ..d1
-        })
+        }, None)
         .unwrap();
     let (go, gate) = tokio::sync::oneshot::channel();
     let slow = Gated {
