@@ -227,7 +227,7 @@ fn upgrades_from_the_first_schema_keep_data_and_match_a_new_database() {
             "INSERT INTO connections (id, kind, name, config, created_at) VALUES ('c', 'demo', 'Demo', '{}', 1);
              INSERT INTO directories (key, name, sync_type, connection_id, selected_groups, attributes, created_at)
              VALUES ('DSAAAAAAAAAAAAAAAAAA', 'Old', 'user', 'c', '[]', '{\"username\":\"uid\"}', 1);
-             INSERT INTO users (id, username, status, managed_by, created_at) VALUES ('DUAAAAAAAAAAAAAAAAAA', 'ann', 'active', 'DSAAAAAAAAAAAAAAAAAA', 1);
+             INSERT INTO users (id, username, aliases, status, managed_by, created_at) VALUES ('DUAAAAAAAAAAAAAAAAAA', 'ann', '[\"ann.a\"]', 'active', 'DSAAAAAAAAAAAAAAAAAA', 1);
              INSERT INTO users (id, username, status, created_at) VALUES ('DUBBBBBBBBBBBBBBBBBB', 'bo', 'active', 1);
              INSERT INTO groups (id, name, managed_by, created_at) VALUES ('DGAAAAAAAAAAAAAAAAAA', 'Staff', 'DSAAAAAAAAAAAAAAAAAA', 1);
              INSERT INTO groups (id, name, managed_by, created_at) VALUES ('DGBBBBBBBBBBBBBBBBBB', 'Admins', 'DSAAAAAAAAAAAAAAAAAA', 1);
@@ -292,6 +292,14 @@ fn upgrades_from_the_first_schema_keep_data_and_match_a_new_database() {
         store.first_owner().unwrap().map(|o| o.admin.email),
         Some(schema::DEFAULT_OWNER_EMAIL.to_string()),
         "version 6 gives a tenant from before operators its Owner"
+    );
+    let (by_alias, _) = store
+        .duo_users(&roster_store::UserFilter::Username("ANN.A".into()), 0, 10)
+        .unwrap();
+    assert_eq!(
+        by_alias.iter().map(|u| u.user.fields.username.as_str()).collect::<Vec<_>>(),
+        vec!["ann"],
+        "version 9 indexes the aliases users already had"
     );
     drop(store);
     drop(new_store(dir.path()));
