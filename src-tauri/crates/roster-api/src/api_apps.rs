@@ -246,7 +246,12 @@ impl Roster {
 
 impl Session<'_> {
     /// The audit entry of a change this session's operator makes (written in the change's transaction).
-    pub(crate) fn operator_audit(&self, action: &str, object: &str, d: serde_json::Value) -> AuditEntry {
+    pub(crate) fn operator_audit(
+        &self,
+        action: &str,
+        object: &str,
+        d: serde_json::Value,
+    ) -> AuditEntry {
         AuditEntry {
             at: self.now(),
             actor_kind: ActorKind::Operator,

@@ -193,7 +193,9 @@ impl Session<'_> {
             &role.name,
             serde_json::to_value(&role).unwrap_or_default(),
         );
-        self.tenant.store.add_role(&role, self.now(), Some(&audit))?;
+        self.tenant
+            .store
+            .add_role(&role, self.now(), Some(&audit))?;
         Ok(role)
     }
 }

@@ -352,10 +352,13 @@ impl Roster {
             directories.sort_by_key(|d| d.precedence);
             for d in directories {
                 crate::names::check_name("directory sync", &d.name)?;
-                store.insert_directory(&roster_store::DirectoryRecord {
-                    created_at: now,
-                    ..d.clone()
-                }, None)?;
+                store.insert_directory(
+                    &roster_store::DirectoryRecord {
+                        created_at: now,
+                        ..d.clone()
+                    },
+                    None,
+                )?;
             }
             Ok(())
         })();

@@ -177,18 +177,18 @@ impl Store {
             self.not_the_last_owner(&op)?;
         }
         self.write_audited(audit, |c| {
-        c.execute(
-            "UPDATE admins SET role = ?2, custom_role = ?3 WHERE email = ?1",
-            params![email.trim(), role.as_str(), custom_role],
-        )
-        .map_err(|e| match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::NotFound(format!(
-                "There is no custom role named \"{}\". List them with `rosterctl role list`.",
-                custom_role.unwrap_or_default()
-            )),
-            _ => e.into(),
-        })?;
-        crate::records::bump_data_revision(c)
+            c.execute(
+                "UPDATE admins SET role = ?2, custom_role = ?3 WHERE email = ?1",
+                params![email.trim(), role.as_str(), custom_role],
+            )
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::NotFound(format!(
+                    "There is no custom role named \"{}\". List them with `rosterctl role list`.",
+                    custom_role.unwrap_or_default()
+                )),
+                _ => e.into(),
+            })?;
+            crate::records::bump_data_revision(c)
         })
     }
 

@@ -297,7 +297,10 @@ fn upgrades_from_the_first_schema_keep_data_and_match_a_new_database() {
         .duo_users(&roster_store::UserFilter::Username("ANN.A".into()), 0, 10)
         .unwrap();
     assert_eq!(
-        by_alias.iter().map(|u| u.user.fields.username.as_str()).collect::<Vec<_>>(),
+        by_alias
+            .iter()
+            .map(|u| u.user.fields.username.as_str())
+            .collect::<Vec<_>>(),
         vec!["ann"],
         "version 9 indexes the aliases users already had"
     );
@@ -979,7 +982,8 @@ fn operators_keep_an_owner_and_leave_synced_administrators_to_their_sync() {
         .add_operator(
             &admin("sam@acme.test", AdminRole::ReadOnly),
             Some("sync runners"),
-            NOW, None,
+            NOW,
+            None,
         )
         .unwrap();
     assert_eq!(
@@ -992,7 +996,8 @@ fn operators_keep_an_owner_and_leave_synced_administrators_to_their_sync() {
             .add_operator(
                 &admin("x@acme.test", AdminRole::ReadOnly),
                 Some("No such role"),
-                NOW, None
+                NOW,
+                None
             )
             .is_err(),
         "a custom role must exist"
@@ -1040,7 +1045,8 @@ fn an_operator_added_by_hand_is_disabled_and_activated_but_an_owner_is_never_dis
                 left_at: None,
             },
             None,
-            NOW, None,
+            NOW,
+            None,
         )
         .unwrap();
     let status = |email: &str| store.operator(email).unwrap().unwrap().admin.status;

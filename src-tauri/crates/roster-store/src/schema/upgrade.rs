@@ -1,6 +1,6 @@
 //! The upgrade ladder: one step per schema version, each inside the migration transaction.
 
-use super::{LOOKUPS, OWNER_ID, DEFAULT_OWNER_EMAIL, SCIM};
+use super::{DEFAULT_OWNER_EMAIL, LOOKUPS, OWNER_ID, SCIM};
 use crate::{Result, StoreError};
 
 /// Upgrades a database at `version` by one step. Runs inside the migration transaction.
