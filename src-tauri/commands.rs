@@ -389,6 +389,69 @@ pub fn scim_regenerate(
     session(&state, &tenant)?.regenerate_scim_token(&key, &state.server.origin())
 }
 
+/// The API hostname Admin API clients sign by default: the host of the server's public origin.
+fn api_host(state: &AppState) -> String {
+    url::Url::parse(&state.server.origin())
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| "127.0.0.1".into())
+}
+
+/// The tenant's Admin API applications (never a secret key).
+#[tauri::command(rename_all = "snake_case")]
+pub fn api_list(
+    state: State<'_, AppState>,
+    tenant: String,
+) -> Res<Vec<roster_api::api_apps::ApiApplicationInfo>> {
+    session(&state, &tenant)?.api_applications(&api_host(&state))
+}
+
+/// Adds an Admin API application and starts the server if it was not serving. The answer carries the
+/// secret key, the only time it is shown.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn api_create(
+    state: State<'_, AppState>,
+    tenant: String,
+    name: String,
+    grants: Vec<String>,
+) -> Res<roster_api::api_apps::IssuedApiKeys> {
+    let issued = session(&state, &tenant)?.create_api_application(
+        &name,
+        &grants,
+        None,
+        &api_host(&state),
+    )?;
+    state.server.ensure().await;
+    Ok(issued)
+}
+
+/// Replaces an application's grants.
+#[tauri::command(rename_all = "snake_case")]
+pub fn api_set_grants(
+    state: State<'_, AppState>,
+    tenant: String,
+    ikey: String,
+    grants: Vec<String>,
+) -> Res<()> {
+    session(&state, &tenant)?.set_api_grants(&ikey, &grants)
+}
+
+/// Gives an application a new secret key (the old one stops working at once).
+#[tauri::command(rename_all = "snake_case")]
+pub fn api_reset_secret(
+    state: State<'_, AppState>,
+    tenant: String,
+    ikey: String,
+) -> Res<roster_api::api_apps::IssuedApiKeys> {
+    session(&state, &tenant)?.reset_api_secret(&ikey, &api_host(&state))
+}
+
+/// Deletes an application; its keys stop working at once.
+#[tauri::command(rename_all = "snake_case")]
+pub fn api_delete(state: State<'_, AppState>, tenant: String, ikey: String) -> Res<()> {
+    session(&state, &tenant)?.delete_api_application(&ikey)
+}
+
 /// Whether Roster's server is serving, where, and why not.
 #[tauri::command(rename_all = "snake_case")]
 pub fn server_status(state: State<'_, AppState>) -> crate::server::ServerStatus {

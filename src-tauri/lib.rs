@@ -103,6 +103,11 @@ pub fn builder<R: Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::scim_list,
         commands::scim_create,
         commands::scim_regenerate,
+        commands::api_list,
+        commands::api_create,
+        commands::api_set_grants,
+        commands::api_reset_secret,
+        commands::api_delete,
         commands::server_status,
         // Administrators, who acts, and Settings (issue 13, UI-2).
         commands::operators::operator_switch_targets,

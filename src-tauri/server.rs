@@ -1,11 +1,10 @@
-//! The desktop app's HTTP server: Roster's front doors (SCIM now) while the window is open, started when
-//! the first SCIM integration exists (at start-up, or when one is added) and stopped on exit. The same
-//! assembly as `rosterctl serve`, with the same saved settings (`server.json`).
+//! The desktop app's HTTP server: Roster's front doors (SCIM and the Admin API) while the window is open,
+//! started when the first SCIM integration or Admin API application exists (at start-up, or when one is
+//! added) and stopped on exit. The same front doors as `rosterctl serve` ([`roster_server::front_doors`]),
+//! with the same saved settings (`server.json`).
 
 use roster_api::Roster;
-use roster_server::{
-    plain_json, scim, FrontDoors, RequestLimits, RunningServer, Server, ServerSettings,
-};
+use roster_server::{front_doors, scim, RunningServer, Server, ServerSettings};
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
@@ -58,14 +57,18 @@ impl DesktopServer {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = s;
     }
 
-    /// Starts serving if a SCIM integration exists and it is not serving yet. A failure (the port is
+    /// Starts serving if a SCIM integration or an Admin API application exists and it is not serving yet. A failure (the port is
     /// taken, a certificate file is missing) is kept for the window to show; the app goes on without it.
     pub async fn ensure(&self) -> ServerStatus {
         let mut running = self.running.lock().await;
         if running.is_some() {
             return self.status();
         }
-        match self.roster.has_scim_integrations() {
+        let wanted = self
+            .roster
+            .has_scim_integrations()
+            .and_then(|scim| Ok(scim || self.roster.has_api_applications()?));
+        match wanted {
             Ok(true) => {}
             Ok(false) => return self.status(),
             Err(e) => {
@@ -90,14 +93,7 @@ impl DesktopServer {
             }
         };
         let origin = scim::Origin::new(&settings.origin());
-        let doors = FrontDoors::new(RequestLimits::default())
-            .door("/health", roster_server::health::routes(), plain_json)
-            .door(
-                scim::PREFIX,
-                scim::routes(self.roster.clone(), origin.clone()),
-                scim::error,
-            )
-            .router();
+        let doors = front_doors(&self.roster, &origin);
         let config = settings.server_config(&data_dir, self.secrets.clone());
         let status = match Server::start(config, doors).await {
             Ok(server) => {

@@ -431,4 +431,5 @@ fn connection_kinds_cross_the_ipc_boundary_as_the_registry_says() {
     );
 }
 
+mod adminapi;
 mod scim;

@@ -5,7 +5,10 @@ CONFIG_JSON: {"host", "port", "ca_certs" ("HTTP" or a PEM path), "ikey", "skey",
 "user_sync", "admin_sync", "synced_users"}.
 Prints one line per check ("ok NAME"); any failure raises, so the exit status is non-zero.
 """
+import base64
 import email.utils
+import hashlib
+import hmac
 import json
 import sys
 
@@ -30,6 +33,58 @@ def refused(fn, status, code, name):
         print(f"ok {name}")
         return data
     raise AssertionError(f"{name}: was accepted")
+
+
+def raw_json_post(cfg, path, body):
+    """A v5-signed POST of the raw `body` bytes (which need not be UTF-8, so duo_client cannot send
+    them): duo_client's canonical string, its HMAC-SHA512, its headers."""
+    date = email.utils.formatdate()
+    canon = "\n".join([date, "POST", cfg["host"].lower(), path, "", hashlib.sha512(body).hexdigest(),
+                       hashlib.sha512(b"").hexdigest()])
+    sig = hmac.new(cfg["skey"].encode(), canon.encode(), hashlib.sha512).hexdigest()
+    auth = "Basic " + base64.b64encode(f"{cfg['ikey']}:{sig}".encode()).decode()
+    response, data = admin(cfg)._make_request(
+        "POST", path, body, {"Authorization": auth, "Date": date, "Content-Type": "application/json"})
+    return response.status, json.loads(data)
+
+
+def bad_input(cfg, a, v2, user_id, total):
+    """Duo's 400 (40002) for what no client should send, and nothing changed."""
+    # Not UTF-8: in a query string, in a form body (v2), in a JSON body (v5).
+    refused(lambda: a.json_api_call("GET", "/admin/v1/users", {"username": b"\xff\xfe"}), 400, 40002,
+            "non_utf8_query")
+    refused(lambda: v2.json_api_call("POST", f"/admin/v1/users/{user_id}", {"notes": b"caf\xe9"}), 400, 40002,
+            "non_utf8_form_body")
+    status, data = raw_json_post(cfg, f"/admin/v1/users/{user_id}", b'{"notes":"caf\xe9"}')
+    assert (status, data.get("code")) == (400, 40002), ("non_utf8_json_body", status, data)
+    print("ok non_utf8_json_body")
+    # A limit above the maximum is lowered to it (Duo: "consider the limit a request"), and the
+    # metadata says where the next page starts.
+    response, body = a.api_call("GET", "/admin/v1/users", {"limit": "1000", "offset": "0"})
+    page, meta = a.parse_json_response_and_metadata(response, body)
+    assert len(page) == 300, len(page)
+    assert meta["next_offset"] == 300 and meta["total_objects"] == total, meta
+    response, body = a.api_call("GET", "/admin/v1/users", {"limit": "1000", "offset": str(total - 10)})
+    page, meta = a.parse_json_response_and_metadata(response, body)
+    assert len(page) == 10 and "next_offset" not in meta and meta["prev_offset"] == total - 310, meta
+    print("ok limit_clamped")
+    for name, params in [("limit_zero", {"limit": "0"}), ("limit_negative", {"limit": "-5"}),
+                         ("offset_negative", {"offset": "-1"}), ("offset_not_integer", {"offset": "1.5"}),
+                         ("limit_empty", {"limit": ""})]:
+        d = refused(lambda: a.json_api_call("GET", "/admin/v1/users", params), 400, 40002, name)
+        assert list(params)[0] in d.get("message_detail", ""), (name, d)
+    # Wrong types: a number where a status is wanted, a word or a boolean where days are wanted.
+    refused(lambda: a.json_api_call("POST", f"/admin/v1/users/{user_id}", {"status": 5}), 400, 40002,
+            "status_number")
+    refused(lambda: a.json_api_call("POST", "/admin/v1/settings", {"pending_deletion_days": "soon"}), 400, 40002,
+            "days_word")
+    refused(lambda: a.json_api_call("POST", "/admin/v1/settings", {"pending_deletion_days": True}), 400, 40002,
+            "days_boolean")
+    refused(lambda: a.json_api_call("POST", "/admin/v1/settings", {"pending_deletion_days": 0}), 400, 40002,
+            "days_out_of_range")
+    assert a.get_settings()["pending_deletion_days"] == 14, "settings unchanged"
+    u = a.get_user_by_id(user_id)
+    assert u["notes"] == "v2" and u["status"] == "active", ("nothing changed", u)
 
 
 def main():
@@ -60,6 +115,7 @@ def main():
     upd = a.update_user(created["user_id"], notes="via api", alias3="ap3")
     assert upd["notes"] == "via api" and upd["alias3"] == "ap3", upd
     assert a.get_user_by_id(created["user_id"])["alias3"] == "ap3"
+    assert [u["user_id"] for u in a.get_users_by_name("AP3")] == [created["user_id"]], "aliases ignore case"
     print("ok add_update_user")
     by_ids = list(a.get_users_by_ids([created["user_id"], synced["user_id"]]))
     assert sorted(u["user_id"] for u in by_ids) == sorted([created["user_id"], synced["user_id"]])
@@ -110,6 +166,7 @@ def main():
     refused(lambda: a.json_api_call("POST", f"/admin/v1/users/{created['user_id']}", {"notes": "n" * 2_000_000}),
             413, 40002, "oversized_body")
     assert a.get_user_by_id(created["user_id"])["notes"] == "v2", "nothing changed"
+    bad_input(cfg, a, v2, created["user_id"], len(users) + 1)
     refused(lambda: a.get_user_by_id("DUNOSUCHUSER000000000"), 404, 40401, "unknown_user")
     # Refusals of the credentials.
     refused(lambda: admin(cfg, ikey="DI" + "X" * 18).get_users(limit=1), 401, 40102, "wrong_ikey")
@@ -134,6 +191,7 @@ def main():
     # Delete skips the trash.
     a.delete_user(created["user_id"])
     refused(lambda: a.get_user_by_id(created["user_id"]), 404, 40401, "deleted_for_good")
+    assert not a.get_users_by_name("ap2"), "a deleted user's aliases find nobody"
     print("ALL OK")
 
 

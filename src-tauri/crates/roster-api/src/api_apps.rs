@@ -245,7 +245,13 @@ impl Roster {
 }
 
 impl Session<'_> {
-    fn operator_audit(&self, action: &str, object: &str, d: serde_json::Value) -> AuditEntry {
+    /// The audit entry of a change this session's operator makes (written in the change's transaction).
+    pub(crate) fn operator_audit(
+        &self,
+        action: &str,
+        object: &str,
+        d: serde_json::Value,
+    ) -> AuditEntry {
         AuditEntry {
             at: self.now(),
             actor_kind: ActorKind::Operator,

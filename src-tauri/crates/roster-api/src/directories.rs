@@ -211,6 +211,12 @@ impl Session<'_> {
             },
         };
         let conflicts = self.overlaps(&t, &d, &connection)?;
+        let audit = self.operator_audit(
+            "directory_create",
+            &d.name,
+            serde_json::json!({"directory_key": d.key.as_str(), "sync_type": d.sync_type,
+                "connection": connection.kind, "groups": d.groups}),
+        );
         if matches!(spec.connection, ConnectionRef::New(_)) {
             // Secrets first (a keychain that refuses is the likeliest failure), then both records in one
             // transaction; if that fails, the secrets go again.
@@ -226,7 +232,7 @@ impl Session<'_> {
             }
             let stored = stored.and_then(|()| {
                 t.store
-                    .insert_connection_and_directory(&connection, &d)
+                    .insert_connection_and_directory(&connection, &d, Some(&audit))
                     .map_err(ApiError::from)
             });
             if let Err(e) = stored {
@@ -236,7 +242,7 @@ impl Session<'_> {
                 return Err(e);
             }
         } else {
-            t.store.insert_directory(&d)?;
+            t.store.insert_directory(&d, Some(&audit))?;
         }
         self.roster
             .reschedule(&t.id, &t.store.directory(d.key.as_str())?);
@@ -384,7 +390,12 @@ impl Session<'_> {
         let mut d = t.store.directory(key)?;
         self.require(configure_permission(d.sync_type))?;
         d.paused = paused;
-        t.store.update_directory_config(&d)?;
+        let audit = self.operator_audit(
+            "directory_update",
+            &d.name,
+            serde_json::json!({"directory_key": key, "paused": d.paused}),
+        );
+        t.store.update_directory_config(&d, Some(&audit))?;
         self.roster.pause_schedule(&t.id, key, paused);
         self.summary_of(key)
     }
@@ -455,7 +466,14 @@ impl Session<'_> {
             }
             d.deletion_threshold_percent = p as u8;
         }
-        t.store.update_directory_config(&d)?;
+        let audit = self.operator_audit(
+            "directory_update",
+            &d.name,
+            serde_json::json!({"directory_key": key, "groups": d.groups, "paused": d.paused,
+                "interval_minutes": d.interval_minutes, "deletion_threshold_percent": d.deletion_threshold_percent,
+                "precedence": patch.precedence}),
+        );
+        t.store.update_directory_config(&d, Some(&audit))?;
         if let Some(position) = patch.precedence {
             t.store.set_precedence(key, position)?;
         }
@@ -473,7 +491,12 @@ impl Session<'_> {
         }
         let connection = t.store.directory(key)?.connection_id;
         let inbound = crate::scim::scim_flavor(&t.store, &connection)?.is_some();
-        t.store.delete_directory(key)?;
+        let audit = self.operator_audit(
+            "directory_delete",
+            &t.store.directory(key)?.name,
+            serde_json::json!({"directory_key": key}),
+        );
+        t.store.delete_directory(key, Some(&audit))?;
         self.roster.unschedule(&t.id, key);
         if inbound {
             // A SCIM integration's connection is its own (it only says which client pushes): it goes too.

@@ -81,9 +81,14 @@ impl Session<'_> {
             last_directory_sync: None,
             left_at: None,
         };
+        let audit = self.operator_audit(
+            "admin_create",
+            &email,
+            serde_json::json!({"name": admin.name, "role": custom.as_deref().unwrap_or(admin.role.as_str())}),
+        );
         self.tenant
             .store
-            .add_operator(&admin, custom.as_deref(), self.now())?;
+            .add_operator(&admin, custom.as_deref(), self.now(), Some(&audit))?;
         self.operator(&email)
     }
 
@@ -91,9 +96,14 @@ impl Session<'_> {
     pub fn set_operator_role(&self, email: &str, role: &str) -> Result<json::Operator> {
         self.require(Permission::ManageOperators)?;
         let (role, custom) = role_of(self, role)?;
+        let audit = self.operator_audit(
+            "admin_update",
+            email,
+            serde_json::json!({"role": custom.as_deref().unwrap_or(role.as_str())}),
+        );
         self.tenant
             .store
-            .set_operator_role(email, role, custom.as_deref())?;
+            .set_operator_role(email, role, custom.as_deref(), Some(&audit))?;
         self.operator(email)
     }
 
@@ -110,14 +120,22 @@ impl Session<'_> {
                 )))
             }
         }
-        self.tenant.store.set_operator_status(email, status)?;
+        let audit = self.operator_audit(
+            "admin_update",
+            email,
+            serde_json::json!({"status": status.as_str()}),
+        );
+        self.tenant
+            .store
+            .set_operator_status(email, status, Some(&audit))?;
         self.operator(email)
     }
 
     /// Removes an operator added by hand.
     pub fn remove_operator(&self, email: &str) -> Result<()> {
         self.require(Permission::ManageOperators)?;
-        Ok(self.tenant.store.remove_operator(email)?)
+        let audit = self.operator_audit("admin_delete", email, serde_json::json!({}));
+        Ok(self.tenant.store.remove_operator(email, Some(&audit))?)
     }
 
     pub(crate) fn operator(&self, email: &str) -> Result<json::Operator> {
@@ -160,7 +178,14 @@ impl Session<'_> {
             directory_config,
             run_syncs,
         };
-        self.tenant.store.add_role(&role, self.now())?;
+        let audit = self.operator_audit(
+            "role_create",
+            &role.name,
+            serde_json::to_value(&role).unwrap_or_default(),
+        );
+        self.tenant
+            .store
+            .add_role(&role, self.now(), Some(&audit))?;
         Ok(role)
     }
 }

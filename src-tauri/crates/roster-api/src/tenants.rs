@@ -320,7 +320,7 @@ impl Roster {
         let store = Store::open(&self.tenant_path(&t.id), None)?;
         let now = self.now();
         let result = (|| -> Result<()> {
-            store.set_pending_deletion_days(export.pending_deletion_days)?;
+            store.set_pending_deletion_days(export.pending_deletion_days, None)?;
             for c in &export.connections {
                 let kind = ConnectionKind::parse(&c.kind).ok_or_else(|| {
                     ApiError::validation(format!(
@@ -352,10 +352,13 @@ impl Roster {
             directories.sort_by_key(|d| d.precedence);
             for d in directories {
                 crate::names::check_name("directory sync", &d.name)?;
-                store.insert_directory(&roster_store::DirectoryRecord {
-                    created_at: now,
-                    ..d.clone()
-                })?;
+                store.insert_directory(
+                    &roster_store::DirectoryRecord {
+                        created_at: now,
+                        ..d.clone()
+                    },
+                    None,
+                )?;
             }
             Ok(())
         })();

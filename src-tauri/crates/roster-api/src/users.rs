@@ -71,9 +71,14 @@ impl Session<'_> {
             realname: new.realname,
             ..Default::default()
         };
+        let audit = self.operator_audit(
+            "user_create",
+            &username,
+            serde_json::json!({"email": edit.email, "realname": edit.realname}),
+        );
         let user =
             roster_core::edit::apply_edit(&base, None, &edit).map_err(ApiError::validation)?;
-        t.store.insert_user(&user, self.now())?;
+        t.store.insert_user(&user, self.now(), Some(&audit))?;
         self.user_row(&username)
     }
 
@@ -93,13 +98,19 @@ impl Session<'_> {
             Some(k) => Some(t.store.directory(k.as_str())?),
             None => None,
         };
+        // What the operator asked to change: the fields given, not the ones left alone.
+        let mut described = serde_json::to_value(&edit).unwrap_or_default();
+        if let Some(m) = described.as_object_mut() {
+            m.retain(|_, v| !v.is_null());
+        }
         let after = roster_core::edit::apply_edit(
             &user,
             managing.as_ref().map(|d| (d.name.as_str(), &d.attributes)),
             &edit,
         )
         .map_err(ApiError::validation)?;
-        t.store.save_user_edit(&after)?;
+        let audit = self.operator_audit("user_update", &user.fields.username, described);
+        t.store.save_user_edit(&after, Some(&audit))?;
         self.user_row(&after.fields.username)
     }
 
@@ -107,19 +118,28 @@ impl Session<'_> {
     /// next sync.
     pub fn trash_user(&self, username: &str) -> Result<()> {
         self.require(Permission::CreateDeleteUsers)?;
-        Ok(self.tenant.store.trash_user(username, self.now())?)
+        let audit = self.operator_audit("user_trash", username, serde_json::json!({}));
+        Ok(self
+            .tenant
+            .store
+            .trash_user(username, self.now(), Some(&audit))?)
     }
 
     /// Restores a user from the trash.
     pub fn restore_user(&self, username: &str) -> Result<()> {
         self.require(Permission::CreateDeleteUsers)?;
-        Ok(self.tenant.store.restore_user(username)?)
+        let audit = self.operator_audit("user_restore", username, serde_json::json!({}));
+        Ok(self.tenant.store.restore_user(username, Some(&audit))?)
     }
 
     /// Deletes for good the users whose time in the trash has run out. Returns how many.
     pub fn purge_trash(&self) -> Result<usize> {
         self.require(Permission::PurgeExpiredTrash)?;
-        Ok(self.tenant.store.purge_expired_trash(self.now())?)
+        let audit = self.operator_audit("trash_purge", "trash", serde_json::json!({}));
+        Ok(self
+            .tenant
+            .store
+            .purge_expired_trash(self.now(), Some(&audit))?)
     }
 
     /// Sets the trash retention (1 to 365 days).
@@ -130,6 +150,14 @@ impl Session<'_> {
                 "The trash retention must be between 1 and 365 days.",
             ));
         }
-        Ok(self.tenant.store.set_pending_deletion_days(days)?)
+        let audit = self.operator_audit(
+            "customer_update",
+            "pending_deletion_days",
+            serde_json::json!({"pending_deletion_days": days}),
+        );
+        Ok(self
+            .tenant
+            .store
+            .set_pending_deletion_days(days, Some(&audit))?)
     }
 }

@@ -12,9 +12,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BASE: &str = "dc=bench,dc=example";
-const ADMIN: &str = "cn=admin,dc=bench,dc=example";
-const PASSWORD: &str = "bench-secret";
+pub(crate) const BASE: &str = "dc=bench,dc=example";
+pub(crate) const ADMIN: &str = "cn=admin,dc=bench,dc=example";
+pub(crate) const PASSWORD: &str = "bench-secret";
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -63,7 +63,8 @@ fn free_port() -> Res<u16> {
         .port())
 }
 
-struct Server(std::process::Child);
+/// A running slapd, stopped when dropped.
+pub(crate) struct Server(std::process::Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -100,17 +101,17 @@ fn timed_ldapsearch(port: u16, filter: &str, attrs: &[&str]) -> Res<f64> {
     Ok(t.elapsed().as_secs_f64())
 }
 
-pub async fn bench(users: usize, groups: usize, per_group: usize) -> Res<()> {
+/// A slapd of `users` users in `groups` groups of `per_group` members (see [`write_ldif`]) on a free
+/// loopback port, its files in `d`, loaded with `slapadd`; stopped when the [`Server`] is dropped.
+pub(crate) fn start_slapd(
+    d: &Path,
+    users: usize,
+    groups: usize,
+    per_group: usize,
+) -> Res<(Server, u16)> {
     if !Path::new("/usr/sbin/slapd").exists() {
         return Err("slapd is not installed: apt-get install slapd ldap-utils".into());
     }
-    let dir = tempfile::tempdir()?;
-    let d = dir.path();
-    println!(
-        "Roster LDAP benchmark: {users} users, {groups} groups, {} memberships in a real slapd",
-        groups * per_group
-    );
-    let t = Instant::now();
     write_ldif(&d.join("data.ldif"), users, groups, per_group)?;
     std::fs::create_dir_all(d.join("db"))?;
     std::fs::write(
@@ -133,12 +134,8 @@ pub async fn bench(users: usize, groups: usize, per_group: usize) -> Res<()> {
     if !out.status.success() {
         return Err(format!("slapadd failed: {}", String::from_utf8_lossy(&out.stderr)).into());
     }
-    println!(
-        "loaded the directory with slapadd in {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
     let port = free_port()?;
-    let _server = Server(
+    let server = Server(
         Command::new("/usr/sbin/slapd")
             .arg("-f")
             .arg(d.join("slapd.conf"))
@@ -156,6 +153,25 @@ pub async fn bench(users: usize, groups: usize, per_group: usize) -> Res<()> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    Ok((server, port))
+}
+
+pub async fn bench(users: usize, groups: usize, per_group: usize) -> Res<()> {
+    if !Path::new("/usr/sbin/slapd").exists() {
+        return Err("slapd is not installed: apt-get install slapd ldap-utils".into());
+    }
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    println!(
+        "Roster LDAP benchmark: {users} users, {groups} groups, {} memberships in a real slapd",
+        groups * per_group
+    );
+    let t = Instant::now();
+    let (_server, port) = start_slapd(d, users, groups, per_group)?;
+    println!(
+        "loaded the directory with slapadd in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     // Baseline: ldapsearch paging through the same users and groups, with the same attributes.
     let user_attrs = [

@@ -20,6 +20,7 @@ use roster_engine::{run_sync, Mode, NoEvents, RunRequest};
 use roster_store::{ConnectionRecord, DirectoryRecord, Store, Trigger};
 use std::time::Instant;
 
+mod adminapi;
 mod cloud;
 mod ldap;
 mod scim;
@@ -106,7 +107,7 @@ pub(crate) fn bench_store(
         precedence: 0,
         schedule_from: None,
     };
-    store.insert_directory(&d)?;
+    store.insert_directory(&d, None)?;
     Ok((store, d))
 }
 
@@ -268,6 +269,16 @@ async fn bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("adminapi") {
+        // Builds its own multi-threaded runtime for the server, as `rosterctl serve` runs it.
+        return match adminapi::main(&args[1..]) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("roster-bench: {e}");
+                std::process::ExitCode::from(1)
+            }
+        };
+    }
     if args.first().map(String::as_str) == Some("scim") {
         // Builds its own runtimes: the server's is multi-threaded, as in `rosterctl serve`.
         return match scim::main(&args[1..]) {

@@ -7,7 +7,7 @@
 use crate::model::{AttributeMap, User, UserStatus};
 
 /// What an admin asks to change. `Some("")` clears a text field.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserEdit {
     /// Display name.

@@ -57,25 +57,28 @@ fn setup(dir: &std::path::Path) -> (Store, DirectoryKey) {
         .unwrap();
     let key = DirectoryKey::from_random([5; 16]);
     store
-        .insert_directory(&DirectoryRecord {
-            key: key.clone(),
-            name: "Staff".into(),
-            sync_type: SyncType::User,
-            connection_id: "c".into(),
-            groups: roster_demo::default_user_groups(),
-            attributes: AttributeMap::ldap_default(),
-            roles: Vec::new(),
-            paused: false,
-            interval_minutes: 30,
-            last_full_sync: None,
-            status: "never_synced".into(),
-            revision: 0,
-            deletion_threshold_percent: 10,
-            created_at: now,
-            cursor: None,
-            precedence: 0,
-            schedule_from: None,
-        })
+        .insert_directory(
+            &DirectoryRecord {
+                key: key.clone(),
+                name: "Staff".into(),
+                sync_type: SyncType::User,
+                connection_id: "c".into(),
+                groups: roster_demo::default_user_groups(),
+                attributes: AttributeMap::ldap_default(),
+                roles: Vec::new(),
+                paused: false,
+                interval_minutes: 30,
+                last_full_sync: None,
+                status: "never_synced".into(),
+                revision: 0,
+                deletion_threshold_percent: 10,
+                created_at: now,
+                cursor: None,
+                precedence: 0,
+                schedule_from: None,
+            },
+            None,
+        )
         .unwrap();
     (store, key)
 }
@@ -209,11 +212,14 @@ async fn a_run_that_planned_while_another_applied_plans_again_instead_of_failing
     let second = DirectoryKey::from_random([6; 16]);
     let d1 = store.directory(first.as_str()).unwrap();
     store
-        .insert_directory(&DirectoryRecord {
-            key: second.clone(),
-            name: "Staff again".into(),
-            ..d1
-        })
+        .insert_directory(
+            &DirectoryRecord {
+                key: second.clone(),
+                name: "Staff again".into(),
+                ..d1
+            },
+            None,
+        )
         .unwrap();
     let (go, gate) = tokio::sync::oneshot::channel();
     let slow = Gated {

@@ -15,8 +15,8 @@
 //! or errors).
 //!
 //! How to add a front door: write its routes (full paths under one prefix) and an [`ErrorFormat`], then
-//! add one `.door(prefix, routes, format)` where the app assembles its [`FrontDoors`]
-//! (`rosterctl serve`'s `front_doors`).
+//! add one `.door(prefix, routes, format)` in [`front_doors`], which `rosterctl serve` and the desktop app
+//! both serve.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), roster_server::ServerError> {
@@ -56,3 +56,25 @@ pub use rate::RateLimit;
 pub use server::{RunningServer, Server, Stopped};
 pub use settings::{ServerSettings, TlsSetting, SETTINGS_FILE};
 pub use tls::fingerprint;
+
+/// Every front door Roster serves, in one place, for `rosterctl serve` and the desktop app alike. A new
+/// route family is one `.door(prefix, routes, error_format)` line here. `origin` is where clients reach
+/// this server.
+pub fn front_doors(
+    roster: &std::sync::Arc<roster_api::Roster>,
+    origin: &scim::Origin,
+) -> axum::Router {
+    FrontDoors::new(RequestLimits::default())
+        .door("/health", health::routes(), plain_json)
+        .door(
+            scim::PREFIX,
+            scim::routes(roster.clone(), origin.clone()),
+            scim::error,
+        )
+        .door(
+            adminapi::PREFIX,
+            adminapi::routes(roster.clone(), origin.clone()),
+            adminapi::error,
+        )
+        .router()
+}

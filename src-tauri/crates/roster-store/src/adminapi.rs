@@ -157,6 +157,24 @@ impl Store {
         Ok(out)
     }
 
+    /// Runs `f` in one IMMEDIATE transaction and records `audit` in it, when given: an operator's change
+    /// and its audit entry are written together, or neither. `None` only where no one acts (tests,
+    /// restoring an exported tenant).
+    pub(crate) fn write_audited<T>(
+        &self,
+        audit: Option<&AuditEntry>,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut c = self.writer();
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        if let Some(a) = audit {
+            insert_audit(&tx, a)?;
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
     /// Adds an application.
     pub fn insert_api_application(&self, a: &ApiApplication, audit: &AuditEntry) -> Result<()> {
         self.audited(audit, |tx| {

@@ -171,26 +171,45 @@ impl Store {
 
     /// Deletes for good every user whose retention in the trash has run out (including users trashed by
     /// hand), and returns how many. Used by the scheduler and `rosterctl trash purge`.
-    pub fn purge_expired_trash(&self, now: Timestamp) -> Result<usize> {
-        let c = self.writer();
-        let days: i64 = c.query_row(
+    /// `audit` is recorded (with the count) only when users were purged.
+    pub fn purge_expired_trash(
+        &self,
+        now: Timestamp,
+        audit: Option<&crate::AuditEntry>,
+    ) -> Result<usize> {
+        let mut c = self.writer();
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let days: i64 = tx.query_row(
             "SELECT pending_deletion_days FROM tenant WHERE id = 1",
             [],
             |r| r.get(0),
         )?;
-        let n = c.execute(
+        let n = tx.execute(
             "DELETE FROM users WHERE status = 'pending deletion' AND trashed_at IS NOT NULL AND trashed_at + ?1 * 86400 <= ?2",
             params![days, now.0],
         )?;
         if n > 0 {
-            crate::records::bump_data_revision(&c)?;
+            crate::records::bump_data_revision(&tx)?;
+            if let Some(a) = audit {
+                let mut a = a.clone();
+                if let Some(d) = a.description.as_object_mut() {
+                    d.insert("purged".into(), serde_json::json!(n));
+                }
+                crate::adminapi::insert_audit(&tx, &a)?;
+            }
         }
+        tx.commit()?;
         Ok(n)
     }
 
     /// Moves a user to the trash by hand.
-    pub fn trash_user(&self, username: &str, now: Timestamp) -> Result<()> {
-        let c = self.writer();
+    pub fn trash_user(
+        &self,
+        username: &str,
+        now: Timestamp,
+        audit: Option<&crate::AuditEntry>,
+    ) -> Result<()> {
+        self.write_audited(audit, |c| {
         let n = c.execute(
             "UPDATE users SET status = 'pending deletion', trashed_at = ?2 WHERE username = ?1 AND status != 'pending deletion'",
             params![username, now.0],
@@ -200,14 +219,15 @@ impl Store {
                 "There is no user \"{username}\" outside the trash."
             )));
         }
-        crate::records::bump_data_revision(&c)?;
+        crate::records::bump_data_revision(c)?;
         Ok(())
+        })
     }
 
     /// Restores a user from the trash by hand (as `active`). A synced user who is still in no synced group
     /// goes back to the trash at the next sync.
-    pub fn restore_user(&self, username: &str) -> Result<()> {
-        let c = self.writer();
+    pub fn restore_user(&self, username: &str, audit: Option<&crate::AuditEntry>) -> Result<()> {
+        self.write_audited(audit, |c| {
         let n = c.execute(
             "UPDATE users SET status = 'active', trashed_at = NULL WHERE username = ?1 AND status = 'pending deletion'",
             [username],
@@ -217,8 +237,9 @@ impl Store {
                 "There is no user \"{username}\" in the trash."
             )));
         }
-        crate::records::bump_data_revision(&c)?;
+        crate::records::bump_data_revision(c)?;
         Ok(())
+        })
     }
 }
 
@@ -548,18 +569,27 @@ pub(crate) fn update_user_fields(c: &rusqlite::Connection, u: &roster_core::User
 
 impl Store {
     /// Adds a user by hand (not managed by any sync).
-    pub fn insert_user(&self, u: &roster_core::User, now: Timestamp) -> Result<()> {
-        let c = self.writer();
-        insert_manual_user(&c, u, now)?;
-        crate::records::bump_data_revision(&c)?;
-        Ok(())
+    pub fn insert_user(
+        &self,
+        u: &roster_core::User,
+        now: Timestamp,
+        audit: Option<&crate::AuditEntry>,
+    ) -> Result<()> {
+        self.write_audited(audit, |c| {
+            insert_manual_user(c, u, now)?;
+            crate::records::bump_data_revision(c)
+        })
     }
 
     /// Saves a manual edit of a user's fields and status (never its sync, groups or trash state).
-    pub fn save_user_edit(&self, u: &roster_core::User) -> Result<()> {
-        let c = self.writer();
-        update_user_fields(&c, u)?;
-        crate::records::bump_data_revision(&c)?;
-        Ok(())
+    pub fn save_user_edit(
+        &self,
+        u: &roster_core::User,
+        audit: Option<&crate::AuditEntry>,
+    ) -> Result<()> {
+        self.write_audited(audit, |c| {
+            update_user_fields(c, u)?;
+            crate::records::bump_data_revision(c)
+        })
     }
 }

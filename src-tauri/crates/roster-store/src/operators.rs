@@ -138,8 +138,9 @@ impl Store {
         admin: &Admin,
         custom_role: Option<&str>,
         now: Timestamp,
+        audit: Option<&crate::AuditEntry>,
     ) -> Result<()> {
-        let c = self.writer();
+        self.write_audited(audit, |c| {
         c.execute(
             "INSERT INTO admins (id, name, email, phone, role, status, managed_by, external_id, last_directory_sync, left_at, created_at, custom_role)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL, NULL, NULL, ?7, ?8)",
@@ -161,8 +162,8 @@ impl Store {
             )),
             _ => e.into(),
         })?;
-        crate::records::bump_data_revision(&c)?;
-        Ok(())
+        crate::records::bump_data_revision(c)
+        })
     }
 
     /// Gives an operator added by hand another role (a built-in one, or a custom one).
@@ -171,31 +172,37 @@ impl Store {
         email: &str,
         role: AdminRole,
         custom_role: Option<&str>,
+        audit: Option<&crate::AuditEntry>,
     ) -> Result<()> {
         let op = self.changeable(email)?;
         if op.admin.role == AdminRole::Owner && (role != AdminRole::Owner || custom_role.is_some())
         {
             self.not_the_last_owner(&op)?;
         }
-        let c = self.writer();
-        c.execute(
-            "UPDATE admins SET role = ?2, custom_role = ?3 WHERE email = ?1",
-            params![email.trim(), role.as_str(), custom_role],
-        )
-        .map_err(|e| match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::NotFound(format!(
-                "There is no custom role named \"{}\". List them with `rosterctl role list`.",
-                custom_role.unwrap_or_default()
-            )),
-            _ => e.into(),
-        })?;
-        crate::records::bump_data_revision(&c)?;
-        Ok(())
+        self.write_audited(audit, |c| {
+            c.execute(
+                "UPDATE admins SET role = ?2, custom_role = ?3 WHERE email = ?1",
+                params![email.trim(), role.as_str(), custom_role],
+            )
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::NotFound(format!(
+                    "There is no custom role named \"{}\". List them with `rosterctl role list`.",
+                    custom_role.unwrap_or_default()
+                )),
+                _ => e.into(),
+            })?;
+            crate::records::bump_data_revision(c)
+        })
     }
 
     /// Activates or disables an operator added by hand. An Owner cannot be disabled (as in Duo): give them
     /// another role first, which keeps the tenant's last active Owner.
-    pub fn set_operator_status(&self, email: &str, status: AdminStatus) -> Result<()> {
+    pub fn set_operator_status(
+        &self,
+        email: &str,
+        status: AdminStatus,
+        audit: Option<&crate::AuditEntry>,
+    ) -> Result<()> {
         let op = self.changeable(email)?;
         let owner = op.authority
             == Authority::Role {
@@ -207,25 +214,25 @@ impl Store {
                 op.admin.email
             )));
         }
-        let c = self.writer();
-        c.execute(
-            "UPDATE admins SET status = ?2 WHERE email = ?1",
-            params![email.trim(), status.as_str()],
-        )?;
-        crate::records::bump_data_revision(&c)?;
-        Ok(())
+        self.write_audited(audit, |c| {
+            c.execute(
+                "UPDATE admins SET status = ?2 WHERE email = ?1",
+                params![email.trim(), status.as_str()],
+            )?;
+            crate::records::bump_data_revision(c)
+        })
     }
 
     /// Removes an operator added by hand.
-    pub fn remove_operator(&self, email: &str) -> Result<()> {
+    pub fn remove_operator(&self, email: &str, audit: Option<&crate::AuditEntry>) -> Result<()> {
         let op = self.changeable(email)?;
         if op.admin.role == AdminRole::Owner {
             self.not_the_last_owner(&op)?;
         }
-        let c = self.writer();
-        c.execute("DELETE FROM admins WHERE email = ?1", [email.trim()])?;
-        crate::records::bump_data_revision(&c)?;
-        Ok(())
+        self.write_audited(audit, |c| {
+            c.execute("DELETE FROM admins WHERE email = ?1", [email.trim()])?;
+            crate::records::bump_data_revision(c)
+        })
     }
 
     /// An operator that may be changed by hand: one that exists and that no sync manages.
@@ -277,9 +284,15 @@ impl Store {
     }
 
     /// Adds a custom role.
-    pub fn add_role(&self, role: &CustomRole, now: Timestamp) -> Result<()> {
+    pub fn add_role(
+        &self,
+        role: &CustomRole,
+        now: Timestamp,
+        audit: Option<&crate::AuditEntry>,
+    ) -> Result<()> {
         let (config, run) = role_words(role);
-        self.writer()
+        self.write_audited(audit, |c| {
+        c
             .execute(
                 "INSERT INTO roles (name, directory_config, run_syncs, created_at) VALUES (?1, ?2, ?3, ?4)",
                 params![role.name, config, run, now.0],
@@ -292,5 +305,6 @@ impl Store {
                 _ => e.into(),
             })?;
         Ok(())
+        })
     }
 }

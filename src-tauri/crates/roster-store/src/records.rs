@@ -285,12 +285,18 @@ impl Store {
     }
 
     /// Sets the trash retention.
-    pub fn set_pending_deletion_days(&self, days: u32) -> Result<()> {
-        self.writer().execute(
-            "UPDATE tenant SET pending_deletion_days = ?1 WHERE id = 1",
-            [days],
-        )?;
-        Ok(())
+    pub fn set_pending_deletion_days(
+        &self,
+        days: u32,
+        audit: Option<&crate::AuditEntry>,
+    ) -> Result<()> {
+        self.write_audited(audit, |c| {
+            c.execute(
+                "UPDATE tenant SET pending_deletion_days = ?1 WHERE id = 1",
+                [days],
+            )?;
+            Ok(())
+        })
     }
 
     /// Adds a connection.
@@ -389,12 +395,12 @@ impl Store {
     }
 
     /// Adds a directory sync, last in the order of precedence among the syncs of its type.
-    pub fn insert_directory(&self, d: &DirectoryRecord) -> Result<()> {
-        let mut c = self.writer();
-        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        insert_directory(&tx, d)?;
-        tx.commit()?;
-        Ok(())
+    pub fn insert_directory(
+        &self,
+        d: &DirectoryRecord,
+        audit: Option<&crate::AuditEntry>,
+    ) -> Result<()> {
+        self.write_audited(audit, |tx| insert_directory(tx, d))
     }
 
     /// Adds a connection and a directory sync that uses it, both or neither.
@@ -402,13 +408,12 @@ impl Store {
         &self,
         connection: &ConnectionRecord,
         d: &DirectoryRecord,
+        audit: Option<&crate::AuditEntry>,
     ) -> Result<()> {
-        let mut c = self.writer();
-        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        insert_connection(&tx, connection)?;
-        insert_directory(&tx, d)?;
-        tx.commit()?;
-        Ok(())
+        self.write_audited(audit, |tx| {
+            insert_connection(tx, connection)?;
+            insert_directory(tx, d)
+        })
     }
 
     /// Moves a directory sync to `position` (1 = first) in the order of precedence among the syncs of its
@@ -576,8 +581,13 @@ impl Store {
     }
 
     /// Replaces a directory sync's configuration (not its status, revision or last sync time).
-    pub fn update_directory_config(&self, d: &DirectoryRecord) -> Result<()> {
-        let n = self.writer().execute(
+    pub fn update_directory_config(
+        &self,
+        d: &DirectoryRecord,
+        audit: Option<&crate::AuditEntry>,
+    ) -> Result<()> {
+        self.write_audited(audit, |c| {
+        let n = c.execute(
             "UPDATE directories SET name = ?2, selected_groups = ?3, attributes = ?4, roles = ?5, paused = ?6,
              interval_minutes = ?7, deletion_threshold_percent = ?8 WHERE key = ?1",
             params![
@@ -598,13 +608,13 @@ impl Store {
             )));
         }
         Ok(())
+        })
     }
 
     /// Deletes a directory sync. Its users, groups and admins stay, no longer managed by a sync; the syncs
     /// after it in the order of precedence move up.
-    pub fn delete_directory(&self, key: &str) -> Result<()> {
-        let mut c = self.writer();
-        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    pub fn delete_directory(&self, key: &str, audit: Option<&crate::AuditEntry>) -> Result<()> {
+        self.write_audited(audit, |tx| {
         let found: Option<(String, i64)> = tx
             .query_row(
                 "SELECT sync_type, precedence FROM directories WHERE key = ?1",
@@ -622,9 +632,8 @@ impl Store {
             "UPDATE directories SET precedence = precedence - 1 WHERE sync_type = ?1 AND precedence > ?2",
             params![sync_type, precedence],
         )?;
-        bump_data_revision(&tx)?;
-        tx.commit()?;
-        Ok(())
+        bump_data_revision(tx)
+        })
     }
 
     /// Records that a run started; returns its id and the lease it holds until it is finished (another

@@ -57,7 +57,7 @@ fn add_directory(store: &Store, n: u8, name: &str) -> DirectoryRecord {
         precedence: n.into(),
         schedule_from: None,
     };
-    store.insert_directory(&d).unwrap();
+    store.insert_directory(&d, None).unwrap();
     d
 }
 
@@ -163,7 +163,7 @@ fn small_tenant(dir: &Path) -> (Store, DirectoryRecord, DirectoryRecord) {
         groups: Vec::new(),
     };
     hand.fields.username = "erin".into();
-    store.insert_user(&hand, NOW).unwrap();
+    store.insert_user(&hand, NOW, None).unwrap();
     (store, staff, lab)
 }
 

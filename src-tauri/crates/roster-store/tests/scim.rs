@@ -58,7 +58,7 @@ fn add_integration(store: &Store) -> DirectoryRecord {
         precedence: 0,
         schedule_from: None,
     };
-    store.insert_directory(&d).unwrap();
+    store.insert_directory(&d, None).unwrap();
     d
 }
 
@@ -427,7 +427,7 @@ fn a_new_token_replaces_the_old_one() {
     assert_eq!(store.scim_token(&d.key).unwrap(), Some(token(2)));
     // Deleting the integration deletes its token and replica.
     push_user(&store, &d, "u1", "alice", NOW);
-    store.delete_directory(d.key.as_str()).unwrap();
+    store.delete_directory(d.key.as_str(), None).unwrap();
     assert!(store.scim_token(&d.key).unwrap().is_none());
     assert_eq!(store.scim_counts(&d.key).unwrap().users, 0);
 }

@@ -54,7 +54,7 @@ fn add_directory(store: &Store) -> DirectoryRecord {
         precedence: 0,
         schedule_from: None,
     };
-    store.insert_directory(&d).unwrap();
+    store.insert_directory(&d, None).unwrap();
     d
 }
 
@@ -227,7 +227,7 @@ fn upgrades_from_the_first_schema_keep_data_and_match_a_new_database() {
             "INSERT INTO connections (id, kind, name, config, created_at) VALUES ('c', 'demo', 'Demo', '{}', 1);
              INSERT INTO directories (key, name, sync_type, connection_id, selected_groups, attributes, created_at)
              VALUES ('DSAAAAAAAAAAAAAAAAAA', 'Old', 'user', 'c', '[]', '{\"username\":\"uid\"}', 1);
-             INSERT INTO users (id, username, status, managed_by, created_at) VALUES ('DUAAAAAAAAAAAAAAAAAA', 'ann', 'active', 'DSAAAAAAAAAAAAAAAAAA', 1);
+             INSERT INTO users (id, username, aliases, status, managed_by, created_at) VALUES ('DUAAAAAAAAAAAAAAAAAA', 'ann', '[\"ann.a\"]', 'active', 'DSAAAAAAAAAAAAAAAAAA', 1);
              INSERT INTO users (id, username, status, created_at) VALUES ('DUBBBBBBBBBBBBBBBBBB', 'bo', 'active', 1);
              INSERT INTO groups (id, name, managed_by, created_at) VALUES ('DGAAAAAAAAAAAAAAAAAA', 'Staff', 'DSAAAAAAAAAAAAAAAAAA', 1);
              INSERT INTO groups (id, name, managed_by, created_at) VALUES ('DGBBBBBBBBBBBBBBBBBB', 'Admins', 'DSAAAAAAAAAAAAAAAAAA', 1);
@@ -292,6 +292,17 @@ fn upgrades_from_the_first_schema_keep_data_and_match_a_new_database() {
         store.first_owner().unwrap().map(|o| o.admin.email),
         Some(schema::DEFAULT_OWNER_EMAIL.to_string()),
         "version 6 gives a tenant from before operators its Owner"
+    );
+    let (by_alias, _) = store
+        .duo_users(&roster_store::UserFilter::Username("ANN.A".into()), 0, 10)
+        .unwrap();
+    assert_eq!(
+        by_alias
+            .iter()
+            .map(|u| u.user.fields.username.as_str())
+            .collect::<Vec<_>>(),
+        vec!["ann"],
+        "version 9 indexes the aliases users already had"
     );
     drop(store);
     drop(new_store(dir.path()));
@@ -510,7 +521,7 @@ fn a_stale_plan_is_refused() {
         trashed_at: None,
         groups: Vec::new(),
     };
-    store.insert_user(&dave, NOW).unwrap();
+    store.insert_user(&dave, NOW, None).unwrap();
     let (run, _lease) = store.begin_run(&d.key, Trigger::Manual, NOW).unwrap();
     let err = store.apply(&p, &opts(run, &d.key, stale, &[])).unwrap_err();
     assert!(
@@ -537,7 +548,7 @@ fn a_connection_in_use_cannot_be_deleted() {
         err.to_string().contains("Staff"),
         "the refusal names the sync that uses it: {err}"
     );
-    store.delete_directory(d.key.as_str()).unwrap();
+    store.delete_directory(d.key.as_str(), None).unwrap();
     store.delete_connection("conn-1").unwrap();
 }
 
@@ -547,7 +558,7 @@ fn expired_trash_is_purged_and_search_pages() {
     let store = new_store(dir.path());
     let d = add_directory(&store);
     sync(&store, &d, &["alice", "bob", "carol"]).unwrap();
-    store.trash_user("BOB", NOW).unwrap();
+    store.trash_user("BOB", NOW, None).unwrap();
     assert_eq!(
         store
             .users_page("", true, PageAt::Offset(0), 10)
@@ -558,14 +569,14 @@ fn expired_trash_is_purged_and_search_pages() {
     );
     assert_eq!(
         store
-            .purge_expired_trash(Timestamp(NOW.0 + 6 * 86_400))
+            .purge_expired_trash(Timestamp(NOW.0 + 6 * 86_400), None)
             .unwrap(),
         0,
         "not before the retention"
     );
     assert_eq!(
         store
-            .purge_expired_trash(Timestamp(NOW.0 + 7 * 86_400))
+            .purge_expired_trash(Timestamp(NOW.0 + 7 * 86_400), None)
             .unwrap(),
         1,
         "deleted for good after it"
@@ -664,7 +675,7 @@ fn a_snapshot_read_in_two_parts_equals_the_one_read() {
         trashed_at: None,
         groups: Vec::new(),
     };
-    store.insert_user(&carol, NOW).unwrap();
+    store.insert_user(&carol, NOW, None).unwrap();
     let cands = Candidates {
         usernames: vec!["alice".into(), "bob".into(), "carol".into()],
         emails: Vec::new(),
@@ -813,7 +824,7 @@ fn a_sync_writes_its_groups_members_whoever_manages_them_and_records_its_conflic
         created_at: Timestamp(NOW.0 + 1),
         ..first.clone()
     };
-    store.insert_directory(&second).unwrap();
+    store.insert_directory(&second, None).unwrap();
     let dirs = store.directories().unwrap();
     let rank = |k: &DirectoryKey| dirs.iter().find(|d| &d.key == k).unwrap().precedence;
     assert_eq!(
@@ -898,7 +909,7 @@ fn a_sync_writes_its_groups_members_whoever_manages_them_and_records_its_conflic
     assert_eq!((rank(&second.key), rank(&first.key)), (1, 2));
     assert!(store.conflicts_won(&first.key).unwrap().is_empty());
     assert!(store.data_revision().unwrap() > before);
-    store.delete_directory(second.key.as_str()).unwrap();
+    store.delete_directory(second.key.as_str(), None).unwrap();
     assert_eq!(
         store.directory(first.key.as_str()).unwrap().precedence,
         1,
@@ -946,14 +957,14 @@ fn operators_keep_an_owner_and_leave_synced_administrators_to_their_sync() {
     };
     assert!(
         matches!(
-            store.remove_operator("OLIVIA@acme.test"),
+            store.remove_operator("OLIVIA@acme.test", None),
             Err(StoreError::Conflict(_))
         ),
         "the only Owner cannot be removed"
     );
     assert!(
         store
-            .set_operator_role("olivia@acme.test", AdminRole::ReadOnly, None)
+            .set_operator_role("olivia@acme.test", AdminRole::ReadOnly, None, None)
             .is_err(),
         "nor demoted"
     );
@@ -962,9 +973,9 @@ fn operators_keep_an_owner_and_leave_synced_administrators_to_their_sync() {
         directory_config: DirectoryConfig::None,
         run_syncs: RunSyncs::Individual,
     };
-    store.add_role(&syncer, NOW).unwrap();
+    store.add_role(&syncer, NOW, None).unwrap();
     assert!(matches!(
-        store.add_role(&syncer, NOW),
+        store.add_role(&syncer, NOW, None),
         Err(StoreError::Conflict(_))
     ));
     store
@@ -972,6 +983,7 @@ fn operators_keep_an_owner_and_leave_synced_administrators_to_their_sync() {
             &admin("sam@acme.test", AdminRole::ReadOnly),
             Some("sync runners"),
             NOW,
+            None,
         )
         .unwrap();
     assert_eq!(
@@ -984,16 +996,17 @@ fn operators_keep_an_owner_and_leave_synced_administrators_to_their_sync() {
             .add_operator(
                 &admin("x@acme.test", AdminRole::ReadOnly),
                 Some("No such role"),
-                NOW
+                NOW,
+                None
             )
             .is_err(),
         "a custom role must exist"
     );
     store
-        .set_operator_role("sam@acme.test", AdminRole::Owner, None)
+        .set_operator_role("sam@acme.test", AdminRole::Owner, None, None)
         .unwrap();
     store
-        .set_operator_role("olivia@acme.test", AdminRole::Administrator, None)
+        .set_operator_role("olivia@acme.test", AdminRole::Administrator, None, None)
         .unwrap();
     assert_eq!(
         store.first_owner().unwrap().unwrap().admin.email,
@@ -1033,12 +1046,13 @@ fn an_operator_added_by_hand_is_disabled_and_activated_but_an_owner_is_never_dis
             },
             None,
             NOW,
+            None,
         )
         .unwrap();
     let status = |email: &str| store.operator(email).unwrap().unwrap().admin.status;
     let before = store.data_revision().unwrap();
     store
-        .set_operator_status("UMA@acme.test", AdminStatus::Disabled)
+        .set_operator_status("UMA@acme.test", AdminStatus::Disabled, None)
         .unwrap();
     assert_eq!(
         status("uma@acme.test"),
@@ -1050,7 +1064,7 @@ fn an_operator_added_by_hand_is_disabled_and_activated_but_an_owner_is_never_dis
         "the window sees the change"
     );
     store
-        .set_operator_status("uma@acme.test", AdminStatus::Active)
+        .set_operator_status("uma@acme.test", AdminStatus::Active, None)
         .unwrap();
     assert_eq!(
         status("uma@acme.test"),
@@ -1059,7 +1073,7 @@ fn an_operator_added_by_hand_is_disabled_and_activated_but_an_owner_is_never_dis
     );
     assert!(
         matches!(
-            store.set_operator_status("olivia@acme.test", AdminStatus::Disabled),
+            store.set_operator_status("olivia@acme.test", AdminStatus::Disabled, None),
             Err(StoreError::Conflict(_))
         ),
         "Owners cannot be disabled, as in Duo"
@@ -1067,7 +1081,7 @@ fn an_operator_added_by_hand_is_disabled_and_activated_but_an_owner_is_never_dis
     assert_eq!(status("olivia@acme.test"), AdminStatus::Active);
     assert!(
         matches!(
-            store.set_operator_status("nobody@acme.test", AdminStatus::Disabled),
+            store.set_operator_status("nobody@acme.test", AdminStatus::Disabled, None),
             Err(StoreError::NotFound(_))
         ),
         "an unknown email is not found"

@@ -6,10 +6,7 @@
 
 use crate::Failure;
 use roster_api::{ApiError, Code, Roster, SecretStore};
-use roster_server::{
-    adminapi, plain_json, scim, FrontDoors, RequestLimits, Server, ServerError, ServerSettings,
-    TlsSetting,
-};
+use roster_server::{front_doors, scim, Server, ServerError, ServerSettings, TlsSetting};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -54,24 +51,6 @@ impl ServeArgs {
         }
         settings
     }
-}
-
-/// Every front door Roster serves, in one place. A new route family is one `.door(prefix, routes,
-/// error_format)` line here. `origin` is where clients reach this server.
-pub(crate) fn front_doors(roster: &Arc<Roster>, origin: &scim::Origin) -> axum::Router {
-    FrontDoors::new(RequestLimits::default())
-        .door("/health", roster_server::health::routes(), plain_json)
-        .door(
-            scim::PREFIX,
-            scim::routes(roster.clone(), origin.clone()),
-            scim::error,
-        )
-        .door(
-            adminapi::PREFIX,
-            adminapi::routes(roster.clone(), origin.clone()),
-            adminapi::error,
-        )
-        .router()
 }
 
 /// Serves until Ctrl+C or SIGTERM, running the scheduled syncs meanwhile.

@@ -9,6 +9,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 mod serving;
+#[path = "../../connector-ldap/tests/support/mod.rs"]
+mod slapd;
 
 use serde_json::{json, Value};
 use serving::{ctl, listening_on, serve, stop};
@@ -282,4 +284,114 @@ fn api_commands_create_list_change_and_delete_applications() {
     run_ok(dir, &["--tenant", "Acme", "api", "delete", ikey]);
     let listed = run_json(dir, &["--tenant", "Acme", "api", "list", "--json"]);
     assert_eq!(listed, json!([]));
+}
+
+/// `ldapmodify` as the directory's administrator: what someone changing the directory does.
+fn ldapmodify(srv: &slapd::Slapd, ldif: &str) {
+    use std::io::Write as _;
+    let mut child = Command::new("ldapmodify")
+        .args(["-x", "-H", &format!("ldap://127.0.0.1:{}", srv.ldap_port)])
+        .args(["-D", slapd::ADMIN, "-w", slapd::PASSWORD])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(ldif.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "ldapmodify: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn duo_client_syncs_one_user_from_a_real_slapd() {
+    let Some(srv) = slapd::Slapd::start() else {
+        return;
+    };
+    let Some(py) = python() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    run_ok(dir, &["tenant", "create", "Acme"]);
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, srv.ca("test-ca")).unwrap();
+    let base = slapd::BASE;
+    let spec = dir.join("ldap.json");
+    std::fs::write(
+        &spec,
+        format!(
+            r#"{{"name": "Engineering", "type": "user", "deletion_threshold_percent": 100,
+                "connection": {{"kind": "openldap", "servers": ["ldap://127.0.0.1:{}"], "transport": "starttls",
+                                "ca_cert_file": "{}", "bind_dn": "{}", "bind_password": "{}", "base_dn": "{base}"}},
+                "groups": ["cn=engineering,ou=groups,{base}"],
+                "attributes": {{"username": "uid", "email": "mail", "realname": "displayName"}}}}"#,
+            srv.ldap_port,
+            ca.display(),
+            slapd::ADMIN,
+            slapd::PASSWORD
+        ),
+    )
+    .unwrap();
+    let added = run_json(
+        dir,
+        &[
+            "--tenant",
+            "Acme",
+            "directory",
+            "add",
+            "--spec",
+            spec.to_str().unwrap(),
+        ],
+    );
+    let key = added["directory_key"].as_str().unwrap().to_string();
+    run_ok(dir, &["--tenant", "Acme", "sync", "run", &key, "--json"]);
+    let keys = run_json(
+        dir,
+        &[
+            "--tenant",
+            "Acme",
+            "api",
+            "create",
+            "--name",
+            "Sync script",
+            "--grant",
+            "read_resource,write_resource",
+            "--json",
+        ],
+    );
+    // Someone changes the directory: zoe gets a new email, dave leaves the synced group.
+    ldapmodify(
+        &srv,
+        &format!(
+            "dn: uid=zoe,ou=people,{base}\nchangetype: modify\nreplace: mail\nmail: zoe.new@example.org\n\n\
+             dn: cn=engineering,ou=groups,{base}\nchangetype: modify\ndelete: member\nmember: uid=dave,ou=people,{base}\n"
+        ),
+    );
+    let (serving, line) = serve(with_secrets(dir), &["--listen", "127.0.0.1:0"]);
+    let cfg = json!({
+        "host": "127.0.0.1", "port": port(&listening_on(&line)), "ca_certs": "HTTP",
+        "ikey": keys["ikey"], "skey": keys["skey"], "user_sync": key,
+        "changed": "zoe", "changed_email": "zoe.new@example.org", "removed": "dave", "untouched": "bob",
+    });
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../tests/adminapi/duo_client_sync_checks.py");
+    let out = Command::new(&py)
+        .arg(script)
+        .arg(cfg.to_string())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && report.contains("ALL OK"),
+        "duo_client sync_user against slapd:\n{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stop(serving);
 }

@@ -1,0 +1,123 @@
+//! The upgrade ladder: one step per schema version, each inside the migration transaction.
+
+use super::{DEFAULT_OWNER_EMAIL, LISTS, LOCAL_PASSPHRASES, LOOKUPS, OWNER_ID, SCIM};
+use crate::{Result, StoreError};
+
+/// Upgrades a database at `version` by one step. Runs inside the migration transaction.
+pub(super) fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Result<()> {
+    match version {
+        1 => {
+            // Version 2 added the safety hold: a per-sync deletion threshold, and approvals of held runs.
+            tx.execute_batch(
+                "ALTER TABLE directories ADD COLUMN deletion_threshold_percent INTEGER NOT NULL DEFAULT 10;
+                 ALTER TABLE sync_runs ADD COLUMN approved_run_id INTEGER REFERENCES sync_runs(id) ON DELETE SET NULL;",
+            )?;
+            Ok(())
+        }
+        2 => {
+            // Version 3 added incremental syncs: a cursor per directory sync and the digest of the
+            // configuration it was made under (a changed configuration means a full sync).
+            tx.execute_batch(
+                "ALTER TABLE directories ADD COLUMN sync_cursor TEXT;
+                 ALTER TABLE directories ADD COLUMN cursor_basis TEXT;",
+            )?;
+            Ok(())
+        }
+        3 => {
+            // Version 4 keeps each user's groups on the user's row (a JSON array of group ids) instead of
+            // one `memberships` row per (group, user): writing a million rows made a large first sync slow.
+            tx.execute_batch(
+                "ALTER TABLE users ADD COLUMN group_ids TEXT NOT NULL DEFAULT '[]';
+                 UPDATE users SET group_ids = (SELECT json_group_array(group_id) FROM
+                     (SELECT m.group_id FROM memberships m JOIN groups g ON g.id = m.group_id
+                      WHERE m.user_id = users.id ORDER BY m.group_id))
+                 WHERE id IN (SELECT user_id FROM memberships);
+                 DROP TABLE memberships;",
+            )?;
+            Ok(())
+        }
+        4 => {
+            // Version 5: an order of precedence between syncs (oldest first, per type), the conflicts it
+            // settles, a tenant-wide data revision (a plan made from an older snapshot is made again),
+            // and a schedule that waits for the admin's first run. Existing syncs keep their schedule.
+            tx.execute_batch(
+                "ALTER TABLE tenant ADD COLUMN data_revision INTEGER NOT NULL DEFAULT 0;
+                 ALTER TABLE directories ADD COLUMN precedence INTEGER NOT NULL DEFAULT 0;
+                 ALTER TABLE directories ADD COLUMN schedule_from INTEGER;
+                 UPDATE directories SET schedule_from = created_at,
+                     precedence = 1 + (SELECT count(*) FROM directories d WHERE d.sync_type = directories.sync_type
+                         AND (d.created_at < directories.created_at
+                              OR (d.created_at = directories.created_at AND d.key < directories.key)));
+                 ALTER TABLE sync_runs ADD COLUMN conflicts TEXT NOT NULL DEFAULT '[]';
+                 CREATE TABLE sync_conflicts (
+                     directory_key TEXT NOT NULL REFERENCES directories(key) ON DELETE CASCADE,
+                     winner TEXT NOT NULL REFERENCES directories(key) ON DELETE CASCADE,
+                     object TEXT NOT NULL,
+                     key TEXT NOT NULL,
+                     PRIMARY KEY (directory_key, object, key, winner)
+                 ) WITHOUT ROWID;
+                 CREATE INDEX sync_conflicts_winner ON sync_conflicts(winner);",
+            )?;
+            Ok(())
+        }
+        5 => {
+            // Version 6: operators. Custom roles, an administrator acting with one, and an Owner for every
+            // tenant (a tenant from before operators gets one that stands for the person using Roster).
+            tx.execute_batch(&format!(
+                "CREATE TABLE roles (
+                     name TEXT PRIMARY KEY COLLATE NOCASE,
+                     directory_config TEXT NOT NULL CHECK (directory_config IN ('all', 'none')),
+                     run_syncs TEXT NOT NULL CHECK (run_syncs IN ('all', 'individual', 'none')),
+                     created_at INTEGER NOT NULL
+                 );
+                 ALTER TABLE admins ADD COLUMN custom_role TEXT REFERENCES roles(name) ON DELETE RESTRICT;
+                 INSERT INTO admins (id, name, email, role, status, created_at)
+                     SELECT '{OWNER_ID}', 'Owner', '{DEFAULT_OWNER_EMAIL}', 'Owner', 'Active', created_at FROM tenant
+                     WHERE NOT EXISTS (SELECT 1 FROM admins WHERE role = 'Owner')
+                       AND NOT EXISTS (SELECT 1 FROM admins WHERE email = '{DEFAULT_OWNER_EMAIL}');"
+            ))?;
+            Ok(())
+        }
+        6 => {
+            // Version 7: inbound SCIM integrations (their tokens, and the replica of what their clients
+            // push); users indexed by sync and source id, so a push reads the one user it names.
+            tx.execute_batch(&format!(
+                "DROP INDEX IF EXISTS users_managed_by;
+                 CREATE INDEX users_managed_by ON users(managed_by, external_id);
+                 {SCIM}"
+            ))?;
+            Ok(())
+        }
+        7 => {
+            // Version 8: Admin API applications (never their secret keys) and the audit trail.
+            tx.execute_batch(crate::adminapi::TABLES)?;
+            Ok(())
+        }
+        8 => {
+            // Version 9: the lists sort and filter through indexes, a user's history is one index range,
+            // and each run records how many users (or admins) its sync manages afterwards.
+            tx.execute_batch(LISTS)?;
+            Ok(())
+        }
+        9 => {
+            // Version 10: operators' local passphrases (hashes only) and the tenant's default deletion
+            // threshold for new syncs.
+            tx.execute_batch(LOCAL_PASSPHRASES)?;
+            Ok(())
+        }
+        10 => {
+            // Version 11: aliases and emails indexed (the Admin API's username and email filters read
+            // one index entry instead of every user), the aliases of existing users copied in.
+            tx.execute_batch(&format!(
+                "{LOOKUPS}
+                 INSERT OR IGNORE INTO user_aliases (alias, user_id)
+                     SELECT a.value, u.id FROM users u, json_each(u.aliases) a
+                     WHERE u.aliases != '[]' AND a.value IS NOT NULL AND a.value != '';"
+            ))?;
+            Ok(())
+        }
+        other => Err(StoreError::TooNew(format!(
+            "No upgrade is known from schema version {other}."
+        ))),
+    }
+}
