@@ -66,7 +66,9 @@ impl Session<'_> {
     ) -> Result<json::Page<json::UserRow>> {
         let t = self.tenant.clone();
         let days = t.store.tenant()?.pending_deletion_days;
-        let p = t.store.users_page(query, trash, at, limit.clamp(1, 1000))?;
+        let p = t
+            .store
+            .users_page(query, trash, at, limit.clamp(1, MAX_PAGE))?;
         json::Page::from_store(p, |r| json::UserRow::from_store(r, days))
     }
 
@@ -81,7 +83,7 @@ impl Session<'_> {
         let p = self
             .tenant
             .store
-            .groups_page(query, at, limit.clamp(1, 1000))?;
+            .groups_page(query, at, limit.clamp(1, MAX_PAGE))?;
         json::Page::from_store(p, |r| Ok(json::GroupRow::from(r)))
     }
 
@@ -96,7 +98,7 @@ impl Session<'_> {
         let p = self
             .tenant
             .store
-            .admins_page(query, at, limit.clamp(1, 1000))?;
+            .admins_page(query, at, limit.clamp(1, MAX_PAGE))?;
         json::Page::from_store(p, json::AdminRow::from_store)
     }
 }
