@@ -5,6 +5,7 @@
 //! cargo run --release -p roster-bench -- [USERS]                                 # demo directory, default 100000
 //! cargo run --release -p roster-bench -- ldap [USERS] [GROUPS] [MEMBERS_PER_GROUP] # real slapd, default 100000 1000 1000
 //! cargo run --release -p roster-bench -- cloud [USERS] [GROUPS]                    # the emulators, default 50000 2000
+//! cargo run --release -p roster-bench -- scim-ops [--users 10000]                # SCIM requests in-process, at 1,000 and N users
 //! cargo run --release -p roster-bench -- scim [--users 10000] [--groups 100] [--updates 1000] [--deactivations 1000] [--concurrency 4]
 //! ```
 //! Baselines: generating the demo directory alone, and inserting the same number of user rows into the same
@@ -268,6 +269,15 @@ async fn bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("scim-ops") {
+        return match scim::ops::main(&args[1..]) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("roster-bench: {e}");
+                std::process::ExitCode::from(1)
+            }
+        };
+    }
     if args.first().map(String::as_str) == Some("scim") {
         // Builds its own runtimes: the server's is multi-threaded, as in `rosterctl serve`.
         return match scim::main(&args[1..]) {
