@@ -27,6 +27,7 @@
 
 mod adminapi;
 mod apply;
+mod checkpoint;
 mod duo;
 mod error;
 mod lease;
@@ -62,6 +63,7 @@ pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
+    checkpoints: checkpoint::Checkpointer,
 }
 
 impl std::fmt::Debug for Store {
@@ -187,6 +189,13 @@ impl Store {
         // Identify the file before any pragma that writes (journal_mode=WAL writes the header).
         schema::check_identity(&writer, path)?;
         prepare(&writer).map_err(|e| e.with_path(path))?;
+        writer
+            .pragma_update(
+                None,
+                "wal_autocheckpoint",
+                checkpoint::WRITER_AUTOCHECKPOINT,
+            )
+            .map_err(|e| StoreError::at(path, e))?;
         schema::migrate(&mut writer, create, path)?;
         let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .map_err(|e| StoreError::at(path, e))?;
@@ -195,6 +204,7 @@ impl Store {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
+            checkpoints: checkpoint::Checkpointer::default(),
         };
         Ok(store)
     }
@@ -226,5 +236,11 @@ impl Store {
 
     pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
         lock(&self.reader)
+    }
+
+    /// Asks for the log to be copied back into the database soon, off the caller's path (see
+    /// `checkpoint`): after a write that answers someone waiting.
+    pub(crate) fn checkpoint_soon(&self) {
+        self.checkpoints.request(&self.path);
     }
 }

@@ -360,6 +360,7 @@ impl Store {
         };
         let out = f(&mut push)?;
         push.tx.commit().map_err(StoreError::from)?;
+        self.checkpoint_soon();
         Ok(out)
     }
 }
