@@ -8,14 +8,15 @@
 //! request means for the tenant.
 
 use crate::scim::ScimDoor;
-use roster_core::plan::{plan, PushBatch, Scope};
-use roster_core::source::SourceGroup;
 use roster_core::DirectoryKey;
 use roster_scim::{self as proto, ScimError};
 use roster_store::{Lookup, Push, Resource, ResourceKind, StoreError};
 use serde_json::Value;
 
+mod commit;
 mod read;
+
+use commit::Changed;
 
 /// A SCIM answer: a document, or SCIM's error.
 pub type ScimResult<T> = std::result::Result<T, ScimError>;
@@ -134,15 +135,6 @@ fn refs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
-/// What a push changed in the replica, to plan into Roster.
-#[derive(Debug, Default)]
-struct Changed {
-    users: Vec<String>,
-    removed_users: Vec<String>,
-    groups: Vec<String>,
-    removed_groups: Vec<String>,
-}
-
 impl ScimDoor {
     fn store(&self) -> &roster_store::Store {
         &self.tenant.store
@@ -162,75 +154,6 @@ impl ScimDoor {
                 Ok(out)
             })
             .map_err(|PushError(e)| e)
-    }
-
-    /// Plans what a push changed in the replica and applies it. Refused, so that nothing is kept, when a
-    /// user or group it names belongs to a sync that comes first in the order of precedence.
-    fn commit(&self, p: &Push<'_>, changed: Changed) -> std::result::Result<(), PushError> {
-        let mut batch = PushBatch::default();
-        let mut external: Vec<String> = Vec::new();
-        let mut usernames: Vec<String> = Vec::new();
-        let mut group_names: Vec<String> = Vec::new();
-        for id in &changed.users {
-            let Some(r) = p.resource(ResourceKind::User, id)? else {
-                continue; // removed by the same request
-            };
-            let doc = parse_doc(&r)?;
-            let groups = p.groups_of(id)?.into_iter().map(|(g, _)| g).collect();
-            batch.users.push((proto::user_source(id, &doc), groups));
-            external.push(id.clone());
-            usernames.push(r.name.clone());
-        }
-        for id in &changed.removed_users {
-            batch.removed_users.push(id.clone());
-            external.push(id.clone());
-        }
-        for id in &changed.groups {
-            let Some(r) = p.resource(ResourceKind::Group, id)? else {
-                continue;
-            };
-            batch.groups.push(SourceGroup {
-                external_id: id.clone(),
-                name: r.name.clone(),
-                description: None,
-                members: Vec::new(),
-            });
-            group_names.push(r.name.clone());
-        }
-        batch.removed_groups = changed.removed_groups;
-        let snapshot = p.snapshot(&refs(&external), &refs(&usernames), &refs(&group_names))?;
-        let all = p.directories()?;
-        let Some(d) = all.iter().find(|d| d.key == self.key) else {
-            return Err(PushError(ScimError::not_found(
-                "This SCIM integration was deleted in Roster. Remove the app from your identity provider, or add a new integration and use its base URL and token.",
-            )));
-        };
-        let settings = roster_engine::settings(d, p.retention_days()?, &all);
-        let plan = plan(&settings, &snapshot, &Scope::Push(&batch), p.now());
-        if let Some(c) = plan.conflicts.iter().find(|c| !c.kept) {
-            return Err(PushError(ScimError::uniqueness(format!(
-                "The {} \"{}\" belongs to the directory sync \"{}\" in Roster, which comes first in the order of precedence. Nothing was changed. Remove it from that sync, or move this integration above it in Roster's Directory Syncs.",
-                c.object.as_str(),
-                c.key,
-                c.other_name
-            ))));
-        }
-        if let Some(e) = plan.errors.first() {
-            if let Some(d) = owner_of_taken_name(&e.key, &snapshot.users, &self.key)
-                .and_then(|k| all.iter().find(|d| &d.key == k))
-            {
-                return Err(PushError(ScimError::uniqueness(format!(
-                    "The user \"{}\" belongs to the directory sync \"{}\" in Roster, so no other user can take that userName. Nothing was changed. Choose another userName, or remove the user from that sync.",
-                    e.key, d.name
-                ))));
-            }
-            return Err(PushError(ScimError::uniqueness(format!(
-                "{} Nothing was changed.",
-                e.message
-            ))));
-        }
-        p.apply(&plan, &plan.conflicts, &roster_engine::summary)?;
-        Ok(())
     }
 
     fn taken(
@@ -299,7 +222,7 @@ impl ScimDoor {
             match kind {
                 ResourceKind::User => changed.users.push(r.id.clone()),
                 ResourceKind::Group => {
-                    changed.users = p.add_members(&r.id, &members)?;
+                    changed.joined(&r.id, p.add_members(&r.id, &members)?);
                     changed.groups.push(r.id.clone());
                 }
             }
@@ -329,9 +252,8 @@ impl ScimDoor {
             let mut changed = Changed::default();
             let mut r = self.updated(p, kind, &old, &doc, &mut changed)?;
             if let Some(members) = members {
-                let moved = set_members(p, id, &members)?;
-                r = touched(p, &old, r, &moved)?;
-                changed.users.extend(moved);
+                let moved = set_members(p, id, &members, &mut changed)?;
+                r = touched(p, &old, r, moved)?;
             }
             Ok((r, changed))
         })?;
@@ -383,26 +305,28 @@ impl ScimDoor {
                 ResourceKind::Group => {
                     let g = proto::patch_group(id, &doc, body)?;
                     let r = self.updated(p, kind, &old, &g.doc, &mut changed)?;
-                    let mut moved = Vec::new();
+                    let mut moved = false;
                     for op in g.members {
-                        moved.extend(match op {
-                            proto::MemberOp::Add(users) => p.add_members(id, &users)?,
-                            proto::MemberOp::Remove(users) => p.remove_members(id, &users)?,
+                        moved |= match op {
+                            proto::MemberOp::Add(users) => {
+                                changed.joined(id, p.add_members(id, &users)?)
+                            }
+                            proto::MemberOp::Remove(users) => {
+                                changed.left(id, p.remove_members(id, &users)?)
+                            }
                             proto::MemberOp::RemoveAll => {
                                 let all: Vec<String> =
                                     p.members(id)?.into_iter().map(|(u, _)| u).collect();
-                                p.remove_members(id, &all)?
+                                changed.left(id, p.remove_members(id, &all)?)
                             }
-                            proto::MemberOp::Replace(users) => set_members(p, id, &users)?,
-                        });
+                            proto::MemberOp::Replace(users) => {
+                                set_members(p, id, &users, &mut changed)?
+                            }
+                        };
                     }
-                    let r = touched(p, &old, r, &moved)?;
-                    changed.users.extend(moved);
-                    r
+                    touched(p, &old, r, moved)?
                 }
             };
-            changed.users.sort();
-            changed.users.dedup();
             Ok((r, changed))
         })?;
         self.render(kind, &r, &proto::Projection::all(scim_kind(kind)))
@@ -420,7 +344,7 @@ impl ScimDoor {
                     // Its groups lose a member: each answers differently now, so each is a new version.
                     for (group, _) in p.groups_of(id)? {
                         if let Some(g) = p.resource(ResourceKind::Group, &group)? {
-                            touched(p, &g, g.clone(), &[id.to_string()])?;
+                            touched(p, &g, g.clone(), true)?;
                         }
                     }
                     p.remove(kind, id)?;
@@ -436,29 +360,30 @@ impl ScimDoor {
     }
 }
 
-/// Makes a group's members exactly `users`; returns the users who joined or left.
-fn set_members(p: &Push<'_>, group: &str, users: &[String]) -> Result<Vec<String>, StoreError> {
+/// Makes a group's members exactly `users`, noting who joined or left; whether anyone did.
+fn set_members(
+    p: &Push<'_>,
+    group: &str,
+    users: &[String],
+    changed: &mut Changed,
+) -> Result<bool, StoreError> {
+    let wanted: std::collections::HashSet<&str> = users.iter().map(String::as_str).collect();
     let gone: Vec<String> = p
         .members(group)?
         .into_iter()
         .map(|(u, _)| u)
-        .filter(|u| !users.contains(u))
+        .filter(|u| !wanted.contains(u.as_str()))
         .collect();
-    let mut moved = p.remove_members(group, &gone)?;
-    moved.extend(p.add_members(group, users)?);
-    Ok(moved)
+    let left = changed.left(group, p.remove_members(group, &gone)?);
+    let joined = changed.joined(group, p.add_members(group, users)?);
+    Ok(left || joined)
 }
 
 /// `r` (the group `old` as the request left its document), as a new version when its members changed
-/// (`moved` is not empty) and its document did not: members are part of what a group answers, so its
-/// ETag must change with them, or a client holding the old one could write an old member list back.
-fn touched(
-    p: &Push<'_>,
-    old: &Resource,
-    r: Resource,
-    moved: &[String],
-) -> Result<Resource, StoreError> {
-    if moved.is_empty() || r.version != old.version {
+/// (`moved`) and its document did not: members are part of what a group answers, so its ETag must
+/// change with them, or a client holding the old one could write an old member list back.
+fn touched(p: &Push<'_>, old: &Resource, r: Resource, moved: bool) -> Result<Resource, StoreError> {
+    if !moved || r.version != old.version {
         return Ok(r);
     }
     let r = Resource {

@@ -5,6 +5,7 @@
 //! cargo run --release -p roster-bench -- [USERS]                                 # demo directory, default 100000
 //! cargo run --release -p roster-bench -- ldap [USERS] [GROUPS] [MEMBERS_PER_GROUP] # real slapd, default 100000 1000 1000
 //! cargo run --release -p roster-bench -- cloud [USERS] [GROUPS]                    # the emulators, default 50000 2000
+//! cargo run --release -p roster-bench -- scim-ops [--users 10000]                # SCIM requests in-process, at 1,000 and N users
 //! cargo run --release -p roster-bench -- scim [--users 10000] [--groups 100] [--updates 1000] [--deactivations 1000] [--concurrency 4]
 //! ```
 //! Baselines: generating the demo directory alone, and inserting the same number of user rows into the same
@@ -269,19 +270,17 @@ async fn bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("adminapi") {
-        // Builds its own multi-threaded runtime for the server, as `rosterctl serve` runs it.
-        return match adminapi::main(&args[1..]) {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("roster-bench: {e}");
-                std::process::ExitCode::from(1)
-            }
+    // Subcommands that build their own runtimes (the servers' are multi-threaded, as in `rosterctl serve`).
+    #[allow(clippy::type_complexity)]
+    let subcommand: Option<fn(&[String]) -> Result<(), Box<dyn std::error::Error>>> =
+        match args.first().map(String::as_str) {
+            Some("adminapi") => Some(adminapi::main),
+            Some("scim-ops") => Some(scim::ops::main),
+            Some("scim") => Some(scim::main),
+            _ => None,
         };
-    }
-    if args.first().map(String::as_str) == Some("scim") {
-        // Builds its own runtimes: the server's is multi-threaded, as in `rosterctl serve`.
-        return match scim::main(&args[1..]) {
+    if let Some(run) = subcommand {
+        return match run(&args[1..]) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("roster-bench: {e}");

@@ -282,8 +282,9 @@ pub(crate) fn apply_objects(
     if !emptied.is_empty() {
         drop_members(tx, &emptied)?;
     }
-    // Which sync manages each group, for the users the plan updates (read only if it updates any).
-    let mut group_owner: Option<HashMap<String, Option<String>>> = None;
+    // Which sync manages each group, for the users the plan updates: read per group as they come up,
+    // so a push that updates one user reads that user's groups, not the tenant's.
+    let mut owners = GroupOwners::new(tx)?;
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO users (id, username, aliases, realname, firstname, lastname, email, phones, notes, custom, status,
@@ -352,12 +353,8 @@ pub(crate) fn apply_objects(
             } else {
                 // The plan's list replaces the user's groups managed by this sync; memberships in other
                 // groups that still exist are kept (their syncs write them).
-                let owners = match &mut group_owner {
-                    Some(o) => o,
-                    None => group_owner.insert(group_owners(tx)?),
-                };
                 let old: String = old_groups.query_row([u.id.as_str()], |r| r.get(0))?;
-                let groups = merge_groups(&old, owners, key, &u.groups)?;
+                let groups = merge_groups(&old, &mut owners, key, &u.groups)?;
                 update.execute(params![
                     u.id.as_str(),
                     f.username,
@@ -381,17 +378,13 @@ pub(crate) fn apply_objects(
         // Users another sync manages: only their membership of this sync's groups changes.
         let mut set_groups = tx.prepare_cached("UPDATE users SET group_ids = ?2 WHERE id = ?1")?;
         for op in &plan.memberships {
-            let owners = match &mut group_owner {
-                Some(o) => o,
-                None => group_owner.insert(group_owners(tx)?),
-            };
             let Some(old) = old_groups
                 .query_row([op.user.as_str()], |r| r.get::<_, String>(0))
                 .optional()?
             else {
                 continue; // deleted since the snapshot: nothing to add it to
             };
-            let groups = merge_groups(&old, owners, key, &op.groups)?;
+            let groups = merge_groups(&old, &mut owners, key, &op.groups)?;
             set_groups.execute(params![op.user.as_str(), groups])?;
         }
     }
@@ -432,33 +425,52 @@ pub(crate) fn apply_objects(
 /// groups other syncs manage, or nobody, are kept as long as the group exists.
 fn merge_groups(
     old: &str,
-    owners: &HashMap<String, Option<String>>,
+    owners: &mut GroupOwners<'_>,
     key: &DirectoryKey,
     mine: &[roster_core::GroupId],
 ) -> Result<String> {
     let old = decode_groups(old)?;
-    let mut ids: Vec<&str> = old
-        .iter()
-        .map(|g| g.as_ref())
-        .filter(|g| {
-            owners
-                .get(*g)
-                .is_some_and(|owner| owner.as_deref() != Some(key.as_str()))
-        })
-        .chain(mine.iter().map(|g| g.as_str()))
-        .collect();
+    let mut ids: Vec<&str> = Vec::with_capacity(old.len() + mine.len());
+    for g in &old {
+        if owners
+            .of(g)?
+            .as_ref()
+            .is_some_and(|owner| owner.as_deref() != Some(key.as_str()))
+        {
+            ids.push(g.as_ref());
+        }
+    }
+    ids.extend(mine.iter().map(|g| g.as_str()));
     ids.sort_unstable();
     ids.dedup();
     encode_groups(ids.into_iter())
 }
 
-/// Which sync manages each group (`None`: nobody).
-fn group_owners(tx: &Transaction<'_>) -> Result<HashMap<String, Option<String>>> {
-    let mut st = tx.prepare_cached("SELECT id, managed_by FROM groups")?;
-    let owners = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(owners)
+/// Which sync manages each group, read by id the first time a group comes up and remembered for the
+/// rest of the apply (a full sync meets each of its groups many times; a push, a handful once).
+struct GroupOwners<'t> {
+    read: rusqlite::CachedStatement<'t>,
+    /// Group id -> `None`: no such group; `Some(None)`: no sync manages it; `Some(Some(key))`.
+    known: HashMap<String, Option<Option<String>>>,
+}
+
+impl<'t> GroupOwners<'t> {
+    fn new(tx: &'t Transaction<'_>) -> Result<Self> {
+        Ok(GroupOwners {
+            read: tx.prepare_cached("SELECT managed_by FROM groups WHERE id = ?1")?,
+            known: HashMap::new(),
+        })
+    }
+
+    /// The group's owner: `None` if the group does not exist.
+    fn of(&mut self, id: &str) -> Result<&Option<Option<String>>> {
+        if !self.known.contains_key(id) {
+            let owner: Option<Option<String>> =
+                self.read.query_row([id], |r| r.get(0)).optional()?;
+            self.known.insert(id.to_string(), owner);
+        }
+        Ok(self.known.get(id).unwrap_or(&None))
+    }
 }
 
 /// Removes `groups` from every user's group list, in one pass over the users who are in any group.

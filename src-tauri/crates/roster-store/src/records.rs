@@ -253,10 +253,8 @@ fn object_kind(s: &str) -> ObjectKind {
 
 /// Bumps the tenant's data revision: plans made from snapshots read before this write are made again.
 pub(crate) fn bump_data_revision(c: &rusqlite::Connection) -> Result<()> {
-    c.execute(
-        "UPDATE tenant SET data_revision = data_revision + 1 WHERE id = 1",
-        [],
-    )?;
+    c.prepare_cached("UPDATE tenant SET data_revision = data_revision + 1 WHERE id = 1")?
+        .execute([])?;
     Ok(())
 }
 

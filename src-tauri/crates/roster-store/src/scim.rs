@@ -148,6 +148,27 @@ fn find(
     Ok((total as u64, rows))
 }
 
+/// The first resource `lookup` finds (one indexed read: no count).
+fn find_first(
+    c: &rusqlite::Connection,
+    key: &DirectoryKey,
+    kind: ResourceKind,
+    lookup: Lookup<'_>,
+) -> Result<Option<Resource>> {
+    let (clause, value) = lookup_clause(lookup);
+    Ok(c
+        .prepare_cached(&format!(
+            "SELECT {RESOURCE_COLUMNS} FROM scim_resources WHERE directory_key = ?1 AND kind = ?2 AND {clause}
+             ORDER BY seq LIMIT 1"
+        ))?
+        .query_row(params![key.0, kind.as_str(), value], resource_row)
+        .optional()?)
+}
+
+// `members` and `groups_of` read the membership rows first and then each one's resource by its key: a
+// CROSS JOIN keeps SQLite to that order. Left to choose, it walked every user of the integration (in
+// creation order, to spare the sort) and probed the group's membership for each: a group of 300 read
+// 10,000 users.
 fn members(
     c: &rusqlite::Connection,
     key: &DirectoryKey,
@@ -155,7 +176,7 @@ fn members(
 ) -> Result<Vec<(String, String)>> {
     let mut st = c.prepare_cached(
         "SELECT m.user_id, r.name FROM scim_members m
-         JOIN scim_resources r ON r.directory_key = m.directory_key AND r.kind = 'User' AND r.id = m.user_id
+         CROSS JOIN scim_resources r ON r.directory_key = m.directory_key AND r.kind = 'User' AND r.id = m.user_id
          WHERE m.directory_key = ?1 AND m.group_id = ?2 ORDER BY r.seq",
     )?;
     let rows = st
@@ -171,7 +192,7 @@ fn groups_of(
 ) -> Result<Vec<(String, String)>> {
     let mut st = c.prepare_cached(
         "SELECT m.group_id, r.name FROM scim_members m
-         JOIN scim_resources r ON r.directory_key = m.directory_key AND r.kind = 'Group' AND r.id = m.group_id
+         CROSS JOIN scim_resources r ON r.directory_key = m.directory_key AND r.kind = 'Group' AND r.id = m.group_id
          WHERE m.directory_key = ?1 AND m.user_id = ?2 ORDER BY r.seq",
     )?;
     let rows = st
@@ -224,8 +245,7 @@ impl Store {
         kind: ResourceKind,
         id: &str,
     ) -> Result<Option<Resource>> {
-        let (_, mut rows) = find(&self.reader(), key, kind, Lookup::Id(id), 0, 1)?;
-        Ok(rows.pop())
+        find_first(&self.reader(), key, kind, Lookup::Id(id))
     }
 
     /// The resources `lookup` finds, in the order they were created: (how many in all, this page).
@@ -340,6 +360,7 @@ impl Store {
         };
         let out = f(&mut push)?;
         push.tx.commit().map_err(StoreError::from)?;
+        self.checkpoint_soon();
         Ok(out)
     }
 }
@@ -370,8 +391,7 @@ impl Push<'_> {
 
     /// The first resource `lookup` finds.
     pub fn find(&self, kind: ResourceKind, lookup: Lookup<'_>) -> Result<Option<Resource>> {
-        let (_, mut rows) = find(&self.tx, &self.key, kind, lookup, 0, 1)?;
-        Ok(rows.pop())
+        find_first(&self.tx, &self.key, kind, lookup)
     }
 
     /// Creates a resource, or replaces the one with its id (keeping its creation time and bumping its
@@ -481,11 +501,10 @@ impl Push<'_> {
 
     /// How many days a user stays in the trash.
     pub fn retention_days(&self) -> Result<u32> {
-        let days: i64 = self.tx.query_row(
-            "SELECT pending_deletion_days FROM tenant WHERE id = 1",
-            [],
-            |r| r.get(0),
-        )?;
+        let days: i64 = self
+            .tx
+            .prepare_cached("SELECT pending_deletion_days FROM tenant WHERE id = 1")?
+            .query_row([], |r| r.get(0))?;
         Ok(days.max(0) as u32)
     }
 
@@ -585,10 +604,10 @@ impl Push<'_> {
         let tx = &self.tx;
         crate::apply::apply_objects(tx, plan, &self.key, self.now)?;
         bump_data_revision(tx)?;
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE directories SET revision = revision + 1, status = 'ok' WHERE key = ?1",
-            [&self.key.0],
-        )?;
+        )?
+        .execute([&self.key.0])?;
         let open: Option<(i64, String, String, String)> = tx
             .prepare_cached(
                 "SELECT id, counts, errors, conflicts FROM sync_runs WHERE directory_key = ?1 AND trigger = 'scim'
@@ -615,10 +634,10 @@ impl Push<'_> {
                 (id, total, errs, cs, next)
             }
             None => {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO sync_runs (directory_key, trigger, outcome, started_at) VALUES (?1, 'scim', 'succeeded', ?2)",
-                    params![self.key.0, self.now.0],
-                )?;
+                )?
+                .execute(params![self.key.0, self.now.0])?;
                 (
                     tx.last_insert_rowid(),
                     plan.counts,
@@ -628,17 +647,17 @@ impl Push<'_> {
                 )
             }
         };
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE sync_runs SET finished_at = ?2, counts = ?3, message = ?4, errors = ?5, conflicts = ?6 WHERE id = ?1",
-            params![
+        )?
+        .execute(params![
                 run_id,
                 self.now.0,
                 serde_json::to_string(&counts)?,
                 message(&counts),
                 serde_json::to_string(&errors)?,
                 serde_json::to_string(&all_conflicts)?
-            ],
-        )?;
+        ])?;
         crate::apply::insert_changes(tx, run_id, first_seq, plan.changes_iter())?;
         Ok(Some(run_id))
     }

@@ -34,6 +34,7 @@ use traffic::{Phase, Traffic};
 
 mod client;
 mod figures;
+pub mod ops;
 mod servers;
 mod traffic;
 

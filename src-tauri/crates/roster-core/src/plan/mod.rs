@@ -283,6 +283,12 @@ pub struct PushBatch {
     pub users: Vec<(SourceUser, Vec<String>)>,
     /// Users the client deleted (external ids): they go to the trash, restorable for the retention.
     pub removed_users: Vec<String>,
+    /// Users whose membership of the integration's groups changed and nothing else, each with the groups
+    /// it joined or left: (external id, [(group external id, whether it is a member now)]). Only their
+    /// groups change, from the stored ones, so adding 100 members re-plans no member's fields. Each must
+    /// be a user the integration manages and that is not in the trash (the caller lists any other in
+    /// `users`, planned in full); a user in both is planned from `users`.
+    pub memberships: Vec<(String, Vec<(String, bool)>)>,
 }
 
 /// Case folding for usernames, group names and emails. ASCII only, exactly as SQLite's NOCASE collation

@@ -1645,3 +1645,5 @@ fn a_push_leaves_a_user_to_a_sync_that_comes_first() {
     assert!(!p.conflicts[0].kept);
     assert_eq!(p.conflicts[0].other_name, "All staff");
 }
+
+mod push_members;

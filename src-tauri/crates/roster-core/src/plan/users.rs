@@ -4,6 +4,8 @@
 use super::groups::resolve_groups;
 use super::*;
 
+mod push;
+
 /// A mapped source user, ready to plan.
 struct Incoming<'a> {
     source: &'a SourceUser,
@@ -839,79 +841,6 @@ impl<'a> UserPlanner<'a> {
                         ),
                     )),
                 }
-            }
-        }
-    }
-
-    /// A push: the groups it names are created, renamed or deleted; the users it names are created or
-    /// updated (with exactly the integration's groups it lists for them) or trashed. Whatever it does not
-    /// name stays as it is.
-    fn push(&mut self, batch: &PushBatch) {
-        let key = &self.settings.key;
-        let sources: Vec<&SourceGroup> = batch.groups.iter().collect();
-        let res = resolve_groups(
-            self.settings,
-            self.snapshot,
-            &sources,
-            false,
-            &mut self.plan,
-        );
-        let mut ids = res.ids;
-        self.group_names = res.names;
-        for g in &self.snapshot.groups {
-            if g.managed_by.as_ref() == Some(key) {
-                if let Some(ext) = &g.external_id {
-                    ids.entry(ext.clone()).or_insert_with(|| g.id.clone());
-                }
-            }
-        }
-        for ext in &batch.removed_groups {
-            let Some(g) = self.snapshot.groups.iter().find(|g| {
-                g.managed_by.as_ref() == Some(key) && g.external_id.as_deref() == Some(ext)
-            }) else {
-                continue;
-            };
-            ids.remove(ext);
-            self.plan.counts.groups_deleted += 1;
-            self.plan.groups.push(GroupOp {
-                action: Action::Delete,
-                group: g.clone(),
-                fields: Vec::new(),
-                reason: "Deleted by the SCIM client.".into(),
-            });
-        }
-        for (su, groups) in &batch.users {
-            self.plan.counts.seen += 1;
-            match map_user(&self.settings.attributes, su) {
-                Ok(fields) => {
-                    let mut mine: Vec<GroupId> =
-                        groups.iter().filter_map(|g| ids.get(g).cloned()).collect();
-                    mine.sort();
-                    mine.dedup();
-                    let all: Vec<u32> = (0..mine.len() as u32).collect();
-                    self.plan_incoming(Incoming {
-                        source: su,
-                        fields,
-                        groups: GroupSet {
-                            ids: &mine,
-                            members: &all,
-                        },
-                    });
-                }
-                Err(e) => {
-                    self.plan.counts.skipped += 1;
-                    self.plan.errors.push(EntryError::for_entry(
-                        su,
-                        &self.settings.attributes,
-                        None,
-                        e.message(),
-                    ));
-                }
-            }
-        }
-        for ext in &batch.removed_users {
-            if let Some(u) = self.by_external.get(ext.as_str()).copied() {
-                self.trash_or_purge(u, "Deleted by the SCIM client.");
             }
         }
     }
