@@ -253,6 +253,13 @@ fn record() -> Vec<Value> {
     );
     r.ok("directory_list", json!({}));
     r.ok("runs_list", json!({"key": users, "limit": 1}));
+    // The sync's page: its recent runs, and those held (the outcome filter pages them in the backend).
+    for outcome in [json!(null), json!("held")] {
+        r.ok(
+            "runs_page",
+            json!({"key": users, "outcome": outcome, "before": null, "limit": 25}),
+        );
+    }
     r.ok("run_detail", json!({"run_id": held["run_id"]}));
     r.later(5);
     r.ok("sync_run", run(&users, false, true));
@@ -295,7 +302,7 @@ fn record() -> Vec<Value> {
     r.ok("history_series", json!({"per_sync": 100}));
     r.ok(
         "runs_page",
-        json!({"key": null, "before": null, "limit": 50}),
+        json!({"key": null, "outcome": null, "before": null, "limit": 50}),
     );
     if let Some(leaver) = trashed["rows"][0]["username"].as_str() {
         r.ok("trash_restore", json!({"username": leaver}));

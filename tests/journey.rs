@@ -134,10 +134,14 @@ async fn consultant_journey_preview_sync_change_trash_purge_and_held_approval() 
     let trashed: Vec<String> = second
         .changes
         .iter()
-        .filter(|c| c.action == "trash")
+        .filter(|c| c.action == roster_core::plan::Action::Trash)
         .map(|c| c.key.clone())
         .collect();
-    for c in second.changes.iter().filter(|c| c.action == "disable") {
+    for c in second
+        .changes
+        .iter()
+        .filter(|c| c.action == roster_core::plan::Action::Disable)
+    {
         assert_eq!(
             user_status(&s, &c.key).as_deref(),
             Some("disabled"),

@@ -187,10 +187,10 @@ async fn incremental_runs_end_where_full_runs_end() {
         "the scheduled run was incremental (it did not move the last full sync)"
     );
     let inc_state = state(&s);
-    let inc_changes: Vec<(String, String)> = inc
+    let inc_changes: Vec<(String, roster_core::plan::Action)> = inc
         .changes
         .iter()
-        .map(|c| (c.key.clone(), c.action.clone()))
+        .map(|c| (c.key.clone(), c.action))
         .collect();
 
     let s = r.session("Full", &Caller::Local).unwrap();
@@ -205,10 +205,10 @@ async fn incremental_runs_end_where_full_runs_end() {
         full.message
     );
     let full_state = state(&s);
-    let full_changes: Vec<(String, String)> = full
+    let full_changes: Vec<(String, roster_core::plan::Action)> = full
         .changes
         .iter()
-        .map(|c| (c.key.clone(), c.action.clone()))
+        .map(|c| (c.key.clone(), c.action))
         .collect();
 
     assert_eq!(inc_changes, full_changes, "the same changes are planned");
@@ -225,7 +225,10 @@ async fn incremental_runs_end_where_full_runs_end() {
         ("frank", "trash"),
     ] {
         assert!(
-            inc_changes.contains(&(who.to_string(), action.to_string())),
+            inc_changes.contains(&(
+                who.to_string(),
+                roster_core::plan::Action::parse(action).unwrap()
+            )),
             "{who} {action}: {inc_changes:?}"
         );
     }

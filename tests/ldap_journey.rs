@@ -302,7 +302,7 @@ async fn openldap_sync_through_the_application_layer() {
         removed
             .changes
             .iter()
-            .any(|c| c.key == "dave" && c.action == "trash"),
+            .any(|c| c.key == "dave" && c.action == roster_core::plan::Action::Trash),
         "{:?}",
         removed.changes
     );
@@ -319,7 +319,7 @@ async fn openldap_sync_through_the_application_layer() {
     assert!(
         back.changes
             .iter()
-            .any(|c| c.key == "dave" && c.action == "restore"),
+            .any(|c| c.key == "dave" && c.action == roster_core::plan::Action::Restore),
         "{:?}",
         back.changes
     );

@@ -317,14 +317,14 @@ async fn two_syncs_of_overlapping_directories_settle_instead_of_flipping() {
         let created_by_second: Vec<&str> = b
             .changes
             .iter()
-            .filter(|c| c.action == "create")
+            .filter(|c| c.action == roster_core::plan::Action::Create)
             .map(|c| c.key.as_str())
             .collect();
         let a = run(first.directory_key.clone()).await;
         let taken: Vec<&str> = a
             .changes
             .iter()
-            .filter(|c| c.action == "take_over")
+            .filter(|c| c.action == roster_core::plan::Action::TakeOver)
             .map(|c| c.key.as_str())
             .collect();
         assert!(
@@ -384,7 +384,7 @@ async fn two_syncs_of_overlapping_directories_settle_instead_of_flipping() {
     assert!(
         a.changes
             .iter()
-            .filter(|c| c.action == "take_over")
+            .filter(|c| c.action == roster_core::plan::Action::TakeOver)
             .all(|c| !c.reason.contains("Engineering")),
         "and keeps them"
     );

@@ -205,7 +205,10 @@ fn users_search_filter_sort_and_a_users_page_with_history() {
     let changed = reports[1]
         .changes
         .iter()
-        .find(|c| c.object == roster_core::ObjectKind::User && c.action == "update")
+        .find(|c| {
+            c.object == roster_core::ObjectKind::User
+                && c.action == roster_core::plan::Action::Update
+        })
         .expect("the demo organisation changed someone between the runs");
     let search = d.wait_for("[data-testid='list-search']", T);
     d.type_text(&search, &changed.key);

@@ -254,11 +254,33 @@ fn a_held_run_discarded_then_one_approved_and_individual_user_and_admin_syncs() 
         s.run_detail(first).unwrap().outcome,
         roster_api::json::RunOutcome::Discarded
     );
+    // More runs than a page holds (25 on the sync's page, 50 in Sync History) after it: the discarded run is
+    // no longer among those listed, and the outcome filter still finds it (the backend filters the pages).
+    for _ in 0..51 {
+        let report = rt
+            .block_on(s.run_sync(&key, RunMode::Individual(username.clone()), Trigger::Manual))
+            .unwrap();
+        assert_eq!(
+            report.outcome,
+            roster_api::json::RunOutcome::Succeeded,
+            "{report:?}"
+        );
+    }
+    go(&d, "#/directories");
+    go(&d, &format!("#/directories/{key}"));
+    assert!(eventually(T, || d
+        .find_all("[data-testid='run-row']")
+        .len()
+        == 25));
+    assert!(d
+        .find_all(&format!("[data-testid='run-row'][data-run='{first}']"))
+        .is_empty());
     // The runs filtered by outcome: only the discarded one.
     d.click(&d.wait_for(
         "[data-testid='runs-outcome-filter'] option[value='discarded']",
         T,
     ));
+    d.wait_for(&format!("[data-testid='run-row'][data-run='{first}']"), T);
     assert!(gone(
         &d,
         "[data-testid='run-row']:not([data-outcome='discarded'])"
@@ -326,7 +348,8 @@ fn a_held_run_discarded_then_one_approved_and_individual_user_and_admin_syncs() 
         d.text(&result)
     );
 
-    // Sync History, filtered to this sync's discarded runs: just the one discarded above.
+    // Sync History, filtered to this sync's discarded runs: just the one discarded above, older than the
+    // first page of this sync's runs.
     go(&d, "#/history");
     d.click(&d.wait_for(
         &format!("[data-testid='history-sync-filter'] option[value='{key}']"),

@@ -100,10 +100,11 @@ pub fn runs_page(
     state: State<'_, AppState>,
     tenant: String,
     key: Option<String>,
+    outcome: Option<json::RunOutcome>,
     before: Option<i64>,
     limit: u64,
 ) -> Res<json::RunsPage> {
-    session(&state, &tenant)?.runs_page(key.as_deref(), before, limit)
+    session(&state, &tenant)?.runs_page(key.as_deref(), outcome, before, limit)
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -3,7 +3,7 @@
 
 use crate::error::{ApiError, Code, Result};
 use crate::json;
-use crate::kinds::{Access, ConnectionKind, BIND_PASSWORD, CLIENT_SECRET};
+use crate::kinds::{Access, ConnectionKind, ConnectionSecret, BIND_PASSWORD, CLIENT_SECRET};
 use crate::session::Session;
 use crate::Roster;
 use async_trait::async_trait;
@@ -212,7 +212,13 @@ impl Session<'_> {
             .info()
             .secrets
             .iter()
-            .find(|s| [BIND_PASSWORD, CLIENT_SECRET].contains(s))
+            .find(|s| {
+                matches!(
+                    s,
+                    ConnectionSecret::BindPassword | ConnectionSecret::ClientSecret
+                )
+            })
+            .map(|s| s.as_str())
             .ok_or_else(|| {
                 ApiError::validation(format!(
                     "The connection \"{}\" keeps no secret to enter: {}",
@@ -381,13 +387,13 @@ pub(crate) fn entered_secret(
 ) -> Option<&'static str> {
     let secrets = kind.info().secrets;
     match kind.info().access {
-        Access::Ldap(_) if secrets.contains(&BIND_PASSWORD) => {
+        Access::Ldap(_) if secrets.contains(&ConnectionSecret::BindPassword) => {
             let s: roster_connector_ldap::Settings = serde_json::from_value(config.clone()).ok()?;
             let binds = s.bind_dn.is_some_and(|dn| !dn.trim().is_empty())
                 && s.bind_method == roster_connector_ldap::BindMethod::Simple;
             binds.then(|| secret_words(BIND_PASSWORD))
         }
-        Access::Cloud(_) if secrets.contains(&CLIENT_SECRET) => {
+        Access::Cloud(_) if secrets.contains(&ConnectionSecret::ClientSecret) => {
             let demo = config.get("demo").and_then(serde_json::Value::as_bool) == Some(true);
             (!demo).then(|| secret_words(CLIENT_SECRET))
         }

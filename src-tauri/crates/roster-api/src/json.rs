@@ -57,9 +57,8 @@ pub struct ConnectionKindInfo {
     pub admin_syncs: bool,
     /// Whether this version of Roster can add it.
     pub available: bool,
-    /// The secrets its connections keep in the secret store (`bind_password`, `oauth_tokens`,
-    /// `client_secret`).
-    pub secrets: Vec<String>,
+    /// The secrets its connections keep in the secret store.
+    pub secrets: Vec<crate::kinds::ConnectionSecret>,
     /// Cloud kinds: how the window sets up a connection (the app registration's guide and settings).
     pub setup: Option<&'static crate::kinds::CloudSetup>,
     /// LDAP kinds: how the window sets up a connection (examples, username attributes, schema).
@@ -101,7 +100,7 @@ impl From<crate::kinds::ConnectionKind> for ConnectionKindInfo {
             user_syncs: i.user_syncs,
             admin_syncs: i.admin_syncs,
             available: i.available,
-            secrets: i.secrets.iter().map(|s| s.to_string()).collect(),
+            secrets: i.secrets.to_vec(),
             setup: i.setup,
             ldap_setup: i.ldap_setup,
         }

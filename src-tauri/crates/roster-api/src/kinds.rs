@@ -72,7 +72,7 @@ pub struct KindInfo {
     /// How it is reached.
     pub access: Access,
     /// The secrets its connections keep in the secret store.
-    pub secrets: &'static [&'static str],
+    pub secrets: &'static [ConnectionSecret],
     /// Whether it has user syncs.
     pub user_syncs: bool,
     /// Whether it has admin syncs (Okta and SCIM import users and groups only, as Duo's do).
@@ -87,12 +87,36 @@ pub struct KindInfo {
     is_group_id: fn(&str) -> bool,
 }
 
+/// A secret a connection keeps in the secret store. On the wire, and in the secret store's key, it is its
+/// snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionSecret {
+    /// An LDAP connection's bind password.
+    BindPassword,
+    /// A cloud connection's tokens, from signing in.
+    OauthTokens,
+    /// A cloud connection's client secret (Google's, which the admin types).
+    ClientSecret,
+}
+
+impl ConnectionSecret {
+    /// Its name in the secret store's keys and on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ConnectionSecret::BindPassword => "bind_password",
+            ConnectionSecret::OauthTokens => "oauth_tokens",
+            ConnectionSecret::ClientSecret => "client_secret",
+        }
+    }
+}
+
 /// The secret a connection's bind password is kept under.
-pub const BIND_PASSWORD: &str = "bind_password";
+pub const BIND_PASSWORD: &str = ConnectionSecret::BindPassword.as_str();
 /// The secret a cloud connection's tokens are kept under.
-pub const TOKENS: &str = "oauth_tokens";
+pub const TOKENS: &str = ConnectionSecret::OauthTokens.as_str();
 /// The secret Google's client secret is kept under.
-pub const CLIENT_SECRET: &str = "client_secret";
+pub const CLIENT_SECRET: &str = ConnectionSecret::ClientSecret.as_str();
 
 fn no_id(_: &str) -> bool {
     false
@@ -118,7 +142,7 @@ const KINDS: [KindInfo; 7] = [
         name: "Active Directory",
         short_name: "Active Directory",
         access: Access::Ldap(roster_connector_ldap::Flavor::ActiveDirectory),
-        secrets: &[BIND_PASSWORD],
+        secrets: &[ConnectionSecret::BindPassword],
         user_syncs: true,
         admin_syncs: true,
         available: true,
@@ -132,7 +156,7 @@ const KINDS: [KindInfo; 7] = [
         name: "OpenLDAP",
         short_name: "OpenLDAP",
         access: Access::Ldap(roster_connector_ldap::Flavor::Openldap),
-        secrets: &[BIND_PASSWORD],
+        secrets: &[ConnectionSecret::BindPassword],
         user_syncs: true,
         admin_syncs: true,
         available: true,
@@ -146,7 +170,7 @@ const KINDS: [KindInfo; 7] = [
         name: "Microsoft Entra ID",
         short_name: "Entra ID",
         access: Access::Cloud(Vendor::Entra),
-        secrets: &[TOKENS],
+        secrets: &[ConnectionSecret::OauthTokens],
         user_syncs: true,
         admin_syncs: true,
         available: true,
@@ -160,7 +184,10 @@ const KINDS: [KindInfo; 7] = [
         name: "Google Workspace",
         short_name: "Google Workspace",
         access: Access::Cloud(Vendor::Google),
-        secrets: &[TOKENS, CLIENT_SECRET],
+        secrets: &[
+            ConnectionSecret::OauthTokens,
+            ConnectionSecret::ClientSecret,
+        ],
         user_syncs: true,
         admin_syncs: true,
         available: true,
@@ -174,7 +201,7 @@ const KINDS: [KindInfo; 7] = [
         name: "Okta",
         short_name: "Okta",
         access: Access::Cloud(Vendor::Okta),
-        secrets: &[TOKENS],
+        secrets: &[ConnectionSecret::OauthTokens],
         user_syncs: true,
         admin_syncs: false,
         available: true,
@@ -328,7 +355,7 @@ mod tests {
                 let secret = c.settings.iter().any(|s| s.key == CLIENT_SECRET);
                 assert_eq!(
                     secret,
-                    i.secrets.contains(&CLIENT_SECRET),
+                    i.secrets.contains(&ConnectionSecret::ClientSecret),
                     "{k:?}: the window asks for a client secret exactly when the kind keeps one"
                 );
             }

@@ -12,6 +12,9 @@
 //! The protocol (parsing, filters, PATCH, rendering) is `roster-scim`'s; the HTTP server is
 //! `roster-server`'s. Pushes are applied in `scim_push`.
 
+mod guides;
+pub use guides::ScimSetupGuide;
+
 use crate::error::{ApiError, Code, Result};
 use crate::kinds::ConnectionKind;
 use crate::session::Session;
@@ -70,6 +73,8 @@ pub struct IssuedToken {
     pub token: String,
     /// When it stops working (RFC 3339).
     pub expires_at: String,
+    /// How to set up the identity providers that push to it, with its base URL (its flavor's).
+    pub setup: Vec<ScimSetupGuide>,
 }
 
 impl std::fmt::Debug for IssuedToken {
@@ -348,9 +353,13 @@ impl Session<'_> {
             },
         )?;
         self.roster.scim_index_put(key, &self.tenant.id);
+        let base_url = base_url(origin, key);
+        let connection = self.tenant.store.directory(key)?.connection_id;
+        let flavor = scim_flavor(&self.tenant.store, &connection)?.unwrap_or(ScimFlavor::Generic);
         Ok(IssuedToken {
             directory_key: key.to_string(),
-            base_url: base_url(origin, key),
+            setup: flavor.setup_guides(&base_url),
+            base_url,
             token,
             expires_at: expires_at.to_rfc3339(),
         })
@@ -452,6 +461,7 @@ mod tests {
             base_url: "http://127.0.0.1:8742/scim/v2/DSX".into(),
             token: "roster_scim_secret".into(),
             expires_at: "2027-01-01T00:00:00Z".into(),
+            setup: Vec::new(),
         };
         assert!(!format!("{t:?}").contains("secret"));
     }

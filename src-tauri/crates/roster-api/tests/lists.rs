@@ -211,7 +211,7 @@ async fn a_users_page_marks_synced_fields_and_shows_their_history_across_runs() 
     let changed = reports[1]
         .changes
         .iter()
-        .find(|c| c.object == ObjectKind::User && c.action == "update")
+        .find(|c| c.object == ObjectKind::User && c.action == roster_core::plan::Action::Update)
         .expect("the demo organisation changed someone between the runs");
     let row = all(
         &s,
@@ -267,7 +267,8 @@ async fn a_users_page_marks_synced_fields_and_shows_their_history_across_runs() 
         .user_history(&row.user_id, first.next.as_deref(), 1)
         .unwrap();
     assert_eq!(
-        rest.entries[0].action, "create",
+        rest.entries[0].action.as_str(),
+        "create",
         "the next page goes on where the first ended"
     );
 
@@ -459,21 +460,44 @@ async fn sync_history_pages_runs_and_draws_each_syncs_users_and_changes() {
         "bounded per sync"
     );
 
-    let first = s.runs_page(None, None, 1).unwrap();
+    let first = s.runs_page(None, None, None, 1).unwrap();
     assert_eq!(
         first.runs[0].run_id,
         reports[1].run_id.unwrap(),
         "newest first"
     );
-    let next = s.runs_page(None, first.next, 1).unwrap();
+    let next = s.runs_page(None, None, first.next, 1).unwrap();
     assert_eq!(next.runs[0].run_id, reports[0].run_id.unwrap());
     assert!(s
-        .runs_page(Some(&t.key), next.next, 10)
+        .runs_page(Some(&t.key), None, next.next, 10)
         .unwrap()
         .runs
         .is_empty());
     assert_eq!(
-        s.runs_page(Some("DSNOPE"), None, 10).unwrap_err().code,
+        s.runs_page(Some("DSNOPE"), None, None, 10)
+            .unwrap_err()
+            .code,
         Code::NotFound
     );
+
+    // The outcome filter is the store's: a page holds only runs that ended that way, and pages on.
+    let ok = s
+        .runs_page(Some(&t.key), Some(RunOutcome::Succeeded), None, 1)
+        .unwrap();
+    assert_eq!(ok.runs[0].run_id, reports[1].run_id.unwrap());
+    let older = s
+        .runs_page(Some(&t.key), Some(RunOutcome::Succeeded), ok.next, 1)
+        .unwrap();
+    assert_eq!(older.runs[0].run_id, reports[0].run_id.unwrap());
+    for o in [
+        RunOutcome::Failed,
+        RunOutcome::Held,
+        RunOutcome::Interrupted,
+    ] {
+        let page = s.runs_page(None, Some(o), None, 10).unwrap();
+        assert!(
+            page.runs.is_empty() && page.next.is_none(),
+            "no run ended {o:?}: {page:?}"
+        );
+    }
 }

@@ -822,7 +822,7 @@ async fn perform(op: Op, s: Session<'_>, f: &Fixture) -> Result<(), ApiError> {
         Op::GroupList => s.group_list(&Default::default(), 0, 10).map(|_| ()),
         Op::GroupDetail => s.group_detail(&f.group_id).map(|_| ()),
         Op::GroupMembers => s.group_members(&f.group_id, 0, 10).map(|_| ()),
-        Op::RunsPage => s.runs_page(None, None, 10).map(|_| ()),
+        Op::RunsPage => s.runs_page(None, None, None, 10).map(|_| ()),
         Op::HistorySeries => s.history_series(10).map(|_| ()),
         Op::PurgeUser => s.purge_user("trashed.user"),
         Op::SetDefaultThreshold => s.set_default_deletion_threshold(25).map(|_| ()),

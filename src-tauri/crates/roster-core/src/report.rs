@@ -46,7 +46,7 @@ pub struct Change {
     /// Human key: username, group name, or admin email.
     pub key: String,
     /// What happened (`create`, `update`, `take_over`, `disable`, `enable`, `trash`, `restore`, `purge`, `delete`).
-    pub action: String,
+    pub action: crate::plan::Action,
     /// Field changes (empty for creations, whose fields are the object itself).
     pub fields: Vec<FieldChange>,
     /// Why, in plain English.
@@ -221,4 +221,22 @@ pub struct Conflict {
     pub kept: bool,
     /// What happened and what to do, in plain English.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::Action;
+
+    /// Reports stored before actions were typed, the Admin API and the CLI's JSON all carry the action's
+    /// snake_case name: serde must write and read exactly what `as_str` says.
+    #[test]
+    fn an_action_is_its_name_on_the_wire() {
+        for a in Action::ALL {
+            let wire = serde_json::to_string(&a).unwrap();
+            assert_eq!(wire, format!("\"{}\"", a.as_str()));
+            assert_eq!(serde_json::from_str::<Action>(&wire).unwrap(), a);
+            assert_eq!(Action::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(Action::parse("takeover"), None);
+    }
 }

@@ -59,7 +59,7 @@ pub(crate) fn insert_changes(
             first_seq + seq as i64,
             c.object.as_str(),
             c.key,
-            c.action,
+            c.action.as_str(),
             fields,
             c.reason
         ])?;

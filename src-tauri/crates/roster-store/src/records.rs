@@ -243,6 +243,17 @@ pub(crate) fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
 /// What a run left by a process that is gone says.
 const INTERRUPTED: &str = "Roster stopped before this run finished. Nothing from it was applied.";
 
+/// A change's action as the change log stores it (its snake_case name).
+pub(crate) fn action(text: String) -> rusqlite::Result<roster_core::plan::Action> {
+    roster_core::plan::Action::parse(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown change action {text:?}").into(),
+        )
+    })
+}
+
 fn object_kind(s: &str) -> ObjectKind {
     match s {
         "group" => ObjectKind::Group,
@@ -816,7 +827,7 @@ impl Store {
                     Change {
                         object: object_kind(&object),
                         key: r.get(2)?,
-                        action: r.get(3)?,
+                        action: action(r.get(3)?)?,
                         fields: json(r.get(4)?)?,
                         reason: r.get(5)?,
                     },

@@ -374,7 +374,7 @@ fn a_users_page_and_history_and_a_groups_members() {
         1,
         "the next page starts after the last entry shown"
     );
-    assert_eq!(older[0].change.action, "create");
+    assert_eq!(older[0].change.action.as_str(), "create");
 
     let (group, key) = store.group_by_id(&groups[0].0).unwrap().unwrap();
     assert_eq!(group.member_count, 3);
@@ -421,9 +421,9 @@ fn the_series_holds_each_syncs_latest_runs_with_its_users_afterwards() {
     assert_eq!(of(&lab), [Some(1)]);
     let latest = store.run_series(1).unwrap();
     assert_eq!(latest.len(), 2, "bounded per sync");
-    let runs = store.runs_before(None, None, 2).unwrap();
+    let (runs, _) = store.runs_before(None, None, None, 2).unwrap();
     assert_eq!(runs.len(), 2);
-    let rest = store.runs_before(None, Some(runs[1].id), 10).unwrap();
+    let (rest, _) = store.runs_before(None, None, Some(runs[1].id), 10).unwrap();
     assert_eq!(rest.len(), 1, "three runs in all");
 }
 
@@ -565,4 +565,61 @@ fn at_100000_users_every_sort_and_filter_walks_an_index() {
         plan.contains("run_changes_object") && !plan.contains("TEMP B-TREE"),
         "a user's history is one index range:\n{plan}"
     );
+}
+
+#[test]
+fn runs_filter_by_outcome_through_an_index_and_page_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, staff, lab) = small_tenant(dir.path());
+    let (failed, lease) = store.begin_run(&staff.key, Trigger::Manual, NOW).unwrap();
+    store
+        .fail_run(failed, NOW, "The server did not answer.")
+        .unwrap();
+    drop(lease);
+    // Recorded as running, but its process is gone (nobody holds its lease): it reads as interrupted.
+    let (gone, lease) = store.begin_run(&lab.key, Trigger::Manual, NOW).unwrap();
+    drop(lease);
+    let (running, _lease) = store.begin_run(&staff.key, Trigger::Manual, NOW).unwrap();
+    let ids = |key: Option<&str>, outcome: Option<&str>| -> Vec<i64> {
+        let (runs, _) = store.runs_before(key, outcome, None, 10).unwrap();
+        runs.iter().map(|r| r.id).collect()
+    };
+    assert_eq!(ids(None, Some("failed")), [failed]);
+    assert_eq!(ids(None, Some("interrupted")), [gone], "seen as it reads");
+    assert_eq!(ids(None, Some("running")), [running]);
+    assert_eq!(ids(None, Some("succeeded")).len(), 2);
+    assert_eq!(ids(Some(&staff.key.0), Some("succeeded")).len(), 1);
+    assert!(ids(Some(&lab.key.0), Some("failed")).is_empty());
+    assert_eq!(ids(None, None).len(), 5);
+
+    let (first, next) = store.runs_before(None, Some("succeeded"), None, 1).unwrap();
+    assert_eq!(first.len(), 1);
+    let (second, next) = store.runs_before(None, Some("succeeded"), next, 1).unwrap();
+    assert_eq!(second.len(), 1);
+    assert!(second[0].id < first[0].id, "newest first");
+    let (rest, end) = store.runs_before(None, Some("succeeded"), next, 1).unwrap();
+    assert!(
+        rest.is_empty() && end.is_none(),
+        "two succeeded runs in all"
+    );
+
+    let path = dir.path().join("t.sqlite3");
+    for (filter, index) in [
+        ("outcome IN ('failed')", "sync_runs_outcome"),
+        (
+            "directory_key = 'x' AND outcome IN ('failed')",
+            "sync_runs_directory_outcome",
+        ),
+    ] {
+        let plan = query_plan(
+            &path,
+            &format!(
+                "SELECT id FROM sync_runs WHERE id < 100 AND {filter} ORDER BY id DESC LIMIT 50"
+            ),
+        );
+        assert!(
+            plan.contains(index) && !plan.contains("TEMP B-TREE"),
+            "runs that ended one way are one index range:\n{plan}"
+        );
+    }
 }

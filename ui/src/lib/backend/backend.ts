@@ -40,6 +40,7 @@ import type {
   HistoryPage,
   HistorySeries,
   ListActions,
+  RunOutcome,
   RunsPage,
   UserDetail,
   UserListQuery,
@@ -189,7 +190,7 @@ export interface Backend {
   trash_restore(args: { username: string }): Promise<null>;
   /** Deletes a user in the trash for good now. */
   trash_purge(args: { username: string }): Promise<null>;
-  runs_page(args: { key: string | null; before: number | null; limit: number }): Promise<RunsPage>;
+  runs_page(args: { key: string | null; outcome: RunOutcome | null; before: number | null; limit: number }): Promise<RunsPage>;
   history_series(args: { per_sync: number }): Promise<HistorySeries>;
 
   /** Subscribes to the `sync-progress` event; resolves to a function that unsubscribes. */

@@ -8,6 +8,7 @@ import type {
   AdminRow,
   AppLimits,
   Backend,
+  RunOutcome,
   ChangePage,
   CloudConnectionSpec,
   Connection,
@@ -220,7 +221,7 @@ export class TauriBackend implements Backend {
   trash_purge(args: { username: string }): Promise<null> {
     return this.scoped('trash_purge', args);
   }
-  runs_page(args: { key: string | null; before: number | null; limit: number }): Promise<RunsPage> {
+  runs_page(args: { key: string | null; outcome: RunOutcome | null; before: number | null; limit: number }): Promise<RunsPage> {
     return this.scoped('runs_page', args);
   }
   history_series(args: { per_sync: number }): Promise<HistorySeries> {

@@ -278,7 +278,7 @@ export function buildSyncSpec(
   if (form.type === 'user') {
     return { spec: { name, type: 'user', connection: connection.id, groups: form.groups.map((g) => g.id) } };
   }
-  const roles: Record<string, string> = {};
+  const roles: Partial<Record<string, AdminRole>> = {};
   for (const g of form.groups) if (g.role) roles[g.id] = g.role;
   return { spec: { name, type: 'admin', connection: connection.id, roles } };
 }

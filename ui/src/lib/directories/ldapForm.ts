@@ -484,7 +484,7 @@ export function buildSpec(
   if (form.type === 'user') {
     return { spec: { name, type: 'user', connection, groups: form.groups.map((g) => g.dn), attributes } };
   }
-  const roles: Record<string, string> = {};
+  const roles: Partial<Record<string, AdminRole>> = {};
   for (const g of form.groups) if (g.role) roles[g.dn] = g.role;
   return { spec: { name, type: 'admin', connection, roles, attributes } };
 }

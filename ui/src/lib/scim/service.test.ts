@@ -1,6 +1,8 @@
+import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
-import type { ScimIntegration } from '../backend/backend';
-import { checkScimName, setupGuides, toScimView } from './service';
+import type { IssuedToken, ScimIntegration } from '../backend/backend';
+import { checkScimName, toScimView } from './service';
+import TokenReveal from './TokenReveal.svelte';
 
 // The shape scim_list answers (roster-api's ScimIntegration, generated type).
 const integration: ScimIntegration = {
@@ -24,13 +26,25 @@ describe('SCIM integrations', () => {
     expect(v.status.label).toBe('Waiting for the first push');
     expect(v.holds).toBe('1 user, 0 groups');
   });
-  it('give each identity provider its steps with the base URL', () => {
-    const okta = setupGuides(integration, 'okta');
-    expect(okta.map((g) => g.title)).toEqual(['Okta']);
-    expect(okta[0].steps.join('\n')).toContain(integration.base_url);
-    const generic = setupGuides(integration, 'generic');
-    expect(generic[0].title).toBe('Microsoft Entra ID');
-    expect(generic[0].steps.join('\n')).toContain(`“Tenant URL” to ${integration.base_url}`);
+  it('show the setup steps the backend sent with the token, the first guide open', () => {
+    const issued: IssuedToken = {
+      directory_key: 'DSABC',
+      base_url: integration.base_url,
+      token: 'roster_scim_x',
+      expires_at: '2027-04-01T00:00:00Z',
+      setup: [
+        { title: 'Microsoft Entra ID', steps: [`Set “Tenant URL” to ${integration.base_url}`, 'Save.'] },
+        { title: 'Okta', steps: ['Push groups.'] },
+      ],
+    };
+    // Without Svelte's hydration comments.
+    const body = render(TokenReveal, { props: { issued, why: 'created', onclose: () => {} } }).body.replace(/<!--[^>]*-->/g, '');
+    expect([...body.matchAll(/<summary[^>]*>([^<]*)<\/summary>/g)].map((m) => m[1])).toEqual([
+      'Set up Microsoft Entra ID',
+      'Set up Okta',
+    ]);
+    expect(body).toContain(`Set “Tenant URL” to ${integration.base_url}`);
+    expect(body.match(/<details[^>]*open/g)?.length).toBe(1);
   });
   it('need a name', () => {
     expect(checkScimName('  ')).toHaveProperty('problem');

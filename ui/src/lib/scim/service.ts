@@ -1,7 +1,7 @@
 // SCIM integrations: how the list and an integration's page word what the backend answered (scim_list,
-// scim_create, scim_regenerate), and the identity providers' setup steps with the integration's base URL.
+// scim_create, scim_regenerate). The identity providers' setup steps come with an issued token (`setup`).
 
-import type { IssuedToken, ScimFlavor, ScimIntegration, TokenStatus } from '../backend/backend';
+import type { ScimFlavor, ScimIntegration, TokenStatus } from '../backend/backend';
 import { formatAbsolute, formatRelative, type Tone } from '../format';
 
 export const FLAVOR_LABELS: Record<ScimFlavor, string> = {
@@ -54,37 +54,4 @@ export function toScimView(s: ScimIntegration, now: Date): ScimView {
 export function checkScimName(raw: string): { name: string } | { problem: string } {
   const name = raw.trim();
   return name ? { name } : { problem: 'Enter a name for the integration, such as “Okta users”.' };
-}
-
-/** A setup guide: the identity provider's steps, with the integration's base URL and where the token goes. */
-export interface SetupGuide {
-  title: string;
-  steps: string[];
-}
-
-export function setupGuides(issued: Pick<IssuedToken, 'base_url'>, flavor: ScimFlavor): SetupGuide[] {
-  const okta: SetupGuide = {
-    title: 'Okta',
-    steps: [
-      'In the Okta Admin Console, open Applications → Applications and create (or open) a SCIM 2.0 app integration.',
-      'On its General tab choose Edit, set Provisioning to SCIM, and save.',
-      `On the Provisioning tab → Integration, set “SCIM connector base URL” to ${issued.base_url}`,
-      'Set “Unique identifier field for users” to userName.',
-      'Tick Push New Users, Push Profile Updates and Push Groups; Authentication Mode: HTTP Header.',
-      'Paste the bearer token into Authorization, choose Test Connector Configuration, then Save.',
-      'On Provisioning → To App, enable Create Users, Update User Attributes and Deactivate Users; then assign people and push groups.',
-    ],
-  };
-  const entra: SetupGuide = {
-    title: 'Microsoft Entra ID',
-    steps: [
-      'In the Entra admin center, open Enterprise applications → New application → Create your own application (a non-gallery app).',
-      'Open its Provisioning page and set Provisioning Mode to Automatic.',
-      `Under Admin Credentials, set “Tenant URL” to ${issued.base_url}`,
-      'Paste the bearer token into “Secret Token”, choose Test Connection, then Save.',
-      'Under Mappings, keep userName mapped from userPrincipalName; assign users and groups on Users and groups.',
-      'Set Provisioning Status to On and save; Entra ID pushes every 40 minutes or so (Provision on demand pushes one user now).',
-    ],
-  };
-  return flavor === 'okta' ? [okta] : [entra, okta];
 }

@@ -1,6 +1,7 @@
 // Sync runs: starting them, following their progress and summarising their reports.
 
 import type {
+  Action,
   Backend,
   Change,
   ObjectKind,
@@ -41,20 +42,8 @@ export const TRIGGER_LABELS: Record<RunTrigger, string> = {
   preview: 'Preview',
 };
 
-/**
- * The actions the planner writes in a change (`Change.action` is text at the boundary, as the change log
- * stores it); an action missing here shows as itself.
- */
-export type ChangeAction =
-  | 'create'
-  | 'update'
-  | 'take_over'
-  | 'disable'
-  | 'enable'
-  | 'trash'
-  | 'restore'
-  | 'purge'
-  | 'delete';
+/** The actions the planner writes in a change: the generated Rust enum, so a new action fails the build here. */
+export type ChangeAction = Action;
 
 export const ACTION_LABELS: Record<ChangeAction, string> = {
   create: 'Create',
@@ -195,8 +184,8 @@ export function toChangeRow(c: Change, index: number): ChangeRow {
     id: `${c.object}:${c.key}:${index}`,
     object: OBJECT_LABELS[c.object] ?? c.object,
     key: c.key,
-    action: ACTION_LABELS[c.action as ChangeAction] ?? c.action,
-    tone: ACTION_TONES[c.action as ChangeAction] ?? 'grey',
+    action: ACTION_LABELS[c.action],
+    tone: ACTION_TONES[c.action],
     fields: c.fields,
     reason: c.reason,
   };
@@ -335,7 +324,7 @@ function describeIndividualChange(c: Change): string {
     case 'delete':
       return `Removed ${who}.`;
   }
-  return `${ACTION_LABELS[c.action as ChangeAction] ?? c.action}: ${who}.`;
+  return `${ACTION_LABELS[c.action]}: ${who}.`;
 }
 
 /** Sums up the report of an individual sync in one line, saying plainly when it failed or changed nothing. */

@@ -159,8 +159,8 @@ pub struct HistoryEntry {
     pub sync: SyncRef,
     /// When the run started.
     pub at: String,
-    /// What happened (`create`, `update`, `disable`, `trash`, …).
-    pub action: String,
+    /// What happened.
+    pub action: roster_core::plan::Action,
     /// Fields before and after.
     pub fields: Vec<FieldChange>,
     /// Why, in plain English.

@@ -101,6 +101,22 @@ pub enum RunOutcome {
     Discarded,
 }
 
+impl RunOutcome {
+    /// The name the store keeps (and the wire's).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Running => "running",
+            RunOutcome::Succeeded => "succeeded",
+            RunOutcome::Failed => "failed",
+            RunOutcome::Held => "held",
+            RunOutcome::Approved => "approved",
+            RunOutcome::Preview => "preview",
+            RunOutcome::Interrupted => "interrupted",
+            RunOutcome::Discarded => "discarded",
+        }
+    }
+}
+
 impl From<roster_engine::Outcome> for RunOutcome {
     fn from(o: roster_engine::Outcome) -> Self {
         use roster_engine::Outcome as O;

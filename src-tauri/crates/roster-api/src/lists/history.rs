@@ -40,10 +40,12 @@ impl Session<'_> {
             .collect())
     }
 
-    /// A page of runs, newest first: of one sync or all, older than the run `before`.
+    /// A page of runs, newest first: of one sync or all, that ended as `outcome` (or any), older than the
+    /// run `before`.
     pub fn runs_page(
         &self,
         key: Option<&str>,
+        outcome: Option<json::RunOutcome>,
         before: Option<i64>,
         limit: u64,
     ) -> Result<json::RunsPage> {
@@ -54,10 +56,9 @@ impl Session<'_> {
         }
         let syncs = self.sync_names()?;
         let limit = limit.clamp(1, MAX_RUNS);
-        let runs = t.store.runs_before(key, before, limit)?;
-        let next = (runs.len() as u64 >= limit)
-            .then(|| runs.last().map(|r| r.id))
-            .flatten();
+        let (runs, next) =
+            t.store
+                .runs_before(key, outcome.map(json::RunOutcome::as_str), before, limit)?;
         Ok(json::RunsPage {
             runs: runs
                 .iter()

@@ -23,8 +23,9 @@ pub struct DirectorySpec {
     pub connection: ConnectionSpec,
     /// User syncs: the selected groups (names or ids).
     pub groups: Option<Vec<String>>,
-    /// Admin syncs: group (name or id) → Duo's role name.
-    pub roles: Option<BTreeMap<String, String>>,
+    /// Admin syncs: group (name or id) → the Duo role its members get. Only Duo's built-in roles: a custom
+    /// role is given to an operator by hand, never by an admin sync (as in Duo); Owner is refused.
+    pub roles: Option<BTreeMap<String, roster_core::AdminRole>>,
     /// The attribute mapping; defaults depend on the kind.
     pub attributes: Option<AttributeMap>,
     /// Minutes between scheduled runs (5 to 1440; default 30).

@@ -49,8 +49,12 @@ mod users;
 use admins::AdminPlanner;
 use users::UserPlanner;
 
-/// What happens to one object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What happens to one object. On the wire (reports, the change log, the window) it is the snake_case name
+/// that [`Action::as_str`] gives.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     /// New object.
     Create,
@@ -86,6 +90,31 @@ impl Action {
             Action::Purge => "purge",
             Action::Delete => "delete",
         }
+    }
+
+    /// Every action, for parsing and tests.
+    pub const ALL: [Action; 9] = [
+        Action::Create,
+        Action::Update,
+        Action::TakeOver,
+        Action::Disable,
+        Action::Enable,
+        Action::Trash,
+        Action::Restore,
+        Action::Purge,
+        Action::Delete,
+    ];
+
+    /// The action named `s` (as [`Action::as_str`] writes it), if any.
+    pub fn parse(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad`, so that `{:<10}` lines up the CLI's columns.
+        f.pad(self.as_str())
     }
 }
 
@@ -222,28 +251,28 @@ impl Plan {
         let g = self.groups.iter().map(|op| Change {
             object: ObjectKind::Group,
             key: op.group.name.clone(),
-            action: op.action.as_str().into(),
+            action: op.action,
             fields: op.fields.clone(),
             reason: op.reason.clone(),
         });
         let u = self.users.iter().map(|op| Change {
             object: ObjectKind::User,
             key: op.user.fields.username.clone(),
-            action: op.action.as_str().into(),
+            action: op.action,
             fields: op.fields.clone(),
             reason: op.reason.clone(),
         });
         let m = self.memberships.iter().map(|op| Change {
             object: ObjectKind::User,
             key: op.username.clone(),
-            action: Action::Update.as_str().into(),
+            action: Action::Update,
             fields: op.fields.clone(),
             reason: op.reason.clone(),
         });
         let a = self.admins.iter().map(|op| Change {
             object: ObjectKind::Admin,
             key: op.admin.email.clone(),
-            action: op.action.as_str().into(),
+            action: op.action,
             fields: op.fields.clone(),
             reason: op.reason.clone(),
         });

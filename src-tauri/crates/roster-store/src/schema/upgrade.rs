@@ -3,6 +3,13 @@
 use super::{DEFAULT_OWNER_EMAIL, LISTS, LOCAL_PASSPHRASES, LOOKUPS, OWNER_ID, SCIM};
 use crate::{Result, StoreError};
 
+/// The runs' outcome filter through indexes (schema 12), shared by new databases and the upgrade to 12: a
+/// sync's page and Sync History list the runs that ended one way, newest first, as one index range.
+pub(super) const RUN_OUTCOMES: &str = r#"
+CREATE INDEX sync_runs_outcome ON sync_runs(outcome, id);
+CREATE INDEX sync_runs_directory_outcome ON sync_runs(directory_key, outcome, id);
+"#;
+
 /// Upgrades a database at `version` by one step. Runs inside the migration transaction.
 pub(super) fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Result<()> {
     match version {
@@ -114,6 +121,11 @@ pub(super) fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Resu
                      SELECT a.value, u.id FROM users u, json_each(u.aliases) a
                      WHERE u.aliases != '[]' AND a.value IS NOT NULL AND a.value != '';"
             ))?;
+            Ok(())
+        }
+        11 => {
+            // Version 12: runs filtered by outcome through indexes.
+            tx.execute_batch(RUN_OUTCOMES)?;
             Ok(())
         }
         other => Err(StoreError::TooNew(format!(
