@@ -1,6 +1,7 @@
 //! The README's screenshots: the real app on the offline demo (a new install's demo tenant, its user and
 //! admin syncs run twice so every screen has something to show), each main screen saved as a PNG in
-//! docs/screenshots/. Ignored by default; run it under the UI tests' setup (Xvfb, tauri-driver):
+//! docs/screenshots/, in the light theme and again in the dark one (`NAME-dark.png`: the window follows the
+//! system's setting, here GTK's "prefer dark" given to the app alone). Ignored by default; run it under the UI tests' setup (Xvfb, tauri-driver):
 //!
 //! `ROSTER_UI_TEST=1 cargo test -p roster --test screenshots -- --ignored` (see .ci/screenshots)
 
@@ -75,6 +76,49 @@ fn go(d: &Driver, hash: &str) {
     d.execute("location.hash = arguments[0]", json!([hash]));
 }
 
+/// Each main screen of the app on the data in `dir`, saved as NAME`suffix`.png.
+fn shoot_every_screen(dir: &Path, suffix: &str, env: &[(&str, &std::ffi::OsStr)], dark: bool) {
+    let mut d = Driver::start_with_env(env);
+    d.open(env!("CARGO_BIN_EXE_roster"), dir.to_str().unwrap());
+    d.cmd(
+        reqwest::Method::POST,
+        "/window/rect",
+        Some(json!({"width": WIDTH, "height": HEIGHT})),
+    );
+    let take = |name: &str, ready: &str| shoot(&d, &format!("{name}{suffix}"), ready);
+
+    take("directory-sync", "[data-testid='directory-row']");
+    // The pictures show the theme asked for: the page sees the system's setting.
+    assert_eq!(
+        d.execute(
+            "return matchMedia('(prefers-color-scheme: dark)').matches",
+            json!([])
+        ),
+        json!(dark),
+        "the window's theme"
+    );
+    go(&d, "#/users");
+    take("users", "[data-testid='user-row']");
+    let user = d.wait_for("[data-testid='user-link']", T);
+    d.click(&user);
+    take("user", "[data-testid='history-entry']");
+    go(&d, "#/groups");
+    let group = d.wait_for("[data-testid='group-link']", T);
+    take("groups", "[data-testid='group-row']");
+    d.click(&group);
+    take("group", "[data-testid='member-row']");
+    go(&d, "#/trash");
+    take("trash", "[data-testid='trash-row']");
+    go(&d, "#/history");
+    take("sync-history", "[data-testid='users-point']");
+    go(&d, "#/admins");
+    take("administrators", "[data-testid='admins-table'] tbody tr");
+    go(&d, "#/admin-sync");
+    take("admin-directory-sync", "main h1");
+    go(&d, "#/settings");
+    take("settings", "main h1");
+}
+
 #[test]
 #[ignore = "writes the README's screenshots; run with --ignored under the UI tests' setup"]
 fn screenshots_of_every_main_screen() {
@@ -82,33 +126,24 @@ fn screenshots_of_every_main_screen() {
     std::fs::create_dir_all(out_dir()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     demo(dir.path());
-    let mut d = Driver::start();
-    d.open(env!("CARGO_BIN_EXE_roster"), dir.path().to_str().unwrap());
-    d.cmd(
-        reqwest::Method::POST,
-        "/window/rect",
-        Some(json!({"width": WIDTH, "height": HEIGHT})),
-    );
+    shoot_every_screen(dir.path(), "", &[], false);
 
-    shoot(&d, "directory-sync", "[data-testid='directory-row']");
-    go(&d, "#/users");
-    shoot(&d, "users", "[data-testid='user-row']");
-    let user = d.wait_for("[data-testid='user-link']", T);
-    d.click(&user);
-    shoot(&d, "user", "[data-testid='history-entry']");
-    go(&d, "#/groups");
-    let group = d.wait_for("[data-testid='group-link']", T);
-    shoot(&d, "groups", "[data-testid='group-row']");
-    d.click(&group);
-    shoot(&d, "group", "[data-testid='member-row']");
-    go(&d, "#/trash");
-    shoot(&d, "trash", "[data-testid='trash-row']");
-    go(&d, "#/history");
-    shoot(&d, "sync-history", "[data-testid='users-point']");
-    go(&d, "#/admins");
-    shoot(&d, "administrators", "[data-testid='list-search']");
-    go(&d, "#/admin-sync");
-    shoot(&d, "admin-directory-sync", "main h1");
-    go(&d, "#/settings");
-    shoot(&d, "settings", "main h1");
+    // Dark: GTK's settings file says "prefer dark" (what a desktop's dark setting sets), which WebKitGTK
+    // gives the page as `prefers-color-scheme: dark`; only the app started here reads it.
+    let config = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(config.path().join("gtk-3.0")).unwrap();
+    std::fs::write(
+        config.path().join("gtk-3.0/settings.ini"),
+        "[Settings]\ngtk-application-prefer-dark-theme=1\n",
+    )
+    .unwrap();
+    shoot_every_screen(
+        dir.path(),
+        "-dark",
+        &[
+            ("XDG_CONFIG_HOME", config.path().as_os_str()),
+            ("GTK_THEME", std::ffi::OsStr::new("Adwaita:dark")),
+        ],
+        true,
+    );
 }

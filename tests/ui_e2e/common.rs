@@ -51,9 +51,16 @@ pub fn free_port() -> u16 {
 
 impl Driver {
     pub fn start() -> Driver {
+        Driver::start_with_env(&[])
+    }
+
+    /// Starts tauri-driver with `env` set for it and so for the app it launches (e.g. the GTK settings
+    /// that make the window dark).
+    pub fn start_with_env(env: &[(&str, &std::ffi::OsStr)]) -> Driver {
         let port = free_port();
         let native = free_port();
         let mut cmd = Command::new("tauri-driver");
+        cmd.envs(env.iter().copied());
         // Cloud sign-ins: the test opens the consent page itself instead of a system browser.
         cmd.env("ROSTER_NO_BROWSER", "1");
         if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
