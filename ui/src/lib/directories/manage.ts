@@ -2,11 +2,14 @@
 // for its connection, and what a connection's row shows. The backend decides and refuses; this only
 // words what it answered (Connection.used_by, DirectorySummary.connection, the kinds registry).
 
-import type { ActingAs, Connection, ConnectionKindInfo, DirectorySummary, Permission, SyncType } from '../backend/backend';
+import type { ActingAs, Connection, ConnectionKind, ConnectionKindInfo, DirectorySummary, Permission, SyncType } from '../backend/backend';
 import { formatAbsolute, formatRelative, listText, truncateList, type Tone } from '../format';
 import { kindInfo, shortName } from '../kinds.svelte';
 
 /** The tabs of Users → Directory Sync, by the path after `#/directories`. */
+/** What "Add New Sync" has open: the chooser, or the form of the kind chosen. */
+export type Adding = { step: 'choose' } | { step: 'ldap' | 'cloud' | 'demo'; kind: ConnectionKind } | null;
+
 export type UserSyncTab = 'syncs' | 'integrations';
 
 /** What the path after `#/directories` opens: a tab, a sync's page or a SCIM integration's page. */
