@@ -33,5 +33,18 @@ pub async fn server_configure(
     session(&state, &tenant)?.authorize_server_settings()?;
     let settings =
         ServerSettings::from_setup(&settings).map_err(|e| ApiError::validation(e.to_string()))?;
-    state.server.reconfigure(settings).await
+    let status = state.server.reconfigure(settings).await?;
+    // The change is made and serving: a log that cannot be written does not undo it.
+    let logged = session(&state, &tenant).and_then(|s| {
+        s.log_server_settings_change(serde_json::json!({
+            "listen": status.listen, "origin": status.origin, "tls": status.tls,
+        }))
+    });
+    if let Err(e) = logged {
+        tracing::warn!(
+            "the server settings change could not be logged: {}",
+            e.message
+        );
+    }
+    Ok(status)
 }

@@ -36,10 +36,10 @@ fn an_owner_moves_the_server_to_another_port_and_it_restarts_there() {
     assert_eq!(saved["tls"], "none", "{saved}");
 
     // An application makes the server start.
-    invoke(
+    let keys = invoke(
         &w,
         "api_create",
-        json!({"tenant": tenant, "name": "Script", "grants": ["read_resource"]}),
+        json!({"tenant": tenant, "name": "Script", "grants": ["read_log"]}),
     )
     .unwrap();
     let status = invoke(&w, "server_status", json!({})).unwrap();
@@ -117,6 +117,20 @@ fn an_owner_moves_the_server_to_another_port_and_it_restarts_there() {
         file.listen.port(),
         second,
         "saved where `rosterctl serve` reads it"
+    );
+    let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp() + 60) * 1000;
+    let (code, log) = super::adminapi::call(
+        &new_origin,
+        &keys,
+        "GET",
+        "/admin/v2/logs/administrator",
+        &[("mintime", "0"), ("maxtime", &now_ms.to_string())],
+    );
+    assert_eq!(code, 200, "{log}");
+    assert_eq!(
+        log.to_string().matches("server_settings_update").count(),
+        1,
+        "the change (not the refused ones) is in the administrator log: {log}"
     );
 
     // Someone who is not an Owner (a User Manager the Owner views as): refused by the application layer.

@@ -40,4 +40,13 @@ impl Session<'_> {
     pub fn authorize_server_settings(&self) -> Result<()> {
         self.require(Permission::ServerSettings)
     }
+
+    /// Writes in this tenant's administrator log that its operator changed the server's settings to
+    /// `what` (where it listens, its public address, TLS), once they are saved and serving.
+    pub fn log_server_settings_change(&self, what: serde_json::Value) -> Result<()> {
+        self.require(Permission::ServerSettings)?;
+        let entry = self.operator_audit("server_settings_update", "Roster's server", what);
+        self.tenant.store.audit(&entry)?;
+        Ok(())
+    }
 }
