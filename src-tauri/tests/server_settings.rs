@@ -133,6 +133,29 @@ fn an_owner_moves_the_server_to_another_port_and_it_restarts_there() {
         "the change (not the refused ones) is in the administrator log: {log}"
     );
 
+    // TLS with Roster's own certificate, on the same address: the server lets go of it and serves HTTPS.
+    let mut tls = moved.clone();
+    tls["tls"] = json!("generated");
+    let status = invoke(
+        &w,
+        "server_configure",
+        json!({"tenant": tenant, "settings": tls}),
+    )
+    .unwrap();
+    assert_eq!(status["running"], true, "{status}");
+    assert_eq!(status["tls"], "generated", "{status}");
+    assert_eq!(status["origin"], format!("https://127.0.0.1:{second}"));
+    let fingerprint = status["fingerprint"].as_str().unwrap_or_default();
+    assert_eq!(
+        fingerprint.split(':').count(),
+        32,
+        "SHA-256, as browsers show it: {status}"
+    );
+    assert!(
+        !answers(&new_origin),
+        "plain HTTP is no longer served there"
+    );
+
     // Someone who is not an Owner (a User Manager the Owner views as): refused by the application layer.
     invoke(
         &w,
