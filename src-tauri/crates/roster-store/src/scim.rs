@@ -15,7 +15,7 @@ use crate::read::{group_row, user_row, USER_COLUMNS};
 use crate::{records::bump_data_revision, DirectoryRecord, Result, Store, StoreError};
 use roster_core::plan::{Plan, Snapshot};
 use roster_core::{Conflict, Counts, DirectoryKey, GroupId, Timestamp};
-use rusqlite::{params, OptionalExtension, Row, Transaction};
+use rusqlite::{params, OptionalExtension, Row};
 use std::collections::HashMap;
 
 /// Pushes that start within this many seconds of the first push of a run are recorded in that run.
@@ -341,25 +341,24 @@ impl Store {
         })
     }
 
-    /// Runs one push in one write transaction: `f` reads and changes the integration's replica and
-    /// applies the plan made from it through [`Push`]. If `f` fails, nothing it did is kept.
+    /// Runs one push atomically: `f` reads and changes the integration's replica and applies the plan
+    /// made from it through [`Push`]. If `f` fails, nothing it did is kept. Pushes that arrive together
+    /// share one `IMMEDIATE` transaction, each in a savepoint of its own, and one commit (see `writer`):
+    /// each sees what those before it did, as if applied one at a time.
     pub fn push<T, E: From<StoreError>>(
         &self,
         key: &DirectoryKey,
         now: Timestamp,
         f: impl FnOnce(&mut Push<'_>) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
-        let mut c = self.writer();
-        let tx = c
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
-        let mut push = Push {
-            tx,
-            key: key.clone(),
-            now,
-        };
-        let out = f(&mut push)?;
-        push.tx.commit().map_err(StoreError::from)?;
+        let out = self.writer.push(|conn| {
+            let mut push = Push {
+                tx: conn,
+                key: key.clone(),
+                now,
+            };
+            f(&mut push)
+        })?;
         self.checkpoint_soon();
         Ok(out)
     }
@@ -367,7 +366,7 @@ impl Store {
 
 /// One push's transaction (see [`Store::push`]).
 pub struct Push<'c> {
-    tx: Transaction<'c>,
+    tx: &'c rusqlite::Connection,
     key: DirectoryKey,
     now: Timestamp,
 }
@@ -658,7 +657,7 @@ impl Push<'_> {
                 serde_json::to_string(&errors)?,
                 serde_json::to_string(&all_conflicts)?
         ])?;
-        crate::apply::insert_changes(tx, run_id, first_seq, plan.changes_iter())?;
+        crate::apply::insert_changes(self.tx, run_id, first_seq, plan.changes_iter())?;
         Ok(Some(run_id))
     }
 }
