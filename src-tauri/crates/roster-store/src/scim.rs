@@ -390,7 +390,7 @@ impl Push<'_> {
 
     /// The first resource `lookup` finds.
     pub fn find(&self, kind: ResourceKind, lookup: Lookup<'_>) -> Result<Option<Resource>> {
-        find_first(&self.tx, &self.key, kind, lookup)
+        find_first(self.tx, &self.key, kind, lookup)
     }
 
     /// Creates a resource, or replaces the one with its id (keeping its creation time and bumping its
@@ -448,12 +448,12 @@ impl Push<'_> {
 
     /// A group's members: (user id, userName).
     pub fn members(&self, group: &str) -> Result<Vec<(String, String)>> {
-        members(&self.tx, &self.key, group)
+        members(self.tx, &self.key, group)
     }
 
     /// A user's groups: (group id, displayName).
     pub fn groups_of(&self, user: &str) -> Result<Vec<(String, String)>> {
-        groups_of(&self.tx, &self.key, user)
+        groups_of(self.tx, &self.key, user)
     }
 
     /// Adds users to a group; returns those that were not members yet. Ids that are not users of the
@@ -495,7 +495,7 @@ impl Push<'_> {
 
     /// Every directory sync of the tenant (for the plan's settings: the order of precedence).
     pub fn directories(&self) -> Result<Vec<DirectoryRecord>> {
-        crate::records::directories(&self.tx)
+        crate::records::directories(self.tx)
     }
 
     /// How many days a user stays in the trash.
@@ -600,7 +600,7 @@ impl Push<'_> {
         if plan.is_empty() && plan.errors.is_empty() {
             return Ok(None);
         }
-        let tx = &self.tx;
+        let tx = self.tx;
         crate::apply::apply_objects(tx, plan, &self.key, self.now)?;
         bump_data_revision(tx)?;
         tx.prepare_cached(
