@@ -1,6 +1,7 @@
-//! Pushes that arrive together (and may share one commit, see roster-store's `writer`) leave Roster as the
-//! same pushes sent one at a time do, a refused one included: the same users, groups, replica and
-//! history, and each request gets the answer it would have got alone.
+//! Pushes that arrive together leave Roster as the same pushes sent one at a time do, a refused one
+//! included: the same users, groups, replica and history, and each request gets the answer it would have
+//! got alone. (Each push is its own `IMMEDIATE` transaction on the tenant's one write connection; this is
+//! what any change to that, such as sharing commits between pushes, must keep.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 

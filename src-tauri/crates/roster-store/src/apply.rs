@@ -3,7 +3,7 @@
 use crate::{Result, Store, StoreError};
 use roster_core::plan::{Action, Plan};
 use roster_core::{Change, Conflict, DirectoryKey, Timestamp};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::{HashMap, HashSet};
 
 /// What else an apply records besides the plan's objects.
@@ -40,7 +40,7 @@ pub struct ApplyOptions<'a> {
 }
 
 pub(crate) fn insert_changes(
-    tx: &Connection,
+    tx: &Transaction<'_>,
     run_id: i64,
     first_seq: i64,
     changes: impl Iterator<Item = Change>,
@@ -244,7 +244,7 @@ impl Store {
 }
 
 pub(crate) fn apply_objects(
-    tx: &rusqlite::Connection,
+    tx: &Transaction<'_>,
     plan: &Plan,
     key: &DirectoryKey,
     now: Timestamp,
@@ -455,7 +455,7 @@ struct GroupOwners<'t> {
 }
 
 impl<'t> GroupOwners<'t> {
-    fn new(tx: &'t Connection) -> Result<Self> {
+    fn new(tx: &'t Transaction<'_>) -> Result<Self> {
         Ok(GroupOwners {
             read: tx.prepare_cached("SELECT managed_by FROM groups WHERE id = ?1")?,
             known: HashMap::new(),
@@ -474,7 +474,7 @@ impl<'t> GroupOwners<'t> {
 }
 
 /// Removes `groups` from every user's group list, in one pass over the users who are in any group.
-fn drop_members(tx: &Connection, groups: &HashSet<&str>) -> Result<()> {
+fn drop_members(tx: &Transaction<'_>, groups: &HashSet<&str>) -> Result<()> {
     let mut changed: Vec<(String, String)> = Vec::new();
     {
         let mut st =

@@ -20,9 +20,6 @@
 //! - every write transaction is `IMMEDIATE`: a deferred one that reads before it writes cannot wait for
 //!   another process's writer (SQLite answers "database is locked" at once rather than deadlock), so it
 //!   takes the write lock first and waits its turn;
-//! - SCIM pushes that arrive together share one `IMMEDIATE` transaction and one commit, each in a
-//!   savepoint of its own (a failed one rolls back alone), in the order they took the write connection
-//!   (`writer`); a push answers only once committed, and every other write starts outside a transaction;
 //! - on Unix the tenant file (and SQLite's files beside it) is readable by its owner only (0600).
 //!
 //! How to add a table: add it to `schema::CURRENT`, bump `schema::VERSION`, add the step to
@@ -42,7 +39,6 @@ mod records;
 mod removal;
 pub mod schema;
 mod scim;
-mod writer;
 
 pub use adminapi::{ActorKind, ApiApplication, AuditEntry, AuditRecord};
 pub use apply::ApplyOptions;
@@ -72,7 +68,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// sync applies).
 pub struct Store {
     path: PathBuf,
-    writer: writer::Writer,
+    writer: Mutex<Connection>,
     reader: Mutex<Connection>,
     checkpoints: checkpoint::Checkpointer,
 }
@@ -213,7 +209,7 @@ impl Store {
         prepare(&reader)?;
         let store = Store {
             path: path.to_path_buf(),
-            writer: writer::Writer::new(writer),
+            writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             checkpoints: checkpoint::Checkpointer::default(),
         };
@@ -241,9 +237,8 @@ impl Store {
         &self.path
     }
 
-    /// The write connection, outside any transaction (see `writer`: pushes share commits).
-    pub(crate) fn writer(&self) -> writer::WriterGuard<'_> {
-        self.writer.lock()
+    pub(crate) fn writer(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.writer)
     }
 
     pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {

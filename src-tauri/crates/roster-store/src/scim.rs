@@ -15,7 +15,7 @@ use crate::read::{group_row, user_row, USER_COLUMNS};
 use crate::{records::bump_data_revision, DirectoryRecord, Result, Store, StoreError};
 use roster_core::plan::{Plan, Snapshot};
 use roster_core::{Conflict, Counts, DirectoryKey, GroupId, Timestamp};
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
 use std::collections::HashMap;
 
 /// Pushes that start within this many seconds of the first push of a run are recorded in that run.
@@ -341,24 +341,25 @@ impl Store {
         })
     }
 
-    /// Runs one push atomically: `f` reads and changes the integration's replica and applies the plan
-    /// made from it through [`Push`]. If `f` fails, nothing it did is kept. Pushes that arrive together
-    /// share one `IMMEDIATE` transaction, each in a savepoint of its own, and one commit (see `writer`):
-    /// each sees what those before it did, as if applied one at a time.
+    /// Runs one push in one write transaction: `f` reads and changes the integration's replica and
+    /// applies the plan made from it through [`Push`]. If `f` fails, nothing it did is kept.
     pub fn push<T, E: From<StoreError>>(
         &self,
         key: &DirectoryKey,
         now: Timestamp,
         f: impl FnOnce(&mut Push<'_>) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
-        let out = self.writer.push(|conn| {
-            let mut push = Push {
-                tx: conn,
-                key: key.clone(),
-                now,
-            };
-            f(&mut push)
-        })?;
+        let mut c = self.writer();
+        let tx = c
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let mut push = Push {
+            tx,
+            key: key.clone(),
+            now,
+        };
+        let out = f(&mut push)?;
+        push.tx.commit().map_err(StoreError::from)?;
         self.checkpoint_soon();
         Ok(out)
     }
@@ -366,7 +367,7 @@ impl Store {
 
 /// One push's transaction (see [`Store::push`]).
 pub struct Push<'c> {
-    tx: &'c rusqlite::Connection,
+    tx: Transaction<'c>,
     key: DirectoryKey,
     now: Timestamp,
 }
@@ -390,7 +391,7 @@ impl Push<'_> {
 
     /// The first resource `lookup` finds.
     pub fn find(&self, kind: ResourceKind, lookup: Lookup<'_>) -> Result<Option<Resource>> {
-        find_first(self.tx, &self.key, kind, lookup)
+        find_first(&self.tx, &self.key, kind, lookup)
     }
 
     /// Creates a resource, or replaces the one with its id (keeping its creation time and bumping its
@@ -448,12 +449,12 @@ impl Push<'_> {
 
     /// A group's members: (user id, userName).
     pub fn members(&self, group: &str) -> Result<Vec<(String, String)>> {
-        members(self.tx, &self.key, group)
+        members(&self.tx, &self.key, group)
     }
 
     /// A user's groups: (group id, displayName).
     pub fn groups_of(&self, user: &str) -> Result<Vec<(String, String)>> {
-        groups_of(self.tx, &self.key, user)
+        groups_of(&self.tx, &self.key, user)
     }
 
     /// Adds users to a group; returns those that were not members yet. Ids that are not users of the
@@ -495,7 +496,7 @@ impl Push<'_> {
 
     /// Every directory sync of the tenant (for the plan's settings: the order of precedence).
     pub fn directories(&self) -> Result<Vec<DirectoryRecord>> {
-        crate::records::directories(self.tx)
+        crate::records::directories(&self.tx)
     }
 
     /// How many days a user stays in the trash.
@@ -600,7 +601,7 @@ impl Push<'_> {
         if plan.is_empty() && plan.errors.is_empty() {
             return Ok(None);
         }
-        let tx = self.tx;
+        let tx = &self.tx;
         crate::apply::apply_objects(tx, plan, &self.key, self.now)?;
         bump_data_revision(tx)?;
         tx.prepare_cached(
@@ -657,7 +658,7 @@ impl Push<'_> {
                 serde_json::to_string(&errors)?,
                 serde_json::to_string(&all_conflicts)?
         ])?;
-        crate::apply::insert_changes(self.tx, run_id, first_seq, plan.changes_iter())?;
+        crate::apply::insert_changes(tx, run_id, first_seq, plan.changes_iter())?;
         Ok(Some(run_id))
     }
 }
