@@ -14,6 +14,8 @@ pub mod settings;
 pub mod user_sync;
 // UI-3: the lists, a user's and a group's page, the trash, Sync History.
 pub mod lists;
+// Settings: the server's address and certificate, Admin API grants.
+pub mod server_settings;
 
 type Res<T> = Result<T, ApiError>;
 

@@ -25,7 +25,7 @@ pub struct AppState {
     pub caller: roster_api::Caller,
     /// Whom the window acts as in the tenants it switched operator in.
     pub acting: commands::operators::Acting,
-    /// Roster's HTTP front doors (SCIM), served while the window is open once an integration exists.
+    /// Roster's HTTP front doors (SCIM, the Admin API), served while the window is open once an integration exists.
     pub server: Arc<server::DesktopServer>,
 }
 
@@ -145,6 +145,10 @@ pub fn builder<R: Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::lists::trash_purge,
         commands::lists::runs_page,
         commands::lists::history_series,
+        // Settings: the server's address and certificate, Admin API grants.
+        commands::server_settings::api_grants,
+        commands::server_settings::server_settings,
+        commands::server_settings::server_configure,
     ])
 }
 

@@ -17,6 +17,7 @@ use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime};
 use tauri::Listener;
 
 mod renames;
+mod settings;
 use renames::render;
 
 /// Where the recording lives, from the repository root (this package's directory).
@@ -40,6 +41,8 @@ const UNSCOPED: &[&str] = &[
     "tenant_delete",
     "consent_cancel",
     "server_status",
+    "server_settings",
+    "api_grants",
 ];
 
 /// Drives the real commands and keeps each call: the arguments as the UI's `Backend` passes them
@@ -357,6 +360,7 @@ fn record() -> Vec<Value> {
     r.ok("connection_test", json!({"id": entra["id"]}));
 
     scim(&mut r);
+    settings::record(&mut r);
 
     // What the window meets when something is wrong.
     r.err(
@@ -444,6 +448,7 @@ fn record() -> Vec<Value> {
     r.ok("acting_as", json!({}));
     r.err("sync_run", run(&admins, false, false));
     r.err("tenant_set_retention", json!({"days": 30}));
+    settings::refused(&mut r);
     r.ok("operator_switch_targets", json!({}));
     r.err(
         "operator_switch",

@@ -431,5 +431,6 @@ fn connection_kinds_cross_the_ipc_boundary_as_the_registry_says() {
     );
 }
 
-mod adminapi;
+pub(crate) mod adminapi;
 mod scim;
+mod server_settings;

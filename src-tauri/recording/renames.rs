@@ -43,6 +43,11 @@ impl Renames {
                     p(r"(?:127\.0\.0\.1|localhost)(?::|%3A)([1-9]\d*)"),
                     |n, _| (50000 + n).to_string(),
                 ),
+                // Admin API integration keys, and secret keys (a whole string of 40 letters and digits).
+                (p(r"\b(DI[A-Z0-9]{18})\b"), |n, _| format!("DI{}", id18(n))),
+                (p(r"\A([A-Za-z0-9]{40})\z"), |n, _| {
+                    format!("RecordedSecretKey{n:023}")
+                }),
                 // SCIM bearer tokens (32 random bytes, base64url).
                 (p(r"\b(roster_scim_[A-Za-z0-9_\-]{43})"), |n, _| {
                     format!("roster_scim_recorded{n}")

@@ -7,7 +7,7 @@ use roster_duo::signing::{sign, Canonical, Digest, SigVersion};
 use roster_duo::Params;
 
 /// Sends a v2-signed request (HMAC-SHA512, the `Date` header, as duo_client does) to the Admin API.
-fn call(
+pub(crate) fn call(
     origin: &str,
     keys: &serde_json::Value,
     method: &str,

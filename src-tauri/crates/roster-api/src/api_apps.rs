@@ -59,7 +59,7 @@ pub fn is_ikey(s: &str) -> bool {
 }
 
 /// An application as issued or reset: the only time its secret key is seen.
-#[derive(Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct IssuedApiKeys {
     /// The integration key.
     pub ikey: String,
@@ -80,7 +80,7 @@ impl std::fmt::Debug for IssuedApiKeys {
 }
 
 /// An application as lists show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ApiApplicationInfo {
     /// Integration key.
     pub ikey: String,
@@ -125,6 +125,32 @@ impl<'r> AdminApiKey<'r> {
     pub fn open(self) -> crate::adminapi::AdminApiDoor<'r> {
         self.door
     }
+}
+
+/// The grants the window offers, in Duo's order, with Duo's labels ("Grant applications" is left out:
+/// Roster has no integrations to manage through the API).
+pub fn api_grants() -> Vec<crate::json::ApiGrantInfo> {
+    [
+        (
+            Grant::Admins,
+            "Read and change administrators; run admin directory syncs.",
+        ),
+        (Grant::Info, "Read the account summary."),
+        (Grant::ReadLog, "Read the administrator log."),
+        (Grant::ReadResource, "Read users and groups."),
+        (Grant::Settings, "Read and change settings."),
+        (
+            Grant::WriteResource,
+            "Add, change and delete users and groups; run user directory syncs.",
+        ),
+    ]
+    .into_iter()
+    .map(|(g, allows)| crate::json::ApiGrantInfo {
+        name: grant_name(g).to_string(),
+        label: g.label().to_string(),
+        allows: allows.to_string(),
+    })
+    .collect()
 }
 
 fn secret_name(tenant: &str, ikey: &str) -> String {

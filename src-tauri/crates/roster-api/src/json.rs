@@ -9,12 +9,14 @@ use ts_rs::TS;
 mod lists;
 mod operators;
 mod rows;
+mod server;
 mod status;
 pub use lists::*;
 pub use operators::{
     ActingAs, Operator, OperatorFilter, OperatorSort, Refusal, SwitchTarget, TenantSettings,
 };
 pub use rows::{AdminRow, GroupRow, Page, UserRow};
+pub use server::{ApiGrantInfo, ServerSetup, ServerStatus, ServerTls};
 pub(crate) use status::decode;
 pub use status::{
     CheckStep, ConnectionStatus, DirectoryStatus, ProgressPhase, RunOutcome, RunTrigger, Schedule,
@@ -423,18 +425,4 @@ impl ConnectionCheck {
 pub struct AppLimits {
     /// The longest tenant, directory sync or connection name, in characters.
     pub name_max: usize,
-}
-
-/// What the window shows about Roster's HTTP server (`server_status`): the desktop app serves its front
-/// doors (SCIM) while it is open once an integration exists.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct ServerStatus {
-    /// Whether it is serving.
-    pub running: bool,
-    /// Where identity providers reach it (`http://127.0.0.1:8742`), from the saved settings.
-    pub origin: String,
-    /// The TLS certificate's SHA-256 fingerprint, when it serves HTTPS.
-    pub fingerprint: Option<String>,
-    /// Why it is not serving, when it tried and could not (plain English, says what to do).
-    pub problem: Option<String>,
 }

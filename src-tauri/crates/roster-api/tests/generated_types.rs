@@ -51,6 +51,11 @@ fn render(dir: &Path) {
         json::AdminRow,
         roster_core::source::GroupSummary,
         json::ServerStatus,
+        // The server's settings and Admin API applications (Settings).
+        json::ServerSetup,
+        json::ApiGrantInfo,
+        roster_api::api_apps::ApiApplicationInfo,
+        roster_api::api_apps::IssuedApiKeys,
         roster_api::scim::ScimIntegration,
         roster_api::scim::IssuedToken,
         // The lists, a user's and a group's page, the trash, Sync History (UI-3).

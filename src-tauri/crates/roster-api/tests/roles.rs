@@ -5,8 +5,8 @@
 //! - A custom role has the seed's two permissions: "External directory configuration" (All: configure user
 //!   syncs) and "Run user directory syncs" (All user syncs: full syncs and single users; Individual users:
 //!   single users only). Nothing else.
-//! - Help Desk edits users; Read-only and the other roles look only. The tenant and its operators are the
-//!   Owner's.
+//! - Help Desk edits users; Read-only and the other roles look only. The tenant, its operators and the app-wide
+//!   server settings are the Owner's.
 //! - `Caller::Local` acts as the tenant's Owner; `Caller::Scheduler` runs syncs (and purges the trash) and
 //!   configures nothing.
 //!
@@ -91,6 +91,8 @@ const MATRIX: &[(Op, &str)] = &[
     (Op::RenameTenant,              "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
     (Op::ExportTenant,              "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
     (Op::DeleteTenant,              "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    // The app-wide server settings (address, host names, TLS): the Owner's, like the tenant itself.
+    (Op::ChangeServerSettings,      "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
     // Operators and custom roles.
     (Op::ListOperators,             "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
     (Op::AddOperator,               "Y   .   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
@@ -281,6 +283,8 @@ enum Op {
     // Settings and operators (UI-2).
     SetDefaultThreshold,
     TenantSettings,
+    // The server's settings (app-wide).
+    ChangeServerSettings,
 }
 
 impl Op {
@@ -357,6 +361,7 @@ impl Op {
             O::PurgeTrash => P::PurgeExpiredTrash,
             O::UpdateUser => P::UpdateUsers,
             O::SetRetention | O::SetDefaultThreshold => P::TenantSettings,
+            O::ChangeServerSettings => P::ServerSettings,
         }
     }
 
@@ -827,6 +832,7 @@ async fn perform(op: Op, s: Session<'_>, f: &Fixture) -> Result<(), ApiError> {
         Op::PurgeUser => s.purge_user("trashed.user"),
         Op::SetDefaultThreshold => s.set_default_deletion_threshold(25).map(|_| ()),
         Op::TenantSettings => s.tenant_settings().map(|_| ()),
+        Op::ChangeServerSettings => s.authorize_server_settings(),
     }
 }
 
@@ -859,7 +865,7 @@ fn the_matrix_lists_every_operation_once() {
     for (i, op) in ops.iter().enumerate() {
         assert!(!ops[i + 1..].contains(op), "{op:?} appears twice");
     }
-    assert_eq!(ops.len(), 77, "every operation of the Op enum has its row");
+    assert_eq!(ops.len(), 78, "every operation of the Op enum has its row");
     for (_, text) in MATRIX {
         row(text);
     }

@@ -322,6 +322,148 @@ fn a_user_that_a_sync_coming_first_manages_is_refused_with_its_name_and_nothing_
     assert_eq!(ok["userName"], taken.as_str());
 }
 
+fn groups_json(s: &roster_api::Session<'_>) -> Value {
+    serde_json::to_value(s.groups_page("", PageAt::Offset(0), 1000).unwrap().rows).unwrap()
+}
+
+fn group(name: &str, members: &[&str]) -> Vec<u8> {
+    let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
+    body(json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "displayName": name,
+        "members": members
+    }))
+}
+
+#[test]
+fn a_group_that_a_sync_coming_first_manages_is_refused_with_its_name_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(Timestamp(T0)));
+    let r = roster(dir.path(), clock);
+    r.create_tenant("Acme", None).unwrap();
+    let s = r.session("Acme", &Caller::Local).unwrap();
+    // The demo sync comes first (added first) and manages the demo's groups, "Engineering" among them.
+    let demo = s
+        .add_directory(
+            spec::parse(r#"{"name": "HR directory", "type": "user", "connection": {"kind": "demo", "seed": 7, "users": 50}}"#)
+                .unwrap(),
+        )
+        .unwrap();
+    futures_lite(s.run_sync(
+        &demo.directory_key,
+        roster_api::RunMode::Full { approve: false },
+        roster_api::Trigger::Manual,
+    ))
+    .unwrap();
+    let before = groups_json(&s);
+    let engineering = before
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "Engineering")
+        .cloned()
+        .unwrap_or_else(|| panic!("the demo sync made no Engineering group: {before}"));
+    assert_eq!(engineering["managed_by"], "HR directory");
+
+    let issued = s
+        .create_scim_integration("Okta", ScimFlavor::Okta, ORIGIN)
+        .unwrap();
+    let door = r
+        .scim_door(&issued.directory_key, &issued.token)
+        .unwrap()
+        .at(ORIGIN);
+    let all_groups = || {
+        door.list(
+            ResourceKind::Group,
+            &roster_scim::ListQuery::from_query(
+                roster_scim::ResourceKind::Group,
+                &[],
+                &roster_scim::Limits::default(),
+            )
+            .unwrap(),
+        )
+        .unwrap()
+    };
+    let runs_before = s.list_runs(Some(&issued.directory_key), 10).unwrap().len();
+
+    // Creating a group with that name is refused, naming the sync; nothing is stored anywhere.
+    let e = door
+        .create(ResourceKind::Group, &group("Engineering", &[]))
+        .unwrap_err();
+    assert_eq!(e.status, 409, "{e:?}");
+    assert_eq!(e.to_json()["scimType"], "uniqueness", "{e:?}");
+    assert!(
+        e.detail.contains("\"HR directory\""),
+        "names the owner: {}",
+        e.detail
+    );
+    assert_eq!(
+        all_groups()["totalResults"],
+        0,
+        "the refused push left nothing"
+    );
+    assert_eq!(groups_json(&s), before, "Roster's groups are untouched");
+    assert_eq!(
+        s.list_runs(Some(&issued.directory_key), 10).unwrap().len(),
+        runs_before,
+        "nothing in the history"
+    );
+
+    // A group of the integration's own, with a member, renamed onto that name: refused the same way,
+    // by PATCH and by PUT, and the group keeps its name, its member and its version.
+    let member = door
+        .create(ResourceKind::User, &user("pat@example.org", "Pat"))
+        .unwrap();
+    let member = member["id"].as_str().unwrap().to_string();
+    let own = door
+        .create(ResourceKind::Group, &group("Own", &[&member]))
+        .unwrap();
+    let id = own["id"].as_str().unwrap().to_string();
+    let roster_before = groups_json(&s);
+    let replica_before = all_groups();
+    let runs_before = s.list_runs(Some(&issued.directory_key), 10).unwrap();
+    let patch = body(json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "Engineering"}]
+    }));
+    let e = door
+        .patch(ResourceKind::Group, &id, &patch, None)
+        .unwrap_err();
+    assert_eq!(e.status, 409, "{e:?}");
+    assert!(e.detail.contains("\"HR directory\""), "{}", e.detail);
+    let e = door
+        .replace(
+            ResourceKind::Group,
+            &id,
+            &group("Engineering", &[&member]),
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(e.status, 409, "{e:?}");
+    assert!(e.detail.contains("\"HR directory\""), "{}", e.detail);
+    assert_eq!(all_groups(), replica_before, "the replica is untouched");
+    assert_eq!(
+        groups_json(&s),
+        roster_before,
+        "Roster's groups are untouched"
+    );
+    let runs_after = s.list_runs(Some(&issued.directory_key), 10).unwrap();
+    assert_eq!(
+        serde_json::to_value(&runs_after).unwrap(),
+        serde_json::to_value(&runs_before).unwrap(),
+        "nothing in the history"
+    );
+    let g = door
+        .get(
+            ResourceKind::Group,
+            &id,
+            &roster_scim::Projection::all(roster_scim::ResourceKind::Group),
+        )
+        .unwrap();
+    assert_eq!(g["displayName"], "Own");
+    assert_eq!(g["meta"]["version"], own["meta"]["version"]);
+}
+
 /// Runs a future to completion on a small runtime (the application layer's runs are async).
 fn futures_lite<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()

@@ -1,12 +1,12 @@
 //! Who may do what in a tenant: Duo's administrator roles and the custom roles of the seed (brief/domain.md
 //! §7), as one pure table the application layer consults before every operation, for every front door.
 //!
-//! Invariants: the Owner may do everything; admin syncs, Admin API applications, operators and the tenant
-//! itself are the Owner's only; user syncs (and SCIM integrations) may be configured by the Owner, an
-//! Administrator, a User Manager, or a custom role with "External directory configuration: All", and run by
-//! those roles or a custom role with "Run user directory syncs" (all syncs, or individual users only);
-//! every role may look. The schedule ([`Authority::Schedule`]) runs the syncs that are due, user and admin
-//! syncs alike, and purges the trash; it configures nothing.
+//! Invariants: the Owner may do everything; admin syncs, Admin API applications, operators, the tenant
+//! itself and the app-wide server settings are the Owner's only; user syncs (and SCIM integrations) may be
+//! configured by the Owner, an Administrator, a User Manager, or a custom role with "External directory
+//! configuration: All", and run by those roles or a custom role with "Run user directory syncs" (all
+//! syncs, or individual users only); every role may look. The schedule ([`Authority::Schedule`]) runs the
+//! syncs that are due, user and admin syncs alike, and purges the trash; it configures nothing.
 
 use crate::model::AdminRole;
 use serde::{Deserialize, Serialize};
@@ -43,11 +43,15 @@ pub enum Permission {
     TenantSettings,
     /// Rename, export or delete the tenant.
     ManageTenant,
+    /// Change the server's address, host names and TLS. App-wide (every tenant's SCIM integrations and
+    /// Admin API applications are reached through the one server), so the Owner's only, like the tenant
+    /// itself.
+    ServerSettings,
 }
 
 impl Permission {
     /// Every permission, in the order above.
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::View,
         Permission::ConfigureUserSyncs,
         Permission::RunUserSyncs,
@@ -62,6 +66,7 @@ impl Permission {
         Permission::UpdateUsers,
         Permission::TenantSettings,
         Permission::ManageTenant,
+        Permission::ServerSettings,
     ];
 
     /// What the permission lets one do, for refusals ("… needs …").
@@ -81,6 +86,7 @@ impl Permission {
             Permission::UpdateUsers => "Editing users",
             Permission::TenantSettings => "Changing the tenant's settings",
             Permission::ManageTenant => "Renaming, exporting or deleting the tenant",
+            Permission::ServerSettings => "Changing the server's address and certificate",
         }
     }
 
@@ -102,7 +108,8 @@ impl Permission {
             | Permission::RunIndividualAdmins
             | Permission::ManageOperators
             | Permission::ApiApplications
-            | Permission::ManageTenant => "the Owner role",
+            | Permission::ManageTenant
+            | Permission::ServerSettings => "the Owner role",
             Permission::CreateDeleteUsers | Permission::PurgeExpiredTrash => {
                 "the Owner, Administrator or User Manager role"
             }
@@ -174,7 +181,8 @@ impl Authority {
                 | P::RunIndividualAdmins
                 | P::ManageOperators
                 | P::ApiApplications
-                | P::ManageTenant => *role == R::Owner,
+                | P::ManageTenant
+                | P::ServerSettings => *role == R::Owner,
                 P::ConfigureUserSyncs
                 | P::RunUserSyncs
                 | P::RunIndividualUsers
@@ -202,7 +210,8 @@ impl Authority {
                 | P::PurgeExpiredTrash
                 | P::UpdateUsers
                 | P::TenantSettings
-                | P::ManageTenant => false,
+                | P::ManageTenant
+                | P::ServerSettings => false,
             },
             Authority::Schedule => match p {
                 P::View | P::RunUserSyncs | P::RunAdminSyncs | P::PurgeExpiredTrash => true,
@@ -215,7 +224,8 @@ impl Authority {
                 | P::CreateDeleteUsers
                 | P::UpdateUsers
                 | P::TenantSettings
-                | P::ManageTenant => false,
+                | P::ManageTenant
+                | P::ServerSettings => false,
             },
         }
     }
@@ -307,6 +317,7 @@ mod tests {
             P::ManageOperators,
             P::CreateDeleteUsers,
             P::ManageTenant,
+            P::ServerSettings,
         ] {
             assert!(!all.allows(p), "a custom role never allows {p:?}");
         }
@@ -337,6 +348,7 @@ mod tests {
             P::UpdateUsers,
             P::TenantSettings,
             P::ManageTenant,
+            P::ServerSettings,
         ] {
             assert!(!s.allows(p), "the schedule never does {p:?}");
         }

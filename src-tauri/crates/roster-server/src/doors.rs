@@ -346,14 +346,19 @@ async fn read_body(
     }
 }
 
+/// What a 404 for a path no route serves says.
+pub(crate) fn nothing_at(path: &str) -> String {
+    format!("Roster has nothing at {path}. Check the URL.")
+}
+
+/// What a 405 for a method a path does not serve says.
+pub(crate) fn not_allowed_on(method: &Method, path: &str) -> String {
+    format!("{method} is not allowed on {path}.")
+}
+
 async fn not_found(errors: Option<Extension<DoorErrors>>, uri: Uri) -> Response {
     let errors = errors.map_or(plain_json as ErrorFormat, |Extension(DoorErrors(f))| f);
-    refuse(
-        errors,
-        StatusCode::NOT_FOUND,
-        format!("Roster has nothing at {}. Check the URL.", uri.path()),
-        None,
-    )
+    refuse(errors, StatusCode::NOT_FOUND, nothing_at(uri.path()), None)
 }
 
 async fn method_not_allowed(
@@ -365,7 +370,7 @@ async fn method_not_allowed(
     refuse(
         errors,
         StatusCode::METHOD_NOT_ALLOWED,
-        format!("{method} is not allowed on {}.", uri.path()),
+        not_allowed_on(&method, uri.path()),
         None,
     )
 }

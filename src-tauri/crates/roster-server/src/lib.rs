@@ -44,6 +44,7 @@ mod rate;
 pub mod scim;
 mod server;
 mod settings;
+mod setup;
 mod tls;
 
 pub use config::{is_loopback, ConnectionLimits, ServerConfig, Tls, DEFAULT_LISTEN};

@@ -5,11 +5,12 @@
 //! answer is the application layer's. Nothing here knows a sync rule or a table. Store work runs on
 //! tokio's blocking threads, so a write waiting for the tenant's write lock never stalls the listener.
 
-use crate::doors::Problem;
+use crate::doors::{not_allowed_on, nothing_at, refuse, Problem};
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawPathParams, RawQuery, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, ETAG, IF_MATCH, LOCATION, WWW_AUTHENTICATE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -17,6 +18,7 @@ use roster_api::scim::ScimDoor;
 use roster_api::{Code, Roster};
 use roster_scim::{self as proto, ScimError};
 use roster_store::ResourceKind;
+use serde::Deserialize;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -82,23 +84,22 @@ pub fn routes(roster: Arc<Roster>, origin: Origin) -> Router {
         .route("/scim/v2/{key}/Schemas", get(schemas))
         .route("/scim/v2/{key}/Schemas/{id}", get(schema))
         .route("/scim/v2/{key}/.search", post(search_all))
-        .route("/scim/v2/{key}/Users", get(list_users).post(create_user))
-        .route("/scim/v2/{key}/Users/.search", post(search_users))
+        // Users and Groups: one handler per operation, the kind read from the path by [`Kind`].
         .route(
-            "/scim/v2/{key}/Users/{id}",
-            get(get_user)
-                .put(replace_user)
-                .patch(patch_user)
-                .delete(delete_user),
+            "/scim/v2/{key}/{kind}",
+            get(list).post(create).fallback(not_allowed),
         )
-        .route("/scim/v2/{key}/Groups", get(list_groups).post(create_group))
-        .route("/scim/v2/{key}/Groups/.search", post(search_groups))
         .route(
-            "/scim/v2/{key}/Groups/{id}",
-            get(get_group)
-                .put(replace_group)
-                .patch(patch_group)
-                .delete(delete_group),
+            "/scim/v2/{key}/{kind}/.search",
+            post(search).fallback(not_allowed),
+        )
+        .route(
+            "/scim/v2/{key}/{kind}/{id}",
+            get(get_one)
+                .put(replace)
+                .patch(patch)
+                .delete(delete)
+                .fallback(not_allowed),
         )
         .with_state(state)
 }
@@ -299,12 +300,62 @@ fn scim_kind(kind: ResourceKind) -> proto::ResourceKind {
     }
 }
 
-async fn list(
-    s: Scim,
-    kind: ResourceKind,
+/// The resource kind a path names in its `{kind}` segment: `Users` or `Groups` (as the resource types'
+/// endpoints say, case and all). Any other segment is a path Roster has nothing at: refused with the
+/// same 404 as any unknown path, before the token is looked at.
+struct Kind(ResourceKind);
+
+impl<S: Send + Sync> FromRequestParts<S> for Kind {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let params = RawPathParams::from_request_parts(parts, state).await.ok();
+        let segment = params
+            .as_ref()
+            .and_then(|p| p.iter().find(|(name, _)| *name == "kind").map(|(_, v)| v));
+        match segment {
+            Some("Users") => Ok(Kind(ResourceKind::User)),
+            Some("Groups") => Ok(Kind(ResourceKind::Group)),
+            _ => Err(refuse(
+                error,
+                StatusCode::NOT_FOUND,
+                nothing_at(parts.uri.path()),
+                None,
+            )),
+        }
+    }
+}
+
+/// The path of a collection (`/{key}/Users`).
+#[derive(Deserialize)]
+struct InDoor {
     key: String,
+}
+
+/// The path of one resource (`/{key}/Users/{id}`).
+#[derive(Deserialize)]
+struct OfResource {
+    key: String,
+    id: String,
+}
+
+/// A method a Users or Groups path does not serve, when the path names a resource kind (else 404, as
+/// for any unknown path): 405, as the server answers it elsewhere (the router adds `Allow`).
+async fn not_allowed(_: Kind, method: Method, uri: Uri) -> Response {
+    refuse(
+        error,
+        StatusCode::METHOD_NOT_ALLOWED,
+        not_allowed_on(&method, uri.path()),
+        None,
+    )
+}
+
+async fn list(
+    State(s): State<Scim>,
+    Kind(kind): Kind,
+    Path(InDoor { key }): Path<InDoor>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
-    query: Option<String>,
 ) -> Response {
     let limits = s.limits;
     s.run(key, headers, move |door| {
@@ -315,9 +366,9 @@ async fn list(
 }
 
 async fn search(
-    s: Scim,
-    kind: ResourceKind,
-    key: String,
+    State(s): State<Scim>,
+    Kind(kind): Kind,
+    Path(InDoor { key }): Path<InDoor>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -330,12 +381,11 @@ async fn search(
 }
 
 async fn get_one(
-    s: Scim,
-    kind: ResourceKind,
-    key: String,
-    id: String,
+    State(s): State<Scim>,
+    Kind(kind): Kind,
+    Path(OfResource { key, id }): Path<OfResource>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
-    query: Option<String>,
 ) -> Response {
     s.run(key, headers, move |door| {
         let projection = proto::Projection::from_query(scim_kind(kind), &query_pairs(query))?;
@@ -345,9 +395,9 @@ async fn get_one(
 }
 
 async fn create(
-    s: Scim,
-    kind: ResourceKind,
-    key: String,
+    State(s): State<Scim>,
+    Kind(kind): Kind,
+    Path(InDoor { key }): Path<InDoor>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -358,10 +408,9 @@ async fn create(
 }
 
 async fn replace(
-    s: Scim,
-    kind: ResourceKind,
-    key: String,
-    id: String,
+    State(s): State<Scim>,
+    Kind(kind): Kind,
+    Path(OfResource { key, id }): Path<OfResource>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -376,10 +425,9 @@ async fn replace(
 }
 
 async fn patch(
-    s: Scim,
-    kind: ResourceKind,
-    key: String,
-    id: String,
+    State(s): State<Scim>,
+    Kind(kind): Kind,
+    Path(OfResource { key, id }): Path<OfResource>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -395,10 +443,9 @@ async fn patch(
 }
 
 async fn delete(
-    s: Scim,
-    kind: ResourceKind,
-    key: String,
-    id: String,
+    State(s): State<Scim>,
+    Kind(kind): Kind,
+    Path(OfResource { key, id }): Path<OfResource>,
     headers: HeaderMap,
 ) -> Response {
     let wanted = if_match(&headers);
@@ -429,153 +476,5 @@ async fn search_all(
     .await
 }
 
-async fn list_users(
-    State(s): State<Scim>,
-    Path(key): Path<String>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    list(s, ResourceKind::User, key, headers, q).await
-}
-
-async fn list_groups(
-    State(s): State<Scim>,
-    Path(key): Path<String>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    list(s, ResourceKind::Group, key, headers, q).await
-}
-
-async fn search_users(
-    State(s): State<Scim>,
-    Path(key): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    search(s, ResourceKind::User, key, headers, body).await
-}
-
-async fn search_groups(
-    State(s): State<Scim>,
-    Path(key): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    search(s, ResourceKind::Group, key, headers, body).await
-}
-
-async fn create_user(
-    State(s): State<Scim>,
-    Path(key): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    create(s, ResourceKind::User, key, headers, body).await
-}
-
-async fn create_group(
-    State(s): State<Scim>,
-    Path(key): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    create(s, ResourceKind::Group, key, headers, body).await
-}
-
-async fn get_user(
-    State(s): State<Scim>,
-    Path((key, id)): Path<(String, String)>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    get_one(s, ResourceKind::User, key, id, headers, q).await
-}
-
-async fn get_group(
-    State(s): State<Scim>,
-    Path((key, id)): Path<(String, String)>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    get_one(s, ResourceKind::Group, key, id, headers, q).await
-}
-
-async fn replace_user(
-    State(s): State<Scim>,
-    Path((key, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    replace(s, ResourceKind::User, key, id, headers, body).await
-}
-
-async fn replace_group(
-    State(s): State<Scim>,
-    Path((key, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    replace(s, ResourceKind::Group, key, id, headers, body).await
-}
-
-async fn patch_user(
-    State(s): State<Scim>,
-    Path((key, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    patch(s, ResourceKind::User, key, id, headers, body).await
-}
-
-async fn patch_group(
-    State(s): State<Scim>,
-    Path((key, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    patch(s, ResourceKind::Group, key, id, headers, body).await
-}
-
-async fn delete_user(
-    State(s): State<Scim>,
-    Path((key, id)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    delete(s, ResourceKind::User, key, id, headers).await
-}
-
-async fn delete_group(
-    State(s): State<Scim>,
-    Path((key, id)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    delete(s, ResourceKind::Group, key, id, headers).await
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_bearer_token_is_read_from_the_authorization_header_only() {
-        let mut h = HeaderMap::new();
-        assert_eq!(bearer(&h), None);
-        h.insert(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
-        assert_eq!(bearer(&h), Some("abc"));
-        h.insert(AUTHORIZATION, HeaderValue::from_static("bearer   xyz "));
-        assert_eq!(bearer(&h), Some("xyz"));
-        h.insert(AUTHORIZATION, HeaderValue::from_static("Basic abc"));
-        assert_eq!(bearer(&h), None);
-        h.insert(AUTHORIZATION, HeaderValue::from_static("Bearer "));
-        assert_eq!(bearer(&h), None);
-    }
-
-    #[test]
-    fn refusals_are_scim_errors_and_a_401_asks_for_a_bearer_token() {
-        let r = scim_error(&ScimError::new(401, None, "no"));
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-        assert!(r.headers().get(WWW_AUTHENTICATE).is_some());
-        assert_eq!(r.headers().get(CONTENT_TYPE).unwrap(), SCIM_JSON);
-    }
-}
+mod tests;

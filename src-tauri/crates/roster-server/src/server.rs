@@ -130,7 +130,7 @@ impl RunningServer {
     }
 }
 
-fn check_host_names(names: &[String]) -> Result<(), ServerError> {
+pub(crate) fn check_host_names(names: &[String]) -> Result<(), ServerError> {
     for name in names {
         if name.contains('*') || ServerName::try_from(name.as_str()).is_err() {
             return Err(ServerError::HostName(name.clone()));

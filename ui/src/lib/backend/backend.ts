@@ -57,6 +57,9 @@ import type {
   TenantSettings,
 } from './generated';
 
+// Settings: the server's address and certificate, Admin API applications.
+import type { ApiApplicationInfo, ApiGrantInfo, IssuedApiKeys, ServerSetup } from './generated';
+
 export type * from './generated';
 export { CODES } from './generated';
 
@@ -161,6 +164,21 @@ export interface Backend {
   tenant_export(): Promise<string>;
   /** A new tenant from an export's JSON (not opened). */
   tenant_import(args: { name: string; export: string }): Promise<Tenant>;
+  // Settings: the server's address and certificate, Admin API applications.
+  /** The saved server settings (app-wide, one server for every tenant). */
+  server_settings(): Promise<ServerSetup>;
+  /** Saves new server settings and restarts the server with them (Owner only); a failed start keeps the old ones. */
+  server_configure(args: { settings: ServerSetup }): Promise<ServerStatus>;
+  /** Duo's Admin API grants the window offers, with their labels. */
+  api_grants(): Promise<ApiGrantInfo[]>;
+  /** The tenant's Admin API applications (never a secret key). */
+  api_list(): Promise<ApiApplicationInfo[]>;
+  /** Adds an application (and starts the server); the answer carries the secret key, shown this once. */
+  api_create(args: { name: string; grants: string[] }): Promise<IssuedApiKeys>;
+  api_set_grants(args: { ikey: string; grants: string[] }): Promise<null>;
+  /** A new secret key, shown this once; the old one stops working at once. */
+  api_reset_secret(args: { ikey: string }): Promise<IssuedApiKeys>;
+  api_delete(args: { ikey: string }): Promise<null>;
   // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
   /** Who the window acts as in the open tenant, and what their role allows (the window offers only that). */
   acting_as(): Promise<ActingAs>;

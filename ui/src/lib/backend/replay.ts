@@ -67,6 +67,12 @@ const CHANGES = new Set([
   'connection_delete',
   'sync_cancel',
   'run_discard',
+  // Settings: the server, Admin API applications.
+  'server_configure',
+  'api_create',
+  'api_set_grants',
+  'api_reset_secret',
+  'api_delete',
   // UI-3.
   'trash_restore',
   'trash_purge',
@@ -242,6 +248,15 @@ export class ReplayBackend implements Backend {
     this.answer('tenant_set_default_threshold', args);
   tenant_export: Backend['tenant_export'] = () => this.answer('tenant_export');
   tenant_import: Backend['tenant_import'] = (args) => this.answer('tenant_import', args);
+  // Settings: the server's address and certificate, Admin API applications.
+  server_settings: Backend['server_settings'] = () => this.answer('server_settings');
+  server_configure: Backend['server_configure'] = (args) => this.answer('server_configure', args);
+  api_grants: Backend['api_grants'] = () => this.answer('api_grants');
+  api_list: Backend['api_list'] = () => this.answer('api_list');
+  api_create: Backend['api_create'] = (args) => this.answer('api_create', args);
+  api_set_grants: Backend['api_set_grants'] = (args) => this.answer('api_set_grants', args);
+  api_reset_secret: Backend['api_reset_secret'] = (args) => this.answer('api_reset_secret', args);
+  api_delete: Backend['api_delete'] = (args) => this.answer('api_delete', args);
   // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
   acting_as: Backend['acting_as'] = () => this.answer('acting_as');
   directory_delete_with: Backend['directory_delete_with'] = (args) => this.answer('directory_delete_with', args);

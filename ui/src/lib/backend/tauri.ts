@@ -58,6 +58,9 @@ import type {
   TenantSettings,
 } from './backend';
 
+// Settings: the server's address and certificate, Admin API applications.
+import type { ApiApplicationInfo, ApiGrantInfo, IssuedApiKeys, ServerSetup } from './backend';
+
 export const SYNC_PROGRESS_EVENT = 'sync-progress';
 export const CONSENT_PROGRESS_EVENT = 'consent-progress';
 
@@ -277,6 +280,31 @@ export class TauriBackend implements Backend {
   }
   tenant_import(args: { name: string; export: string }): Promise<Tenant> {
     return invoke('tenant_import', args);
+  }
+  // Settings: the server's address and certificate, Admin API applications.
+  server_settings(): Promise<ServerSetup> {
+    return invoke('server_settings', {});
+  }
+  server_configure(args: { settings: ServerSetup }): Promise<ServerStatus> {
+    return this.scoped('server_configure', args);
+  }
+  api_grants(): Promise<ApiGrantInfo[]> {
+    return invoke('api_grants', {});
+  }
+  api_list(): Promise<ApiApplicationInfo[]> {
+    return this.scoped('api_list', {});
+  }
+  api_create(args: { name: string; grants: string[] }): Promise<IssuedApiKeys> {
+    return this.scoped('api_create', args);
+  }
+  api_set_grants(args: { ikey: string; grants: string[] }): Promise<null> {
+    return this.scoped('api_set_grants', args);
+  }
+  api_reset_secret(args: { ikey: string }): Promise<IssuedApiKeys> {
+    return this.scoped('api_reset_secret', args);
+  }
+  api_delete(args: { ikey: string }): Promise<null> {
+    return this.scoped('api_delete', args);
   }
   // ---- Issue 13: Manage User Sync, Admin Directory Sync, SCIM Integrations (UI-1) ----
   acting_as(): Promise<ActingAs> {

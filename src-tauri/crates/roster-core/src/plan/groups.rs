@@ -59,6 +59,16 @@ pub(super) fn resolve_groups(
             .copied()
             .or_else(|| by_name.get(&fold(&src.name)).copied())
             .filter(|g| !claimed.contains(&g.id));
+        if let Some(old) = existing.filter(|g| g.managed_by.as_ref() == Some(key)) {
+            if renamed_onto_another(settings, old, src, &by_name, plan) {
+                // Two groups cannot share a name: this sync's group keeps its old name (and its
+                // members are still synced into it).
+                claimed.insert(&old.id);
+                res.ids.insert(src.external_id.clone(), old.id.clone());
+                res.names.insert(old.id.clone(), old.name.clone());
+                continue;
+            }
+        }
         if let Some((owner, other)) =
             existing.and_then(|g| precedes(settings, g.managed_by.as_ref()))
         {
@@ -187,4 +197,48 @@ pub(super) fn resolve_groups(
         }
     }
     res
+}
+
+/// Whether this sync's group `old` is renamed (`src`) onto the name of another group in Roster, managed
+/// by another sync or by none; then the rename is refused: a conflict naming the sync when that sync
+/// comes first in the order of precedence (its group is not this sync's to take), else an entry error.
+/// A group of this sync's own with that name is left to the usual path (a swap of names within one
+/// sync).
+fn renamed_onto_another(
+    settings: &SyncSettings,
+    old: &Group,
+    src: &SourceGroup,
+    by_name: &HashMap<String, &Group>,
+    plan: &mut Plan,
+) -> bool {
+    let Some(other) = by_name
+        .get(&fold(&src.name))
+        .filter(|o| o.id != old.id && o.managed_by.as_ref() != Some(&settings.key))
+    else {
+        return false;
+    };
+    match precedes(settings, other.managed_by.as_ref()) {
+        Some((owner, sync)) => plan.conflict(Conflict {
+            object: ObjectKind::Group,
+            key: src.name.clone(),
+            other: owner.to_string(),
+            other_name: sync.name.clone(),
+            kept: false,
+            message: format!(
+                "The sync \"{}\" manages a group named \"{}\" and comes first in the order of precedence, so this sync's group \"{}\" keeps its name; its members are still synced here. To rename it, rename one of the two groups in its directory, or move this sync above \"{}\".",
+                sync.name, src.name, old.name, sync.name
+            ),
+        }),
+        None => {
+            plan.errors.push(EntryError::new(
+                src.external_id.clone(),
+                format!(
+                    "Skipped: the group \"{}\" was not renamed to \"{}\", because another group in Roster has that name. Group names must be unique; rename one of them.",
+                    old.name, src.name
+                ),
+            ));
+            plan.counts.skipped += 1;
+        }
+    }
+    true
 }

@@ -1396,6 +1396,82 @@ fn a_group_both_syncs_select_stays_with_the_sync_that_comes_first() {
 }
 
 #[test]
+fn a_group_renamed_onto_the_name_of_a_group_the_first_sync_manages_keeps_its_name() {
+    let (first, second) = two_syncs();
+    let mut w = World::default();
+    w.run(
+        &first,
+        &batch(
+            vec![su("1", "alice")],
+            vec![group("a-eng", "Engineering", &["1"])],
+        ),
+        NOW,
+    );
+    w.run(
+        &second,
+        &batch(vec![su("b1", "bob")], vec![group("b-ops", "Ops", &["b1"])]),
+        NOW,
+    );
+    let p = w.run(
+        &second,
+        &batch(
+            vec![su("b1", "bob")],
+            vec![group("b-ops", "engineering", &["b1"])],
+        ),
+        NOW,
+    );
+    assert!(
+        p.groups.is_empty(),
+        "two groups cannot share a name, so nothing is renamed: {:?}",
+        p.groups
+    );
+    assert!(
+        p.conflicts.iter().any(|c| c.object == ObjectKind::Group
+            && !c.kept
+            && c.other == first.key.to_string()
+            && c.message.contains("All staff")),
+        "the refused rename names the sync that comes first: {:?}",
+        p.conflicts
+    );
+    assert!(
+        p.users.is_empty(),
+        "bob stays in the group as it was: {:?}",
+        p.users
+    );
+    let names: Vec<_> = w.groups.iter().map(|g| g.name.as_str()).collect();
+    assert!(
+        names.contains(&"Ops") && names.contains(&"Engineering"),
+        "{names:?}"
+    );
+
+    // A group no sync manages is no precedence matter, but its name is still its own.
+    let manual = Group {
+        id: GroupId("DGMANUAL000000000000".into()),
+        name: "Manual".into(),
+        description: None,
+        managed_by: None,
+        external_id: None,
+    };
+    w.groups.push(manual);
+    let p = w.run(
+        &second,
+        &batch(
+            vec![su("b1", "bob")],
+            vec![group("b-ops", "Manual", &["b1"])],
+        ),
+        NOW,
+    );
+    assert!(p.groups.is_empty(), "{:?}", p.groups);
+    assert!(
+        p.errors
+            .iter()
+            .any(|e| e.key == "b-ops" && e.message.contains("Manual")),
+        "the refused rename is an entry error: {:?}",
+        p.errors
+    );
+}
+
+#[test]
 fn a_user_the_first_sync_moved_to_the_trash_is_released_to_the_second() {
     let (first, second) = two_syncs();
     let mut w = World::default();

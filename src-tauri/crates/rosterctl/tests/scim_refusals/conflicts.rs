@@ -1,4 +1,4 @@
-//! Changes that conflict with what is stored: another sync's user (409), a stale version (412).
+//! Changes that conflict with what is stored: another sync's user or group (409), a stale version (412).
 
 use crate::replay::*;
 use crate::{fixture, state};
@@ -89,6 +89,92 @@ async fn a_username_a_higher_precedence_sync_manages_is_409_naming_that_sync() {
         "nothing was stored"
     );
     assert_eq!(rig.user("own@okta.local")["managed_by"], "Okta");
+}
+
+// Why: a group a higher-precedence directory sync manages belongs to that sync too; a push creating a
+// group with its name, or renaming one onto it, must be refused with 409 naming the sync, and change
+// neither group nor the replica (two groups cannot share a name).
+#[tokio::test]
+async fn a_group_name_a_higher_precedence_sync_manages_is_409_naming_that_sync() {
+    let rig = Rig::start();
+    let spec = rig.data_dir().join("hr.json");
+    std::fs::write(
+        &spec,
+        r#"{"name": "HR", "type": "user", "connection": {"kind": "demo", "seed": 7, "users": 50}}"#,
+    )
+    .unwrap();
+    let added = rig.json(&["directory", "add", "--spec", spec.to_str().unwrap()]);
+    let hr = added["directory_key"].as_str().unwrap().to_string();
+    let run = rig.json(&["sync", "run", &hr, "--json"]);
+    assert_eq!(run["outcome"], "succeeded", "{run}");
+    let engineering = rig
+        .find_group("Engineering")
+        .unwrap_or_else(|| panic!("HR made no Engineering group: {:?}", rig.groups()));
+    assert_eq!(engineering["managed_by"], "HR");
+
+    let integration = rig.integration("Okta", "okta");
+    let okta = rig.client(&integration, OKTA_AGENT);
+    let before = state(&rig, &okta, &integration.key).await;
+    let r = okta
+        .post(
+            "/Groups",
+            &json!({"schemas": [GROUP_URN], "displayName": "Engineering", "members": []}),
+        )
+        .await;
+    assert_scim_error(&r, 409, Some("uniqueness"));
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("\"HR\""),
+        "the refusal names the sync: {}",
+        r.text
+    );
+    assert_eq!(
+        state(&rig, &okta, &integration.key).await,
+        before,
+        "nothing was stored"
+    );
+
+    // Renaming a pushed group (with a member) onto HR's group name is refused the same way, by PATCH
+    // and by PUT.
+    let member = okta
+        .create_user(&json!({"schemas": [USER_URN], "userName": "own@okta.local"}))
+        .await;
+    let id = okta
+        .create_group(
+            &json!({"schemas": [GROUP_URN], "displayName": "Own", "members": [{"value": member}]}),
+        )
+        .await;
+    let before = state(&rig, &okta, &integration.key).await;
+    let r = okta
+        .patch(
+            &format!("/Groups/{id}"),
+            json!([{"op": "replace", "path": "displayName", "value": "Engineering"}]),
+        )
+        .await;
+    assert_scim_error(&r, 409, Some("uniqueness"));
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("\"HR\""),
+        "{}",
+        r.text
+    );
+    let r = okta
+        .put(
+            &format!("/Groups/{id}"),
+            &json!({"schemas": [GROUP_URN], "displayName": "engineering", "members": [{"value": member}]}),
+        )
+        .await;
+    assert_scim_error(&r, 409, Some("uniqueness"));
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("\"HR\""),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        state(&rig, &okta, &integration.key).await,
+        before,
+        "nothing was stored"
+    );
+    assert_eq!(rig.find_group("Own").unwrap()["managed_by"], "Okta");
+    assert_eq!(rig.find_group("Engineering").unwrap(), engineering);
 }
 
 // Why: a client that sends If-Match says "only if nobody changed it since I read it"; a stale version

@@ -3,4 +3,4 @@
 /**
  * Something an operator asks to do.
  */
-export type Permission = "view" | "configure_user_syncs" | "run_user_syncs" | "run_individual_users" | "configure_admin_syncs" | "run_admin_syncs" | "run_individual_admins" | "manage_operators" | "api_applications" | "create_delete_users" | "purge_expired_trash" | "update_users" | "tenant_settings" | "manage_tenant";
+export type Permission = "view" | "configure_user_syncs" | "run_user_syncs" | "run_individual_users" | "configure_admin_syncs" | "run_admin_syncs" | "run_individual_admins" | "manage_operators" | "api_applications" | "create_delete_users" | "purge_expired_trash" | "update_users" | "tenant_settings" | "manage_tenant" | "server_settings";

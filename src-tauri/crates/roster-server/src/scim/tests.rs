@@ -1,0 +1,253 @@
+use super::*;
+use axum::body::Body;
+use axum::http::{Method, Request};
+use http_body_util::BodyExt;
+use serde_json::json;
+use tower::ServiceExt;
+
+#[test]
+fn the_bearer_token_is_read_from_the_authorization_header_only() {
+    let mut h = HeaderMap::new();
+    assert_eq!(bearer(&h), None);
+    h.insert(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+    assert_eq!(bearer(&h), Some("abc"));
+    h.insert(AUTHORIZATION, HeaderValue::from_static("bearer   xyz "));
+    assert_eq!(bearer(&h), Some("xyz"));
+    h.insert(AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+    assert_eq!(bearer(&h), None);
+    h.insert(AUTHORIZATION, HeaderValue::from_static("Bearer "));
+    assert_eq!(bearer(&h), None);
+}
+
+#[test]
+fn refusals_are_scim_errors_and_a_401_asks_for_a_bearer_token() {
+    let r = scim_error(&ScimError::new(401, None, "no"));
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.headers().get(WWW_AUTHENTICATE).is_some());
+    assert_eq!(r.headers().get(CONTENT_TYPE).unwrap(), SCIM_JSON);
+}
+
+/// The whole router, as `rosterctl serve` mounts it, with one integration: its key and token.
+fn door() -> (Router, String, String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let roster = Arc::new(
+        Roster::new(roster_api::Options {
+            data_dir: dir.path().to_path_buf(),
+            secrets: Arc::new(roster_api::MemorySecrets::default()),
+            clock: Arc::new(roster_api::SystemClock),
+            events: Arc::new(roster_api::NoEvents),
+        })
+        .unwrap(),
+    );
+    roster.create_tenant("Acme", None).unwrap();
+    let issued = roster
+        .session("Acme", &roster_api::Caller::Local)
+        .unwrap()
+        .create_scim_integration("Okta", roster_api::scim::ScimFlavor::Okta, "http://x")
+        .unwrap();
+    let app = crate::front_doors(&roster, &Origin::new("http://127.0.0.1:8742"));
+    (app, issued.directory_key, issued.token, dir)
+}
+
+struct Answer {
+    status: StatusCode,
+    allow: Option<String>,
+    body: Value,
+}
+
+async fn send(
+    app: &Router,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Answer {
+    let mut req = Request::builder().method(method).uri(path);
+    if let Some(t) = token {
+        req = req.header(AUTHORIZATION, format!("Bearer {t}"));
+    }
+    if body.is_some() {
+        req = req.header(CONTENT_TYPE, SCIM_JSON);
+    }
+    let req = req
+        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+        .unwrap();
+    let r = app.clone().oneshot(req).await.unwrap();
+    let status = r.status();
+    let allow = r
+        .headers()
+        .get(axum::http::header::ALLOW)
+        .map(|v| v.to_str().unwrap().to_string());
+    let bytes = r.into_body().collect().await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Answer {
+        status,
+        allow,
+        body,
+    }
+}
+
+// Why: Users and Groups share one handler per operation, picked by the path; each path must still reach
+// the operation and the resource kind it names, and nothing else.
+#[tokio::test]
+async fn each_operation_reaches_the_resource_kind_its_path_names() {
+    let (app, key, token, _dir) = door();
+    let t = Some(token.as_str());
+    let base = format!("/scim/v2/{key}");
+    let bodies = [
+        (
+            "Users",
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a@example.org"}),
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "b@example.org"}),
+            "userName",
+        ),
+        (
+            "Groups",
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "A"}),
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "B"}),
+            "displayName",
+        ),
+    ];
+    for (kind, created, replaced, name) in bodies {
+        let r = send(
+            &app,
+            Method::POST,
+            &format!("{base}/{kind}"),
+            t,
+            Some(created),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{kind}: {}", r.body);
+        let id = r.body["id"].as_str().unwrap().to_string();
+        let one = format!("{base}/{kind}/{id}");
+        let r = send(&app, Method::GET, &one, t, None).await;
+        assert_eq!(
+            (r.status, r.body["id"].as_str()),
+            (StatusCode::OK, Some(id.as_str()))
+        );
+        let r = send(&app, Method::PUT, &one, t, Some(replaced)).await;
+        assert_eq!(r.status, StatusCode::OK, "{kind}: {}", r.body);
+        let patched = match kind {
+            "Users" => "c@example.org",
+            _ => "C",
+        };
+        let ops = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": name, "value": patched}]});
+        let r = send(&app, Method::PATCH, &one, t, Some(ops)).await;
+        assert_eq!(
+            (r.status, &r.body[name]),
+            (StatusCode::OK, &json!(patched)),
+            "{kind}"
+        );
+        let r = send(&app, Method::GET, &format!("{base}/{kind}"), t, None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(
+            r.body["totalResults"], 1,
+            "{kind}: only its own kind: {}",
+            r.body
+        );
+        assert_eq!(r.body["Resources"][0]["id"], id.as_str());
+        let search = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]});
+        let r = send(
+            &app,
+            Method::POST,
+            &format!("{base}/{kind}/.search"),
+            t,
+            Some(search),
+        )
+        .await;
+        assert_eq!(
+            (r.status, &r.body["totalResults"]),
+            (StatusCode::OK, &json!(1)),
+            "{kind}"
+        );
+        let r = send(&app, Method::DELETE, &one, t, None).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{kind}: {}", r.body);
+        let r = send(&app, Method::GET, &one, t, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{kind}");
+    }
+    for path in [
+        "ServiceProviderConfig",
+        "ResourceTypes",
+        "ResourceTypes/User",
+        "Schemas",
+    ] {
+        let r = send(&app, Method::GET, &format!("{base}/{path}"), t, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+    }
+    let search = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]});
+    let r = send(
+        &app,
+        Method::POST,
+        &format!("{base}/.search"),
+        t,
+        Some(search),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+// Why: a path that names no resource kind, or a method a path does not serve, must be answered as the
+// server answers any such request (404, 405 with Allow), in SCIM's format, before any token is looked at.
+#[tokio::test]
+async fn a_path_naming_no_resource_kind_is_404_and_a_method_not_served_is_405() {
+    let (app, key, token, _dir) = door();
+    let base = format!("/scim/v2/{key}");
+    for token in [None, Some(token.as_str())] {
+        for (method, path) in [
+            (Method::GET, "Widgets"),
+            (Method::POST, "Widgets"),
+            (Method::DELETE, "Widgets"),
+            (Method::GET, "users"),
+            (Method::POST, "Widgets/.search"),
+            (Method::GET, "Widgets/x"),
+            (Method::PATCH, "Widgets/x"),
+        ] {
+            let path = format!("{base}/{path}");
+            let r = send(&app, method.clone(), &path, token, None).await;
+            assert_eq!(
+                r.status,
+                StatusCode::NOT_FOUND,
+                "{method} {path}: {}",
+                r.body
+            );
+            assert_eq!(
+                r.body["detail"],
+                format!("Roster has nothing at {path}. Check the URL."),
+                "{method} {path}"
+            );
+            assert_eq!(r.body["status"], "404");
+        }
+        for (method, path, allowed) in [
+            (Method::DELETE, "Users", "GET,HEAD,POST"),
+            (Method::PUT, "Groups", "GET,HEAD,POST"),
+            (Method::GET, "Users/.search", "POST"),
+            (Method::POST, "Groups/x", "GET,HEAD,PUT,PATCH,DELETE"),
+        ] {
+            let path = format!("{base}/{path}");
+            let r = send(&app, method.clone(), &path, token, None).await;
+            assert_eq!(
+                r.status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}: {}",
+                r.body
+            );
+            assert_eq!(
+                r.body["detail"],
+                format!("{method} is not allowed on {path}.")
+            );
+            let mut allow: Vec<String> = r
+                .allow
+                .unwrap_or_default()
+                .split(',')
+                .map(|m| m.trim().to_string())
+                .collect();
+            allow.sort();
+            let mut want: Vec<&str> = allowed.split(',').collect();
+            want.sort();
+            assert_eq!(allow, want, "{method} {path}");
+        }
+    }
+    let r = send(&app, Method::GET, &format!("{base}/Users"), None, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
