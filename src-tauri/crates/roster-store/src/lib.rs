@@ -50,7 +50,7 @@ pub use lists::{
 };
 pub use operators::Operator;
 pub use passphrases::{OperatorQuery, OperatorSort};
-pub use read::{AdminRow, Candidates, GroupRow, Page, PageAt, UserRow};
+pub use read::{AdminRow, Candidates, GroupRow, One, Page, PageAt, UserRow};
 pub use records::*;
 pub use scim::{
     Lookup, Push, ReplicaCounts, Resource, ResourceKind, ScimToken, PUSH_RUN_WINDOW_SECS,
