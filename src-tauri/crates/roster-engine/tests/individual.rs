@@ -76,7 +76,9 @@ async fn one_persons_snapshot_plans_as_the_whole_one() {
         incremental: None,
     };
     let before = DemoConnector::new(11, 400, 0);
-    run_sync(&store, &before, req, &clock, &NoEvents).await.unwrap();
+    run_sync(&store, &before, req, &clock, &NoEvents)
+        .await
+        .unwrap();
     // A later state of the directory: people renamed, gone, new, moved between groups.
     let after = DemoConnector::new(11, 400, 3);
     let d = store.directory(key.as_str()).unwrap();
@@ -115,8 +117,15 @@ async fn one_persons_snapshot_plans_as_the_whole_one() {
             candidates: &candidates,
         };
         let (part, _) = store.snapshot_of_one(&key, &one).unwrap();
-        assert!(part.users.len() <= 2, "{name}: {} users read", part.users.len());
-        let scope = Scope::Individual { key: name, lookup: &lookup };
+        assert!(
+            part.users.len() <= 2,
+            "{name}: {} users read",
+            part.users.len()
+        );
+        let scope = Scope::Individual {
+            key: name,
+            lookup: &lookup,
+        };
         let now = Timestamp(1_800_000_900);
         let expected = plan(&s, &whole, &scope, now);
         assert_eq!(plan(&s, &part, &scope, now), expected, "{name}'s plan");
@@ -126,5 +135,8 @@ async fn one_persons_snapshot_plans_as_the_whole_one() {
         }
     }
     assert!(compared > 400, "{compared} people compared");
-    assert!(changed > 10, "the later directory changes some people ({changed} plans)");
+    assert!(
+        changed > 10,
+        "the later directory changes some people ({changed} plans)"
+    );
 }

@@ -71,6 +71,8 @@ pub struct Store {
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
     checkpoints: checkpoint::Checkpointer,
+    /// Where the pages of the full user list that were just read end (see `duo::Continuations`).
+    continuations: Mutex<duo::Continuations>,
 }
 
 impl std::fmt::Debug for Store {
@@ -212,6 +214,7 @@ impl Store {
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             checkpoints: checkpoint::Checkpointer::default(),
+            continuations: Mutex::default(),
         };
         Ok(store)
     }

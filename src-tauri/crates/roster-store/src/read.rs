@@ -497,7 +497,11 @@ fn managed_snapshot(tx: &Connection, key: &DirectoryKey) -> Result<Snapshot> {
 
 /// As [`managed_snapshot`]; with `one`, of the sync's users only those that one individual sync may
 /// touch (see [`One`]), and no foreign members (an individual sync writes no one else's membership).
-fn managed_snapshot_of(tx: &Connection, key: &DirectoryKey, one: Option<&One<'_>>) -> Result<Snapshot> {
+fn managed_snapshot_of(
+    tx: &Connection,
+    key: &DirectoryKey,
+    one: Option<&One<'_>>,
+) -> Result<Snapshot> {
     let mut snap = Snapshot::default();
     {
         let mut st =

@@ -32,7 +32,10 @@ impl One<'_> {
         let mut parts = Vec::new();
         if let Some(ext) = self.external_id {
             params.push(ext.to_string());
-            parts.push(format!("managed_by = ?1 AND external_id = ?{}", params.len()));
+            parts.push(format!(
+                "managed_by = ?1 AND external_id = ?{}",
+                params.len()
+            ));
         }
         let names = self.candidates.usernames.iter().map(String::as_str);
         for name in names.chain([self.asked]) {
