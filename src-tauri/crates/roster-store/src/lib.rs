@@ -91,6 +91,10 @@ fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
 /// (rusqlite's default keeps 16, so a push recompiled most of them on every request).
 const STATEMENT_CACHE: usize = 256;
 
+/// How much of a tenant file the reading connection maps into memory (address space, not memory used:
+/// the OS cache backs it). A 100,000-user tenant is about 100 MB.
+const READER_MMAP_BYTES: i64 = 1 << 30;
+
 fn prepare(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
@@ -209,6 +213,10 @@ impl Store {
         let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .map_err(|e| StoreError::at(path, e))?;
         prepare(&reader)?;
+        // Reads map the file instead of copying each page out of the OS cache (pread): a list in
+        // username order visits the rows in another order than they are stored, so reading 100,000
+        // users through the Admin API copied about ten times as many pages as it returned rows.
+        reader.pragma_update(None, "mmap_size", READER_MMAP_BYTES)?;
         let store = Store {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
