@@ -87,17 +87,35 @@ impl LdapConnector {
                 }
             }
         }
-        let mut names: HashMap<String, GroupName> = HashMap::new();
-        let name_attrs = ["cn".to_string(), "description".to_string()];
+        // The selected groups' names, read at once (one connection carries the reads side by side).
+        let name_attrs = vec!["cn".to_string(), "description".to_string()];
+        let mut reads = tokio::task::JoinSet::new();
+        let mut asked = std::collections::HashSet::new();
         for sel in &request.groups {
             let key = map::normalize_dn(sel);
-            if names.contains_key(&key) || !member_of::under_base(sel, &s.base_dn) {
+            if !member_of::under_base(sel, &s.base_dn) || !asked.insert(key.clone()) {
                 continue;
             }
-            let read =
-                client::lookup::read(&mut session.ldap, s, sel, &schema.group_filter, &name_attrs)
-                    .await?;
-            if let Some(e) = read {
+            let (mut ldap, s, filter, attrs, dn) = (
+                session.ldap.clone(),
+                s.clone(),
+                schema.group_filter.clone(),
+                name_attrs.clone(),
+                sel.clone(),
+            );
+            reads.spawn(async move {
+                let read = client::lookup::read(&mut ldap, &s, &dn, &filter, &attrs).await;
+                (key, read)
+            });
+        }
+        let mut names: HashMap<String, GroupName> = HashMap::new();
+        while let Some(done) = reads.join_next().await {
+            let (key, read) = done.map_err(|e| {
+                ConnectorError::Protocol(format!(
+                    "Reading the selected groups stopped unexpectedly ({e}). Nothing was changed; run the sync again."
+                ))
+            })?;
+            if let Some(e) = read? {
                 let g = map::group(e, &schema.member_attribute);
                 names.insert(
                     key,
