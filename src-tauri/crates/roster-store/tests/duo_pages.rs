@@ -22,7 +22,7 @@ fn audit() -> AuditEntry {
 
 fn add(store: &Store, name: &str) {
     let user = User {
-        id: UserId(format!("DU{:0>18}", name.to_uppercase().replace('-', "X")).into()),
+        id: UserId(format!("DU{:0>18}", name.to_uppercase().replace('-', "X"))),
         fields: UserFields {
             username: name.into(),
             ..Default::default()
