@@ -80,8 +80,7 @@ impl LdapConnector {
                 }
                 if !ancestry.add_level(found, &also_users, !by_uid) {
                     tracing::info!(
-                        "the groups containing {} nest past the lookup's bounds: reading every group",
-                        filter
+                        "the groups containing the user nest past the lookup's bounds: reading every group"
                     );
                     return Ok(None);
                 }
