@@ -15,6 +15,8 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod lookup;
+
 /// Verifies the chain but not the host name (for "verify hostname" off).
 #[derive(Debug)]
 struct ChainOnly(Arc<WebPkiServerVerifier>);

@@ -12,6 +12,7 @@
 pub mod client;
 pub mod diagnose;
 pub mod dn;
+mod individual;
 pub mod map;
 pub mod settings;
 
@@ -312,12 +313,17 @@ impl Connector for LdapConnector {
         }
     }
 
+    /// One user and the selected groups it is in: read by walking up from the user's entry (see
+    /// [`individual`]); only a nesting past the walk's bounds reads every group, as a full fetch does.
     async fn fetch_user(
         &self,
         request: &FetchRequest,
         username_attribute: &str,
         username: &str,
     ) -> Result<SourceLookup, ConnectorError> {
+        if let Some(found) = self.lookup(request, username_attribute, username).await? {
+            return Ok(found);
+        }
         let schema = map::Schema::of(self.flavor, &self.settings);
         let filter = format!(
             "(&{}({}={}))",

@@ -6,6 +6,8 @@ use base64::Engine;
 use roster_core::source::{SourceBatch, SourceGroup, SourceUser};
 use std::collections::HashMap;
 
+pub mod member_of;
+
 /// Maps keyed by DNs and member values, looked up about a million times in a large read: foldhash is
 /// several times faster than SipHash here, and nothing depends on their iteration order.
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;

@@ -489,6 +489,7 @@ async fn active_directory_through_samba() {
     );
 
     names_that_need_escaping(&samba).await;
+    lookups_match_the_full_fetch(&samba).await;
 }
 
 /// Users and a group whose names need RFC 4514 escapes (a comma, a plus, a leading '#' and one inside,
@@ -616,4 +617,72 @@ async fn names_that_need_escaping(samba: &Samba) {
         vec!["Doe, Fans"]
     );
     assert_eq!(c.groups_named("Staff").await.unwrap().len(), 1);
+}
+
+/// An individual lookup (one user's sync walks up from the user's entry) says what the full fetch says
+/// about each user: for every selected group, its name and description and whether the user is in it,
+/// nested (alice and zoe through Engineering), escaped names, a user in no selected group.
+async fn lookups_match_the_full_fetch(samba: &Samba) {
+    let c = ad(samba.settings(Transport::Ldaps, "SAMDOM\\Administrator"));
+    let users = format!("CN=Users,{BASE}");
+    let mut req = request();
+    req.groups = vec![
+        format!("CN=Staff,{users}"),
+        format!("cn=engineering, {users}"),
+        format!("CN=Doe\\2C Fans,{users}"),
+        format!("CN=No Such Group,{users}"),
+    ];
+    let full = c.fetch(&req).await.unwrap();
+    let mut found = 0;
+    // alice was renamed alice.smith and moved out of CN=Users above.
+    for sam in [
+        "alice.smith",
+        "bob",
+        "zoe",
+        "jdoe",
+        "fan",
+        "renee",
+        "Administrator",
+        "nobody",
+    ] {
+        let l = c.fetch_user(&req, "sAMAccountName", sam).await.unwrap();
+        let id = l.user.as_ref().map(|u| u.external_id.clone());
+        assert_eq!(id.is_some(), sam != "nobody", "{sam} is found");
+        let got: Vec<_> = l
+            .groups
+            .iter()
+            .map(|(g, m)| {
+                (
+                    g.external_id.clone(),
+                    g.name.clone(),
+                    g.description.clone(),
+                    *m,
+                )
+            })
+            .collect();
+        let expected: Vec<_> = full
+            .groups
+            .iter()
+            .map(|g| {
+                let m = id.as_ref().is_some_and(|id| g.members.contains(id));
+                (
+                    g.external_id.clone(),
+                    g.name.clone(),
+                    g.description.clone(),
+                    m,
+                )
+            })
+            .collect();
+        assert_eq!(got, expected, "{sam}'s groups");
+        if let Some(u) = full
+            .users
+            .iter()
+            .find(|u| Some(&u.external_id) == id.as_ref())
+        {
+            assert_eq!(Some(u), l.user.as_ref(), "{sam} reads as in the full fetch");
+        }
+        found += got.iter().filter(|g| g.3).count();
+    }
+    // alice, zoe: Staff (nested) and Engineering; bob: Staff; jdoe, fan, renee: Doe, Fans.
+    assert_eq!(found, 2 + 2 + 1 + 3, "the nested memberships are found");
 }

@@ -23,6 +23,26 @@ pub fn ok_list(items: Vec<Value>, metadata: &ListMetadata) -> Value {
     })
 }
 
+/// [`ok_list`] written straight to JSON text, the items serialized in place: a page of 300 users built
+/// as a [`Value`] first (a map per object, every string copied) took twice as long as writing it.
+pub fn ok_list_text<T: serde::Serialize>(
+    items: &[T],
+    metadata: &ListMetadata,
+) -> serde_json::Result<String> {
+    // The same keys as `ok_list`, in the order its map writes them.
+    #[derive(serde::Serialize)]
+    struct Body<'a, T> {
+        metadata: Value,
+        response: &'a [T],
+        stat: &'static str,
+    }
+    serde_json::to_string(&Body {
+        metadata: metadata.to_json(),
+        response: items,
+        stat: "OK",
+    })
+}
+
 /// `{"stat":"FAIL","code":…,"message":…}`, plus `message_detail` when the error has one. Send it with
 /// `error.code.http_status()` (and `Retry-After: error.retry_after` when set).
 pub fn fail(error: &DuoError) -> Value {

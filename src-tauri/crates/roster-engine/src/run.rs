@@ -403,7 +403,7 @@ async fn execute(
                 .await
                 .map_err(source_err)?;
             let cands = candidates(d, lookup.user.iter());
-            let snapshot = store.snapshot(&d.key, &cands)?;
+            let snapshot = store.snapshot_of_one(&d.key, &one(key, &lookup, &cands))?;
             let read = Read::One {
                 key: key.clone(),
                 lookup,
@@ -549,7 +549,12 @@ async fn execute(
                     0,
                     "Another sync changed this tenant meanwhile; working out the changes again…",
                 );
-                snapshot = store.snapshot(&d.key, &cands)?;
+                snapshot = match &read {
+                    Read::One { key, lookup } => {
+                        store.snapshot_of_one(&d.key, &one(key, lookup, &cands))?
+                    }
+                    Read::All(_) => store.snapshot(&d.key, &cands)?,
+                };
             }
             Err(roster_store::StoreError::Stale(_)) => {
                 break Err(Failure {
@@ -581,6 +586,19 @@ fn wanted_attributes(d: &DirectoryRecord) -> Vec<String> {
     v.sort();
     v.dedup();
     v
+}
+
+/// Who an individual sync is about, for its snapshot: only their rows are read.
+fn one<'a>(
+    asked: &'a str,
+    lookup: &'a roster_core::source::SourceLookup,
+    candidates: &'a Candidates,
+) -> roster_store::One<'a> {
+    roster_store::One {
+        asked,
+        external_id: lookup.user.as_ref().map(|u| &*u.external_id),
+        candidates,
+    }
 }
 
 fn candidates<'a>(

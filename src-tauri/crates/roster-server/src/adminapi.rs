@@ -133,7 +133,13 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     match serve(api, method, uri, headers, body).await {
-        Ok(v) => duo_json(StatusCode::OK, &v),
+        Ok(dispatch::Answer::Value(v)) => duo_json(StatusCode::OK, &v),
+        Ok(dispatch::Answer::Text(text)) => (
+            StatusCode::OK,
+            [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            text,
+        )
+            .into_response(),
         Err(e) => duo_error(&e),
     }
 }
@@ -145,7 +151,7 @@ async fn serve(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Value, DuoError> {
+) -> Result<dispatch::Answer, DuoError> {
     let path = uri.path().to_string();
     let matched = roster_duo::route(method.as_str(), &path)?;
     let route = matched.route;
@@ -216,7 +222,9 @@ async fn serve(
                 .ok_or_else(|| DuoError::new(roster_duo::Code::InvalidIntegrationKey))?;
             let door = key.open();
             let _ = door.touch();
-            dispatch::sync(&door, route.endpoint, &ids, &params).await
+            dispatch::sync(&door, route.endpoint, &ids, &params)
+                .await
+                .map(dispatch::Answer::Value)
         }
         _ => {
             let roster = api.roster.clone();

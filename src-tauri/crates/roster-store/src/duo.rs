@@ -78,6 +78,56 @@ impl UserFilter {
     }
 }
 
+/// The state of the database as the reader sees it: SQLite's data version (changes when another
+/// connection commits) and the reader's own count of changes. Equal versions, the same rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Version(i64, u64);
+
+impl Version {
+    fn of(c: &rusqlite::Connection) -> Result<Version> {
+        let v: i64 = c.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        Ok(Version(v, c.total_changes()))
+    }
+}
+
+/// Where recently read pages of the full user list end: (version, offset of the next page, the last
+/// username, the total). A few, so that several clients reading the list at once each continue.
+#[derive(Debug, Default)]
+pub(crate) struct Continuations(Vec<(Version, i64, String, u64)>);
+
+const CONTINUATIONS: usize = 8;
+
+impl Store {
+    /// The last username before `from` and the total, if a page read at `version` ended at `from`.
+    fn continuation(&self, version: Version, from: i64) -> Option<(String, u64)> {
+        let marks = self
+            .continuations
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        marks
+            .0
+            .iter()
+            .find(|(v, next, _, _)| *v == version && *next == from)
+            .map(|(_, _, last, total)| (last.clone(), *total))
+    }
+
+    /// Records that the page from `from` to `next` (exclusive) ended at `last`; the mark it continued, and
+    /// those of another version, are dropped.
+    fn continues(&self, version: Version, from: i64, next: i64, last: &str, total: u64) {
+        let mut marks = self
+            .continuations
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        marks
+            .0
+            .retain(|(v, n, _, _)| *v == version && *n != from && *n != next);
+        if marks.0.len() >= CONTINUATIONS {
+            marks.0.remove(0);
+        }
+        marks.0.push((version, next, last.to_string(), total));
+    }
+}
+
 fn offset(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -132,15 +182,33 @@ impl Store {
             Ok((user_row(r)?, r.get::<_, i64>(15)?, r.get::<_, String>(16)?))
         };
         let total: u64 = if let UserFilter::All = filter {
-            // No WHERE: SQLite counts the smallest index's entries without reading a row (a page of the
-            // full list at 100,000 users counts in about a millisecond).
-            let total = tx.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
+            // A page that continues one just read, with nothing written since, starts after its last
+            // username (an index seek) instead of skipping `from` entries, and reuses its count: the
+            // same rows and total as LIMIT/OFFSET would give, since the list is exactly as it was.
+            let version = Version::of(&tx)?;
+            let after = self.continuation(version, from);
+            let total = match &after {
+                Some((_, total)) => *total,
+                // No WHERE: SQLite counts the smallest index's entries without reading a row.
+                None => tx.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?,
+            };
+            let seek = after.as_ref().map(|(last, _)| last.as_str());
+            let (sql, start): (&str, &dyn rusqlite::ToSql) = match &seek {
+                Some(last) => (
+                    "WHERE username > ?2 ORDER BY username COLLATE NOCASE LIMIT ?1",
+                    last,
+                ),
+                None => ("ORDER BY username COLLATE NOCASE LIMIT ?1 OFFSET ?2", &from),
+            };
             let mut st = tx.prepare_cached(&format!(
-                "SELECT {USER_COLUMNS}, created_at, group_ids FROM users
-                 ORDER BY username COLLATE NOCASE LIMIT ?1 OFFSET ?2",
+                "SELECT {USER_COLUMNS}, created_at, group_ids FROM users {sql}"
             ))?;
-            for r in st.query_map(params![limit, from], read)? {
+            for r in st.query_map(params![limit, start], read)? {
                 rows.push(r?);
+            }
+            if let Some((user, _, _)) = rows.last() {
+                let next = from.saturating_add(rows.len() as i64);
+                self.continues(version, from, next, &user.fields.username, total);
             }
             total
         } else {

@@ -11,6 +11,9 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+mod one;
+pub use one::One;
+
 /// A page of a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Page<T> {
@@ -489,6 +492,16 @@ pub struct Candidates {
 
 /// What a sync manages (its users with their groups, its admins) and every group.
 fn managed_snapshot(tx: &Connection, key: &DirectoryKey) -> Result<Snapshot> {
+    managed_snapshot_of(tx, key, None)
+}
+
+/// As [`managed_snapshot`]; with `one`, of the sync's users only those that one individual sync may
+/// touch (see [`One`]), and no foreign members (an individual sync writes no one else's membership).
+fn managed_snapshot_of(
+    tx: &Connection,
+    key: &DirectoryKey,
+    one: Option<&One<'_>>,
+) -> Result<Snapshot> {
     let mut snap = Snapshot::default();
     {
         let mut st =
@@ -504,10 +517,15 @@ fn managed_snapshot(tx: &Connection, key: &DirectoryKey) -> Result<Snapshot> {
             .filter(|g| g.managed_by.as_ref() == Some(key))
             .map(|g| (g.id.as_str(), &g.id))
             .collect();
-        let mut st = tx.prepare(&format!(
-            "SELECT {USER_COLUMNS}, group_ids FROM users WHERE managed_by = ?1"
-        ))?;
-        let mut rows = st.query([&key.0])?;
+        let (sql, params) = match one {
+            None => (
+                format!("SELECT {USER_COLUMNS}, group_ids FROM users WHERE managed_by = ?1"),
+                vec![key.0.clone()],
+            ),
+            Some(one) => one.users_query(key),
+        };
+        let mut st = tx.prepare(&sql)?;
+        let mut rows = st.query(rusqlite::params_from_iter(&params))?;
         while let Some(row) = rows.next()? {
             let mut user = user_row(row)?;
             let list = row.get_ref(15)?.as_str().map_err(rusqlite::Error::from)?;
@@ -533,7 +551,7 @@ fn managed_snapshot(tx: &Connection, key: &DirectoryKey) -> Result<Snapshot> {
         // Members of the sync's groups that other syncs (or nobody) manage: their membership of these
         // groups is this sync's to write. The same three index ranges as for take-over candidates, so a
         // tenant with one sync reads nothing here.
-        if !managed.is_empty() {
+        if !managed.is_empty() && one.is_none() {
             let mut st = tx.prepare(
                 "SELECT id, username, group_ids FROM users WHERE managed_by IS NULL AND group_ids != '[]'
                  UNION ALL SELECT id, username, group_ids FROM users WHERE managed_by < ?1 AND group_ids != '[]'

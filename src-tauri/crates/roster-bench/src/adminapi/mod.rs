@@ -233,7 +233,7 @@ pub fn main(argv: &[String]) -> Res<()> {
     println!();
     if let (Some(first), Some(last)) = (list.server.first(), list.server.last()) {
         println!(
-            "list: the server's time for the first page {:.1} ms, for the last {:.1} ms (each page counts the users and skips `offset` index entries)",
+            "list: the server's time for the first page {:.1} ms, for the last {:.1} ms (a page that continues the one before seeks after its last username and reuses its count)",
             first * 1000.0,
             last * 1000.0
         );

@@ -16,9 +16,18 @@ fn json<T: Serialize>(v: &T) -> Result<Value, DuoError> {
     serde_json::to_value(v).map_err(|_| super::internal())
 }
 
-fn list<T: Serialize>(l: Listed<T>, page: &Page) -> Result<Value, DuoError> {
-    let items = l.items.iter().map(json).collect::<Result<Vec<_>, _>>()?;
-    Ok(envelope::ok_list(items, &page.metadata(l.total)))
+/// What an endpoint answers: an envelope, or (lists) its JSON text already written.
+pub(super) enum Answer {
+    /// An envelope.
+    Value(Value),
+    /// A list's envelope as JSON text ([`envelope::ok_list_text`]).
+    Text(String),
+}
+
+fn list<T: Serialize>(l: Listed<T>, page: &Page) -> Result<Answer, DuoError> {
+    envelope::ok_list_text(&l.items, &page.metadata(l.total))
+        .map(Answer::Text)
+        .map_err(|_| super::internal())
 }
 
 fn page(route: &Route, params: &Params) -> Result<Page, DuoError> {
@@ -89,10 +98,10 @@ pub(super) fn blocking(
     ids: &[String],
     params: &Params,
     host: &str,
-) -> Result<Value, DuoError> {
+) -> Result<Answer, DuoError> {
     let p = page(route, params)?;
     let (offset, limit) = (p.offset, u64::from(p.limit));
-    let ok = |v: Value| Ok(envelope::ok(v));
+    let ok = |v: Value| Ok(Answer::Value(envelope::ok(v)));
     match route.endpoint {
         Endpoint::UsersList => {
             let filter = if let Some(u) = params.str("username")? {
@@ -183,7 +192,7 @@ pub(super) fn blocking(
                 .map_err(from_api)?;
             ok(json(&l.items)?)
         }
-        Endpoint::AdminLogV2 => admin_log_v2(door, params, host),
+        Endpoint::AdminLogV2 => admin_log_v2(door, params, host).map(Answer::Value),
         Endpoint::SyncUser | Endpoint::SyncAdmin => Err(DuoError::new(roster_duo::Code::Internal)),
     }
 }
