@@ -290,6 +290,7 @@ pub(crate) fn apply_objects(
     // Which sync manages each group, for the users the plan updates: read per group as they come up,
     // so a push that updates one user reads that user's groups, not the tenant's.
     let mut owners = GroupOwners::new(tx)?;
+    let list_indexes = crate::bulk::suspend(tx, plan)?;
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO users (id, username, aliases, realname, firstname, lastname, email, phones, notes, custom, status,
@@ -393,6 +394,7 @@ pub(crate) fn apply_objects(
             set_groups.execute(params![op.user.as_str(), groups])?;
         }
     }
+    list_indexes.rebuild(tx)?;
     {
         let mut upsert = tx.prepare_cached(
             "INSERT INTO admins (id, name, email, phone, role, status, managed_by, external_id, last_directory_sync, left_at, created_at)

@@ -27,6 +27,7 @@
 
 mod adminapi;
 mod apply;
+mod bulk;
 mod checkpoint;
 mod duo;
 mod error;

@@ -71,6 +71,17 @@ CREATE INDEX run_changes_object ON run_changes(object, key COLLATE NOCASE, run_i
 ALTER TABLE sync_runs ADD COLUMN managed_after INTEGER;
 "#;
 
+/// The indexes [`LISTS`] creates on `users` (name, then what follows `ON`): a large first sync drops them
+/// and builds them again once its rows are in (`bulk.rs`); a test checks [`LISTS`] creates exactly these.
+pub const USER_LIST_INDEXES: [(&str, &str); 6] = [
+    ("users_status", "users(status, username)"),
+    ("users_managed_username", "users(managed_by, username)"),
+    ("users_realname", "users(realname COLLATE NOCASE, username)"),
+    ("users_email", "users(email COLLATE NOCASE, username)"),
+    ("users_last_sync", "users(last_directory_sync, username)"),
+    ("users_trash", "users(status, trashed_at, username)"),
+];
+
 /// Operators' local passphrases and the tenant's default deletion threshold (schema 10), shared by
 /// [`CURRENT`] and the upgrade to 10. Self-contained (columns added to existing tables), so it can move to
 /// another step of the ladder unchanged.

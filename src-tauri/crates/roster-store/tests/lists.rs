@@ -623,3 +623,79 @@ fn runs_filter_by_outcome_through_an_index_and_page_on() {
         );
     }
 }
+
+/// The indexes on `users`: name, root page and definition.
+fn user_indexes(path: &Path) -> Vec<(String, i64, String)> {
+    let c = rusqlite::Connection::open(path).unwrap();
+    let mut st = c
+        .prepare("SELECT name, rootpage, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users' AND sql IS NOT NULL ORDER BY name")
+        .unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// A first sync of 10,000 users builds the lists' indexes once its rows are in (roster-store's bulk.rs)
+/// instead of row by row: afterwards they are exactly the schema's (new root pages show they were built
+/// again), the lists walk them, and a small sync after it leaves them where they are.
+#[test]
+fn a_large_first_sync_rebuilds_the_list_indexes_exactly_as_the_schema_makes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_directory(&store, 1, "Staff");
+    let path = dir.path().join("t.sqlite3");
+    let before = user_indexes(&path);
+    assert!(
+        before.iter().any(|(n, _, _)| n == "users_email"),
+        "{before:?}"
+    );
+
+    let people: Vec<(String, String)> = (0..10_000)
+        .map(|i| (format!("user{i:05}"), format!("Person {:05}", 9_999 - i)))
+        .collect();
+    let refs: Vec<(&str, &str)> = people
+        .iter()
+        .map(|(u, n)| (u.as_str(), n.as_str()))
+        .collect();
+    sync(&store, &d, &refs, NOW);
+    let after = user_indexes(&path);
+    let definitions = |v: &[(String, i64, String)]| {
+        v.iter()
+            .map(|(n, _, s)| (n.clone(), s.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(definitions(&after), definitions(&before));
+    let rebuilt: Vec<&str> = after
+        .iter()
+        .zip(&before)
+        .filter(|(a, b)| a.1 != b.1)
+        .map(|(a, _)| a.0.as_str())
+        .collect();
+    for name in roster_store::schema::USER_LIST_INDEXES.map(|(n, _)| n) {
+        assert!(
+            rebuilt.contains(&name),
+            "{name} was not rebuilt: {rebuilt:?}"
+        );
+    }
+    let page = store
+        .user_list(
+            &UserQuery {
+                sort: UserSort::Name,
+                ..Default::default()
+            },
+            0,
+            3,
+        )
+        .unwrap();
+    assert_eq!(names(&page), ["user09999", "user09998", "user09997"]);
+    assert!(query_plan(
+        &path,
+        "SELECT username FROM users ORDER BY realname COLLATE NOCASE, username LIMIT 50"
+    )
+    .contains("users_realname"));
+
+    // A small change later updates the indexes in place.
+    sync(&store, &d, &refs[..9_990], Timestamp(NOW.0 + 60));
+    assert_eq!(user_indexes(&path), after);
+}
