@@ -17,9 +17,6 @@ use rusqlite::Transaction;
 /// Below this many new users, updating the indexes row by row costs less than rebuilding them.
 const MIN_NEW_USERS: usize = 10_000;
 
-/// The page cache while the indexes are built, in KiB (SQLite's negative `cache_size`).
-const SORT_CACHE_KIB: i64 = -64 * 1024;
-
 /// Whether `plan`'s inserts into a table of `existing` users are worth rebuilding the indexes for: many
 /// new users, and at least as many as the table already holds (a rebuild sorts every row, old ones too).
 fn worth_rebuilding(new_users: usize, existing: usize) -> bool {
@@ -54,14 +51,9 @@ impl Suspended {
     /// Builds again what [`suspend`] dropped, exactly as the schema defines it.
     pub(crate) fn rebuild(self, tx: &Transaction<'_>) -> Result<()> {
         if self.0 {
-            // Each build sorts every row: give the sorter room to do it in memory (SQLite bounds a
-            // sort's memory by the page cache size; the default 2 MiB spills a 100,000-row sort).
-            let cache: i64 = tx.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
-            tx.execute_batch(&format!("PRAGMA cache_size = {SORT_CACHE_KIB};"))?;
             for (name, on) in USER_LIST_INDEXES {
                 tx.execute_batch(&format!("CREATE INDEX {name} ON {on};"))?;
             }
-            tx.execute_batch(&format!("PRAGMA cache_size = {cache};"))?;
         }
         Ok(())
     }
