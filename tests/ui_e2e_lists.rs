@@ -333,10 +333,16 @@ fn a_groups_status_is_set_on_its_page_and_filters_the_groups_list() {
 
     d.click(&d.wait_for("[data-testid='nav-groups']", T));
     assert!(eventually(T, || total(&d, "groups-total") == every));
-    let row = format!("[data-testid='group-row'][data-group-id='{}']", group.group_id);
+    let row = format!(
+        "[data-testid='group-row'][data-group-id='{}']",
+        group.group_id
+    );
     d.wait_for(&format!("{row}[data-status='active']"), T);
     d.click(&d.wait_for(&format!("{row} [data-testid='group-link']"), T));
-    assert_eq!(d.text(&d.wait_for("[data-testid='group-name']", T)), group.name);
+    assert_eq!(
+        d.text(&d.wait_for("[data-testid='group-name']", T)),
+        group.name
+    );
     d.wait_for("[data-testid='group-status'][data-status='active']", T);
     choose(&d, "[data-testid='group-status-choice']", "bypass");
     d.click(&d.wait_for("[data-testid='group-status-save']:not([disabled])", T));
