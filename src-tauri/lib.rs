@@ -140,6 +140,7 @@ pub fn builder<R: Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::lists::user_history,
         commands::lists::group_detail,
         commands::lists::group_members,
+        commands::lists::group_set_status,
         commands::lists::list_actions,
         commands::lists::trash_restore,
         commands::lists::trash_purge,

@@ -285,7 +285,7 @@ fn record() -> Vec<Value> {
     );
     r.ok(
         "group_list",
-        query(json!({"search": "", "managed_by": {"kind": "any"}, "sort": "name", "descending": false})),
+        query(json!({"search": "", "managed_by": {"kind": "any"}, "status": null, "sort": "name", "descending": false})),
     );
     let trash_query = json!({"search": "", "status": null, "managed_by": {"kind": "any"}, "sort": "days_left", "descending": false});
     let trashed = r.ok("trash_list", query(trash_query.clone()));
@@ -296,12 +296,24 @@ fn record() -> Vec<Value> {
         "user_history",
         json!({"user_id": user_id, "before": null, "limit": 20}),
     );
-    let group_id = r.ok("group_list", query(json!({"search": "", "managed_by": {"kind": "any"}, "sort": "name", "descending": false})))["rows"][0]["group_id"].clone();
+    let group_id = r.ok("group_list", query(json!({"search": "", "managed_by": {"kind": "any"}, "status": null, "sort": "name", "descending": false})))["rows"][0]["group_id"].clone();
     r.ok("group_detail", json!({"group_id": group_id}));
     r.ok(
         "group_members",
         json!({"group_id": group_id, "offset": 0, "limit": 50}),
     );
+    // A group's status set by hand, then the Groups list filtered by it.
+    r.ok(
+        "group_set_status",
+        json!({"group_id": group_id, "status": "bypass"}),
+    );
+    r.ok("group_detail", json!({"group_id": group_id}));
+    for status in [json!("bypass"), json!("disabled"), json!(null)] {
+        r.ok(
+            "group_list",
+            query(json!({"search": "", "managed_by": {"kind": "any"}, "status": status, "sort": "name", "descending": false})),
+        );
+    }
     r.ok("history_series", json!({"per_sync": 100}));
     r.ok(
         "runs_page",

@@ -107,9 +107,31 @@ fn the_lists_commands_cross_the_ipc_boundary() {
         json!({"tenant": tenant, "group_id": group["group_id"], "offset": 0, "limit": 3}),
     );
     assert_eq!(members["total"], group["member_count"]);
+    assert_eq!(group["status"], "active", "a sync makes groups active");
+    let set = ok(
+        &w,
+        "group_set_status",
+        json!({"tenant": tenant, "group_id": group["group_id"], "status": "bypass"}),
+    );
+    assert_eq!(set["status"], "bypass", "{set}");
+    let bypass = ok(
+        &w,
+        "group_list",
+        json!({"tenant": tenant, "query": {"status": "bypass"}, "offset": 0, "limit": 50}),
+    );
+    assert_eq!(bypass["total"], 1, "{bypass}");
+    assert_eq!(bypass["rows"][0]["group_id"], group["group_id"]);
+    let wrong = invoke(
+        &w,
+        "group_set_status",
+        json!({"tenant": tenant, "group_id": group["group_id"], "status": "locked out"}),
+    )
+    .unwrap_err();
+    assert!(wrong.to_string().contains("locked out"), "{wrong}");
 
     let actions = ok(&w, "list_actions", json!({"tenant": tenant}));
     assert_eq!(actions["purge"]["allowed"], true, "{actions}");
+    assert_eq!(actions["set_group_status"]["allowed"], true, "{actions}");
     let trash = ok(
         &w,
         "trash_list",

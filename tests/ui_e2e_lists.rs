@@ -2,7 +2,8 @@
 //! searched, filtered by status and by sync, and sorted; a user's page with synced fields and history
 //! across runs; restoring and purging from the trash; Sync History's charts with a point per run and a run
 //! opened from the list. The tenant is synced through the application layer before the app opens, twice,
-//! so that the demo organisation's changes between the runs make history, leavers and two points.
+//! so that the demo organisation's changes between the runs make history, leavers and two points. A group's
+//! status is set on its page and the Groups list filtered by it.
 //! Runs under ROSTER_UI_TEST=1 (see tests/ui_e2e.rs).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
@@ -11,7 +12,7 @@
 mod common;
 
 use common::*;
-use roster_api::json::{RunReport, UserListQuery, UserSortKey};
+use roster_api::json::{GroupListQuery, RunReport, UserListQuery, UserSortKey};
 use roster_api::{
     spec, Caller, DirectoryPatch, MemorySecrets, NewUser, Options, Roster, RunMode, SystemClock,
     Trigger, UserEdit,
@@ -302,4 +303,71 @@ fn restore_and_purge_from_the_trash_and_sync_history_charts() {
         reports[1].run_id.map(|id| id.to_string()),
         "the newest run opens"
     );
+}
+
+#[test]
+fn a_groups_status_is_set_on_its_page_and_filters_the_groups_list() {
+    let Some(_turn) = ui_turn() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    synced_twice(dir.path());
+    let roster = || {
+        Roster::new(Options {
+            data_dir: dir.path().to_path_buf(),
+            secrets: Arc::new(MemorySecrets::default()),
+            clock: Arc::new(SystemClock),
+            events: Arc::new(roster_api::NoEvents),
+        })
+        .unwrap()
+    };
+    let groups = {
+        let r = roster();
+        let s = r.session("E2E", &Caller::Local).unwrap();
+        s.group_list(&GroupListQuery::default(), 0, 1000).unwrap()
+    };
+    let every = groups.total.unwrap();
+    assert!(every >= 2, "the demo has groups");
+    let group = groups.rows[1].clone();
+    assert_eq!(group.status, roster_core::GroupStatus::Active);
+    let mut d = Driver::start();
+    d.open(env!("CARGO_BIN_EXE_roster"), dir.path().to_str().unwrap());
+
+    d.click(&d.wait_for("[data-testid='nav-groups']", T));
+    assert!(eventually(T, || total(&d, "groups-total") == every));
+    let row = format!(
+        "[data-testid='group-row'][data-group-id='{}']",
+        group.group_id
+    );
+    d.wait_for(&format!("{row}[data-status='active']"), T);
+    d.click(&d.wait_for(&format!("{row} [data-testid='group-link']"), T));
+    assert_eq!(
+        d.text(&d.wait_for("[data-testid='group-name']", T)),
+        group.name
+    );
+    d.wait_for("[data-testid='group-status'][data-status='active']", T);
+    choose(&d, "[data-testid='group-status-choice']", "bypass");
+    d.click(&d.wait_for("[data-testid='group-status-save']:not([disabled])", T));
+    d.wait_for("[data-testid='group-status'][data-status='bypass']", T);
+    assert!(d
+        .text_of("[data-testid='group-status-saved']")
+        .contains("Bypass"));
+    {
+        let r = roster();
+        let s = r.session("E2E", &Caller::Local).unwrap();
+        assert_eq!(
+            s.group_detail(&group.group_id).unwrap().status,
+            roster_core::GroupStatus::Bypass,
+            "the window saved it"
+        );
+    }
+
+    // The Groups list filtered by status: the one group set to Bypass, then every other group.
+    d.click(&d.wait_for("[data-testid='nav-groups']", T));
+    choose(&d, "[data-testid='filter-group-status']", "bypass");
+    assert!(eventually(T, || total(&d, "groups-total") == 1));
+    d.wait_for(&format!("{row}[data-status='bypass']"), T);
+    assert_eq!(d.find_all("[data-testid='group-row']").len(), 1);
+    choose(&d, "[data-testid='filter-group-status']", "active");
+    assert!(eventually(T, || total(&d, "groups-total") == every - 1));
+    choose(&d, "[data-testid='filter-group-status']", "disabled");
+    assert!(eventually(T, || total(&d, "groups-total") == 0));
 }

@@ -80,6 +80,17 @@ pub fn group_members(
     session(&state, &tenant)?.group_members(&group_id, offset, limit)
 }
 
+/// Sets a group's status (Duo's group status); answers the group's row as it is now.
+#[tauri::command(rename_all = "snake_case")]
+pub fn group_set_status(
+    state: State<'_, AppState>,
+    tenant: String,
+    group_id: String,
+    status: roster_core::GroupStatus,
+) -> Res<json::GroupRow> {
+    session(&state, &tenant)?.set_group_status(&group_id, status)
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub fn list_actions(state: State<'_, AppState>, tenant: String) -> Res<json::ListActions> {
     Ok(session(&state, &tenant)?.list_actions())

@@ -9,7 +9,7 @@ use crate::error::{ApiError, Result};
 use crate::json;
 use crate::session::Session;
 use roster_core::access::Permission;
-use roster_store::{GroupSort, ManagedFilter, PageAt, UserQuery, UserSort};
+use roster_store::{GroupQuery, GroupSort, ManagedFilter, PageAt, UserQuery, UserSort};
 
 /// The largest page a list reads at once.
 const MAX_PAGE: u64 = 1000;
@@ -139,7 +139,8 @@ impl Session<'_> {
         json::Page::from_store(p, |r| json::UserRow::from_store(r, days))
     }
 
-    /// A page of the Groups list at a position: searched, filtered by managing sync, sorted.
+    /// A page of the Groups list at a position: searched, filtered by managing sync and by status,
+    /// sorted.
     pub fn group_list(
         &self,
         q: &json::GroupListQuery,
@@ -151,15 +152,44 @@ impl Session<'_> {
             json::GroupSortKey::Name => GroupSort::Name,
             json::GroupSortKey::Sync => GroupSort::Sync,
         };
-        let p = self.tenant.store.group_list(
-            &q.search,
-            managed(&q.managed_by),
+        let query = GroupQuery {
+            search: &q.search,
+            managed: managed(&q.managed_by),
+            status: q.status,
             sort,
-            q.descending,
-            offset,
-            limit.clamp(1, MAX_PAGE),
-        )?;
+            descending: q.descending,
+        };
+        let p = self
+            .tenant
+            .store
+            .group_list(&query, offset, limit.clamp(1, MAX_PAGE))?;
         json::Page::from_store(p, |r| Ok(json::GroupRow::from(r)))
+    }
+
+    /// Sets a group's status (Duo's group status, which applies to its members). The roles that may
+    /// change a user's status may change a group's; a sync never changes it back.
+    pub fn set_group_status(
+        &self,
+        group_id: &str,
+        status: roster_core::GroupStatus,
+    ) -> Result<json::GroupRow> {
+        self.require(Permission::UpdateUsers)?;
+        let t = self.tenant.clone();
+        let (before, _) = t.store.group_by_id(group_id)?.ok_or_else(|| {
+            ApiError::not_found(format!(
+                "There is no group with the id {group_id}. It may have been deleted; reload the Groups list."
+            ))
+        })?;
+        let audit = self.operator_audit(
+            "group_update",
+            &before.name,
+            serde_json::json!({ "status": status.as_str() }),
+        );
+        t.store.set_group_status(group_id, status, Some(&audit))?;
+        let (after, _) = t.store.group_by_id(group_id)?.ok_or_else(|| {
+            ApiError::not_found(format!("There is no group with the id {group_id}."))
+        })?;
+        Ok(json::GroupRow::from(after))
     }
 
     /// Deletes one user in the trash for good now, without waiting for the retention ("purge now").
@@ -183,6 +213,7 @@ impl Session<'_> {
         json::ListActions {
             restore: allowance(Permission::CreateDeleteUsers),
             purge: allowance(Permission::CreateDeleteUsers),
+            set_group_status: allowance(Permission::UpdateUsers),
         }
     }
 }

@@ -61,6 +61,7 @@ fn render(dir: &Path) {
         // The lists, a user's and a group's page, the trash, Sync History (UI-3).
         json::UserListQuery,
         json::GroupListQuery,
+        roster_core::GroupStatus,
         json::UserDetail,
         json::GroupDetail,
         json::HistoryPage,

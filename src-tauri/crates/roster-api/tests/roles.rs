@@ -172,6 +172,8 @@ const MATRIX: &[(Op, &str)] = &[
     (Op::RunsPage,                  "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
     (Op::HistorySeries,             "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
     (Op::PurgeUser,                 "Y   Y   .   Y   .   .   .   .   .  | .   .   .   .   | Y   ."),
+    // A group's status: the roles that may change a user's status.
+    (Op::SetGroupStatus,            "Y   Y   .   Y   .   Y   .   .   .  | .   .   .   .   | Y   ."),
     (Op::SetDefaultThreshold,       "Y   Y   .   .   .   .   .   .   .  | .   .   .   .   | Y   ."),
     (Op::TenantSettings,            "Y   Y   Y   Y   Y   Y   Y   Y   Y  | Y   Y   Y   Y   | Y   Y"),
 ];
@@ -280,6 +282,7 @@ enum Op {
     RunsPage,
     HistorySeries,
     PurgeUser,
+    SetGroupStatus,
     // Settings and operators (UI-2).
     SetDefaultThreshold,
     TenantSettings,
@@ -359,7 +362,7 @@ impl Op {
             | O::TenantSettings => P::View,
             O::AddUser | O::TrashUser | O::RestoreUser | O::PurgeUser => P::CreateDeleteUsers,
             O::PurgeTrash => P::PurgeExpiredTrash,
-            O::UpdateUser => P::UpdateUsers,
+            O::UpdateUser | O::SetGroupStatus => P::UpdateUsers,
             O::SetRetention | O::SetDefaultThreshold => P::TenantSettings,
             O::ChangeServerSettings => P::ServerSettings,
         }
@@ -830,6 +833,9 @@ async fn perform(op: Op, s: Session<'_>, f: &Fixture) -> Result<(), ApiError> {
         Op::RunsPage => s.runs_page(None, None, None, 10).map(|_| ()),
         Op::HistorySeries => s.history_series(10).map(|_| ()),
         Op::PurgeUser => s.purge_user("trashed.user"),
+        Op::SetGroupStatus => s
+            .set_group_status(&f.group_id, roster_core::GroupStatus::Bypass)
+            .map(|_| ()),
         Op::SetDefaultThreshold => s.set_default_deletion_threshold(25).map(|_| ()),
         Op::TenantSettings => s.tenant_settings().map(|_| ()),
         Op::ChangeServerSettings => s.authorize_server_settings(),
@@ -865,7 +871,7 @@ fn the_matrix_lists_every_operation_once() {
     for (i, op) in ops.iter().enumerate() {
         assert!(!ops[i + 1..].contains(op), "{op:?} appears twice");
     }
-    assert_eq!(ops.len(), 78, "every operation of the Op enum has its row");
+    assert_eq!(ops.len(), 79, "every operation of the Op enum has its row");
     for (_, text) in MATRIX {
         row(text);
     }

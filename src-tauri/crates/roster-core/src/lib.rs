@@ -18,6 +18,7 @@
 pub mod access;
 pub mod clock;
 pub mod edit;
+pub mod group_status;
 pub mod ids;
 pub mod mapping;
 pub mod model;
@@ -26,6 +27,7 @@ pub mod report;
 pub mod source;
 
 pub use clock::{Clock, SystemClock, Timestamp};
+pub use group_status::GroupStatus;
 pub use ids::{AdminId, DirectoryKey, GroupId, UserId};
 pub use model::*;
 pub use report::{Change, Conflict, Counts, EntryError, FieldChange, ObjectKind};

@@ -17,7 +17,7 @@ pub struct UserRecord {
     /// When it was created.
     pub created_at: Timestamp,
     /// Its groups (every group, synced or not), by name.
-    pub groups: Vec<Group>,
+    pub groups: Vec<GroupRecord>,
 }
 
 /// A group with its creation time.
@@ -27,6 +27,8 @@ pub struct GroupRecord {
     pub group: Group,
     /// When it was created.
     pub created_at: Timestamp,
+    /// Duo's group status (set by operators; a sync never changes it).
+    pub status: roster_core::GroupStatus,
 }
 
 /// An administrator with its creation time and custom role.
@@ -132,12 +134,13 @@ fn offset(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-const GROUP_COLUMNS: &str = "id, name, description, managed_by, external_id, created_at";
+const GROUP_COLUMNS: &str = "id, name, description, managed_by, external_id, created_at, status";
 
 fn group_record(r: &Row<'_>) -> rusqlite::Result<GroupRecord> {
     Ok(GroupRecord {
         group: group_row(r)?,
         created_at: Timestamp(r.get(5)?),
+        status: crate::read::group_status(r, 6)?,
     })
 }
 
@@ -145,7 +148,7 @@ fn group_record(r: &Row<'_>) -> rusqlite::Result<GroupRecord> {
 fn groups_by_id(
     c: &rusqlite::Connection,
     ids: impl Iterator<Item = String>,
-) -> Result<HashMap<String, Group>> {
+) -> Result<HashMap<String, GroupRecord>> {
     let ids: Vec<String> = ids.collect();
     let mut out = HashMap::new();
     if ids.is_empty() {
@@ -154,9 +157,9 @@ fn groups_by_id(
     let mut st = c.prepare_cached(&format!(
         "SELECT {GROUP_COLUMNS} FROM groups WHERE id IN (SELECT value FROM json_each(?1))"
     ))?;
-    for g in st.query_map([serde_json::to_string(&ids)?], group_row)? {
+    for g in st.query_map([serde_json::to_string(&ids)?], group_record)? {
         let g = g?;
-        out.insert(g.id.0.to_string(), g);
+        out.insert(g.group.id.0.to_string(), g);
     }
     Ok(out)
 }
@@ -469,11 +472,11 @@ fn records(c: &rusqlite::Connection, rows: Vec<(User, i64, String)>) -> Result<V
     let groups = groups_by_id(c, wanted.into_iter())?;
     let mut out = Vec::with_capacity(rows.len());
     for (user, created, list) in rows {
-        let mut gs: Vec<Group> = decode_groups(&list)?
+        let mut gs: Vec<GroupRecord> = decode_groups(&list)?
             .iter()
             .filter_map(|g| groups.get(g.as_ref()).cloned())
             .collect();
-        gs.sort_by_key(|g| g.name.to_lowercase());
+        gs.sort_by_key(|g| g.group.name.to_lowercase());
         out.push(UserRecord {
             user,
             created_at: Timestamp(created),

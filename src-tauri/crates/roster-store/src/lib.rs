@@ -47,7 +47,8 @@ pub use duo::{AdminRecord, GroupRecord, UserFilter, UserRecord};
 pub use error::StoreError;
 pub use lease::RunLease;
 pub use lists::{
-    GroupSort, HistoryEntry, ManagedFilter, SeriesPoint, UserDetailRecord, UserQuery, UserSort,
+    GroupQuery, GroupSort, HistoryEntry, ManagedFilter, SeriesPoint, UserDetailRecord, UserQuery,
+    UserSort,
 };
 pub use operators::Operator;
 pub use passphrases::{OperatorQuery, OperatorSort};

@@ -3,11 +3,14 @@
 //! size, never a sort of the whole table.
 
 use crate::read::{like, user_row, UserRow, USER_COLUMNS};
-use crate::{GroupRow, Page, Result, Store, StoreError};
+use crate::{Page, Result, Store, StoreError};
 use roster_core::{Change, FieldChange, ObjectKind, Timestamp, User};
 use rusqlite::{params, OptionalExtension, Row};
 
+mod groups;
 mod runs;
+
+pub use groups::GroupQuery;
 
 /// How the Users and Trash lists are ordered. Every order ends with the username, so it is total.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -158,7 +161,7 @@ const USER_LIST_COLUMNS: &str = "u.id, u.username, u.realname, u.email, u.status
       ORDER BY g.name COLLATE NOCASE))";
 
 /// `ORDER BY` for `terms`, each ascending or each descending (so SQLite walks the index either way).
-fn order_by(terms: &[&str], descending: bool) -> String {
+pub(crate) fn order_by(terms: &[&str], descending: bool) -> String {
     let dir = if descending { " DESC" } else { "" };
     terms
         .iter()
@@ -168,7 +171,7 @@ fn order_by(terms: &[&str], descending: bool) -> String {
 }
 
 /// The position of a page, as SQLite takes it.
-fn offset(n: u64) -> i64 {
+pub(crate) fn offset(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
@@ -300,99 +303,6 @@ impl Store {
         Ok(rows)
     }
 
-    /// A page of the Groups list at a position: searched, filtered by managing sync, sorted.
-    pub fn group_list(
-        &self,
-        search: &str,
-        managed: ManagedFilter<'_>,
-        sort: GroupSort,
-        descending: bool,
-        at: u64,
-        limit: u64,
-    ) -> Result<Page<GroupRow>> {
-        let c = self.reader();
-        let pattern = like(search);
-        let sync = managed.key();
-        let filter = format!(
-            "(:pattern = '%%' OR g.name LIKE :pattern ESCAPE '\\' OR g.description LIKE :pattern ESCAPE '\\') AND {}",
-            managed.sql("g.managed_by")
-        );
-        let mut named: Vec<(&str, &dyn rusqlite::ToSql)> = vec![(":pattern", &pattern)];
-        if let Some(k) = &sync {
-            named.push((":sync", k));
-        }
-        let total: u64 = c.query_row(
-            &format!("SELECT count(*) FROM groups g WHERE {filter}"),
-            named.as_slice(),
-            |r| r.get(0),
-        )?;
-        let terms: &[&str] = match sort {
-            GroupSort::Name => &["g.name"],
-            GroupSort::Sync => &["g.managed_by", "g.name"],
-        };
-        let mut st = c.prepare_cached(&format!(
-            "SELECT g.id, g.name, g.description, d.name FROM groups g LEFT JOIN directories d ON d.key = g.managed_by
-             WHERE {filter} ORDER BY {} LIMIT :limit OFFSET :offset",
-            order_by(terms, descending)
-        ))?;
-        let off = offset(at);
-        named.push((":limit", &limit));
-        named.push((":offset", &off));
-        let mut rows = st
-            .query_map(named.as_slice(), |r| {
-                Ok(GroupRow {
-                    group_id: r.get(0)?,
-                    name: r.get(1)?,
-                    description: r.get(2)?,
-                    member_count: 0,
-                    managed_by: r.get(3)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        drop(st);
-        // One pass over the users in any group counts every group of the page.
-        let counts = crate::read::member_counts(&c, rows.iter().map(|g| g.group_id.as_str()))?;
-        for g in &mut rows {
-            g.member_count = counts.get(g.group_id.as_str()).copied().unwrap_or(0);
-        }
-        Ok(Page {
-            total: Some(total),
-            next: (at + (rows.len() as u64) < total).then(|| (at + rows.len() as u64).to_string()),
-            rows,
-        })
-    }
-
-    /// One group by id, with its member count and managing sync's key; `None` if there is none.
-    pub fn group_by_id(&self, id: &str) -> Result<Option<(GroupRow, Option<String>)>> {
-        let c = self.reader();
-        let found = c
-            .query_row(
-                "SELECT g.id, g.name, g.description, d.name, g.managed_by FROM groups g
-                 LEFT JOIN directories d ON d.key = g.managed_by WHERE g.id = ?1",
-                [id],
-                |r| {
-                    Ok((
-                        GroupRow {
-                            group_id: r.get(0)?,
-                            name: r.get(1)?,
-                            description: r.get(2)?,
-                            member_count: 0,
-                            managed_by: r.get(3)?,
-                        },
-                        r.get::<_, Option<String>>(4)?,
-                    ))
-                },
-            )
-            .optional()?;
-        match found {
-            Some((mut g, key)) => {
-                g.member_count = member_count(&c, &g.group_id)?;
-                Ok(Some((g, key)))
-            }
-            None => Ok(None),
-        }
-    }
-
     /// A page of a group's members (in the trash or not), by username.
     pub fn group_members(&self, group_id: &str, at: u64, limit: u64) -> Result<Page<UserRow>> {
         let c = self.reader();
@@ -457,7 +367,7 @@ impl Store {
 }
 
 /// How many users are in a group: one pass over the users who are in any group, matching the quoted id.
-fn member_count(c: &rusqlite::Connection, group_id: &str) -> Result<u64> {
+pub(crate) fn member_count(c: &rusqlite::Connection, group_id: &str) -> Result<u64> {
     Ok(c.query_row(
         "SELECT count(*) FROM users WHERE group_ids != '[]' AND instr(group_ids, ?1) > 0",
         [format!("\"{group_id}\"")],

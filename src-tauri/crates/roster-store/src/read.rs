@@ -157,6 +157,8 @@ pub struct GroupRow {
     pub member_count: u64,
     /// Managing sync's name.
     pub managed_by: Option<String>,
+    /// Duo's group status (set by operators; a sync never changes it).
+    pub status: roster_core::GroupStatus,
 }
 
 /// An admin in a list.
@@ -247,6 +249,18 @@ pub(crate) fn group_row(r: &Row<'_>) -> rusqlite::Result<Group> {
         description: r.get(2)?,
         managed_by: r.get::<_, Option<String>>(3)?.map(DirectoryKey),
         external_id: r.get(4)?,
+    })
+}
+
+/// Column `i` as a group status; the schema's CHECK keeps it one of Duo's three.
+pub(crate) fn group_status(r: &Row<'_>, i: usize) -> rusqlite::Result<roster_core::GroupStatus> {
+    let s: String = r.get(i)?;
+    roster_core::GroupStatus::parse(&s).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("\"{s}\" is not a group status").into(),
+        )
     })
 }
 
@@ -357,7 +371,7 @@ impl Store {
         let list = List {
             counted: "groups g",
             from: "groups g LEFT JOIN directories d ON d.key = g.managed_by",
-            columns: "g.id, g.name, g.description, d.name",
+            columns: "g.id, g.name, g.description, d.name, g.status",
             filter: "(:pattern = '%%' OR g.name LIKE :pattern ESCAPE '\\' OR g.description LIKE :pattern ESCAPE '\\')",
             key: "g.name",
         };
@@ -375,6 +389,7 @@ impl Store {
                     description: r.get(2)?,
                     member_count: 0, // counted below, for this page's groups only
                     managed_by: r.get(3)?,
+                    status: group_status(r, 4)?,
                 })
             },
             |g| &g.name,

@@ -258,6 +258,13 @@ fn upgrades_from_the_first_schema_keep_data_and_match_a_new_database() {
         vec![1, 1],
         "member counts survive the upgrade"
     );
+    assert!(
+        groups
+            .rows
+            .iter()
+            .all(|g| g.status == roster_core::GroupStatus::Active),
+        "version 13 makes existing groups active"
+    );
     let (snap, _) = store
         .snapshot(
             &roster_core::DirectoryKey("DSAAAAAAAAAAAAAAAAAA".into()),

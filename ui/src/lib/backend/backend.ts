@@ -19,6 +19,7 @@ import type {
   DirectorySpec,
   DirectorySummary,
   GroupRow,
+  GroupStatus,
   GroupSummary,
   IssuedToken,
   LdapConnectionSpec,
@@ -203,6 +204,8 @@ export interface Backend {
   user_history(args: { user_id: string; before: string | null; limit: number }): Promise<HistoryPage>;
   group_detail(args: { group_id: string }): Promise<GroupDetail>;
   group_members(args: { group_id: string; offset: number; limit: number }): Promise<Page<UserRow>>;
+  /** Sets a group's status (Duo's group status); answers the group's row as it is now. */
+  group_set_status(args: { group_id: string; status: GroupStatus }): Promise<GroupRow>;
   /** What the acting operator may do on the lists, with why not (from the roles). */
   list_actions(): Promise<ListActions>;
   trash_restore(args: { username: string }): Promise<null>;

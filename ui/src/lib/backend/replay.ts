@@ -62,6 +62,8 @@ const CHANGES = new Set([
   'tenant_set_retention',
   'tenant_set_default_threshold',
   'tenant_import',
+  // UI-3 lists: a group's status.
+  'group_set_status',
   // Issue 13's sync screens (UI-1).
   'directory_delete_with',
   'connection_delete',
@@ -224,6 +226,7 @@ export class ReplayBackend implements Backend {
   user_history: Backend['user_history'] = (args) => this.answer('user_history', args);
   group_detail: Backend['group_detail'] = (args) => this.answer('group_detail', args);
   group_members: Backend['group_members'] = (args) => this.answer('group_members', args);
+  group_set_status: Backend['group_set_status'] = (args) => this.answer('group_set_status', args);
   list_actions: Backend['list_actions'] = () => this.answer('list_actions', {});
   trash_restore: Backend['trash_restore'] = (args) => this.answer('trash_restore', args);
   trash_purge: Backend['trash_purge'] = (args) => this.answer('trash_purge', args);

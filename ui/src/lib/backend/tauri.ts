@@ -19,6 +19,7 @@ import type {
   DirectorySpec,
   DirectorySummary,
   GroupRow,
+  GroupStatus,
   GroupSummary,
   IssuedToken,
   LdapConnectionSpec,
@@ -214,6 +215,9 @@ export class TauriBackend implements Backend {
   }
   group_members(args: { group_id: string; offset: number; limit: number }): Promise<Page<UserRow>> {
     return this.scoped('group_members', args);
+  }
+  group_set_status(args: { group_id: string; status: GroupStatus }): Promise<GroupRow> {
+    return this.scoped('group_set_status', args);
   }
   list_actions(): Promise<ListActions> {
     return this.scoped('list_actions', {});

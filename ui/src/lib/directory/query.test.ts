@@ -27,8 +27,8 @@ describe('list queries', () => {
     expect(q).toEqual({ search: 'ann', status: 'bypass', managed_by: { kind: 'sync', key: 'DSKEY' }, sort: 'email', descending: true });
     expect(managedBy('')).toEqual({ kind: 'any' });
     expect(managedBy(BY_HAND)).toEqual({ kind: 'by_hand' });
-    const g: GroupListQuery = groupQuery({ managed: '', sort: 'sync', descending: false }, '');
-    expect(g).toEqual({ search: '', managed_by: { kind: 'any' }, sort: 'sync', descending: false });
+    const g: GroupListQuery = groupQuery({ status: null, managed: '', sort: 'sync', descending: false }, '');
+    expect(g).toEqual({ search: '', managed_by: { kind: 'any' }, status: null, sort: 'sync', descending: false });
   });
 
   it('keep the filters and the search apart in the pager key', () => {

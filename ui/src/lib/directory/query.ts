@@ -6,6 +6,7 @@ import type {
   DirectorySummary,
   GroupListQuery,
   GroupSortKey,
+  GroupStatus,
   ManagedBy,
   UserListQuery,
   UserSortKey,
@@ -34,6 +35,7 @@ export interface UserFilters {
 }
 
 export interface GroupFilters {
+  status: GroupStatus | null;
   managed: string;
   sort: GroupSortKey;
   descending: boolean;
@@ -52,7 +54,7 @@ export function userQuery(f: UserFilters, search: string): UserListQuery {
 }
 
 export function groupQuery(f: GroupFilters, search: string): GroupListQuery {
-  return { search, managed_by: managedBy(f.managed), sort: f.sort, descending: f.descending };
+  return { search, managed_by: managedBy(f.managed), status: f.status, sort: f.sort, descending: f.descending };
 }
 
 /** Clicking a column header: the same column turns the order around, another sorts by it, ascending. */
@@ -72,6 +74,13 @@ export const STATUS_CHOICES: { value: UserStatus; label: string }[] = [
   { value: 'bypass', label: 'Bypass' },
   { value: 'disabled', label: 'Disabled' },
   { value: 'locked out', label: 'Locked out' },
+];
+
+/** A group's statuses (Duo's group status, which applies to its members), with Duo's labels. */
+export const GROUP_STATUS_CHOICES: { value: GroupStatus; label: string }[] = [
+  { value: 'active', label: 'Active' },
+  { value: 'bypass', label: 'Bypass' },
+  { value: 'disabled', label: 'Disabled' },
 ];
 
 /** The "Managed by" filter's choices: anyone, added by hand, then each user sync by name. */

@@ -1,6 +1,6 @@
 // Users / Groups / Administrators / Trash lists: fetchers for the pager and row display strings.
 
-import type { AdminRow, AdminStatus, Backend, GroupRow, Page, UserRow, UserStatus } from '../backend/backend';
+import type { AdminRow, AdminStatus, Backend, GroupRow, GroupStatus, Page, UserRow, UserStatus } from '../backend/backend';
 import { formatAbsolute, formatRelative, plural, truncateList, type Tone } from '../format';
 import type { PageFetcher, PageResult } from './pager';
 import { groupQuery, splitKey, userQuery, type GroupFilters, type UserFilters } from './query';
@@ -85,6 +85,16 @@ export const ADMIN_STATUS_BADGES: Record<AdminStatus, { label: string; tone: Ton
   'Pending Activation': { label: 'Pending activation', tone: 'blue' },
   Expired: { label: 'Expired', tone: 'orange' },
 };
+
+export const GROUP_STATUS_BADGES: Record<GroupStatus, { label: string; tone: Tone }> = {
+  active: { label: 'Active', tone: 'green' },
+  bypass: { label: 'Bypass', tone: 'blue' },
+  disabled: { label: 'Disabled', tone: 'grey' },
+};
+
+export function groupBadge(status: string): { label: string; tone: Tone } {
+  return GROUP_STATUS_BADGES[status as GroupStatus] ?? { label: status, tone: 'grey' };
+}
 
 export function userBadge(status: string): { label: string; tone: Tone } {
   return USER_STATUS_BADGES[status as UserStatus] ?? { label: status, tone: 'grey' };

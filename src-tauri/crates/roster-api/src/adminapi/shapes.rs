@@ -2,7 +2,7 @@
 //! from the store's records, serialised field for field as Duo's are, so scripts written for Duo read them
 //! unchanged.
 
-use roster_core::{Group, Timestamp};
+use roster_core::Timestamp;
 use roster_store::{AdminRecord, AuditRecord, GroupRecord, UserRecord};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -170,12 +170,13 @@ fn text(v: &Option<String>) -> String {
     v.clone().unwrap_or_default()
 }
 
-pub(crate) fn group(g: &Group) -> DuoGroup {
+pub(crate) fn group(r: &GroupRecord) -> DuoGroup {
+    let g = &r.group;
     DuoGroup {
         group_id: g.id.0.to_string(),
         name: g.name.clone(),
         desc: text(&g.description),
-        status: "Active".into(),
+        status: r.status.admin_api().into(),
         push_enabled: true,
         sms_enabled: true,
         voice_enabled: true,
@@ -184,7 +185,7 @@ pub(crate) fn group(g: &Group) -> DuoGroup {
 }
 
 pub(crate) fn group_record(g: &GroupRecord) -> DuoGroup {
-    group(&g.group)
+    group(g)
 }
 
 fn phone_id(user: &str, number: &str) -> String {

@@ -76,6 +76,8 @@ pub struct GroupListQuery {
     pub search: String,
     /// Who manages them.
     pub managed_by: ManagedBy,
+    /// Only this status.
+    pub status: Option<roster_core::GroupStatus>,
     /// The order.
     pub sort: GroupSortKey,
     /// Reversed.
@@ -147,6 +149,8 @@ pub struct GroupDetail {
     pub member_count: u64,
     /// The sync that manages it, if one does.
     pub managed_by: Option<SyncRef>,
+    /// Duo's group status (operators set it; a sync never changes it).
+    pub status: roster_core::GroupStatus,
 }
 
 /// A change a sync run applied to a user.
@@ -184,6 +188,8 @@ pub struct ListActions {
     pub restore: Allowance,
     /// Deleting a user in the trash for good now.
     pub purge: Allowance,
+    /// Setting a group's status (the roles that may change a user's status).
+    pub set_group_status: Allowance,
 }
 
 /// Whether an action is allowed, and if not, why.

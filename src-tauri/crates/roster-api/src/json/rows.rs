@@ -86,6 +86,8 @@ pub struct GroupRow {
     pub member_count: u64,
     /// Managing sync's name.
     pub managed_by: Option<String>,
+    /// Duo's group status (applies to the members; operators set it, syncs never change it).
+    pub status: roster_core::GroupStatus,
 }
 
 impl From<roster_store::GroupRow> for GroupRow {
@@ -96,6 +98,7 @@ impl From<roster_store::GroupRow> for GroupRow {
             description: r.description,
             member_count: r.member_count,
             managed_by: r.managed_by,
+            status: r.status,
         }
     }
 }

@@ -191,6 +191,7 @@ impl Session<'_> {
             name: g.name,
             description: g.description,
             member_count: g.member_count,
+            status: g.status,
         })
     }
 

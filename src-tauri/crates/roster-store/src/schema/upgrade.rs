@@ -10,6 +10,15 @@ CREATE INDEX sync_runs_outcome ON sync_runs(outcome, id);
 CREATE INDEX sync_runs_directory_outcome ON sync_runs(directory_key, outcome, id);
 "#;
 
+/// Groups' status (schema 13), shared by new databases and the upgrade to 13: Duo's group status, set by
+/// operators only (a sync writes a new group as `active` and never touches it again). Existing groups
+/// become `active`. The Groups list filtered by status is one range of `groups_status_name`.
+pub(super) const GROUP_STATUS: &str = r#"
+ALTER TABLE groups ADD COLUMN status TEXT NOT NULL DEFAULT 'active'
+    CHECK (status IN ('active', 'bypass', 'disabled'));
+CREATE INDEX groups_status_name ON groups(status, name);
+"#;
+
 /// Upgrades a database at `version` by one step. Runs inside the migration transaction.
 pub(super) fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Result<()> {
     match version {
@@ -126,6 +135,11 @@ pub(super) fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Resu
         11 => {
             // Version 12: runs filtered by outcome through indexes.
             tx.execute_batch(RUN_OUTCOMES)?;
+            Ok(())
+        }
+        12 => {
+            // Version 13: groups' status.
+            tx.execute_batch(GROUP_STATUS)?;
             Ok(())
         }
         other => Err(StoreError::TooNew(format!(

@@ -13,4 +13,8 @@ restore: Allowance,
 /**
  * Deleting a user in the trash for good now.
  */
-purge: Allowance, };
+purge: Allowance, 
+/**
+ * Setting a group's status (the roles that may change a user's status).
+ */
+set_group_status: Allowance, };

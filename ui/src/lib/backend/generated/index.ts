@@ -48,6 +48,7 @@ export type { GroupListQuery } from './GroupListQuery';
 export type { GroupRef } from './GroupRef';
 export type { GroupRow } from './GroupRow';
 export type { GroupSortKey } from './GroupSortKey';
+export type { GroupStatus } from './GroupStatus';
 export type { GroupSummary } from './GroupSummary';
 export type { Guide } from './Guide';
 export type { HistoryEntry } from './HistoryEntry';
