@@ -59,6 +59,14 @@ pub(crate) async fn serve(
     secrets: Arc<dyn SecretStore>,
     args: ServeArgs,
 ) -> Result<(), Failure> {
+    // Listen for Ctrl+C and SIGTERM before saying Roster is serving: a stop sent as soon as the line is
+    // printed (a service manager, a test) is then a clean one, never the default action of the signal.
+    let stop = stop_requested().map_err(|e| {
+        ApiError::new(
+            Code::Unknown,
+            format!("Cannot listen for Ctrl+C: {e}. Nothing was started."),
+        )
+    })?;
     let data_dir = roster.data_dir().to_path_buf();
     let mut settings = args.over(ServerSettings::load(&data_dir).map_err(failure)?);
     let config = settings.server_config(&data_dir, secrets);
@@ -83,7 +91,7 @@ pub(crate) async fn serve(
         use std::io::Write as _;
         std::io::stdout().flush()?;
     }
-    stop_requested().await.map_err(|e| {
+    stop.await.map_err(|e| {
         ApiError::new(
             Code::Unknown,
             format!("Cannot wait for Ctrl+C: {e}. Stop Roster by ending its process."),
@@ -95,20 +103,25 @@ pub(crate) async fn serve(
     Ok(())
 }
 
-/// Ctrl+C, or SIGTERM on Unix (what service managers and `kill` send).
-async fn stop_requested() -> std::io::Result<()> {
+/// Ctrl+C, or SIGTERM on Unix (what service managers and `kill` send). On Unix both handlers are in place
+/// when this returns, not when the future is first polled.
+fn stop_requested() -> std::io::Result<impl std::future::Future<Output = std::io::Result<()>>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt())?;
         let mut terminate = signal(SignalKind::terminate())?;
-        tokio::select! {
-            ctrl_c = tokio::signal::ctrl_c() => ctrl_c,
-            _ = terminate.recv() => Ok(()),
-        }
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            Ok(())
+        })
     }
     #[cfg(not(unix))]
     {
-        tokio::signal::ctrl_c().await
+        Ok(tokio::signal::ctrl_c())
     }
 }
 
