@@ -246,6 +246,7 @@ pub async fn bench(users: usize, groups: usize, per_group: usize) -> Res<()> {
     {
         use roster_core::source::Connector;
         let t = Instant::now();
+        let cpu = crate::cpu_secs();
         let request = roster_core::source::FetchRequest {
             since: None,
             groups: (0..groups)
@@ -272,8 +273,9 @@ pub async fn bench(users: usize, groups: usize, per_group: usize) -> Res<()> {
             b.groups.iter().map(|g| g.members.len()).sum::<usize>()
         );
         println!(
-            "          peak RSS after the read alone           {}",
-            rss()
+            "          peak RSS after the read alone           {}{}",
+            rss(),
+            cpu_used(cpu)
         );
     }
     let clock = ManualClock::new(Timestamp(1_800_000_000));
@@ -286,6 +288,7 @@ pub async fn bench(users: usize, groups: usize, per_group: usize) -> Res<()> {
         r1.counts.created,
         r1.counts.groups_created
     );
+
     // Three rounds of ldapsearch then a resync, each resync against the ldapsearch just before it (the
     // machine's speed drifts over a run), and the median round.
     let mut rounds = Vec::new();
@@ -406,12 +409,22 @@ async fn sync(
         incremental: Some("bench".into()),
     };
     let phases = Phases::default();
+    let cpu = crate::cpu_secs();
     let r = run_sync(store, connector, request, clock, &phases).await?;
-    phases.print();
+    phases.print(&cpu_used(cpu));
     if r.outcome != roster_engine::Outcome::Succeeded {
         return Err(format!("the sync did not succeed: {}", r.message).into());
     }
     Ok((t.elapsed().as_secs_f64(), r))
+}
+
+/// ", Roster's CPU 1.23 s" since `before` (the figure to compare builds by on a loaded machine), or
+/// nothing without /proc.
+fn cpu_used(before: Option<f64>) -> String {
+    match (before, crate::cpu_secs()) {
+        (Some(a), Some(b)) => format!("; Roster's CPU {:.2} s", b - a),
+        _ => String::new(),
+    }
 }
 
 /// Times the phases of a run from its progress events.
@@ -428,7 +441,7 @@ impl roster_engine::EventSink for Phases {
 }
 
 impl Phases {
-    fn print(&self) {
+    fn print(&self, suffix: &str) {
         let Ok(v) = self.0.lock() else { return };
         let parts: Vec<String> = v
             .windows(2)
@@ -440,6 +453,6 @@ impl Phases {
                 )
             })
             .collect();
-        println!("          phases: {}", parts.join(", "));
+        println!("          phases: {}{suffix}", parts.join(", "));
     }
 }

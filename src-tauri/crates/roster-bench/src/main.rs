@@ -37,6 +37,19 @@ pub(crate) fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// CPU time this process has used so far (user and system, all threads), in seconds; `None` without
+/// /proc. A figure the machine's load stretches less than wall time: for comparing two builds.
+pub(crate) fn cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces, so cut at its closing parenthesis):
+    // utime and stime are the 12th and 13th, in clock ticks (100 a second on Linux).
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: f64 = fields.next()?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    Some((user + system) / 100.0)
+}
+
 pub(crate) fn rss() -> String {
     peak_rss_mb()
         .map(|m| format!("{m:.0} MB"))

@@ -82,7 +82,7 @@ impl Store {
                 "Another sync or an edit changed this tenant's users, groups or administrators while this run was working out its changes. Nothing was applied; the run works them out again.".into(),
             ));
         }
-        apply_objects(&tx, plan, opts.key, opts.now)?;
+        let list_indexes = apply_objects(&tx, plan, opts.key, opts.now)?;
         crate::records::bump_data_revision(&tx)?;
         if opts.complete {
             tx.execute(
@@ -130,12 +130,14 @@ impl Store {
         // What Sync History plots as the sync's users (or admins) over time. Counted as all the sync's
         // users (an index range, no row read) less those in the trash (found by status, few): counting
         // `status != 'pending deletion'` directly read every one of the sync's rows, 100,000 row reads
-        // for a one-user individual sync.
+        // for a one-user individual sync. `+managed_by` keeps SQLite from reading the trash through the
+        // sync's index (every one of its rows) instead of a status index; not `INDEXED BY`, which would
+        // fail in the moment after a large first sync when the list indexes are not built yet (`bulk`).
         tx.execute(
             "UPDATE sync_runs SET managed_after =
                  (SELECT count(*) FROM users WHERE managed_by = ?2)
-                 - (SELECT count(*) FROM users INDEXED BY users_status
-                    WHERE status = 'pending deletion' AND managed_by = ?2)
+                 - (SELECT count(*) FROM users
+                    WHERE status = 'pending deletion' AND +managed_by = ?2)
                  + (SELECT count(*) FROM admins WHERE managed_by = ?2) WHERE id = ?1",
             params![opts.run_id, opts.key.0],
         )?;
@@ -170,7 +172,21 @@ impl Store {
                 },
             )?;
         }
-        tx.commit()?;
+        // The log this commit writes is copied back by the checkpointer, off the run's path: a first
+        // sync of 100,000 users writes about 100 MB of log, and copying it inside the commit (two
+        // `fsync`s and the copy) held the run and the writer a third of a second longer.
+        tx.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let committed = tx.commit();
+        c.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            crate::checkpoint::WRITER_AUTOCHECKPOINT,
+        )?;
+        committed?;
+        if list_indexes == crate::bulk::ListIndexes::Missing {
+            self.checkpoints.build_list_indexes(&self.path);
+        }
+        self.checkpoint_soon();
         Ok(())
     }
 
@@ -248,12 +264,14 @@ impl Store {
     }
 }
 
+/// Writes the plan's objects; says whether the list indexes are left to build (a large first sync, see
+/// `bulk`).
 pub(crate) fn apply_objects(
     tx: &Transaction<'_>,
     plan: &Plan,
     key: &DirectoryKey,
     now: Timestamp,
-) -> Result<()> {
+) -> Result<crate::bulk::ListIndexes> {
     // Groups whose members go: deleted groups, and groups a sync takes over (a synced group replaces the
     // members of the group it takes over).
     let mut emptied: HashSet<&str> = HashSet::new();
@@ -290,7 +308,7 @@ pub(crate) fn apply_objects(
     // Which sync manages each group, for the users the plan updates: read per group as they come up,
     // so a push that updates one user reads that user's groups, not the tenant's.
     let mut owners = GroupOwners::new(tx)?;
-    let list_indexes = crate::bulk::suspend(tx, plan)?;
+    let suspended = crate::bulk::suspend(tx, plan)?;
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO users (id, username, aliases, realname, firstname, lastname, email, phones, notes, custom, status,
@@ -394,7 +412,7 @@ pub(crate) fn apply_objects(
             set_groups.execute(params![op.user.as_str(), groups])?;
         }
     }
-    list_indexes.rebuild(tx)?;
+    let list_indexes = suspended.finish(tx)?;
     {
         let mut upsert = tx.prepare_cached(
             "INSERT INTO admins (id, name, email, phone, role, status, managed_by, external_id, last_directory_sync, left_at, created_at)
@@ -425,7 +443,7 @@ pub(crate) fn apply_objects(
             ])?;
         }
     }
-    Ok(())
+    Ok(list_indexes)
 }
 
 /// A user's stored group list with the groups `key` manages replaced by `mine` (sorted): memberships of

@@ -1,4 +1,5 @@
-//! Checkpoints off the request path: copying the write-ahead log back into the database file.
+//! Work off the request path, on one thread per store: checkpoints (copying the write-ahead log back
+//! into the database file), and the list indexes a large first sync leaves to build (`bulk`).
 //!
 //! SQLite checkpoints in the commit of whichever transaction takes the log past its threshold, and while
 //! a reader keeps the log from starting over, in the commit of every transaction after that: two
@@ -9,13 +10,16 @@
 //!
 //! Invariants: the thread starts at the first request (a store only read never has one); it checkpoints
 //! at most every [`PAUSE`]; it ends, and its connection closes, when the store is dropped (`Drop` waits
-//! for it, so the files are released). A checkpoint that fails is skipped: the next one, or the writer's
-//! own threshold, copies the frames.
+//! for it, so the files are released, and list indexes asked for are built before). A checkpoint that
+//! fails is skipped: the next one, or the writer's own threshold, copies the frames. A build that fails
+//! (the tenant busy for [`BUILD_WAIT`]) is tried again at the next request, and when the tenant is
+//! next opened.
 
 use rusqlite::{Connection, OpenFlags};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -26,13 +30,24 @@ pub(crate) const WRITER_AUTOCHECKPOINT: u32 = 10_000;
 /// The shortest time between two checkpoints: a burst of requests is copied back in one.
 const PAUSE: Duration = Duration::from_millis(100);
 
+/// How long building the list indexes waits for another writer to finish.
+const BUILD_WAIT: Duration = Duration::from_secs(30);
+
 /// The checkpointing thread of one store, once started.
 #[derive(Debug, Default)]
 pub(crate) struct Checkpointer {
     running: Mutex<Option<(SyncSender<()>, JoinHandle<()>)>>,
+    /// List indexes to build before the next checkpoint (set before the thread is woken).
+    indexes: Arc<AtomicBool>,
 }
 
 impl Checkpointer {
+    /// Asks for the missing list indexes to be built soon, then a checkpoint. Never waits.
+    pub(crate) fn build_list_indexes(&self, path: &Path) {
+        self.indexes.store(true, Ordering::SeqCst);
+        self.request(path);
+    }
+
     /// Asks for a checkpoint soon (starting the thread the first time). Never waits.
     pub(crate) fn request(&self, path: &Path) {
         let mut running = self
@@ -42,9 +57,10 @@ impl Checkpointer {
         if running.is_none() {
             let (tx, rx) = sync_channel(1);
             let path = path.to_path_buf();
+            let indexes = Arc::clone(&self.indexes);
             let spawned = std::thread::Builder::new()
                 .name("roster-checkpoint".into())
-                .spawn(move || run(&path, &rx));
+                .spawn(move || run(&path, &rx, &indexes));
             // Without a thread, the writer's own threshold still checkpoints.
             if let Ok(handle) = spawned {
                 *running = Some((tx, handle));
@@ -71,15 +87,31 @@ impl Drop for Checkpointer {
     }
 }
 
-fn open(path: &PathBuf) -> rusqlite::Result<Connection> {
-    let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let c = crate::open_connection(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
     c.busy_timeout(Duration::from_millis(100))?;
+    // Building an index sorts in memory, as the writer does.
+    c.execute_batch("PRAGMA temp_store = MEMORY;")?;
     Ok(c)
 }
 
-fn run(path: &PathBuf, asked: &Receiver<()>) {
+/// Builds the missing list indexes in a transaction of their own, waiting up to [`BUILD_WAIT`] for the
+/// write lock.
+fn build_list_indexes(conn: &mut Connection) -> crate::Result<()> {
+    conn.busy_timeout(BUILD_WAIT)?;
+    let built = (|| {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        crate::bulk::build(&tx)?;
+        tx.commit()?;
+        Ok(())
+    })();
+    conn.busy_timeout(Duration::from_millis(100))?;
+    built
+}
+
+fn run(path: &Path, asked: &Receiver<()>, indexes: &AtomicBool) {
     // Without a connection, the writer's own threshold checkpoints.
-    let Ok(conn) = open(path) else {
+    let Ok(mut conn) = open(path) else {
         return;
     };
     while asked.recv().is_ok() {
@@ -95,6 +127,10 @@ fn run(path: &PathBuf, asked: &Receiver<()>) {
                     break;
                 }
             }
+        }
+        if indexes.swap(false, Ordering::SeqCst) && build_list_indexes(&mut conn).is_err() {
+            // Tried again at the next request (or when the tenant is next opened).
+            indexes.store(true, Ordering::SeqCst);
         }
         // Busy (another checkpoint is running) or failed: the next one copies these frames.
         let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));

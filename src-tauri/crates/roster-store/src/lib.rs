@@ -83,6 +83,14 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Opens a connection to a tenant file with `flags`, in SQLite's multi-thread mode: each connection is
+/// used by one thread at a time (behind the store's locks, or owned by one thread), so SQLite need not
+/// lock its own mutex around every call. With `open_with_flags`' flags alone it did, in serialized mode:
+/// reading a column took and released a mutex, about a tenth of reading 100,000 users.
+pub(crate) fn open_connection(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+}
+
 fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     // A poisoned lock only means another thread panicked mid-call; SQLite itself rolled back anything
     // unfinished, so the connection is still usable.
@@ -199,8 +207,7 @@ impl Store {
         } else {
             OpenFlags::SQLITE_OPEN_READ_WRITE
         };
-        let mut writer =
-            Connection::open_with_flags(path, flags).map_err(|e| StoreError::at(path, e))?;
+        let mut writer = open_connection(path, flags).map_err(|e| StoreError::at(path, e))?;
         // Identify the file before any pragma that writes (journal_mode=WAL writes the header).
         schema::check_identity(&writer, path)?;
         prepare(&writer).map_err(|e| e.with_path(path))?;
@@ -212,7 +219,8 @@ impl Store {
             )
             .map_err(|e| StoreError::at(path, e))?;
         schema::migrate(&mut writer, create, path)?;
-        let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        bulk::build_if_missing(&mut writer).map_err(|e| e.with_path(path))?;
+        let reader = open_connection(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .map_err(|e| StoreError::at(path, e))?;
         prepare(&reader)?;
         // Reads map the file instead of copying each page out of the OS cache (pread): a list in
@@ -235,7 +243,7 @@ impl Store {
         if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
             return Err(StoreError::Empty("empty file: it holds no tenant".into()));
         }
-        let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        let c = open_connection(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| StoreError::at(path, e))?;
         let row = c.query_row(
             "SELECT name, created_at FROM tenant WHERE id = 1",

@@ -636,16 +636,60 @@ fn user_indexes(path: &Path) -> Vec<(String, i64, String)> {
         .collect()
 }
 
-/// A first sync of 10,000 users builds the lists' indexes once its rows are in (roster-store's bulk.rs)
-/// instead of row by row: afterwards they are exactly the schema's (new root pages show they were built
-/// again), the lists walk them, and a small sync after it leaves them where they are.
+/// The triggers on `users`: name and definition.
+fn user_triggers(path: &Path) -> Vec<(String, String)> {
+    let c = rusqlite::Connection::open(path).unwrap();
+    let mut st = c
+        .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'users' ORDER BY name")
+        .unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// How many (alias, user) rows `user_aliases` holds for users whose username starts with `prefix`.
+fn aliases_of(path: &Path, prefix: &str) -> i64 {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.query_row(
+        "SELECT count(*) FROM user_aliases a JOIN users u ON u.id = a.user_id WHERE u.username LIKE ?1 || '%' AND a.alias = u.email",
+        [prefix],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+/// The indexes on `users` once the store's background thread has built those a large first sync left
+/// to it: waits until all are there, up to 30 seconds (a loaded machine).
+fn user_indexes_built(path: &Path, count: usize) -> Vec<(String, i64, String)> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let now = user_indexes(path);
+        if now.len() >= count || std::time::Instant::now() > deadline {
+            return now;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// A first sync of 10,000 users builds the lists' indexes once its rows are in (roster-store's bulk.rs),
+/// right after its commit, instead of row by row, and copies their aliases without the insert trigger:
+/// afterwards the indexes and triggers are exactly the schema's (new root pages show the indexes were
+/// built again), every alias is in `user_aliases`, the lists walk the indexes, and a small sync after it
+/// leaves them where they are and has its new users' aliases copied by the trigger.
 #[test]
 fn a_large_first_sync_rebuilds_the_list_indexes_exactly_as_the_schema_makes_them() {
     let dir = tempfile::tempdir().unwrap();
     let store = new_store(dir.path());
-    let d = add_directory(&store, 1, "Staff");
+    let mut d = add_directory(&store, 1, "Staff");
+    d.attributes.aliases = vec!["mail".into()];
     let path = dir.path().join("t.sqlite3");
     let before = user_indexes(&path);
+    let triggers = user_triggers(&path);
+    assert!(
+        triggers.iter().any(|(n, _)| n == "users_aliases_insert"),
+        "{triggers:?}"
+    );
     assert!(
         before.iter().any(|(n, _, _)| n == "users_email"),
         "{before:?}"
@@ -659,7 +703,9 @@ fn a_large_first_sync_rebuilds_the_list_indexes_exactly_as_the_schema_makes_them
         .map(|(u, n)| (u.as_str(), n.as_str()))
         .collect();
     sync(&store, &d, &refs, NOW);
-    let after = user_indexes(&path);
+    let after = user_indexes_built(&path, before.len());
+    assert_eq!(user_triggers(&path), triggers);
+    assert_eq!(aliases_of(&path, "user"), 10_000, "every new user's alias");
     let definitions = |v: &[(String, i64, String)]| {
         v.iter()
             .map(|(n, _, s)| (n.clone(), s.clone()))
@@ -695,9 +741,13 @@ fn a_large_first_sync_rebuilds_the_list_indexes_exactly_as_the_schema_makes_them
     )
     .contains("users_realname"));
 
-    // A small change later updates the indexes in place.
-    sync(&store, &d, &refs[..9_990], Timestamp(NOW.0 + 60));
+    // A small change later updates the indexes in place, and the trigger copies its new users' aliases.
+    let mut fewer = refs[..9_990].to_vec();
+    fewer.push(("late1", "Late One"));
+    fewer.push(("late2", "Late Two"));
+    sync(&store, &d, &fewer, Timestamp(NOW.0 + 60));
     assert_eq!(user_indexes(&path), after);
+    assert_eq!(aliases_of(&path, "late"), 2);
 }
 
 /// Groups' status: set by hand, filtered on page by page through `groups_status_name` (SQLite's plan says
@@ -843,4 +893,62 @@ fn groups_filter_by_status_page_on_and_a_resync_keeps_the_status() {
     assert_eq!(page.total, Some(6_666 + 1));
     assert!(page.rows.iter().all(|g| g.status == GroupStatus::Disabled));
     assert_eq!(page.rows.len(), 50);
+}
+
+/// A tenant whose list indexes are missing (a process stopped between a large first sync's commit and
+/// their build): syncs still run and count right, the lists still answer, and opening the tenant again
+/// builds the indexes exactly as the schema makes them.
+#[test]
+fn missing_list_indexes_are_built_when_the_tenant_is_opened_and_nothing_needs_them_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.sqlite3");
+    let store = new_store(dir.path());
+    let d = add_directory(&store, 1, "Staff");
+    let complete = user_indexes(&path);
+    let people: Vec<(String, String)> = (0..30)
+        .map(|i| (format!("user{i:02}"), format!("Person {i:02}")))
+        .collect();
+    let refs: Vec<(&str, &str)> = people
+        .iter()
+        .map(|(u, n)| (u.as_str(), n.as_str()))
+        .collect();
+    sync(&store, &d, &refs, NOW);
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        for (name, _) in roster_store::schema::USER_LIST_INDEXES {
+            c.execute_batch(&format!("DROP INDEX {name};")).unwrap();
+        }
+    }
+    // Ten users leave the sync's group: they go to the trash, and the run counts what the sync keeps.
+    let run = sync(&store, &d, &refs[..20], Timestamp(NOW.0 + 60));
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let kept: i64 = c
+        .query_row(
+            "SELECT managed_after FROM sync_runs WHERE id = ?1",
+            [run],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept, 20);
+    let page = store
+        .user_list(
+            &UserQuery {
+                sort: UserSort::Name,
+                ..Default::default()
+            },
+            0,
+            2,
+        )
+        .unwrap();
+    assert_eq!(names(&page), ["user00", "user01"]);
+    assert!(user_indexes(&path).len() < complete.len());
+    drop(store);
+
+    let _again = Store::open(&path, None).unwrap();
+    let definitions = |v: &[(String, i64, String)]| {
+        v.iter()
+            .map(|(n, _, s)| (n.clone(), s.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(definitions(&user_indexes(&path)), definitions(&complete));
 }

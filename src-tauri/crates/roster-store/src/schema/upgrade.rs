@@ -1,6 +1,9 @@
 //! The upgrade ladder: one step per schema version, each inside the migration transaction.
 
-use super::{DEFAULT_OWNER_EMAIL, LISTS, LOCAL_PASSPHRASES, LOOKUPS, OWNER_ID, SCIM};
+use super::{
+    ALIASES_INSERT_TRIGGER, COPY_ALIASES, DEFAULT_OWNER_EMAIL, LISTS, LOCAL_PASSPHRASES, LOOKUPS,
+    OWNER_ID, SCIM,
+};
 use crate::{Result, StoreError};
 
 /// The runs' outcome filter through indexes (schema 12), shared by new databases and the upgrade to 12: a
@@ -124,12 +127,7 @@ pub(super) fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Resu
         10 => {
             // Version 11: aliases and emails indexed (the Admin API's username and email filters read
             // one index entry instead of every user), the aliases of existing users copied in.
-            tx.execute_batch(&format!(
-                "{LOOKUPS}
-                 INSERT OR IGNORE INTO user_aliases (alias, user_id)
-                     SELECT a.value, u.id FROM users u, json_each(u.aliases) a
-                     WHERE u.aliases != '[]' AND a.value IS NOT NULL AND a.value != '';"
-            ))?;
+            tx.execute_batch(&format!("{LOOKUPS}{ALIASES_INSERT_TRIGGER}{COPY_ALIASES}"))?;
             Ok(())
         }
         11 => {
