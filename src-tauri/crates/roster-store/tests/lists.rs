@@ -492,16 +492,7 @@ fn at_100000_users_every_sort_and_filter_walks_an_index() {
         assert_eq!((first.rows.len(), last.rows.len()), (200, 200));
         assert_eq!(last.next, None);
     }
-    let by_name = store
-        .user_list(
-            &UserQuery {
-                sort: UserSort::Name,
-                ..Default::default()
-            },
-            0,
-            1,
-        )
-        .unwrap();
+    let by_name = first_by_name(&store, 1);
     assert_eq!(
         by_name.rows[0].username, "user099999",
         "names run the other way from usernames"
@@ -659,6 +650,33 @@ fn aliases_of(path: &Path, prefix: &str) -> i64 {
     .unwrap()
 }
 
+/// The first `n` users by display name.
+fn first_by_name(store: &Store, n: u64) -> roster_store::Page<roster_store::UserRow> {
+    store
+        .user_list(
+            &UserQuery {
+                sort: UserSort::Name,
+                ..Default::default()
+            },
+            0,
+            n,
+        )
+        .unwrap()
+}
+
+/// `(uid, display name)` pairs borrowed, as [`sync`] takes them.
+fn as_refs(people: &[(String, String)]) -> Vec<(&str, &str)> {
+    people
+        .iter()
+        .map(|(u, n)| (u.as_str(), n.as_str()))
+        .collect()
+}
+
+/// Indexes' names and definitions, without their root pages.
+fn definitions(v: &[(String, i64, String)]) -> Vec<(String, String)> {
+    v.iter().map(|(n, _, s)| (n.clone(), s.clone())).collect()
+}
+
 /// The indexes on `users` once the store's background thread has built those a large first sync left
 /// to it: waits until all are there, up to 30 seconds (a loaded machine).
 fn user_indexes_built(path: &Path, count: usize) -> Vec<(String, i64, String)> {
@@ -698,19 +716,11 @@ fn a_large_first_sync_rebuilds_the_list_indexes_exactly_as_the_schema_makes_them
     let people: Vec<(String, String)> = (0..10_000)
         .map(|i| (format!("user{i:05}"), format!("Person {:05}", 9_999 - i)))
         .collect();
-    let refs: Vec<(&str, &str)> = people
-        .iter()
-        .map(|(u, n)| (u.as_str(), n.as_str()))
-        .collect();
+    let refs = as_refs(&people);
     sync(&store, &d, &refs, NOW);
     let after = user_indexes_built(&path, before.len());
     assert_eq!(user_triggers(&path), triggers);
     assert_eq!(aliases_of(&path, "user"), 10_000, "every new user's alias");
-    let definitions = |v: &[(String, i64, String)]| {
-        v.iter()
-            .map(|(n, _, s)| (n.clone(), s.clone()))
-            .collect::<Vec<_>>()
-    };
     assert_eq!(definitions(&after), definitions(&before));
     let rebuilt: Vec<&str> = after
         .iter()
@@ -724,16 +734,7 @@ fn a_large_first_sync_rebuilds_the_list_indexes_exactly_as_the_schema_makes_them
             "{name} was not rebuilt: {rebuilt:?}"
         );
     }
-    let page = store
-        .user_list(
-            &UserQuery {
-                sort: UserSort::Name,
-                ..Default::default()
-            },
-            0,
-            3,
-        )
-        .unwrap();
+    let page = first_by_name(&store, 3);
     assert_eq!(names(&page), ["user09999", "user09998", "user09997"]);
     assert!(query_plan(
         &path,
@@ -908,10 +909,7 @@ fn missing_list_indexes_are_built_when_the_tenant_is_opened_and_nothing_needs_th
     let people: Vec<(String, String)> = (0..30)
         .map(|i| (format!("user{i:02}"), format!("Person {i:02}")))
         .collect();
-    let refs: Vec<(&str, &str)> = people
-        .iter()
-        .map(|(u, n)| (u.as_str(), n.as_str()))
-        .collect();
+    let refs = as_refs(&people);
     sync(&store, &d, &refs, NOW);
     {
         let c = rusqlite::Connection::open(&path).unwrap();
@@ -930,25 +928,11 @@ fn missing_list_indexes_are_built_when_the_tenant_is_opened_and_nothing_needs_th
         )
         .unwrap();
     assert_eq!(kept, 20);
-    let page = store
-        .user_list(
-            &UserQuery {
-                sort: UserSort::Name,
-                ..Default::default()
-            },
-            0,
-            2,
-        )
-        .unwrap();
+    let page = first_by_name(&store, 2);
     assert_eq!(names(&page), ["user00", "user01"]);
     assert!(user_indexes(&path).len() < complete.len());
     drop(store);
 
     let _again = Store::open(&path, None).unwrap();
-    let definitions = |v: &[(String, i64, String)]| {
-        v.iter()
-            .map(|(n, _, s)| (n.clone(), s.clone()))
-            .collect::<Vec<_>>()
-    };
     assert_eq!(definitions(&user_indexes(&path)), definitions(&complete));
 }
