@@ -128,6 +128,18 @@ def main():
     members = list(a.get_group_users_iterator(groups[0]["group_id"]))
     assert all("username" in m for m in members)
     print(f"ok groups {len(groups)} members {len(members)}")
+    # A group's status (Duo's Modify Group): set in any case, answered, read back; its name is the sync's.
+    gid = groups[0]["group_id"]
+    assert a.modify_group(gid, status="bypass")["status"] == "Bypass"
+    assert a.get_group(gid, api_version=2)["status"] == "Bypass"
+    d = refused(lambda: a.modify_group(gid, name="Renamed"), 400, 40002, "group_name_from_sync")
+    assert "directory sync" in d.get("message_detail", ""), d
+    d = refused(lambda: a.modify_group(gid, status="sleepy"), 400, 40002, "group_status_unknown")
+    assert "active, bypass or disabled" in d.get("message_detail", ""), d
+    refused(lambda: a.modify_group("DGNOSUCHGROUP00000000", status="active"), 404, 40401, "unknown_group")
+    assert a.get_group(gid, api_version=2)["name"] == groups[0]["name"], "nothing else changed"
+    assert a.modify_group(gid, status="Active")["status"] == "Active"
+    print("ok modify_group_status")
     # A synced user's synced field is read-only, naming the sync.
     d = refused(lambda: a.update_user(synced["user_id"], email="other@example.com"), 400, 40002,
                 "synced_field_read_only")
@@ -150,6 +162,7 @@ def main():
     log = a.get_administrator_log(mintime=0)
     assert any(e["action"] == "user_create" and e["object"] == "api.person" for e in log), log[-3:]
     assert any(e["username"].startswith("API: ") for e in log)
+    assert any(e["action"] == "group_update" and e["object"] == groups[0]["name"] for e in log), log[-3:]
     syncs = a.json_api_call("GET", "/admin/v1/users/directorysync", {})
     assert any(x["directory_key"] == cfg["user_sync"] for x in syncs), syncs
     print("ok settings_info_log")
@@ -187,6 +200,8 @@ def main():
     ro = admin(cfg, ikey=cfg["read_ikey"], skey=cfg["read_skey"])
     assert ro.get_users(limit=1)
     refused(lambda: ro.add_user("nope"), 403, 40301, "missing_grant")
+    refused(lambda: ro.modify_group(gid, status="disabled"), 403, 40301, "missing_grant_group")
+    assert a.get_group(gid, api_version=2)["status"] == "Active", "the refused change changed nothing"
     assert not a.get_users_by_name("nope"), "nothing was added"
     # Delete skips the trash.
     a.delete_user(created["user_id"])

@@ -56,6 +56,9 @@ pub enum Endpoint {
     GroupsList,
     /// `GET /admin/v1/groups/{group_id}` (deprecated by Duo; includes members).
     GroupGetV1,
+    /// `POST /admin/v1/groups/{group_id}`: Duo's "Modify Group"; Roster sets its `status` (a group's
+    /// name and description come from the directory that syncs it, and are refused by name).
+    GroupUpdate,
     /// `GET /admin/v2/groups/{group_id}`.
     GroupGetV2,
     /// `GET /admin/v2/groups/{group_id}/users`.
@@ -177,6 +180,19 @@ const fn row(
     }
 }
 
+/// The fields of a group that Duo's `POST /admin/v1/groups/{id}` takes (its factor restrictions were
+/// retired by Duo). Roster accepts the names so that it can say why it sets only `status`.
+pub const GROUP_FIELDS: &[&str] = &[
+    "name",
+    "desc",
+    "status",
+    "push_enabled",
+    "sms_enabled",
+    "voice_enabled",
+    "mobile_otp_enabled",
+    "u2f_enabled",
+];
+
 use Endpoint as E;
 use Grant as G;
 use Method as M;
@@ -203,6 +219,8 @@ pub const ROUTES: &[Route] = &[
     row(E::GroupsList, M::Get, "/admin/v1/groups", R::GetPage, G::ReadResource,
         &["limit", "offset", "group_id_list"], Some(PageLimits::GROUPS)),
     row(E::GroupGetV1, M::Get, "/admin/v1/groups/{group_id}", R::GetObject, G::ReadResource, &[], None),
+    row(E::GroupUpdate, M::Post, "/admin/v1/groups/{group_id}", R::ModifyObject, G::WriteResource,
+        GROUP_FIELDS, None),
     row(E::GroupGetV2, M::Get, "/admin/v2/groups/{group_id}", R::GetObject, G::ReadResource, &[], None),
     row(E::GroupUsersV2, M::Get, "/admin/v2/groups/{group_id}/users", R::GetPage, G::ReadResource,
         PAGE, Some(PageLimits::GROUP_USERS)),

@@ -30,6 +30,31 @@ impl AdminApiDoor<'_> {
         Ok(shapes::group_record(&g))
     }
 
+    /// Sets a group's status (Duo's "Modify Group" with `status`: active, bypass or disabled, in any
+    /// case), recorded in the administrator log as the application's change; answers the group as it is
+    /// now.
+    pub fn set_group_status(&self, id: &str, status: &str) -> Result<DuoGroup> {
+        self.require(Grant::WriteResource)?;
+        let found = |id: &str| -> Result<_> {
+            self.store()
+                .duo_group(id)?
+                .ok_or_else(|| ApiError::not_found(format!("There is no group with the id {id}.")))
+        };
+        let before = found(id)?;
+        let status = roster_core::GroupStatus::parse(status).ok_or_else(|| {
+            ApiError::validation(format!(
+                "status: \"{status}\" is not a group status; use active, bypass or disabled"
+            ))
+        })?;
+        let audit = self.audit(
+            "group_update",
+            &before.group.name,
+            serde_json::json!({ "status": status.as_str() }),
+        );
+        self.store().set_group_status(id, status, Some(&audit))?;
+        Ok(shapes::group_record(&found(id)?))
+    }
+
     /// A page of a group's members.
     pub fn group_users(&self, id: &str, offset: u64, limit: u64) -> Result<Listed<DuoMember>> {
         self.group(id)?;

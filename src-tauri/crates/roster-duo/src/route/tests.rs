@@ -23,6 +23,7 @@ fn every_endpoint_of_the_brief_resolves() {
         ),
         ("GET", "/admin/v1/groups", E::GroupsList),
         ("GET", "/admin/v1/groups/DG1", E::GroupGetV1),
+        ("POST", "/admin/v1/groups/DG1", E::GroupUpdate),
         ("GET", "/admin/v2/groups/DG1", E::GroupGetV2),
         ("GET", "/admin/v2/groups/DG1/users", E::GroupUsersV2),
         ("GET", "/admin/v1/admins", E::AdminsList),

@@ -157,6 +157,20 @@ pub(super) fn blocking(
         Endpoint::GroupGetV1 | Endpoint::GroupGetV2 => {
             ok(json(&door.group(id(ids, 0)?).map_err(from_api)?)?)
         }
+        Endpoint::GroupUpdate => {
+            if let Some(other) = params.names().find(|n| *n != "status") {
+                return Err(DuoError::with_detail(
+                    roster_duo::Code::InvalidParameters,
+                    format!("{other}: Roster sets only a group's status; its name and description come from the directory sync that manages it, so change them in the directory"),
+                ));
+            }
+            let status = params.required_non_empty("status")?;
+            ok(json(
+                &door
+                    .set_group_status(id(ids, 0)?, status)
+                    .map_err(from_api)?,
+            )?)
+        }
         Endpoint::GroupUsersV2 => list(
             door.group_users(id(ids, 0)?, offset, limit)
                 .map_err(from_api)?,
