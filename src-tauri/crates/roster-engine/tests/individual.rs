@@ -4,66 +4,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
+mod common;
+
 use roster_core::clock::ManualClock;
 use roster_core::plan::{plan, Scope};
 use roster_core::source::{Connector, FetchRequest};
-use roster_core::{AttributeMap, DirectoryKey, SyncType, Timestamp};
+use roster_core::Timestamp;
 use roster_demo::DemoConnector;
 use roster_engine::{run_sync, settings, Mode, NoEvents, RunRequest};
-use roster_store::{Candidates, ConnectionRecord, DirectoryRecord, One, Store, Trigger};
-
-fn setup(dir: &std::path::Path) -> (Store, DirectoryKey) {
-    let now = Timestamp(1_800_000_000);
-    let store = Store::open(
-        &dir.join("t.sqlite3"),
-        Some(&roster_store::NewTenant::named("T", now)),
-    )
-    .unwrap();
-    store
-        .insert_connection(&ConnectionRecord {
-            id: "c".into(),
-            kind: "demo".into(),
-            name: "Demo".into(),
-            config: serde_json::json!({}),
-            status: "ready".into(),
-            authorized_by: None,
-            authorized_at: None,
-            state: serde_json::json!({}),
-            created_at: now,
-        })
-        .unwrap();
-    let key = DirectoryKey::from_random([7; 16]);
-    store
-        .insert_directory(
-            &DirectoryRecord {
-                key: key.clone(),
-                name: "Staff".into(),
-                sync_type: SyncType::User,
-                connection_id: "c".into(),
-                groups: roster_demo::default_user_groups(),
-                attributes: AttributeMap::ldap_default(),
-                roles: Vec::new(),
-                paused: false,
-                interval_minutes: 30,
-                last_full_sync: None,
-                status: "never_synced".into(),
-                revision: 0,
-                deletion_threshold_percent: 100,
-                created_at: now,
-                cursor: None,
-                precedence: 0,
-                schedule_from: None,
-            },
-            None,
-        )
-        .unwrap();
-    (store, key)
-}
+use roster_store::{Candidates, One, Trigger};
 
 #[tokio::test]
 async fn one_persons_snapshot_plans_as_the_whole_one() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, key) = setup(dir.path());
+    let (store, key) = common::demo_sync(dir.path(), 7, 100);
     let d = store.directory(key.as_str()).unwrap();
     let clock = ManualClock::new(Timestamp(1_800_000_600));
     let req = RunRequest {

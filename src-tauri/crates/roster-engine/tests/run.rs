@@ -2,15 +2,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
+mod common;
+
 use async_trait::async_trait;
 use roster_core::clock::ManualClock;
 use roster_core::source::{
     Connector, ConnectorError, FetchRequest, GroupSummary, SourceBatch, SourceLookup,
 };
-use roster_core::{AttributeMap, DirectoryKey, SyncType, Timestamp};
+use roster_core::{DirectoryKey, Timestamp};
 use roster_demo::DemoConnector;
 use roster_engine::{run_sync, Mode, NoEvents, Outcome, RunRequest};
-use roster_store::{ConnectionRecord, DirectoryRecord, Store, Trigger};
+use roster_store::{DirectoryRecord, Store, Trigger};
 
 /// Fails the way a directory server stopped mid-sync does.
 struct Stopped;
@@ -33,54 +35,6 @@ impl Connector for Stopped {
     async fn search_groups(&self, _: &str, _: usize) -> Result<Vec<GroupSummary>, ConnectorError> {
         Ok(Vec::new())
     }
-}
-
-fn setup(dir: &std::path::Path) -> (Store, DirectoryKey) {
-    let now = Timestamp(1_800_000_000);
-    let store = Store::open(
-        &dir.join("t.sqlite3"),
-        Some(&roster_store::NewTenant::named("T", now)),
-    )
-    .unwrap();
-    store
-        .insert_connection(&ConnectionRecord {
-            id: "c".into(),
-            kind: "demo".into(),
-            name: "Demo".into(),
-            config: serde_json::json!({}),
-            status: "ready".into(),
-            authorized_by: None,
-            authorized_at: None,
-            state: serde_json::json!({}),
-            created_at: now,
-        })
-        .unwrap();
-    let key = DirectoryKey::from_random([5; 16]);
-    store
-        .insert_directory(
-            &DirectoryRecord {
-                key: key.clone(),
-                name: "Staff".into(),
-                sync_type: SyncType::User,
-                connection_id: "c".into(),
-                groups: roster_demo::default_user_groups(),
-                attributes: AttributeMap::ldap_default(),
-                roles: Vec::new(),
-                paused: false,
-                interval_minutes: 30,
-                last_full_sync: None,
-                status: "never_synced".into(),
-                revision: 0,
-                deletion_threshold_percent: 10,
-                created_at: now,
-                cursor: None,
-                precedence: 0,
-                schedule_from: None,
-            },
-            None,
-        )
-        .unwrap();
-    (store, key)
 }
 
 async fn run(
@@ -106,7 +60,7 @@ async fn run(
 #[tokio::test]
 async fn a_failed_run_changes_nothing_and_the_next_run_succeeds() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, key) = setup(dir.path());
+    let (store, key) = common::demo_sync(dir.path(), 5, 10);
     let ok = run(
         &store,
         &key,
@@ -206,7 +160,7 @@ impl Connector for Gated {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_that_planned_while_another_applied_plans_again_instead_of_failing() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, first) = setup(dir.path());
+    let (store, first) = common::demo_sync(dir.path(), 5, 10);
     // A second sync of the same directory selecting the same groups: both create the same groups
     // (unique names) and find the same users.
     let second = DirectoryKey::from_random([6; 16]);
