@@ -268,24 +268,11 @@ impl<'a> UserPlanner<'a> {
                 members: groups,
             };
             if !groups.same_as(&old.groups) && old.status != UserStatus::PendingDeletion {
-                let groups = groups.to_vec();
-                let mut fields = Vec::new();
-                diff(
-                    &mut fields,
-                    "groups",
-                    self.names_of(&old.groups),
-                    self.names_of(&groups),
+                self.regroup(
+                    old,
+                    groups.to_vec(),
+                    "Group membership changed in the directory.",
                 );
-                let mut after = old.clone();
-                after.groups = groups;
-                after.last_directory_sync = Some(self.now);
-                self.plan.counts.updated += 1;
-                self.plan.users.push(UserOp {
-                    action: Action::Update,
-                    user: after,
-                    fields,
-                    reason: "Group membership changed in the directory.".into(),
-                });
             }
         }
 
@@ -417,6 +404,27 @@ impl<'a> UserPlanner<'a> {
             reason: reason.into(),
         });
         true
+    }
+
+    /// Plans `old` with its groups changed to `groups` and nothing else (a membership-only change).
+    fn regroup(&mut self, old: &User, groups: Vec<GroupId>, reason: &str) {
+        let mut fields = Vec::new();
+        diff(
+            &mut fields,
+            "groups",
+            self.names_of(&old.groups),
+            self.names_of(&groups),
+        );
+        let mut after = old.clone();
+        after.groups = groups;
+        after.last_directory_sync = Some(self.now);
+        self.plan.counts.updated += 1;
+        self.plan.users.push(UserOp {
+            action: Action::Update,
+            user: after,
+            fields,
+            reason: reason.into(),
+        });
     }
 
     /// The groups' names, in case-insensitive order, for the change log. Borrowed and compared in place:

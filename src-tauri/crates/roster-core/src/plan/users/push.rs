@@ -123,25 +123,8 @@ impl UserPlanner<'_> {
                 _ => {}
             }
         }
-        if groups == old.groups {
-            return;
+        if groups != old.groups {
+            self.regroup(old, groups, "Changed in the directory.");
         }
-        let mut fields = Vec::new();
-        diff(
-            &mut fields,
-            "groups",
-            self.names_of(&old.groups),
-            self.names_of(&groups),
-        );
-        let mut after = old.clone();
-        after.groups = groups;
-        after.last_directory_sync = Some(self.now);
-        self.plan.counts.updated += 1;
-        self.plan.users.push(UserOp {
-            action: Action::Update,
-            user: after,
-            fields,
-            reason: "Changed in the directory.".into(),
-        });
     }
 }
