@@ -54,11 +54,18 @@ fn not_found(kind: ResourceKind, id: &str) -> ScimError {
     ))
 }
 
-fn new_id() -> String {
+/// A new resource id: a UUID (which some clients expect ids to look like) of version 7 (RFC 9562): the
+/// push's time, to the second, then 74 random bits. Ids made close in time sort close together, so the
+/// indexes a bulk import fills by id (the replica's, the members' by user, Roster's users by source id)
+/// grow at their end instead of at a random page each time: a group `PATCH` adding 100 users pushed one
+/// after the other writes a few pages of `scim_members_user`, not 100.
+fn new_id(now: roster_core::Timestamp) -> String {
     use rand::RngCore;
     let mut b = [0u8; 16];
     rand::rng().fill_bytes(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40; // a version 4 UUID, which some clients expect ids to look like
+    let ms = u64::try_from(now.0).unwrap_or(0).saturating_mul(1000);
+    b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    b[6] = (b[6] & 0x0f) | 0x70;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!(
@@ -128,6 +135,19 @@ fn check_if_match(if_match: Option<&str>, version: i64) -> ScimResult<()> {
             "The resource changed since it was read (its version is now {}). Read it again, then send the change.",
             etag(version)
         )))
+    }
+}
+
+/// A user's groups, or a group's members: (id, name) pairs.
+type Related = Vec<(String, String)>;
+
+/// What a write answers besides the resource (a user's groups, a group's members), read in the write's
+/// own transaction: the writer's cache holds those pages, while every commit empties the reader's, so
+/// reading them after the commit read each from the OS again (about 5 µs a member).
+fn related(p: &Push<'_>, kind: ResourceKind, id: &str) -> Result<Related, StoreError> {
+    match kind {
+        ResourceKind::User => p.groups_of(id),
+        ResourceKind::Group => p.members(id),
     }
 }
 
@@ -215,7 +235,7 @@ impl ScimDoor {
         };
         let r = self.push(|p| {
             let now = p.now();
-            let r = self.resource_of(kind, new_id(), &doc, now)?;
+            let r = self.resource_of(kind, new_id(now), &doc, now)?;
             self.taken(p, kind, &r.name, None)?;
             p.put(kind, &r)?;
             let mut changed = Changed::default();
@@ -226,9 +246,10 @@ impl ScimDoor {
                     changed.groups.push(r.id.clone());
                 }
             }
-            Ok((r, changed))
+            let held = related(p, kind, &r.id)?;
+            Ok(((r, held), changed))
         })?;
-        self.render(kind, &r, &proto::Projection::all(scim_kind(kind)))
+        self.render_written(kind, &r.0, r.1)
     }
 
     /// PUT: replaces a user or a group (a group's members with the members given).
@@ -255,9 +276,10 @@ impl ScimDoor {
                 let moved = set_members(p, id, &members, &mut changed)?;
                 r = touched(p, &old, r, moved)?;
             }
-            Ok((r, changed))
+            let held = related(p, kind, id)?;
+            Ok(((r, held), changed))
         })?;
-        self.render(kind, &r, &proto::Projection::all(scim_kind(kind)))
+        self.render_written(kind, &r.0, r.1)
     }
 
     /// Stores `doc` as the new version of `old` (if it differs) and notes what to plan.
@@ -327,9 +349,10 @@ impl ScimDoor {
                     touched(p, &old, r, moved)?
                 }
             };
-            Ok((r, changed))
+            let held = related(p, kind, id)?;
+            Ok(((r, held), changed))
         })?;
-        self.render(kind, &r, &proto::Projection::all(scim_kind(kind)))
+        self.render_written(kind, &r.0, r.1)
     }
 
     /// DELETE: a user goes to Roster's trash (restorable for the retention), a group is deleted; either is

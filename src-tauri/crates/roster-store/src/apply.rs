@@ -3,8 +3,11 @@
 use crate::{Result, Store, StoreError};
 use roster_core::plan::{Action, Plan};
 use roster_core::{Change, Conflict, DirectoryKey, Timestamp};
+use rusqlite::types::Value;
 use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::{HashMap, HashSet};
+
+mod user_row;
 
 /// What else an apply records besides the plan's objects.
 #[derive(Debug, Clone)]
@@ -315,11 +318,7 @@ pub(crate) fn apply_objects(
              managed_by, external_id, last_directory_sync, trashed_at, created_at, group_ids)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         )?;
-        let mut update = tx.prepare_cached(
-            "UPDATE users SET username = ?2, aliases = ?3, realname = ?4, firstname = ?5, lastname = ?6, email = ?7,
-             phones = ?8, notes = ?9, custom = ?10, status = ?11, managed_by = ?12, external_id = ?13,
-             last_directory_sync = ?14, trashed_at = ?15, group_ids = ?16 WHERE id = ?1",
-        )?;
+        let mut rows = user_row::UserRows::new(tx)?;
         let mut delete = tx.prepare_cached("DELETE FROM users WHERE id = ?1")?;
         let mut old_groups = tx.prepare_cached("SELECT group_ids FROM users WHERE id = ?1")?;
         // Purges and trashing first: they free usernames that renamed or new users in the same run may take.
@@ -377,26 +376,37 @@ pub(crate) fn apply_objects(
             } else {
                 // The plan's list replaces the user's groups managed by this sync; memberships in other
                 // groups that still exist are kept (their syncs write them).
-                let old: String = old_groups.query_row([u.id.as_str()], |r| r.get(0))?;
-                let groups = merge_groups(&old, &mut owners, key, &u.groups)?;
-                update.execute(params![
-                    u.id.as_str(),
-                    f.username,
-                    aliases,
-                    f.realname,
-                    f.firstname,
-                    f.lastname,
-                    f.email,
-                    phones,
-                    f.notes,
-                    custom,
-                    u.status.as_str(),
-                    managed_by,
-                    u.external_id,
-                    u.last_directory_sync.map(|t| t.0),
-                    u.trashed_at.map(|t| t.0),
-                    groups
-                ])?;
+                let old = rows.read(u.id.as_str())?.ok_or_else(|| {
+                    StoreError::NotFound(format!(
+                        "The user \"{}\" was removed while the sync ran. Sync again.",
+                        f.username
+                    ))
+                })?;
+                let Value::Text(old_groups) = &old[user_row::GROUP_IDS] else {
+                    return Err(StoreError::Corrupt(format!(
+                        "The user \"{}\" has no group list.",
+                        f.username
+                    )));
+                };
+                let groups = merge_groups(old_groups, &mut owners, key, &u.groups)?;
+                let new: user_row::Row = [
+                    Value::Text(f.username.clone()),
+                    Value::Text(aliases),
+                    user_row::text(f.realname.as_deref()),
+                    user_row::text(f.firstname.as_deref()),
+                    user_row::text(f.lastname.as_deref()),
+                    user_row::text(f.email.as_deref()),
+                    Value::Text(phones),
+                    user_row::text(f.notes.as_deref()),
+                    Value::Text(custom),
+                    Value::Text(u.status.as_str().to_string()),
+                    user_row::text(managed_by),
+                    user_row::text(u.external_id.as_deref()),
+                    user_row::integer(u.last_directory_sync.map(|t| t.0)),
+                    user_row::integer(u.trashed_at.map(|t| t.0)),
+                    Value::Text(groups),
+                ];
+                rows.write(u.id.as_str(), &old, new)?;
             }
         }
         // Users another sync manages: only their membership of this sync's groups changes.

@@ -431,3 +431,57 @@ fn a_new_token_replaces_the_old_one() {
     assert!(store.scim_token(&d.key).unwrap().is_none());
     assert_eq!(store.scim_counts(&d.key).unwrap().users, 0);
 }
+
+#[test]
+fn a_membership_change_rewrites_only_the_users_group_columns() {
+    // SQLite rewrites every index on a column an UPDATE names, changed or not: a group PATCH of 100
+    // members must not name the username (or any other indexed column) of each member.
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_integration(&store);
+    push_user(&store, &d, "u1", "alice", NOW);
+    let probe = rusqlite::Connection::open(dir.path().join("t.sqlite3")).unwrap();
+    probe
+        .execute_batch(
+            "CREATE TABLE probe (col TEXT);
+             CREATE TRIGGER probe_username AFTER UPDATE OF username ON users BEGIN INSERT INTO probe VALUES ('username'); END;
+             CREATE TRIGGER probe_groups AFTER UPDATE OF group_ids ON users BEGIN INSERT INTO probe VALUES ('group_ids'); END;",
+        )
+        .unwrap();
+    let written = || -> Vec<String> {
+        let mut st = probe.prepare("SELECT col FROM probe").unwrap();
+        let cols = st.query_map([], |r| r.get(0)).unwrap();
+        cols.collect::<Result<_, _>>().unwrap()
+    };
+    let later = Timestamp(NOW.0 + 5);
+    store
+        .push(&d.key, later, |p| -> Result<(), StoreError> {
+            p.put(ResourceKind::Group, &resource("g1", "Engineering", later))?;
+            p.add_members("g1", &["u1".into()])?;
+            let snap = p.snapshot(&["u1"], &[], &["Engineering"])?;
+            let batch = PushBatch {
+                groups: vec![roster_core::source::SourceGroup {
+                    external_id: "g1".into(),
+                    name: "Engineering".into(),
+                    description: None,
+                    members: Vec::new(),
+                }],
+                memberships: vec![("u1".into(), vec![("g1".into(), true)])],
+                ..Default::default()
+            };
+            let plan = plan(&settings(&d), &snap, &Scope::Push(&batch), later);
+            assert_eq!(plan.users.len(), 1, "{plan:?}");
+            p.apply(&plan, &plan.conflicts, &|_| String::new())?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(written(), ["group_ids"], "only the group list was named");
+
+    // A rename names the username, as it must.
+    push_user(&store, &d, "u1", "alice.smith", Timestamp(NOW.0 + 10));
+    assert!(
+        written().contains(&"username".to_string()),
+        "{:?}",
+        written()
+    );
+}

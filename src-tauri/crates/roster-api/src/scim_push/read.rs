@@ -1,7 +1,7 @@
 //! SCIM reads: one resource, a list (filtered and paged), the root search, and how a stored resource is
 //! rendered (with a user's groups or a group's members when asked).
 
-use super::{etag, not_found, parse_doc, scim_kind, store_error, ScimResult};
+use super::{etag, not_found, parse_doc, scim_kind, store_error, Related, ScimResult};
 use crate::scim::ScimDoor;
 use roster_scim::{self as proto, ScimError};
 use roster_store::{Lookup, Resource, ResourceKind};
@@ -19,16 +19,38 @@ impl ScimDoor {
         r: &Resource,
         projection: &proto::Projection,
     ) -> ScimResult<Value> {
-        let full = self.render_full(kind, r, |attr| projection.includes(attr))?;
+        let full = self.render_full(kind, r, |attr| projection.includes(attr), None)?;
         Ok(projection.apply(&full))
     }
 
+    /// What a write answers: the whole resource, with the user's groups or the group's members as the
+    /// write's own transaction read them (`related`).
+    pub(super) fn render_written(
+        &self,
+        kind: ResourceKind,
+        r: &Resource,
+        related: Related,
+    ) -> ScimResult<Value> {
+        self.render_full(kind, r, |_| true, Some(related))
+    }
+
+    /// `related`: the user's groups or the group's members, when the caller has read them; else they are
+    /// read here if `wants` them.
     fn render_full(
         &self,
         kind: ResourceKind,
         r: &Resource,
         wants: impl Fn(&str) -> bool,
+        related: Option<Related>,
     ) -> ScimResult<Value> {
+        let related = |read: fn(
+            &roster_store::Store,
+            &roster_core::DirectoryKey,
+            &str,
+        ) -> roster_store::Result<Related>| match related {
+            Some(held) => Ok(held),
+            None => read(self.store(), &self.key, &r.id).map_err(store_error),
+        };
         let doc = parse_doc(r)?;
         let created = r.created_at.to_rfc3339();
         let modified = r.modified_at.to_rfc3339();
@@ -45,10 +67,7 @@ impl ScimDoor {
             ResourceKind::User => {
                 let mut out = proto::render(base, &doc, &meta);
                 if wants("groups") {
-                    let groups = self
-                        .store()
-                        .scim_groups_of(&self.key, &r.id)
-                        .map_err(store_error)?;
+                    let groups = related(roster_store::Store::scim_groups_of)?;
                     if let (false, Some(obj)) = (groups.is_empty(), out.as_object_mut()) {
                         // RFC 7643 §4.1.2: read-only, the groups the user is in (all direct here).
                         let list = groups
@@ -68,10 +87,7 @@ impl ScimDoor {
                 out
             }
             ResourceKind::Group if wants("members") => {
-                let members = self
-                    .store()
-                    .scim_members(&self.key, &r.id)
-                    .map_err(store_error)?;
+                let members = related(roster_store::Store::scim_members)?;
                 proto::render_group(
                     base,
                     &doc,
@@ -210,7 +226,12 @@ impl ScimDoor {
 
     fn matches(&self, kind: ResourceKind, f: &proto::Filter, r: &Resource) -> ScimResult<bool> {
         // Members are read only for a filter that names them.
-        let full = self.render_full(kind, r, |attr| attr != "members" || f.mentions_members())?;
+        let full = self.render_full(
+            kind,
+            r,
+            |attr| attr != "members" || f.mentions_members(),
+            None,
+        )?;
         Ok(f.matches(&full))
     }
 
