@@ -54,18 +54,11 @@ fn not_found(kind: ResourceKind, id: &str) -> ScimError {
     ))
 }
 
-/// A new resource id: a UUID (which some clients expect ids to look like) of version 7 (RFC 9562): the
-/// push's time, to the second, then 74 random bits. Ids made close in time sort close together, so the
-/// indexes a bulk import fills by id (the replica's, the members' by user, Roster's users by source id)
-/// grow at their end instead of at a random page each time: a group `PATCH` adding 100 users pushed one
-/// after the other writes a few pages of `scim_members_user`, not 100.
-fn new_id(now: roster_core::Timestamp) -> String {
+fn new_id() -> String {
     use rand::RngCore;
     let mut b = [0u8; 16];
     rand::rng().fill_bytes(&mut b);
-    let ms = u64::try_from(now.0).unwrap_or(0).saturating_mul(1000);
-    b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
-    b[6] = (b[6] & 0x0f) | 0x70;
+    b[6] = (b[6] & 0x0f) | 0x40; // a version 4 UUID, which some clients expect ids to look like
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!(
@@ -235,7 +228,7 @@ impl ScimDoor {
         };
         let r = self.push(|p| {
             let now = p.now();
-            let r = self.resource_of(kind, new_id(now), &doc, now)?;
+            let r = self.resource_of(kind, new_id(), &doc, now)?;
             self.taken(p, kind, &r.name, None)?;
             p.put(kind, &r)?;
             let mut changed = Changed::default();

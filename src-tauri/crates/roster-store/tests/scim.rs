@@ -3,122 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
+mod common;
+
+use common::{add_integration, new_store, push_user, resource, settings, source, NOW};
 use roster_core::plan::{plan, PushBatch, Scope};
-use roster_core::source::SourceUser;
-use roster_core::{AttributeMap, DirectoryKey, SyncSettings, SyncType, Timestamp};
-use roster_store::{
-    ConnectionRecord, DirectoryRecord, Lookup, PageAt, Resource, ResourceKind, ScimToken, Store,
-    StoreError, PUSH_RUN_WINDOW_SECS,
-};
-use std::path::Path;
-
-const NOW: Timestamp = Timestamp(1_800_000_000);
-
-fn new_store(dir: &Path) -> Store {
-    Store::open(
-        &dir.join("t.sqlite3"),
-        Some(&roster_store::NewTenant::named("Acme", NOW)),
-    )
-    .unwrap()
-}
-
-fn add_integration(store: &Store) -> DirectoryRecord {
-    store
-        .insert_connection(&ConnectionRecord {
-            id: "conn-scim".into(),
-            kind: "scim".into(),
-            name: "Okta".into(),
-            config: serde_json::json!({"flavor": "okta"}),
-            status: "ready".into(),
-            authorized_by: None,
-            authorized_at: None,
-            state: serde_json::json!({}),
-            created_at: NOW,
-        })
-        .unwrap();
-    let d = DirectoryRecord {
-        key: DirectoryKey::from_random([7; 16]),
-        name: "Okta".into(),
-        sync_type: SyncType::User,
-        connection_id: "conn-scim".into(),
-        groups: Vec::new(),
-        attributes: AttributeMap {
-            username: "userName".into(),
-            ..AttributeMap::ldap_default()
-        },
-        roles: Vec::new(),
-        paused: false,
-        interval_minutes: 30,
-        last_full_sync: None,
-        status: "never_synced".into(),
-        revision: 0,
-        deletion_threshold_percent: 10,
-        created_at: NOW,
-        cursor: None,
-        precedence: 0,
-        schedule_from: None,
-    };
-    store.insert_directory(&d, None).unwrap();
-    d
-}
-
-fn settings(d: &DirectoryRecord) -> SyncSettings {
-    SyncSettings {
-        key: d.key.clone(),
-        name: d.name.clone(),
-        sync_type: d.sync_type,
-        attributes: d.attributes.clone(),
-        roles: Vec::new(),
-        deletion_threshold_percent: 10,
-        retention_days: 7,
-        others: Default::default(),
-    }
-}
-
-fn resource(id: &str, name: &str, now: Timestamp) -> Resource {
-    Resource {
-        id: id.into(),
-        name: name.into(),
-        external_id: Some(format!("okta-{id}")),
-        email: Some(format!("{name}@example.org")),
-        doc: serde_json::json!({"userName": name}).to_string(),
-        created_at: now,
-        modified_at: now,
-        version: 1,
-    }
-}
-
-fn source(id: &str, name: &str) -> SourceUser {
-    SourceUser {
-        external_id: id.into(),
-        attributes: vec![
-            ("userName".into(), name.into()),
-            ("mail".into(), format!("{name}@example.org")),
-        ],
-        disabled: false,
-        locator: Some(name.into()),
-    }
-}
-
-/// One push of one user, the way the application layer makes it: write the replica, plan from what the
-/// store holds, apply.
-fn push_user(store: &Store, d: &DirectoryRecord, id: &str, name: &str, now: Timestamp) {
-    store
-        .push(&d.key, now, |p| -> Result<(), StoreError> {
-            p.put(ResourceKind::User, &resource(id, name, now))?;
-            let snap = p.snapshot(&[id], &[name], &[])?;
-            let batch = PushBatch {
-                users: vec![(source(id, name), Vec::new())],
-                ..Default::default()
-            };
-            let plan = plan(&settings(d), &snap, &Scope::Push(&batch), now);
-            p.apply(&plan, &plan.conflicts, &|c| {
-                format!("{} created", c.created)
-            })?;
-            Ok(())
-        })
-        .unwrap();
-}
+use roster_core::Timestamp;
+use roster_store::{Lookup, PageAt, ResourceKind, ScimToken, StoreError, PUSH_RUN_WINDOW_SECS};
 
 #[test]
 fn a_push_writes_the_replica_and_the_users_together_and_records_a_run() {

@@ -15,7 +15,7 @@ use roster_core::source::SourceGroup;
 use roster_core::{User, UserStatus};
 use roster_scim::{self as proto, ScimError};
 use roster_store::{Push, ResourceKind};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// What a push changed in the replica, to plan into Roster.
 #[derive(Debug, Default)]
@@ -66,14 +66,18 @@ impl Changed {
     }
 }
 
-/// Whether the snapshot holds `ext` as a user the integration manages, outside the trash: then a
-/// membership change alone can be planned from it.
-fn held(snapshot: &Snapshot, key: &roster_core::DirectoryKey, ext: &str) -> bool {
-    snapshot.users.iter().any(|u: &User| {
-        u.managed_by.as_ref() == Some(key)
-            && u.external_id.as_deref() == Some(ext)
-            && u.status != UserStatus::PendingDeletion
-    })
+/// The external ids of the users the snapshot holds as users the integration manages, outside the
+/// trash: a membership change alone can be planned from them. A set, so that a `PATCH` of n members
+/// asks n times in constant time rather than walking the snapshot each time.
+fn held<'s>(snapshot: &'s Snapshot, key: &roster_core::DirectoryKey) -> HashSet<&'s str> {
+    snapshot
+        .users
+        .iter()
+        .filter(|u: &&User| {
+            u.managed_by.as_ref() == Some(key) && u.status != UserStatus::PendingDeletion
+        })
+        .filter_map(|u| u.external_id.as_deref())
+        .collect()
 }
 
 impl ScimDoor {
@@ -117,9 +121,10 @@ impl ScimDoor {
         let mut snapshot = p.snapshot(&refs(&external), &refs(&usernames), &refs(&group_names))?;
         // A member Roster does not hold as the integration's own user is planned in full (and read again
         // with its username, which a take-over or a restore needs).
+        let held_ids = held(&snapshot, &self.key);
         let (held_here, in_full): (Vec<_>, Vec<_>) = memberships
             .into_iter()
-            .partition(|(u, _)| held(&snapshot, &self.key, u));
+            .partition(|(u, _)| held_ids.contains(u.as_str()));
         if !in_full.is_empty() {
             let more: Vec<String> = in_full.into_iter().map(|(u, _)| u).collect();
             usernames.extend(self.full_users(p, &more, &mut batch)?);

@@ -1,0 +1,118 @@
+//! What the SCIM tests share: a tenant on disk with one Okta integration, and a push of one user made
+//! the way the application layer makes it.
+
+#![allow(dead_code)] // each test file uses some of these
+
+use roster_core::plan::{plan, PushBatch, Scope};
+use roster_core::source::SourceUser;
+use roster_core::{AttributeMap, DirectoryKey, SyncSettings, SyncType, Timestamp};
+use roster_store::{ConnectionRecord, DirectoryRecord, Resource, ResourceKind, Store, StoreError};
+use std::path::Path;
+
+pub const NOW: Timestamp = Timestamp(1_800_000_000);
+
+pub fn new_store(dir: &Path) -> Store {
+    Store::open(
+        &dir.join("t.sqlite3"),
+        Some(&roster_store::NewTenant::named("Acme", NOW)),
+    )
+    .unwrap()
+}
+
+pub fn add_integration(store: &Store) -> DirectoryRecord {
+    store
+        .insert_connection(&ConnectionRecord {
+            id: "conn-scim".into(),
+            kind: "scim".into(),
+            name: "Okta".into(),
+            config: serde_json::json!({"flavor": "okta"}),
+            status: "ready".into(),
+            authorized_by: None,
+            authorized_at: None,
+            state: serde_json::json!({}),
+            created_at: NOW,
+        })
+        .unwrap();
+    let d = DirectoryRecord {
+        key: DirectoryKey::from_random([7; 16]),
+        name: "Okta".into(),
+        sync_type: SyncType::User,
+        connection_id: "conn-scim".into(),
+        groups: Vec::new(),
+        attributes: AttributeMap {
+            username: "userName".into(),
+            ..AttributeMap::ldap_default()
+        },
+        roles: Vec::new(),
+        paused: false,
+        interval_minutes: 30,
+        last_full_sync: None,
+        status: "never_synced".into(),
+        revision: 0,
+        deletion_threshold_percent: 10,
+        created_at: NOW,
+        cursor: None,
+        precedence: 0,
+        schedule_from: None,
+    };
+    store.insert_directory(&d, None).unwrap();
+    d
+}
+
+pub fn settings(d: &DirectoryRecord) -> SyncSettings {
+    SyncSettings {
+        key: d.key.clone(),
+        name: d.name.clone(),
+        sync_type: d.sync_type,
+        attributes: d.attributes.clone(),
+        roles: Vec::new(),
+        deletion_threshold_percent: 10,
+        retention_days: 7,
+        others: Default::default(),
+    }
+}
+
+pub fn resource(id: &str, name: &str, now: Timestamp) -> Resource {
+    Resource {
+        id: id.into(),
+        name: name.into(),
+        external_id: Some(format!("okta-{id}")),
+        email: Some(format!("{name}@example.org")),
+        doc: serde_json::json!({"userName": name}).to_string(),
+        created_at: now,
+        modified_at: now,
+        version: 1,
+    }
+}
+
+pub fn source(id: &str, name: &str) -> SourceUser {
+    SourceUser {
+        external_id: id.into(),
+        attributes: vec![
+            ("userName".into(), name.into()),
+            ("mail".into(), format!("{name}@example.org")),
+        ],
+        disabled: false,
+        locator: Some(name.into()),
+    }
+}
+
+/// One push of one user, the way the application layer makes it: write the replica, plan from what the
+/// store holds, apply.
+pub fn push_user(store: &Store, d: &DirectoryRecord, id: &str, name: &str, now: Timestamp) {
+    store
+        .push(&d.key, now, |p| -> Result<(), StoreError> {
+            p.put(ResourceKind::User, &resource(id, name, now))?;
+            let snap = p.snapshot(&[id], &[name], &[])?;
+            let batch = PushBatch {
+                users: vec![(source(id, name), Vec::new())],
+                ..Default::default()
+            };
+            let plan = plan(&settings(d), &snap, &Scope::Push(&batch), now);
+            p.apply(&plan, &plan.conflicts, &|c| {
+                format!("{} created", c.created)
+            })?;
+            Ok(())
+        })
+        .unwrap();
+}
