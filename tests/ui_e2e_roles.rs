@@ -16,13 +16,8 @@
 #[path = "ui_e2e/common.rs"]
 mod common;
 
-use common::{ui_turn, Driver};
-use roster_api::{
-    spec, Caller, DirectoryConfig, MemorySecrets, Options, PageAt, Roster, RunMode, RunSyncs,
-    SystemClock, Trigger,
-};
-use std::path::Path;
-use std::sync::Arc;
+use common::{roster_at, ui_turn, Driver};
+use roster_api::{spec, Caller, DirectoryConfig, PageAt, RunMode, RunSyncs, Trigger};
 use std::time::Duration;
 
 const T: Duration = Duration::from_secs(30);
@@ -30,16 +25,6 @@ const TENANT: &str = "Roles";
 const UMA: &str = "uma@roles.test";
 const IVY: &str = "ivy@roles.test";
 const IVY_PASSPHRASE: &str = "ivy's long passphrase";
-
-fn roster_at(dir: &Path) -> Roster {
-    Roster::new(Options {
-        data_dir: dir.to_path_buf(),
-        secrets: Arc::new(MemorySecrets::default()),
-        clock: Arc::new(SystemClock),
-        events: Arc::new(roster_api::NoEvents),
-    })
-    .unwrap()
-}
 
 /// What the tests start from.
 struct Tenant {

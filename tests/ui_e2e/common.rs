@@ -5,6 +5,7 @@
 
 use roster_api::{spec, MemorySecrets, Options, Roster, SystemClock};
 use serde_json::{json, Value};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -346,4 +347,29 @@ pub fn eventually(t: Duration, mut ok: impl FnMut() -> bool) -> bool {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// The application on `dir`, as the app opens it (secrets in memory): to set a tenant up before the window
+/// opens on it.
+pub fn roster_at(dir: &Path) -> Roster {
+    Roster::new(Options {
+        data_dir: dir.to_path_buf(),
+        secrets: Arc::new(MemorySecrets::default()),
+        clock: Arc::new(SystemClock),
+        events: Arc::new(roster_api::NoEvents),
+    })
+    .unwrap()
+}
+
+/// The real app opened on `dir`, once its navigation shows.
+pub fn open_app(dir: &Path) -> Driver {
+    let mut d = Driver::start();
+    d.open(env!("CARGO_BIN_EXE_roster"), dir.to_str().unwrap());
+    d.wait_for("[data-testid='nav-directories']", Duration::from_secs(60));
+    d
+}
+
+/// Whether nothing matches `css` within 30 s.
+pub fn gone(d: &Driver, css: &str) -> bool {
+    eventually(Duration::from_secs(30), || d.find_all(css).is_empty())
 }
