@@ -126,16 +126,6 @@ fn switch_to(d: &Driver, email: &str, passphrase: Option<&str>) {
     d.click(&d.wait_for("[data-testid='acting-submit']", T));
 }
 
-/// An input's current value (the property, which the window binds; not the attribute).
-fn value_of(d: &Driver, element: &str) -> String {
-    let mut el = serde_json::Map::new();
-    el.insert(common::ELEMENT.into(), element.into());
-    d.execute("return arguments[0].value", serde_json::json!([el]))
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
 fn go(d: &Driver, hash: &str) {
     d.execute(&format!("location.hash = '{hash}'"), serde_json::json!([]));
 }
@@ -275,7 +265,7 @@ fn a_retention_change_in_settings_is_kept_in_the_tenant() {
     go(&d, "#/settings");
     let field = d.wait_for("[data-testid='settings-retention']", T);
     std::thread::sleep(Duration::from_millis(500)); // the settings arrive after the screen
-    assert_eq!(value_of(&d, &field), "7");
+    assert_eq!(d.value(&field), "7");
     d.clear(&field);
     d.type_text(&field, "21");
     d.click(&d.wait_for("[data-testid='settings-retention-save']", T));
@@ -293,5 +283,5 @@ fn a_retention_change_in_settings_is_kept_in_the_tenant() {
     go(&d, "#/settings");
     let field = d.wait_for("[data-testid='settings-retention']", T);
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(value_of(&d, &field), "21");
+    assert_eq!(d.value(&field), "21");
 }

@@ -36,23 +36,9 @@ fn a_scim_integration_added_in_the_window_receives_a_pushed_user() {
     d.click(&d.wait_for("[data-testid='scim-flavor'] option[value='generic']", T));
     d.click(&d.wait_for("[data-testid='scim-create']", T));
     let token_el = d.wait_for("[data-testid='scim-token']", T);
-    let token = d
-        .execute(
-            "return arguments[0].value;",
-            json!([{common::ELEMENT: token_el}]),
-        )
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = d.value(&token_el);
     let url_el = d.wait_for("[data-testid='scim-base-url']", T);
-    let base = d
-        .execute(
-            "return arguments[0].value;",
-            json!([{common::ELEMENT: url_el}]),
-        )
-        .as_str()
-        .unwrap()
-        .to_string();
+    let base = d.value(&url_el);
     assert!(token.starts_with("roster_scim_"), "the token is shown once");
     assert!(
         base.starts_with(&format!("http://127.0.0.1:{port}/scim/v2/")),

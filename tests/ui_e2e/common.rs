@@ -211,6 +211,14 @@ impl Driver {
         .to_string()
     }
 
+    /// An input's current value (the property, which the window binds; not the attribute).
+    pub fn value(&self, element: &str) -> String {
+        self.execute("return arguments[0].value", json!([{ ELEMENT: element }]))
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     pub fn clear(&self, element: &str) {
         self.cmd(
             reqwest::Method::POST,

@@ -19,11 +19,11 @@
 //! Invariants: the thread starts at the first request (a store only read never has one); it checkpoints
 //! at most every [`PAUSE`], and requests in between wake nobody (a write asks with an atomic flag, and
 //! only a request that finds the flag clear sends a message, which saved a thread wake-up per push);
-//! it ends, and its connection closes, when
-//! the store is dropped (`Drop` waits for it, so the files are released, and list indexes asked for are
-//! built before). A checkpoint that fails or finds the tenant busy is skipped: the next one, or the
-//! writer's own threshold, copies the frames. A build that fails (the tenant busy for [`BUILD_WAIT`]) is
-//! tried again at the next request, and when the tenant is next opened.
+//! it ends, and its connection closes, when the store is dropped (`Drop` waits for it, so the files are
+//! released, and list indexes asked for are built before). A checkpoint that fails or finds the tenant
+//! busy is skipped: the next one, or the writer's own threshold, copies the frames. A build that fails
+//! (the tenant busy for [`BUILD_WAIT`]) is tried again at the next request, and when the tenant is next
+//! opened.
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;

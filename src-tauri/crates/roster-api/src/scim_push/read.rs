@@ -31,7 +31,19 @@ impl ScimDoor {
         r: &Resource,
         related: Related,
     ) -> ScimResult<Value> {
-        self.render_full(kind, r, |_| true, Some(related))
+        let all = proto::Projection::all(scim_kind(kind));
+        let full = self.render_full(kind, r, |attr| all.includes(attr), Some(related))?;
+        Ok(all.apply(&full))
+    }
+
+    /// A user's groups or a group's members: `held` when the caller read them, else read now.
+    fn related(&self, kind: ResourceKind, id: &str, held: Option<Related>) -> ScimResult<Related> {
+        match (held, kind) {
+            (Some(held), _) => Ok(held),
+            (None, ResourceKind::User) => self.store().scim_groups_of(&self.key, id),
+            (None, ResourceKind::Group) => self.store().scim_members(&self.key, id),
+        }
+        .map_err(store_error)
     }
 
     /// `related`: the user's groups or the group's members, when the caller has read them; else they are
@@ -43,14 +55,6 @@ impl ScimDoor {
         wants: impl Fn(&str) -> bool,
         related: Option<Related>,
     ) -> ScimResult<Value> {
-        let related = |read: fn(
-            &roster_store::Store,
-            &roster_core::DirectoryKey,
-            &str,
-        ) -> roster_store::Result<Related>| match related {
-            Some(held) => Ok(held),
-            None => read(self.store(), &self.key, &r.id).map_err(store_error),
-        };
         let doc = parse_doc(r)?;
         let created = r.created_at.to_rfc3339();
         let modified = r.modified_at.to_rfc3339();
@@ -67,7 +71,7 @@ impl ScimDoor {
             ResourceKind::User => {
                 let mut out = proto::render(base, &doc, &meta);
                 if wants("groups") {
-                    let groups = related(roster_store::Store::scim_groups_of)?;
+                    let groups = self.related(kind, &r.id, related)?;
                     if let (false, Some(obj)) = (groups.is_empty(), out.as_object_mut()) {
                         // RFC 7643 §4.1.2: read-only, the groups the user is in (all direct here).
                         let list = groups
@@ -87,7 +91,7 @@ impl ScimDoor {
                 out
             }
             ResourceKind::Group if wants("members") => {
-                let members = related(roster_store::Store::scim_members)?;
+                let members = self.related(kind, &r.id, related)?;
                 proto::render_group(
                     base,
                     &doc,

@@ -104,13 +104,3 @@ impl<'t> UserRows<'t> {
         Ok(())
     }
 }
-
-/// Text, or NULL.
-pub(super) fn text(v: Option<&str>) -> Value {
-    v.map_or(Value::Null, |s| Value::Text(s.to_string()))
-}
-
-/// An integer, or NULL.
-pub(super) fn integer(v: Option<i64>) -> Value {
-    v.map_or(Value::Null, Value::Integer)
-}
