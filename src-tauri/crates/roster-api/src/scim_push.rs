@@ -291,7 +291,7 @@ impl ScimDoor {
         self.taken(p, kind, &r.name, Some(&old.id))?;
         r.created_at = old.created_at;
         r.version = old.version + 1;
-        p.put(kind, &r)?;
+        p.update(kind, old, &r)?;
         match kind {
             ResourceKind::User => changed.users.push(r.id.clone()),
             ResourceKind::Group => changed.groups.push(r.id.clone()),
@@ -407,7 +407,7 @@ fn touched(p: &Push<'_>, old: &Resource, r: Resource, moved: bool) -> Result<Res
         modified_at: p.now(),
         ..r
     };
-    p.put(ResourceKind::Group, &r)?;
+    p.update(ResourceKind::Group, old, &r)?;
     Ok(r)
 }
 

@@ -15,7 +15,7 @@ use upgrade::upgrade_from;
 pub const APPLICATION_ID: i32 = 0x5253_5452;
 
 /// The schema version this build writes.
-pub const VERSION: i32 = 13;
+pub const VERSION: i32 = 14;
 
 /// The SCIM tables (schema 7), shared by [`CURRENT`] and the upgrade to 7.
 pub const SCIM: &str = r#"
@@ -467,6 +467,7 @@ pub(crate) fn migrate(
         tx.execute_batch(ALIASES_INSERT_TRIGGER)?;
         tx.execute_batch(upgrade::RUN_OUTCOMES)?;
         tx.execute_batch(upgrade::GROUP_STATUS)?;
+        tx.execute_batch(upgrade::GROUPS_BY_SOURCE)?;
         tx.execute(
             "INSERT INTO tenant (id, name, created_at) VALUES (1, ?1, ?2)",
             rusqlite::params![new.name, new.created_at.0],

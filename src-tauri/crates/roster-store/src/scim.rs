@@ -14,9 +14,9 @@
 use crate::read::{group_row, user_row, USER_COLUMNS};
 use crate::{records::bump_data_revision, DirectoryRecord, Result, Store, StoreError};
 use roster_core::plan::{Plan, Snapshot};
-use roster_core::{Conflict, Counts, DirectoryKey, GroupId, Timestamp};
+use roster_core::{Conflict, Counts, DirectoryKey, Group, GroupId, Timestamp, User};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Pushes that start within this many seconds of the first push of a run are recorded in that run.
 pub const PUSH_RUN_WINDOW_SECS: i64 = 60;
@@ -163,6 +163,21 @@ fn find_first(
         ))?
         .query_row(params![key.0, kind.as_str(), value], resource_row)
         .optional()?)
+}
+
+/// A write of resource `r`'s row, with the unique name's violation as [`StoreError::Conflict`].
+fn name_taken(kind: ResourceKind, r: &Resource, res: rusqlite::Result<usize>) -> Result<()> {
+    match res {
+        Ok(_) => Ok(()),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
+            Err(StoreError::Conflict(format!(
+                "This integration already has a {} named \"{}\".",
+                kind.as_str().to_lowercase(),
+                r.name
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // `members` and `groups_of` read the membership rows first and then each one's resource by its key: a
@@ -414,17 +429,46 @@ impl Push<'_> {
             r.modified_at.0,
             r.version
         ]);
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
-                Err(StoreError::Conflict(format!(
-                    "This integration already has a {} named \"{}\".",
-                    kind.as_str().to_lowercase(),
-                    r.name
-                )))
+        name_taken(kind, r, res)
+    }
+
+    /// Writes `r` over `old` (the same resource as stored): its document, times and version, and its
+    /// name, external id and email only when they changed. SQLite rewrites the index of every column an
+    /// `UPDATE` names, changed or not, and three of these four are indexed: a `PUT` or a deactivation
+    /// that keeps the name wrote three index pages into the log for nothing. A name another resource of
+    /// the integration has is refused ([`StoreError::Conflict`]).
+    pub fn update(&self, kind: ResourceKind, old: &Resource, r: &Resource) -> Result<()> {
+        use rusqlite::types::Value;
+        let mut values: Vec<Value> = vec![
+            self.key.0.clone().into(),
+            kind.as_str().to_string().into(),
+            r.id.clone().into(),
+            r.doc.clone().into(),
+            r.modified_at.0.into(),
+            r.version.into(),
+        ];
+        let mut set = String::from("doc = ?4, modified_at = ?5, version = ?6");
+        for (column, changed, value) in [
+            ("name", old.name != r.name, Value::from(r.name.clone())),
+            (
+                "external_id",
+                old.external_id != r.external_id,
+                r.external_id.clone().into(),
+            ),
+            ("email", old.email != r.email, r.email.clone().into()),
+        ] {
+            if changed {
+                values.push(value);
+                set.push_str(&format!(", {column} = ?{}", values.len()));
             }
-            Err(e) => Err(e.into()),
         }
+        let res = self
+            .tx
+            .prepare_cached(&format!(
+                "UPDATE scim_resources SET {set} WHERE directory_key = ?1 AND kind = ?2 AND id = ?3"
+            ))?
+            .execute(rusqlite::params_from_iter(values));
+        name_taken(kind, r, res)
     }
 
     /// Removes a resource and its memberships; whether it existed.
@@ -508,84 +552,109 @@ impl Push<'_> {
         Ok(days.max(0) as u32)
     }
 
-    /// What a plan for a push needs, and only that: the integration's groups, the groups named
-    /// `group_names` (which a pushed group may take over), the users it manages with the given external ids
-    /// or usernames (with its groups each is in), and the users named `usernames` that it does not manage.
+    /// What a plan for a push needs, and only that: the integration's groups with the given external ids
+    /// (the client's ids: those the push names, and those its users are listed in), the groups named
+    /// `group_names` whoever manages them (which a pushed group may take over), the users it manages with
+    /// the given external ids or usernames, each with the integration's groups it is in (read too), and
+    /// the users named `usernames` that it does not manage.
+    ///
+    /// Never every group of the integration: a `POST /Users` to an integration with thousands of groups
+    /// reads the new user's (none) and nothing else. The plan sees every group it can touch: a pushed
+    /// group (by its id, or by the name it takes), a removed one, and each group of each user it plans.
     pub fn snapshot(
         &self,
         external_ids: &[&str],
         usernames: &[&str],
         group_names: &[&str],
+        group_external_ids: &[&str],
     ) -> Result<Snapshot> {
         let key = &self.key;
         let mut snap = Snapshot::default();
-        {
-            let mut st = self.tx.prepare_cached(
-                "SELECT id, name, description, managed_by, external_id FROM groups WHERE managed_by = ?1",
-            )?;
-            snap.groups = st
-                .query_map([&key.0], group_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut by_name = self.tx.prepare_cached(
-                "SELECT id, name, description, managed_by, external_id FROM groups WHERE name = ?1 AND (managed_by IS NULL OR managed_by != ?2)",
-            )?;
-            for name in group_names {
-                for g in by_name.query_map(params![name, key.0], group_row)? {
-                    let g = g?;
-                    if !snap.groups.iter().any(|x| x.id == g.id) {
-                        snap.groups.push(g);
+        // Its own users, with their stored group lists (filtered below, once their groups are read).
+        let mut users: Vec<(User, Vec<String>)> = Vec::new();
+        let mut seen = HashSet::new();
+        // By external id, and by username too: a user its client deleted (now in the trash) and creates
+        // again under a new id is matched by name and restored, not created twice.
+        let own = [("external_id", external_ids), ("username", usernames)];
+        for (column, values) in own {
+            let mut st = self.tx.prepare_cached(&format!(
+                "SELECT {USER_COLUMNS}, group_ids FROM users WHERE managed_by = ?1 AND {column} = ?2"
+            ))?;
+            for value in values {
+                let mut rows = st.query(params![key.0, value])?;
+                while let Some(row) = rows.next()? {
+                    let user = user_row(row)?;
+                    if !seen.insert(user.id.clone()) {
+                        continue;
                     }
+                    let list = row.get_ref(15)?.as_str().map_err(rusqlite::Error::from)?;
+                    let list = crate::apply::decode_groups(list)?;
+                    users.push((user, list.into_iter().map(String::from).collect()));
                 }
             }
         }
+        // Each group once, whichever way it was found.
+        let mut found: HashMap<String, Group> = HashMap::new();
+        let mut read = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Result<()> {
+            let mut st = self.tx.prepare_cached(sql)?;
+            for g in st.query_map(args, group_row)? {
+                let g = g?;
+                found.entry(g.id.as_str().to_string()).or_insert(g);
+            }
+            Ok(())
+        };
+        for ext in group_external_ids {
+            read(
+                "SELECT id, name, description, managed_by, external_id FROM groups WHERE managed_by = ?1 AND external_id = ?2",
+                &[&key.0, ext],
+            )?;
+        }
+        let listed: BTreeSet<&str> = users
+            .iter()
+            .flat_map(|(_, list)| list.iter().map(String::as_str))
+            .collect();
+        for id in listed {
+            read(
+                "SELECT id, name, description, managed_by, external_id FROM groups WHERE id = ?1 AND managed_by = ?2",
+                &[&id, &key.0],
+            )?;
+        }
+        for name in group_names {
+            read(
+                "SELECT id, name, description, managed_by, external_id FROM groups WHERE name = ?1",
+                &[name],
+            )?;
+        }
+        snap.groups = found.into_values().collect();
+        // The plan's order must not depend on a hash: the same request plans the same way.
+        snap.groups.sort_by(|a, b| a.id.cmp(&b.id));
         let managed: HashMap<&str, &GroupId> = snap
             .groups
             .iter()
             .filter(|g| g.managed_by.as_ref() == Some(key))
             .map(|g| (g.id.as_str(), &g.id))
             .collect();
-        let mut users = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        {
-            // Its own users by external id, and by username too: a user its client deleted (now in the
-            // trash) and creates again under a new id is matched by name and restored, not created twice.
-            let own = [("external_id", external_ids), ("username", usernames)];
-            for (column, values) in own {
-                let mut st = self.tx.prepare_cached(&format!(
-                    "SELECT {USER_COLUMNS}, group_ids FROM users WHERE managed_by = ?1 AND {column} = ?2"
-                ))?;
-                for value in values {
-                    let mut rows = st.query(params![key.0, value])?;
-                    while let Some(row) = rows.next()? {
-                        let mut user = user_row(row)?;
-                        if !seen.insert(user.id.clone()) {
-                            continue;
-                        }
-                        let list = row.get_ref(15)?.as_str().map_err(rusqlite::Error::from)?;
-                        let mut groups: Vec<GroupId> = crate::apply::decode_groups(list)?
-                            .iter()
-                            .filter_map(|g| managed.get(g.as_ref()).map(|&id| id.clone()))
-                            .collect();
-                        groups.sort();
-                        groups.dedup();
-                        user.groups = groups;
-                        users.push(user);
-                    }
-                }
-            }
-            let mut st = self.tx.prepare_cached(&format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE username = ?1 AND (managed_by IS NULL OR managed_by != ?2)"
-            ))?;
-            for name in usernames {
-                for u in st.query_map(params![name, key.0], user_row)? {
-                    let u = u?;
-                    if seen.insert(u.id.clone()) {
-                        users.push(u);
-                    }
+        for (mut user, list) in users {
+            let mut groups: Vec<GroupId> = list
+                .iter()
+                .filter_map(|g| managed.get(g.as_str()).map(|&id| id.clone()))
+                .collect();
+            groups.sort();
+            groups.dedup();
+            user.groups = groups;
+            snap.users.push(user);
+        }
+        let mut st = self.tx.prepare_cached(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE username = ?1 AND (managed_by IS NULL OR managed_by != ?2)"
+        ))?;
+        for name in usernames {
+            for u in st.query_map(params![name, key.0], user_row)? {
+                let u = u?;
+                if seen.insert(u.id.clone()) {
+                    snap.users.push(u);
                 }
             }
         }
-        snap.users = users;
         Ok(snap)
     }
 

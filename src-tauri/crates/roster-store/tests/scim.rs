@@ -8,7 +8,9 @@ mod common;
 use common::{add_integration, new_store, push_user, resource, settings, source, NOW};
 use roster_core::plan::{plan, PushBatch, Scope};
 use roster_core::Timestamp;
-use roster_store::{Lookup, PageAt, ResourceKind, ScimToken, StoreError, PUSH_RUN_WINDOW_SECS};
+use roster_store::{
+    Lookup, PageAt, Resource, ResourceKind, ScimToken, StoreError, PUSH_RUN_WINDOW_SECS,
+};
 
 #[test]
 fn a_push_writes_the_replica_and_the_users_together_and_records_a_run() {
@@ -42,7 +44,7 @@ fn a_push_that_fails_changes_nothing() {
     let d = add_integration(&store);
     let failed = store.push(&d.key, NOW, |p| -> Result<(), StoreError> {
         p.put(ResourceKind::User, &resource("u1", "alice", NOW))?;
-        let snap = p.snapshot(&["u1"], &["alice"], &[])?;
+        let snap = p.snapshot(&["u1"], &["alice"], &[], &[])?;
         let batch = PushBatch {
             users: vec![(source("u1", "alice"), Vec::new())],
             ..Default::default()
@@ -101,7 +103,7 @@ fn pushes_within_a_minute_are_one_run_and_later_ones_start_another() {
             &d.key,
             Timestamp(NOW.0 + 200),
             |p| -> Result<(), StoreError> {
-                let snap = p.snapshot(&["u1"], &["alice"], &[])?;
+                let snap = p.snapshot(&["u1"], &["alice"], &[], &[])?;
                 let batch = PushBatch {
                     users: vec![(source("u1", "alice"), Vec::new())],
                     ..Default::default()
@@ -248,7 +250,7 @@ fn a_push_snapshot_reads_only_the_users_it_names() {
     }
     store
         .push(&d.key, NOW, |p| -> Result<(), StoreError> {
-            let snap = p.snapshot(&["u7"], &["user7", "newcomer"], &[])?;
+            let snap = p.snapshot(&["u7"], &["user7", "newcomer"], &[], &[])?;
             assert_eq!(snap.users.len(), 1, "{:?}", snap.users);
             assert_eq!(snap.users[0].fields.username, "user7");
             Ok(())
@@ -268,7 +270,7 @@ fn a_user_deleted_by_its_client_and_created_again_under_a_new_id_comes_back_from
     store
         .push(&d.key, NOW, |p| -> Result<(), StoreError> {
             p.remove(ResourceKind::User, "u1")?;
-            let snap = p.snapshot(&["u1"], &[], &[])?;
+            let snap = p.snapshot(&["u1"], &[], &[], &[])?;
             let batch = PushBatch {
                 removed_users: vec!["u1".into()],
                 ..Default::default()
@@ -348,7 +350,7 @@ fn a_membership_change_rewrites_only_the_users_group_columns() {
         .push(&d.key, later, |p| -> Result<(), StoreError> {
             p.put(ResourceKind::Group, &resource("g1", "Engineering", later))?;
             p.add_members("g1", &["u1".into()])?;
-            let snap = p.snapshot(&["u1"], &[], &["Engineering"])?;
+            let snap = p.snapshot(&["u1"], &[], &["Engineering"], &["g1"])?;
             let batch = PushBatch {
                 groups: vec![roster_core::source::SourceGroup {
                     external_id: "g1".into(),
@@ -374,4 +376,169 @@ fn a_membership_change_rewrites_only_the_users_group_columns() {
         "{:?}",
         written()
     );
+}
+
+#[test]
+fn an_update_names_only_the_indexed_columns_that_changed() {
+    // A PUT or a deactivation keeps the userName, externalId and email: naming them in the UPDATE would
+    // rewrite three indexes of `scim_resources` for nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_integration(&store);
+    let old = resource("u1", "alice", NOW);
+    store
+        .push(&d.key, NOW, |p| p.put(ResourceKind::User, &old))
+        .unwrap();
+    let probe = rusqlite::Connection::open(dir.path().join("t.sqlite3")).unwrap();
+    probe
+        .execute_batch(
+            "CREATE TABLE probe (col TEXT);
+             CREATE TRIGGER probe_name AFTER UPDATE OF name ON scim_resources BEGIN INSERT INTO probe VALUES ('name'); END;
+             CREATE TRIGGER probe_external AFTER UPDATE OF external_id ON scim_resources BEGIN INSERT INTO probe VALUES ('external_id'); END;
+             CREATE TRIGGER probe_email AFTER UPDATE OF email ON scim_resources BEGIN INSERT INTO probe VALUES ('email'); END;
+             CREATE TRIGGER probe_doc AFTER UPDATE OF doc ON scim_resources BEGIN INSERT INTO probe VALUES ('doc'); END;",
+        )
+        .unwrap();
+    let written = || -> Vec<String> {
+        let mut st = probe.prepare("SELECT col FROM probe ORDER BY col").unwrap();
+        let cols = st.query_map([], |r| r.get(0)).unwrap();
+        let cols = cols.collect::<Result<_, _>>().unwrap();
+        probe.execute("DELETE FROM probe", []).unwrap();
+        cols
+    };
+    let later = Timestamp(NOW.0 + 5);
+    let new = Resource {
+        doc: serde_json::json!({"userName": "alice", "active": false}).to_string(),
+        modified_at: later,
+        version: 2,
+        ..old.clone()
+    };
+    store
+        .push(&d.key, later, |p| p.update(ResourceKind::User, &old, &new))
+        .unwrap();
+    assert_eq!(written(), ["doc"]);
+    assert_eq!(
+        store
+            .scim_resource(&d.key, ResourceKind::User, "u1")
+            .unwrap()
+            .unwrap(),
+        new
+    );
+
+    // A rename and a new email are written, and a name another resource has is refused.
+    let renamed = Resource {
+        name: "alice.smith".into(),
+        email: Some("alice.smith@example.org".into()),
+        version: 3,
+        ..new.clone()
+    };
+    store
+        .push(&d.key, later, |p| {
+            p.update(ResourceKind::User, &new, &renamed)
+        })
+        .unwrap();
+    assert_eq!(written(), ["doc", "email", "name"]);
+    assert_eq!(
+        store
+            .scim_find(
+                &d.key,
+                ResourceKind::User,
+                Lookup::Name("ALICE.SMITH"),
+                0,
+                10
+            )
+            .unwrap()
+            .1,
+        [renamed]
+    );
+    let taken = store.push(&d.key, later, |p| {
+        p.put(ResourceKind::User, &resource("u2", "bob", later))?;
+        let bob = p.resource(ResourceKind::User, "u2")?.unwrap();
+        let clash = Resource {
+            name: "Alice.Smith".into(),
+            version: 2,
+            ..bob.clone()
+        };
+        p.update(ResourceKind::User, &bob, &clash)
+    });
+    assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+    assert_eq!(
+        store
+            .scim_resource(&d.key, ResourceKind::User, "u2")
+            .unwrap(),
+        None,
+        "the refused push kept nothing"
+    );
+}
+
+#[test]
+fn a_push_reads_the_groups_it_names_and_its_users_groups_only() {
+    // An integration with many groups must not read them all for every push: the snapshot holds the
+    // groups named by the client's ids, the groups its users are in, and the groups with a pushed name.
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_integration(&store);
+    push_user(&store, &d, "u1", "alice", NOW);
+    push_user(&store, &d, "u2", "bob", NOW);
+    let group = |id: &str, name: &str| roster_core::source::SourceGroup {
+        external_id: id.into(),
+        name: name.into(),
+        description: None,
+        members: Vec::new(),
+    };
+    store
+        .push(&d.key, NOW, |p| -> Result<(), StoreError> {
+            for (id, name) in [("g1", "Engineering"), ("g2", "Sales"), ("g3", "Legal")] {
+                p.put(ResourceKind::Group, &resource(id, name, NOW))?;
+            }
+            p.add_members("g1", &["u1".into()])?;
+            let snap = p.snapshot(&["u1"], &[], &[], &["g1", "g2", "g3"])?;
+            let batch = PushBatch {
+                groups: vec![
+                    group("g1", "Engineering"),
+                    group("g2", "Sales"),
+                    group("g3", "Legal"),
+                ],
+                memberships: vec![("u1".into(), vec![("g1".into(), true)])],
+                ..Default::default()
+            };
+            let plan = plan(&settings(&d), &snap, &Scope::Push(&batch), NOW);
+            p.apply(&plan, &plan.conflicts, &|_| String::new())?;
+            Ok(())
+        })
+        .unwrap();
+    let names = |users: &[&str], group_names: &[&str], groups: &[&str]| -> Vec<String> {
+        store
+            .push(&d.key, NOW, |p| -> Result<_, StoreError> {
+                let snap = p.snapshot(users, &[], group_names, groups)?;
+                let mut names: Vec<String> = snap.groups.iter().map(|g| g.name.clone()).collect();
+                names.sort();
+                Ok(names)
+            })
+            .unwrap()
+    };
+    assert_eq!(
+        names(&["u2"], &[], &[]),
+        Vec::<String>::new(),
+        "bob is in no group"
+    );
+    assert_eq!(names(&["u1"], &[], &[]), ["Engineering"], "alice's group");
+    assert_eq!(
+        names(&["u2"], &[], &["g3"]),
+        ["Legal"],
+        "a group named by its id"
+    );
+    assert_eq!(
+        names(&[], &["SALES"], &[]),
+        ["Sales"],
+        "a group with a pushed name, case-insensitively"
+    );
+    // Alice's snapshot lists her group, which the plan needs to keep it.
+    let alice = store
+        .push(&d.key, NOW, |p| -> Result<_, StoreError> {
+            Ok(p.snapshot(&["u1"], &[], &[], &[])?.users)
+        })
+        .unwrap();
+    assert_eq!(alice.len(), 1);
+    assert_eq!(alice[0].groups.len(), 1);
 }

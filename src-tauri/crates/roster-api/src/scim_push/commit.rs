@@ -80,6 +80,30 @@ fn held<'s>(snapshot: &'s Snapshot, key: &roster_core::DirectoryKey) -> HashSet<
         .collect()
 }
 
+/// The integration's groups a push names (by the client's ids): those it creates, changes or removes,
+/// those its users planned in full are listed in, and those whose members change. With its users' stored
+/// groups, these are all the groups its plan can touch ([`Push::snapshot`]).
+fn named_groups<'b>(
+    batch: &'b PushBatch,
+    memberships: &'b [(String, Vec<(String, bool)>)],
+) -> Vec<&'b str> {
+    let mut out: BTreeSet<&str> = BTreeSet::new();
+    out.extend(batch.groups.iter().map(|g| g.external_id.as_str()));
+    out.extend(batch.removed_groups.iter().map(String::as_str));
+    out.extend(
+        batch
+            .users
+            .iter()
+            .flat_map(|(_, gs)| gs.iter().map(String::as_str)),
+    );
+    out.extend(
+        memberships
+            .iter()
+            .flat_map(|(_, gs)| gs.iter().map(|(g, _)| g.as_str())),
+    );
+    out.into_iter().collect()
+}
+
 impl ScimDoor {
     /// Plans what a push changed in the replica and applies it. Refused, so that nothing is kept, when a
     /// user or group it names belongs to a sync that comes first in the order of precedence.
@@ -118,7 +142,13 @@ impl ScimDoor {
         let mut external: Vec<String> = full.clone();
         external.extend(batch.removed_users.iter().cloned());
         external.extend(memberships.iter().map(|(u, _)| u.clone()));
-        let mut snapshot = p.snapshot(&refs(&external), &refs(&usernames), &refs(&group_names))?;
+        let groups = named_groups(&batch, &memberships);
+        let mut snapshot = p.snapshot(
+            &refs(&external),
+            &refs(&usernames),
+            &refs(&group_names),
+            &groups,
+        )?;
         // A member Roster does not hold as the integration's own user is planned in full (and read again
         // with its username, which a take-over or a restore needs).
         let held_ids = held(&snapshot, &self.key);
@@ -128,7 +158,13 @@ impl ScimDoor {
         if !in_full.is_empty() {
             let more: Vec<String> = in_full.into_iter().map(|(u, _)| u).collect();
             usernames.extend(self.full_users(p, &more, &mut batch)?);
-            snapshot = p.snapshot(&refs(&external), &refs(&usernames), &refs(&group_names))?;
+            let groups = named_groups(&batch, &held_here);
+            snapshot = p.snapshot(
+                &refs(&external),
+                &refs(&usernames),
+                &refs(&group_names),
+                &groups,
+            )?;
         }
         batch.memberships = held_here;
         let all = p.directories()?;

@@ -22,6 +22,13 @@ ALTER TABLE groups ADD COLUMN status TEXT NOT NULL DEFAULT 'active'
 CREATE INDEX groups_status_name ON groups(status, name);
 "#;
 
+/// A sync's groups by the source's id (schema 14), shared by new databases and the upgrade to 14: a SCIM
+/// push reads only the groups it names (by the client's ids: a group taken over from another sync keeps
+/// its Roster id, so the id cannot be derived) and its users' groups, not every group of the integration.
+pub(super) const GROUPS_BY_SOURCE: &str = r#"
+CREATE INDEX groups_managed_external ON groups(managed_by, external_id);
+"#;
+
 /// Upgrades a database at `version` by one step. Runs inside the migration transaction.
 pub(super) fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Result<()> {
     match version {
@@ -138,6 +145,11 @@ pub(super) fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Resu
         12 => {
             // Version 13: groups' status.
             tx.execute_batch(GROUP_STATUS)?;
+            Ok(())
+        }
+        13 => {
+            // Version 14: groups by the source's id.
+            tx.execute_batch(GROUPS_BY_SOURCE)?;
             Ok(())
         }
         other => Err(StoreError::TooNew(format!(

@@ -103,7 +103,7 @@ pub fn push_user(store: &Store, d: &DirectoryRecord, id: &str, name: &str, now: 
     store
         .push(&d.key, now, |p| -> Result<(), StoreError> {
             p.put(ResourceKind::User, &resource(id, name, now))?;
-            let snap = p.snapshot(&[id], &[name], &[])?;
+            let snap = p.snapshot(&[id], &[name], &[], &[])?;
             let batch = PushBatch {
                 users: vec![(source(id, name), Vec::new())],
                 ..Default::default()
