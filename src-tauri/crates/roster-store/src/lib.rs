@@ -72,6 +72,9 @@ pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
+    /// The connection for the check every SCIM request makes before its work (its bearer token's
+    /// digest), opened at the first check; see [`Store::with_door_reader`].
+    door_reader: Mutex<Option<Connection>>,
     checkpoints: checkpoint::Checkpointer,
     /// Where the pages of the full user list that were just read end (see `duo::Continuations`).
     continuations: Mutex<duo::Continuations>,
@@ -231,6 +234,7 @@ impl Store {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
+            door_reader: Mutex::new(None),
             checkpoints: checkpoint::Checkpointer::default(),
             continuations: Mutex::default(),
         };
@@ -264,6 +268,34 @@ impl Store {
 
     pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
         lock(&self.reader)
+    }
+
+    /// Runs `f` on the connection for the small read each request makes at the door (a SCIM bearer
+    /// token's digest), opening it the first time. Not the reader: when the reader sees that the database
+    /// changed, SQLite unmaps its whole file mapping and maps it again, so after every commit the first
+    /// read paid `munmap` and `mmap` (with their TLB flushes on every core), about half of checking a
+    /// token in the SCIM benchmark, and it waited behind the lists that hold the reader. This connection
+    /// maps nothing: after a commit it reads its one or two pages again with `pread`. Like the reader, it
+    /// sees every commit, of this process or another, at its next read: a replaced token stops working
+    /// at once.
+    pub(crate) fn with_door_reader<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T>,
+    ) -> Result<T> {
+        let mut door = self
+            .door_reader
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let c = match door.take() {
+            Some(c) => c,
+            None => {
+                let c = open_connection(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+                    .map_err(|e| StoreError::at(&self.path, e))?;
+                prepare(&c)?;
+                c
+            }
+        };
+        f(door.insert(c))
     }
 
     /// Asks for the log to be copied back into the database soon, off the caller's path (see

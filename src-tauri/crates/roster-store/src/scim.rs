@@ -230,9 +230,8 @@ impl Store {
 
     /// An integration's token record, if it has one.
     pub fn scim_token(&self, key: &DirectoryKey) -> Result<Option<ScimToken>> {
-        Ok(self
-            .reader()
-            .prepare_cached(
+        self.with_door_reader(|c| {
+            Ok(c.prepare_cached(
                 "SELECT sha256, created_at, expires_at FROM scim_tokens WHERE directory_key = ?1",
             )?
             .query_row([&key.0], |r| {
@@ -243,6 +242,7 @@ impl Store {
                 })
             })
             .optional()?)
+        })
     }
 
     /// How many SCIM integrations (with a token) the tenant has.
@@ -683,56 +683,62 @@ impl Push<'_> {
             "UPDATE directories SET revision = revision + 1, status = 'ok' WHERE key = ?1",
         )?
         .execute([&self.key.0])?;
-        let open: Option<(i64, String, String, String)> = tx
+        let open: Option<(i64, String)> = tx
             .prepare_cached(
-                "SELECT id, counts, errors, conflicts FROM sync_runs WHERE directory_key = ?1 AND trigger = 'scim'
+                "SELECT id, counts FROM sync_runs WHERE directory_key = ?1 AND trigger = 'scim'
                  AND outcome = 'succeeded' AND started_at >= ?2 ORDER BY id DESC LIMIT 1",
             )?
             .query_row(
                 params![self.key.0, self.now.0 - PUSH_RUN_WINDOW_SECS],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let (run_id, counts, errors, all_conflicts, first_seq) = match open {
-            Some((id, counts, errors, old_conflicts)) => {
+        let (run_id, counts, first_seq) = match open {
+            Some((id, counts)) => {
                 let mut total: Counts = serde_json::from_str(&counts)?;
                 total += plan.counts;
-                let mut errs: Vec<roster_core::EntryError> = serde_json::from_str(&errors)?;
-                errs.extend(plan.errors.iter().cloned());
-                let mut cs: Vec<Conflict> = serde_json::from_str(&old_conflicts)?;
-                cs.extend(conflicts.iter().cloned());
                 let next: i64 = tx
                     .prepare_cached(
                         "SELECT coalesce(max(seq) + 1, 0) FROM run_changes WHERE run_id = ?1",
                     )?
                     .query_row([id], |r| r.get(0))?;
-                (id, total, errs, cs, next)
+                (id, total, next)
             }
             None => {
                 tx.prepare_cached(
                     "INSERT INTO sync_runs (directory_key, trigger, outcome, started_at) VALUES (?1, 'scim', 'succeeded', ?2)",
                 )?
                 .execute(params![self.key.0, self.now.0])?;
-                (
-                    tx.last_insert_rowid(),
-                    plan.counts,
-                    plan.errors.clone(),
-                    conflicts.to_vec(),
-                    0,
-                )
+                (tx.last_insert_rowid(), plan.counts, 0)
             }
         };
         tx.prepare_cached(
-            "UPDATE sync_runs SET finished_at = ?2, counts = ?3, message = ?4, errors = ?5, conflicts = ?6 WHERE id = ?1",
+            "UPDATE sync_runs SET finished_at = ?2, counts = ?3, message = ?4 WHERE id = ?1",
         )?
         .execute(params![
-                run_id,
-                self.now.0,
-                serde_json::to_string(&counts)?,
-                message(&counts),
-                serde_json::to_string(&errors)?,
-                serde_json::to_string(&all_conflicts)?
+            run_id,
+            self.now.0,
+            serde_json::to_string(&counts)?,
+            message(&counts)
         ])?;
+        // The run's errors and conflicts are read and written again only when this push adds to them,
+        // which is rare (a push whose plan has an error is refused before it gets here; a conflict is
+        // added when it takes an object over from a sync that comes later), not by every push of the run.
+        if !plan.errors.is_empty() || !conflicts.is_empty() {
+            let (errors, old_conflicts): (String, String) = tx
+                .prepare_cached("SELECT errors, conflicts FROM sync_runs WHERE id = ?1")?
+                .query_row([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let mut errs: Vec<roster_core::EntryError> = serde_json::from_str(&errors)?;
+            errs.extend(plan.errors.iter().cloned());
+            let mut cs: Vec<Conflict> = serde_json::from_str(&old_conflicts)?;
+            cs.extend(conflicts.iter().cloned());
+            tx.prepare_cached("UPDATE sync_runs SET errors = ?2, conflicts = ?3 WHERE id = ?1")?
+                .execute(params![
+                    run_id,
+                    serde_json::to_string(&errs)?,
+                    serde_json::to_string(&cs)?
+                ])?;
+        }
         crate::apply::insert_changes(tx, run_id, first_seq, plan.changes_iter())?;
         Ok(Some(run_id))
     }

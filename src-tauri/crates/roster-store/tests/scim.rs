@@ -542,3 +542,45 @@ fn a_push_reads_the_groups_it_names_and_its_users_groups_only() {
     assert_eq!(alice.len(), 1);
     assert_eq!(alice[0].groups.len(), 1);
 }
+
+#[test]
+fn a_runs_conflicts_are_kept_by_the_pushes_that_add_none() {
+    // A push writes the run's conflicts only when it adds one: the pushes in between must keep them.
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_integration(&store);
+    let conflict = |key: &str| roster_core::Conflict {
+        object: roster_core::ObjectKind::User,
+        key: key.into(),
+        other: "DSOTHER".into(),
+        other_name: "Old LDAP".into(),
+        kept: true,
+        message: format!("took {key} over"),
+    };
+    let push = |id: &str, name: &str, at: Timestamp, found: Vec<roster_core::Conflict>| {
+        store
+            .push(&d.key, at, |p| -> Result<(), StoreError> {
+                p.put(ResourceKind::User, &resource(id, name, at))?;
+                let snap = p.snapshot(&[id], &[name], &[], &[])?;
+                let batch = PushBatch {
+                    users: vec![(source(id, name), Vec::new())],
+                    ..Default::default()
+                };
+                let plan = plan(&settings(&d), &snap, &Scope::Push(&batch), at);
+                p.apply(&plan, &found, &|c| format!("{} created", c.created))?;
+                Ok(())
+            })
+            .unwrap();
+    };
+    push("u1", "alice", NOW, vec![conflict("alice")]);
+    push("u2", "bob", Timestamp(NOW.0 + 1), Vec::new());
+    push("u3", "carol", Timestamp(NOW.0 + 2), vec![conflict("carol")]);
+    push("u4", "dave", Timestamp(NOW.0 + 3), Vec::new());
+    let runs = store.runs(Some(d.key.as_str()), 10).unwrap();
+    assert_eq!(runs.len(), 1, "one run for the minute");
+    assert_eq!(runs[0].counts.created, 4);
+    assert_eq!(runs[0].message.as_deref(), Some("4 created"));
+    assert_eq!(runs[0].finished_at, Some(Timestamp(NOW.0 + 3)));
+    let keys: Vec<&str> = runs[0].conflicts.iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(keys, ["alice", "carol"]);
+}

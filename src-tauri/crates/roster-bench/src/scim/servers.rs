@@ -2,6 +2,7 @@
 //! reference `scim2-server`, in a process of its own.
 
 use super::client::Target;
+use super::traffic::{Kind, Step};
 use super::Res;
 use roster_api::scim::ScimFlavor;
 use roster_api::{Caller, MemorySecrets, NoEvents, Options, Roster, SystemClock};
@@ -158,12 +159,15 @@ pub(super) async fn start_reference(exe: &Path, token: &str) -> Res<(Reference, 
     let t = Instant::now();
     loop {
         let ready = target
-            .http
-            .get(format!("{}/ServiceProviderConfig", target.base))
-            .bearer_auth(token)
-            .send()
+            .send(&Step {
+                kind: Kind::Filter,
+                method: reqwest::Method::GET,
+                path: "/ServiceProviderConfig".into(),
+                body: None,
+                ok: &[200],
+            })
             .await
-            .is_ok_and(|r| r.status().is_success());
+            .is_ok();
         if ready {
             return Ok((reference, target));
         }
