@@ -67,7 +67,7 @@ pub struct DirectoryRecord {
     pub last_full_sync: Option<Timestamp>,
     /// `never_synced`, `ok`, `failed`, `held`.
     pub status: String,
-    /// Bumped by every apply.
+    /// Bumped by every apply of a sync run, and by the first push of each run of an integration.
     pub revision: i64,
     /// Safety threshold, percent.
     pub deletion_threshold_percent: u8,

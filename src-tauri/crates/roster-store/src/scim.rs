@@ -679,10 +679,6 @@ impl Push<'_> {
             crate::bulk::build(tx)?;
         }
         bump_data_revision(tx)?;
-        tx.prepare_cached(
-            "UPDATE directories SET revision = revision + 1, status = 'ok' WHERE key = ?1",
-        )?
-        .execute([&self.key.0])?;
         let open: Option<(i64, String)> = tx
             .prepare_cached(
                 "SELECT id, counts FROM sync_runs WHERE directory_key = ?1 AND trigger = 'scim'
@@ -705,6 +701,12 @@ impl Push<'_> {
                 (id, total, next)
             }
             None => {
+                // The integration's record changes once a run, not once a push: it is one more page of
+                // the log for each of a bulk import's thousands of pushes.
+                tx.prepare_cached(
+                    "UPDATE directories SET revision = revision + 1, status = 'ok' WHERE key = ?1",
+                )?
+                .execute([&self.key.0])?;
                 tx.prepare_cached(
                     "INSERT INTO sync_runs (directory_key, trigger, outcome, started_at) VALUES (?1, 'scim', 'succeeded', ?2)",
                 )?

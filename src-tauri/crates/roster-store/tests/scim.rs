@@ -583,4 +583,18 @@ fn a_runs_conflicts_are_kept_by_the_pushes_that_add_none() {
     assert_eq!(runs[0].finished_at, Some(Timestamp(NOW.0 + 3)));
     let keys: Vec<&str> = runs[0].conflicts.iter().map(|c| c.key.as_str()).collect();
     assert_eq!(keys, ["alice", "carol"]);
+    // The integration's record changes once a run: its status, and its revision.
+    let record = || {
+        let d = store.directory(d.key.as_str()).unwrap();
+        (d.status, d.revision)
+    };
+    assert_eq!(record(), ("ok".to_string(), 1));
+    push(
+        "u5",
+        "erin",
+        Timestamp(NOW.0 + 2 * PUSH_RUN_WINDOW_SECS),
+        Vec::new(),
+    );
+    assert_eq!(record(), ("ok".to_string(), 2));
+    assert_eq!(store.runs(Some(d.key.as_str()), 10).unwrap().len(), 2);
 }
