@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{add_integration, new_store, push_user, resource, settings, source, NOW};
+use common::{
+    add_integration, new_store, push_user, push_user_noting, resource, settings, source, NOW,
+};
 use roster_core::plan::{plan, PushBatch, Scope};
 use roster_core::Timestamp;
 use roster_store::{
@@ -558,19 +560,7 @@ fn a_runs_conflicts_are_kept_by_the_pushes_that_add_none() {
         message: format!("took {key} over"),
     };
     let push = |id: &str, name: &str, at: Timestamp, found: Vec<roster_core::Conflict>| {
-        store
-            .push(&d.key, at, |p| -> Result<(), StoreError> {
-                p.put(ResourceKind::User, &resource(id, name, at))?;
-                let snap = p.snapshot(&[id], &[name], &[], &[])?;
-                let batch = PushBatch {
-                    users: vec![(source(id, name), Vec::new())],
-                    ..Default::default()
-                };
-                let plan = plan(&settings(&d), &snap, &Scope::Push(&batch), at);
-                p.apply(&plan, &found, &|c| format!("{} created", c.created))?;
-                Ok(())
-            })
-            .unwrap();
+        push_user_noting(&store, &d, id, name, at, &found);
     };
     push("u1", "alice", NOW, vec![conflict("alice")]);
     push("u2", "bob", Timestamp(NOW.0 + 1), Vec::new());

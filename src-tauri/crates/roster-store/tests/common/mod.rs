@@ -5,7 +5,7 @@
 
 use roster_core::plan::{plan, PushBatch, Scope};
 use roster_core::source::SourceUser;
-use roster_core::{AttributeMap, DirectoryKey, SyncSettings, SyncType, Timestamp};
+use roster_core::{AttributeMap, Conflict, DirectoryKey, SyncSettings, SyncType, Timestamp};
 use roster_store::{ConnectionRecord, DirectoryRecord, Resource, ResourceKind, Store, StoreError};
 use std::path::Path;
 
@@ -100,6 +100,18 @@ pub fn source(id: &str, name: &str) -> SourceUser {
 /// One push of one user, the way the application layer makes it: write the replica, plan from what the
 /// store holds, apply.
 pub fn push_user(store: &Store, d: &DirectoryRecord, id: &str, name: &str, now: Timestamp) {
+    push_user_noting(store, d, id, name, now, &[]);
+}
+
+/// [`push_user`], recording `conflicts` (besides its plan's) in the run.
+pub fn push_user_noting(
+    store: &Store,
+    d: &DirectoryRecord,
+    id: &str,
+    name: &str,
+    now: Timestamp,
+    conflicts: &[Conflict],
+) {
     store
         .push(&d.key, now, |p| -> Result<(), StoreError> {
             p.put(ResourceKind::User, &resource(id, name, now))?;
@@ -109,9 +121,9 @@ pub fn push_user(store: &Store, d: &DirectoryRecord, id: &str, name: &str, now: 
                 ..Default::default()
             };
             let plan = plan(&settings(d), &snap, &Scope::Push(&batch), now);
-            p.apply(&plan, &plan.conflicts, &|c| {
-                format!("{} created", c.created)
-            })?;
+            let mut noted = plan.conflicts.clone();
+            noted.extend_from_slice(conflicts);
+            p.apply(&plan, &noted, &|c| format!("{} created", c.created))?;
             Ok(())
         })
         .unwrap();
