@@ -501,26 +501,37 @@ impl Push<'_> {
         groups_of(&self.tx, &self.key, user)
     }
 
-    /// Adds users to a group; returns those that were not members yet. Ids that are not users of the
-    /// integration are refused ([`StoreError::NotFound`]), naming the first.
+    /// Adds users to a group; returns those that were not members yet (in no particular order). Ids that
+    /// are not users of the integration are refused ([`StoreError::NotFound`]), naming the first.
+    ///
+    /// Two statements whatever the number of users (the ids passed as one JSON array): Okta adds members
+    /// 100 a `PATCH`, and a check and an insert per member were about a seventh of such a `PATCH`, most of
+    /// it the cost of running a statement rather than its work.
     pub fn add_members(&self, group: &str, users: &[String]) -> Result<Vec<String>> {
-        let mut exists = self.tx.prepare_cached(
-            "SELECT 1 FROM scim_resources WHERE directory_key = ?1 AND kind = 'User' AND id = ?2",
-        )?;
-        let mut insert = self.tx.prepare_cached(
-            "INSERT OR IGNORE INTO scim_members (directory_key, group_id, user_id) VALUES (?1, ?2, ?3)",
-        )?;
-        let mut added = Vec::new();
-        for u in users {
-            if !exists.exists(params![self.key.0, u])? {
-                return Err(StoreError::NotFound(format!(
-                    "There is no user with the id \"{u}\" in this integration."
-                )));
-            }
-            if insert.execute(params![self.key.0, group, u])? > 0 {
-                added.push(u.clone());
-            }
+        if users.is_empty() {
+            return Ok(Vec::new());
         }
+        let ids = serde_json::to_string(users)?;
+        let missing: Option<String> = self
+            .tx
+            .prepare_cached(
+                "SELECT j.value FROM json_each(?2) j WHERE NOT EXISTS (SELECT 1 FROM scim_resources r
+                 WHERE r.directory_key = ?1 AND r.kind = 'User' AND r.id = j.value) ORDER BY j.key LIMIT 1",
+            )?
+            .query_row(params![self.key.0, ids], |r| r.get(0))
+            .optional()?;
+        if let Some(u) = missing {
+            return Err(StoreError::NotFound(format!(
+                "There is no user with the id \"{u}\" in this integration."
+            )));
+        }
+        let mut insert = self.tx.prepare_cached(
+            "INSERT OR IGNORE INTO scim_members (directory_key, group_id, user_id)
+             SELECT ?1, ?2, value FROM json_each(?3) ORDER BY key RETURNING user_id",
+        )?;
+        let added = insert
+            .query_map(params![self.key.0, group, ids], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
         Ok(added)
     }
 
