@@ -210,10 +210,18 @@ fn members_follow_their_users_and_groups() {
     store
         .push(&d.key, NOW, |p| -> Result<(), StoreError> {
             p.put(ResourceKind::Group, &resource("g1", "Engineering", NOW))?;
-            let added = p.add_members("g1", &["u1".into(), "u2".into(), "u1".into()])?;
+            let mut added = p.add_members("g1", &["u1".into(), "u2".into(), "u1".into()])?;
+            added.sort();
             assert_eq!(added, ["u1", "u2"], "a member is added once");
-            match p.add_members("g1", &["nobody".into()]) {
-                Err(StoreError::NotFound(m)) => assert!(m.contains("nobody")),
+            assert!(
+                p.add_members("g1", &["u2".into()])?.is_empty(),
+                "already in"
+            );
+            match p.add_members("g1", &["u2".into(), "ghost1".into(), "ghost2".into()]) {
+                Err(StoreError::NotFound(m)) => {
+                    assert!(m.contains("\"ghost1\""), "the first missing: {m}");
+                    assert!(!m.contains("ghost2"), "{m}");
+                }
                 other => panic!("{other:?}"),
             }
             Ok(())
