@@ -116,9 +116,13 @@ impl Target {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .pop();
         if let Some(mut conn) = kept {
-            // Anything else: the server closed it while it was idle.
-            if let Ok(Some(reply)) = round_trip(&mut conn, &request).await {
-                return Ok(self.done(conn, reply));
+            // Sent again only when the server had closed the connection (nothing came back, or the
+            // write found it closed): never after part of an answer, which could repeat a `POST`.
+            match round_trip(&mut conn, &request).await {
+                Ok(Some(reply)) => return Ok(self.done(conn, reply)),
+                Ok(None) => {}
+                Err(e) if closed(&e) => {}
+                Err(e) => return Err(e),
             }
         }
         let mut conn = TcpStream::connect(self.addr).await?;
@@ -142,6 +146,12 @@ impl Target {
         }
         reply
     }
+}
+
+/// Whether `e` says the server had closed the connection.
+fn closed(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset};
+    matches!(e.kind(), BrokenPipe | ConnectionReset | ConnectionAborted)
 }
 
 /// Writes `request` and reads the answer; `None` if the server closed the connection before answering.
