@@ -606,8 +606,14 @@ impl Push<'_> {
         }
         // Each group once, whichever way it was found.
         let mut found: HashMap<String, Group> = HashMap::new();
-        let mut read = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Result<()> {
-            let mut st = self.tx.prepare_cached(sql)?;
+        let tx: &Transaction<'_> = &self.tx;
+        let read = |found: &mut HashMap<String, Group>,
+                    condition: &str,
+                    args: &[&dyn rusqlite::ToSql]|
+         -> Result<()> {
+            let mut st = tx.prepare_cached(&format!(
+                "SELECT id, name, description, managed_by, external_id FROM groups WHERE {condition}"
+            ))?;
             for g in st.query_map(args, group_row)? {
                 let g = g?;
                 found.entry(g.id.as_str().to_string()).or_insert(g);
@@ -616,7 +622,8 @@ impl Push<'_> {
         };
         for ext in group_external_ids {
             read(
-                "SELECT id, name, description, managed_by, external_id FROM groups WHERE managed_by = ?1 AND external_id = ?2",
+                &mut found,
+                "managed_by = ?1 AND external_id = ?2",
                 &[&key.0, ext],
             )?;
         }
@@ -625,16 +632,12 @@ impl Push<'_> {
             .flat_map(|(_, list)| list.iter().map(String::as_str))
             .collect();
         for id in listed {
-            read(
-                "SELECT id, name, description, managed_by, external_id FROM groups WHERE id = ?1 AND managed_by = ?2",
-                &[&id, &key.0],
-            )?;
+            if !found.contains_key(id) {
+                read(&mut found, "id = ?1 AND managed_by = ?2", &[&id, &key.0])?;
+            }
         }
         for name in group_names {
-            read(
-                "SELECT id, name, description, managed_by, external_id FROM groups WHERE name = ?1",
-                &[name],
-            )?;
+            read(&mut found, "name = ?1", &[name])?;
         }
         snap.groups = found.into_values().collect();
         // The plan's order must not depend on a hash: the same request plans the same way.
