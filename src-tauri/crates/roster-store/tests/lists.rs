@@ -6,59 +6,28 @@
 
 use roster_core::plan::{plan, Scope};
 use roster_core::source::{SourceBatch, SourceGroup, SourceUser};
-use roster_core::{AttributeMap, DirectoryKey, ObjectKind, SyncSettings, SyncType, Timestamp};
+use roster_core::{ObjectKind, SyncSettings, Timestamp};
 use roster_store::{
-    ApplyOptions, Candidates, ConnectionRecord, DirectoryRecord, GroupQuery, ManagedFilter, Store,
-    Trigger, UserQuery, UserSort,
+    ApplyOptions, Candidates, DirectoryRecord, GroupQuery, ManagedFilter, Store, Trigger,
+    UserQuery, UserSort,
 };
 use std::path::Path;
 
-const NOW: Timestamp = Timestamp(1_800_000_000);
-
-fn new_store(dir: &Path) -> Store {
-    Store::open(
-        &dir.join("t.sqlite3"),
-        Some(&roster_store::NewTenant::named("Acme", NOW)),
-    )
-    .unwrap()
-}
+mod common;
+use common::{connection, insert_sync, new_store, user_sync, NOW};
 
 fn add_directory(store: &Store, n: u8, name: &str) -> DirectoryRecord {
     let conn = format!("conn-{n}");
-    store
-        .insert_connection(&ConnectionRecord {
-            id: conn.clone(),
-            kind: "demo".into(),
-            name: "Demo".into(),
-            config: serde_json::json!({"seed": n}),
-            status: "ready".into(),
-            authorized_by: None,
-            authorized_at: None,
-            state: serde_json::json!({}),
-            created_at: NOW,
-        })
-        .unwrap();
-    let d = DirectoryRecord {
-        key: DirectoryKey::from_random([n; 16]),
-        name: name.into(),
-        sync_type: SyncType::User,
-        connection_id: conn,
-        groups: vec![format!("g{n}")],
-        attributes: AttributeMap::ldap_default(),
-        roles: Vec::new(),
-        paused: false,
-        interval_minutes: 30,
-        last_full_sync: None,
-        status: "never_synced".into(),
-        revision: 0,
-        deletion_threshold_percent: 100,
-        created_at: NOW,
-        cursor: None,
-        precedence: n.into(),
-        schedule_from: None,
-    };
-    store.insert_directory(&d, None).unwrap();
-    d
+    insert_sync(
+        store,
+        &connection(&conn, "demo", "Demo", serde_json::json!({"seed": n})),
+        DirectoryRecord {
+            groups: vec![format!("g{n}")],
+            deletion_threshold_percent: 100,
+            precedence: n.into(),
+            ..user_sync(n, name, &conn)
+        },
+    )
 }
 
 /// Users `(uid, display name)` in the directory's one group.

@@ -4,71 +4,23 @@
 
 use roster_core::plan::{plan, Scope, Snapshot};
 use roster_core::source::{SourceBatch, SourceGroup, SourceUser};
-use roster_core::{AttributeMap, DirectoryKey, SyncSettings, SyncType, Timestamp};
+use roster_core::{DirectoryKey, SyncSettings, Timestamp};
 use roster_store::schema;
-use roster_store::{
-    ApplyOptions, Candidates, ConnectionRecord, DirectoryRecord, PageAt, Store, StoreError, Trigger,
-};
+use roster_store::{ApplyOptions, Candidates, DirectoryRecord, PageAt, Store, StoreError, Trigger};
 use std::path::Path;
 
-const NOW: Timestamp = Timestamp(1_800_000_000);
-
-fn new_store(dir: &Path) -> Store {
-    Store::open(
-        &dir.join("t.sqlite3"),
-        Some(&roster_store::NewTenant::named("Acme", NOW)),
-    )
-    .unwrap()
-}
+mod common;
+use common::{connection, insert_sync, new_store, settings, user_sync, NOW};
 
 fn add_directory(store: &Store) -> DirectoryRecord {
-    store
-        .insert_connection(&ConnectionRecord {
-            id: "conn-1".into(),
-            kind: "demo".into(),
-            name: "Demo".into(),
-            config: serde_json::json!({"seed": 1}),
-            status: "ready".into(),
-            authorized_by: None,
-            authorized_at: None,
-            state: serde_json::json!({}),
-            created_at: NOW,
-        })
-        .unwrap();
-    let d = DirectoryRecord {
-        key: DirectoryKey::from_random([3; 16]),
-        name: "Staff".into(),
-        sync_type: SyncType::User,
-        connection_id: "conn-1".into(),
-        groups: vec!["g1".into()],
-        attributes: AttributeMap::ldap_default(),
-        roles: Vec::new(),
-        paused: false,
-        interval_minutes: 30,
-        last_full_sync: None,
-        status: "never_synced".into(),
-        revision: 0,
-        deletion_threshold_percent: 10,
-        created_at: NOW,
-        cursor: None,
-        precedence: 0,
-        schedule_from: None,
-    };
-    store.insert_directory(&d, None).unwrap();
-    d
-}
-
-fn settings(d: &DirectoryRecord) -> SyncSettings {
-    SyncSettings {
-        key: d.key.clone(),
-        name: d.name.clone(),
-        sync_type: d.sync_type,
-        attributes: d.attributes.clone(),
-        roles: Vec::new(),
-        deletion_threshold_percent: 10,
-        retention_days: 7,
-        others: Default::default(),
-    }
+    insert_sync(
+        store,
+        &connection("conn-1", "demo", "Demo", serde_json::json!({"seed": 1})),
+        DirectoryRecord {
+            groups: vec!["g1".into()],
+            ..user_sync(3, "Staff", "conn-1")
+        },
+    )
 }
 
 fn batch(names: &[&str]) -> SourceBatch {

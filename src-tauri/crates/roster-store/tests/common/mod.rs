@@ -19,30 +19,31 @@ pub fn new_store(dir: &Path) -> Store {
     .unwrap()
 }
 
-pub fn add_integration(store: &Store) -> DirectoryRecord {
-    store
-        .insert_connection(&ConnectionRecord {
-            id: "conn-scim".into(),
-            kind: "scim".into(),
-            name: "Okta".into(),
-            config: serde_json::json!({"flavor": "okta"}),
-            status: "ready".into(),
-            authorized_by: None,
-            authorized_at: None,
-            state: serde_json::json!({}),
-            created_at: NOW,
-        })
-        .unwrap();
-    let d = DirectoryRecord {
-        key: DirectoryKey::from_random([7; 16]),
-        name: "Okta".into(),
+/// A ready connection named `name` of `kind`.
+pub fn connection(id: &str, kind: &str, name: &str, config: serde_json::Value) -> ConnectionRecord {
+    ConnectionRecord {
+        id: id.into(),
+        kind: kind.into(),
+        name: name.into(),
+        config,
+        status: "ready".into(),
+        authorized_by: None,
+        authorized_at: None,
+        state: serde_json::json!({}),
+        created_at: NOW,
+    }
+}
+
+/// A user sync named `name` on connection `connection_id`, never run, its key made from `key`: LDAP's
+/// attributes, no groups selected, first in the order of precedence. Tests change what they need.
+pub fn user_sync(key: u8, name: &str, connection_id: &str) -> DirectoryRecord {
+    DirectoryRecord {
+        key: DirectoryKey::from_random([key; 16]),
+        name: name.into(),
         sync_type: SyncType::User,
-        connection_id: "conn-scim".into(),
+        connection_id: connection_id.into(),
         groups: Vec::new(),
-        attributes: AttributeMap {
-            username: "userName".into(),
-            ..AttributeMap::ldap_default()
-        },
+        attributes: AttributeMap::ldap_default(),
         roles: Vec::new(),
         paused: false,
         interval_minutes: 30,
@@ -54,9 +55,37 @@ pub fn add_integration(store: &Store) -> DirectoryRecord {
         cursor: None,
         precedence: 0,
         schedule_from: None,
-    };
-    store.insert_directory(&d, None).unwrap();
-    d
+    }
+}
+
+/// Inserts `connection` and `directory` (a sync on it); returns the directory.
+pub fn insert_sync(
+    store: &Store,
+    connection: &ConnectionRecord,
+    directory: DirectoryRecord,
+) -> DirectoryRecord {
+    store.insert_connection(connection).unwrap();
+    store.insert_directory(&directory, None).unwrap();
+    directory
+}
+
+pub fn add_integration(store: &Store) -> DirectoryRecord {
+    insert_sync(
+        store,
+        &connection(
+            "conn-scim",
+            "scim",
+            "Okta",
+            serde_json::json!({"flavor": "okta"}),
+        ),
+        DirectoryRecord {
+            attributes: AttributeMap {
+                username: "userName".into(),
+                ..AttributeMap::ldap_default()
+            },
+            ..user_sync(7, "Okta", "conn-scim")
+        },
+    )
 }
 
 pub fn settings(d: &DirectoryRecord) -> SyncSettings {
