@@ -13,17 +13,30 @@
 //! so every frame ends inside a page): on a virtual disk, syncing 100 ms of a steady stream of pushes
 //! took about 30 ms, and one push every 100 ms waited that long. So the thread checkpoints every
 //! [`PAUSE`] while writes go on: each sync has little to write (about 10 µs a page here), and the stall
-//! is a millisecond or two. For the same reason the writer's own checkpoint, when the log reaches its
-//! threshold and starts over, has only the frames since the last pass to copy and sync.
+//! is a millisecond or two.
+//!
+//! The log starts over (is written again from its first frame) only when a write begins with every
+//! frame copied back and no reader still using the log: under a steady stream of writes a passive
+//! checkpoint never catches up with the writer, and the log grew to the writer's own threshold, past
+//! which SQLite checkpoints in every commit (two `fsync`s inside a push) until a commit happens to find
+//! the readers gone: in a scheduler profile of the SCIM bench, those `fsync`s were where pushes slept
+//! most inside the write lock (577 times a run). So once a pass finds more than [`RESTART_AT`] pages
+//! of log, the next push, right after its commit and still holding the store's writer, checkpoints in
+//! `RESTART` mode ([`restart`]): the few frames since the last pass are copied and synced, readers still
+//! on the log are waited for (briefly: see [`brief_wait`]), and the next write starts the log over. One
+//! push in some 150 pays for it (2–5 ms in the SCIM bench, about 70 a run), instead of every push
+//! past the threshold. Not this thread holding the writer: with pushes back to back, a thread that
+//! unlocks the standard mutex and locks it again at once keeps it, and the thread waited for hundreds
+//! of pushes.
 //!
 //! Invariants: the thread starts at the first request (a store only read never has one); it checkpoints
 //! at most every [`PAUSE`], and requests in between wake nobody (a write asks with an atomic flag, and
 //! only a request that finds the flag clear sends a message, which saved a thread wake-up per push);
 //! it ends, and its connection closes, when the store is dropped (`Drop` waits for it, so the files are
 //! released, and list indexes asked for are built before). A checkpoint that fails or finds the tenant
-//! busy is skipped: the next one, or the writer's own threshold, copies the frames. A build that fails
-//! (the tenant busy for [`BUILD_WAIT`]) is tried again at the next request, and when the tenant is next
-//! opened.
+//! busy is skipped: the next one, or the writer's own threshold, copies the frames; so is a restart,
+//! which waits for SQLite's locks at most [`RESTART_WAIT`]. A build that fails (the tenant busy for
+//! [`BUILD_WAIT`]) is tried again at the next request, and when the tenant is next opened.
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
@@ -33,10 +46,18 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// The writer checkpoints by itself only past this many pages of log (about 40 MB): that is when the
-/// log starts over (a write must begin with every frame copied back, which a steady stream of writes
-/// never leaves time for), or when this thread cannot keep up, and for writes that do not ask it.
+/// The writer checkpoints by itself only past this many pages of log (about 40 MB): a safety net for
+/// when this thread cannot keep up or start the log over, and for writes that do not ask it.
 pub(crate) const WRITER_AUTOCHECKPOINT: u32 = 10_000;
+
+/// Past this many pages of log (about 16 MB, well short of [`WRITER_AUTOCHECKPOINT`]) the thread
+/// starts the log over. Each restart stalls the writes for its copy and two `fsync`s, so not much
+/// more often; a longer log costs its readers more (the index of the log they search grows too).
+const RESTART_AT: i64 = 4_096;
+
+/// The longest a restart waits for SQLite's locks (another process's write, a reader still on the
+/// log), the store's writes held meanwhile.
+const RESTART_WAIT: Duration = Duration::from_millis(20);
 
 /// The shortest time between two checkpoints: a burst of requests is copied back in one. Short,
 /// because what a checkpoint syncs stalls the writes made meanwhile (see the module's top).
@@ -56,6 +77,8 @@ pub(crate) struct Checkpointer {
     indexes: Arc<AtomicBool>,
     /// A checkpoint is asked for and not begun: later requests need not wake the thread.
     asked: Arc<AtomicBool>,
+    /// The log is long enough to start over: set by the thread, done by the next push.
+    restart: Arc<AtomicBool>,
 }
 
 impl Checkpointer {
@@ -63,6 +86,12 @@ impl Checkpointer {
     pub(crate) fn build_list_indexes(&self, path: &Path) {
         self.indexes.store(true, Ordering::SeqCst);
         self.request(path);
+    }
+
+    /// Whether the log is to be started over after this write (see the module's top); asked once: the
+    /// caller does it ([`restart`]).
+    pub(crate) fn restart_due(&self) -> bool {
+        self.restart.load(Ordering::Relaxed) && self.restart.swap(false, Ordering::SeqCst)
     }
 
     /// Asks for a checkpoint soon (starting the thread the first time). Never waits.
@@ -76,9 +105,10 @@ impl Checkpointer {
             let path = path.to_path_buf();
             let indexes = Arc::clone(&self.indexes);
             let asked = Arc::clone(&self.asked);
+            let restart = Arc::clone(&self.restart);
             let spawned = std::thread::Builder::new()
                 .name("roster-checkpoint".into())
-                .spawn(move || run(&path, &rx, &indexes, &asked));
+                .spawn(move || run(&path, &rx, &indexes, &asked, &restart));
             // Without a thread, the writer's own threshold still checkpoints.
             if let Ok(handle) = spawned {
                 *running = Some((tx, handle));
@@ -108,6 +138,27 @@ impl Drop for Checkpointer {
     }
 }
 
+/// Starts the log over, on the writer's connection right after a commit (the caller holds the store's
+/// writer, so no other write is under way): copies back the frames since the last pass, waits for the
+/// readers still on the log (briefly, see [`brief_wait`]), and resets the log, so the next write goes
+/// at its start. Busy or failed: asked again at the next pass, and the writer's own threshold is the
+/// safety net. `busy` is the connection's busy timeout, put back after.
+pub(crate) fn restart(writer: &Connection, busy: Duration) {
+    if writer.busy_handler(Some(brief_wait)).is_ok() {
+        let _ = writer.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()));
+    }
+    let _ = writer.busy_timeout(busy);
+}
+
+/// A restart's busy handler: SQLite's own sleeps a millisecond at first and longer after, while the
+/// reads it waits for (a request's) take a tenth of that; this one polls every 50 µs, up to
+/// [`RESTART_WAIT`].
+fn brief_wait(attempt: i32) -> bool {
+    const POLL: Duration = Duration::from_micros(50);
+    std::thread::sleep(POLL);
+    u128::try_from(attempt).is_ok_and(|n| n * POLL.as_micros() < RESTART_WAIT.as_micros())
+}
+
 fn open(path: &Path) -> rusqlite::Result<Connection> {
     let c = crate::open_connection(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
     c.busy_timeout(WAIT)?;
@@ -130,7 +181,13 @@ fn build_list_indexes(conn: &mut Connection) -> crate::Result<()> {
     built
 }
 
-fn run(path: &Path, wake: &Receiver<()>, indexes: &AtomicBool, asked: &AtomicBool) {
+fn run(
+    path: &Path,
+    wake: &Receiver<()>,
+    indexes: &AtomicBool,
+    asked: &AtomicBool,
+    restart: &AtomicBool,
+) {
     // Without a connection, the writer's own threshold checkpoints.
     let Ok(mut conn) = open(path) else {
         return;
@@ -147,8 +204,12 @@ fn run(path: &Path, wake: &Receiver<()>, indexes: &AtomicBool, asked: &AtomicBoo
             // Tried again at the next request (or when the tenant is next opened).
             indexes.store(true, Ordering::SeqCst);
         }
-        // Busy (another checkpoint is running) or failed: the next one copies these frames.
-        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        // Busy (another checkpoint is running) or failed: the next one copies these frames. Its second
+        // column is the log's length in pages.
+        let log = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1));
+        if log.is_ok_and(|pages| pages >= RESTART_AT) {
+            restart.store(true, Ordering::SeqCst);
+        }
         if last {
             break;
         }

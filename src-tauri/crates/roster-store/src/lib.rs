@@ -108,8 +108,11 @@ const STATEMENT_CACHE: usize = 256;
 /// the OS cache backs it). A 100,000-user tenant is about 100 MB.
 const READER_MMAP_BYTES: i64 = 1 << 30;
 
+/// How long a connection waits for another's lock (another process's write) before "database is locked".
+const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 fn prepare(conn: &Connection) -> Result<()> {
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.busy_timeout(BUSY_WAIT)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
@@ -296,6 +299,14 @@ impl Store {
             }
         };
         f(door.insert(c))
+    }
+
+    /// Starts the log over if the checkpointer found it long enough, on the writer's connection, which
+    /// the caller holds, right after its commit (see `checkpoint.rs`).
+    pub(crate) fn restart_log_if_due(&self, writer: &Connection) {
+        if self.checkpoints.restart_due() {
+            checkpoint::restart(writer, BUSY_WAIT);
+        }
     }
 
     /// Asks for the log to be copied back into the database soon, off the caller's path (see

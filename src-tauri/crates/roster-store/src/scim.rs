@@ -365,16 +365,20 @@ impl Store {
         f: impl FnOnce(&mut Push<'_>) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
         let mut c = self.writer();
-        let tx = c
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
-        let mut push = Push {
-            tx,
-            key: key.clone(),
-            now,
+        let out = {
+            let tx = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(StoreError::from)?;
+            let mut push = Push {
+                tx,
+                key: key.clone(),
+                now,
+            };
+            let out = f(&mut push)?;
+            push.tx.commit().map_err(StoreError::from)?;
+            out
         };
-        let out = f(&mut push)?;
-        push.tx.commit().map_err(StoreError::from)?;
+        self.restart_log_if_due(&c);
         self.checkpoint_soon();
         Ok(out)
     }

@@ -1,6 +1,7 @@
 //! The checkpointer: what pushes write to the log reaches the database file while the store stays open,
 //! for a push after a checkpoint as for the first (a write asks with a flag the thread clears, so a
-//! flag left set would leave every later push in the log).
+//! flag left set would leave every later push in the log); and under a steady stream of pushes the log
+//! starts over long before the writer's own threshold.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
@@ -63,4 +64,60 @@ fn pushes_reach_the_database_file_while_the_store_is_open() {
         copied(store.path(), "user50"),
         "a push after a checkpoint is checkpointed too"
     );
+}
+
+/// The log's file, in frames of a 4,096-byte page (each 4,120 bytes with its header).
+fn log_frames(path: &Path) -> u64 {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(wal).map_or(0, |m| m.len() / 4_120)
+}
+
+#[test]
+fn a_steady_stream_of_pushes_starts_the_log_over_before_the_writers_own_threshold() {
+    // Under pushes back to back a passive checkpoint never catches up, so the log never started over
+    // by itself: it grew to the writer's own threshold (10,000 pages), past which SQLite checkpointed
+    // with two fsyncs in every commit. Now, once the checkpointer finds more than 4,096 pages, the next
+    // push starts it over: the file stays well short of 10,000 frames while many more are written (a
+    // log that started over is written again from its start, so its file stops growing).
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_integration(&store);
+    // A reader on another thread the whole time, as the SCIM server's lists and lookups are: a
+    // reader still on the log is what kept SQLite's own checkpoints from starting it over.
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let path = store.path().to_path_buf();
+    let mut largest = 0;
+    let mut pushes = 0;
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let c = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let _: i64 = c
+                    .query_row(
+                        "SELECT count(*) FROM users WHERE username = 'user1'",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+            }
+        });
+        // What a push writes, from the first 100 (the log is far from starting over then), sets how
+        // many make 30,000 pages: three times the writer's own threshold.
+        for i in 0..100 {
+            push_user(&store, &d, &format!("u{i}"), &format!("user{i}"), NOW);
+        }
+        let per_push = (log_frames(&path) / 100).max(1);
+        pushes = 30_000 / per_push;
+        for i in 100..pushes {
+            push_user(&store, &d, &format!("u{i}"), &format!("user{i}"), NOW);
+            largest = largest.max(log_frames(&path));
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    assert!(
+        largest < 8_000,
+        "the log's file grew to {largest} frames in {pushes} pushes: it did not start over before the writer's own threshold"
+    );
+    assert!(copied(store.path(), "user100"), "the pushes reach the file");
 }
