@@ -20,10 +20,10 @@
 //! checkpoint never catches up with the writer, and the log grew to the writer's own threshold, past
 //! which SQLite checkpoints in every commit (two `fsync`s inside a push) until a commit happens to find
 //! the readers gone: in a scheduler profile of the SCIM bench, those `fsync`s were where pushes slept
-//! most inside the write lock (577 times a run). So once a pass finds more than [`RESTART_AT`] pages
+//! most inside the write lock (577 times a run). So once a pass finds at least [`RESTART_AT`] pages
 //! of log, the next push, right after its commit and still holding the store's writer, checkpoints in
 //! `RESTART` mode ([`restart`]): the few frames since the last pass are copied and synced, readers still
-//! on the log are waited for (briefly: see [`brief_wait`]), and the next write starts the log over. One
+//! on the log are waited for (briefly), and the next write starts the log over. One
 //! push in some 150 pays for it (2–5 ms in the SCIM bench, about 70 a run), instead of every push
 //! past the threshold. Not this thread holding the writer: with pushes back to back, a thread that
 //! unlocks the standard mutex and locks it again at once keeps it, and the thread waited for hundreds
@@ -50,7 +50,7 @@ use std::time::Duration;
 /// when this thread cannot keep up or start the log over, and for writes that do not ask it.
 pub(crate) const WRITER_AUTOCHECKPOINT: u32 = 10_000;
 
-/// Past this many pages of log (about 16 MB, well short of [`WRITER_AUTOCHECKPOINT`]) the thread
+/// From this many pages of log on (about 16 MB, well short of [`WRITER_AUTOCHECKPOINT`]) the next push
 /// starts the log over. Each restart stalls the writes for its copy and two `fsync`s, so not much
 /// more often; a longer log costs its readers more (the index of the log they search grows too).
 const RESTART_AT: i64 = 4_096;
@@ -58,6 +58,9 @@ const RESTART_AT: i64 = 4_096;
 /// The longest a restart waits for SQLite's locks (another process's write, a reader still on the
 /// log), the store's writes held meanwhile.
 const RESTART_WAIT: Duration = Duration::from_millis(20);
+
+/// How often a restart looks again for the readers it waits for.
+const RESTART_POLL: Duration = Duration::from_micros(50);
 
 /// The shortest time between two checkpoints: a burst of requests is copied back in one. Short,
 /// because what a checkpoint syncs stalls the writes made meanwhile (see the module's top).
@@ -140,23 +143,28 @@ impl Drop for Checkpointer {
 
 /// Starts the log over, on the writer's connection right after a commit (the caller holds the store's
 /// writer, so no other write is under way): copies back the frames since the last pass, waits for the
-/// readers still on the log (briefly, see [`brief_wait`]), and resets the log, so the next write goes
-/// at its start. Busy or failed: asked again at the next pass, and the writer's own threshold is the
-/// safety net. `busy` is the connection's busy timeout, put back after.
+/// readers still on the log, and resets the log, so the next write goes at its start. Busy or failed:
+/// asked again at the next pass, and the writer's own threshold is the safety net. `busy` is the
+/// connection's busy timeout, put back after.
+///
+/// It waits by trying again every [`RESTART_POLL`] until [`RESTART_WAIT`] has passed, not in SQLite's
+/// busy handler: SQLite's own sleeps a millisecond at first and longer after, while the reads it waits
+/// for (a request's) take a tenth of that, and a handler can only count its calls, while a sleep
+/// lasts longer than asked (on Windows, a millisecond or more). A second try has nothing left to copy.
 pub(crate) fn restart(writer: &Connection, busy: Duration) {
-    if writer.busy_handler(Some(brief_wait)).is_ok() {
-        let _ = writer.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()));
+    if writer.busy_timeout(Duration::ZERO).is_err() {
+        return;
+    }
+    let until = std::time::Instant::now() + RESTART_WAIT;
+    // The first column is 1 when the checkpoint could not finish (a reader or another writer in the way).
+    while writer
+        .query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get::<_, i64>(0))
+        .is_ok_and(|blocked| blocked != 0)
+        && std::time::Instant::now() < until
+    {
+        std::thread::sleep(RESTART_POLL);
     }
     let _ = writer.busy_timeout(busy);
-}
-
-/// A restart's busy handler: SQLite's own sleeps a millisecond at first and longer after, while the
-/// reads it waits for (a request's) take a tenth of that; this one polls every 50 µs, up to
-/// [`RESTART_WAIT`].
-fn brief_wait(attempt: i32) -> bool {
-    const POLL: Duration = Duration::from_micros(50);
-    std::thread::sleep(POLL);
-    u128::try_from(attempt).is_ok_and(|n| n * POLL.as_micros() < RESTART_WAIT.as_micros())
 }
 
 fn open(path: &Path) -> rusqlite::Result<Connection> {
@@ -192,6 +200,10 @@ fn run(
     let Ok(mut conn) = open(path) else {
         return;
     };
+    // The log's length when this thread last asked for a restart, until the log is seen starting over:
+    // a log the restart copied back keeps its length until the next write starts it over, and is not
+    // asked for again then; a restart that failed is asked for again once the log has grown on.
+    let mut asked_at: Option<i64> = None;
     while wake.recv().is_ok() {
         // Whatever else is asked within the pause is copied by the same checkpoint; a closed channel (the
         // store dropped) ends the pause at once.
@@ -207,8 +219,13 @@ fn run(
         // Busy (another checkpoint is running) or failed: the next one copies these frames. Its second
         // column is the log's length in pages.
         let log = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1));
-        if log.is_ok_and(|pages| pages >= RESTART_AT) {
-            restart.store(true, Ordering::SeqCst);
+        if let Ok(pages) = log {
+            if pages < RESTART_AT {
+                asked_at = None;
+            } else if asked_at.is_none_or(|at| pages >= at + RESTART_AT / 4) {
+                restart.store(true, Ordering::SeqCst);
+                asked_at = Some(pages);
+            }
         }
         if last {
             break;

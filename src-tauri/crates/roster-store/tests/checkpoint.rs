@@ -66,6 +66,15 @@ fn pushes_reach_the_database_file_while_the_store_is_open() {
     );
 }
 
+/// Sets its flag when dropped.
+struct Stop<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for Stop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// The log's file, in frames of a 4,096-byte page (each 4,120 bytes with its header).
 fn log_frames(path: &Path) -> u64 {
     let mut wal = path.as_os_str().to_owned();
@@ -90,6 +99,8 @@ fn a_steady_stream_of_pushes_starts_the_log_over_before_the_writers_own_threshol
     let mut largest = 0;
     let mut pushes = 0;
     std::thread::scope(|s| {
+        // The reader stops when this ends, even by a failed push (or the scope would wait for it).
+        let _stop = Stop(&done);
         s.spawn(|| {
             let c = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
             while !done.load(std::sync::atomic::Ordering::SeqCst) {
@@ -102,18 +113,19 @@ fn a_steady_stream_of_pushes_starts_the_log_over_before_the_writers_own_threshol
                     .unwrap();
             }
         });
-        // What a push writes, from the first 100 (the log is far from starting over then), sets how
-        // many make 30,000 pages: three times the writer's own threshold.
-        for i in 0..100 {
+        // What a push writes, from 100 pushes after the first (the log is far from starting over
+        // then), sets how many make 30,000 pages: three times the writer's own threshold.
+        push_user(&store, &d, "u0", "user0", NOW);
+        let before = log_frames(&path);
+        for i in 1..=100 {
             push_user(&store, &d, &format!("u{i}"), &format!("user{i}"), NOW);
         }
-        let per_push = (log_frames(&path) / 100).max(1);
+        let per_push = (log_frames(&path).saturating_sub(before) / 100).max(1);
         pushes = 30_000 / per_push;
-        for i in 100..pushes {
+        for i in 101..pushes {
             push_user(&store, &d, &format!("u{i}"), &format!("user{i}"), NOW);
             largest = largest.max(log_frames(&path));
         }
-        done.store(true, std::sync::atomic::Ordering::SeqCst);
     });
     assert!(
         largest < 8_000,
