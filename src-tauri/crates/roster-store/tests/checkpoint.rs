@@ -86,7 +86,7 @@ fn log_frames(path: &Path) -> u64 {
 fn a_steady_stream_of_pushes_starts_the_log_over_before_the_writers_own_threshold() {
     // Under pushes back to back a passive checkpoint never catches up, so the log never started over
     // by itself: it grew to the writer's own threshold (10,000 pages), past which SQLite checkpointed
-    // with two fsyncs in every commit. Now, once the checkpointer finds more than 4,096 pages, the next
+    // with two fsyncs in every commit. Now, once the checkpointer finds at least 4,096 pages, the next
     // push starts it over: the file stays well short of 10,000 frames while many more are written (a
     // log that started over is written again from its start, so its file stops growing).
     let dir = tempfile::tempdir().unwrap();
