@@ -176,13 +176,18 @@ async fn round_trip(conn: &mut TcpStream, request: &[u8]) -> std::io::Result<Opt
             let length: Option<usize> = header("content-length").and_then(|v| v.parse().ok());
             let chunked = header("transfer-encoding").is_some_and(|v| v.contains("chunked"));
             let connection = header("connection").unwrap_or_default();
+            // 204 and 304 answers have no body whatever their headers say (RFC 9112 §6.3): reading one to
+            // the connection's end would wait for the server's idle timeout on a kept-alive connection.
+            let bodiless = matches!(status, 204 | 304);
             let keep_alive = match r.version {
                 Some(1) => connection != "close",
                 _ => connection == "keep-alive",
-            } && (length.is_some() || chunked);
+            } && (bodiless || length.is_some() || chunked);
             let retry_after = header("retry-after").and_then(|v| v.parse().ok());
             let mut body = buf.split_off(at);
-            if let Some(n) = length {
+            if bodiless {
+                body.clear();
+            } else if let Some(n) = length {
                 read_to(conn, &mut body, n).await?;
                 body.truncate(n);
             } else if chunked {
@@ -382,8 +387,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn reads_lengths_chunks_and_closed_answers_and_reconnects_when_a_kept_connection_closed()
-    {
+    async fn reads_lengths_chunks_bodiless_and_closed_answers_and_reconnects_when_a_kept_connection_closed(
+    ) {
         let base = serve(vec![
             // HTTP/1.1 with a length, kept alive; then a chunked answer on the same connection; then the
             // server closes the connection, so the third request must go on a new one.
@@ -393,7 +398,12 @@ mod tests {
             ],
             // HTTP/1.0 without a length: the body ends with the connection.
             vec!["HTTP/1.0 200 OK\r\n\r\nthird, to the end"],
-            vec!["HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnope"],
+            // A 204 without a length, kept alive: its (empty) body ends with its head, and the next
+            // request goes on the same connection.
+            vec![
+                "HTTP/1.1 204 No Content\r\n\r\n",
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnope",
+            ],
         ])
         .await;
         let t = Target::new("test", base, "secret".into()).unwrap();
@@ -401,6 +411,13 @@ mod tests {
         assert_eq!(body(t.send(&get()).await.unwrap()), "first");
         assert_eq!(body(t.send(&get()).await.unwrap()), "second!");
         assert_eq!(body(t.send(&get()).await.unwrap()), "third, to the end");
+        let mut no_content = get();
+        no_content.ok = &[204];
+        let done = tokio::time::timeout(Duration::from_secs(5), t.send(&no_content)).await;
+        assert_eq!(
+            body(done.expect("a 204 is read without waiting").unwrap()),
+            ""
+        );
         let refused = t.send(&get()).await.err().unwrap();
         assert!(refused.contains("answered 404"), "{refused}");
         assert!(refused.contains("nope"), "{refused}");
