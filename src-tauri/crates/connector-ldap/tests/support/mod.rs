@@ -301,25 +301,62 @@ fn staff_names() -> String {
 /// How many groups the test directory has.
 pub const GROUPS: usize = 4 + 3 + 60 + 1050 + 1;
 
-fn spawn(slapd: &str, d: &Path, ldap_port: u16, ldaps_port: u16) -> Child {
-    let child = Command::new(slapd)
+/// Two distinct free loopback ports. Both listeners are held while the second is picked: released one
+/// by one, the kernel may hand the same port out twice.
+fn free_ports() -> (u16, u16) {
+    let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    (
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    )
+}
+
+/// Starts slapd and waits until it listens. `Err` carries slapd's own account when it exited first: a
+/// port picked free can be taken by another process before slapd binds it, and slapd then stops at once
+/// ("bind(6) failed errno=98"). Its log goes to `slapd.log` in the server's folder.
+fn spawn(slapd: &str, d: &Path, ldap_port: u16, ldaps_port: u16) -> Result<Child, String> {
+    let log = d.join("slapd.log");
+    let mut child = Command::new(slapd)
         .arg("-f")
         .arg(d.join("slapd.conf"))
         .arg("-h")
         .arg(format!(
             "ldap://127.0.0.1:{ldap_port}/ ldaps://127.0.0.1:{ldaps_port}/"
         ))
-        .args(["-d", "0"])
+        // `-d 0` keeps slapd in the foreground but says nothing, even why it stopped; `-d none` also
+        // keeps it there and logs only what it logs at every level, its start-up failures among them.
+        .args(["-d", "none"])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", ldap_port)).is_err() {
-        assert!(Instant::now() < deadline, "slapd did not start listening");
+    loop {
+        if std::net::TcpStream::connect(("127.0.0.1", ldap_port)).is_ok() {
+            return Ok(child);
+        }
+        let tail = || {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            lines[lines.len().saturating_sub(8)..].join("\n")
+        };
+        if let Some(status) = child.try_wait().unwrap() {
+            return Err(format!(
+                "slapd stopped ({status}) before listening on {ldap_port} and {ldaps_port}:\n{}",
+                tail()
+            ));
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "slapd did not start listening on {ldap_port} within 20 s:\n{}",
+                tail()
+            ));
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
-    child
 }
 
 impl Slapd {
@@ -356,8 +393,16 @@ impl Slapd {
             .arg(d.join("slapd.conf"))
             .arg("-l")
             .arg(d.join("data.ldif")));
-        let (ldap_port, ldaps_port) = (free_port(), free_port());
-        let child = spawn(slapd, d, ldap_port, ldaps_port);
+        // A port taken between being picked and being bound costs one attempt on fresh ports, not the test.
+        let mut failures = Vec::new();
+        let (child, ldap_port, ldaps_port) = loop {
+            let (ldap_port, ldaps_port) = free_ports();
+            match spawn(slapd, d, ldap_port, ldaps_port) {
+                Ok(child) => break (child, ldap_port, ldaps_port),
+                Err(e) if failures.len() < 2 => failures.push(e),
+                Err(e) => panic!("{}\n{e}", failures.join("\n")),
+            }
+        };
         Some(Slapd {
             child,
             dir,
@@ -375,12 +420,14 @@ impl Slapd {
     /// Starts it again on the same ports with the same data.
     pub fn restart(&mut self) {
         self.stop();
+        // The same ports, since clients were configured with them: a failure here is the test's.
         self.child = spawn(
             "/usr/sbin/slapd",
             self.dir.path(),
             self.ldap_port,
             self.ldaps_port,
-        );
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// Replaces the server's certificate with one from the same test CA for the names `names`, valid
