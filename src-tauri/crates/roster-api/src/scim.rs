@@ -149,6 +149,15 @@ fn new_token() -> String {
     )
 }
 
+/// What a SCIM PATCH answers ([`ScimDoor::patch_answering`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Patched {
+    /// 200 with the resource as the request's projection shows it.
+    Resource(serde_json::Value),
+    /// 204 with only the resource's new version, its `ETag`.
+    Version(String),
+}
+
 /// The integration a SCIM request may act on, once its token has been checked: the only permission a
 /// SCIM client has is to push to its own integration.
 #[derive(Clone)]

@@ -7,7 +7,7 @@
 //! The protocol itself (parsing, PATCH, filters, rendering) is `roster-scim`'s; this module decides what a
 //! request means for the tenant.
 
-use crate::scim::ScimDoor;
+use crate::scim::{Patched, ScimDoor};
 use roster_core::DirectoryKey;
 use roster_scim::{self as proto, ScimError};
 use roster_store::{Lookup, Push, Resource, ResourceKind, StoreError};
@@ -242,7 +242,7 @@ impl ScimDoor {
             let held = related(p, kind, &r.id)?;
             Ok(((r, held), changed))
         })?;
-        self.render_written(kind, &r.0, r.1)
+        self.render_written(kind, &r.0, r.1, &proto::Projection::all(scim_kind(kind)))
     }
 
     /// PUT: replaces a user or a group (a group's members with the members given).
@@ -272,7 +272,7 @@ impl ScimDoor {
             let held = related(p, kind, id)?;
             Ok(((r, held), changed))
         })?;
-        self.render_written(kind, &r.0, r.1)
+        self.render_written(kind, &r.0, r.1, &proto::Projection::all(scim_kind(kind)))
     }
 
     /// Stores `doc` as the new version of `old` (if it differs) and notes what to plan.
@@ -299,7 +299,7 @@ impl ScimDoor {
         Ok(r)
     }
 
-    /// PATCH: changes a user or a group as the operations say; answers the resource (200).
+    /// PATCH: changes a user or a group as the operations say; answers the whole resource (200).
     pub fn patch(
         &self,
         kind: ResourceKind,
@@ -307,7 +307,51 @@ impl ScimDoor {
         body: &[u8],
         if_match: Option<&str>,
     ) -> ScimResult<Value> {
-        let r = self.push(|p| {
+        let (r, related) = self.patched(kind, id, body, if_match, true)?;
+        self.render_written(kind, &r, related, &proto::Projection::all(scim_kind(kind)))
+    }
+
+    /// PATCH as a SCIM request asks it (RFC 7644 §3.5.2): `asked` is the projection its `attributes` or
+    /// `excludedAttributes` name, `None` when it names neither. A group's PATCH that asks for nothing is
+    /// answered with its new version only (204), as Entra ID's and Okta's membership pushes expect: its
+    /// answer would list every member, read while the write holds the store's writer, rendered and sent,
+    /// for the client to throw away. A user's PATCH always answers the user (200): clients read the
+    /// result of a deactivation from it.
+    pub fn patch_answering(
+        &self,
+        kind: ResourceKind,
+        id: &str,
+        body: &[u8],
+        if_match: Option<&str>,
+        asked: Option<&proto::Projection>,
+    ) -> ScimResult<Patched> {
+        if let (ResourceKind::Group, None) = (kind, asked) {
+            let (r, _) = self.patched(kind, id, body, if_match, false)?;
+            return Ok(Patched::Version(etag(r.version)));
+        }
+        let all = proto::Projection::all(scim_kind(kind));
+        let projection = asked.unwrap_or(&all);
+        let wants = match kind {
+            ResourceKind::User => projection.includes("groups"),
+            ResourceKind::Group => projection.includes("members"),
+        };
+        let (r, related) = self.patched(kind, id, body, if_match, wants)?;
+        Ok(Patched::Resource(
+            self.render_written(kind, &r, related, projection)?,
+        ))
+    }
+
+    /// Applies a PATCH; the resource as written and, if `related`, the user's groups or the group's
+    /// members read in the write's transaction.
+    fn patched(
+        &self,
+        kind: ResourceKind,
+        id: &str,
+        body: &[u8],
+        if_match: Option<&str>,
+        related: bool,
+    ) -> ScimResult<(Resource, Related)> {
+        self.push(|p| {
             let old = p.resource(kind, id)?.ok_or_else(|| not_found(kind, id))?;
             check_if_match(if_match, old.version)?;
             let doc = parse_doc(&old)?;
@@ -342,10 +386,13 @@ impl ScimDoor {
                     touched(p, &old, r, moved)?
                 }
             };
-            let held = related(p, kind, id)?;
+            let held = if related {
+                self::related(p, kind, id)?
+            } else {
+                Vec::new()
+            };
             Ok(((r, held), changed))
-        })?;
-        self.render_written(kind, &r.0, r.1)
+        })
     }
 
     /// DELETE: a user goes to Roster's trash (restorable for the retention), a group is deleted; either is

@@ -68,6 +68,19 @@ impl Projection {
         projection(kind, attributes, excluded)
     }
 
+    /// The projection a write's query asks for, `None` when it names neither `attributes` nor
+    /// `excludedAttributes`: RFC 7644 §3.5.2 lets a PATCH that asks for nothing be answered with 204, and
+    /// requires 200 with the projected resource otherwise, even when no name it gives is known.
+    pub fn asked(
+        kind: ResourceKind,
+        params: &[(String, String)],
+    ) -> Result<Option<Self>, ScimError> {
+        if param(params, "attributes").is_none() && param(params, "excludedAttributes").is_none() {
+            return Ok(None);
+        }
+        Projection::from_query(kind, params).map(Some)
+    }
+
     /// Whether responses carry the top-level attribute `name` (or part of it). For a group's
     /// `members`, the caller reads the member rows only when this is true.
     pub fn includes(&self, name: &str) -> bool {

@@ -23,17 +23,17 @@ impl ScimDoor {
         Ok(projection.apply(&full))
     }
 
-    /// What a write answers: the whole resource, with the user's groups or the group's members as the
-    /// write's own transaction read them (`related`).
+    /// What a write answers: the resource as `projection` shows it, with the user's groups or the group's
+    /// members as the write's own transaction read them (`related`) when it shows them.
     pub(super) fn render_written(
         &self,
         kind: ResourceKind,
         r: &Resource,
         related: Related,
+        projection: &proto::Projection,
     ) -> ScimResult<Value> {
-        let all = proto::Projection::all(scim_kind(kind));
-        let full = self.render_full(kind, r, |attr| all.includes(attr), Some(related))?;
-        Ok(all.apply(&full))
+        let full = self.render_full(kind, r, |attr| projection.includes(attr), Some(related))?;
+        Ok(projection.apply(&full))
     }
 
     /// A user's groups or a group's members: `held` when the caller read them, else read now.

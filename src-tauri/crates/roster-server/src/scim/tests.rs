@@ -52,6 +52,7 @@ fn door() -> (Router, String, String, tempfile::TempDir) {
 struct Answer {
     status: StatusCode,
     allow: Option<String>,
+    etag: Option<String>,
     body: Value,
 }
 
@@ -78,11 +79,16 @@ async fn send(
         .headers()
         .get(axum::http::header::ALLOW)
         .map(|v| v.to_str().unwrap().to_string());
+    let etag = r
+        .headers()
+        .get(ETAG)
+        .map(|v| v.to_str().unwrap().to_string());
     let bytes = r.into_body().collect().await.unwrap().to_bytes();
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     Answer {
         status,
         allow,
+        etag,
         body,
     }
 }
@@ -133,7 +139,15 @@ async fn each_operation_reaches_the_resource_kind_its_path_names() {
         };
         let ops = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
             "Operations": [{"op": "replace", "path": name, "value": patched}]});
-        let r = send(&app, Method::PATCH, &one, t, Some(ops)).await;
+        // Asking for the name: a group's PATCH answers with its resource too (else 204, tested below).
+        let r = send(
+            &app,
+            Method::PATCH,
+            &format!("{one}?attributes={name}"),
+            t,
+            Some(ops),
+        )
+        .await;
         assert_eq!(
             (r.status, &r.body[name]),
             (StatusCode::OK, &json!(patched)),
@@ -185,6 +199,155 @@ async fn each_operation_reaches_the_resource_kind_its_path_names() {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+// Why: RFC 7644 §3.5.2 lets a PATCH that asks for no attributes be answered with 204, and requires 200
+// with the resource when it names `attributes` or `excludedAttributes`. A group's PATCH answers 204 when
+// it may (its answer would list every member, read inside the write), carrying the new version so that
+// a client can still send a conditional change; a user's PATCH always answers the user.
+#[tokio::test]
+async fn a_group_patch_answers_204_with_its_new_etag_unless_it_asks_for_attributes() {
+    let (app, key, token, _dir) = door();
+    let t = Some(token.as_str());
+    let base = format!("/scim/v2/{key}");
+    let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a@example.org"});
+    let r = send(&app, Method::POST, &format!("{base}/Users"), t, Some(user)).await;
+    let uid = r.body["id"].as_str().unwrap().to_string();
+    let group =
+        json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "A"});
+    let r = send(
+        &app,
+        Method::POST,
+        &format!("{base}/Groups"),
+        t,
+        Some(group),
+    )
+    .await;
+    let gid = r.body["id"].as_str().unwrap().to_string();
+    let one = format!("{base}/Groups/{gid}");
+    let ops = |op: &str, path: &str, value: Value| {
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": op, "path": path, "value": value}]})
+    };
+
+    let r = send(
+        &app,
+        Method::PATCH,
+        &one,
+        t,
+        Some(ops("add", "members", json!([{"value": uid}]))),
+    )
+    .await;
+    assert_eq!((r.status, &r.body), (StatusCode::NO_CONTENT, &Value::Null));
+    let read = send(&app, Method::GET, &one, t, None).await;
+    assert_eq!(
+        read.body["members"][0]["value"],
+        uid.as_str(),
+        "{}",
+        read.body
+    );
+    assert_eq!(
+        r.etag, read.etag,
+        "the 204 carries the version the change made"
+    );
+    assert_eq!(read.etag.as_deref(), Some("W/\"2\""));
+
+    // Named attributes, even unknown ones, ask for the resource: 200, as they project it.
+    let r = send(
+        &app,
+        Method::PATCH,
+        &format!("{one}?excludedAttributes=members"),
+        t,
+        Some(ops("replace", "displayName", json!("B"))),
+    )
+    .await;
+    assert_eq!(
+        (r.status, &r.body["displayName"]),
+        (StatusCode::OK, &json!("B")),
+        "{}",
+        r.body
+    );
+    assert!(r.body.get("members").is_none(), "{}", r.body);
+    assert_eq!(r.etag.as_deref(), Some("W/\"3\""));
+    let r = send(
+        &app,
+        Method::PATCH,
+        &format!("{one}?attributes=members"),
+        t,
+        Some(ops("replace", "displayName", json!("C"))),
+    )
+    .await;
+    assert_eq!(
+        (r.status, &r.body["members"][0]["value"]),
+        (StatusCode::OK, &json!(uid)),
+        "{}",
+        r.body
+    );
+    assert!(r.body.get("displayName").is_none(), "{}", r.body);
+    let r = send(
+        &app,
+        Method::PATCH,
+        &format!("{one}?attributes=nickName"),
+        t,
+        Some(ops("replace", "displayName", json!("D"))),
+    )
+    .await;
+    assert_eq!(
+        (r.status, &r.body["id"]),
+        (StatusCode::OK, &json!(gid)),
+        "{}",
+        r.body
+    );
+    let r = send(
+        &app,
+        Method::PATCH,
+        &format!("{one}?attributes=id&excludedAttributes=members"),
+        t,
+        Some(ops("replace", "displayName", json!("E"))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let read = send(&app, Method::GET, &one, t, None).await;
+    assert_eq!(
+        read.body["displayName"], "D",
+        "a refused PATCH changes nothing"
+    );
+
+    // A user's PATCH answers the user, projected when asked.
+    let user = format!("{base}/Users/{uid}");
+    let r = send(
+        &app,
+        Method::PATCH,
+        &user,
+        t,
+        Some(ops("replace", "active", json!(false))),
+    )
+    .await;
+    assert_eq!(
+        (r.status, &r.body["active"], &r.body["groups"][0]["value"]),
+        (StatusCode::OK, &json!(false), &json!(gid)),
+        "{}",
+        r.body
+    );
+    let r = send(
+        &app,
+        Method::PATCH,
+        &format!("{user}?attributes=active"),
+        t,
+        Some(ops("replace", "active", json!(true))),
+    )
+    .await;
+    assert_eq!(
+        (r.status, &r.body["active"]),
+        (StatusCode::OK, &json!(true)),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.get("userName").is_none() && r.body.get("groups").is_none(),
+        "{}",
+        r.body
+    );
 }
 
 // Why: a path that names no resource kind, or a method a path does not serve, must be answered as the

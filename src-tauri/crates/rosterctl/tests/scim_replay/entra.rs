@@ -194,7 +194,7 @@ async fn entra_request_sequence_with_and_without_the_compliance_flag_lands_in_ro
                 json!([{"op": "Add", "path": "members", "value": [{"$ref": null, "value": who}]}]),
             )
             .await;
-        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.status, 204, "{}", r.text);
     }
     let found = entra.get(lookup).await;
     assert_eq!(ids(&found), std::slice::from_ref(&gid));
@@ -217,7 +217,7 @@ async fn entra_request_sequence_with_and_without_the_compliance_flag_lands_in_ro
             json!([{"op": "Replace", "path": "displayName", "value": "Sales EMEA"}]),
         )
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(groups_of(&rig.user("bert@contoso.com")), ["Sales EMEA"]);
     let r = entra
         .patch(
@@ -225,7 +225,7 @@ async fn entra_request_sequence_with_and_without_the_compliance_flag_lands_in_ro
             json!([{"op": "Remove", "path": "members", "value": [{"$ref": null, "value": alice}]}]),
         )
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(
         groups_of(&rig.user("alice@contoso.com")),
         Vec::<String>::new()
@@ -237,7 +237,7 @@ async fn entra_request_sequence_with_and_without_the_compliance_flag_lands_in_ro
             json!([{"op": "remove", "path": format!("members[value eq \"{bert}\"]")}]),
         )
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(
         groups_of(&rig.user("bert@contoso.com")),
         Vec::<String>::new()
@@ -257,7 +257,7 @@ async fn entra_request_sequence_with_and_without_the_compliance_flag_lands_in_ro
         )
         .await;
     assert_eq!(
-        r.status, 200,
+        r.status, 204,
         "Entra re-sends removals; a second one changes nothing: {}",
         r.text
     );
@@ -267,7 +267,7 @@ async fn entra_request_sequence_with_and_without_the_compliance_flag_lands_in_ro
             json!([{"op": "Add", "path": "members", "value": [{"$ref": null, "value": alice}]}]),
         )
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(
         rig.find_group("Sales EMEA").unwrap()["member_count"],
         json!(1)

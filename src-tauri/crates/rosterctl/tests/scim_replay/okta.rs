@@ -226,7 +226,7 @@ async fn okta_request_sequence_provisions_updates_deactivates_and_groups_users_i
             ]),
         )
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.status, 204, "{}", r.text);
     assert!(
         rig.find_group("Test SCIMv2").is_none(),
         "renamed, not copied"
@@ -263,7 +263,7 @@ async fn okta_request_sequence_provisions_updates_deactivates_and_groups_users_i
             ]),
         )
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(
         groups_of(&rig.user("test.user@okta.local")),
         Vec::<String>::new()
@@ -283,7 +283,7 @@ async fn okta_request_sequence_provisions_updates_deactivates_and_groups_users_i
             ]}]),
         )
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.status, 204, "{}", r.text);
     let replica = okta.get(&format!("/Groups/{gid}")).await;
     assert_eq!(member_ids(&replica.body), sorted([&test_id, &bob_id]));
     assert_eq!(
