@@ -149,11 +149,20 @@ fn new_token() -> String {
     )
 }
 
+/// A resource as a request asked to see it, with its version for the `ETag` header: the body's `meta`
+/// does not carry it when the request's `attributes` leave `meta` out, and a client that read a resource
+/// that way still needs it to send a conditional change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shown {
+    pub body: serde_json::Value,
+    pub etag: String,
+}
+
 /// What a SCIM PATCH answers ([`ScimDoor::patch_answering`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Patched {
     /// 200 with the resource as the request's projection shows it.
-    Resource(serde_json::Value),
+    Resource(Shown),
     /// 204 with only the resource's new version, its `ETag`.
     Version(String),
 }

@@ -7,7 +7,7 @@
 //! The protocol itself (parsing, PATCH, filters, rendering) is `roster-scim`'s; this module decides what a
 //! request means for the tenant.
 
-use crate::scim::{Patched, ScimDoor};
+use crate::scim::{Patched, ScimDoor, Shown};
 use roster_core::DirectoryKey;
 use roster_scim::{self as proto, ScimError};
 use roster_store::{Lookup, Push, Resource, ResourceKind, StoreError};
@@ -336,9 +336,10 @@ impl ScimDoor {
             ResourceKind::Group => projection.includes("members"),
         };
         let (r, related) = self.patched(kind, id, body, if_match, wants)?;
-        Ok(Patched::Resource(
-            self.render_written(kind, &r, related, projection)?,
-        ))
+        Ok(Patched::Resource(Shown {
+            body: self.render_written(kind, &r, related, projection)?,
+            etag: etag(r.version),
+        }))
     }
 
     /// Applies a PATCH; the resource as written and, if `related`, the user's groups or the group's

@@ -208,7 +208,8 @@ fn pushes_become_users_and_groups_and_a_delete_goes_to_the_trash() {
             &group_id,
             &roster_scim::Projection::all(roster_scim::ResourceKind::Group),
         )
-        .unwrap();
+        .unwrap()
+        .body;
     assert_eq!(got["displayName"], "Platform");
     assert!(got.get("members").is_none(), "{got}");
     let users =
@@ -459,7 +460,8 @@ fn a_group_that_a_sync_coming_first_manages_is_refused_with_its_name_and_nothing
             &id,
             &roster_scim::Projection::all(roster_scim::ResourceKind::Group),
         )
-        .unwrap();
+        .unwrap()
+        .body;
     assert_eq!(g["displayName"], "Own");
     assert_eq!(g["meta"]["version"], own["meta"]["version"]);
 }

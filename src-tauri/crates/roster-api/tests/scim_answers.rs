@@ -50,7 +50,11 @@ fn a_write_answers_what_a_read_of_the_resource_shows() {
             &Projection::all(roster_scim::ResourceKind::User),
         )
         .unwrap();
-    assert_eq!(created, read, "the create's answer is what a read shows");
+    assert_eq!(
+        created, read.body,
+        "the create's answer is what a read shows"
+    );
+    assert_eq!(created["meta"]["version"], read.etag.as_str());
 
     let group = door
         .create(

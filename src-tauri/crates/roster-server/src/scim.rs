@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use roster_api::scim::{Patched, ScimDoor};
+use roster_api::scim::{Patched, ScimDoor, Shown};
 use roster_api::{Code, Roster};
 use roster_scim::{self as proto, ScimError};
 use roster_store::ResourceKind;
@@ -140,12 +140,18 @@ fn scim_body(v: &Value) -> Response {
 
 /// A resource answer: its body, and its version as the `ETag` header.
 fn resource(status: StatusCode, v: &Value) -> Response {
+    let tag = v.pointer("/meta/version").and_then(Value::as_str);
+    resource_tagged(status, v, tag)
+}
+
+/// A resource answer whose version is given apart from its body (whose `meta` a projection may leave out).
+fn shown(status: StatusCode, shown: &Shown) -> Response {
+    resource_tagged(status, &shown.body, Some(&shown.etag))
+}
+
+fn resource_tagged(status: StatusCode, v: &Value, tag: Option<&str>) -> Response {
     let mut response = (status, scim_body(v)).into_response();
-    if let Some(tag) = v
-        .pointer("/meta/version")
-        .and_then(Value::as_str)
-        .and_then(|t| HeaderValue::from_str(t).ok())
-    {
+    if let Some(tag) = tag.and_then(|t| HeaderValue::from_str(t).ok()) {
         response.headers_mut().insert(ETAG, tag);
     }
     if status == StatusCode::CREATED {
@@ -403,7 +409,7 @@ async fn get_one(
 ) -> Response {
     s.run(key, headers, move |door| {
         let projection = proto::Projection::from_query(scim_kind(kind), &query_pairs(query))?;
-        Ok(resource(StatusCode::OK, &door.get(kind, &id, &projection)?))
+        Ok(shown(StatusCode::OK, &door.get(kind, &id, &projection)?))
     })
     .await
 }
@@ -450,7 +456,7 @@ async fn patch(
     s.run(key, headers, move |door| {
         let asked = proto::Projection::asked(scim_kind(kind), &query_pairs(query))?;
         match door.patch_answering(kind, &id, &body, wanted.as_deref(), asked.as_ref())? {
-            Patched::Resource(v) => Ok(resource(StatusCode::OK, &v)),
+            Patched::Resource(v) => Ok(shown(StatusCode::OK, &v)),
             Patched::Version(tag) => {
                 let mut response = StatusCode::NO_CONTENT.into_response();
                 if let Ok(tag) = HeaderValue::from_str(&tag) {

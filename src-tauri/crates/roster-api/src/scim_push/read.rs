@@ -2,7 +2,7 @@
 //! rendered (with a user's groups or a group's members when asked).
 
 use super::{etag, not_found, parse_doc, scim_kind, store_error, Related, ScimResult};
-use crate::scim::ScimDoor;
+use crate::scim::{ScimDoor, Shown};
 use roster_scim::{self as proto, ScimError};
 use roster_store::{Lookup, Resource, ResourceKind};
 use serde_json::Value;
@@ -113,13 +113,16 @@ impl ScimDoor {
         kind: ResourceKind,
         id: &str,
         projection: &proto::Projection,
-    ) -> ScimResult<Value> {
+    ) -> ScimResult<Shown> {
         let r = self
             .store()
             .scim_resource(&self.key, kind, id)
             .map_err(store_error)?
             .ok_or_else(|| not_found(kind, id))?;
-        self.render(kind, &r, projection)
+        Ok(Shown {
+            body: self.render(kind, &r, projection)?,
+            etag: etag(r.version),
+        })
     }
 
     /// GET of a list (or `POST /.search`): filtered, paged by `startIndex` and `count` in the order the
