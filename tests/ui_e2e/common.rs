@@ -42,6 +42,17 @@ impl Drop for Driver {
     }
 }
 
+/// Two distinct free loopback ports. Both listeners are held while the second is picked: released one
+/// by one, the kernel may hand the same port out twice.
+pub fn free_ports() -> (u16, u16) {
+    let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    (
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    )
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -56,10 +67,21 @@ impl Driver {
     }
 
     /// Starts tauri-driver with `env` set for it and so for the app it launches (e.g. the GTK settings
-    /// that make the window dark).
+    /// that make the window dark). A port taken between being picked and being bound makes tauri-driver
+    /// stop at once: that costs an attempt on fresh ports (two at most), not the test.
     pub fn start_with_env(env: &[(&str, &std::ffi::OsStr)]) -> Driver {
-        let port = free_port();
-        let native = free_port();
+        let mut failures = Vec::new();
+        loop {
+            match Driver::try_start(env) {
+                Ok(driver) => return driver,
+                Err(e) if failures.len() < 2 => failures.push(e),
+                Err(e) => panic!("{}\n{e}", failures.join("\n")),
+            }
+        }
+    }
+
+    fn try_start(env: &[(&str, &std::ffi::OsStr)]) -> Result<Driver, String> {
+        let (port, native) = free_ports();
         let mut cmd = Command::new("tauri-driver");
         cmd.envs(env.iter().copied());
         // Cloud sign-ins: the test opens the consent page itself instead of a system browser.
@@ -69,7 +91,7 @@ impl Driver {
             cmd.env("ROSTER_SECRET_STORE", "encrypted-file")
                 .env("ROSTER_SECRETS_PASSPHRASE", "ui-test");
         }
-        let child = cmd
+        let mut child = cmd
             .args([
                 "--port",
                 &port.to_string(),
@@ -86,19 +108,35 @@ impl Driver {
             .unwrap();
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
-        while http.get(format!("{base}/status")).send().is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "tauri-driver did not start listening on {base}"
-            );
+        // A short timeout: if another process took the port, it may accept and never answer.
+        let status = || {
+            http.get(format!("{base}/status"))
+                .timeout(Duration::from_secs(2))
+                .send()
+        };
+        while status().is_err() {
+            if let Some(status) = child.try_wait().unwrap() {
+                // It says why on its standard output, which the tests do not show: for a taken port,
+                // "can not listen to address", and it exits with status 0.
+                return Err(format!(
+                    "tauri-driver stopped ({status}) before listening on {base}: was the port taken?"
+                ));
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "tauri-driver did not start listening on {base} within 30 s"
+                ));
+            }
             std::thread::sleep(Duration::from_millis(200));
         }
-        Driver {
+        Ok(Driver {
             child,
             base,
             http,
             session: None,
-        }
+        })
     }
 
     pub fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
