@@ -109,12 +109,13 @@ impl Driver {
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         // A short timeout: if another process took the port, it may accept and never answer.
-        let status = || {
+        let answers = || {
             http.get(format!("{base}/status"))
                 .timeout(Duration::from_secs(2))
                 .send()
+                .is_ok()
         };
-        while status().is_err() {
+        while !answers() {
             if let Some(status) = child.try_wait().unwrap() {
                 // It says why on its standard output, which the tests do not show: for a taken port,
                 // "can not listen to address", and it exits with status 0.

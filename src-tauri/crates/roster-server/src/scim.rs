@@ -144,6 +144,12 @@ fn resource(status: StatusCode, v: &Value) -> Response {
     resource_tagged(status, v, tag)
 }
 
+fn set_etag(response: &mut Response, tag: &str) {
+    if let Ok(tag) = HeaderValue::from_str(tag) {
+        response.headers_mut().insert(ETAG, tag);
+    }
+}
+
 /// A resource answer whose version is given apart from its body (whose `meta` a projection may leave out).
 fn shown(status: StatusCode, shown: &Shown) -> Response {
     resource_tagged(status, &shown.body, Some(&shown.etag))
@@ -151,8 +157,8 @@ fn shown(status: StatusCode, shown: &Shown) -> Response {
 
 fn resource_tagged(status: StatusCode, v: &Value, tag: Option<&str>) -> Response {
     let mut response = (status, scim_body(v)).into_response();
-    if let Some(tag) = tag.and_then(|t| HeaderValue::from_str(t).ok()) {
-        response.headers_mut().insert(ETAG, tag);
+    if let Some(tag) = tag {
+        set_etag(&mut response, tag);
     }
     if status == StatusCode::CREATED {
         if let Some(loc) = v
@@ -459,9 +465,7 @@ async fn patch(
             Patched::Resource(v) => Ok(shown(StatusCode::OK, &v)),
             Patched::Version(tag) => {
                 let mut response = StatusCode::NO_CONTENT.into_response();
-                if let Ok(tag) = HeaderValue::from_str(&tag) {
-                    response.headers_mut().insert(ETAG, tag);
-                }
+                set_etag(&mut response, &tag);
                 Ok(response)
             }
         }

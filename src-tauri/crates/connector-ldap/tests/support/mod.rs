@@ -331,16 +331,17 @@ fn spawn(slapd: &str, d: &Path, ldap_port: u16, ldaps_port: u16) -> Result<Child
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
+    // The last lines of slapd's log, which say why it stopped.
+    let tail = || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(8)..].join("\n")
+    };
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if std::net::TcpStream::connect(("127.0.0.1", ldap_port)).is_ok() {
             return Ok(child);
         }
-        let tail = || {
-            let text = std::fs::read_to_string(&log).unwrap_or_default();
-            let lines: Vec<&str> = text.lines().collect();
-            lines[lines.len().saturating_sub(8)..].join("\n")
-        };
         if let Some(status) = child.try_wait().unwrap() {
             return Err(format!(
                 "slapd stopped ({status}) before listening on {ldap_port} and {ldaps_port}:\n{}",
