@@ -12,10 +12,11 @@
 //! The protocol (parsing, filters, PATCH, rendering) is `roster-scim`'s; the HTTP server is
 //! `roster-server`'s. Pushes are applied in `scim_push`.
 
+mod door;
 mod guides;
 pub use guides::ScimSetupGuide;
 
-use crate::error::{ApiError, Code, Result};
+use crate::error::{ApiError, Result};
 use crate::kinds::ConnectionKind;
 use crate::session::Session;
 use crate::Roster;
@@ -24,7 +25,6 @@ use roster_core::{DirectoryKey, SyncType, Timestamp};
 use roster_store::{ScimToken, Store};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 /// How long a bearer token works.
 pub const TOKEN_DAYS: i64 = 90;
@@ -206,51 +206,6 @@ impl ScimDoor {
 }
 
 impl Roster {
-    fn scim_index_get(&self, key: &str) -> Option<String> {
-        self.scim_index
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(key)
-            .cloned()
-    }
-
-    fn scim_index_put(&self, key: &str, tenant: &str) {
-        self.scim_index
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(key.to_string(), tenant.to_string());
-    }
-
-    /// The integration `key` names, if `bearer` is its current token. Every failure is the same
-    /// `unauthorized` answer, so a caller learns nothing about which keys exist.
-    pub fn scim_door(&self, key: &str, bearer: &str) -> Result<ScimDoor> {
-        let refused = || {
-            ApiError::new(
-                Code::Unauthorized,
-                "The bearer token is not valid for this SCIM base URL: it is wrong, expired, or was replaced by Regenerate Bearer Token. Copy the base URL and a new token from Roster into your identity provider.",
-            )
-        };
-        let Some(tenant_id) = self.scim_tenant_of(key)? else {
-            return Err(refused());
-        };
-        let tenant = self.tenant(&tenant_id)?.tenant;
-        let dk = DirectoryKey(key.to_string());
-        let Some(stored) = tenant.store.scim_token(&dk)? else {
-            return Err(refused());
-        };
-        let presented = digest(bearer);
-        let matches: bool = presented.as_slice().ct_eq(stored.sha256.as_slice()).into();
-        if !matches || stored.expires_at <= self.clock.now() {
-            return Err(refused());
-        }
-        Ok(ScimDoor {
-            tenant,
-            base_url: base_url("", key),
-            key: dk,
-            clock: self.clock.clone(),
-        })
-    }
-
     /// Whether any tenant has a SCIM integration: the desktop app serves SCIM only then.
     pub fn has_scim_integrations(&self) -> Result<bool> {
         for t in self.list_tenants()? {
@@ -262,34 +217,6 @@ impl Roster {
             }
         }
         Ok(false)
-    }
-
-    /// Which tenant holds integration `key`: remembered once found (keys are random, so unique across
-    /// tenants), found by looking through the tenants otherwise.
-    fn scim_tenant_of(&self, key: &str) -> Result<Option<String>> {
-        if !key.starts_with("DS") || key.len() > 64 {
-            return Ok(None);
-        }
-        if let Some(t) = self.scim_index_get(key) {
-            if self.tenant_path(&t).exists() {
-                return Ok(Some(t));
-            }
-        }
-        for t in self.list_tenants()? {
-            let Ok(open) = self.tenant(&t.id) else {
-                continue;
-            };
-            if open
-                .tenant
-                .store
-                .scim_token(&DirectoryKey(key.to_string()))?
-                .is_some()
-            {
-                self.scim_index_put(key, &t.id);
-                return Ok(Some(t.id));
-            }
-        }
-        Ok(None)
     }
 }
 

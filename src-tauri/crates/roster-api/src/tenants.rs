@@ -216,7 +216,7 @@ impl Roster {
         })
     }
 
-    fn open_tenants(
+    pub(crate) fn open_tenants(
         &self,
     ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Arc<OpenTenant>>> {
         self.open

@@ -7,7 +7,7 @@
 //! Duo's envelope. Store work runs on tokio's blocking threads; an individual sync runs on the handler's
 //! task (it waits on the directory, not on a lock).
 
-use crate::doors::Problem;
+use crate::doors::{Commitment, Problem};
 use crate::scim::Origin;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -130,9 +130,10 @@ async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    commitment: Commitment,
     body: Bytes,
 ) -> Response {
-    match serve(api, method, uri, headers, body).await {
+    match serve(api, method, uri, headers, body, commitment).await {
         Ok(dispatch::Answer::Value(v)) => duo_json(StatusCode::OK, &v),
         Ok(dispatch::Answer::Text(text)) => (
             StatusCode::OK,
@@ -151,6 +152,7 @@ async fn serve(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
+    commitment: Commitment,
 ) -> Result<dispatch::Answer, DuoError> {
     let path = uri.path().to_string();
     let matched = roster_duo::route(method.as_str(), &path)?;
@@ -229,6 +231,11 @@ async fn serve(
         _ => {
             let roster = api.roster.clone();
             tokio::task::spawn_blocking(move || {
+                // The request's time ran out before this began: it was answered 503, and must change
+                // nothing (this answer is never sent).
+                if !commitment.begin() {
+                    return Err(internal());
+                }
                 let key = roster
                     .admin_api_key(&ikey)
                     .map_err(from_api)?

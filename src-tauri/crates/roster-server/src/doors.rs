@@ -7,7 +7,9 @@
 //! this crate never knows what a SCIM or Duo error looks like.
 //!
 //! Order of checks on each request: rate limit (429), body size (413), reading the body (408 if the
-//! client is too slow), then the handler (503 if it takes too long). The body is read in full before the
+//! client is too slow), then the handler (503 if it takes too long and has not begun a change; a handler
+//! that has, through its request's [`Commitment`], is waited for, so that a 503 always means nothing
+//! changed). The body is read in full before the
 //! handler runs: SCIM and Admin API bodies are small JSON or form documents, and reading them here is what
 //! lets an oversized or slow body be refused in the door's format.
 
@@ -22,6 +24,7 @@ use axum::{Extension, Router};
 use http_body_util::BodyExt;
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -167,6 +170,59 @@ impl Gate {
     }
 }
 
+/// Whether a request's work has begun a change, decided once, by whichever comes first: the work, which
+/// then is waited for however long it takes, or the gate when the request's time runs out, after which
+/// the work must not begin. So a request answered 503 for its time changed nothing, and one that changed
+/// something answers what it did.
+///
+/// The gate puts one in every request's extensions; a handler whose work runs apart from the request's
+/// future (another thread, a queue) takes it as an extractor and calls [`Commitment::begin`] when the
+/// work starts. Work run within the request's future needs none: the gate cannot answer while that
+/// future is busy.
+#[derive(Clone, Default)]
+pub(crate) struct Commitment(Arc<AtomicU8>);
+
+const UNDECIDED: u8 = 0;
+const BEGUN: u8 = 1;
+const GIVEN_UP: u8 = 2;
+
+impl Commitment {
+    /// Claims the request for its work: `false` when its time ran out first (it is answered 503 and the
+    /// work must change nothing).
+    pub(crate) fn begin(&self) -> bool {
+        match self
+            .0
+            .compare_exchange(UNDECIDED, BEGUN, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => true,
+            Err(now) => now == BEGUN,
+        }
+    }
+
+    /// At the deadline: `true` when the work had not begun, and now never will.
+    fn give_up(&self) -> bool {
+        self.0
+            .compare_exchange(UNDECIDED, GIVEN_UP, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Commitment {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        // Routes served without the gate (none in Roster) have no deadline: a fresh one is never given up.
+        Ok(parts
+            .extensions
+            .get::<Commitment>()
+            .cloned()
+            .unwrap_or_default())
+    }
+}
+
 /// The error format of the door a request came through, for the fallbacks (and any handler that wants
 /// it).
 #[derive(Clone, Copy)]
@@ -218,8 +274,15 @@ async fn guard(State(gate): State<Arc<Gate>>, mut req: Request, next: Next) -> R
         Err(refused) => return refused,
     };
 
-    match tokio::time::timeout(gate.limits.handler_timeout, next.run(req)).await {
+    let commitment = Commitment::default();
+    let mut req = req;
+    req.extensions_mut().insert(commitment.clone());
+    let work = next.run(req);
+    tokio::pin!(work);
+    match tokio::time::timeout(gate.limits.handler_timeout, &mut work).await {
         Ok(response) => response,
+        // The work began a change: its answer, however late, is the truth.
+        Err(_) if !commitment.give_up() => work.await,
         Err(_) => refuse(
             errors,
             StatusCode::SERVICE_UNAVAILABLE,
@@ -435,5 +498,78 @@ mod tests {
             credential_id(b"Bearer two"),
             "each SCIM token is its own credential"
         );
+    }
+
+    /// A handler whose work runs on a thread of its own, as the SCIM door's writes do: the work sleeps
+    /// `before`, tries to begin, then sleeps `after`; what `begin` said is sent back.
+    async fn on_thread(
+        commitment: Commitment,
+        before: Duration,
+        after: Duration,
+        began: std::sync::mpsc::Sender<bool>,
+    ) -> Response {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            std::thread::sleep(before);
+            let begun = commitment.begin();
+            began.send(begun).unwrap();
+            if begun {
+                std::thread::sleep(after);
+                let _ = tx.send("changed");
+            }
+        });
+        match rx.await {
+            Ok(body) => body.into_response(),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_whose_work_began_is_waited_for_and_one_that_had_not_is_refused_for_good() {
+        use axum::routing::get;
+        use tower::ServiceExt;
+        let (began, said) = std::sync::mpsc::channel();
+        let ms = Duration::from_millis;
+        let (early, late) = (began.clone(), began);
+        let routes = Router::new()
+            .route(
+                "/t/early",
+                get(move |c: Commitment| on_thread(c, ms(0), ms(300), early.clone())),
+            )
+            .route(
+                "/t/late",
+                get(move |c: Commitment| on_thread(c, ms(300), ms(0), late.clone())),
+            );
+        let app = FrontDoors::new(RequestLimits {
+            handler_timeout: ms(100),
+            ..RequestLimits::default()
+        })
+        .door("/t", routes, plain_json)
+        .router();
+        let call = |path: &'static str| {
+            let app = app.clone();
+            async move {
+                let r = app
+                    .oneshot(Request::builder().uri(path).body(Body::empty()).unwrap())
+                    .await
+                    .unwrap();
+                let status = r.status();
+                let body = r.into_body().collect().await.unwrap().to_bytes();
+                (status, String::from_utf8_lossy(&body).to_string())
+            }
+        };
+
+        // Began before the deadline, finished 200 ms after it: its answer, not a 503.
+        assert_eq!(
+            call("/t/early").await,
+            (StatusCode::OK, "changed".to_string())
+        );
+        assert!(said.recv().unwrap());
+
+        // Would have begun after the deadline: the 503 came first, and the work was told not to begin.
+        let (status, body) = call("/t/late").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(body.contains("did not answer within"), "{body}");
+        assert!(!said.recv_timeout(Duration::from_secs(5)).unwrap());
     }
 }

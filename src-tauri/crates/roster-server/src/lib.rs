@@ -6,7 +6,9 @@
 //! keeps, its key in the secret store); the limits every request passes ([`RequestLimits`]: body size,
 //! rate per credential, timeouts) and every connection ([`ConnectionLimits`]); the assembly of front doors
 //! into one router ([`FrontDoors`]), each rendering refusals in its own [`ErrorFormat`]; and the saved
-//! [`ServerSettings`] with the public [`ServerSettings::origin`]; and the front doors themselves, each a thin
+//! [`ServerSettings`] with the public [`ServerSettings::origin`]; where blocking work runs (a SCIM
+//! integration's writes on a thread of its own, in arrival order; a request's work, once begun, is waited for
+//! past its deadline, so a 503 always means nothing changed); and the front doors themselves, each a thin
 //! adapter over `roster-api` in a module of its own ([`scim`]).
 //!
 //! What it must not do: mix the doors (the listener and limits know no protocol's routes or error bodies:
@@ -40,6 +42,7 @@ mod error;
 mod files;
 mod generated;
 pub mod health;
+mod lanes;
 mod rate;
 pub mod scim;
 mod server;

@@ -2,10 +2,13 @@
 //!
 //! Each request is authenticated by the application layer (`Roster::scim_door`: the integration's key in
 //! the path and its bearer token pick the tenant), its query or body is read by `roster-scim`, and the
-//! answer is the application layer's. Nothing here knows a sync rule or a table. Store work runs on
-//! tokio's blocking threads, so a write waiting for the tenant's write lock never stalls the listener.
+//! answer is the application layer's. Nothing here knows a sync rule or a table. Store work never runs
+//! on the async workers' schedule: a read runs on its worker thread once the worker has handed its other
+//! tasks on (`block_in_place`), and a write on its integration's lane ([`Lanes`]), so a write waiting for
+//! the tenant's write lock never stalls the listener.
 
-use crate::doors::{not_allowed_on, nothing_at, refuse, Problem};
+use crate::doors::{not_allowed_on, nothing_at, refuse, Commitment, Problem};
+use crate::lanes::{Job, Lanes};
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, RawPathParams, RawQuery, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, ETAG, IF_MATCH, LOCATION, WWW_AUTHENTICATE};
@@ -65,14 +68,20 @@ struct Scim {
     roster: Arc<Roster>,
     origin: Origin,
     limits: proto::Limits,
+    lanes: Arc<Lanes>,
 }
 
 /// The SCIM door's routes (mount with `FrontDoors::door(PREFIX, routes(…), error)`).
 pub fn routes(roster: Arc<Roster>, origin: Origin) -> Router {
+    routes_on(roster, origin, Arc::new(Lanes::default()))
+}
+
+fn routes_on(roster: Arc<Roster>, origin: Origin, lanes: Arc<Lanes>) -> Router {
     let state = Scim {
         roster,
         origin,
         limits: proto::Limits::default(),
+        lanes,
     };
     Router::new()
         .route(
@@ -172,6 +181,17 @@ fn resource_tagged(status: StatusCode, v: &Value, tag: Option<&str>) -> Response
     response
 }
 
+/// The request's bearer token, or the 401 that says how to send one.
+fn bearer_of(headers: &HeaderMap) -> Result<&str, ScimError> {
+    bearer(headers).ok_or_else(|| {
+        ScimError::new(
+            401,
+            None,
+            "Send the integration's bearer token as \"Authorization: Bearer …\". Roster shows it once when the integration is added; Regenerate Bearer Token gives a new one.",
+        )
+    })
+}
+
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;
@@ -195,16 +215,26 @@ fn query_pairs(q: Option<String>) -> Vec<(String, String)> {
 }
 
 impl Scim {
-    /// The integration the request names, if its bearer token opens it.
+    /// The integration the request names, if its bearer token opens it. Blocks: finding an integration
+    /// seen for the first time opens tenants' stores.
     fn door(&self, key: &str, headers: &HeaderMap) -> Result<ScimDoor, ScimError> {
-        let Some(token) = bearer(headers) else {
-            return Err(ScimError::new(
-                401,
-                None,
-                "Send the integration's bearer token as \"Authorization: Bearer …\". Roster shows it once when the integration is added; Regenerate Bearer Token gives a new one.",
-            ));
+        let token = bearer_of(headers)?;
+        self.opened(self.roster.scim_door(key, token))
+    }
+
+    /// [`Scim::door`] when it can be answered without opening a store (`Roster::scim_door_if_open`), as
+    /// on an async worker: `None` when it cannot.
+    fn door_if_open(&self, key: &str, headers: &HeaderMap) -> Option<Result<ScimDoor, ScimError>> {
+        let token = match bearer_of(headers) {
+            Ok(token) => token,
+            Err(e) => return Some(Err(e)),
         };
-        match self.roster.scim_door(key, token) {
+        let found = self.roster.scim_door_if_open(key, token)?;
+        Some(self.opened(found))
+    }
+
+    fn opened(&self, found: roster_api::Result<ScimDoor>) -> Result<ScimDoor, ScimError> {
+        match found {
             Ok(door) => Ok(door.at(&self.origin.get())),
             Err(e) if e.code == Code::Unauthorized => Err(ScimError::new(401, None, e.message)),
             Err(e) => Err(ScimError::internal(e.message)),
@@ -215,14 +245,13 @@ impl Scim {
         roster_api::scim::base_url(&self.origin.get(), key)
     }
 
-    /// Authenticates, then runs `f`, which blocks (the store is synchronous).
+    /// Authenticates, then runs `f`, a read, which blocks (the store is synchronous).
     ///
     /// On a multi-threaded runtime (`rosterctl serve`, the app) it runs on this worker thread, which hands
     /// its other tasks to another worker first (`block_in_place`): handing each request to the blocking
-    /// pool and back cost two thread wake-ups a request, and the SCIM bench ran 5–13% more requests a
-    /// second without them. A request waiting for the tenant's write lock then blocks this thread, as it
-    /// blocked a pool thread before. A panic is caught either way and answered as SCIM's 500.
-    async fn run(
+    /// pool and back cost two thread wake-ups a request. A panic is caught either way and answered as
+    /// SCIM's 500.
+    async fn read(
         &self,
         key: String,
         headers: HeaderMap,
@@ -233,22 +262,75 @@ impl Scim {
             let door = this.door(&key, &headers)?;
             f(door)
         };
-        let joined = if tokio::runtime::Handle::current().runtime_flavor()
-            == tokio::runtime::RuntimeFlavor::MultiThread
-        {
-            tokio::task::block_in_place(|| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| ())
-            })
-        } else {
-            tokio::task::spawn_blocking(work).await.map_err(|_| ())
+        answer(blocking(work).await)
+    }
+
+    /// Authenticates, then sends `f`, a write, to the integration's lane ([`Lanes`]): its writes run one at
+    /// a time on a thread of their own, in the order they arrived, and one waiting for the tenant's write
+    /// lock holds no worker. The token is checked first, so that only an authenticated integration gets
+    /// a lane: here on the worker when that is an indexed read on a connection of its own (the
+    /// integration's tenant is open), else as a read runs.
+    async fn write(
+        &self,
+        key: String,
+        headers: HeaderMap,
+        commitment: Commitment,
+        f: impl FnOnce(ScimDoor) -> Result<Response, ScimError> + Send + 'static,
+    ) -> Response {
+        let found = match self.door_if_open(&key, &headers) {
+            Some(found) => found,
+            None => {
+                let this = self.clone();
+                match blocking(move || this.door(&key, &headers)).await {
+                    Ok(found) => found,
+                    Err(()) => return answer(Err(())),
+                }
+            }
         };
-        match joined {
-            Ok(Ok(response)) => response,
-            Ok(Err(e)) => scim_error(&e),
-            Err(_) => scim_error(&ScimError::internal(
-                "Roster could not finish the request. Nothing was changed; send it again.",
-            )),
+        let door = match found {
+            Ok(door) => door,
+            Err(e) => return scim_error(&e),
+        };
+        let lane = door.key().to_string();
+        let (answered, answer_of) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            // Its client left while it queued, or its time ran out (it was answered 503): it must change
+            // nothing. Once begun, the gate waits for its answer.
+            if answered.is_closed() || !commitment.begin() {
+                return;
+            }
+            let _ = answered.send(f(door));
+        });
+        if let Err(job) = self.lanes.send(&lane, job) {
+            // No thread could be started: run it as a read runs.
+            tracing::warn!("SCIM: no thread could be started for an integration's writes; running one on the request's");
+            let _ = blocking(job).await;
         }
+        answer(answer_of.await.map_err(|_| ()))
+    }
+}
+
+/// Runs blocking work off the async workers' schedule (see [`Scim::read`]); `Err` if it panicked.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ()> {
+    if tokio::runtime::Handle::current().runtime_flavor()
+        == tokio::runtime::RuntimeFlavor::MultiThread
+    {
+        tokio::task::block_in_place(|| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| ())
+        })
+    } else {
+        tokio::task::spawn_blocking(work).await.map_err(|_| ())
+    }
+}
+
+/// A request's answer: `Err` when its work panicked (or its lane dropped it unanswered).
+fn answer(done: Result<Result<Response, ScimError>, ()>) -> Response {
+    match done {
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => scim_error(&e),
+        Err(()) => scim_error(&ScimError::internal(
+            "Roster could not finish the request. Nothing was changed; send it again.",
+        )),
     }
 }
 
@@ -259,7 +341,7 @@ async fn service_provider_config(
 ) -> Response {
     let base = s.base_url(&key);
     let limits = s.limits;
-    s.run(key, headers, move |_| {
+    s.read(key, headers, move |_| {
         Ok(scim_body(&proto::service_provider_config(&base, &limits)))
     })
     .await
@@ -271,7 +353,7 @@ async fn resource_types(
     headers: HeaderMap,
 ) -> Response {
     let base = s.base_url(&key);
-    s.run(key, headers, move |_| {
+    s.read(key, headers, move |_| {
         Ok(scim_body(&proto::resource_types(&base)))
     })
     .await
@@ -283,7 +365,7 @@ async fn resource_type(
     headers: HeaderMap,
 ) -> Response {
     let base = s.base_url(&key);
-    s.run(key, headers, move |_| {
+    s.read(key, headers, move |_| {
         proto::resource_type(&base, &name)
             .map(|v| scim_body(&v))
             .ok_or_else(|| {
@@ -297,7 +379,7 @@ async fn resource_type(
 
 async fn schemas(State(s): State<Scim>, Path(key): Path<String>, headers: HeaderMap) -> Response {
     let base = s.base_url(&key);
-    s.run(key, headers, move |_| Ok(scim_body(&proto::schemas(&base))))
+    s.read(key, headers, move |_| Ok(scim_body(&proto::schemas(&base))))
         .await
 }
 
@@ -307,7 +389,7 @@ async fn schema(
     headers: HeaderMap,
 ) -> Response {
     let base = s.base_url(&key);
-    s.run(key, headers, move |_| {
+    s.read(key, headers, move |_| {
         proto::schema_document(&base, &id)
             .map(|v| scim_body(&v))
             .ok_or_else(|| {
@@ -384,7 +466,7 @@ async fn list(
     headers: HeaderMap,
 ) -> Response {
     let limits = s.limits;
-    s.run(key, headers, move |door| {
+    s.read(key, headers, move |door| {
         let q = proto::ListQuery::from_query(scim_kind(kind), &query_pairs(query), &limits)?;
         Ok(scim_body(&door.list(kind, &q)?))
     })
@@ -399,7 +481,7 @@ async fn search(
     body: Bytes,
 ) -> Response {
     let limits = s.limits;
-    s.run(key, headers, move |door| {
+    s.read(key, headers, move |door| {
         let q = proto::ListQuery::from_search_body(scim_kind(kind), &body, &limits)?;
         Ok(scim_body(&door.list(kind, &q)?))
     })
@@ -413,7 +495,7 @@ async fn get_one(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    s.run(key, headers, move |door| {
+    s.read(key, headers, move |door| {
         let projection = proto::Projection::from_query(scim_kind(kind), &query_pairs(query))?;
         Ok(shown(StatusCode::OK, &door.get(kind, &id, &projection)?))
     })
@@ -425,9 +507,10 @@ async fn create(
     Kind(kind): Kind,
     Path(InDoor { key }): Path<InDoor>,
     headers: HeaderMap,
+    commitment: Commitment,
     body: Bytes,
 ) -> Response {
-    s.run(key, headers, move |door| {
+    s.write(key, headers, commitment, move |door| {
         Ok(resource(StatusCode::CREATED, &door.create(kind, &body)?))
     })
     .await
@@ -438,10 +521,11 @@ async fn replace(
     Kind(kind): Kind,
     Path(OfResource { key, id }): Path<OfResource>,
     headers: HeaderMap,
+    commitment: Commitment,
     body: Bytes,
 ) -> Response {
     let wanted = if_match(&headers);
-    s.run(key, headers, move |door| {
+    s.write(key, headers, commitment, move |door| {
         Ok(resource(
             StatusCode::OK,
             &door.replace(kind, &id, &body, wanted.as_deref())?,
@@ -456,10 +540,11 @@ async fn patch(
     Path(OfResource { key, id }): Path<OfResource>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
+    commitment: Commitment,
     body: Bytes,
 ) -> Response {
     let wanted = if_match(&headers);
-    s.run(key, headers, move |door| {
+    s.write(key, headers, commitment, move |door| {
         let asked = proto::Projection::asked(scim_kind(kind), &query_pairs(query))?;
         match door.patch_answering(kind, &id, &body, wanted.as_deref(), asked.as_ref())? {
             Patched::Resource(v) => Ok(shown(StatusCode::OK, &v)),
@@ -478,9 +563,10 @@ async fn delete(
     Kind(kind): Kind,
     Path(OfResource { key, id }): Path<OfResource>,
     headers: HeaderMap,
+    commitment: Commitment,
 ) -> Response {
     let wanted = if_match(&headers);
-    s.run(key, headers, move |door| {
+    s.write(key, headers, commitment, move |door| {
         door.delete(kind, &id, wanted.as_deref())?;
         Ok(StatusCode::NO_CONTENT.into_response())
     })
@@ -494,7 +580,7 @@ async fn search_all(
     body: Bytes,
 ) -> Response {
     let limits = s.limits;
-    s.run(key, headers, move |door| {
+    s.read(key, headers, move |door| {
         let users = proto::ListQuery::from_search_body(proto::ResourceKind::User, &body, &limits);
         let groups = proto::ListQuery::from_search_body(proto::ResourceKind::Group, &body, &limits);
         if let (Err(e), Err(_)) = (&users, &groups) {

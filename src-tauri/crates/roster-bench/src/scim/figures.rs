@@ -157,7 +157,7 @@ pub(super) fn report(
             .map(|r| format!("; the reference's process: {r}"))
             .unwrap_or_default()
     );
-    println!("(the reference answers PATCH with 204 and no body; Roster with 200 and the resource, as strict checkers want)");
+    println!("(the reference answers every PATCH with 204 and no body; Roster a group's with 204 and a user's with 200 and the user, as Okta expects)");
     println!();
     println!("targets (issue 11):");
     match theirs {

@@ -29,6 +29,13 @@ fn refusals_are_scim_errors_and_a_401_asks_for_a_bearer_token() {
 
 /// The whole router, as `rosterctl serve` mounts it, with one integration: its key and token.
 fn door() -> (Router, String, String, tempfile::TempDir) {
+    let (roster, key, token, dir) = integration();
+    let app = crate::front_doors(&roster, &Origin::new("http://127.0.0.1:8742"));
+    (app, key, token, dir)
+}
+
+/// A tenant with one integration: the application, the integration's key and token.
+fn integration() -> (Arc<Roster>, String, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let roster = Arc::new(
         Roster::new(roster_api::Options {
@@ -45,8 +52,7 @@ fn door() -> (Router, String, String, tempfile::TempDir) {
         .unwrap()
         .create_scim_integration("Okta", roster_api::scim::ScimFlavor::Okta, "http://x")
         .unwrap();
-    let app = crate::front_doors(&roster, &Origin::new("http://127.0.0.1:8742"));
-    (app, issued.directory_key, issued.token, dir)
+    (roster, issued.directory_key, issued.token, dir)
 }
 
 struct Answer {
@@ -430,4 +436,55 @@ async fn a_path_naming_no_resource_kind_is_404_and_a_method_not_served_is_405() 
     }
     let r = send(&app, Method::GET, &format!("{base}/Users"), None, None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+// Why: a write runs on its integration's lane, apart from the request; a request answered 503 because
+// its time ran out while it queued must change nothing (the gate's rule), and the lane must go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_whose_time_runs_out_in_its_lane_changes_nothing() {
+    let (roster, key, token, _dir) = integration();
+    let lanes = Arc::new(Lanes::default());
+    let app = crate::FrontDoors::new(crate::RequestLimits {
+        handler_timeout: std::time::Duration::from_millis(200),
+        ..crate::RequestLimits::default()
+    })
+    .door(
+        PREFIX,
+        routes_on(roster, Origin::new("http://127.0.0.1:8742"), lanes.clone()),
+        error,
+    )
+    .router();
+    let t = Some(token.as_str());
+    let users = format!("/scim/v2/{key}/Users");
+    let late = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "late@example.org"});
+    let push = || send(&app, Method::POST, &users, t, Some(late.clone()));
+
+    // The lane is busy (as with a write waiting for a long sync's write lock) past the request's time.
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let busy: Job = Box::new(move || {
+        let _ = held.recv();
+    });
+    assert!(lanes.send(&key, busy).is_ok());
+    let r = push().await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert_eq!(r.body["status"], "503", "a SCIM error: {}", r.body);
+
+    // Once the lane is free, the queued write is skipped: the user was never created.
+    release.send(()).unwrap();
+    let (done, drained) = tokio::sync::oneshot::channel();
+    let marker: Job = Box::new(move || {
+        let _ = done.send(());
+    });
+    assert!(lanes.send(&key, marker).is_ok());
+    drained.await.unwrap();
+    let filter = format!("{users}?filter=userName%20eq%20%22late@example.org%22");
+    let r = send(&app, Method::GET, &filter, t, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["totalResults"], 0, "{}", r.body);
+
+    // And the lane goes on: the same push sent again is created.
+    let r = push().await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = send(&app, Method::GET, &filter, t, None).await;
+    assert_eq!(r.body["totalResults"], 1, "{}", r.body);
 }
