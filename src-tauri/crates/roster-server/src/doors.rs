@@ -9,9 +9,9 @@
 //! Order of checks on each request: rate limit (429), body size (413), reading the body (408 if the
 //! client is too slow), then the handler (503 if it takes too long and has not begun a change; a handler
 //! that has, through its request's [`Commitment`], is waited for, so that a 503 always means nothing
-//! changed). The body is read in full before the
-//! handler runs: SCIM and Admin API bodies are small JSON or form documents, and reading them here is what
-//! lets an oversized or slow body be refused in the door's format.
+//! changed). The body is read in full before the handler runs: SCIM and Admin API bodies are small JSON or
+//! form documents, and reading them here is what lets an oversized or slow body be refused in the door's
+//! format.
 
 use crate::rate::{Key, Limiter, RateLimit};
 use axum::body::{Body, Bytes};
