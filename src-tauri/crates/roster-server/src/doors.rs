@@ -7,9 +7,9 @@
 //! this crate never knows what a SCIM or Duo error looks like.
 //!
 //! Order of checks on each request: rate limit (429), body size (413), reading the body (408 if the
-//! client is too slow), then the handler (503 if it takes too long and has not begun a change; a handler
-//! that has, through its request's [`Commitment`], is waited for, so that a 503 always means nothing
-//! changed). The body is read in full before the handler runs: SCIM and Admin API bodies are small JSON or
+//! client is too slow), then the handler (503 if it takes too long; work a handler runs apart from the
+//! request claims it through its [`Commitment`], and is then waited for, or never begins once the 503 is
+//! sent). The body is read in full before the handler runs: SCIM and Admin API bodies are small JSON or
 //! form documents, and reading them here is what lets an oversized or slow body be refused in the door's
 //! format.
 
@@ -534,14 +534,14 @@ mod tests {
         let routes = Router::new()
             .route(
                 "/t/early",
-                get(move |c: Commitment| on_thread(c, ms(0), ms(300), early.clone())),
+                get(move |c: Commitment| on_thread(c, ms(0), ms(1_500), early.clone())),
             )
             .route(
                 "/t/late",
-                get(move |c: Commitment| on_thread(c, ms(300), ms(0), late.clone())),
+                get(move |c: Commitment| on_thread(c, ms(2_500), ms(0), late.clone())),
             );
         let app = FrontDoors::new(RequestLimits {
-            handler_timeout: ms(100),
+            handler_timeout: ms(1_000),
             ..RequestLimits::default()
         })
         .door("/t", routes, plain_json)
@@ -559,7 +559,7 @@ mod tests {
             }
         };
 
-        // Began before the deadline, finished 200 ms after it: its answer, not a 503.
+        // Began before the deadline, finished half a second after it: its answer, not a 503.
         assert_eq!(
             call("/t/early").await,
             (StatusCode::OK, "changed".to_string())

@@ -104,6 +104,10 @@ fn run(open: &Weak<Mutex<Open>>, key: &str, id: u64, queue: &Receiver<Job>, idle
             Err(RecvTimeoutError::Disconnected) => return,
             Err(RecvTimeoutError::Timeout) => {
                 let Some(open) = open.upgrade() else {
+                    // `Lanes` is gone: run what was sent meanwhile, then end.
+                    while let Ok(job) = queue.try_recv() {
+                        run_one(job);
+                    }
                     return;
                 };
                 // Senders send under this lock: once the queue is seen empty here and the entry removed,

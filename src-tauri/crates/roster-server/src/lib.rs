@@ -7,9 +7,9 @@
 //! rate per credential, timeouts) and every connection ([`ConnectionLimits`]); the assembly of front doors
 //! into one router ([`FrontDoors`]), each rendering refusals in its own [`ErrorFormat`]; and the saved
 //! [`ServerSettings`] with the public [`ServerSettings::origin`]; where blocking work runs (a SCIM
-//! integration's writes on a thread of its own, in arrival order; a request's work, once begun, is waited for
-//! past its deadline, so a 503 always means nothing changed); and the front doors themselves, each a thin
-//! adapter over `roster-api` in a module of its own ([`scim`]).
+//! integration's writes on a thread of its own, in arrival order; work run apart from its request, once
+//! begun, is waited for past the request's deadline, and never begins after it); and the front doors
+//! themselves, each a thin adapter over `roster-api` in a module of its own ([`scim`]).
 //!
 //! What it must not do: mix the doors (the listener and limits know no protocol's routes or error bodies:
 //! each door brings its own), hold business rules or SQL (handlers call `roster-api`), serve plain HTTP

@@ -37,16 +37,25 @@ impl Roster {
         self.door_in(tenant, key, bearer)
     }
 
-    /// [`Roster::scim_door`] when it can answer without opening a store or looking through the tenants:
-    /// the integration was found before and its tenant is open (an indexed read of its token's digest on
-    /// a connection of its own, then). `None` otherwise, for the caller to ask [`Roster::scim_door`] where
-    /// it may block. The answer, when there is one, is the one `scim_door` gives.
+    /// [`Roster::scim_door`] when it can answer without opening a store, looking through the tenants or
+    /// waiting for another tenant to open: the integration was found before and its tenant is open (an
+    /// indexed read of its token's digest on a connection of its own, then). `None` otherwise, for the
+    /// caller to ask [`Roster::scim_door`] where it may block. The answer, when there is one, is the one
+    /// `scim_door` gives.
     pub fn scim_door_if_open(&self, key: &str, bearer: &str) -> Option<Result<ScimDoor>> {
         let tenant_id = self.scim_index_get(key)?;
         if !self.tenant_path(&tenant_id).exists() {
             return None;
         }
-        let tenant = self.open_tenants().get(&tenant_id)?.clone();
+        // Not `open_tenants()`: opening a tenant holds that lock while its store opens (and migrates), which
+        // can take seconds, and this must not wait for it.
+        let tenant = match self.open.try_lock() {
+            Ok(open) => open.get(&tenant_id)?.clone(),
+            Err(std::sync::TryLockError::Poisoned(open)) => {
+                open.into_inner().get(&tenant_id)?.clone()
+            }
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
         Some(self.door_in(tenant, key, bearer))
     }
 

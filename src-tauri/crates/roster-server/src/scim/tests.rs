@@ -445,7 +445,8 @@ async fn a_write_whose_time_runs_out_in_its_lane_changes_nothing() {
     let (roster, key, token, _dir) = integration();
     let lanes = Arc::new(Lanes::default());
     let app = crate::FrontDoors::new(crate::RequestLimits {
-        handler_timeout: std::time::Duration::from_millis(200),
+        // Long enough for a free lane to begin a push on a loaded machine; the busy lane holds one past it.
+        handler_timeout: std::time::Duration::from_secs(2),
         ..crate::RequestLimits::default()
     })
     .door(
