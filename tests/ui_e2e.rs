@@ -254,19 +254,24 @@ fn the_cloud_wizard_signs_in_through_the_consent_page() {
         &d.wait_for("[data-testid='cloud-group-search']", t),
         "All Staff",
     );
+    // Wait for the typed search's answer (every result names All Staff), not the list the picker opened
+    // with: that list shrinks when the answer comes, and a click as it does lands where the row was.
     let deadline = Instant::now() + Duration::from_secs(60);
     let all_staff = loop {
-        let found = d
+        let texts: Vec<(String, String)> = d
             .find_all("[data-testid='cloud-group-result']")
             .into_iter()
-            .find(|e| {
-                d.cmd(reqwest::Method::GET, &format!("/element/{e}/text"), None)
+            .map(|e| {
+                let text = d
+                    .cmd(reqwest::Method::GET, &format!("/element/{e}/text"), None)
                     .as_str()
                     .unwrap_or_default()
-                    .contains("All Staff")
-            });
-        if let Some(e) = found {
-            break e;
+                    .to_string();
+                (e, text)
+            })
+            .collect();
+        if !texts.is_empty() && texts.iter().all(|(_, text)| text.contains("All Staff")) {
+            break texts[0].0.clone();
         }
         assert!(
             Instant::now() < deadline,
@@ -280,6 +285,7 @@ fn the_cloud_wizard_signs_in_through_the_consent_page() {
         Some(json!({"using": "css selector", "value": "input"})),
     );
     d.click(checkbox[ELEMENT].as_str().unwrap());
+    d.wait_for("[data-testid='cloud-selected-group']", t);
     d.click(&d.wait_for("[data-testid='cloud-next']", t));
     // The wizard suggests a name; replace it.
     let name = d.wait_for("[data-testid='cloud-name']", t);
