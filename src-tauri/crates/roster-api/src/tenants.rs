@@ -216,7 +216,7 @@ impl Roster {
         })
     }
 
-    pub(crate) fn open_tenants(
+    fn open_tenants(
         &self,
     ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Arc<OpenTenant>>> {
         self.open
