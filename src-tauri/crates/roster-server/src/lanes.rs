@@ -66,7 +66,7 @@ impl Lanes {
         let job = match open.by_key.get(key) {
             Some(lane) => match lane.jobs.send(job) {
                 Ok(()) => return Ok(()),
-                // Its thread is gone (only a panic outside a job could do that): open another.
+                // Its thread is gone. A lane removes its entry before it ends, so this is a safety net.
                 Err(mpsc::SendError(job)) => job,
             },
             None => job,

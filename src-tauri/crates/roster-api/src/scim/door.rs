@@ -9,12 +9,15 @@ use roster_core::DirectoryKey;
 use subtle::ConstantTimeEq;
 
 impl Roster {
-    fn scim_index_get(&self, key: &str) -> Option<String> {
-        self.scim_index
+    /// The tenant integration `key` was found in before, if that tenant still exists.
+    fn scim_tenant_remembered(&self, key: &str) -> Option<String> {
+        let tenant = self
+            .scim_index
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(key)
-            .cloned()
+            .cloned()?;
+        self.tenant_path(&tenant).exists().then_some(tenant)
     }
 
     pub(super) fn scim_index_put(&self, key: &str, tenant: &str) {
@@ -43,10 +46,7 @@ impl Roster {
     /// caller to ask [`Roster::scim_door`] where it may block. The answer, when there is one, is the one
     /// `scim_door` gives.
     pub fn scim_door_if_open(&self, key: &str, bearer: &str) -> Option<Result<ScimDoor>> {
-        let tenant_id = self.scim_index_get(key)?;
-        if !self.tenant_path(&tenant_id).exists() {
-            return None;
-        }
+        let tenant_id = self.scim_tenant_remembered(key)?;
         // Not `open_tenants()`: opening a tenant holds that lock while its store opens (and migrates), which
         // can take seconds, and this must not wait for it.
         let tenant = match self.open.try_lock() {
@@ -88,10 +88,8 @@ impl Roster {
         if !key.starts_with("DS") || key.len() > 64 {
             return Ok(None);
         }
-        if let Some(t) = self.scim_index_get(key) {
-            if self.tenant_path(&t).exists() {
-                return Ok(Some(t));
-            }
+        if let Some(t) = self.scim_tenant_remembered(key) {
+            return Ok(Some(t));
         }
         for t in self.list_tenants()? {
             let Ok(open) = self.tenant(&t.id) else {
