@@ -180,8 +180,13 @@ fn name_taken(kind: ResourceKind, r: &Resource, res: rusqlite::Result<usize>) ->
     }
 }
 
-// `members` and `groups_of` read the membership rows first and then each one's resource by its key: a
-// CROSS JOIN keeps SQLite to that order. Left to choose, it walked every user of the integration (in
+/// A user row's `group_ids` without the group of SQL parameter `group`.
+fn without_group(group: &str) -> String {
+    format!("(SELECT json_group_array(value ORDER BY value) FROM json_each(group_ids) WHERE value != {group})")
+}
+
+// `members` and `groups_of` read the membership rows (a user's: the group ids on its row) first and then
+// each one's resource by its key: a CROSS JOIN keeps SQLite to that order. Left to choose, it walked every user of the integration (in
 // creation order, to spare the sort) and probed the group's membership for each: a group of 300 read
 // 10,000 users.
 fn members(
@@ -206,9 +211,9 @@ fn groups_of(
     user: &str,
 ) -> Result<Vec<(String, String)>> {
     let mut st = c.prepare_cached(
-        "SELECT m.group_id, r.name FROM scim_members m
-         CROSS JOIN scim_resources r ON r.directory_key = m.directory_key AND r.kind = 'Group' AND r.id = m.group_id
-         WHERE m.directory_key = ?1 AND m.user_id = ?2 ORDER BY r.seq",
+        "SELECT j.value, r.name FROM scim_resources u CROSS JOIN json_each(u.group_ids) j
+         CROSS JOIN scim_resources r ON r.directory_key = u.directory_key AND r.kind = 'Group' AND r.id = j.value
+         WHERE u.directory_key = ?1 AND u.kind = 'User' AND u.id = ?2 ORDER BY r.seq",
     )?;
     let rows = st
         .query_map(params![key.0, user], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -477,22 +482,54 @@ impl Push<'_> {
 
     /// Removes a resource and its memberships; whether it existed.
     pub fn remove(&self, kind: ResourceKind, id: &str) -> Result<bool> {
+        match kind {
+            // Its memberships are found from the groups on its row (one key each), not by a scan.
+            ResourceKind::User => self
+                .tx
+                .prepare_cached(
+                    "DELETE FROM scim_members WHERE directory_key = ?1 AND user_id = ?2 AND group_id IN
+                     (SELECT value FROM json_each((SELECT group_ids FROM scim_resources
+                      WHERE directory_key = ?1 AND kind = 'User' AND id = ?2)))",
+                )?
+                .execute(params![self.key.0, id])?,
+            ResourceKind::Group => {
+                self.tx
+                    .prepare_cached(&format!(
+                        "UPDATE scim_resources SET group_ids = {} WHERE directory_key = ?1 AND kind = 'User'
+                         AND id IN (SELECT user_id FROM scim_members WHERE directory_key = ?1 AND group_id = ?2)",
+                        without_group("?2")
+                    ))?
+                    .execute(params![self.key.0, id])?;
+                self.tx
+                    .prepare_cached(
+                        "DELETE FROM scim_members WHERE directory_key = ?1 AND group_id = ?2",
+                    )?
+                    .execute(params![self.key.0, id])?
+            }
+        };
         let n = self
             .tx
             .prepare_cached(
                 "DELETE FROM scim_resources WHERE directory_key = ?1 AND kind = ?2 AND id = ?3",
             )?
             .execute(params![self.key.0, kind.as_str(), id])?;
-        let column = match kind {
-            ResourceKind::User => "user_id",
-            ResourceKind::Group => "group_id",
-        };
-        self.tx
-            .prepare_cached(&format!(
-                "DELETE FROM scim_members WHERE directory_key = ?1 AND {column} = ?2"
-            ))?
-            .execute(params![self.key.0, id])?;
         Ok(n > 0)
+    }
+
+    /// Takes `group` out of the group ids on the rows of `users`; how many rows it wrote. One statement
+    /// for them all: the ids are passed as one JSON array.
+    fn ungroup(&self, group: &str, users: &[String]) -> Result<usize> {
+        if users.is_empty() {
+            return Ok(0);
+        }
+        Ok(self
+            .tx
+            .prepare_cached(&format!(
+                "UPDATE scim_resources SET group_ids = {}
+                 WHERE directory_key = ?1 AND kind = 'User' AND id IN (SELECT value FROM json_each(?2))",
+                without_group("?3")
+            ))?
+            .execute(params![self.key.0, serde_json::to_string(users)?, group])?)
     }
 
     /// A group's members: (user id, userName).
@@ -505,37 +542,56 @@ impl Push<'_> {
         groups_of(&self.tx, &self.key, user)
     }
 
-    /// Adds users to a group; returns those that were not members yet (in no particular order). Ids that
-    /// are not users of the integration are refused ([`StoreError::NotFound`]), naming the first.
+    /// Adds users to a group; returns those that were not members yet, in the order given. Ids that are
+    /// not users of the integration are refused ([`StoreError::NotFound`]), naming the first.
     ///
-    /// Two statements whatever the number of users (the ids passed as one JSON array), not two per user:
-    /// Okta adds members 100 a `PATCH`. (What is left is the work itself: a lookup per id, and two
-    /// B-tree inserts per new member.)
+    /// The users' rows are found with one statement whatever their number (the ids passed as one JSON
+    /// array): Okta adds members 100 a `PATCH`. Each new member then costs a membership row and its own
+    /// row rewritten with the group on it, found by its position (`seq`), not through an index again.
     pub fn add_members(&self, group: &str, users: &[String]) -> Result<Vec<String>> {
         if users.is_empty() {
             return Ok(Vec::new());
         }
         let ids = serde_json::to_string(users)?;
-        let missing: Option<String> = self
+        let rows: Vec<(String, Option<i64>, Option<String>)> = self
             .tx
             .prepare_cached(
-                "SELECT j.value FROM json_each(?2) j WHERE NOT EXISTS (SELECT 1 FROM scim_resources r
-                 WHERE r.directory_key = ?1 AND r.kind = 'User' AND r.id = j.value) ORDER BY j.key LIMIT 1",
+                "SELECT j.value, r.seq, r.group_ids FROM json_each(?2) j
+                 LEFT JOIN scim_resources r ON r.directory_key = ?1 AND r.kind = 'User' AND r.id = j.value
+                 ORDER BY j.key",
             )?
-            .query_row(params![self.key.0, ids], |r| r.get(0))
-            .optional()?;
-        if let Some(u) = missing {
+            .query_map(params![self.key.0, ids], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut insert = self.tx.prepare_cached(
+            "INSERT OR IGNORE INTO scim_members (directory_key, group_id, user_id) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut regroup = self
+            .tx
+            .prepare_cached("UPDATE scim_resources SET group_ids = ?2 WHERE seq = ?1")?;
+        // Refused before anything is written: an error leaves the group as it was.
+        if let Some((id, ..)) = rows.iter().find(|(_, seq, _)| seq.is_none()) {
             return Err(StoreError::NotFound(format!(
-                "There is no user with the id \"{u}\" in this integration."
+                "There is no user with the id \"{id}\" in this integration."
             )));
         }
-        let mut insert = self.tx.prepare_cached(
-            "INSERT OR IGNORE INTO scim_members (directory_key, group_id, user_id)
-             SELECT ?1, ?2, value FROM json_each(?3) RETURNING user_id",
-        )?;
-        let added = insert
-            .query_map(params![self.key.0, group, ids], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
+        let mut added = Vec::new();
+        for (id, seq, groups) in rows {
+            let (Some(seq), Some(groups)) = (seq, groups) else {
+                continue; // none: every id was found above
+            };
+            // A user named twice is a member after the first: the second insert does nothing.
+            if insert.execute(params![self.key.0, group, id])? == 0 {
+                continue;
+            }
+            let mut ids: Vec<String> = serde_json::from_str(&groups)?;
+            if let Err(at) = ids.binary_search_by(|g| g.as_str().cmp(group)) {
+                ids.insert(at, group.to_string());
+            }
+            regroup.execute(params![seq, serde_json::to_string(&ids)?])?;
+            added.push(id);
+        }
         Ok(added)
     }
 
@@ -550,6 +606,7 @@ impl Push<'_> {
                 removed.push(u.clone());
             }
         }
+        self.ungroup(group, &removed)?;
         Ok(removed)
     }
 

@@ -250,6 +250,166 @@ fn members_follow_their_users_and_groups() {
     assert!(store.scim_members(&d.key, "g1").unwrap().is_empty());
 }
 
+/// The groups a SCIM user is in (its `groups` attribute, and what a push plans for it) are kept on its
+/// row, not read back from the memberships: every way a membership ends must take the group off the row,
+/// or a group deleted and pushed again with the same id would find its old members back.
+#[test]
+fn a_users_groups_follow_every_membership_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path());
+    let d = add_integration(&store);
+    push_user(&store, &d, "u1", "alice", NOW);
+    push_user(&store, &d, "u2", "bob", NOW);
+    let groups_of = |u: &str| -> Vec<String> {
+        store
+            .scim_groups_of(&d.key, u)
+            .unwrap()
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect()
+    };
+    store
+        .push(&d.key, NOW, |p| -> Result<(), StoreError> {
+            // Created in this order, with ids that sort the other way: groups are listed as created.
+            p.put(ResourceKind::Group, &resource("gz", "Zeta", NOW))?;
+            p.put(ResourceKind::Group, &resource("ga", "Alpha", NOW))?;
+            p.put(ResourceKind::Group, &resource("gm", "Mu", NOW))?;
+            for g in ["ga", "gm", "gz"] {
+                p.add_members(g, &["u1".into()])?;
+            }
+            p.add_members("ga", &["u2".into()])?;
+            assert_eq!(p.groups_of("u1")?.len(), 3, "read in the push too");
+            // A refused addition adds no one, not even the users named before the unknown one.
+            assert!(p.add_members("gm", &["u2".into(), "ghost".into()]).is_err());
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(groups_of("u1"), ["Zeta", "Alpha", "Mu"]);
+    assert_eq!(
+        groups_of("u2"),
+        ["Alpha"],
+        "the refused addition left bob out of Mu"
+    );
+
+    store
+        .push(&d.key, NOW, |p| -> Result<(), StoreError> {
+            p.remove_members("gm", &["u1".into()])?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(groups_of("u1"), ["Zeta", "Alpha"], "a removed member");
+
+    store
+        .push(&d.key, NOW, |p| p.remove(ResourceKind::Group, "ga"))
+        .unwrap();
+    assert_eq!(groups_of("u1"), ["Zeta"], "a deleted group");
+    assert!(groups_of("u2").is_empty());
+    store
+        .push(&d.key, NOW, |p| -> Result<(), StoreError> {
+            p.put(ResourceKind::Group, &resource("ga", "Alpha again", NOW))?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(
+        groups_of("u1"),
+        ["Zeta"],
+        "a group pushed again with a deleted one's id starts empty"
+    );
+    assert!(store.scim_members(&d.key, "ga").unwrap().is_empty());
+
+    // A deleted user leaves its groups, and one pushed again with its id is in none.
+    store
+        .push(&d.key, NOW, |p| p.remove(ResourceKind::User, "u1"))
+        .unwrap();
+    assert!(store.scim_members(&d.key, "gz").unwrap().is_empty());
+    push_user(&store, &d, "u1", "alice", NOW);
+    assert!(groups_of("u1").is_empty());
+}
+
+/// Schema 15 moved each SCIM user's groups from an index of the memberships onto the user's row: a
+/// tenant upgraded from 14 answers the same groups, and has the schema of a new one.
+#[test]
+fn the_upgrade_to_15_puts_each_scim_users_groups_on_its_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.sqlite3");
+    {
+        let store = new_store(dir.path());
+        let d = add_integration(&store);
+        push_user(&store, &d, "u1", "alice", NOW);
+        push_user(&store, &d, "u2", "bob", NOW);
+        store
+            .push(&d.key, NOW, |p| -> Result<(), StoreError> {
+                p.put(ResourceKind::Group, &resource("g2", "Staff", NOW))?;
+                p.put(ResourceKind::Group, &resource("g1", "Admins", NOW))?;
+                p.add_members("g2", &["u1".into(), "u2".into()])?;
+                p.add_members("g1", &["u1".into()])?;
+                Ok(())
+            })
+            .unwrap();
+    }
+    let new_shape = shape(&path);
+    // The same tenant as schema 14 kept it: the memberships indexed by user, nothing on the rows.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "CREATE INDEX scim_members_user ON scim_members(directory_key, user_id);
+             ALTER TABLE scim_resources DROP COLUMN group_ids;
+             PRAGMA user_version = 14;",
+        )
+        .unwrap();
+    assert_ne!(shape(&path), new_shape);
+
+    let store = roster_store::Store::open(&path, None).unwrap();
+    let d = store.directories().unwrap().remove(0);
+    let groups_of = |u: &str| -> Vec<String> {
+        store
+            .scim_groups_of(&d.key, u)
+            .unwrap()
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect()
+    };
+    assert_eq!(groups_of("u1"), ["Staff", "Admins"]);
+    assert_eq!(groups_of("u2"), ["Staff"]);
+    drop(store);
+    assert_eq!(shape(&path), new_shape, "the schema of a new tenant");
+    let rows: Vec<String> = rusqlite::Connection::open(&path)
+        .unwrap()
+        .prepare("SELECT group_ids FROM scim_resources WHERE kind = 'User' ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        rows,
+        [r#"["g1","g2"]"#, r#"["g2"]"#],
+        "sorted, as a push writes them"
+    );
+}
+
+/// The tables, indexes and columns of a database, and its schema version.
+fn shape(p: &std::path::Path) -> Vec<String> {
+    let c = rusqlite::Connection::open(p).unwrap();
+    let mut out: Vec<String> = c
+        .prepare(
+            "SELECT m.name || ' ' || coalesce(group_concat(c.name || ':' || c.type, ','), '')
+             FROM sqlite_master m LEFT JOIN pragma_table_xinfo(m.name) c
+             WHERE m.type IN ('table', 'index') AND m.name NOT LIKE 'sqlite_%' GROUP BY m.name ORDER BY m.name",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    out.push(format!(
+        "user_version {}",
+        c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    ));
+    out
+}
+
 #[test]
 fn a_push_snapshot_reads_only_the_users_it_names() {
     let dir = tempfile::tempdir().unwrap();
