@@ -6,7 +6,8 @@
 mod common;
 
 use common::{
-    add_integration, new_store, push_user, push_user_noting, resource, settings, source, NOW,
+    add_integration, new_store, push_user, push_user_noting, resource, schema_shape, settings,
+    source, NOW,
 };
 use roster_core::plan::{plan, PushBatch, Scope};
 use roster_core::Timestamp;
@@ -250,6 +251,20 @@ fn members_follow_their_users_and_groups() {
     assert!(store.scim_members(&d.key, "g1").unwrap().is_empty());
 }
 
+/// The names of the groups the integration `d`'s user `id` is in, as its `groups` attribute lists them.
+fn replica_groups(
+    store: &roster_store::Store,
+    d: &roster_store::DirectoryRecord,
+    id: &str,
+) -> Vec<String> {
+    store
+        .scim_groups_of(&d.key, id)
+        .unwrap()
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect()
+}
+
 /// The groups a SCIM user is in (its `groups` attribute, and what a push plans for it) are kept on its
 /// row, not read back from the memberships: every way a membership ends must take the group off the row,
 /// or a group deleted and pushed again with the same id would find its old members back.
@@ -260,14 +275,7 @@ fn a_users_groups_follow_every_membership_change() {
     let d = add_integration(&store);
     push_user(&store, &d, "u1", "alice", NOW);
     push_user(&store, &d, "u2", "bob", NOW);
-    let groups_of = |u: &str| -> Vec<String> {
-        store
-            .scim_groups_of(&d.key, u)
-            .unwrap()
-            .into_iter()
-            .map(|(_, name)| name)
-            .collect()
-    };
+    let groups_of = |u: &str| replica_groups(&store, &d, u);
     store
         .push(&d.key, NOW, |p| -> Result<(), StoreError> {
             // Created in this order, with ids that sort the other way: groups are listed as created.
@@ -347,7 +355,7 @@ fn the_upgrade_to_15_puts_each_scim_users_groups_on_its_row() {
             })
             .unwrap();
     }
-    let new_shape = shape(&path);
+    let new_shape = schema_shape(&path);
     // The same tenant as schema 14 kept it: the memberships indexed by user, nothing on the rows.
     rusqlite::Connection::open(&path)
         .unwrap()
@@ -357,22 +365,15 @@ fn the_upgrade_to_15_puts_each_scim_users_groups_on_its_row() {
              PRAGMA user_version = 14;",
         )
         .unwrap();
-    assert_ne!(shape(&path), new_shape);
+    assert_ne!(schema_shape(&path), new_shape);
 
     let store = roster_store::Store::open(&path, None).unwrap();
     let d = store.directories().unwrap().remove(0);
-    let groups_of = |u: &str| -> Vec<String> {
-        store
-            .scim_groups_of(&d.key, u)
-            .unwrap()
-            .into_iter()
-            .map(|(_, name)| name)
-            .collect()
-    };
+    let groups_of = |u: &str| replica_groups(&store, &d, u);
     assert_eq!(groups_of("u1"), ["Staff", "Admins"]);
     assert_eq!(groups_of("u2"), ["Staff"]);
     drop(store);
-    assert_eq!(shape(&path), new_shape, "the schema of a new tenant");
+    assert_eq!(schema_shape(&path), new_shape, "the schema of a new tenant");
     let rows: Vec<String> = rusqlite::Connection::open(&path)
         .unwrap()
         .prepare("SELECT group_ids FROM scim_resources WHERE kind = 'User' ORDER BY seq")
@@ -386,28 +387,6 @@ fn the_upgrade_to_15_puts_each_scim_users_groups_on_its_row() {
         [r#"["g1","g2"]"#, r#"["g2"]"#],
         "sorted, as a push writes them"
     );
-}
-
-/// The tables, indexes and columns of a database, and its schema version.
-fn shape(p: &std::path::Path) -> Vec<String> {
-    let c = rusqlite::Connection::open(p).unwrap();
-    let mut out: Vec<String> = c
-        .prepare(
-            "SELECT m.name || ' ' || coalesce(group_concat(c.name || ':' || c.type, ','), '')
-             FROM sqlite_master m LEFT JOIN pragma_table_xinfo(m.name) c
-             WHERE m.type IN ('table', 'index') AND m.name NOT LIKE 'sqlite_%' GROUP BY m.name ORDER BY m.name",
-        )
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    out.push(format!(
-        "user_version {}",
-        c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
-            .unwrap()
-    ));
-    out
 }
 
 #[test]

@@ -10,7 +10,7 @@ use roster_store::{ApplyOptions, Candidates, DirectoryRecord, PageAt, Store, Sto
 use std::path::Path;
 
 mod common;
-use common::{connection, insert_sync, new_store, settings, user_sync, NOW};
+use common::{connection, insert_sync, new_store, schema_shape, settings, user_sync, NOW};
 
 fn add_directory(store: &Store) -> DirectoryRecord {
     insert_sync(
@@ -265,46 +265,9 @@ fn upgrades_from_the_first_schema_keep_data_and_match_a_new_database() {
     );
     drop(store);
     drop(new_store(dir.path()));
-    let shape = |p: &Path| -> Vec<(String, String, String, i64, Option<String>)> {
-        let c = rusqlite::Connection::open(p).unwrap();
-        let mut tables: Vec<String> = c
-            .prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        tables.sort();
-        let mut out = Vec::new();
-        for t in tables {
-            let mut st = c.prepare(&format!("PRAGMA table_xinfo('{t}')")).unwrap();
-            let cols = st
-                .query_map([], |r| {
-                    Ok((
-                        t.clone(),
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, i64>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                    ))
-                })
-                .unwrap()
-                .map(Result::unwrap);
-            out.extend(cols);
-        }
-        out.push((
-            "user_version".into(),
-            String::new(),
-            String::new(),
-            c.query_row("PRAGMA user_version", [], |r| r.get(0))
-                .unwrap(),
-            None,
-        ));
-        out
-    };
     assert_eq!(
-        shape(&old),
-        shape(&dir.path().join("t.sqlite3")),
+        schema_shape(&old),
+        schema_shape(&dir.path().join("t.sqlite3")),
         "an upgraded database must have exactly the schema of a new one"
     );
 }

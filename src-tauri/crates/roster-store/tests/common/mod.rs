@@ -157,3 +157,43 @@ pub fn push_user_noting(
         })
         .unwrap();
 }
+
+/// A database's tables, indexes and their columns (name, type, not null, default), and its schema version:
+/// equal for two databases with the same schema.
+pub fn schema_shape(p: &Path) -> Vec<(String, String, String, i64, Option<String>)> {
+    let c = rusqlite::Connection::open(p).unwrap();
+    let mut tables: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    tables.sort();
+    let mut out = Vec::new();
+    for t in tables {
+        let mut st = c.prepare(&format!("PRAGMA table_xinfo('{t}')")).unwrap();
+        let cols = st
+            .query_map([], |r| {
+                Ok((
+                    t.clone(),
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap);
+        out.extend(cols);
+    }
+    out.push((
+        "user_version".into(),
+        String::new(),
+        String::new(),
+        c.query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap(),
+        None,
+    ));
+    out
+}
