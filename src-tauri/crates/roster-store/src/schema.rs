@@ -17,8 +17,8 @@ pub const APPLICATION_ID: i32 = 0x5253_5452;
 /// The schema version this build writes.
 pub const VERSION: i32 = 15;
 
-/// The SCIM tables (schema 7), shared by [`CURRENT`] and the upgrade to 7. Schema 15 puts a user's groups
-/// on its row and drops `scim_members_user` (`upgrade::SCIM_GROUPS_ON_USERS`).
+/// The SCIM tables (schema 7), shared by [`CURRENT`] and the upgrade to 7. Schema 15 keeps a user's groups
+/// as one list and drops `scim_members_user` (`upgrade::SCIM_USER_GROUPS`).
 pub const SCIM: &str = r#"
 -- Inbound SCIM integrations (directories of kind scim). The bearer token is never stored: only its SHA-256.
 CREATE TABLE scim_tokens (
@@ -469,7 +469,7 @@ pub(crate) fn migrate(
         tx.execute_batch(upgrade::RUN_OUTCOMES)?;
         tx.execute_batch(upgrade::GROUP_STATUS)?;
         tx.execute_batch(upgrade::GROUPS_BY_SOURCE)?;
-        tx.execute_batch(upgrade::SCIM_GROUPS_ON_USERS)?;
+        tx.execute_batch(upgrade::SCIM_USER_GROUPS)?;
         tx.execute(
             "INSERT INTO tenant (id, name, created_at) VALUES (1, ?1, ?2)",
             rusqlite::params![new.name, new.created_at.0],

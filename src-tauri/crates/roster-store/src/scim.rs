@@ -180,12 +180,12 @@ fn name_taken(kind: ResourceKind, r: &Resource, res: rusqlite::Result<usize>) ->
     }
 }
 
-/// A user row's `group_ids` without the group of SQL parameter `group`.
+/// A list of groups (`scim_user_groups.group_ids`) without the group of SQL parameter `group`.
 fn without_group(group: &str) -> String {
     format!("(SELECT json_group_array(value ORDER BY value) FROM json_each(group_ids) WHERE value != {group})")
 }
 
-// `members` and `groups_of` read the membership rows (a user's: the group ids on its row) first and then
+// `members` and `groups_of` read the membership rows (a user's: its list of groups) first and then
 // each one's resource by its key: a CROSS JOIN keeps SQLite to that order. Left to choose, it walked every user of the integration (in
 // creation order, to spare the sort) and probed the group's membership for each: a group of 300 read
 // 10,000 users.
@@ -211,7 +211,8 @@ fn groups_of(
     user: &str,
 ) -> Result<Vec<(String, String)>> {
     let mut st = c.prepare_cached(
-        "SELECT j.value, r.name FROM scim_resources u CROSS JOIN json_each(u.group_ids) j
+        "SELECT j.value, r.name FROM scim_resources u CROSS JOIN scim_user_groups g ON g.seq = u.seq
+         CROSS JOIN json_each(g.group_ids) j
          CROSS JOIN scim_resources r ON r.directory_key = u.directory_key AND r.kind = 'Group' AND r.id = j.value
          WHERE u.directory_key = ?1 AND u.kind = 'User' AND u.id = ?2 ORDER BY r.seq",
     )?;
@@ -483,20 +484,24 @@ impl Push<'_> {
     /// Removes a resource and its memberships; whether it existed.
     pub fn remove(&self, kind: ResourceKind, id: &str) -> Result<bool> {
         match kind {
-            // Its memberships are found from the groups on its row (one key each), not by a scan.
+            // Its memberships are found from its list of groups (one key each), not by a scan; the list
+            // goes with its row (`ON DELETE CASCADE`).
             ResourceKind::User => self
                 .tx
                 .prepare_cached(
                     "DELETE FROM scim_members WHERE directory_key = ?1 AND user_id = ?2 AND group_id IN
-                     (SELECT value FROM json_each((SELECT group_ids FROM scim_resources
-                      WHERE directory_key = ?1 AND kind = 'User' AND id = ?2)))",
+                     (SELECT value FROM json_each((SELECT g.group_ids FROM scim_resources r
+                      JOIN scim_user_groups g ON g.seq = r.seq
+                      WHERE r.directory_key = ?1 AND r.kind = 'User' AND r.id = ?2)))",
                 )?
                 .execute(params![self.key.0, id])?,
             ResourceKind::Group => {
                 self.tx
                     .prepare_cached(&format!(
-                        "UPDATE scim_resources SET group_ids = {} WHERE directory_key = ?1 AND kind = 'User'
-                         AND id IN (SELECT user_id FROM scim_members WHERE directory_key = ?1 AND group_id = ?2)",
+                        "UPDATE scim_user_groups SET group_ids = {} WHERE seq IN
+                         (SELECT r.seq FROM scim_members m CROSS JOIN scim_resources r
+                          ON r.directory_key = m.directory_key AND r.kind = 'User' AND r.id = m.user_id
+                          WHERE m.directory_key = ?1 AND m.group_id = ?2)",
                         without_group("?2")
                     ))?
                     .execute(params![self.key.0, id])?;
@@ -516,8 +521,8 @@ impl Push<'_> {
         Ok(n > 0)
     }
 
-    /// Takes `group` out of the group ids on the rows of `users`; how many rows it wrote. One statement
-    /// for them all: the ids are passed as one JSON array.
+    /// Takes `group` out of the lists of groups of `users`; how many it wrote. One statement for them all:
+    /// the ids are passed as one JSON array.
     fn ungroup(&self, group: &str, users: &[String]) -> Result<usize> {
         if users.is_empty() {
             return Ok(0);
@@ -525,8 +530,8 @@ impl Push<'_> {
         Ok(self
             .tx
             .prepare_cached(&format!(
-                "UPDATE scim_resources SET group_ids = {}
-                 WHERE directory_key = ?1 AND kind = 'User' AND id IN (SELECT value FROM json_each(?2))",
+                "UPDATE scim_user_groups SET group_ids = {} WHERE seq IN (SELECT seq FROM scim_resources
+                 WHERE directory_key = ?1 AND kind = 'User' AND id IN (SELECT value FROM json_each(?2)))",
                 without_group("?3")
             ))?
             .execute(params![self.key.0, serde_json::to_string(users)?, group])?)
@@ -546,8 +551,8 @@ impl Push<'_> {
     /// not users of the integration are refused ([`StoreError::NotFound`]), naming the first.
     ///
     /// The users' rows are found with one statement whatever their number (the ids passed as one JSON
-    /// array): Okta adds members 100 a `PATCH`. Each new member then costs a membership row and its own
-    /// row rewritten with the group on it, found by its position (`seq`), not through an index again.
+    /// array): Okta adds members 100 a `PATCH`. Each new member then costs a membership row and its list
+    /// of groups written again with the group in it, found by the user's position (`seq`).
     pub fn add_members(&self, group: &str, users: &[String]) -> Result<Vec<String>> {
         if users.is_empty() {
             return Ok(Vec::new());
@@ -556,8 +561,9 @@ impl Push<'_> {
         let rows: Vec<(String, Option<i64>, Option<String>)> = self
             .tx
             .prepare_cached(
-                "SELECT j.value, r.seq, r.group_ids FROM json_each(?2) j
+                "SELECT j.value, r.seq, g.group_ids FROM json_each(?2) j
                  LEFT JOIN scim_resources r ON r.directory_key = ?1 AND r.kind = 'User' AND r.id = j.value
+                 LEFT JOIN scim_user_groups g ON g.seq = r.seq
                  ORDER BY j.key",
             )?
             .query_map(params![self.key.0, ids], |r| {
@@ -567,9 +573,10 @@ impl Push<'_> {
         let mut insert = self.tx.prepare_cached(
             "INSERT OR IGNORE INTO scim_members (directory_key, group_id, user_id) VALUES (?1, ?2, ?3)",
         )?;
-        let mut regroup = self
-            .tx
-            .prepare_cached("UPDATE scim_resources SET group_ids = ?2 WHERE seq = ?1")?;
+        let mut regroup = self.tx.prepare_cached(
+            "INSERT INTO scim_user_groups (seq, group_ids) VALUES (?1, ?2)
+             ON CONFLICT (seq) DO UPDATE SET group_ids = excluded.group_ids",
+        )?;
         // Refused before anything is written: an error leaves the group as it was.
         if let Some((id, ..)) = rows.iter().find(|(_, seq, _)| seq.is_none()) {
             return Err(StoreError::NotFound(format!(
@@ -578,14 +585,17 @@ impl Push<'_> {
         }
         let mut added = Vec::new();
         for (id, seq, groups) in rows {
-            let (Some(seq), Some(groups)) = (seq, groups) else {
+            let Some(seq) = seq else {
                 continue; // none: every id was found above
             };
             // A user named twice is a member after the first: the second insert does nothing.
             if insert.execute(params![self.key.0, group, id])? == 0 {
                 continue;
             }
-            let mut ids: Vec<String> = serde_json::from_str(&groups)?;
+            let mut ids: Vec<String> = match groups {
+                Some(groups) => serde_json::from_str(&groups)?,
+                None => Vec::new(), // in no group yet
+            };
             if let Err(at) = ids.binary_search_by(|g| g.as_str().cmp(group)) {
                 ids.insert(at, group.to_string());
             }

@@ -265,9 +265,9 @@ fn replica_groups(
         .collect()
 }
 
-/// The groups a SCIM user is in (its `groups` attribute, and what a push plans for it) are kept on its
-/// row, not read back from the memberships: every way a membership ends must take the group off the row,
-/// or a group deleted and pushed again with the same id would find its old members back.
+/// The groups a SCIM user is in (its `groups` attribute, and what a push plans for it) are kept as one
+/// list per user, not read back from the memberships: every way a membership ends must take the group off
+/// the list, or a group deleted and pushed again with the same id would find its old members back.
 #[test]
 fn a_users_groups_follow_every_membership_change() {
     let dir = tempfile::tempdir().unwrap();
@@ -334,10 +334,10 @@ fn a_users_groups_follow_every_membership_change() {
     assert!(groups_of("u1").is_empty());
 }
 
-/// Schema 15 moved each SCIM user's groups from an index of the memberships onto the user's row: a
+/// Schema 15 moved each SCIM user's groups from an index of the memberships into one list per user: a
 /// tenant upgraded from 14 answers the same groups, and has the schema of a new one.
 #[test]
-fn the_upgrade_to_15_puts_each_scim_users_groups_on_its_row() {
+fn the_upgrade_to_15_makes_each_scim_users_list_of_groups() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.sqlite3");
     {
@@ -361,7 +361,7 @@ fn the_upgrade_to_15_puts_each_scim_users_groups_on_its_row() {
         .unwrap()
         .execute_batch(
             "CREATE INDEX scim_members_user ON scim_members(directory_key, user_id);
-             ALTER TABLE scim_resources DROP COLUMN group_ids;
+             DROP TABLE scim_user_groups;
              PRAGMA user_version = 14;",
         )
         .unwrap();
@@ -376,7 +376,7 @@ fn the_upgrade_to_15_puts_each_scim_users_groups_on_its_row() {
     assert_eq!(schema_shape(&path), new_shape, "the schema of a new tenant");
     let rows: Vec<String> = rusqlite::Connection::open(&path)
         .unwrap()
-        .prepare("SELECT group_ids FROM scim_resources WHERE kind = 'User' ORDER BY seq")
+        .prepare("SELECT group_ids FROM scim_user_groups ORDER BY seq")
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()

@@ -29,20 +29,24 @@ pub(super) const GROUPS_BY_SOURCE: &str = r#"
 CREATE INDEX groups_managed_external ON groups(managed_by, external_id);
 "#;
 
-/// A SCIM user's groups on its row (schema 15), shared by new databases and the upgrade to 15: a JSON
-/// array of the integration's group ids, sorted, as `users.group_ids` is for Roster's users. It replaces
-/// the index of `scim_members` by user, whose entries a `PATCH` adding 100 members wrote to 100 pages
-/// scattered by the users' random ids: dropping it halved the cost of that `PATCH` in `roster-bench
-/// scim-ops`. The rows it writes instead are the users' own, in the order they were created, which is
-/// also the order a client provisions a group it was assigned. `scim_members` stays, keyed by group:
-/// a group's members are read and paged from it.
-pub(super) const SCIM_GROUPS_ON_USERS: &str = r#"
-ALTER TABLE scim_resources ADD COLUMN group_ids TEXT NOT NULL DEFAULT '[]';
-UPDATE scim_resources SET group_ids = (
-    SELECT json_group_array(m.group_id ORDER BY m.group_id) FROM scim_members m
-    WHERE m.directory_key = scim_resources.directory_key AND m.user_id = scim_resources.id)
-WHERE kind = 'User' AND EXISTS (SELECT 1 FROM scim_members m
-    WHERE m.directory_key = scim_resources.directory_key AND m.user_id = scim_resources.id);
+/// A SCIM user's groups as one list (schema 15), shared by new databases and the upgrade to 15: a JSON
+/// array of the integration's group ids, sorted, in a narrow table keyed by the user's row (`seq`), as
+/// `users.group_ids` is for Roster's users. It replaces the index of `scim_members` by user, whose
+/// entries a `PATCH` adding 100 members wrote to 100 pages scattered by the users' random ids. Not a
+/// column of `scim_resources`: its rows hold the documents, eight or so to a page, and a list that
+/// grows split them. These rows are small and in the order the users were created, which is also the
+/// order a client provisions a group it was assigned. A user in no group has none. `scim_members` stays,
+/// keyed by group: a group's members are read and paged from it.
+pub(super) const SCIM_USER_GROUPS: &str = r#"
+CREATE TABLE scim_user_groups (
+    seq INTEGER PRIMARY KEY REFERENCES scim_resources(seq) ON DELETE CASCADE,
+    group_ids TEXT NOT NULL
+);
+INSERT INTO scim_user_groups (seq, group_ids)
+    SELECT r.seq, (SELECT json_group_array(m.group_id ORDER BY m.group_id) FROM scim_members m
+                   WHERE m.directory_key = r.directory_key AND m.user_id = r.id)
+    FROM scim_resources r WHERE r.kind = 'User' AND EXISTS (SELECT 1 FROM scim_members m
+        WHERE m.directory_key = r.directory_key AND m.user_id = r.id);
 DROP INDEX scim_members_user;
 "#;
 
@@ -170,8 +174,8 @@ pub(super) fn upgrade_from(tx: &rusqlite::Transaction<'_>, version: i32) -> Resu
             Ok(())
         }
         14 => {
-            // Version 15: a SCIM user's groups on its row.
-            tx.execute_batch(SCIM_GROUPS_ON_USERS)?;
+            // Version 15: a SCIM user's groups as one list.
+            tx.execute_batch(SCIM_USER_GROUPS)?;
             Ok(())
         }
         other => Err(StoreError::TooNew(format!(
