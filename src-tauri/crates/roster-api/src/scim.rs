@@ -22,7 +22,7 @@ use crate::session::Session;
 use crate::Roster;
 use roster_core::access::Permission;
 use roster_core::{DirectoryKey, SyncType, Timestamp};
-use roster_store::{ScimToken, Store};
+use roster_store::{ResourceKind, ScimToken, Store};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -156,6 +156,41 @@ fn new_token() -> String {
 pub struct Shown {
     pub body: serde_json::Value,
     pub etag: String,
+}
+
+/// A `POST` or `PUT` body, parsed and checked apart from its write: the HTTP door parses it before the
+/// request waits its turn among its integration's writes, which run one at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    pub(crate) kind: ResourceKind,
+    /// The normalised document (a group's without `members`).
+    pub(crate) doc: serde_json::Value,
+    /// A group's members (user ids, each once); `None` for a user.
+    pub(crate) members: Option<Vec<String>>,
+}
+
+impl Body {
+    /// Parses and checks a body for `kind`: a malformed or invalid one is the SCIM error to answer.
+    pub fn parse(
+        kind: ResourceKind,
+        body: &[u8],
+    ) -> std::result::Result<Body, roster_scim::ScimError> {
+        Ok(match kind {
+            ResourceKind::User => Body {
+                kind,
+                doc: roster_scim::user_from_body(body)?,
+                members: None,
+            },
+            ResourceKind::Group => {
+                let g = roster_scim::group_from_body(body)?;
+                Body {
+                    kind,
+                    doc: g.doc,
+                    members: Some(g.members),
+                }
+            }
+        })
+    }
 }
 
 /// What a SCIM PATCH answers ([`ScimDoor::patch_answering`]).

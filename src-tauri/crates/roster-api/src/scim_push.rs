@@ -7,7 +7,7 @@
 //! The protocol itself (parsing, PATCH, filters, rendering) is `roster-scim`'s; this module decides what a
 //! request means for the tenant.
 
-use crate::scim::{Patched, ScimDoor, Shown};
+use crate::scim::{Body, Patched, ScimDoor, Shown};
 use roster_core::DirectoryKey;
 use roster_scim::{self as proto, ScimError};
 use roster_store::{Lookup, Push, Resource, ResourceKind, StoreError};
@@ -219,13 +219,13 @@ impl ScimDoor {
 
     /// POST: creates a user or a group; answers the created resource (201).
     pub fn create(&self, kind: ResourceKind, body: &[u8]) -> ScimResult<Value> {
-        let (doc, members) = match kind {
-            ResourceKind::User => (proto::user_from_body(body)?, Vec::new()),
-            ResourceKind::Group => {
-                let g = proto::group_from_body(body)?;
-                (g.doc, g.members)
-            }
-        };
+        self.create_parsed(Body::parse(kind, body)?)
+    }
+
+    /// POST with its body parsed ([`Body::parse`]).
+    pub fn create_parsed(&self, body: Body) -> ScimResult<Value> {
+        let Body { kind, doc, members } = body;
+        let members = members.unwrap_or_default();
         let r = self.push(|p| {
             let now = p.now();
             let r = self.resource_of(kind, new_id(), &doc, now)?;
@@ -253,13 +253,17 @@ impl ScimDoor {
         body: &[u8],
         if_match: Option<&str>,
     ) -> ScimResult<Value> {
-        let (doc, members) = match kind {
-            ResourceKind::User => (proto::user_from_body(body)?, None),
-            ResourceKind::Group => {
-                let g = proto::group_from_body(body)?;
-                (g.doc, Some(g.members))
-            }
-        };
+        self.replace_parsed(id, Body::parse(kind, body)?, if_match)
+    }
+
+    /// PUT with its body parsed ([`Body::parse`]).
+    pub fn replace_parsed(
+        &self,
+        id: &str,
+        body: Body,
+        if_match: Option<&str>,
+    ) -> ScimResult<Value> {
+        let Body { kind, doc, members } = body;
         let r = self.push(|p| {
             let old = p.resource(kind, id)?.ok_or_else(|| not_found(kind, id))?;
             check_if_match(if_match, old.version)?;

@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use roster_api::scim::{Patched, ScimDoor, Shown};
+use roster_api::scim::{Body, Patched, ScimDoor, Shown};
 use roster_api::{Code, Roster};
 use roster_scim::{self as proto, ScimError};
 use roster_store::ResourceKind;
@@ -270,12 +270,18 @@ impl Scim {
     /// lock holds no worker. The token is checked first, so that only an authenticated integration gets
     /// a lane: here on the worker when that is an indexed read on a connection of its own (the
     /// integration's tenant is open), else as a read runs.
-    async fn write(
+    /// Once the token is checked: `parse` on the request's worker, `f` with what it made on the
+    /// integration's lane, then `answer_with` on the worker again. What can be done apart from the write
+    /// (parsing the body, turning the result into the HTTP answer, dropping it) is not done on the lane, on
+    /// which the integration's writes wait for each other; a body that does not parse never queues there.
+    async fn write<B: Send + 'static, T: Send + 'static>(
         &self,
         key: String,
         headers: HeaderMap,
         commitment: Commitment,
-        f: impl FnOnce(ScimDoor) -> Result<Response, ScimError> + Send + 'static,
+        parse: impl FnOnce() -> Result<B, ScimError>,
+        f: impl FnOnce(ScimDoor, B) -> Result<T, ScimError> + Send + 'static,
+        answer_with: impl FnOnce(T) -> Response,
     ) -> Response {
         let found = match self.door_if_open(&key, &headers) {
             Some(found) => found,
@@ -291,6 +297,10 @@ impl Scim {
             Ok(door) => door,
             Err(e) => return scim_error(&e),
         };
+        let parsed = match parse() {
+            Ok(parsed) => parsed,
+            Err(e) => return scim_error(&e),
+        };
         let lane = door.key().to_string();
         let (answered, answer_of) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
@@ -299,14 +309,19 @@ impl Scim {
             if answered.is_closed() || !commitment.begin() {
                 return;
             }
-            let _ = answered.send(f(door));
+            let _ = answered.send(f(door, parsed));
         });
         if let Err(job) = self.lanes.send(&lane, job) {
             // No thread could be started: run it as a read runs.
             tracing::warn!("SCIM: no thread could be started for an integration's writes; running one on the request's");
             let _ = blocking(job).await;
         }
-        answer(answer_of.await.map_err(|_| ()))
+        answer(
+            answer_of
+                .await
+                .map(|done| done.map(answer_with))
+                .map_err(|_| ()),
+        )
     }
 }
 
@@ -510,9 +525,14 @@ async fn create(
     commitment: Commitment,
     body: Bytes,
 ) -> Response {
-    s.write(key, headers, commitment, move |door| {
-        Ok(resource(StatusCode::CREATED, &door.create(kind, &body)?))
-    })
+    s.write(
+        key,
+        headers,
+        commitment,
+        || Body::parse(kind, &body),
+        |door, body| door.create_parsed(body),
+        |v| resource(StatusCode::CREATED, &v),
+    )
     .await
 }
 
@@ -525,12 +545,14 @@ async fn replace(
     body: Bytes,
 ) -> Response {
     let wanted = if_match(&headers);
-    s.write(key, headers, commitment, move |door| {
-        Ok(resource(
-            StatusCode::OK,
-            &door.replace(kind, &id, &body, wanted.as_deref())?,
-        ))
-    })
+    s.write(
+        key,
+        headers,
+        commitment,
+        || Body::parse(kind, &body),
+        move |door, body| door.replace_parsed(&id, body, wanted.as_deref()),
+        |v| resource(StatusCode::OK, &v),
+    )
     .await
 }
 
@@ -544,17 +566,23 @@ async fn patch(
     body: Bytes,
 ) -> Response {
     let wanted = if_match(&headers);
-    s.write(key, headers, commitment, move |door| {
-        let asked = proto::Projection::asked(scim_kind(kind), &query_pairs(query))?;
-        match door.patch_answering(kind, &id, &body, wanted.as_deref(), asked.as_ref())? {
-            Patched::Resource(v) => Ok(shown(StatusCode::OK, &v)),
+    s.write(
+        key,
+        headers,
+        commitment,
+        || proto::Projection::asked(scim_kind(kind), &query_pairs(query)),
+        move |door, asked| {
+            door.patch_answering(kind, &id, &body, wanted.as_deref(), asked.as_ref())
+        },
+        |patched| match patched {
+            Patched::Resource(v) => shown(StatusCode::OK, &v),
             Patched::Version(tag) => {
                 let mut response = StatusCode::NO_CONTENT.into_response();
                 set_etag(&mut response, &tag);
-                Ok(response)
+                response
             }
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -566,10 +594,14 @@ async fn delete(
     commitment: Commitment,
 ) -> Response {
     let wanted = if_match(&headers);
-    s.write(key, headers, commitment, move |door| {
-        door.delete(kind, &id, wanted.as_deref())?;
-        Ok(StatusCode::NO_CONTENT.into_response())
-    })
+    s.write(
+        key,
+        headers,
+        commitment,
+        || Ok(()),
+        move |door, ()| door.delete(kind, &id, wanted.as_deref()),
+        |()| StatusCode::NO_CONTENT.into_response(),
+    )
     .await
 }
 

@@ -489,3 +489,52 @@ async fn a_write_whose_time_runs_out_in_its_lane_changes_nothing() {
     let r = send(&app, Method::GET, &filter, t, None).await;
     assert_eq!(r.body["totalResults"], 1, "{}", r.body);
 }
+
+// Why: a write's body is parsed on the request's worker once its token is checked, not on its
+// integration's lane: one that does not parse is refused at once, even while the lane is busy with a long
+// write, and a client without a valid token learns nothing about its body (401, not 400).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_does_not_parse_is_refused_without_queuing_and_only_after_the_token() {
+    let (roster, key, token, _dir) = integration();
+    let lanes = Arc::new(Lanes::default());
+    let app = crate::FrontDoors::new(crate::RequestLimits::default())
+        .door(
+            PREFIX,
+            routes_on(roster, Origin::new("http://127.0.0.1:8742"), lanes.clone()),
+            error,
+        )
+        .router();
+    let users = format!("/scim/v2/{key}/Users");
+    let no_name = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]});
+
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let busy: Job = Box::new(move || {
+        let _ = held.recv();
+    });
+    assert!(lanes.send(&key, busy).is_ok());
+    let r = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        send(
+            &app,
+            Method::POST,
+            &users,
+            Some(token.as_str()),
+            Some(no_name.clone()),
+        ),
+    )
+    .await
+    .expect("answered while the lane was busy");
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(r.body["scimType"], "invalidValue", "{}", r.body);
+
+    let r = send(
+        &app,
+        Method::POST,
+        &users,
+        Some("roster_scim_not-the-token"),
+        Some(no_name),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    release.send(()).unwrap();
+}
