@@ -270,6 +270,7 @@ impl Scim {
     /// lock holds no worker. The token is checked first, so that only an authenticated integration gets
     /// a lane: here on the worker when that is an indexed read on a connection of its own (the
     /// integration's tenant is open), else as a read runs.
+    ///
     /// Once the token is checked: `parse` on the request's worker, `f` with what it made on the
     /// integration's lane, then `answer_with` on the worker again. What can be done apart from the write
     /// (parsing the body, turning the result into the HTTP answer, dropping it) is not done on the lane, on
