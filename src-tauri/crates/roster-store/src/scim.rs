@@ -186,9 +186,9 @@ fn without_group(group: &str) -> String {
 }
 
 // `members` and `groups_of` read the membership rows (a user's: its list of groups) first and then
-// each one's resource by its key: a CROSS JOIN keeps SQLite to that order. Left to choose, it walked every user of the integration (in
-// creation order, to spare the sort) and probed the group's membership for each: a group of 300 read
-// 10,000 users.
+// each one's resource by its key: a CROSS JOIN keeps SQLite to that order. Left to choose, it walked
+// every user of the integration (in creation order, to spare the sort) and probed the group's
+// membership for each: a group of 300 read 10,000 users.
 fn members(
     c: &rusqlite::Connection,
     key: &DirectoryKey,

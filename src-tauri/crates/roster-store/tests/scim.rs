@@ -298,6 +298,14 @@ fn a_users_groups_follow_every_membership_change() {
         ["Alpha"],
         "the refused addition left bob out of Mu"
     );
+    assert!(
+        store
+            .scim_members(&d.key, "gm")
+            .unwrap()
+            .iter()
+            .all(|(u, _)| u != "u2"),
+        "nor made him a member"
+    );
 
     store
         .push(&d.key, NOW, |p| -> Result<(), StoreError> {
@@ -332,6 +340,10 @@ fn a_users_groups_follow_every_membership_change() {
     assert!(store.scim_members(&d.key, "gz").unwrap().is_empty());
     push_user(&store, &d, "u1", "alice", NOW);
     assert!(groups_of("u1").is_empty());
+    assert!(
+        store.scim_members(&d.key, "gz").unwrap().is_empty(),
+        "no membership of the deleted user is left to find the new one"
+    );
 }
 
 /// Schema 15 moved each SCIM user's groups from an index of the memberships into one list per user: a

@@ -35,8 +35,8 @@ CREATE INDEX groups_managed_external ON groups(managed_by, external_id);
 /// entries a `PATCH` adding 100 members wrote to 100 pages scattered by the users' random ids. Not a
 /// column of `scim_resources`: its rows hold the documents, eight or so to a page, and a list that
 /// grows split them. These rows are small and in the order the users were created, which is also the
-/// order a client provisions a group it was assigned. A user in no group has none. `scim_members` stays,
-/// keyed by group: a group's members are read and paged from it.
+/// order a client provisions a group it was assigned. A user never in a group has none; one that left
+/// them all has `[]`. `scim_members` stays, keyed by group: a group's members are read and paged from it.
 pub(super) const SCIM_USER_GROUPS: &str = r#"
 CREATE TABLE scim_user_groups (
     seq INTEGER PRIMARY KEY REFERENCES scim_resources(seq) ON DELETE CASCADE,
