@@ -269,13 +269,12 @@ async fn guard(State(gate): State<Arc<Gate>>, mut req: Request, next: Next) -> R
         }
     }
 
-    let req = match read_body(req, &gate.limits, errors).await {
+    let mut req = match read_body(req, &gate.limits, errors).await {
         Ok(req) => req,
         Err(refused) => return refused,
     };
 
     let commitment = Commitment::default();
-    let mut req = req;
     req.extensions_mut().insert(commitment.clone());
     let work = next.run(req);
     tokio::pin!(work);
