@@ -28,34 +28,50 @@ pub trait ConsentPrompt: Send + Sync {
     fn present(&self, vendor: &str, url: &str) -> std::result::Result<(), String>;
 }
 
+/// A sign-in's turn: the one sign-in that may be under way, claimed when it starts (before a demo
+/// directory starts or its settings are read, which take a moment while the window already offers
+/// Cancel), so that a Cancel then is not lost. What it holds is where [`Roster::cancel_consent`]'s word
+/// arrives; dropping it (the sign-in ended, however) frees the turn.
+pub(crate) struct ConsentTurn(tokio::sync::oneshot::Receiver<()>);
+
 impl Roster {
-    /// Runs a consent; `keep` (saving what it gave) runs before the browser is told the result, so the
-    /// page says "connected" only once the connection is saved.
+    /// Claims the sign-in turn; refused while another sign-in is under way.
+    pub(crate) fn consent_turn(&self) -> Result<ConsentTurn> {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let mut slot = self
+            .consent_cancel
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A sender whose receiver is gone belongs to a sign-in that has ended.
+        if slot.as_ref().is_some_and(|s| !s.is_closed()) {
+            return Err(ApiError::conflict(
+                "Another sign-in is already waiting in the browser. Finish or cancel it first.",
+            ));
+        }
+        *slot = Some(tx);
+        Ok(ConsentTurn(rx))
+    }
+
+    /// Runs a consent in its turn; `keep` (saving what it gave) runs before the browser is told the
+    /// result, so the page says "connected" only once the connection is saved. Cancelled before the
+    /// browser opens if Cancel came while the sign-in started.
     async fn run_consent<T>(
         &self,
+        turn: ConsentTurn,
         config: &ConsentConfig,
         prompt: &dyn ConsentPrompt,
         timeout: Duration,
         keep: impl FnOnce(roster_oauth::Authorized) -> Result<T> + Send,
     ) -> Result<T> {
+        let ConsentTurn(mut rx) = turn;
+        if rx.try_recv().is_ok() {
+            return Err(oauth_error(roster_oauth::OAuthError::Cancelled));
+        }
         let consent = roster_oauth::Consent::start(config)
             .map_err(oauth_error)?
             .with_clock(self.clock.clone());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        {
-            let mut slot = self
-                .consent_cancel
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if slot.as_ref().is_some_and(|s| !s.is_closed()) {
-                return Err(ApiError::conflict(
-                    "Another sign-in is already waiting in the browser. Finish or cancel it first.",
-                ));
-            }
-            *slot = Some(tx);
-        }
         let shown = prompt.present(&config.vendor, consent.authorization_url());
-        let result = match shown {
+        match shown {
             Err(e) => Err(ApiError::new(
                 Code::Unknown,
                 format!("Roster could not open the browser ({e}). Open the sign-in link by hand, or run `rosterctl … --no-browser` and open the printed link."),
@@ -71,15 +87,11 @@ impl Roster {
                 .await
                 .map_err(oauth_error)
                 .and_then(|kept| kept),
-        };
-        self.consent_cancel
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        result
+        }
     }
 
-    /// Cancels the sign-in waiting in the browser, if any. Returns whether one was waiting.
+    /// Cancels the sign-in under way (starting, or waiting in the browser), if any. Returns whether one
+    /// was.
     pub fn cancel_consent(&self) -> bool {
         self.consent_cancel
             .lock()
@@ -103,6 +115,7 @@ impl Session<'_> {
         self.require(Permission::ConfigureUserSyncs)?;
         let t = self.tenant.clone();
         spec.validate()?;
+        let turn = self.roster.consent_turn()?;
         let kind = spec.kind();
         let c = match spec {
             S::Entra(c) | S::Google(c) | S::Okta(c) => c,
@@ -155,7 +168,7 @@ impl Session<'_> {
             Ok(())
         };
         self.roster
-            .run_consent(&consent, prompt, timeout, keep)
+            .run_consent(turn, &consent, prompt, timeout, keep)
             .await?;
         self.connection_json(&id)
     }
@@ -172,6 +185,7 @@ impl Session<'_> {
         let t = self.tenant.clone();
         let c = t.store.connection(id)?;
         vendor_of(crate::connections::kind_of(&c)?)?;
+        let turn = self.roster.consent_turn()?;
         let (settings, secret) = self.cloud_settings_of(&t.id, &c).await?;
         let consent = settings.consent(secret)?;
         let keep = |authorized: roster_oauth::Authorized| -> Result<()> {
@@ -185,7 +199,7 @@ impl Session<'_> {
             Ok(())
         };
         self.roster
-            .run_consent(&consent, prompt, timeout, keep)
+            .run_consent(turn, &consent, prompt, timeout, keep)
             .await?;
         self.connection_json(id)
     }
@@ -321,5 +335,65 @@ impl Session<'_> {
             self.mark_needs_reauthorization(connection)?;
         }
         result
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// Counts the sign-in pages it was asked to show.
+    #[derive(Default)]
+    struct Shown(AtomicUsize);
+
+    impl ConsentPrompt for Shown {
+        fn present(&self, _: &str, _: &str) -> std::result::Result<(), String> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    // Why: the window offers Cancel as soon as a sign-in starts, while a demo directory starts or the
+    // settings are read; a Cancel then must end the sign-in (the UI e2e test once clicked it there, and
+    // the sign-in went on waiting in the browser).
+    #[tokio::test]
+    async fn a_cancel_while_a_sign_in_starts_ends_it_before_the_browser_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let roster = Roster::new(crate::Options {
+            data_dir: dir.path().to_path_buf(),
+            secrets: Arc::new(crate::MemorySecrets::default()),
+            clock: Arc::new(crate::SystemClock),
+            events: Arc::new(crate::NoEvents),
+        })
+        .unwrap();
+        let turn = roster.consent_turn().unwrap();
+        assert_eq!(
+            roster.consent_turn().err().map(|e| e.code),
+            Some(Code::Conflict),
+            "one sign-in at a time"
+        );
+        assert!(roster.cancel_consent(), "a starting sign-in is cancelled");
+        let config = ConsentConfig {
+            vendor: "Test".into(),
+            authorize_url: "http://127.0.0.1:9/authorize".into(),
+            token_url: "http://127.0.0.1:9/token".into(),
+            client_id: "client".into(),
+            ..ConsentConfig::default()
+        };
+        let shown = Shown::default();
+        let r = roster
+            .run_consent(turn, &config, &shown, Duration::from_secs(5), |_| Ok(()))
+            .await;
+        assert_eq!(r.err().map(|e| e.code), Some(Code::Cancelled));
+        assert_eq!(
+            shown.0.load(Ordering::SeqCst),
+            0,
+            "the browser never opened"
+        );
+        assert!(roster.consent_turn().is_ok(), "the turn is free again");
+        assert!(!roster.cancel_consent(), "nothing under way to cancel");
     }
 }
